@@ -1,0 +1,16 @@
+import type { IngestProgress } from '../../core/ingest/types.ts';
+
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Progress display (stderr, only on a terminal); null clears it. */
+  progress?: (p: IngestProgress | null) => void;
+}
+
+/** A CLI sub-command, registered under a stable name. */
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  run(argv: string[], io: CliIO): Promise<number>;
+}

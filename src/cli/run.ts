@@ -1,0 +1,48 @@
+/** The CLI's dispatcher, separate from process handling so tests can run it in-process. */
+import { IngestError } from '../core/ingest/types.ts';
+import { CliError } from './errors.ts';
+import type { CliIO, Command } from './commands/command.ts';
+import { profileCommand } from './commands/profile.ts';
+
+export const COMMANDS: readonly Command[] = [profileCommand];
+
+export function usage(): string {
+  const lines = ['usage: npm run cli -- <command> [options]', '', 'commands:'];
+  for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(10)} ${c.summary}`);
+  lines.push('', "Run 'npm run cli -- <command> --help' for a command's options.");
+  return lines.join('\n');
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 a negative verdict, 2 bad input or usage). */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`error: unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(`usage: npm run cli -- ${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    io.stderr(`error: ${errorLine(err)}\n`);
+    return err instanceof CliError ? err.exitCode : 2;
+  }
+}
+
+/** One line, never a stack trace. */
+export function errorLine(err: unknown): string {
+  if (err instanceof IngestError) return err.describe();
+  if (err instanceof CliError) return err.message;
+  const code = (err as { code?: string } | null)?.code;
+  if (code && code.startsWith('ERR_PARSE_ARGS')) return (err as Error).message.split('\n')[0];
+  const msg = err instanceof Error ? err.message : String(err);
+  return `unexpected failure: ${msg.split('\n')[0]}`;
+}
