@@ -1,0 +1,124 @@
+/**
+ * Chooses preprocessing steps from the data and the model family: trees keep categories native and
+ * get no scaling; linear models and neural nets get imputation, encoding and scaling.
+ */
+import type { Column, Table } from '../data/table.ts';
+import type { PipelineSpec, StepSpec, TaskKind } from './types.ts';
+import { datePartsStep } from './steps/date-parts.ts';
+
+export type FamilyKind = 'tree' | 'linear' | 'neural';
+
+export interface AutoPipelineOptions {
+  readonly family: FamilyKind;
+  /** Task, when known (target encoding of high-cardinality categories needs it). */
+  readonly task?: TaskKind;
+  readonly nClasses?: number;
+  /** Columns the user excluded. */
+  readonly exclude?: readonly string[];
+  /** Categories up to this many distinct values are one-hot encoded (linear/neural). */
+  readonly oneHotMax?: number;
+}
+
+export interface AutoPipeline {
+  readonly spec: PipelineSpec;
+  /** Why each column was dropped or treated specially, in plain words. */
+  readonly notes: readonly string[];
+}
+
+function distinctUpTo(col: Column, cap: number): number {
+  const seen = new Set<number | string>();
+  if (col.storage === 'dict') {
+    for (let i = 0; i < col.codes.length && seen.size <= cap; i++)
+      if (col.codes[i] >= 0) seen.add(col.codes[i]);
+  } else {
+    for (let i = 0; i < col.values.length && seen.size <= cap; i++) {
+      const v = col.values[i];
+      if (col.storage === 'bool' ? v !== 255 : !Number.isNaN(v)) seen.add(v);
+    }
+  }
+  return seen.size;
+}
+
+export function buildAutoPipeline(table: Table, opts: AutoPipelineOptions): AutoPipeline {
+  const notes: string[] = [];
+  const drop: string[] = [];
+  const excluded = new Set(opts.exclude ?? []);
+  const numeric: string[] = [];
+  const dates: string[] = [];
+  const cats: string[] = [];
+  for (const col of table.columns) {
+    if (excluded.has(col.name)) {
+      drop.push(col.name);
+      notes.push(`${col.name}: excluded by you`);
+      continue;
+    }
+    if (col.type === 'id') {
+      drop.push(col.name);
+      notes.push(`${col.name}: dropped, it identifies rows (ID-like) and cannot generalise`);
+      continue;
+    }
+    if (col.type === 'text') {
+      drop.push(col.name);
+      notes.push(`${col.name}: dropped, free text is not used by the models yet`);
+      continue;
+    }
+    const distinct = distinctUpTo(col, 1);
+    if (distinct <= 1) {
+      drop.push(col.name);
+      notes.push(
+        `${col.name}: dropped, ${distinct === 0 ? 'it has no values' : 'it has the same value in every row'}`,
+      );
+      continue;
+    }
+    if (col.storage === 'datetime') dates.push(col.name);
+    else if (col.storage === 'dict') cats.push(col.name);
+    else numeric.push(col.name);
+  }
+
+  const steps: StepSpec[] = [];
+  if (drop.length) steps.push({ kind: 'drop', columns: drop });
+  const tree = opts.family === 'tree';
+  let dateParts: string[] = [];
+  if (dates.length) {
+    const dateStep: StepSpec = { kind: 'date_parts', columns: dates, config: { cyclic: !tree } };
+    steps.push(dateStep);
+    dateParts = datePartsStep.fit(table, dateStep, { seed: 0 }).produced.map(([o]) => o);
+  }
+
+  if (tree) {
+    if (cats.length) steps.push({ kind: 'string_index', columns: cats, config: { maxCategories: 254 } });
+    notes.push('trees: categories kept as categories, missing values handled by the trees, no scaling');
+    return { spec: { steps }, notes };
+  }
+
+  const oneHotMax = opts.oneHotMax ?? 20;
+  const low: string[] = [];
+  const high: string[] = [];
+  for (const name of cats) {
+    const col = table.columns.find((c) => c.name === name)!;
+    (distinctUpTo(col, oneHotMax) <= oneHotMax ? low : high).push(name);
+  }
+  const numericIn = [...numeric, ...dateParts];
+  if (numericIn.length) {
+    steps.push({ kind: 'impute', columns: numericIn, config: { strategy: 'median', addIndicator: true } });
+  }
+  if (low.length) steps.push({ kind: 'one_hot', columns: low, config: { maxCategories: oneHotMax } });
+  const scaled = [...numericIn];
+  if (high.length) {
+    if (opts.task) {
+      const k = opts.task === 'multiclass' ? (opts.nClasses ?? 2) : 1;
+      steps.push({ kind: 'target_encode', columns: high, config: { smoothing: 10, folds: 5 } });
+      for (const c of high) {
+        if (k === 1) scaled.push(`${c}__te`);
+        else for (let j = 0; j < k; j++) scaled.push(`${c}__te${j}`);
+      }
+      notes.push(`${high.join(', ')}: many categories, encoded by the target's mean (out-of-fold)`);
+    } else {
+      steps.push({ kind: 'frequency_encode', columns: high });
+      steps.push({ kind: 'impute', columns: high, config: { strategy: 'constant', fillValue: 0 } });
+      scaled.push(...high);
+    }
+  }
+  if (scaled.length) steps.push({ kind: 'standard_scale', columns: scaled });
+  return { spec: { steps }, notes };
+}

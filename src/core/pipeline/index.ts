@@ -1,0 +1,5 @@
+export * from './types.ts';
+export * from './pipeline.ts';
+export * from './auto.ts';
+export { toRowMajor } from './assemble.ts';
+export { stepKinds } from './registry.ts';
