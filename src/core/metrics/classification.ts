@@ -159,14 +159,13 @@ function perClass(cm: Float64Array, k: number): { precision: number[]; recall: n
   const recall: number[] = [];
   const support: number[] = [];
   for (let c = 0; c < k; c++) {
-    let tp = 0;
     let colSum = 0;
     let rowSum = 0;
     for (let j = 0; j < k; j++) {
       colSum += cm[j * k + c];
       rowSum += cm[c * k + j];
     }
-    tp = cm[c * k + c];
+    const tp = cm[c * k + c];
     precision.push(colSum > 0 ? tp / colSum : 0);
     recall.push(rowSum > 0 ? tp / rowSum : 0);
     support.push(rowSum);
