@@ -58,15 +58,17 @@ export function holdoutPlan(
   if (n < 2) throw new Error(`a holdout split needs at least 2 rows, got ${n}`);
   const rng = createRng(seed);
   const foldOf = new Int32Array(n).fill(-1);
-  for (const g of groups(n, labels)) {
+  const all = groups(n, labels);
+  let nValid = 0;
+  for (const g of all) {
     shuffle(g, rng);
     let take = Math.round(g.length * validFraction);
     if (take >= g.length) take = g.length - 1;
     for (let j = 0; j < take; j++) foldOf[g[j]] = 0;
+    nValid += take;
   }
-  let nValid = 0;
-  for (let i = 0; i < n; i++) if (foldOf[i] === 0) nValid++;
-  if (nValid === 0) foldOf[createRng(seed ^ 0x5bd1e995).int(n)] = 0;
+  // Tiny data: validate on one row of the largest group, so every class keeps a training row.
+  if (nValid === 0) foldOf[all.reduce((a, b) => (b.length > a.length ? b : a))[0]] = 0;
   return { strategy: 'holdout', stratified: labels !== undefined, seed, folds: 1, validFraction, foldOf };
 }
 
