@@ -1,0 +1,100 @@
+/**
+ * Dense networks on TensorFlow.js: logistic/softmax/linear regression are the zero-hidden-layer case,
+ * the MLP adds hidden layers. Hyperparameters are plain data, validated before training.
+ */
+
+export type Activation = 'relu' | 'gelu';
+export type RegressionLoss = 'squared_error' | 'huber';
+
+export interface DenseNetConfig {
+  /** Hidden layer widths; [] is a linear model (logistic / softmax / linear regression). */
+  readonly hidden: readonly number[];
+  readonly activation: Activation;
+  /** Dropout rate after each hidden layer, in [0, 1). */
+  readonly dropout: number;
+  readonly learningRate: number;
+  /** Maximum passes over the training rows. */
+  readonly epochs: number;
+  readonly batchSize: number;
+  /** L2 penalty on weights (ridge); with l1 > 0 this is an elastic net. */
+  readonly l2: number;
+  /** L1 penalty on weights (lasso part of the elastic net). */
+  readonly l1: number;
+  /** Stop after this many epochs without improvement of the validation loss (0 = never). */
+  readonly patience: number;
+  readonly regressionLoss: RegressionLoss;
+  readonly seed: number;
+}
+
+export const LINEAR_DEFAULTS: DenseNetConfig = {
+  hidden: [],
+  activation: 'relu',
+  dropout: 0,
+  learningRate: 0.05,
+  epochs: 60,
+  batchSize: 256,
+  l2: 1e-4,
+  l1: 0,
+  patience: 6,
+  regressionLoss: 'squared_error',
+  seed: 0,
+};
+
+export const MLP_DEFAULTS: DenseNetConfig = {
+  hidden: [128, 64],
+  activation: 'relu',
+  dropout: 0.1,
+  learningRate: 0.003,
+  epochs: 80,
+  batchSize: 128,
+  l2: 1e-5,
+  l1: 0,
+  patience: 8,
+  regressionLoss: 'squared_error',
+  seed: 0,
+};
+
+export class ModelConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelConfigError';
+  }
+}
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new ModelConfigError(message);
+}
+
+/** Fills defaults and validates; throws ModelConfigError naming the bad parameter. */
+export function resolveDenseConfig(
+  partial: Partial<DenseNetConfig>,
+  defaults: DenseNetConfig,
+): DenseNetConfig {
+  const c: DenseNetConfig = { ...defaults, ...partial };
+  check(
+    Array.isArray(c.hidden) && c.hidden.every((h) => Number.isInteger(h) && h >= 1 && h <= 4096),
+    'hidden must be a list of layer widths between 1 and 4096',
+  );
+  check(
+    c.activation === 'relu' || c.activation === 'gelu',
+    `activation must be 'relu' or 'gelu', got '${String(c.activation)}'`,
+  );
+  check(c.dropout >= 0 && c.dropout < 1, `dropout must be in [0, 1), got ${c.dropout}`);
+  check(c.learningRate > 0 && c.learningRate <= 10, `learningRate must be in (0, 10], got ${c.learningRate}`);
+  check(Number.isInteger(c.epochs) && c.epochs >= 1, `epochs must be a whole number ≥ 1, got ${c.epochs}`);
+  check(
+    Number.isInteger(c.batchSize) && c.batchSize >= 1,
+    `batchSize must be a whole number ≥ 1, got ${c.batchSize}`,
+  );
+  check(c.l2 >= 0 && c.l1 >= 0, `l1 and l2 must be ≥ 0, got l1=${c.l1}, l2=${c.l2}`);
+  check(
+    Number.isInteger(c.patience) && c.patience >= 0,
+    `patience must be a whole number ≥ 0, got ${c.patience}`,
+  );
+  check(
+    c.regressionLoss === 'squared_error' || c.regressionLoss === 'huber',
+    `regressionLoss must be 'squared_error' or 'huber'`,
+  );
+  check(Number.isFinite(c.seed), `seed must be a number, got ${c.seed}`);
+  return c;
+}
