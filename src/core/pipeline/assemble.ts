@@ -57,7 +57,8 @@ export function assemble(
     nCols: layout.length,
     data,
     featureNames: layout.map((f) => f.name),
-    categories: layout.map((f) => (f.kind === 'cat' ? (f.vocab?.length ?? 0) : 0)),
+    categorical: layout.map((f) => f.kind === 'cat'),
+    nCategories: layout.map((f) => (f.kind === 'cat' ? (f.vocab?.length ?? 0) : 0)),
     sources,
   };
 }

@@ -3,6 +3,7 @@
  * state; transforming applies config + state to a table. Steps are registered under stable names.
  */
 import type { Table } from '../data/table.ts';
+import type { FeatureMatrix as ModelMatrix } from '../models/types.ts';
 
 export type TaskKind = 'binary' | 'multiclass' | 'regression';
 
@@ -48,16 +49,15 @@ export interface StepImpl {
 }
 
 /**
- * A dense feature matrix, column-major (`data[j * nRows + i]`), float32 like the models consume.
- * `categories[j] > 0` marks feature j as categorical with that many categories (codes 0..k-1, NaN = missing).
+ * The pipeline's output: the models' column-major feature matrix (`data[j * nRows + i]`, float32,
+ * NaN = missing), with names, categorical flags and category counts always present, and the input
+ * (file) column each feature came from.
  */
-export interface FeatureMatrix {
-  readonly nRows: number;
-  readonly nCols: number;
+export interface FeatureMatrix extends ModelMatrix {
   readonly data: Float32Array;
   readonly featureNames: readonly string[];
-  readonly categories: readonly number[];
-  /** The input (file) column each feature came from. */
+  readonly categorical: readonly boolean[];
+  readonly nCategories: readonly number[];
   readonly sources: readonly string[];
 }
 

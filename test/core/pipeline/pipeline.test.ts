@@ -114,7 +114,8 @@ describe('scaling and encoders', () => {
     const spec: PipelineSpec = { steps: [{ kind: 'string_index', columns: ['c'] }] };
     const { pipeline, matrix } = fitPipeline(spec, table(cat('c', ['b', 'a', 'a', null])), ctx);
     expect(feature(matrix, 'c')).toEqual([1, 0, 0, NaN]);
-    expect(matrix.categories).toEqual([2]);
+    expect(matrix.categorical).toEqual([true]);
+    expect(matrix.nCategories).toEqual([2]);
     const out = transformTable(pipeline, table(cat('c', ['zzz', 'b'])));
     expect(feature(out, 'c')).toEqual([NaN, 1]);
   });
@@ -126,7 +127,7 @@ describe('scaling and encoders', () => {
     const { pipeline } = fitPipeline(spec, table(cat('c', ['a', 'a', 'a', 'b', 'b', 'c', 'd'])), ctx);
     const out = transformTable(pipeline, table(cat('c', ['a', 'b', 'c', 'd', 'new'])));
     expect(feature(out, 'c')).toEqual([0, 1, 2, 2, 2]);
-    expect(out.categories).toEqual([3]);
+    expect(out.nCategories).toEqual([3]);
   });
 
   it('target encoding is out-of-fold on training rows: an ID column cannot leak the target', () => {
@@ -194,7 +195,7 @@ describe('fitted pipeline', () => {
     ]);
     const { matrix } = fitPipeline(lin.spec, train, ctx);
     expect(Array.from(matrix.data).some((v) => Number.isNaN(v))).toBe(false);
-    expect(matrix.categories.every((k) => k === 0)).toBe(true);
+    expect(matrix.categorical.every((k) => !k)).toBe(true);
     expect(describePipeline(lin.spec)[0]).toMatch(/^Drop user_id/);
   });
 
