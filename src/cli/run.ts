@@ -3,8 +3,10 @@ import { IngestError } from '../core/ingest/types.ts';
 import { CliError } from './errors.ts';
 import type { CliIO, Command } from './commands/command.ts';
 import { profileCommand } from './commands/profile.ts';
+import { fitCommand } from './commands/fit.ts';
+import { predictCommand } from './commands/predict.ts';
 
-export const COMMANDS: readonly Command[] = [profileCommand];
+export const COMMANDS: readonly Command[] = [profileCommand, fitCommand, predictCommand];
 
 export function usage(): string {
   const lines = ['usage: npm run cli -- <command> [options]', '', 'commands:'];

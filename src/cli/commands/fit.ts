@@ -1,0 +1,139 @@
+import { parseArgs } from 'node:util';
+import { CliError } from '../errors.ts';
+import type { Command } from './command.ts';
+
+const TASKS = ['binary', 'multiclass', 'regression'] as const;
+
+export const fitCommand: Command = {
+  name: 'fit',
+  summary: 'Train one model on a CSV file and write a model bundle folder.',
+  usage: [
+    'fit <train.csv> --target COL --out <dir> [--model gbdt|linear|mlp|rf] [--task binary|multiclass|regression]',
+    "        [--params '<json>'] [--seed N] [--valid-fraction F] [--exclude COL ...] [--json]",
+    '',
+    '  --target COL         the column to predict',
+    '  --out DIR            where to write the bundle (manifest.json, pipeline.json, model.json)',
+    '  --model M            model family (default gbdt)',
+    '  --task T             default: detected from the target column',
+    '  --params JSON        hyperparameters, e.g. \'{"rounds": 300, "learningRate": 0.05}\'',
+    '  --seed N             seed for every random choice (default 42)',
+    '  --valid-fraction F   share of rows held out for validation (default 0.2)',
+    '  --exclude COL        leave a column out of the features; repeatable',
+    '  --json               print the manifest as JSON',
+  ].join('\n'),
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        target: { type: 'string' },
+        out: { type: 'string' },
+        model: { type: 'string', default: 'gbdt' },
+        task: { type: 'string' },
+        params: { type: 'string' },
+        seed: { type: 'string', default: '42' },
+        'valid-fraction': { type: 'string', default: '0.2' },
+        exclude: { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    if (positionals.length !== 1) throw new CliError('fit takes exactly one CSV file');
+    if (!values.target) throw new CliError('fit needs --target COL');
+    if (!values.out) throw new CliError('fit needs --out DIR');
+    const seed = Number(values.seed);
+    if (!Number.isInteger(seed)) throw new CliError(`--seed must be a whole number, got '${values.seed}'`);
+    const validFraction = Number(values['valid-fraction']);
+    if (!(validFraction > 0 && validFraction < 1))
+      throw new CliError(`--valid-fraction must be between 0 and 1, got '${values['valid-fraction']}'`);
+    let params: Record<string, unknown> = {};
+    if (values.params !== undefined) {
+      try {
+        params = JSON.parse(values.params);
+      } catch (err) {
+        throw new CliError(`--params is not valid JSON: ${(err as Error).message}`);
+      }
+      if (!params || typeof params !== 'object' || Array.isArray(params))
+        throw new CliError('--params must be a JSON object');
+    }
+    if (values.task !== undefined && !(TASKS as readonly string[]).includes(values.task)) {
+      throw new CliError(`unknown task '${values.task}' (expected one of ${TASKS.join(', ')})`);
+    }
+
+    const { resolveFamily, TF_FAMILIES } = await import('../../core/train/families.ts');
+    const family = (() => {
+      try {
+        return resolveFamily(values.model);
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+    })();
+    const { ingestCsv } = await import('../../core/ingest/index.ts');
+    const { detectTask } = await import('../../core/profile/index.ts');
+    const { trainModel } = await import('../../core/train/train.ts');
+    const { createBundleFiles } = await import('../../core/export/bundle.ts');
+    const { fileSource, nodeHasher } = await import('../node-io.ts');
+    const { nodeEnvironment, writeBundleDir } = await import('../bundle-io.ts');
+
+    const file = positionals[0];
+    const data = await ingestCsv(fileSource(file), { createHasher: nodeHasher, onProgress: io.progress });
+    io.progress?.(null);
+    const target = values.target;
+    if (!data.schema.some((c) => c.name === target))
+      throw new CliError(`target column '${target}' not found (${file})`);
+    for (const c of values.exclude ?? []) {
+      if (!data.schema.some((s) => s.name === c))
+        throw new CliError(`--exclude names column '${c}', which is not in the file (${file})`);
+    }
+    const task = (values.task as (typeof TASKS)[number] | undefined) ?? detectTask(data.table, target).task;
+
+    let backend: { name: string; reason?: string; adapter?: unknown } = {
+      name: 'cpu',
+      reason: 'trees run in plain TypeScript',
+    };
+    if (TF_FAMILIES.has(family)) {
+      const { selectBackend } = await import('../../core/models/nn/backend.ts');
+      const choice = await selectBackend('auto');
+      backend = {
+        name: choice.name,
+        reason: choice.reason,
+        ...(choice.adapter ? { adapter: choice.adapter } : {}),
+      };
+    }
+    const trained = await trainModel({
+      table: data.table,
+      target,
+      task,
+      family,
+      params,
+      seed,
+      validFraction,
+      exclude: values.exclude,
+    });
+    const files = createBundleFiles(
+      trained,
+      { name: data.sourceName, fingerprint: data.fingerprint, schema: data.schema },
+      nodeEnvironment(backend),
+    );
+    writeBundleDir(values.out, files);
+    if (values.json) {
+      io.stdout(files['manifest.json']);
+      return 0;
+    }
+    const m = trained.metrics.validation;
+    const metricText = Object.entries(m)
+      .map(([k, v]) => `${k} ${Number.isFinite(v) ? v.toFixed(4) : 'n/a'}`)
+      .join(', ');
+    io.stdout(
+      [
+        `trained ${family} (${task}) on ${trained.split.trainRows} rows of ${data.sourceName}, target '${target}'`,
+        `validation (${trained.split.validRows} rows): ${metricText}`,
+        ...(trained.droppedMissingTarget
+          ? [`left out ${trained.droppedMissingTarget} rows with no target value`]
+          : []),
+        `bundle written to ${values.out}`,
+      ].join('\n') + '\n',
+    );
+    return 0;
+  },
+};

@@ -1,0 +1,229 @@
+/**
+ * Model bundle, format version 1: a folder of JSON files.
+ *   manifest.json  what was trained on what, how, with which seeds and libraries, and how well it did
+ *   pipeline.json  the fitted preprocessing pipeline
+ *   model.json     the fitted model (family + format version + learned state)
+ * The files are built here as text; the CLI writes them to disk, the browser will zip them.
+ */
+import type { ColumnSchema, DatasetFingerprint } from '../ingest/types.ts';
+import type { SemanticType, Table } from '../data/table.ts';
+import type { Task } from '../models/types.ts';
+import { deserializeModel } from '../models/registry.ts';
+import { describePipeline, parsePipeline, transformTable, type FittedPipeline } from '../pipeline/index.ts';
+import type { Fitted } from '../models/types.ts';
+import type { TrainedModel } from '../train/train.ts';
+import { ensureFamiliesRegistered } from '../train/families.ts';
+import { argmaxRows } from '../metrics/classification.ts';
+import { csvLine } from './csv-write.ts';
+
+export const BUNDLE_FORMAT_VERSION = 1;
+export const BUNDLE_FILES = ['manifest.json', 'pipeline.json', 'model.json'] as const;
+
+export interface BundleEnvironment {
+  readonly app: { readonly name: string; readonly version: string };
+  /** e.g. 'node v20.20.2' or the browser's user agent. */
+  readonly runtime: string;
+  readonly cores?: number;
+  readonly libraries: Readonly<Record<string, string>>;
+  readonly backend: { readonly name: string; readonly reason?: string; readonly adapter?: unknown } | null;
+  /** ISO time; passed in so that building a bundle is a pure function. */
+  readonly createdAt: string;
+}
+
+export interface BundleDataset {
+  readonly name: string;
+  readonly fingerprint: DatasetFingerprint;
+  readonly schema: readonly ColumnSchema[];
+}
+
+export interface BundleManifest {
+  readonly kind: 'automl-studio-model';
+  readonly formatVersion: number;
+  readonly createdAt: string;
+  readonly app: BundleEnvironment['app'];
+  readonly dataset: {
+    readonly name: string;
+    readonly sha256: string;
+    readonly bytes: number;
+    readonly rows: number;
+    readonly columns: number;
+    readonly schemaHash: string;
+    readonly schema: readonly {
+      readonly name: string;
+      readonly type: SemanticType;
+      readonly inferredType: SemanticType;
+      readonly overridden: boolean;
+      readonly format?: string;
+    }[];
+  };
+  readonly target: string;
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  readonly positiveClass?: string;
+  readonly split: TrainedModel['split'];
+  readonly pipeline: {
+    readonly file: 'pipeline.json';
+    readonly steps: readonly string[];
+    readonly notes: readonly string[];
+  };
+  readonly model: {
+    readonly file: 'model.json';
+    readonly family: string;
+    readonly config: Readonly<Record<string, unknown>>;
+  };
+  readonly seed: number;
+  readonly backend: BundleEnvironment['backend'];
+  readonly metrics: TrainedModel['metrics'];
+  /** The columns the model reads, with the types they were read as. */
+  readonly signature: { readonly inputs: readonly { readonly name: string; readonly type: SemanticType }[] };
+  readonly libraries: Readonly<Record<string, string>>;
+  readonly environment: { readonly runtime: string; readonly cores?: number };
+  readonly droppedMissingTarget: number;
+  readonly fitSeconds: number;
+}
+
+export class BundleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleError';
+  }
+}
+
+/** The bundle's files as text, by file name. */
+export function createBundleFiles(
+  trained: TrainedModel,
+  dataset: BundleDataset,
+  env: BundleEnvironment,
+): Record<string, string> {
+  const manifest: BundleManifest = {
+    kind: 'automl-studio-model',
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    createdAt: env.createdAt,
+    app: env.app,
+    dataset: {
+      name: dataset.name,
+      sha256: dataset.fingerprint.sha256,
+      bytes: dataset.fingerprint.bytes,
+      rows: dataset.fingerprint.rows,
+      columns: dataset.fingerprint.columns,
+      schemaHash: dataset.fingerprint.schemaHash,
+      schema: dataset.schema.map((c) => ({
+        name: c.name,
+        type: c.type,
+        inferredType: c.inferredType,
+        overridden: c.overridden,
+        ...(c.format ? { format: c.format } : {}),
+      })),
+    },
+    target: trained.target,
+    task: trained.task,
+    ...(trained.classes ? { classes: trained.classes } : {}),
+    ...(trained.task === 'binary' && trained.classes ? { positiveClass: trained.classes[1] } : {}),
+    split: trained.split,
+    pipeline: {
+      file: 'pipeline.json',
+      steps: describePipeline(trained.pipeline.spec),
+      notes: trained.pipelineNotes,
+    },
+    model: { file: 'model.json', family: trained.family, config: trained.config },
+    seed: trained.seed,
+    backend: env.backend,
+    metrics: trained.metrics,
+    signature: { inputs: trained.pipeline.inputs },
+    libraries: env.libraries,
+    environment: { runtime: env.runtime, ...(env.cores ? { cores: env.cores } : {}) },
+    droppedMissingTarget: trained.droppedMissingTarget,
+    fitSeconds: trained.fitSeconds,
+  };
+  return {
+    'manifest.json': JSON.stringify(manifest, finite, 2) + '\n',
+    'pipeline.json': JSON.stringify(trained.pipeline) + '\n',
+    'model.json': JSON.stringify(trained.model.toJSON()) + '\n',
+  };
+}
+
+function finite(_k: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+}
+
+export interface LoadedBundle {
+  readonly manifest: BundleManifest;
+  readonly pipeline: FittedPipeline;
+  readonly model: Fitted;
+}
+
+function parseJson(text: string | undefined, file: string): unknown {
+  if (text === undefined) throw new BundleError(`the bundle has no ${file}`);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BundleError(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Reads a bundle from its files' text; every problem is a BundleError naming the file. */
+export function loadBundle(files: Readonly<Record<string, string | undefined>>): LoadedBundle {
+  const manifest = parseJson(files['manifest.json'], 'manifest.json') as Partial<BundleManifest>;
+  if (manifest?.kind !== 'automl-studio-model')
+    throw new BundleError('manifest.json is not an AutoML Studio model manifest');
+  if (manifest.formatVersion !== BUNDLE_FORMAT_VERSION) {
+    throw new BundleError(
+      `unsupported bundle format version ${String(manifest.formatVersion)} (this studio reads ${BUNDLE_FORMAT_VERSION})`,
+    );
+  }
+  let pipeline: FittedPipeline;
+  try {
+    pipeline = parsePipeline(parseJson(files['pipeline.json'], 'pipeline.json'));
+  } catch (err) {
+    throw err instanceof BundleError ? err : new BundleError(`pipeline.json: ${(err as Error).message}`);
+  }
+  ensureFamiliesRegistered();
+  let model: Fitted;
+  try {
+    model = deserializeModel(parseJson(files['model.json'], 'model.json') as never);
+  } catch (err) {
+    throw err instanceof BundleError ? err : new BundleError(`model.json: ${(err as Error).message}`);
+  }
+  return { manifest: manifest as BundleManifest, pipeline, model };
+}
+
+/** Type overrides that make a new file read its columns as the training data was read. */
+export function signatureTypes(bundle: LoadedBundle): Record<string, SemanticType> {
+  return Object.fromEntries(bundle.manifest.signature.inputs.map((c) => [c.name, c.type]));
+}
+
+export interface Predictions {
+  /** Model output: probabilities (row-major, one column per class) or values. */
+  readonly values: Float64Array;
+  /** Predicted class index per row (classification). */
+  readonly labels?: Int32Array;
+  readonly nRows: number;
+}
+
+export function predictTable(bundle: LoadedBundle, table: Table): Predictions {
+  const X = transformTable(bundle.pipeline, table);
+  const values = bundle.model.predict(X);
+  if (bundle.manifest.task === 'regression') return { values, nRows: X.nRows };
+  const k = bundle.manifest.classes?.length ?? bundle.model.nClasses;
+  return { values, labels: argmaxRows(values, k), nRows: X.nRows };
+}
+
+/** Predictions as CSV: one probability column per class (class labels as headers) + `prediction`, or `prediction` alone. */
+export function predictionsCsv(bundle: LoadedBundle, p: Predictions): string {
+  const lines: string[] = [];
+  const classes = bundle.manifest.classes;
+  if (bundle.manifest.task === 'regression' || !classes) {
+    lines.push('prediction');
+    for (let i = 0; i < p.nRows; i++) lines.push(String(p.values[i]));
+  } else {
+    const k = classes.length;
+    lines.push(csvLine([...classes, 'prediction']));
+    for (let i = 0; i < p.nRows; i++) {
+      const cells: string[] = [];
+      for (let c = 0; c < k; c++) cells.push(String(p.values[i * k + c]));
+      cells.push(classes[p.labels![i]]);
+      lines.push(csvLine(cells));
+    }
+  }
+  return lines.join('\n') + '\n';
+}

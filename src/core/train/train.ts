@@ -1,0 +1,127 @@
+/**
+ * Fit one model on a table: encode the target, split off a seeded (stratified) validation holdout,
+ * build and fit the preprocessing pipeline on the training rows only, fit the model (with the
+ * validation rows for early stopping), and score the validation rows.
+ */
+import type { Table } from '../data/table.ts';
+import { takeRows, withoutColumns } from '../data/select.ts';
+import type { Fitted, RoundInfo, Task } from '../models/types.ts';
+import {
+  buildAutoPipeline,
+  fitPipeline,
+  transformTable,
+  type FittedPipeline,
+  type PipelineSpec,
+} from '../pipeline/index.ts';
+import { evaluate, foldIndices, holdoutPlan } from '../metrics/index.ts';
+import { encodeTarget, TrainingError } from './target.ts';
+import { estimatorFor, familyKind, type FamilyName } from './families.ts';
+
+export interface TrainRequest {
+  readonly table: Table;
+  readonly target: string;
+  readonly task: Task;
+  readonly family: FamilyName;
+  /** Hyperparameters; missing keys take the family's defaults. */
+  readonly params?: Readonly<Record<string, unknown>>;
+  readonly seed: number;
+  /** Share of rows held out for validation (early stopping and metrics). Default 0.2. */
+  readonly validFraction?: number;
+  /** Columns the user excluded from the features. */
+  readonly exclude?: readonly string[];
+  /** A pipeline to use instead of the automatic one. */
+  readonly pipelineSpec?: PipelineSpec;
+  readonly onRound?: (info: RoundInfo) => void | boolean;
+}
+
+export interface TrainedModel {
+  readonly target: string;
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  readonly family: FamilyName;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly seed: number;
+  readonly pipeline: FittedPipeline;
+  readonly pipelineNotes: readonly string[];
+  readonly model: Fitted;
+  readonly split: {
+    readonly strategy: 'holdout';
+    readonly validFraction: number;
+    readonly seed: number;
+    readonly stratified: boolean;
+    readonly trainRows: number;
+    readonly validRows: number;
+  };
+  readonly metrics: { readonly validation: Readonly<Record<string, number>> };
+  readonly droppedMissingTarget: number;
+  readonly fitSeconds: number;
+  /** Validation truth and predictions, for charts (confusion matrix, residuals). */
+  readonly validation: { readonly y: Float64Array; readonly pred: Float64Array };
+}
+
+export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
+  const t0 = Date.now();
+  const enc = encodeTarget(req.table, req.target, req.task);
+  const nClasses = enc.classes?.length ?? 1;
+  const features = withoutColumns(req.table, [req.target]);
+  const validFraction = req.validFraction ?? 0.2;
+  if (enc.rows.length < 2) throw new TrainingError('need at least 2 rows with a target value to train');
+  const plan = holdoutPlan(
+    enc.rows.length,
+    validFraction,
+    req.seed,
+    req.task === 'regression' ? undefined : enc.y,
+  );
+  const { train, valid } = foldIndices(plan, 0);
+  const trainRows = Int32Array.from(train, (i) => enc.rows[i]);
+  const validRows = Int32Array.from(valid, (i) => enc.rows[i]);
+  const yTrain = Float64Array.from(train, (i) => enc.y[i]);
+  const yValid = Float64Array.from(valid, (i) => enc.y[i]);
+
+  const trainTable = takeRows(features, trainRows);
+  const auto = buildAutoPipeline(trainTable, {
+    family: familyKind(req.family),
+    task: req.task,
+    nClasses,
+    exclude: req.exclude,
+  });
+  const spec = req.pipelineSpec ?? auto.spec;
+  const { pipeline, matrix } = fitPipeline(spec, trainTable, { y: yTrain, task: req.task, seed: req.seed });
+  const validMatrix = transformTable(pipeline, takeRows(features, validRows));
+
+  const est = estimatorFor(req.family);
+  const params = { ...(req.params ?? {}), seed: req.seed };
+  const config = est.resolveConfig(params, req.task) as Record<string, unknown>;
+  const model = await est.fit(matrix, yTrain, {
+    task: req.task,
+    nClasses: req.task === 'regression' ? undefined : nClasses,
+    config,
+    validation: { X: validMatrix, y: yValid },
+    onRound: req.onRound,
+  });
+  const pred = model.predict(validMatrix);
+  const metrics = evaluate(req.task, yValid, pred, nClasses);
+  return {
+    target: req.target,
+    task: req.task,
+    classes: enc.classes,
+    family: req.family,
+    config,
+    seed: req.seed,
+    pipeline,
+    pipelineNotes: req.pipelineSpec ? [] : auto.notes,
+    model,
+    split: {
+      strategy: 'holdout',
+      validFraction,
+      seed: req.seed,
+      stratified: req.task !== 'regression',
+      trainRows: trainRows.length,
+      validRows: validRows.length,
+    },
+    metrics: { validation: metrics },
+    droppedMissingTarget: enc.droppedMissing,
+    fitSeconds: (Date.now() - t0) / 1000,
+    validation: { y: yValid, pred },
+  };
+}
