@@ -40,6 +40,13 @@ export interface DictColumn extends ColumnBase {
 export interface BoolColumn extends ColumnBase {
   readonly storage: 'bool';
   readonly values: Uint8Array;
+  /** The text the file used for false and true (e.g. ['No', 'Yes']), when known. */
+  readonly labels?: readonly [string, string];
+}
+
+/** The text for a boolean value: the file's own spelling when known, else 'false' / 'true'. */
+export function boolLabel(col: BoolColumn, v: number): string {
+  return col.labels ? col.labels[v] : v === 1 ? 'true' : 'false';
 }
 
 /** Datetimes as epoch milliseconds (UTC). NaN = missing. `format` names the parsed text format. */
@@ -97,7 +104,7 @@ export function cellText(col: Column, i: number): string {
     case 'dict':
       return col.dictionary[col.codes[i]];
     case 'bool':
-      return col.values[i] === 1 ? 'true' : 'false';
+      return boolLabel(col, col.values[i]);
   }
 }
 

@@ -184,6 +184,8 @@ export class DateBuilder extends ColumnBuilder {
 
 export class BoolBuilder extends ColumnBuilder {
   values = new Uint8Array(this.cap0);
+  /** First spelling seen for false and true (trimmed), e.g. 'No' / 'Yes'. */
+  spellings: [string | null, string | null] = [null, null];
   protected capacity(): number {
     return this.values.length;
   }
@@ -221,11 +223,43 @@ export class BoolBuilder extends ColumnBuilder {
           return;
         }
         v = 255;
+      } else if (this.spellings[v] === null) {
+        this.spellings[v] = spellingOf(src, s, e);
       }
       values[n++] = v;
     }
     this.n = n;
   }
+}
+
+const spellingDecoder = new TextDecoder();
+
+function spellingOf(src: Uint8Array, s: number, e: number): string {
+  return spellingDecoder.decode(src.subarray(s, e)).trim();
+}
+
+/** The file's spellings for false/true, filling an unseen one with the usual partner word. */
+export function boolLabels(spellings: readonly [string | null, string | null]): [string, string] | undefined {
+  const [f, t] = spellings;
+  if (f === null && t === null) return undefined;
+  const partner: Record<string, string> = {
+    yes: 'no',
+    no: 'yes',
+    true: 'false',
+    false: 'true',
+    y: 'n',
+    n: 'y',
+    t: 'f',
+    f: 't',
+  };
+  const match = (w: string, like: string) =>
+    like === like.toUpperCase()
+      ? w.toUpperCase()
+      : like[0] === like[0].toUpperCase()
+        ? w[0].toUpperCase() + w.slice(1)
+        : w;
+  const other = (w: string) => match(partner[w.toLowerCase()] ?? '', w);
+  return [f ?? other(t!), t ?? other(f!)];
 }
 
 /**

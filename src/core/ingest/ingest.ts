@@ -29,6 +29,7 @@ import {
 } from './infer.ts';
 import {
   BoolBuilder,
+  boolLabels,
   ColumnBuilder,
   DateBuilder,
   DictBuilder,
@@ -484,7 +485,11 @@ function finishColumn(
   }
   if (b instanceof BoolBuilder) {
     const values = fit(b.values, b.n);
-    return { column: { name, type: 'boolean', storage: 'bool', values }, inferred: 'boolean' };
+    const labels = boolLabels(b.spellings);
+    return {
+      column: { name, type: 'boolean', storage: 'bool', values, ...(labels ? { labels } : {}) },
+      inferred: 'boolean',
+    };
   }
   if (b instanceof DateBuilder) {
     const values = fit(b.values, b.n);
@@ -520,7 +525,13 @@ function finishStrings(
   if (conv?.kind === 'bool') {
     const values = new Uint8Array(codes.length);
     for (let i = 0; i < codes.length; i++) values[i] = codes[i] < 0 ? 255 : conv.values[codes[i]];
-    return { column: { name, type: 'boolean', storage: 'bool', values }, inferred: 'boolean' };
+    const spellings: [string | null, string | null] = [null, null];
+    for (let j = 0; j < dictionary.length; j++) spellings[conv.values[j]] ??= dictionary[j].trim();
+    const labels = boolLabels(spellings);
+    return {
+      column: { name, type: 'boolean', storage: 'bool', values, ...(labels ? { labels } : {}) },
+      inferred: 'boolean',
+    };
   }
   if (conv?.kind === 'date') {
     const values = new Float64Array(codes.length);

@@ -1,5 +1,5 @@
 /** Small helpers the steps share: find, replace and add columns without copying the others. */
-import type { Column, DictColumn, Float64Column, Table } from '../data/table.ts';
+import { boolLabel, type Column, type DictColumn, type Float64Column, type Table } from '../data/table.ts';
 import { PipelineError } from './types.ts';
 
 export function getColumn(table: Table, name: string, step: string): Column {
@@ -64,7 +64,7 @@ export function categoryLabels(col: Column): { labels: readonly string[]; codes:
   if (col.storage === 'bool') {
     const codes = new Int32Array(col.values.length);
     for (let i = 0; i < codes.length; i++) codes[i] = col.values[i] === 255 ? -1 : col.values[i];
-    return { labels: ['false', 'true'], codes };
+    return { labels: [boolLabel(col, 0), boolLabel(col, 1)], codes };
   }
   // numbers used as categories: label = the number's text
   const values = col.values;

@@ -2,7 +2,7 @@
  * The target column as numbers for the models: class indices over sorted class labels
  * (classification) or values (regression). Rows with a missing target are left out and counted.
  */
-import type { Column, Table } from '../data/table.ts';
+import { boolLabel, type Column, type Table } from '../data/table.ts';
 import type { Task } from '../models/types.ts';
 
 export class TrainingError extends Error {
@@ -35,7 +35,7 @@ function labelsOf(col: Column): { labelOf: (i: number) => string | null } {
     case 'dict':
       return { labelOf: (i) => (col.codes[i] < 0 ? null : col.dictionary[col.codes[i]]) };
     case 'bool':
-      return { labelOf: (i) => (col.values[i] === 255 ? null : col.values[i] ? 'true' : 'false') };
+      return { labelOf: (i) => (col.values[i] === 255 ? null : boolLabel(col, col.values[i])) };
     default:
       return { labelOf: (i) => (Number.isNaN(col.values[i]) ? null : String(col.values[i])) };
   }

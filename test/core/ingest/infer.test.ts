@@ -18,7 +18,7 @@ describe('type inference', () => {
     ]);
     expect(r.schema[4].format).toBe('yyyy-mm-dd');
     expect(r.schema[5].format).toBe('yyyy-mm-dd HH:MM:SS');
-    expect(texts(r, 'b')).toEqual(['true', 'false', 'true']);
+    expect(texts(r, 'b')).toEqual(['yes', 'No', 'yes']);
     expect(texts(r, 'd')).toEqual(['2020-01-31T00:00:00.000Z', '2021-02-01T00:00:00.000Z', null]);
     expect(col(r, 'c').storage).toBe('dict');
   });
@@ -89,7 +89,7 @@ describe('type inference', () => {
     const f = r.fixups.find((x) => x.column === 'a')!;
     expect(f.count).toBe(2);
     expect(f.message).toContain('column a: 2 cells could not be read as numeric');
-    expect(texts(r, 'b')).toEqual(['true', null, null]);
+    expect(texts(r, 'b')).toEqual(['1', null, null]);
     const dt = await ingestText('d\n2020-01-01\nsoon\n', { typeOverrides: { d: 'datetime' } });
     expect(texts(dt, 'd')).toEqual(['2020-01-01T00:00:00.000Z', null]);
   });
