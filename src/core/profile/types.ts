@@ -4,7 +4,10 @@ import type { SemanticType } from '../data/table.ts';
 export type Task = 'binary' | 'multiclass' | 'regression';
 
 export interface HistogramBin {
-  /** Inclusive lower edge; upper edge is the next bin's lower edge (or `max` for the last bin). */
+  /**
+   * Inclusive lower edge; upper edge is the next bin's lower edge (the last bin includes `hi`).
+   * Integer columns spanning few values get one bin per integer v: [v − 0.5, v + 0.5).
+   */
   readonly lo: number;
   readonly hi: number;
   readonly count: number;
@@ -64,7 +67,9 @@ export type WarningKind =
   | 'duplicate-rows'
   | 'class-imbalance'
   | 'leakage-suspect'
-  | 'target-missing';
+  | 'target-missing'
+  /** The chosen target cannot be predicted (single value, dates, or no values). */
+  | 'target-unusable';
 
 export interface ProfileWarning {
   readonly kind: WarningKind;
