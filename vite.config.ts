@@ -26,6 +26,9 @@ export default defineConfig({
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
         ignoreURLParametersMatching: [/.*/],
         navigateFallback: 'index.html',
+        // Take control of the page on the first visit, so it works offline without a second load.
+        clientsClaim: true,
+        skipWaiting: true,
       },
     }),
   ],
@@ -52,6 +55,8 @@ export default defineConfig({
           environment: 'node',
           include: ['test/e2e/**/*.e2e.ts'],
           globalSetup: ['test/e2e/global-setup.ts'],
+          // The browser and its worker are slower than Node: give expect.poll time on a busy machine.
+          expect: { poll: { timeout: 15_000 } },
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

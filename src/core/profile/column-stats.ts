@@ -4,7 +4,7 @@
  * weekday/month breakdowns, and text lengths. One pass over a typed array per statistic; numeric
  * and datetime columns are summarised from one sorted copy of their non-missing values.
  */
-import { BOOL_MISSING, type Column, type DictColumn, type Table } from '../data/table.ts';
+import { BOOL_MISSING, boolLabel, type Column, type DictColumn, type Table } from '../data/table.ts';
 import { histogram, DEFAULT_HISTOGRAM_BINS } from './histogram.ts';
 import { quantileSorted } from './quantiles.ts';
 import { sortFloat64, type SortScratch } from './sort.ts';
@@ -280,8 +280,8 @@ function profileBool(values: Uint8Array, col: Column, index: number): ColumnInfo
     }
   }
   const top: TopValue[] = [];
-  if (f > 0) top.push({ value: 'false', count: f });
-  if (t > 0) top.push({ value: 'true', count: t });
+  if (f > 0) top.push({ value: col.storage === 'bool' ? boolLabel(col, 0) : 'false', count: f });
+  if (t > 0) top.push({ value: col.storage === 'bool' ? boolLabel(col, 1) : 'true', count: t });
   top.sort((a, b) => b.count - a.count);
   const profile: ColumnProfile = {
     ...base(col, n, n - t - f),
