@@ -1,0 +1,453 @@
+/**
+ * The write semantics of every store, written once over a minimal transactional interface
+ * (`BatchTx`). A store runs `applyBatch` inside its own transaction and discards everything when it
+ * throws, which is what makes `write` all-or-nothing. Reads through the tx must see the batch's
+ * earlier writes.
+ */
+import { StoreError, type StoreErrorCode } from './errors.ts';
+import { deepFreeze } from './freeze.ts';
+import { contentHash } from './hash.ts';
+import type {
+  ArtifactRecord,
+  DatasetRecord,
+  ExperimentRecord,
+  LatestMetric,
+  MetricPoint,
+  ModelVersionRecord,
+  ParamValue,
+  RegisteredModelRecord,
+  RunRecord,
+  WriteOp,
+  WriteResult,
+} from './types.ts';
+
+export interface BatchTx {
+  getExperiment(id: string): Promise<ExperimentRecord | undefined>;
+  findExperimentByName(name: string): Promise<ExperimentRecord | undefined>;
+  putExperiment(rec: ExperimentRecord): Promise<void>;
+  getRun(id: string): Promise<RunRecord | undefined>;
+  putRun(rec: RunRecord): Promise<void>;
+  addMetrics(run: RunRecord, points: readonly MetricPoint[]): Promise<void>;
+  hasBlob(hash: string): Promise<boolean>;
+  putBlob(hash: string, bytes: Uint8Array): Promise<void>;
+  getArtifact(id: string): Promise<ArtifactRecord | undefined>;
+  putArtifact(rec: ArtifactRecord): Promise<void>;
+  getDataset(fingerprint: string): Promise<DatasetRecord | undefined>;
+  putDataset(rec: DatasetRecord): Promise<void>;
+  getRegisteredModel(name: string): Promise<RegisteredModelRecord | undefined>;
+  putRegisteredModel(rec: RegisteredModelRecord): Promise<void>;
+  getModelVersion(name: string, version: number): Promise<ModelVersionRecord | undefined>;
+  putModelVersion(rec: ModelVersionRecord): Promise<void>;
+  deleteModelVersion(name: string, version: number): Promise<void>;
+}
+
+const OP_NAMES = new Set<string>([
+  'createExperiment',
+  'startRun',
+  'logParams',
+  'logMetrics',
+  'setTags',
+  'endRun',
+  'putArtifact',
+  'putDataset',
+  'createRegisteredModel',
+  'createModelVersion',
+  'updateModelVersion',
+  'deleteModelVersion',
+  'setAlias',
+  'deleteAlias',
+]);
+const TERMINAL = new Set(['COMPLETE', 'FAILED', 'PRUNED']);
+const ALIAS_RE = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+const ARTIFACT_KINDS = new Set(['model', 'pipeline', 'oof-predictions', 'chart-data', 'report', 'other']);
+
+class OpFailure extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+const fail = (code: StoreErrorCode, message: string): never => {
+  throw new OpFailure(code, message);
+};
+
+function str(v: unknown, what: string): string {
+  if (typeof v !== 'string' || v.trim() === '') fail('INVALID', `${what} must be a non-empty string`);
+  return v as string;
+}
+function time(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    fail('INVALID', `${what} must be a finite number (epoch ms), got ${String(v)}`);
+  return v as number;
+}
+function stringMap(v: unknown, what: string): Record<string, string> {
+  if (v === undefined) return {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail('INVALID', `${what} must be an object`);
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v as object)) {
+    if (k === '') fail('INVALID', `${what}: empty key`);
+    if (typeof x !== 'string') fail('INVALID', `${what}.${k} must be a string, got ${typeof x}`);
+    out[k] = x as string;
+  }
+  return out;
+}
+function paramMap(v: unknown, what: string): Record<string, ParamValue> {
+  if (v === undefined) return {};
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) fail('INVALID', `${what} must be an object`);
+  const out: Record<string, ParamValue> = {};
+  for (const [k, x] of Object.entries(v as object)) {
+    if (k === '') fail('INVALID', `${what}: empty key`);
+    const ok =
+      x === null ||
+      typeof x === 'string' ||
+      typeof x === 'boolean' ||
+      (typeof x === 'number' && Number.isFinite(x));
+    if (!ok) fail('INVALID', `${what}.${k} must be a string, finite number, boolean or null`);
+    out[k] = x as ParamValue;
+  }
+  return out;
+}
+function bytes(v: unknown, what: string): Uint8Array {
+  if (!(v instanceof Uint8Array)) fail('INVALID', `${what} must be a Uint8Array`);
+  return v as Uint8Array;
+}
+
+/** True when `b` is later than `a` under "latest metric" ordering (step, then timestamp; ties: later write). */
+function isLater(a: LatestMetric, b: LatestMetric): boolean {
+  return b.step > a.step || (b.step === a.step && b.timestamp >= a.timestamp);
+}
+
+async function requireRun(tx: BatchTx, id: unknown, running: boolean): Promise<RunRecord> {
+  const runId = str(id, 'runId');
+  const run = await tx.getRun(runId);
+  if (!run) return fail('NOT_FOUND', `run ${runId} does not exist`);
+  if (running && run.state !== 'RUNNING') {
+    fail('RUN_FINISHED', `run ${runId} has already ended (${run.state}); cannot log to a finished run`);
+  }
+  return run;
+}
+
+async function requireModel(tx: BatchTx, name: unknown): Promise<RegisteredModelRecord> {
+  const n = str(name, 'model name');
+  const m = await tx.getRegisteredModel(n);
+  if (!m) return fail('NOT_FOUND', `registered model ${JSON.stringify(n)} does not exist`);
+  return m;
+}
+
+async function requireVersion(tx: BatchTx, name: string, version: unknown): Promise<ModelVersionRecord> {
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    return fail('INVALID', `model version must be a positive integer, got ${String(version)}`);
+  }
+  const v = await tx.getModelVersion(name, version);
+  if (!v) return fail('NOT_FOUND', `version ${version} of model ${JSON.stringify(name)} does not exist`);
+  return v;
+}
+
+async function requireDataset(tx: BatchTx, fp: unknown): Promise<string | null> {
+  if (fp === undefined || fp === null) return null;
+  const f = str(fp, 'datasetFingerprint');
+  if (!(await tx.getDataset(f)))
+    fail('NOT_FOUND', `dataset ${f} does not exist (store it with putDataset first)`);
+  return f;
+}
+
+async function storeBlob(tx: BatchTx, data: Uint8Array): Promise<string> {
+  const hash = contentHash(data);
+  if (!(await tx.hasBlob(hash))) await tx.putBlob(hash, data.slice());
+  return hash;
+}
+
+const freeze = deepFreeze;
+
+async function applyOp(tx: BatchTx, op: WriteOp, result: { name: string; version: number }[]): Promise<void> {
+  switch (op.op) {
+    case 'createExperiment': {
+      const id = str(op.id, 'id');
+      const name = str(op.name, 'name').trim();
+      if (await tx.getExperiment(id)) fail('ALREADY_EXISTS', `experiment id ${id} already exists`);
+      if (await tx.findExperimentByName(name))
+        fail('ALREADY_EXISTS', `an experiment named ${JSON.stringify(name)} already exists`);
+      await tx.putExperiment(
+        freeze({
+          id,
+          name,
+          description: op.description ?? '',
+          datasetFingerprint: await requireDataset(tx, op.datasetFingerprint),
+          tags: stringMap(op.tags, 'tags'),
+          createdAt: time(op.createdAt, 'createdAt'),
+        }),
+      );
+      return;
+    }
+    case 'startRun': {
+      const id = str(op.id, 'id');
+      if (await tx.getRun(id)) fail('ALREADY_EXISTS', `run id ${id} already exists`);
+      const expId = str(op.experimentId, 'experimentId');
+      if (!(await tx.getExperiment(expId))) fail('NOT_FOUND', `experiment ${expId} does not exist`);
+      let parentRunId: string | null = null;
+      if (op.parentRunId !== undefined && op.parentRunId !== null) {
+        const parent = await requireRun(tx, op.parentRunId, false);
+        if (parent.experimentId !== expId) {
+          fail('INVALID', `parent run ${parent.id} belongs to another experiment (${parent.experimentId})`);
+        }
+        parentRunId = parent.id;
+      }
+      await tx.putRun(
+        freeze({
+          id,
+          experimentId: expId,
+          parentRunId,
+          name: op.name ?? '',
+          state: 'RUNNING',
+          startTime: time(op.startTime, 'startTime'),
+          endTime: null,
+          params: paramMap(op.params, 'params'),
+          tags: stringMap(op.tags, 'tags'),
+          latestMetrics: {},
+          datasetFingerprint: await requireDataset(tx, op.datasetFingerprint),
+          error: null,
+        }),
+      );
+      return;
+    }
+    case 'logParams': {
+      const run = await requireRun(tx, op.runId, true);
+      const params = paramMap(op.params, 'params');
+      for (const [k, v] of Object.entries(params)) {
+        if (Object.hasOwn(run.params, k) && run.params[k] !== v) {
+          fail(
+            'INVALID',
+            `param ${JSON.stringify(k)} of run ${run.id} is already ${JSON.stringify(run.params[k])}; params cannot change once logged`,
+          );
+        }
+      }
+      await tx.putRun(freeze({ ...run, params: { ...run.params, ...params } }));
+      return;
+    }
+    case 'logMetrics': {
+      const run = await requireRun(tx, op.runId, true);
+      if (!Array.isArray(op.metrics)) fail('INVALID', 'metrics must be an array');
+      const latest: Record<string, LatestMetric> = { ...run.latestMetrics };
+      const points: MetricPoint[] = [];
+      for (const [i, m] of op.metrics.entries()) {
+        const key = str(m?.key, `metrics[${i}].key`);
+        if (typeof m.value !== 'number') fail('INVALID', `metrics[${i}] (${key}): value must be a number`);
+        if (!Number.isSafeInteger(m.step) || m.step < 0)
+          fail('INVALID', `metrics[${i}] (${key}): step must be a non-negative integer`);
+        const p = {
+          key,
+          value: m.value,
+          step: m.step,
+          timestamp: time(m.timestamp, `metrics[${i}].timestamp`),
+        };
+        points.push(freeze(p));
+        const cur = latest[key];
+        if (!cur || isLater(cur, p)) latest[key] = { value: p.value, step: p.step, timestamp: p.timestamp };
+      }
+      const updated = freeze({ ...run, latestMetrics: latest });
+      await tx.addMetrics(updated, points);
+      await tx.putRun(updated);
+      return;
+    }
+    case 'setTags': {
+      const run = await requireRun(tx, op.runId, false);
+      await tx.putRun(freeze({ ...run, tags: { ...run.tags, ...stringMap(op.tags, 'tags') } }));
+      return;
+    }
+    case 'endRun': {
+      const run = await requireRun(tx, op.runId, true);
+      if (!TERMINAL.has(op.state))
+        fail('INVALID', `end state must be COMPLETE, FAILED or PRUNED, got ${JSON.stringify(op.state)}`);
+      const endTime = time(op.endTime, 'endTime');
+      let error = null;
+      if (op.error)
+        error = { reason: str(op.error.reason, 'error.reason'), message: String(op.error.message ?? '') };
+      await tx.putRun(freeze({ ...run, state: op.state, endTime, error }));
+      return;
+    }
+    case 'putArtifact': {
+      const id = str(op.id, 'id');
+      if (await tx.getArtifact(id)) fail('ALREADY_EXISTS', `artifact id ${id} already exists`);
+      const run = await requireRun(tx, op.runId, true);
+      if (!ARTIFACT_KINDS.has(op.kind)) fail('INVALID', `unknown artifact kind ${JSON.stringify(op.kind)}`);
+      const data = bytes(op.bytes, 'bytes');
+      const hash = await storeBlob(tx, data);
+      await tx.putArtifact(
+        freeze({
+          id,
+          runId: run.id,
+          experimentId: run.experimentId,
+          name: str(op.name, 'name'),
+          kind: op.kind,
+          contentType: op.contentType ?? 'application/octet-stream',
+          contentHash: hash,
+          byteLength: data.byteLength,
+          meta: structuredClone(op.meta ?? {}),
+          createdAt: time(op.createdAt, 'createdAt'),
+        }),
+      );
+      return;
+    }
+    case 'putDataset': {
+      const fp = str(op.fingerprint, 'fingerprint');
+      if (!Array.isArray(op.schema)) fail('INVALID', 'schema must be an array of {name, type}');
+      const existing = await tx.getDataset(fp);
+      let hash = existing?.contentHash ?? null;
+      let byteLength = existing?.byteLength ?? 0;
+      if (op.raw !== undefined) {
+        const raw = bytes(op.raw, 'raw');
+        hash = await storeBlob(tx, raw);
+        byteLength = raw.byteLength;
+      }
+      await tx.putDataset(
+        freeze({
+          fingerprint: fp,
+          name: str(op.name, 'name'),
+          schema: op.schema.map((c) => ({ name: c.name, type: c.type })),
+          profile: op.profile === undefined ? (existing?.profile ?? null) : structuredClone(op.profile),
+          contentHash: hash,
+          byteLength,
+          createdAt: existing?.createdAt ?? time(op.createdAt, 'createdAt'),
+        }),
+      );
+      return;
+    }
+    case 'createRegisteredModel': {
+      const name = str(op.name, 'name').trim();
+      if (await tx.getRegisteredModel(name))
+        fail('ALREADY_EXISTS', `a registered model named ${JSON.stringify(name)} already exists`);
+      const t = time(op.createdAt, 'createdAt');
+      await tx.putRegisteredModel(
+        freeze({
+          name,
+          description: op.description ?? '',
+          tags: stringMap(op.tags, 'tags'),
+          aliases: {},
+          latestVersion: 0,
+          createdAt: t,
+          updatedAt: t,
+        }),
+      );
+      return;
+    }
+    case 'createModelVersion': {
+      const model = await requireModel(tx, op.name);
+      const run = await requireRun(tx, op.sourceRunId, false);
+      let artifactId: string | null = null;
+      if (op.artifactId !== undefined && op.artifactId !== null) {
+        const a = await tx.getArtifact(str(op.artifactId, 'artifactId'));
+        if (!a) fail('NOT_FOUND', `artifact ${op.artifactId} does not exist`);
+        if (a!.runId !== run.id)
+          fail('INVALID', `artifact ${a!.id} belongs to run ${a!.runId}, not to the source run ${run.id}`);
+        artifactId = a!.id;
+      }
+      const exp = await tx.getExperiment(run.experimentId);
+      const t = time(op.createdAt, 'createdAt');
+      const version = model.latestVersion + 1;
+      await tx.putModelVersion(
+        freeze({
+          name: model.name,
+          version,
+          sourceRunId: run.id,
+          experimentId: run.experimentId,
+          datasetFingerprint: run.datasetFingerprint ?? exp?.datasetFingerprint ?? null,
+          artifactId,
+          description: op.description ?? '',
+          tags: stringMap(op.tags, 'tags'),
+          createdAt: t,
+          updatedAt: t,
+        }),
+      );
+      await tx.putRegisteredModel(freeze({ ...model, latestVersion: version, updatedAt: t }));
+      result.push({ name: model.name, version });
+      return;
+    }
+    case 'updateModelVersion': {
+      const model = await requireModel(tx, op.name);
+      const v = await requireVersion(tx, model.name, op.version);
+      const tags: Record<string, string> = { ...v.tags };
+      if (op.tags !== undefined) {
+        if (op.tags === null || typeof op.tags !== 'object') fail('INVALID', 'tags must be an object');
+        for (const [k, x] of Object.entries(op.tags)) {
+          if (x === null) delete tags[k];
+          else if (typeof x === 'string') tags[k] = x;
+          else fail('INVALID', `tags.${k} must be a string or null`);
+        }
+      }
+      await tx.putModelVersion(
+        freeze({
+          ...v,
+          description: op.description ?? v.description,
+          tags,
+          updatedAt: time(op.updatedAt, 'updatedAt'),
+        }),
+      );
+      return;
+    }
+    case 'deleteModelVersion': {
+      const model = await requireModel(tx, op.name);
+      const v = await requireVersion(tx, model.name, op.version);
+      const aliases = Object.fromEntries(Object.entries(model.aliases).filter(([, n]) => n !== v.version));
+      await tx.deleteModelVersion(model.name, v.version);
+      await tx.putRegisteredModel(freeze({ ...model, aliases }));
+      return;
+    }
+    case 'setAlias': {
+      const model = await requireModel(tx, op.name);
+      const alias = str(op.alias, 'alias');
+      if (!ALIAS_RE.test(alias) || alias.toLowerCase() === 'latest' || /^v\d+$/i.test(alias)) {
+        fail(
+          'INVALID',
+          `invalid alias ${JSON.stringify(alias)}: use letters, digits, '_' or '-', starting with a letter; 'latest' and 'v<number>' are reserved`,
+        );
+      }
+      const v = await requireVersion(tx, model.name, op.version);
+      await tx.putRegisteredModel(
+        freeze({
+          ...model,
+          aliases: { ...model.aliases, [alias]: v.version },
+          updatedAt: time(op.updatedAt, 'updatedAt'),
+        }),
+      );
+      return;
+    }
+    case 'deleteAlias': {
+      const model = await requireModel(tx, op.name);
+      const alias = str(op.alias, 'alias');
+      if (!Object.hasOwn(model.aliases, alias))
+        fail('NOT_FOUND', `model ${JSON.stringify(model.name)} has no alias ${JSON.stringify(alias)}`);
+      const aliases = { ...model.aliases };
+      delete aliases[alias];
+      await tx.putRegisteredModel(freeze({ ...model, aliases, updatedAt: time(op.updatedAt, 'updatedAt') }));
+      return;
+    }
+  }
+}
+
+/** Validate and apply a batch through `tx`. Throws `StoreError` (with `opIndex`) on the first bad op. */
+export async function applyBatch(tx: BatchTx, ops: readonly WriteOp[]): Promise<WriteResult> {
+  if (!Array.isArray(ops)) throw new StoreError('INVALID', 'write() takes an array of ops');
+  const modelVersions: { name: string; version: number }[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    const name = (op as { op?: unknown } | null)?.op;
+    try {
+      if (typeof name !== 'string' || !OP_NAMES.has(name))
+        fail('INVALID', `unknown op ${JSON.stringify(name)}`);
+      await applyOp(tx, op, modelVersions);
+    } catch (e) {
+      if (e instanceof OpFailure) {
+        throw new StoreError(e.code, `write op #${i} (${String(name)}): ${e.message}`, { opIndex: i });
+      }
+      throw e;
+    }
+  }
+  return Object.freeze({ modelVersions: Object.freeze(modelVersions.map((v) => Object.freeze(v))) });
+}
+
+/** Order of points returned by getMetricHistory. */
+export function compareMetricPoints(a: MetricPoint, b: MetricPoint): number {
+  return a.step - b.step || a.timestamp - b.timestamp;
+}
