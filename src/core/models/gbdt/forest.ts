@@ -1,0 +1,283 @@
+/**
+ * Flat-array tree ensemble: every node of every tree lives in shared typed arrays (node ids are
+ * global). A node is a leaf when left < 0. Numeric split: x <= threshold goes left, NaN follows
+ * defaultLeft. Categorical split (catStart >= 0): codes whose bit is set in catBits go left, other codes
+ * go right, missing (NaN / negative) follows defaultLeft.
+ */
+import type { FeatureMatrix } from '../types.ts';
+import { b64, typedToBase64 } from '../base64.ts';
+
+class GrowF64 {
+  a = new Float64Array(64);
+  n = 0;
+  push(v: number): number {
+    if (this.n === this.a.length) {
+      const b = new Float64Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n] = v;
+    return this.n++;
+  }
+  view(): Float64Array {
+    return this.a.subarray(0, this.n);
+  }
+}
+class GrowI32 {
+  a = new Int32Array(64);
+  n = 0;
+  push(v: number): number {
+    if (this.n === this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    this.a[this.n] = v;
+    return this.n++;
+  }
+  view(): Int32Array {
+    return this.a.subarray(0, this.n);
+  }
+}
+
+export interface SerializedForest {
+  nTrees: number;
+  nNodes: number;
+  treeRoot: string;
+  treeGroup: string;
+  feature: string;
+  threshold: string;
+  left: string;
+  right: string;
+  value: string;
+  defaultLeft: string;
+  catStart: string;
+  catBits: string;
+  gain: string;
+  cover: string;
+}
+
+export class Forest {
+  private feature_ = new GrowI32();
+  private threshold_ = new GrowF64();
+  private left_ = new GrowI32();
+  private right_ = new GrowI32();
+  private value_ = new GrowF64();
+  private defaultLeft_ = new GrowI32();
+  private catStart_ = new GrowI32();
+  private gain_ = new GrowF64();
+  private cover_ = new GrowF64();
+  private catBits_: number[] = [];
+  private treeRoot_ = new GrowI32();
+  private treeGroup_ = new GrowI32();
+
+  get nTrees(): number {
+    return this.treeRoot_.n;
+  }
+  get nNodes(): number {
+    return this.feature_.n;
+  }
+
+  /** Adds an unset node (a leaf of value 0) and returns its global id. */
+  addNode(cover: number): number {
+    this.feature_.push(-1);
+    this.threshold_.push(0);
+    this.left_.push(-1);
+    this.right_.push(-1);
+    this.value_.push(0);
+    this.defaultLeft_.push(0);
+    this.catStart_.push(-1);
+    this.gain_.push(0);
+    this.cover_.push(cover);
+    return this.feature_.n - 1;
+  }
+
+  startTree(group: number): number {
+    const root = this.addNode(0);
+    this.treeRoot_.push(root);
+    this.treeGroup_.push(group);
+    return root;
+  }
+
+  setLeaf(node: number, value: number, cover: number): void {
+    this.value_.a[node] = value;
+    this.cover_.a[node] = cover;
+  }
+
+  setNumericSplit(
+    node: number,
+    feature: number,
+    threshold: number,
+    defaultLeft: boolean,
+    gain: number,
+    left: number,
+    right: number,
+  ): void {
+    this.feature_.a[node] = feature;
+    this.threshold_.a[node] = threshold;
+    this.defaultLeft_.a[node] = defaultLeft ? 1 : 0;
+    this.gain_.a[node] = gain;
+    this.left_.a[node] = left;
+    this.right_.a[node] = right;
+  }
+
+  /** leftCodes: category codes that go left. */
+  setCategoricalSplit(
+    node: number,
+    feature: number,
+    leftCodes: readonly number[],
+    defaultLeft: boolean,
+    gain: number,
+    left: number,
+    right: number,
+  ): void {
+    let max = -1;
+    for (const c of leftCodes) if (c > max) max = c;
+    const nWords = (max >> 5) + 1;
+    const start = this.catBits_.length;
+    this.catBits_.push(nWords);
+    for (let w = 0; w < nWords; w++) this.catBits_.push(0);
+    for (const c of leftCodes) this.catBits_[start + 1 + (c >> 5)] |= 1 << (c & 31);
+    for (let w = 0; w < nWords; w++) this.catBits_[start + 1 + w] >>>= 0;
+    this.feature_.a[node] = feature;
+    this.threshold_.a[node] = NaN;
+    this.catStart_.a[node] = start;
+    this.defaultLeft_.a[node] = defaultLeft ? 1 : 0;
+    this.gain_.a[node] = gain;
+    this.left_.a[node] = left;
+    this.right_.a[node] = right;
+  }
+
+  private packed: PackedForest | null = null;
+
+  /** Typed-array snapshot for prediction (cached until the forest changes). */
+  pack(): PackedForest {
+    if (this.packed && this.packed.nNodes === this.nNodes && this.packed.nTrees === this.nTrees)
+      return this.packed;
+    this.packed = {
+      nTrees: this.nTrees,
+      nNodes: this.nNodes,
+      treeRoot: this.treeRoot_.view(),
+      treeGroup: this.treeGroup_.view(),
+      feature: this.feature_.view(),
+      threshold: this.threshold_.view(),
+      left: this.left_.view(),
+      right: this.right_.view(),
+      value: this.value_.view(),
+      defaultLeft: this.defaultLeft_.view(),
+      catStart: this.catStart_.view(),
+      catBits: Uint32Array.from(this.catBits_),
+      gain: this.gain_.view(),
+      cover: this.cover_.view(),
+    };
+    return this.packed;
+  }
+
+  toJSON(): SerializedForest {
+    const p = this.pack();
+    return {
+      nTrees: p.nTrees,
+      nNodes: p.nNodes,
+      treeRoot: typedToBase64(p.treeRoot),
+      treeGroup: typedToBase64(p.treeGroup),
+      feature: typedToBase64(p.feature),
+      threshold: typedToBase64(p.threshold),
+      left: typedToBase64(p.left),
+      right: typedToBase64(p.right),
+      value: typedToBase64(p.value),
+      defaultLeft: typedToBase64(Uint8Array.from(p.defaultLeft)),
+      catStart: typedToBase64(p.catStart),
+      catBits: typedToBase64(p.catBits),
+      gain: typedToBase64(p.gain),
+      cover: typedToBase64(p.cover),
+    };
+  }
+
+  static fromJSON(s: SerializedForest): Forest {
+    const f = new Forest();
+    const fill = (g: GrowF64 | GrowI32, src: ArrayLike<number>, what: string, len: number): void => {
+      if (src.length !== len)
+        throw new Error(`serialized forest: ${what} has ${src.length} entries, expected ${len}`);
+      for (let i = 0; i < src.length; i++) g.push(src[i]);
+    };
+    fill(f.treeRoot_, b64.i32(s.treeRoot), 'treeRoot', s.nTrees);
+    fill(f.treeGroup_, b64.i32(s.treeGroup), 'treeGroup', s.nTrees);
+    fill(f.feature_, b64.i32(s.feature), 'feature', s.nNodes);
+    fill(f.threshold_, b64.f64(s.threshold), 'threshold', s.nNodes);
+    fill(f.left_, b64.i32(s.left), 'left', s.nNodes);
+    fill(f.right_, b64.i32(s.right), 'right', s.nNodes);
+    fill(f.value_, b64.f64(s.value), 'value', s.nNodes);
+    fill(f.defaultLeft_, b64.u8(s.defaultLeft), 'defaultLeft', s.nNodes);
+    fill(f.catStart_, b64.i32(s.catStart), 'catStart', s.nNodes);
+    fill(f.gain_, b64.f64(s.gain), 'gain', s.nNodes);
+    fill(f.cover_, b64.f64(s.cover), 'cover', s.nNodes);
+    f.catBits_ = Array.from(b64.u32(s.catBits));
+    return f;
+  }
+}
+
+export interface PackedForest {
+  readonly nTrees: number;
+  readonly nNodes: number;
+  readonly treeRoot: Int32Array;
+  readonly treeGroup: Int32Array;
+  readonly feature: Int32Array;
+  readonly threshold: Float64Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly value: Float64Array;
+  readonly defaultLeft: Int32Array;
+  /** Index into catBits of [nWords, word0, word1, ...], or -1 for numeric splits. */
+  readonly catStart: Int32Array;
+  readonly catBits: Uint32Array;
+  readonly gain: Float64Array;
+  readonly cover: Float64Array;
+}
+
+/** Leaf reached by row i of X (column-major) in the tree rooted at `root`. */
+export function leafOf(
+  p: PackedForest,
+  root: number,
+  data: Float32Array | Float64Array,
+  nRows: number,
+  i: number,
+): number {
+  const { feature, threshold, left, right, defaultLeft, catStart, catBits } = p;
+  let node = root;
+  while (left[node] >= 0) {
+    const x = data[feature[node] * nRows + i];
+    const cs = catStart[node];
+    let goLeft: boolean;
+    if (cs < 0) {
+      goLeft = x <= threshold[node] || (x !== x && defaultLeft[node] === 1);
+    } else if (!(x >= 0)) {
+      goLeft = defaultLeft[node] === 1;
+    } else {
+      const c = Math.floor(x);
+      const word = c >> 5;
+      goLeft = word < catBits[cs] && ((catBits[cs + 1 + word] >>> (c & 31)) & 1) === 1;
+    }
+    node = goLeft ? left[node] : right[node];
+  }
+  return node;
+}
+
+/**
+ * Adds trees [t0, t1) to raw margins `out` (class-major: out[group * nRows + i]).
+ */
+export function addTreesRaw(
+  p: PackedForest,
+  X: FeatureMatrix,
+  t0: number,
+  t1: number,
+  out: Float64Array,
+): void {
+  const n = X.nRows;
+  const data = X.data;
+  const value = p.value;
+  for (let t = t0; t < t1; t++) {
+    const root = p.treeRoot[t];
+    const base = p.treeGroup[t] * n;
+    for (let i = 0; i < n; i++) out[base + i] += value[leafOf(p, root, data, n, i)];
+  }
+}

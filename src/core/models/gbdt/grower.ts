@@ -1,0 +1,701 @@
+/**
+ * Tree learner on binned data: histogram builder (gradient/hessian sums per bin; the smaller child is
+ * built, its sibling derived by subtraction from the parent), split finder (numeric thresholds with a
+ * learned missing-value direction; categorical splits one-vs-rest or by categories sorted on gradient
+ * statistics, LightGBM-style) and grower (depth-wise or leaf-wise with maxLeaves). Rows of a node are a
+ * contiguous range of an index list, partitioned in place (stably, so rows stay sorted).
+ */
+import type { Rng } from '../../util/random.ts';
+import type { BinMapper } from './binning.ts';
+import type { Forest } from './forest.ts';
+
+export interface GrowParams {
+  readonly lambda: number;
+  readonly alpha: number;
+  readonly minChildWeight: number;
+  readonly minSamplesLeaf: number;
+  readonly minSplitGain: number;
+  /** 0 = unlimited. */
+  readonly maxDepth: number;
+  /** 0 = unlimited. */
+  readonly maxLeaves: number;
+  readonly lossguide: boolean;
+  /** Multiplies leaf values (shrinkage). */
+  readonly learningRate: number;
+  readonly maxCatToOnehot: number;
+  readonly maxCatThreshold: number;
+  readonly catSmooth: number;
+  readonly catL2: number;
+  readonly extraTrees: boolean;
+  /** Fraction of the tree's features tried at each split (1 = all). */
+  readonly colsampleByNode: number;
+}
+
+interface Split {
+  feature: number;
+  gain: number;
+  /** Numeric: bins 1..thrBin go left. */
+  thrBin: number;
+  defaultLeft: boolean;
+  /** Categorical: bins that go left. */
+  catLeft: number[] | null;
+  GL: number;
+  HL: number;
+  CL: number;
+  GR: number;
+  HR: number;
+  CR: number;
+}
+
+interface Cand {
+  node: number;
+  start: number;
+  end: number;
+  depth: number;
+  hist: Float64Array;
+  split: Split;
+}
+
+/** Leaves of the last grown tree: rows idx[start[k] .. end[k]) got value[k]. */
+export interface LeafRanges {
+  start: number[];
+  end: number[];
+  value: number[];
+}
+
+/* Histogram kernels: rows of a node × all features, unrolled by 4 features (measured ~20% faster in
+ * bench/gbdt/layout.ts). Interleaved [g, h] (stride 2) or [g, h, count] (stride 3) per bin. */
+function buildHist2(
+  hist: Float64Array,
+  bins: Uint8Array,
+  F: number,
+  off: Int32Array,
+  idx: Int32Array,
+  start: number,
+  end: number,
+  gh: Float64Array,
+): void {
+  hist.fill(0);
+  const F4 = F & ~3;
+  for (let k = start; k < end; k++) {
+    const r = idx[k];
+    const g = gh[2 * r];
+    const h = gh[2 * r + 1];
+    const base = r * F;
+    let f = 0;
+    for (; f < F4; f += 4) {
+      const j0 = (off[f] + bins[base + f]) << 1;
+      const j1 = (off[f + 1] + bins[base + f + 1]) << 1;
+      const j2 = (off[f + 2] + bins[base + f + 2]) << 1;
+      const j3 = (off[f + 3] + bins[base + f + 3]) << 1;
+      hist[j0] += g;
+      hist[j0 + 1] += h;
+      hist[j1] += g;
+      hist[j1 + 1] += h;
+      hist[j2] += g;
+      hist[j2 + 1] += h;
+      hist[j3] += g;
+      hist[j3 + 1] += h;
+    }
+    for (; f < F; f++) {
+      const j = (off[f] + bins[base + f]) << 1;
+      hist[j] += g;
+      hist[j + 1] += h;
+    }
+  }
+}
+
+/** Root with every row (idx = 0..n-1): sequential rows, no index indirection. */
+function buildHist2All(
+  hist: Float64Array,
+  bins: Uint8Array,
+  F: number,
+  off: Int32Array,
+  n: number,
+  gh: Float64Array,
+): void {
+  hist.fill(0);
+  const F4 = F & ~3;
+  for (let r = 0; r < n; r++) {
+    const g = gh[2 * r];
+    const h = gh[2 * r + 1];
+    const base = r * F;
+    let f = 0;
+    for (; f < F4; f += 4) {
+      const j0 = (off[f] + bins[base + f]) << 1;
+      const j1 = (off[f + 1] + bins[base + f + 1]) << 1;
+      const j2 = (off[f + 2] + bins[base + f + 2]) << 1;
+      const j3 = (off[f + 3] + bins[base + f + 3]) << 1;
+      hist[j0] += g;
+      hist[j0 + 1] += h;
+      hist[j1] += g;
+      hist[j1 + 1] += h;
+      hist[j2] += g;
+      hist[j2 + 1] += h;
+      hist[j3] += g;
+      hist[j3 + 1] += h;
+    }
+    for (; f < F; f++) {
+      const j = (off[f] + bins[base + f]) << 1;
+      hist[j] += g;
+      hist[j + 1] += h;
+    }
+  }
+}
+
+function buildHist3(
+  hist: Float64Array,
+  bins: Uint8Array,
+  F: number,
+  off: Int32Array,
+  idx: Int32Array,
+  start: number,
+  end: number,
+  gh: Float64Array,
+): void {
+  hist.fill(0);
+  const F4 = F & ~3;
+  for (let k = start; k < end; k++) {
+    const r = idx[k];
+    const g = gh[2 * r];
+    const h = gh[2 * r + 1];
+    const base = r * F;
+    let f = 0;
+    for (; f < F4; f += 4) {
+      const j0 = (off[f] + bins[base + f]) * 3;
+      const j1 = (off[f + 1] + bins[base + f + 1]) * 3;
+      const j2 = (off[f + 2] + bins[base + f + 2]) * 3;
+      const j3 = (off[f + 3] + bins[base + f + 3]) * 3;
+      hist[j0] += g;
+      hist[j0 + 1] += h;
+      hist[j0 + 2] += 1;
+      hist[j1] += g;
+      hist[j1 + 1] += h;
+      hist[j1 + 2] += 1;
+      hist[j2] += g;
+      hist[j2 + 1] += h;
+      hist[j2 + 2] += 1;
+      hist[j3] += g;
+      hist[j3 + 1] += h;
+      hist[j3 + 2] += 1;
+    }
+    for (; f < F; f++) {
+      const j = (off[f] + bins[base + f]) * 3;
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+    }
+  }
+}
+
+function subtractInto(parent: Float64Array, child: Float64Array): void {
+  for (let j = 0; j < parent.length; j++) parent[j] -= child[j];
+}
+
+export class TreeGrower {
+  private readonly F: number;
+  private readonly offsets: Int32Array;
+  private readonly nBins: Int32Array;
+  private readonly isCat: Uint8Array;
+  private readonly S: number;
+  private readonly histLen: number;
+  private readonly pool: Float64Array[] = [];
+  private readonly scratch: Int32Array;
+  private readonly goLeft = new Uint8Array(256);
+  private readonly nodeFeats: Int32Array;
+
+  constructor(
+    private readonly mapper: BinMapper,
+    private readonly bins: Uint8Array,
+    nRows: number,
+    private readonly p: GrowParams,
+  ) {
+    this.F = mapper.features.length;
+    this.offsets = mapper.offsets;
+    this.nBins = Int32Array.from(mapper.features, (f) => f.nBins);
+    this.isCat = Uint8Array.from(mapper.features, (f) => (f.categorical ? 1 : 0));
+    this.S = p.minSamplesLeaf > 1 ? 3 : 2;
+    this.histLen = mapper.totalBins * this.S;
+    this.scratch = new Int32Array(nRows);
+    this.nodeFeats = new Int32Array(this.F);
+  }
+
+  private alloc(): Float64Array {
+    return this.pool.pop() ?? new Float64Array(this.histLen);
+  }
+  private release(h: Float64Array): void {
+    this.pool.push(h);
+  }
+
+  private build(hist: Float64Array, idx: Int32Array, start: number, end: number, gh: Float64Array): void {
+    if (this.S === 2) buildHist2(hist, this.bins, this.F, this.offsets, idx, start, end, gh);
+    else buildHist3(hist, this.bins, this.F, this.offsets, idx, start, end, gh);
+  }
+
+  private canSplit(depth: number, H: number, C: number): boolean {
+    const p = this.p;
+    return (
+      (p.maxDepth === 0 || depth < p.maxDepth) &&
+      H >= 2 * p.minChildWeight &&
+      C >= 2 * p.minSamplesLeaf &&
+      C >= 2
+    );
+  }
+
+  private score(g: number, h: number, lambda: number): number {
+    const a = this.p.alpha;
+    const t = a > 0 ? (g > a ? g - a : g < -a ? g + a : 0) : g;
+    return (t * t) / (h + lambda);
+  }
+
+  leafValue(G: number, H: number): number {
+    const a = this.p.alpha;
+    const t = a > 0 ? (G > a ? G - a : G < -a ? G + a : 0) : G;
+    const denom = H + this.p.lambda;
+    return denom > 0 ? (-t / denom) * this.p.learningRate : 0;
+  }
+
+  /** Features tried at a node: the tree's features, subsampled when colsampleByNode < 1. */
+  private pickNodeFeatures(treeFeats: Int32Array, rng: Rng): number {
+    const nf = treeFeats.length;
+    const out = this.nodeFeats;
+    out.set(treeFeats);
+    if (this.p.colsampleByNode >= 1) return nf;
+    const k = Math.max(1, Math.round(this.p.colsampleByNode * nf));
+    for (let i = 0; i < k; i++) {
+      const j = i + rng.int(nf - i);
+      const t = out[i];
+      out[i] = out[j];
+      out[j] = t;
+    }
+    out.subarray(0, k).sort();
+    return k;
+  }
+
+  // Best split found so far in findSplit (scalars: no allocation per improvement).
+  private bF = -1;
+  private bGain = 0;
+  private bT = 0;
+  private bDL = false;
+  private bCat: number[] | null = null;
+  private bGL = 0;
+  private bHL = 0;
+  private bCL = 0;
+
+  private offer(
+    f: number,
+    gain: number,
+    t: number,
+    dl: boolean,
+    cat: number[] | null,
+    GL: number,
+    HL: number,
+    CL: number,
+  ): void {
+    this.bF = f;
+    this.bGain = gain;
+    this.bT = t;
+    this.bDL = dl;
+    this.bCat = cat;
+    this.bGL = GL;
+    this.bHL = HL;
+    this.bCL = CL;
+  }
+
+  private findSplit(
+    hist: Float64Array,
+    G: number,
+    H: number,
+    C: number,
+    treeFeats: Int32Array,
+    rng: Rng,
+  ): Split | null {
+    const p = this.p;
+    const S = this.S;
+    const lam = p.lambda;
+    const alpha = p.alpha;
+    const mcw = p.minChildWeight;
+    const msl = p.minSamplesLeaf;
+    const counted = S === 3;
+    const parent = this.score(G, H, lam);
+    this.bF = -1;
+    this.bGain = Math.max(p.minSplitGain, 1e-10 * Math.abs(parent));
+    const nf = this.pickNodeFeatures(treeFeats, rng);
+    const feats = this.nodeFeats;
+    for (let fi = 0; fi < nf; fi++) {
+      const f = feats[fi];
+      const o = this.offsets[f];
+      const nb = this.nBins[f];
+      const mg = hist[o * S];
+      const mh = hist[o * S + 1];
+      const mc = counted ? hist[o * S + 2] : 0;
+      const hasMissing = mh > 0 || mc > 0;
+      if (this.isCat[f] === 1) {
+        this.categoricalSplit(hist, f, o, nb, G, H, C, mg, mh, mc, hasMissing);
+        continue;
+      }
+      let tLo = 1;
+      let tHi = hasMissing ? nb : nb - 1;
+      if (p.extraTrees) {
+        let lo = -1;
+        let hi = -1;
+        for (let b = 1; b <= nb; b++) {
+          if (hist[(o + b) * S + 1] > 0 || (counted && hist[(o + b) * S + 2] > 0)) {
+            if (lo < 0) lo = b;
+            hi = b;
+          }
+        }
+        if (lo < 0) continue;
+        const t = lo < hi ? lo + rng.int(hi - lo) : hasMissing ? hi : -1;
+        if (t < 0) continue;
+        tLo = t;
+        tHi = t;
+      }
+      let gl = 0;
+      let hl = 0;
+      let cl = 0;
+      for (let b = 1; b < tLo; b++) {
+        const j = (o + b) * S;
+        gl += hist[j];
+        hl += hist[j + 1];
+        if (counted) cl += hist[j + 2];
+      }
+      for (let t = tLo; t <= tHi; t++) {
+        const j = (o + t) * S;
+        gl += hist[j];
+        hl += hist[j + 1];
+        if (counted) cl += hist[j + 2];
+        // Missing values go right.
+        const hr = H - hl;
+        if (hl >= mcw && hr >= mcw && hl > 0 && hr > 0 && (!counted || (cl >= msl && C - cl >= msl))) {
+          const gr = G - gl;
+          const gain =
+            alpha > 0
+              ? this.score(gl, hl, lam) + this.score(gr, hr, lam) - parent
+              : (gl * gl) / (hl + lam) + (gr * gr) / (hr + lam) - parent;
+          if (gain > this.bGain) this.offer(f, gain, t, false, null, gl, hl, cl);
+        }
+        // Missing values go left.
+        if (hasMissing && t < nb) {
+          const GL = gl + mg;
+          const HL = hl + mh;
+          const CL = cl + mc;
+          const HR = H - HL;
+          if (HL >= mcw && HR >= mcw && HL > 0 && HR > 0 && (!counted || (CL >= msl && C - CL >= msl))) {
+            const gain = this.score(GL, HL, lam) + this.score(G - GL, HR, lam) - parent;
+            if (gain > this.bGain) this.offer(f, gain, t, true, null, GL, HL, CL);
+          }
+        }
+      }
+    }
+    if (this.bF < 0) return null;
+    const best = split(
+      this.bF,
+      this.bGain,
+      this.bT,
+      this.bDL,
+      this.bCat,
+      this.bGL,
+      this.bHL,
+      this.bCL,
+      G - this.bGL,
+      H - this.bHL,
+      C - this.bCL,
+    );
+    if (!best.catLeft && !hasMissingIn(hist, this.offsets[best.feature], S)) {
+      // No missing values reached this node: send unseen missing values to the heavier child.
+      best.defaultLeft = best.HL >= best.HR;
+    }
+    return best;
+  }
+
+  private categoricalSplit(
+    hist: Float64Array,
+    f: number,
+    o: number,
+    nb: number,
+    G: number,
+    H: number,
+    C: number,
+    mg: number,
+    mh: number,
+    mc: number,
+    hasMissing: boolean,
+  ): void {
+    const p = this.p;
+    const S = this.S;
+    const counted = S === 3;
+    const oneHot = nb <= p.maxCatToOnehot;
+    const lam = oneHot ? p.lambda : p.lambda + p.catL2;
+    const parent = this.score(G, H, lam);
+    const sides = hasMissing ? 2 : 1;
+    const consider = (left: number[] | number, gl: number, hl: number, cl: number): void => {
+      for (let side = 0; side < sides; side++) {
+        const GL = side === 1 ? gl + mg : gl;
+        const HL = side === 1 ? hl + mh : hl;
+        const CL = side === 1 ? cl + mc : cl;
+        const HR = H - HL;
+        if (HL < p.minChildWeight || HR < p.minChildWeight || !(HL > 0) || !(HR > 0)) continue;
+        if (counted && (CL < p.minSamplesLeaf || C - CL < p.minSamplesLeaf)) continue;
+        const gain = this.score(GL, HL, lam) + this.score(G - GL, HR, lam) - parent;
+        if (gain > this.bGain) {
+          this.offer(f, gain, 0, side === 1, typeof left === 'number' ? [left] : left.slice(), GL, HL, CL);
+        }
+      }
+    };
+    if (oneHot || p.extraTrees) {
+      let nCats = 0;
+      for (let b = 1; b <= nb; b++)
+        if (hist[(o + b) * S + 1] > 0 || (counted && hist[(o + b) * S + 2] > 0)) nCats++;
+      if (nCats + (hasMissing ? 1 : 0) < 2) return;
+      if (p.extraTrees && !oneHot) {
+        let pick = this.extraPick(nCats);
+        for (let b = 1; b <= nb; b++) {
+          if (hist[(o + b) * S + 1] > 0 || (counted && hist[(o + b) * S + 2] > 0)) {
+            if (pick-- === 0) {
+              const j = (o + b) * S;
+              consider(b, hist[j], hist[j + 1], counted ? hist[j + 2] : 0);
+              break;
+            }
+          }
+        }
+        return;
+      }
+      for (let b = 1; b <= nb; b++) {
+        const j = (o + b) * S;
+        if (hist[j + 1] > 0 || (counted && hist[j + 2] > 0))
+          consider(b, hist[j], hist[j + 1], counted ? hist[j + 2] : 0);
+      }
+      return;
+    }
+    const cats: number[] = [];
+    for (let b = 1; b <= nb; b++)
+      if (hist[(o + b) * S + 1] > 0 || (counted && hist[(o + b) * S + 2] > 0)) cats.push(b);
+    if (cats.length + (hasMissing ? 1 : 0) < 2) return;
+    const ratio = (b: number): number => hist[(o + b) * S] / (hist[(o + b) * S + 1] + p.catSmooth);
+    const sorted = cats.sort((a, b) => ratio(a) - ratio(b) || a - b);
+    const maxK = Math.min(p.maxCatThreshold, sorted.length - 1 + (hasMissing ? 1 : 0));
+    for (const dir of [1, -1]) {
+      let gl = 0;
+      let hl = 0;
+      let cl = 0;
+      const left: number[] = [];
+      for (let k = 0; k < maxK && k < sorted.length; k++) {
+        const b = dir === 1 ? sorted[k] : sorted[sorted.length - 1 - k];
+        const j = (o + b) * S;
+        gl += hist[j];
+        hl += hist[j + 1];
+        if (counted) cl += hist[j + 2];
+        left.push(b);
+        consider(left, gl, hl, cl);
+      }
+    }
+  }
+
+  private extraRng: Rng | null = null;
+  private extraPick(n: number): number {
+    return this.extraRng ? this.extraRng.int(n) : 0;
+  }
+
+  /**
+   * Grows one tree into `forest` (group = output group) on rows idx[0..m) with gradient pairs `gh`.
+   * `idx` is permuted (partitioned) in place; returns the leaves as ranges of idx.
+   */
+  grow(
+    forest: Forest,
+    group: number,
+    idx: Int32Array,
+    m: number,
+    gh: Float64Array,
+    treeFeats: Int32Array,
+    rng: Rng,
+  ): LeafRanges {
+    this.extraRng = rng;
+    const p = this.p;
+    const S = this.S;
+    const leaves: LeafRanges = { start: [], end: [], value: [] };
+    const root = forest.startTree(group);
+    if (m === 0 || treeFeats.length === 0) {
+      let G = 0;
+      let H = 0;
+      for (let k = 0; k < m; k++) {
+        G += gh[2 * idx[k]];
+        H += gh[2 * idx[k] + 1];
+      }
+      const v = this.leafValue(G, H);
+      forest.setLeaf(root, v, H);
+      leaves.start.push(0);
+      leaves.end.push(m);
+      leaves.value.push(v);
+      return leaves;
+    }
+    // Root totals from the root histogram (all rows fall in some bin of feature 0).
+    const rootHist = this.alloc();
+    if (this.S === 2 && m === this.scratch.length && idx[0] === 0 && idx[m - 1] === m - 1) {
+      // idx is sorted and holds every row exactly once, so it is 0..n-1.
+      buildHist2All(rootHist, this.bins, this.F, this.offsets, m, gh);
+    } else this.build(rootHist, idx, 0, m, gh);
+    let G = 0;
+    let H = 0;
+    for (let b = 0, o = this.offsets[0]; b <= this.nBins[0]; b++) {
+      G += rootHist[(o + b) * S];
+      H += rootHist[(o + b) * S + 1];
+    }
+    const makeLeaf = (node: number, g: number, h: number, start: number, end: number): void => {
+      const v = this.leafValue(g, h);
+      forest.setLeaf(node, v, h);
+      leaves.start.push(start);
+      leaves.end.push(end);
+      leaves.value.push(v);
+    };
+    const rootSplit = this.canSplit(0, H, m) ? this.findSplit(rootHist, G, H, m, treeFeats, rng) : null;
+    forest.setLeaf(root, this.leafValue(G, H), H);
+    if (!rootSplit) {
+      this.release(rootHist);
+      makeLeaf(root, G, H, 0, m);
+      return leaves;
+    }
+    const cands: Cand[] = [{ node: root, start: 0, end: m, depth: 0, hist: rootHist, split: rootSplit }];
+    let head = 0; // FIFO pointer for breadth-first order
+    const fifo = !p.lossguide && p.maxLeaves > 0;
+    let nLeaves = 1;
+    const goLeft = this.goLeft;
+    while (cands.length > head) {
+      if (p.maxLeaves > 0 && nLeaves >= p.maxLeaves) break;
+      let c: Cand;
+      if (p.lossguide) {
+        let bi = 0;
+        for (let i = 1; i < cands.length; i++) if (cands[i].split.gain > cands[bi].split.gain) bi = i;
+        c = cands[bi];
+        cands[bi] = cands[cands.length - 1];
+        cands.pop();
+      } else if (fifo) {
+        c = cands[head++];
+      } else {
+        c = cands.pop() as Cand;
+      }
+      nLeaves++;
+      const s = c.split;
+      const f = s.feature;
+      // Partition rows: lookup table bin → goes left.
+      goLeft.fill(0);
+      goLeft[0] = s.defaultLeft ? 1 : 0;
+      if (s.catLeft) for (const b of s.catLeft) goLeft[b] = 1;
+      else for (let b = 1; b <= s.thrBin; b++) goLeft[b] = 1;
+      const mid = partition(idx, this.scratch, c.start, c.end, this.bins, this.F, f, goLeft);
+      const L = forest.addNode(s.HL);
+      const R = forest.addNode(s.HR);
+      const fb = this.mapper.features[f];
+      if (s.catLeft) {
+        const codes: number[] = [];
+        for (let code = 0; code < fb.catToBin.length; code++) {
+          const b = fb.catToBin[code];
+          if (b > 0 && goLeft[b] === 1) codes.push(code);
+        }
+        forest.setCategoricalSplit(c.node, f, codes, s.defaultLeft, s.gain, L, R);
+      } else {
+        const thr = s.thrBin <= fb.nBins - 1 ? fb.cuts[s.thrBin - 1] : Infinity;
+        forest.setNumericSplit(c.node, f, thr, s.defaultLeft, s.gain, L, R);
+      }
+      const nL = mid - c.start;
+      const nR = c.end - mid;
+      const CL = S === 3 ? s.CL : nL;
+      const CR = S === 3 ? s.CR : nR;
+      const lCan = this.canSplit(c.depth + 1, s.HL, CL);
+      const rCan = this.canSplit(c.depth + 1, s.HR, CR);
+      forest.setLeaf(L, this.leafValue(s.GL, s.HL), s.HL);
+      forest.setLeaf(R, this.leafValue(s.GR, s.HR), s.HR);
+      if (!lCan && !rCan) {
+        this.release(c.hist);
+        makeLeaf(L, s.GL, s.HL, c.start, mid);
+        makeLeaf(R, s.GR, s.HR, mid, c.end);
+        continue;
+      }
+      const smallLeft = nL <= nR;
+      const small = this.alloc();
+      if (smallLeft) this.build(small, idx, c.start, mid, gh);
+      else this.build(small, idx, mid, c.end, gh);
+      let large: Float64Array | null = null;
+      if (smallLeft ? rCan : lCan) {
+        subtractInto(c.hist, small);
+        large = c.hist;
+      } else this.release(c.hist);
+      const lHist = smallLeft ? small : large;
+      const rHist = smallLeft ? large : small;
+      const children: [number, number, number, number, number, Float64Array | null, boolean][] = [
+        [L, c.start, mid, s.GL, s.HL, lHist, lCan],
+        [R, mid, c.end, s.GR, s.HR, rHist, rCan],
+      ];
+      for (const [node, start, end, g, h, hist, can] of children) {
+        let sp: Split | null = null;
+        if (can && hist)
+          sp = this.findSplit(hist, g, h, S === 3 ? (node === L ? CL : CR) : end - start, treeFeats, rng);
+        if (sp && hist) cands.push({ node, start, end, depth: c.depth + 1, hist, split: sp });
+        else {
+          if (hist) this.release(hist);
+          makeLeaf(node, g, h, start, end);
+        }
+      }
+    }
+    for (let i = p.lossguide || !fifo ? 0 : head; i < cands.length; i++) {
+      const c = cands[i];
+      this.release(c.hist);
+      const node = c.node;
+      // Its stats: recompute from the rows (cheap, only for unexpanded candidates).
+      let g = 0;
+      let h = 0;
+      for (let k = c.start; k < c.end; k++) {
+        g += gh[2 * idx[k]];
+        h += gh[2 * idx[k] + 1];
+      }
+      makeLeaf(node, g, h, c.start, c.end);
+    }
+    return leaves;
+  }
+}
+
+function split(
+  feature: number,
+  gain: number,
+  thrBin: number,
+  defaultLeft: boolean,
+  catLeft: number[] | null,
+  GL: number,
+  HL: number,
+  CL: number,
+  GR: number,
+  HR: number,
+  CR: number,
+): Split {
+  return { feature, gain, thrBin, defaultLeft, catLeft, GL, HL, CL, GR, HR, CR };
+}
+
+function hasMissingIn(hist: Float64Array, o: number, S: number): boolean {
+  return hist[o * S + 1] > 0 || (S === 3 && hist[o * S + 2] > 0);
+}
+
+/** Stable in-place partition of idx[start..end) by goLeft[bin]; returns the first right position. */
+function partition(
+  idx: Int32Array,
+  scratch: Int32Array,
+  start: number,
+  end: number,
+  bins: Uint8Array,
+  F: number,
+  f: number,
+  goLeft: Uint8Array,
+): number {
+  // Branchless: write the row to both sides, advance one (the branch is unpredictable).
+  let l = start;
+  let r = 0;
+  for (let k = start; k < end; k++) {
+    const row = idx[k];
+    const gl = goLeft[bins[row * F + f]];
+    idx[l] = row;
+    scratch[r] = row;
+    l += gl;
+    r += 1 - gl;
+  }
+  idx.set(scratch.subarray(0, r), l);
+  return l;
+}

@@ -1,0 +1,246 @@
+/**
+ * Boosting objectives. Raw margins and gradients are class-major: raw[k * n + i]; gradient/hessian
+ * pairs are interleaved per group: gh[k][2i] = g, gh[k][2i + 1] = h (one cache line per row in the
+ * histogram loop). `gradients` also returns the weighted mean loss at the current margins.
+ */
+export type ObjectiveName = 'logloss' | 'softmax' | 'squared_error' | 'huber';
+
+export interface Objective {
+  readonly name: ObjectiveName;
+  /** Validation / training curve metric name. */
+  readonly metric: 'logloss' | 'mlogloss' | 'rmse' | 'huber';
+  /** Initial margins per group. */
+  init(y: Float64Array, w: Float64Array | null, nGroups: number): Float64Array;
+  gradients(
+    raw: Float64Array,
+    y: Float64Array,
+    w: Float64Array | null,
+    n: number,
+    gh: Float64Array[],
+  ): number;
+  /** Metric at the margins (lower is better). */
+  loss(raw: Float64Array, y: Float64Array, w: Float64Array | null, n: number): number;
+  /** Margins (class-major) → predictions (row-major probabilities or values). */
+  transform(raw: Float64Array, n: number, out: Float64Array): void;
+}
+
+const EPS = 1e-15;
+const PRIOR_CLAMP = 1e-6;
+const H_MIN = 1e-16;
+
+function sumW(w: Float64Array | null, n: number): number {
+  if (!w) return n;
+  let s = 0;
+  for (let i = 0; i < n; i++) s += w[i];
+  return s;
+}
+
+function sigmoid(m: number): number {
+  return 1 / (1 + Math.exp(-m));
+}
+
+const logloss: Objective = {
+  name: 'logloss',
+  metric: 'logloss',
+  init(y, w) {
+    let s = 0;
+    const sw = sumW(w, y.length);
+    for (let i = 0; i < y.length; i++) s += (w ? w[i] : 1) * y[i];
+    const p = Math.min(1 - PRIOR_CLAMP, Math.max(PRIOR_CLAMP, s / sw));
+    return Float64Array.of(Math.log(p / (1 - p)));
+  },
+  gradients(raw, y, w, n, gh) {
+    const g = gh[0];
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      const p = sigmoid(raw[i]);
+      const wi = w ? w[i] : 1;
+      const yi = y[i];
+      g[2 * i] = (p - yi) * wi;
+      g[2 * i + 1] = Math.max(p * (1 - p), H_MIN) * wi;
+      const q = Math.min(1 - EPS, Math.max(EPS, p));
+      loss -= wi * (yi === 1 ? Math.log(q) : Math.log(1 - q));
+    }
+    return loss / sumW(w, n);
+  },
+  loss(raw, y, w, n) {
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      const q = Math.min(1 - EPS, Math.max(EPS, sigmoid(raw[i])));
+      loss -= (w ? w[i] : 1) * (y[i] === 1 ? Math.log(q) : Math.log(1 - q));
+    }
+    return loss / sumW(w, n);
+  },
+  transform(raw, n, out) {
+    for (let i = 0; i < n; i++) {
+      const p = sigmoid(raw[i]);
+      out[2 * i] = 1 - p;
+      out[2 * i + 1] = p;
+    }
+  },
+};
+
+const softmax: Objective = {
+  name: 'softmax',
+  metric: 'mlogloss',
+  init(y, w, K) {
+    const c = new Float64Array(K);
+    const sw = sumW(w, y.length);
+    for (let i = 0; i < y.length; i++) c[y[i]] += w ? w[i] : 1;
+    let mean = 0;
+    for (let k = 0; k < K; k++) {
+      c[k] = Math.log(Math.min(1 - PRIOR_CLAMP, Math.max(PRIOR_CLAMP, c[k] / sw)));
+      mean += c[k] / K;
+    }
+    for (let k = 0; k < K; k++) c[k] -= mean;
+    return c;
+  },
+  gradients(raw, y, w, n, gh) {
+    // Sequential class-major passes (raw[k * n + i]) instead of a strided walk per row.
+    const K = gh.length;
+    const max = new Float64Array(n).fill(-Infinity);
+    const sum = new Float64Array(n);
+    for (let k = 0; k < K; k++) {
+      const o = k * n;
+      for (let i = 0; i < n; i++) if (raw[o + i] > max[i]) max[i] = raw[o + i];
+    }
+    for (let k = 0; k < K; k++) {
+      const o = k * n;
+      const g = gh[k];
+      for (let i = 0; i < n; i++) {
+        const e = Math.exp(raw[o + i] - max[i]);
+        g[2 * i] = e;
+        sum[i] += e;
+      }
+    }
+    for (let k = 0; k < K; k++) {
+      const g = gh[k];
+      for (let i = 0; i < n; i++) {
+        const pk = g[2 * i] / sum[i];
+        const wi = w ? w[i] : 1;
+        g[2 * i] = (pk - (y[i] === k ? 1 : 0)) * wi;
+        const h = 2 * pk * (1 - pk);
+        g[2 * i + 1] = (h > H_MIN ? h : H_MIN) * wi;
+      }
+    }
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      const py = Math.exp(raw[y[i] * n + i] - max[i]) / sum[i];
+      loss -= (w ? w[i] : 1) * Math.log(py > EPS ? (py < 1 - EPS ? py : 1 - EPS) : EPS);
+    }
+    return loss / sumW(w, n);
+  },
+  loss(raw, y, w, n) {
+    const K = raw.length / n;
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      let max = -Infinity;
+      for (let k = 0; k < K; k++) if (raw[k * n + i] > max) max = raw[k * n + i];
+      let s = 0;
+      for (let k = 0; k < K; k++) s += Math.exp(raw[k * n + i] - max);
+      const py = Math.exp(raw[y[i] * n + i] - max) / s;
+      loss -= (w ? w[i] : 1) * Math.log(Math.min(1 - EPS, Math.max(EPS, py)));
+    }
+    return loss / sumW(w, n);
+  },
+  transform(raw, n, out) {
+    const K = raw.length / n;
+    for (let i = 0; i < n; i++) {
+      let max = -Infinity;
+      for (let k = 0; k < K; k++) if (raw[k * n + i] > max) max = raw[k * n + i];
+      let s = 0;
+      for (let k = 0; k < K; k++) {
+        const e = Math.exp(raw[k * n + i] - max);
+        out[i * K + k] = e;
+        s += e;
+      }
+      for (let k = 0; k < K; k++) out[i * K + k] /= s;
+    }
+  },
+};
+
+const squaredError: Objective = {
+  name: 'squared_error',
+  metric: 'rmse',
+  init(y, w) {
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s += (w ? w[i] : 1) * y[i];
+    return Float64Array.of(s / sumW(w, y.length));
+  },
+  gradients(raw, y, w, n, gh) {
+    const g = gh[0];
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      const wi = w ? w[i] : 1;
+      const r = raw[i] - y[i];
+      g[2 * i] = r * wi;
+      g[2 * i + 1] = wi;
+      loss += wi * r * r;
+    }
+    return Math.sqrt(loss / sumW(w, n));
+  },
+  loss(raw, y, w, n) {
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      const r = raw[i] - y[i];
+      loss += (w ? w[i] : 1) * r * r;
+    }
+    return Math.sqrt(loss / sumW(w, n));
+  },
+  transform(raw, n, out) {
+    for (let i = 0; i < n; i++) out[i] = raw[i];
+  },
+};
+
+function huber(delta: number): Objective {
+  const lossAt = (r: number): number => {
+    const a = Math.abs(r);
+    return a <= delta ? 0.5 * r * r : delta * (a - 0.5 * delta);
+  };
+  return {
+    name: 'huber',
+    metric: 'huber',
+    init(y, w) {
+      // Weighted median: robust starting point.
+      const idx = Array.from({ length: y.length }, (_, i) => i).sort((a, b) => y[a] - y[b] || a - b);
+      const half = sumW(w, y.length) / 2;
+      let acc = 0;
+      for (const i of idx) {
+        acc += w ? w[i] : 1;
+        if (acc >= half) return Float64Array.of(y[i]);
+      }
+      return Float64Array.of(0);
+    },
+    gradients(raw, y, w, n, gh) {
+      const g = gh[0];
+      let loss = 0;
+      for (let i = 0; i < n; i++) {
+        const wi = w ? w[i] : 1;
+        const r = raw[i] - y[i];
+        g[2 * i] = (r > delta ? delta : r < -delta ? -delta : r) * wi;
+        g[2 * i + 1] = wi;
+        loss += wi * lossAt(r);
+      }
+      return loss / sumW(w, n);
+    },
+    loss(raw, y, w, n) {
+      let loss = 0;
+      for (let i = 0; i < n; i++) loss += (w ? w[i] : 1) * lossAt(raw[i] - y[i]);
+      return loss / sumW(w, n);
+    },
+    transform: squaredError.transform,
+  };
+}
+
+export function makeObjective(name: ObjectiveName, huberDelta: number): Objective {
+  switch (name) {
+    case 'logloss':
+      return logloss;
+    case 'softmax':
+      return softmax;
+    case 'squared_error':
+      return squaredError;
+    case 'huber':
+      return huber(huberDelta);
+  }
+}
