@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GbdtModel, fitGbdt } from '../../../src/core/models/gbdt/index.ts';
 import { binMatrix, fitBinMapper } from '../../../src/core/models/gbdt/binning.ts';
-import { b64, typedToBase64 } from '../../../src/core/models/base64.ts';
+import { b64, typedToBase64 } from '../../../src/core/util/base64.ts';
 import type { FeatureMatrix, Task } from '../../../src/core/models/types.ts';
 import { ModelConfigError, matrixFromColumns, takeRows } from '../../../src/core/models/types.ts';
 import { deserializeModel } from '../../../src/core/models/index.ts';

@@ -5,7 +5,7 @@
  * go right, missing (NaN / negative) follows defaultLeft.
  */
 import type { FeatureMatrix } from '../types.ts';
-import { b64, typedToBase64 } from '../base64.ts';
+import { b64, typedToBase64 } from '../../util/base64.ts';
 
 class GrowF64 {
   a = new Float64Array(64);

@@ -1,6 +1,6 @@
 /** The learned state of a dense network: plain JSON (weights as base64 float32), plus a pure-JS predictor. */
 import type { DenseNetConfig } from './config.ts';
-import { base64ToFloat32 } from '../../util/base64.ts';
+import { b64 } from '../../util/base64.ts';
 
 export type NetTask = 'binary' | 'multiclass' | 'regression';
 
@@ -55,8 +55,8 @@ export function predictDenseNet(state: DenseNetState, X: ArrayLike<number>, nRow
   const layers = state.layers.map((l) => ({
     nIn: l.nIn,
     nOut: l.nOut,
-    w: base64ToFloat32(l.w),
-    b: base64ToFloat32(l.b),
+    w: b64.f32(l.w, `layer weights`),
+    b: b64.f32(l.b, `layer biases`),
   }));
   const nOut = layers[layers.length - 1].nOut;
   const out = new Float64Array(nRows * (state.task === 'multiclass' ? state.nClasses : 1));

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../../util/random.ts';
-import { float32ToBase64 } from '../../util/base64.ts';
+import { typedToBase64 } from '../../util/base64.ts';
 import type { DenseNetConfig } from './config.ts';
 import type { DenseNetState, EpochRecord, NetTask } from './state.ts';
 
@@ -254,8 +254,8 @@ export async function fitDenseNet(
       layers: layers.map((_, k) => ({
         nIn: widths[k],
         nOut: widths[k + 1],
-        w: float32ToBase64(weights[2 * k]),
-        b: float32ToBase64(weights[2 * k + 1]),
+        w: typedToBase64(weights[2 * k]),
+        b: typedToBase64(weights[2 * k + 1]),
       })),
       epochsRun,
       bestEpoch: bestEpoch || epochsRun,

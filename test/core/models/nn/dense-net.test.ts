@@ -10,7 +10,7 @@ import {
 import { fitDenseNet, type NetData } from '../../../../src/core/models/nn/train.ts';
 import { predictDenseNet } from '../../../../src/core/models/nn/state.ts';
 import { createRng } from '../../../../src/core/util/random.ts';
-import { base64ToFloat32 } from '../../../../src/core/util/base64.ts';
+import { b64 } from '../../../../src/core/util/base64.ts';
 import { evaluate } from '../../../../src/core/metrics/index.ts';
 
 beforeAll(async () => {
@@ -43,7 +43,7 @@ describe('dense networks on tfjs', () => {
     const m = evaluate('binary', valid.y, p);
     expect(m.roc_auc).toBeGreaterThan(0.95);
     // the learned weights point the right way: feature 1 weighs about twice feature 0, feature 2 ~ 0
-    const w = base64ToFloat32(state.layers[0].w);
+    const w = b64.f32(state.layers[0].w);
     expect(w[1] / w[0]).toBeGreaterThan(1.4);
     expect(w[1] / w[0]).toBeLessThan(2.8);
     expect(Math.abs(w[2])).toBeLessThan(0.2 * Math.abs(w[1]));
