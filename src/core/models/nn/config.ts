@@ -1,3 +1,7 @@
+import { ModelConfigError } from '../types.ts';
+
+export { ModelConfigError };
+
 /**
  * Dense networks on TensorFlow.js: logistic/softmax/linear regression are the zero-hidden-layer case,
  * the MLP adds hidden layers. Hyperparameters are plain data, validated before training.
@@ -15,6 +19,7 @@ export interface DenseNetConfig {
   readonly learningRate: number;
   /** Maximum passes over the training rows. */
   readonly epochs: number;
+  /** Largest mini-batch; small data uses smaller batches so that an epoch makes at least ~10 updates. */
   readonly batchSize: number;
   /** L2 penalty on weights (ridge); with l1 > 0 this is an elastic net. */
   readonly l2: number;
@@ -54,13 +59,6 @@ export const MLP_DEFAULTS: DenseNetConfig = {
   seed: 0,
 };
 
-export class ModelConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ModelConfigError';
-  }
-}
-
 function check(ok: boolean, message: string): void {
   if (!ok) throw new ModelConfigError(message);
 }
@@ -70,6 +68,13 @@ export function resolveDenseConfig(
   partial: Partial<DenseNetConfig>,
   defaults: DenseNetConfig,
 ): DenseNetConfig {
+  for (const key of Object.keys(partial)) {
+    if (!Object.hasOwn(defaults, key)) {
+      throw new ModelConfigError(
+        `unknown hyperparameter '${key}' (known: ${Object.keys(defaults).join(', ')})`,
+      );
+    }
+  }
   const c: DenseNetConfig = { ...defaults, ...partial };
   check(
     Array.isArray(c.hidden) && c.hidden.every((h) => Number.isInteger(h) && h >= 1 && h <= 4096),

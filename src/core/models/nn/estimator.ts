@@ -2,28 +2,86 @@
  * The dense networks as model families of the shared contract: 'linear' (logistic / softmax / linear
  * regression with elastic-net penalties) and 'mlp'. Training runs on the current TensorFlow.js
  * backend (call `selectBackend` first); prediction is plain JavaScript.
- * Features must be numeric (the pipeline one-hot encodes categories for these families); missing
- * values (NaN) count as 0, the mean of a standardised feature.
+ * Features are numeric (the pipeline one-hot encodes categories for these families; a categorical code
+ * column given directly is used as a number). Inputs are standardised with the training mean and
+ * standard deviation stored in the model; missing values (NaN) become the mean.
  */
 import type { Estimator, FeatureMatrix, Fitted, FitOptions, SerializedModel, Task } from '../types.ts';
 import { ModelConfigError, resolveNClasses, validateFitInputs, validateMatrix } from '../types.ts';
 import { LINEAR_DEFAULTS, MLP_DEFAULTS, resolveDenseConfig, type DenseNetConfig } from './config.ts';
 import { fitDenseNet, type NetData } from './train.ts';
 import { predictDenseNet, type DenseNetState } from './state.ts';
+import { b64, typedToBase64 } from '../../util/base64.ts';
 
 const FORMAT_VERSION = 1;
 
-/** Column-major matrix → row-major float32, NaN → 0. */
-function rowMajor(X: FeatureMatrix): Float32Array {
-  const out = new Float32Array(X.nRows * X.nCols);
+/** Per-feature mean and standard deviation over the non-missing training values (constant → ∞). */
+export function featureScaling(X: FeatureMatrix): { mean: Float64Array; std: Float64Array } {
+  const mean = new Float64Array(X.nCols);
+  const std = new Float64Array(X.nCols);
   for (let j = 0; j < X.nCols; j++) {
     const base = j * X.nRows;
+    let n = 0;
+    let m = 0;
+    let m2 = 0;
     for (let i = 0; i < X.nRows; i++) {
       const v = X.data[base + i];
-      out[i * X.nCols + j] = Number.isNaN(v) ? 0 : v;
+      if (Number.isNaN(v)) continue;
+      n++;
+      const d = v - m;
+      m += d / n;
+      m2 += d * (v - m);
+    }
+    const sd = n > 1 ? Math.sqrt(m2 / n) : 0;
+    mean[j] = m;
+    // A feature constant in training carries no information: infinite scale makes it 0 at predict time
+    // too (its weights never learned anything).
+    std[j] = sd > 1e-12 && Number.isFinite(sd) ? sd : Infinity;
+  }
+  return { mean, std };
+}
+
+/**
+ * Column-major matrix → standardised row-major values; NaN → 0 (the training mean). The networks see
+ * standardised inputs whatever the pipeline did, so raw features train well too.
+ */
+function standardised<T extends Float32Array | Float64Array>(
+  X: FeatureMatrix,
+  scale: { mean: ArrayLike<number>; std: ArrayLike<number> },
+  out: T,
+): T {
+  for (let j = 0; j < X.nCols; j++) {
+    const base = j * X.nRows;
+    const m = scale.mean[j];
+    const s = scale.std[j];
+    for (let i = 0; i < X.nRows; i++) {
+      const v = X.data[base + i];
+      out[i * X.nCols + j] = Number.isNaN(v) ? 0 : (v - m) / s;
     }
   }
   return out;
+}
+
+/** Output bias that makes the untrained network predict the (weighted) prior. */
+function priorBias(
+  task: Task,
+  nClasses: number,
+  y: Float64Array,
+  w?: Float64Array,
+): Float32Array | undefined {
+  if (task === 'regression') return undefined;
+  const counts = new Float64Array(nClasses);
+  let total = 0;
+  for (let i = 0; i < y.length; i++) {
+    const wi = w ? w[i] : 1;
+    counts[y[i]] += wi;
+    total += wi;
+  }
+  if (task === 'binary') {
+    const p = Math.min(1 - 1e-3, Math.max(1e-3, counts[1] / total));
+    return Float32Array.of(Math.log(p / (1 - p)));
+  }
+  return Float32Array.from(counts, (c) => Math.log((c + 1e-3 * total) / total));
 }
 
 class DenseFitted implements Fitted {
@@ -32,10 +90,12 @@ class DenseFitted implements Fitted {
   readonly nClasses: number;
   readonly nFeatures: number;
   readonly state: DenseNetState;
+  readonly scaling: { readonly mean: Float64Array; readonly std: Float64Array };
 
-  constructor(family: string, state: DenseNetState) {
+  constructor(family: string, state: DenseNetState, scaling: { mean: Float64Array; std: Float64Array }) {
     this.family = family;
     this.state = state;
+    this.scaling = scaling;
     this.task = state.task;
     this.nClasses = state.task === 'regression' ? 1 : state.nClasses;
     this.nFeatures = state.nIn;
@@ -46,7 +106,11 @@ class DenseFitted implements Fitted {
     if (X.nCols !== this.nFeatures) {
       throw new ModelConfigError(`model expects ${this.nFeatures} features, got ${X.nCols}`);
     }
-    const p = predictDenseNet(this.state, rowMajor(X), X.nRows);
+    const p = predictDenseNet(
+      this.state,
+      standardised(X, this.scaling, new Float64Array(X.nRows * X.nCols)),
+      X.nRows,
+    );
     if (this.task !== 'binary') return p;
     const out = new Float64Array(2 * X.nRows);
     for (let i = 0; i < X.nRows; i++) {
@@ -57,7 +121,13 @@ class DenseFitted implements Fitted {
   }
 
   toJSON(): SerializedModel {
-    return { family: this.family, formatVersion: FORMAT_VERSION, state: this.state };
+    return {
+      family: this.family,
+      formatVersion: FORMAT_VERSION,
+      inputMean: typedToBase64(this.scaling.mean),
+      inputStd: typedToBase64(this.scaling.std),
+      state: this.state,
+    };
   }
 }
 
@@ -78,26 +148,29 @@ function makeEstimator(family: 'linear' | 'mlp', defaults: DenseNetConfig): Esti
       const cfg = this.resolveConfig(opts.config, opts.task);
       const nClasses = resolveNClasses(opts.task, opts.nClasses, y);
       validateFitInputs(X, y, opts.task, nClasses, opts.weights);
-      const train: NetData = { X: rowMajor(X), y, nRows: X.nRows, weights: opts.weights };
+      const scaling = featureScaling(X);
+      const toRows = (M: FeatureMatrix) => standardised(M, scaling, new Float32Array(M.nRows * M.nCols));
+      const train: NetData = { X: toRows(X), y, nRows: X.nRows, weights: opts.weights };
       let valid: NetData | undefined;
       if (opts.validation) {
         const v = opts.validation;
         validateFitInputs(v.X, v.y, opts.task, nClasses, v.weights, 'validation');
         if (v.X.nCols !== X.nCols)
           throw new ModelConfigError(`validation has ${v.X.nCols} features, training ${X.nCols}`);
-        valid = { X: rowMajor(v.X), y: v.y, nRows: v.X.nRows, weights: v.weights };
+        valid = { X: toRows(v.X), y: v.y, nRows: v.X.nRows, weights: v.weights };
       }
       const state = await fitDenseNet(cfg, train, {
         task: opts.task,
         nClasses,
         nIn: X.nCols,
         valid,
+        outputBias: priorBias(opts.task, nClasses, y, opts.weights),
         onEpoch: (r) =>
           opts.onRound?.({ round: r.epoch, metric: 'loss', train: r.trainLoss, valid: r.validLoss }) === false
             ? false
             : undefined,
       });
-      return new DenseFitted(family, state);
+      return new DenseFitted(family, state, scaling);
     },
     deserialize(json: SerializedModel): Fitted {
       if (json.family !== family)
@@ -111,7 +184,14 @@ function makeEstimator(family: 'linear' | 'mlp', defaults: DenseNetConfig): Esti
       if (!state || state.format !== 'dense-net' || !Array.isArray(state.layers)) {
         throw new ModelConfigError(`malformed ${family} model: missing dense-net state`);
       }
-      return new DenseFitted(family, state);
+      if (typeof json.inputMean !== 'string' || typeof json.inputStd !== 'string') {
+        throw new ModelConfigError(`malformed ${family} model: missing input scaling`);
+      }
+      const scaling = { mean: b64.f64(json.inputMean, 'inputMean'), std: b64.f64(json.inputStd, 'inputStd') };
+      if (scaling.mean.length !== state.nIn || scaling.std.length !== state.nIn) {
+        throw new ModelConfigError(`malformed ${family} model: input scaling has the wrong length`);
+      }
+      return new DenseFitted(family, state, scaling);
     },
   };
 }

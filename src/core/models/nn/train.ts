@@ -23,6 +23,8 @@ export interface NetFitOptions {
   readonly nClasses: number;
   readonly nIn: number;
   readonly valid?: NetData;
+  /** Initial output-layer bias (e.g. the log-odds of the class prior), so training starts at the prior. */
+  readonly outputBias?: Float32Array;
   /** Called after each epoch; return false to stop (e.g. the user pressed Stop). */
   readonly onEpoch?: (record: EpochRecord) => boolean | void;
 }
@@ -165,7 +167,8 @@ export async function fitDenseNet(
   for (let k = 0; k + 1 < widths.length; k++) {
     // tf.variable keeps its own reference to the initial tensor's data: dispose the initial tensors
     const w0 = tf.tensor2d(glorot(widths[k], widths[k + 1], rng), [widths[k], widths[k + 1]]);
-    const b0 = tf.zeros([widths[k + 1]]);
+    const isOutput = k + 2 === widths.length;
+    const b0 = isOutput && opts.outputBias ? tf.tensor1d(opts.outputBias) : tf.zeros([widths[k + 1]]);
     layers.push({ w: tf.variable(w0), b: tf.variable(b0) });
     w0.dispose();
     b0.dispose();
@@ -175,7 +178,8 @@ export async function fitDenseNet(
   const yTrain = targetsFor(train, task, yMean, yStd);
   const yValid = opts.valid ? targetsFor(opts.valid, task, yMean, yStd) : null;
   const order = Int32Array.from({ length: train.nRows }, (_, i) => i);
-  const batch = Math.min(cfg.batchSize, train.nRows);
+  // Small data gets smaller batches, so that an epoch makes at least ~10 updates.
+  const batch = Math.max(1, Math.min(cfg.batchSize, train.nRows, Math.max(16, Math.ceil(train.nRows / 10))));
   const curve: EpochRecord[] = [];
   let best = Infinity;
   let bestEpoch = 0;

@@ -1,0 +1,17 @@
+import { beforeAll } from 'vitest';
+import { selectBackend } from '../../../../src/core/models/nn/backend.ts';
+import { linearEstimator, mlpEstimator } from '../../../../src/core/models/nn/estimator.ts';
+import { ensureFamiliesRegistered } from '../../../../src/core/train/families.ts';
+import { runEstimatorSuite } from '../estimator-suite.ts';
+
+beforeAll(async () => {
+  await selectBackend('auto');
+  ensureFamiliesRegistered();
+});
+
+runEstimatorSuite('linear', () => ({ estimator: linearEstimator, config: { epochs: 25 } }));
+runEstimatorSuite('mlp', () => ({
+  estimator: mlpEstimator,
+  config: { epochs: 25, hidden: [16], dropout: 0.1 },
+  badConfig: { dropout: 2 },
+}));
