@@ -1,0 +1,106 @@
+/** Shared helpers for the Chromium end-to-end tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { expect, inject } from 'vitest';
+import { REPO_ROOT } from '../helpers/paths.ts';
+
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--enable-unsafe-webgpu',
+];
+
+/** The shared real datasets: `DATASETS_DIR`, else `../shared/datasets` beside the repository. */
+export function datasetPath(name: string, file = 'train.csv'): string {
+  const dir = process.env.DATASETS_DIR ?? resolve(REPO_ROOT, '..', 'shared', 'datasets');
+  return resolve(dir, name, file);
+}
+
+export interface Browser {
+  readonly context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/** A fresh persistent Chromium profile in its own temp dir (so service workers and storage work). */
+export async function launchBrowser(): Promise<Browser> {
+  const dir = mkdtempSync(join(tmpdir(), 'automl-e2e-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: inject('chromiumPath'),
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
+  });
+  context.setDefaultTimeout(30_000);
+  return {
+    context,
+    async close() {
+      await context.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface StudioPage {
+  readonly page: Page;
+  /** Uncaught page errors and console errors seen so far. */
+  readonly errors: string[];
+  /** Fail the test when the page reported uncaught errors (optionally ignoring some console errors). */
+  assertNoErrors(ignore?: RegExp): void;
+}
+
+/** Open the studio in a new tab and capture uncaught errors and console errors. */
+export async function openStudio(context: BrowserContext): Promise<StudioPage> {
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+  });
+  page.on('crash', () => errors.push('page crashed'));
+  await page.goto(inject('baseUrl'));
+  await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
+  return {
+    page,
+    errors,
+    assertNoErrors(ignore) {
+      expect(errors.filter((e) => !(ignore && ignore.test(e)))).toEqual([]);
+    },
+  };
+}
+
+/** Wait until a dataset with this file name is on screen and no load is running. */
+export async function waitForDataset(page: Page, fileName: string): Promise<void> {
+  await expect.poll(() => page.getByTestId('dataset-name').textContent(), { timeout: 60_000 }).toBe(fileName);
+  await page.getByTestId('load-progress').waitFor({ state: 'detached', timeout: 60_000 });
+}
+
+/** Give the file input a file (from disk or from memory). */
+export async function pickFile(
+  page: Page,
+  file: string | { name: string; mimeType?: string; buffer: Buffer },
+): Promise<void> {
+  const input = page.getByTestId('file-input');
+  if (typeof file === 'string') await input.setInputFiles(file);
+  else await input.setInputFiles({ mimeType: 'text/csv', ...file });
+}
+
+/** The type shown in the schema table for a column. */
+export async function columnType(page: Page, column: string): Promise<string> {
+  return page
+    .locator(`[data-testid="schema-row"][data-column="${cssEscape(column)}"] [data-testid="type-select"]`)
+    .inputValue();
+}
+
+export function schemaRow(page: Page, column: string) {
+  return page.locator(`[data-testid="schema-row"][data-column="${cssEscape(column)}"]`);
+}
+
+function cssEscape(s: string): string {
+  return s.replace(/["\\]/g, '\\$&');
+}
