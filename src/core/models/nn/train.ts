@@ -84,8 +84,10 @@ function rowLoss(
   }
   const d = tf.sub(z.reshape([-1]), y);
   if (cfg.regressionLoss === 'huber') {
+    // 0.5·min(|d|,1)² + (|d| − min(|d|,1)): quadratic near 0, linear beyond 1 (differentiable everywhere)
     const a = tf.abs(d);
-    return tf.where(tf.lessEqual(a, 1), tf.mul(0.5, tf.square(d)), tf.sub(a, 0.5)) as tf.Tensor1D;
+    const m = tf.minimum(a, 1);
+    return tf.add(tf.mul(0.5, tf.square(m)), tf.sub(a, m)) as tf.Tensor1D;
   }
   return tf.mul(0.5, tf.square(d)) as tf.Tensor1D;
 }

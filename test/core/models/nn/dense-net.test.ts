@@ -142,3 +142,35 @@ describe('dense networks on tfjs', () => {
     expect(() => resolveDenseConfig({ epochs: 2.5 }, MLP_DEFAULTS)).toThrow(/epochs/);
   });
 });
+
+describe('huber loss', () => {
+  it('trains with the robust loss and resists an outlier better than squared error', async () => {
+    const rng = createRng(21);
+    const n = 200;
+    const X = new Float32Array(n);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      X[i] = rng.normal();
+      y[i] = 2 * X[i] + 0.1 * rng.normal();
+    }
+    for (let i = 0; i < 10; i++) y[i] += 200; // gross outliers
+    const fit = (loss: 'huber' | 'squared_error') =>
+      fitDenseNet(
+        resolveDenseConfig(
+          { seed: 1, regressionLoss: loss, epochs: 100, patience: 0, learningRate: 0.02 },
+          LINEAR_DEFAULTS,
+        ),
+        { X, y, nRows: n },
+        { task: 'regression', nClasses: 1, nIn: 1 },
+      );
+    const clean = Float32Array.from({ length: 50 }, (_, i) => i / 10 - 2.5);
+    const truth = Array.from(clean, (v) => 2 * v);
+    const err = (s: Awaited<ReturnType<typeof fit>>) => {
+      const p = predictDenseNet(s, clean, 50);
+      return Math.sqrt(truth.reduce((a, t, i) => a + (p[i] - t) ** 2, 0) / 50);
+    };
+    const huber = await fit('huber');
+    const squared = await fit('squared_error');
+    expect(err(huber)).toBeLessThan(err(squared));
+  });
+});
