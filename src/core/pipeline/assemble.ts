@@ -4,6 +4,8 @@ import type { FeatureMatrix } from './types.ts';
 import { PipelineError } from './types.ts';
 import { categoryLabels, numericValues } from './table-ops.ts';
 
+const F32_MAX = 3.4028234663852886e38;
+
 export interface AssembledFeature {
   readonly name: string;
   /** 'cat' features carry their training vocabulary; codes at predict time are remapped by label. */
@@ -49,7 +51,11 @@ export function assemble(
       });
     } else {
       const v = numericValues(col, 'assemble');
-      for (let i = 0; i < n; i++) data[j * n + i] = v[i];
+      // float32 holds up to ±3.4e38: clamp finite values beyond it instead of turning them into ±Infinity
+      for (let i = 0; i < n; i++) {
+        const x = v[i];
+        data[j * n + i] = x > F32_MAX ? F32_MAX : x < -F32_MAX ? -F32_MAX : x;
+      }
     }
   });
   return {

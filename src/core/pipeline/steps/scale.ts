@@ -29,7 +29,9 @@ export const scaleStep: StepImpl = {
       }
       const sd = n > 1 ? Math.sqrt(m2 / n) : 0;
       mean[name] = n ? m : 0;
-      std[name] = sd > 0 && Number.isFinite(sd) ? sd : 1;
+      // A spread that is zero, or negligible next to the values (1e-300 around 0), would blow new values
+      // up to infinity: treat the column as constant.
+      std[name] = sd > 1e-9 * Math.max(1, Math.abs(m)) && Number.isFinite(sd) ? sd : 1;
     }
     const values: ScaleValues = { mean, std };
     return { values, produced: [] };
