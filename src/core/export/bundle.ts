@@ -61,6 +61,8 @@ export interface BundleManifest {
   readonly classes?: readonly string[];
   readonly positiveClass?: string;
   readonly split: TrainedModel['split'];
+  /** The final model was refitted on all rows with the rounds/epochs validation chose. */
+  readonly refit: TrainedModel['refit'] | null;
   readonly pipeline: {
     readonly file: 'pipeline.json';
     readonly steps: readonly string[];
@@ -120,6 +122,7 @@ export function createBundleFiles(
     ...(trained.classes ? { classes: trained.classes } : {}),
     ...(trained.task === 'binary' && trained.classes ? { positiveClass: trained.classes[1] } : {}),
     split: trained.split,
+    refit: trained.refit ?? null,
     pipeline: {
       file: 'pipeline.json',
       steps: describePipeline(trained.pipeline.spec),

@@ -15,7 +15,7 @@ export interface AutoPipelineOptions {
   readonly nClasses?: number;
   /** Columns the user excluded. */
   readonly exclude?: readonly string[];
-  /** Categories up to this many distinct values are one-hot encoded (linear/neural). */
+  /** Categories up to this many distinct values are one-hot encoded (linear/neural; default 50). */
   readonly oneHotMax?: number;
 }
 
@@ -91,7 +91,7 @@ export function buildAutoPipeline(table: Table, opts: AutoPipelineOptions): Auto
     return { spec: { steps }, notes };
   }
 
-  const oneHotMax = opts.oneHotMax ?? 20;
+  const oneHotMax = opts.oneHotMax ?? 50;
   const low: string[] = [];
   const high: string[] = [];
   for (const name of cats) {

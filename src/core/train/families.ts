@@ -1,6 +1,6 @@
 /** The model families the studio trains, registered under stable names, with their pipeline kind. */
 import { getEstimator, registerEstimator } from '../models/registry.ts';
-import type { Estimator } from '../models/types.ts';
+import type { Estimator, Fitted } from '../models/types.ts';
 import { gbdtEstimator, randomForestEstimator } from '../models/gbdt/index.ts';
 import { linearEstimator, mlpEstimator } from '../models/nn/estimator.ts';
 import type { FamilyKind } from '../pipeline/auto.ts';
@@ -52,4 +52,23 @@ export function familyKind(f: FamilyName): FamilyKind {
 export function estimatorFor(f: FamilyName): Estimator {
   ensureFamiliesRegistered();
   return getEstimator(f);
+}
+
+/**
+ * Settings for refitting on all rows: the rounds/epochs the validation set chose, with early stopping
+ * off (there is no validation set left).
+ */
+export function refitConfig(
+  family: FamilyName,
+  model: Fitted,
+  config: Readonly<Record<string, unknown>>,
+): { config: Record<string, unknown>; iterations: number } {
+  if (family === 'gbdt' || family === 'random_forest') {
+    const rounds = (model as Fitted & { defaultRounds?: number }).defaultRounds ?? Number(config.rounds);
+    const iterations = Math.max(1, rounds);
+    return { config: { ...config, rounds: iterations, earlyStoppingRounds: 0 }, iterations };
+  }
+  const state = (model as Fitted & { state?: { bestEpoch?: number } }).state;
+  const iterations = Math.max(1, state?.bestEpoch ?? Number(config.epochs));
+  return { config: { ...config, epochs: iterations, patience: 0 }, iterations };
 }

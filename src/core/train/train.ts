@@ -15,7 +15,7 @@ import {
 } from '../pipeline/index.ts';
 import { evaluate, foldIndices, holdoutPlan } from '../metrics/index.ts';
 import { encodeTarget, TrainingError } from './target.ts';
-import { estimatorFor, familyKind, type FamilyName } from './families.ts';
+import { estimatorFor, familyKind, refitConfig, type FamilyName } from './families.ts';
 
 export interface TrainRequest {
   readonly table: Table;
@@ -31,6 +31,11 @@ export interface TrainRequest {
   readonly exclude?: readonly string[];
   /** A pipeline to use instead of the automatic one. */
   readonly pipelineSpec?: PipelineSpec;
+  /**
+   * After validation, fit again on all rows with the rounds/epochs validation chose (default true).
+   * The reported metrics are those of the validation fit.
+   */
+  readonly refit?: boolean;
   readonly onRound?: (info: RoundInfo) => void | boolean;
 }
 
@@ -53,6 +58,8 @@ export interface TrainedModel {
     readonly validRows: number;
   };
   readonly metrics: { readonly validation: Readonly<Record<string, number>> };
+  /** Present when the final model was refitted on all rows. */
+  readonly refit?: { readonly rows: number; readonly iterations: number };
   readonly droppedMissingTarget: number;
   readonly fitSeconds: number;
   /** Validation truth and predictions, for charts (confusion matrix, residuals). */
@@ -101,6 +108,22 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
   });
   const pred = model.predict(validMatrix);
   const metrics = evaluate(req.task, yValid, pred, nClasses);
+
+  let finalModel = model;
+  let finalPipeline = pipeline;
+  let refit: TrainedModel['refit'];
+  if (req.refit !== false) {
+    const all = takeRows(features, enc.rows);
+    const r = refitConfig(req.family, model, config);
+    const fitted = fitPipeline(spec, all, { y: enc.y, task: req.task, seed: req.seed });
+    finalPipeline = fitted.pipeline;
+    finalModel = await est.fit(fitted.matrix, enc.y, {
+      task: req.task,
+      nClasses: req.task === 'regression' ? undefined : nClasses,
+      config: r.config,
+    });
+    refit = { rows: enc.rows.length, iterations: r.iterations };
+  }
   return {
     target: req.target,
     task: req.task,
@@ -108,9 +131,9 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
     family: req.family,
     config,
     seed: req.seed,
-    pipeline,
+    pipeline: finalPipeline,
     pipelineNotes: req.pipelineSpec ? [] : auto.notes,
-    model,
+    model: finalModel,
     split: {
       strategy: 'holdout',
       validFraction,
@@ -120,6 +143,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
       validRows: validRows.length,
     },
     metrics: { validation: metrics },
+    ...(refit ? { refit } : {}),
     droppedMissingTarget: enc.droppedMissing,
     fitSeconds: (Date.now() - t0) / 1000,
     validation: { y: yValid, pred },

@@ -113,6 +113,32 @@ describe('training edge cases', () => {
     expect(a.metrics).toEqual(b.metrics);
   });
 
+  it('refits on all rows with the epochs validation chose, unless refit is off', async () => {
+    const data = churnTable(300, 5);
+    const refit = await trainModel({
+      table: data,
+      target: 'churn',
+      task: 'binary',
+      family: 'linear',
+      seed: 3,
+    });
+    const holdout = await trainModel({
+      table: data,
+      target: 'churn',
+      task: 'binary',
+      family: 'linear',
+      seed: 3,
+      refit: false,
+    });
+    expect(refit.refit?.rows).toBe(300);
+    const chosen = (holdout.model as unknown as { state: { bestEpoch: number } }).state.bestEpoch;
+    expect(refit.refit?.iterations).toBe(chosen);
+    expect((refit.model as unknown as { state: { epochsRun: number } }).state.epochsRun).toBe(chosen);
+    expect(holdout.refit).toBeUndefined();
+    expect(refit.metrics).toEqual(holdout.metrics);
+    expect(JSON.stringify(refit.model.toJSON())).not.toBe(JSON.stringify(holdout.model.toJSON()));
+  });
+
   it('handles unseen categories at predict time and names missing columns', async () => {
     const data = churnTable(300, 3);
     const trained = await trainModel({

@@ -38,7 +38,7 @@ export const LINEAR_DEFAULTS: DenseNetConfig = {
   learningRate: 0.005,
   epochs: 300,
   batchSize: 256,
-  l2: 1e-4,
+  l2: 3e-4,
   l1: 0,
   patience: 20,
   regressionLoss: 'squared_error',

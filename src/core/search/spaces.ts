@@ -1,0 +1,210 @@
+/**
+ * Search spaces per model family, as data, and how a sampled point becomes a family config.
+ *
+ * Each family's parameters use the family's config key names (see models/gbdt/config.ts and
+ * models/nn/config.ts) except where noted. The *resource* (boosting rounds, trees, epochs) is not
+ * searched: trials train up to `resource.max` with early stopping on the fold's validation rows, and
+ * successive halving (halving.ts) stops poor trials at the rungs `resource.min · η^k`.
+ *
+ * The joint space (`jointSpace`) puts the families under one categorical `family` parameter and
+ * prefixes each family's parameters with `<family>.`, conditional on `family` — so one sampler (TPE)
+ * chooses the family and its hyperparameters, fitting each parameter only on trials where it is active.
+ */
+import type { Task } from '../models/types.ts';
+import type { FamilyName } from '../train/families.ts';
+import type { Condition, ParamSpec, ParamValue, Params, SearchSpace } from './space.ts';
+
+export interface ResourceSpec {
+  /** The config key the resource sets: boosting rounds / trees or epochs. */
+  readonly key: 'rounds' | 'epochs';
+  /** Upper bound per trial (early stopping usually ends sooner). */
+  readonly max: number;
+  /** First rung of successive halving. */
+  readonly min: number;
+}
+
+export interface FamilySpace {
+  readonly family: FamilyName;
+  readonly space: SearchSpace;
+  /** Config values every trial of the family uses (besides the resource and the seed). */
+  readonly fixed: Readonly<Record<string, ParamValue | readonly number[]>>;
+  readonly resource: ResourceSpec;
+}
+
+/**
+ * GBDT (boosting). Ranges follow common XGBoost/LightGBM tuning practice (and FLAML's space):
+ * - learningRate: shrinkage, log-uniform [0.01, 0.3].
+ * - growPolicy: 'depthwise' (XGBoost) or 'lossguide' (LightGBM, best-first);
+ *   maxDepth [2, 12] only for depthwise, maxLeaves [4, 256] (log) only for lossguide.
+ * - minChildWeight: minimum hessian sum per leaf, log [0.01, 50].
+ * - lambda (L2, log [1e-3, 100]) and alpha (L1, log [1e-4, 10]) on leaf values.
+ * - subsample (rows per round) [0.5, 1]; colsampleByTree (features per tree) [0.3, 1].
+ * Fixed: early stopping after 40 rounds without improvement; resource: rounds up to 1500.
+ */
+const GBDT: FamilySpace = {
+  family: 'gbdt',
+  space: {
+    params: [
+      { name: 'learningRate', type: 'float', low: 0.01, high: 0.3, log: true },
+      { name: 'growPolicy', type: 'categorical', choices: ['depthwise', 'lossguide'] },
+      {
+        name: 'maxDepth',
+        type: 'int',
+        low: 2,
+        high: 12,
+        condition: { param: 'growPolicy', in: ['depthwise'] },
+      },
+      {
+        name: 'maxLeaves',
+        type: 'int',
+        low: 4,
+        high: 256,
+        log: true,
+        condition: { param: 'growPolicy', in: ['lossguide'] },
+      },
+      { name: 'minChildWeight', type: 'float', low: 0.01, high: 50, log: true },
+      { name: 'lambda', type: 'float', low: 1e-3, high: 100, log: true },
+      { name: 'alpha', type: 'float', low: 1e-4, high: 10, log: true },
+      { name: 'subsample', type: 'float', low: 0.5, high: 1 },
+      { name: 'colsampleByTree', type: 'float', low: 0.3, high: 1 },
+    ],
+  },
+  fixed: { earlyStoppingRounds: 40 },
+  resource: { key: 'rounds', max: 1500, min: 30 },
+};
+
+/**
+ * Random forest / extra trees (bagged trees on the targets).
+ * - extraTrees: random thresholds (extremely randomised trees) or best splits.
+ * - featureFraction: features tried per split — 'sqrt' (√p) or a fraction; maps to colsampleByNode.
+ * - maxDepth [4, 24]; minSamplesLeaf (log [1, 32]).
+ * Fixed: bootstrap rows; resource: trees up to 120 (halving on the validation curve from 10 trees).
+ * (Deep forests are slow in plain TypeScript; 120 trees of depth ≤ 24 keep a trial affordable.)
+ */
+const RANDOM_FOREST: FamilySpace = {
+  family: 'random_forest',
+  space: {
+    params: [
+      { name: 'extraTrees', type: 'categorical', choices: [false, true] },
+      { name: 'featureFraction', type: 'categorical', choices: ['sqrt', 0.2, 0.4, 0.6, 0.8, 1] },
+      { name: 'maxDepth', type: 'int', low: 4, high: 24 },
+      { name: 'minSamplesLeaf', type: 'int', low: 1, high: 32, log: true },
+    ],
+  },
+  fixed: { bootstrap: true },
+  resource: { key: 'rounds', max: 120, min: 10 },
+};
+
+/**
+ * Linear / logistic / softmax regression with an elastic-net penalty (trained by Adam).
+ * - learningRate log [1e-3, 0.3]; l2 log [1e-7, 0.1]; l1 log [1e-8, 0.01]; batchSize in {64..512}.
+ * Fixed: patience 6 epochs; resource: epochs up to 100.
+ */
+const LINEAR: FamilySpace = {
+  family: 'linear',
+  space: {
+    params: [
+      { name: 'learningRate', type: 'float', low: 1e-3, high: 0.3, log: true },
+      { name: 'l2', type: 'float', low: 1e-7, high: 0.1, log: true },
+      { name: 'l1', type: 'float', low: 1e-8, high: 0.01, log: true },
+      { name: 'batchSize', type: 'categorical', choices: [64, 128, 256, 512] },
+    ],
+  },
+  fixed: { patience: 6 },
+  resource: { key: 'epochs', max: 100, min: 3 },
+};
+
+/**
+ * Multi-layer perceptron.
+ * - layers [1, 3] and width log [16, 512] → hidden = width repeated `layers` times, halving per layer
+ *   (e.g. layers 2, width 256 → [256, 128]); activation relu/gelu; dropout [0, 0.5];
+ *   learningRate log [1e-4, 1e-2]; l2 log [1e-8, 1e-2]; batchSize in {64..512}.
+ * Fixed: patience 8 epochs; resource: epochs up to 120.
+ */
+const MLP: FamilySpace = {
+  family: 'mlp',
+  space: {
+    params: [
+      { name: 'layers', type: 'int', low: 1, high: 3 },
+      { name: 'width', type: 'int', low: 16, high: 512, log: true },
+      { name: 'activation', type: 'categorical', choices: ['relu', 'gelu'] },
+      { name: 'dropout', type: 'float', low: 0, high: 0.5 },
+      { name: 'learningRate', type: 'float', low: 1e-4, high: 1e-2, log: true },
+      { name: 'l2', type: 'float', low: 1e-8, high: 1e-2, log: true },
+      { name: 'batchSize', type: 'categorical', choices: [64, 128, 256, 512] },
+    ],
+  },
+  fixed: { patience: 8 },
+  resource: { key: 'epochs', max: 120, min: 3 },
+};
+
+export const FAMILY_SPACES: Readonly<Record<FamilyName, FamilySpace>> = {
+  gbdt: GBDT,
+  random_forest: RANDOM_FOREST,
+  linear: LINEAR,
+  mlp: MLP,
+};
+
+export function familySpace(family: FamilyName): FamilySpace {
+  const s = FAMILY_SPACES[family];
+  if (!s) throw new Error(`no search space for family '${String(family)}'`);
+  return s;
+}
+
+/** Name of the family parameter in the joint space. */
+export const FAMILY_PARAM = 'family';
+
+/** One space over several families: `family` first, then `<family>.<param>` conditional on it. */
+export function jointSpace(families: readonly FamilyName[]): SearchSpace {
+  if (!families.length) throw new Error('a search needs at least one model family');
+  const params: ParamSpec[] = [{ name: FAMILY_PARAM, type: 'categorical', choices: [...families] }];
+  for (const f of families) {
+    for (const p of familySpace(f).space.params) {
+      const condition: Condition = p.condition
+        ? { param: `${f}.${p.condition.param}`, in: p.condition.in }
+        : { param: FAMILY_PARAM, in: [f] };
+      params.push({ ...p, name: `${f}.${p.name}`, condition });
+    }
+  }
+  return { params };
+}
+
+/** The family and its own (unprefixed) parameters of a joint-space point. */
+export function splitJoint(params: Params): { family: FamilyName; params: Params } {
+  const family = params[FAMILY_PARAM] as FamilyName;
+  const own: Record<string, ParamValue> = {};
+  const prefix = `${family}.`;
+  for (const [k, v] of Object.entries(params)) if (k.startsWith(prefix)) own[k.slice(prefix.length)] = v;
+  return { family, params: own };
+}
+
+/** Joint-space point from a family and its own parameters. */
+export function joinParams(family: FamilyName, params: Params): Params {
+  const out: Record<string, ParamValue> = { [FAMILY_PARAM]: family };
+  for (const [k, v] of Object.entries(params)) out[`${family}.${k}`] = v;
+  return out;
+}
+
+/**
+ * The family config for a point of the family's space (without resource and seed). Mappings beyond
+ * 1:1 keys: gbdt lossguide → maxDepth 0 (unlimited); random_forest featureFraction → colsampleByNode;
+ * mlp layers/width → hidden.
+ */
+export function toFamilyConfig(family: FamilyName, params: Params, _task?: Task): Record<string, unknown> {
+  const fs = familySpace(family);
+  const cfg: Record<string, unknown> = { ...fs.fixed };
+  for (const [k, v] of Object.entries(params)) cfg[k] = v;
+  if (family === 'gbdt' && params.growPolicy === 'lossguide') cfg.maxDepth = 0;
+  if (family === 'random_forest') {
+    cfg.colsampleByNode = params.featureFraction;
+    delete cfg.featureFraction;
+  }
+  if (family === 'mlp') {
+    const layers = Number(params.layers);
+    const width = Number(params.width);
+    cfg.hidden = Array.from({ length: layers }, (_, i) => Math.max(8, Math.round(width / 2 ** i)));
+    delete cfg.layers;
+    delete cfg.width;
+  }
+  return cfg;
+}

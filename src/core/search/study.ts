@@ -1,0 +1,291 @@
+/**
+ * A study: the ask/tell loop over trials. `ask()` proposes a trial (family, parameters, seed) from the
+ * sampler; the caller trains it anywhere (in process now, a worker pool later), reports rung values
+ * with `report()` (which answers continue/prune by successive halving) and finishes it with `tell()`.
+ * Trial records are frozen snapshots; the study keeps the live state.
+ */
+import { createRng } from '../util/random.ts';
+import { METRICS } from '../metrics/index.ts';
+import type { Task } from '../models/types.ts';
+import type { FamilyName } from '../train/families.ts';
+import type { Params, SearchSpace } from './space.ts';
+import { checkParams } from './space.ts';
+import { FAMILY_PARAM, familySpace, joinParams, jointSpace, splitJoint, toFamilyConfig } from './spaces.ts';
+import type { Observation, Sampler, TrialState } from './samplers/index.ts';
+import { createSampler } from './samplers/index.ts';
+import type { HalvingConfig, HalvingDecision } from './halving.ts';
+import { halvingDecision, rungBudgets } from './halving.ts';
+
+export type { TrialState } from './samplers/index.ts';
+
+export interface RungRecord {
+  /** Resource at the rung (rounds, trees or epochs). */
+  readonly budget: number;
+  /** Validation loss there (lower is better). */
+  readonly value: number;
+  readonly decision: HalvingDecision;
+}
+
+export type EndReason = 'halving' | 'deadline' | 'aborted' | 'error';
+
+export interface Trial {
+  readonly id: string;
+  readonly number: number;
+  readonly family: FamilyName;
+  /** The family's own parameters (as in spaces.ts). */
+  readonly params: Params;
+  /** The family config the model was trained with (resource excluded; it is per fold). */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly seed: number;
+  /** The sampler that proposed it, or 'replay' / 'enqueued'. */
+  readonly source: string;
+  readonly state: TrialState;
+  readonly rungs: readonly RungRecord[];
+  /** Metric over all validation predictions (out-of-fold for k-fold). */
+  readonly value?: number;
+  readonly foldValues?: readonly number[];
+  /** Resource used per fold (rounds/trees or epochs actually trained, best iteration for boosting). */
+  readonly resources?: readonly number[];
+  readonly durations: { readonly total?: number; readonly folds?: readonly number[] };
+  readonly reason?: EndReason;
+  readonly error?: string;
+}
+
+export interface TrialResult {
+  readonly state: Exclude<TrialState, 'RUNNING'>;
+  readonly value?: number;
+  readonly foldValues?: readonly number[];
+  readonly resources?: readonly number[];
+  readonly durations?: { readonly total?: number; readonly folds?: readonly number[] };
+  readonly reason?: EndReason;
+  readonly error?: string;
+}
+
+/** A configuration to run as is (replay of a recorded trial list, or a user's own). */
+export interface TrialSpec {
+  readonly family: FamilyName;
+  readonly params: Params;
+  readonly seed?: number;
+}
+
+export interface StudyOptions {
+  readonly task: Task;
+  readonly metric: string;
+  readonly families: readonly FamilyName[];
+  readonly seed: number;
+  /** A sampler or a registered name; default 'portfolio' (then TPE). */
+  readonly sampler?: Sampler | string;
+  /** Successive halving settings (η, minimum peers), or false to never prune. */
+  readonly halving?: false | Pick<HalvingConfig, 'reductionFactor' | 'minPeers'>;
+}
+
+function mix(seed: number, n: number): number {
+  let h = (Math.floor(seed) ^ 0x5bd1e995) >>> 0;
+  h = Math.imul(h ^ (n + 0x27d4eb2f), 0x85ebca6b) >>> 0;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 13)) >>> 0;
+}
+
+interface LiveTrial {
+  trial: Trial;
+  joint: Params;
+}
+
+export class Study {
+  readonly task: Task;
+  readonly metric: string;
+  readonly direction: 'maximize' | 'minimize';
+  readonly families: readonly FamilyName[];
+  readonly seed: number;
+  readonly space: SearchSpace;
+  readonly sampler: Sampler;
+  readonly halving: false | Pick<HalvingConfig, 'reductionFactor' | 'minPeers'>;
+  private readonly live: LiveTrial[] = [];
+  private readonly queue: TrialSpec[] = [];
+
+  constructor(opts: StudyOptions) {
+    const info = METRICS[opts.metric];
+    if (!info) throw new Error(`unknown metric '${opts.metric}'`);
+    if (!info.tasks.includes(opts.task))
+      throw new Error(`metric '${opts.metric}' does not fit task '${opts.task}'`);
+    this.task = opts.task;
+    this.metric = opts.metric;
+    this.direction = info.direction;
+    this.families = [...opts.families];
+    this.seed = opts.seed;
+    this.space = jointSpace(this.families);
+    this.sampler =
+      typeof opts.sampler === 'object' ? opts.sampler : createSampler(opts.sampler ?? 'portfolio');
+    this.halving = opts.halving ?? {};
+  }
+
+  get trials(): readonly Trial[] {
+    return this.live.map((l) => l.trial);
+  }
+
+  /** Queues configurations to run before sampling (replay, or the user's own). */
+  enqueue(...specs: TrialSpec[]): void {
+    for (const s of specs) {
+      const problems = checkParams(familySpace(s.family).space, s.params);
+      if (problems.length) throw new Error(`enqueued ${s.family} trial: ${problems.join('; ')}`);
+      this.queue.push(s);
+    }
+  }
+
+  /** Objective to minimise for the samplers. */
+  loss(value: number): number {
+    return this.direction === 'maximize' ? -value : value;
+  }
+
+  observations(): Observation[] {
+    return this.live.map((l) => ({
+      number: l.trial.number,
+      params: l.joint,
+      state: l.trial.state,
+      ...(l.trial.state === 'COMPLETE' && l.trial.value !== undefined
+        ? { loss: this.loss(l.trial.value) }
+        : {}),
+    }));
+  }
+
+  /** Proposes the next trial (state RUNNING). */
+  ask(): Trial {
+    const number = this.live.length;
+    const queued = this.queue.shift();
+    let joint: Params;
+    let seed = mix(this.seed, number);
+    let source = this.sampler.name;
+    if (queued) {
+      joint = joinParams(queued.family, queued.params);
+      if (queued.seed !== undefined) seed = queued.seed;
+      source = 'enqueued';
+    } else {
+      joint = this.sampler.sample(
+        this.space,
+        this.observations(),
+        createRng(mix(this.seed ^ 0x9e3779b9, number)),
+      );
+      const problems = checkParams(this.space, joint);
+      if (problems.length)
+        throw new Error(`sampler '${this.sampler.name}' proposed an invalid point: ${problems.join('; ')}`);
+    }
+    const { family, params } = splitJoint(joint);
+    if (!this.families.includes(family)) throw new Error(`family '${family}' is not part of this study`);
+    const trial: Trial = freezeTrial({
+      id: `trial-${number}`,
+      number,
+      family,
+      params,
+      config: toFamilyConfig(family, params, this.task),
+      seed,
+      source,
+      state: 'RUNNING',
+      rungs: [],
+      durations: {},
+    });
+    this.live.push({ trial, joint });
+    return trial;
+  }
+
+  private find(id: string): LiveTrial {
+    const l = this.live.find((t) => t.trial.id === id);
+    if (!l) throw new Error(`unknown trial '${id}'`);
+    return l;
+  }
+
+  /**
+   * Records a rung value (validation loss at `budget` rounds/epochs) and answers whether the trial
+   * should go on. Peers are the same family's values at the same budget.
+   */
+  report(id: string, budget: number, value: number): HalvingDecision {
+    const l = this.find(id);
+    if (l.trial.state !== 'RUNNING') throw new Error(`trial '${id}' is ${l.trial.state}, not RUNNING`);
+    const peers: number[] = [];
+    for (const o of this.live) {
+      if (o === l || o.trial.family !== l.trial.family) continue;
+      for (const r of o.trial.rungs) if (r.budget === budget) peers.push(r.value);
+    }
+    const decision = this.halving === false ? 'continue' : halvingDecision(value, peers, this.halving);
+    l.trial = freezeTrial({ ...l.trial, rungs: [...l.trial.rungs, { budget, value, decision }] });
+    return decision;
+  }
+
+  /** Rung resources for a family (empty when halving is off). */
+  rungs(family: FamilyName): number[] {
+    if (this.halving === false) return [];
+    const r = familySpace(family).resource;
+    return rungBudgets({
+      minResource: r.min,
+      maxResource: r.max,
+      reductionFactor: this.halving.reductionFactor,
+    });
+  }
+
+  tell(id: string, result: TrialResult): Trial {
+    const l = this.find(id);
+    if (l.trial.state !== 'RUNNING') throw new Error(`trial '${id}' was already told (${l.trial.state})`);
+    if (result.state === 'COMPLETE' && !(typeof result.value === 'number' && !Number.isNaN(result.value))) {
+      throw new Error(`a COMPLETE trial needs a value`);
+    }
+    const t: Trial = {
+      ...l.trial,
+      state: result.state,
+      ...(result.value !== undefined ? { value: result.value } : {}),
+      ...(result.foldValues ? { foldValues: [...result.foldValues] } : {}),
+      ...(result.resources ? { resources: [...result.resources] } : {}),
+      durations: { ...result.durations },
+      ...(result.reason ? { reason: result.reason } : {}),
+      ...(result.error ? { error: result.error } : {}),
+    };
+    l.trial = freezeTrial(t);
+    return l.trial;
+  }
+
+  /** True when a is better than b under the study's metric. */
+  better(a: number, b: number): boolean {
+    return this.direction === 'maximize' ? a > b : a < b;
+  }
+
+  /** Complete trials, best first (ties: earlier first). */
+  ranked(): Trial[] {
+    return this.trials
+      .filter((t) => t.state === 'COMPLETE' && t.value !== undefined && Number.isFinite(t.value))
+      .sort((a, b) => this.loss(a.value!) - this.loss(b.value!) || a.number - b.number);
+  }
+
+  best(): Trial | undefined {
+    return this.ranked()[0];
+  }
+
+  /** Everything needed to replay: per trial the family, parameters and seed, in order. */
+  replayList(): TrialSpec[] {
+    return this.trials.map((t) => ({ family: t.family, params: t.params, seed: t.seed }));
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      task: this.task,
+      metric: this.metric,
+      direction: this.direction,
+      seed: this.seed,
+      families: this.families,
+      sampler: this.sampler.name,
+      halving: this.halving,
+      familyParam: FAMILY_PARAM,
+      space: this.space,
+      trials: this.trials,
+    };
+  }
+}
+
+function freezeTrial(t: Trial): Trial {
+  Object.freeze(t.params);
+  Object.freeze(t.config);
+  for (const r of t.rungs) Object.freeze(r);
+  Object.freeze(t.rungs);
+  Object.freeze(t.durations);
+  if (t.foldValues) Object.freeze(t.foldValues);
+  if (t.resources) Object.freeze(t.resources);
+  return Object.freeze(t);
+}
