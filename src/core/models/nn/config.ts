@@ -21,8 +21,12 @@ export interface DenseNetConfig {
   readonly epochs: number;
   /** Largest mini-batch; small data uses smaller batches so that an epoch makes at least ~10 updates. */
   readonly batchSize: number;
-  /** L2 penalty on weights (ridge); with l1 > 0 this is an elastic net. */
-  readonly l2: number;
+  /**
+   * L2 penalty on weights (ridge; with l1 > 0 an elastic net), added to the mean loss. 'auto' is
+   * 1 / (2n) for n training rows: scikit-learn's default C = 1 for logistic regression and alpha = 1
+   * for ridge, in this scale.
+   */
+  readonly l2: number | 'auto';
   /** L1 penalty on weights (lasso part of the elastic net). */
   readonly l1: number;
   /** Stop after this many epochs without improvement of the validation loss (0 = never). */
@@ -38,7 +42,7 @@ export const LINEAR_DEFAULTS: DenseNetConfig = {
   learningRate: 0.005,
   epochs: 300,
   batchSize: 256,
-  l2: 3e-4,
+  l2: 'auto',
   l1: 0,
   patience: 20,
   regressionLoss: 'squared_error',
@@ -91,7 +95,10 @@ export function resolveDenseConfig(
     Number.isInteger(c.batchSize) && c.batchSize >= 1,
     `batchSize must be a whole number ≥ 1, got ${c.batchSize}`,
   );
-  check(c.l2 >= 0 && c.l1 >= 0, `l1 and l2 must be ≥ 0, got l1=${c.l1}, l2=${c.l2}`);
+  check(
+    (c.l2 === 'auto' || c.l2 >= 0) && c.l1 >= 0,
+    `l1 and l2 must be ≥ 0 (or l2 'auto'), got l1=${c.l1}, l2=${c.l2}`,
+  );
   check(
     Number.isInteger(c.patience) && c.patience >= 0,
     `patience must be a whole number ≥ 0, got ${c.patience}`,

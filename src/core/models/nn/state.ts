@@ -1,6 +1,7 @@
 /** The learned state of a dense network: plain JSON (weights as base64 float32), plus a pure-JS predictor. */
 import type { DenseNetConfig } from './config.ts';
 import { b64 } from '../../util/base64.ts';
+import { exp, tanh } from '../../util/portable-math.ts';
 
 export type NetTask = 'binary' | 'multiclass' | 'regression';
 
@@ -40,12 +41,13 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /** GELU, tanh approximation (the same formula the trainer uses). */
 export function gelu(x: number): number {
-  return 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+  return 0.5 * x * (1 + tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
 }
 
 /**
  * Predicts in plain JavaScript (float64 arithmetic over the float32 weights), so scoring needs no
- * TensorFlow.js and gives the same numbers in Node and every browser. X is row-major nRows × nIn.
+ * TensorFlow.js and gives the same numbers in Node and every browser (portable exp/tanh: Math.exp differs
+ * between engines). X is row-major nRows × nIn.
  * Returns P(class 1) per row (binary), row-major probabilities (multiclass) or values (regression).
  */
 export function predictDenseNet(state: DenseNetState, X: ArrayLike<number>, nRows: number): Float64Array {
@@ -82,14 +84,14 @@ export function predictDenseNet(state: DenseNetState, X: ArrayLike<number>, nRow
       h = next;
       next = t;
     }
-    if (state.task === 'binary') out[r] = 1 / (1 + Math.exp(-h[0]));
+    if (state.task === 'binary') out[r] = 1 / (1 + exp(-h[0]));
     else if (state.task === 'regression') out[r] = h[0] * state.yStd + state.yMean;
     else {
       let max = -Infinity;
       for (let j = 0; j < nOut; j++) if (h[j] > max) max = h[j];
       let s = 0;
-      for (let j = 0; j < nOut; j++) s += Math.exp(h[j] - max);
-      for (let j = 0; j < nOut; j++) out[r * nOut + j] = Math.exp(h[j] - max) / s;
+      for (let j = 0; j < nOut; j++) s += exp(h[j] - max);
+      for (let j = 0; j < nOut; j++) out[r * nOut + j] = exp(h[j] - max) / s;
     }
   }
   return out;

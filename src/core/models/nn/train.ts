@@ -153,6 +153,7 @@ export async function fitDenseNet(
   if (train.X.length !== train.nRows * nIn)
     throw new Error(`expected ${train.nRows}×${nIn} feature values, got ${train.X.length}`);
   const rng = createRng(cfg.seed);
+  const l2 = cfg.l2 === 'auto' ? 1 / (2 * train.nRows) : cfg.l2;
   let yMean = 0;
   let yStd = 1;
   if (task === 'regression') {
@@ -214,7 +215,7 @@ export async function fitDenseNet(
                 ? tf.div(tf.sum(tf.mul(l, tf.tensor1d(wb))), tf.sum(tf.tensor1d(wb)))
                 : tf.mean(l);
               for (const layer of layers) {
-                if (cfg.l2 > 0) obj = tf.add(obj, tf.mul(cfg.l2, tf.sum(tf.square(layer.w))));
+                if (l2 > 0) obj = tf.add(obj, tf.mul(l2, tf.sum(tf.square(layer.w))));
                 if (cfg.l1 > 0) obj = tf.add(obj, tf.mul(cfg.l1, tf.sum(tf.abs(layer.w))));
               }
               return obj;
