@@ -5,8 +5,9 @@ import type { CliIO, Command } from './commands/command.ts';
 import { profileCommand } from './commands/profile.ts';
 import { fitCommand } from './commands/fit.ts';
 import { predictCommand } from './commands/predict.ts';
+import { runsCommand } from './commands/runs.ts';
 
-export const COMMANDS: readonly Command[] = [profileCommand, fitCommand, predictCommand];
+export const COMMANDS: readonly Command[] = [profileCommand, fitCommand, predictCommand, runsCommand];
 
 export function usage(): string {
   const lines = ['usage: npm run cli -- <command> [options]', '', 'commands:'];

@@ -10,6 +10,7 @@ export const fitCommand: Command = {
   usage: [
     'fit <train.csv> --target COL --out <dir> [--model gbdt|linear|mlp|rf] [--task binary|multiclass|regression]',
     "        [--params '<json>'] [--seed N] [--valid-fraction F] [--exclude COL ...] [--json]",
+    '        [--store FILE | --no-track]',
     '',
     '  --target COL         the column to predict',
     '  --out DIR            where to write the bundle (manifest.json, pipeline.json, model.json)',
@@ -20,6 +21,8 @@ export const fitCommand: Command = {
     '  --valid-fraction F   share of rows held out for validation (default 0.2)',
     '  --exclude COL        leave a column out of the features; repeatable',
     '  --json               print the manifest as JSON',
+    '  --store FILE         record the run in this tracking journal (default .automl/tracking.jsonl)',
+    '  --no-track           do not record the run',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -36,6 +39,8 @@ export const fitCommand: Command = {
         'valid-fraction': { type: 'string', default: '0.2' },
         exclude: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
+        store: { type: 'string' },
+        'no-track': { type: 'boolean', default: false },
       },
     });
     if (positionals.length !== 1) throw new CliError('fit takes exactly one CSV file');
@@ -100,22 +105,67 @@ export const fitCommand: Command = {
         ...(choice.adapter ? { adapter: choice.adapter } : {}),
       };
     }
-    const trained = await trainModel({
-      table: data.table,
-      target,
-      task,
-      family,
-      params,
-      seed,
-      validFraction,
-      exclude: values.exclude,
-    });
+    const { DEFAULT_METRIC } = await import('../../core/metrics/index.ts');
+    const { startTrainingRun, storePath, flatParams } = await import('../tracking.ts');
+    const tracked = values['no-track']
+      ? null
+      : await startTrainingRun(storePath(values.store), data, target, family, {
+          task,
+          target,
+          family,
+          metric: DEFAULT_METRIC[task],
+          backend: backend.name,
+          source: 'cli fit',
+        });
+    let trained;
+    try {
+      trained = await trainModel({
+        table: data.table,
+        target,
+        task,
+        family,
+        params,
+        seed,
+        validFraction,
+        exclude: values.exclude,
+      });
+    } catch (err) {
+      await tracked?.run.fail(err);
+      throw err;
+    }
     const files = createBundleFiles(
       trained,
       { name: data.sourceName, fingerprint: data.fingerprint, schema: data.schema },
       nodeEnvironment(backend),
     );
     writeBundleDir(values.out, files);
+    if (tracked) {
+      const { run } = tracked;
+      run.logParams(flatParams({ ...trained.config, family, seed }));
+      run.logMetrics(trained.metrics.validation);
+      const enc = new TextEncoder();
+      run.logArtifact({
+        name: 'model.json',
+        kind: 'model',
+        bytes: enc.encode(files['model.json']),
+        contentType: 'application/json',
+      });
+      run.logArtifact({
+        name: 'pipeline.json',
+        kind: 'pipeline',
+        bytes: enc.encode(files['pipeline.json']),
+        contentType: 'application/json',
+      });
+      run.logArtifact({
+        name: 'manifest.json',
+        kind: 'report',
+        bytes: enc.encode(files['manifest.json']),
+        contentType: 'application/json',
+      });
+      run.setTag('bundle', values.out);
+      await run.end('COMPLETE');
+      io.stderr(`recorded run ${run.id} in ${storePath(values.store)}\n`);
+    }
     if (values.json) {
       io.stdout(files['manifest.json']);
       return 0;
@@ -126,8 +176,11 @@ export const fitCommand: Command = {
       .join(', ');
     io.stdout(
       [
-        `trained ${family} (${task}) on ${trained.split.trainRows} rows of ${data.sourceName}, target '${target}'`,
-        `validation (${trained.split.validRows} rows): ${metricText}`,
+        trained.refit
+          ? `trained ${family} (${task}) on all ${trained.refit.rows} rows of ${data.sourceName}, target '${target}', ` +
+            `with the ${trained.refit.iterations} rounds/epochs chosen on a validation holdout`
+          : `trained ${family} (${task}) on ${trained.split.trainRows} rows of ${data.sourceName}, target '${target}'`,
+        `validation (${trained.split.validRows} held-out rows, model fitted on the other ${trained.split.trainRows}): ${metricText}`,
         ...(trained.droppedMissingTarget
           ? [`left out ${trained.droppedMissingTarget} rows with no target value`]
           : []),
