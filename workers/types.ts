@@ -117,3 +117,145 @@ export interface DataWorkerApi {
   /** Stop the load in progress (it resolves with code 'cancelled'); the previous dataset stays. */
   cancel(): void;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The training worker (`workers/train.worker.ts`).
+
+export type FamilyName = 'gbdt' | 'random_forest' | 'linear' | 'mlp';
+export type BackendPreference = 'auto' | 'webgpu' | 'wasm' | 'cpu';
+
+/** What a WebGPU probe found (no tfjs started). */
+export interface AdapterReport {
+  readonly vendor?: string;
+  readonly architecture?: string;
+  readonly description?: string;
+  readonly isFallbackAdapter?: boolean;
+}
+
+/** The backend a run used, and why (trees always run in plain TypeScript: 'cpu'). */
+export interface BackendReport {
+  readonly name: string;
+  readonly reason: string;
+  readonly adapter?: AdapterReport;
+  readonly failures?: readonly { readonly name: string; readonly error: string }[];
+}
+
+/**
+ * One training run. The worker reads the file itself with the same type choices as the data
+ * screen (a File crosses postMessage by reference, so nothing is copied on the page).
+ */
+export interface TrainJob {
+  readonly input: LoadInput;
+  readonly typeOverrides: TypeOverrides;
+  readonly target: string;
+  readonly task: Task;
+  readonly family: FamilyName;
+  readonly backend: BackendPreference;
+  readonly seed: number;
+  /** Hyperparameters; missing keys take the family's defaults. */
+  readonly params?: Readonly<Record<string, unknown>>;
+  readonly validFraction?: number;
+}
+
+export interface RoundPoint {
+  readonly round: number;
+  readonly train: number;
+  readonly valid?: number;
+}
+
+export type TrainPhase = 'read' | 'backend' | 'fit' | 'evaluate';
+
+/** Progress: a phase change, the backend chosen, and/or new learning-curve points since the last call. */
+export interface TrainProgress {
+  readonly phase: TrainPhase;
+  readonly backend?: BackendReport;
+  /** Name of the loss in `rounds` (e.g. 'loss', 'logloss'). */
+  readonly metric?: string;
+  readonly rounds?: readonly RoundPoint[];
+}
+
+export type TrainProgressCallback = (p: TrainProgress) => void;
+
+/** Chart data for the results (all small: series are downsampled in the worker). */
+export interface TrainCharts {
+  /** Learning curve (at most MAX_CURVE_POINTS points). */
+  readonly curve: readonly RoundPoint[];
+  readonly curveMetric: string;
+  /** Classification: counts, row = true class, column = predicted class (row-major). */
+  readonly confusion?: { readonly labels: readonly string[]; readonly counts: readonly number[] };
+  /** Binary: ROC curve points (at most MAX_SCATTER_POINTS). */
+  readonly roc?: { readonly fpr: readonly number[]; readonly tpr: readonly number[] };
+  /** Regression: validation actual vs predicted (a seeded sample of at most MAX_SCATTER_POINTS rows). */
+  readonly regression?: {
+    readonly actual: readonly number[];
+    readonly predicted: readonly number[];
+    readonly total: number;
+  };
+}
+
+export const MAX_CURVE_POINTS = 1000;
+export const MAX_SCATTER_POINTS = 2000;
+
+export interface TrainOutcome {
+  readonly target: string;
+  readonly task: Task;
+  readonly family: FamilyName;
+  readonly classes?: readonly string[];
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly backend: BackendReport;
+  readonly split: { readonly trainRows: number; readonly validRows: number; readonly validFraction: number };
+  readonly fitSeconds: number;
+  /** Rounds / epochs run in the validation fit. */
+  readonly rounds: number;
+  /** Present when the final model was refitted on all rows with the rounds / epochs validation chose. */
+  readonly refit?: { readonly rows: number; readonly iterations: number };
+  /** True when the user stopped training early (the model is what was learned so far). */
+  readonly stopped: boolean;
+  readonly pipelineSteps: readonly string[];
+  readonly pipelineNotes: readonly string[];
+  readonly charts: TrainCharts;
+  /** The model bundle: manifest.json, pipeline.json, model.json as text. */
+  readonly bundle: Readonly<Record<string, string>>;
+}
+
+export interface BundlePrediction {
+  /** The bundle's model family. */
+  readonly family: string;
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  readonly nRows: number;
+  /** Probabilities (row-major, one column per class) or values. */
+  readonly values: Float64Array;
+  /** predictions.csv text (exact: numbers written with round-trip precision). */
+  readonly csv: string;
+}
+
+export type TrainErrorCode = WorkerErrorCode | 'training' | 'bundle' | 'stopped';
+
+export interface TrainFailure {
+  readonly code: TrainErrorCode;
+  readonly message: string;
+}
+
+export type TrainResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: TrainFailure };
+
+/** Key under which `predictBundle` accepts the single-file bundle (a JSON object of the files' text). */
+export const COMBINED_BUNDLE = 'bundle.json';
+
+export interface TrainWorkerApi {
+  /** Look for a WebGPU adapter (for the backend selector's explanation); null when there is none. */
+  probe(): Promise<AdapterReport | null>;
+  /** Read the file, select the backend, train, evaluate, and build the bundle. */
+  train(job: TrainJob, onProgress?: TrainProgressCallback): Promise<TrainResult<TrainOutcome>>;
+  /** Ask the running training to stop after the current round / epoch. */
+  stop(): void;
+  /**
+   * Load a bundle and predict a CSV file with it. `files`: the bundle's files' text by name, or
+   * `{ [COMBINED_BUNDLE]: text }` for the single-file form.
+   */
+  predictBundle(
+    files: Readonly<Record<string, string>>,
+    csv: LoadInput,
+  ): Promise<TrainResult<BundlePrediction>>;
+}

@@ -1,16 +1,32 @@
-/** ECharts, tree-shaken: only the bar chart, grid and tooltip, drawn on canvas. */
+/** ECharts, tree-shaken: bar, line and scatter charts, grid, legend and tooltip, drawn on canvas. */
 import { init, use, type ComposeOption, type EChartsType } from 'echarts/core';
-import { BarChart, type BarSeriesOption } from 'echarts/charts';
+import {
+  BarChart,
+  LineChart,
+  ScatterChart,
+  type BarSeriesOption,
+  type LineSeriesOption,
+  type ScatterSeriesOption,
+} from 'echarts/charts';
 import {
   GridComponent,
+  LegendComponent,
   TooltipComponent,
   type GridComponentOption,
+  type LegendComponentOption,
   type TooltipComponentOption,
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
-use([BarChart, GridComponent, TooltipComponent, CanvasRenderer]);
+use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
-export type ChartOption = ComposeOption<BarSeriesOption | GridComponentOption | TooltipComponentOption>;
+export type ChartOption = ComposeOption<
+  | BarSeriesOption
+  | LineSeriesOption
+  | ScatterSeriesOption
+  | GridComponentOption
+  | LegendComponentOption
+  | TooltipComponentOption
+>;
 
 export { init, type EChartsType };

@@ -49,6 +49,8 @@ export class DataStore {
   profiling = $state(false);
   selectedColumn = $state<string | null>(null);
   samples = $state.raw<readonly Sample[]>([]);
+  /** The file behind `dataset` (a reference, not a copy): the training worker reads it again. */
+  file = $state.raw<File | null>(null);
 
   /** The chosen target / task as in effect in the profile. */
   readonly target = $derived(this.dataset?.profile.target);
@@ -108,6 +110,7 @@ export class DataStore {
     this.loading = null;
     if (res.ok) {
       this.dataset = res.value;
+      this.file = file;
       this.taskChosen = false;
       this.selectedColumn = null;
     } else if (res.error.code === 'cancelled') {

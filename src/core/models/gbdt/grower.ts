@@ -188,6 +188,122 @@ function buildHist3(
   }
 }
 
+/* Kernels on the global bin index (offsets[f] + bin, precomputed per row and feature as Uint16): one load
+ * per update instead of offset + bin (measured ~35% faster in bench/gbdt/layout.ts). */
+function buildHistG2(
+  hist: Float64Array,
+  gbin: Uint16Array,
+  F: number,
+  idx: Int32Array,
+  start: number,
+  end: number,
+  gh: Float64Array,
+): void {
+  hist.fill(0);
+  const F4 = F & ~3;
+  for (let k = start; k < end; k++) {
+    const r = idx[k];
+    const g = gh[2 * r];
+    const h = gh[2 * r + 1];
+    const base = r * F;
+    let f = 0;
+    for (; f < F4; f += 4) {
+      const j0 = gbin[base + f] << 1;
+      const j1 = gbin[base + f + 1] << 1;
+      const j2 = gbin[base + f + 2] << 1;
+      const j3 = gbin[base + f + 3] << 1;
+      hist[j0] += g;
+      hist[j0 + 1] += h;
+      hist[j1] += g;
+      hist[j1 + 1] += h;
+      hist[j2] += g;
+      hist[j2 + 1] += h;
+      hist[j3] += g;
+      hist[j3 + 1] += h;
+    }
+    for (; f < F; f++) {
+      const j = gbin[base + f] << 1;
+      hist[j] += g;
+      hist[j + 1] += h;
+    }
+  }
+}
+
+/** Root with every row (idx = 0..n-1): sequential rows, no index indirection. */
+function buildHistG2All(hist: Float64Array, gbin: Uint16Array, F: number, n: number, gh: Float64Array): void {
+  hist.fill(0);
+  const F4 = F & ~3;
+  for (let r = 0; r < n; r++) {
+    const g = gh[2 * r];
+    const h = gh[2 * r + 1];
+    const base = r * F;
+    let f = 0;
+    for (; f < F4; f += 4) {
+      const j0 = gbin[base + f] << 1;
+      const j1 = gbin[base + f + 1] << 1;
+      const j2 = gbin[base + f + 2] << 1;
+      const j3 = gbin[base + f + 3] << 1;
+      hist[j0] += g;
+      hist[j0 + 1] += h;
+      hist[j1] += g;
+      hist[j1 + 1] += h;
+      hist[j2] += g;
+      hist[j2 + 1] += h;
+      hist[j3] += g;
+      hist[j3 + 1] += h;
+    }
+    for (; f < F; f++) {
+      const j = gbin[base + f] << 1;
+      hist[j] += g;
+      hist[j + 1] += h;
+    }
+  }
+}
+
+function buildHistG3(
+  hist: Float64Array,
+  gbin: Uint16Array,
+  F: number,
+  idx: Int32Array,
+  start: number,
+  end: number,
+  gh: Float64Array,
+): void {
+  hist.fill(0);
+  const F4 = F & ~3;
+  for (let k = start; k < end; k++) {
+    const r = idx[k];
+    const g = gh[2 * r];
+    const h = gh[2 * r + 1];
+    const base = r * F;
+    let f = 0;
+    for (; f < F4; f += 4) {
+      const j0 = gbin[base + f] * 3;
+      const j1 = gbin[base + f + 1] * 3;
+      const j2 = gbin[base + f + 2] * 3;
+      const j3 = gbin[base + f + 3] * 3;
+      hist[j0] += g;
+      hist[j0 + 1] += h;
+      hist[j0 + 2] += 1;
+      hist[j1] += g;
+      hist[j1 + 1] += h;
+      hist[j1 + 2] += 1;
+      hist[j2] += g;
+      hist[j2 + 1] += h;
+      hist[j2 + 2] += 1;
+      hist[j3] += g;
+      hist[j3 + 1] += h;
+      hist[j3 + 2] += 1;
+    }
+    for (; f < F; f++) {
+      const j = gbin[base + f] * 3;
+      hist[j] += g;
+      hist[j + 1] += h;
+      hist[j + 2] += 1;
+    }
+  }
+}
+
 function subtractInto(parent: Float64Array, child: Float64Array): void {
   for (let j = 0; j < parent.length; j++) parent[j] -= child[j];
 }
@@ -203,6 +319,8 @@ export class TreeGrower {
   private readonly scratch: Int32Array;
   private readonly goLeft = new Uint8Array(256);
   private readonly nodeFeats: Int32Array;
+  /** Global bin index per row and feature (offsets[f] + bin), or null when it does not fit 16 bits. */
+  private readonly gbin: Uint16Array | null;
 
   constructor(
     private readonly mapper: BinMapper,
@@ -218,6 +336,7 @@ export class TreeGrower {
     this.histLen = mapper.totalBins * this.S;
     this.scratch = new Int32Array(nRows);
     this.nodeFeats = new Int32Array(this.F);
+    this.gbin = mapper.totalBins <= 65536 ? globalBins(bins, nRows, this.F, this.offsets) : null;
   }
 
   private alloc(): Float64Array {
@@ -228,7 +347,11 @@ export class TreeGrower {
   }
 
   private build(hist: Float64Array, idx: Int32Array, start: number, end: number, gh: Float64Array): void {
-    if (this.S === 2) buildHist2(hist, this.bins, this.F, this.offsets, idx, start, end, gh);
+    const gbin = this.gbin;
+    if (gbin) {
+      if (this.S === 2) buildHistG2(hist, gbin, this.F, idx, start, end, gh);
+      else buildHistG3(hist, gbin, this.F, idx, start, end, gh);
+    } else if (this.S === 2) buildHist2(hist, this.bins, this.F, this.offsets, idx, start, end, gh);
     else buildHist3(hist, this.bins, this.F, this.offsets, idx, start, end, gh);
   }
 
@@ -428,21 +551,17 @@ export class TreeGrower {
     const oneHot = nb <= p.maxCatToOnehot;
     const lam = oneHot ? p.lambda : p.lambda + p.catL2;
     const parent = this.score(G, H, lam);
-    const sides = hasMissing ? 2 : 1;
-    const consider = (left: number[] | number, gl: number, hl: number, cl: number): void => {
-      for (let side = 0; side < sides; side++) {
-        const GL = side === 1 ? gl + mg : gl;
-        const HL = side === 1 ? hl + mh : hl;
-        const CL = side === 1 ? cl + mc : cl;
-        const HR = H - HL;
-        if (HL < p.minChildWeight || HR < p.minChildWeight || !(HL > 0) || !(HR > 0)) continue;
-        if (counted && (CL < p.minSamplesLeaf || C - CL < p.minSamplesLeaf)) continue;
-        const gain = this.score(GL, HL, lam) + this.score(G - GL, HR, lam) - parent;
-        if (gain > this.bGain) {
-          this.offer(f, gain, 0, side === 1, typeof left === 'number' ? [left] : left.slice(), GL, HL, CL);
-        }
-      }
-    };
+    // Context for considerCat (fields, not a closure: no allocation per feature and node).
+    this.cf = f;
+    this.cG = G;
+    this.cH = H;
+    this.cC = C;
+    this.cmg = mg;
+    this.cmh = mh;
+    this.cmc = mc;
+    this.cSides = hasMissing ? 2 : 1;
+    this.cLam = lam;
+    this.cParent = parent;
     if (oneHot || p.extraTrees) {
       let nCats = 0;
       for (let b = 1; b <= nb; b++)
@@ -454,7 +573,7 @@ export class TreeGrower {
           if (hist[(o + b) * S + 1] > 0 || (counted && hist[(o + b) * S + 2] > 0)) {
             if (pick-- === 0) {
               const j = (o + b) * S;
-              consider(b, hist[j], hist[j + 1], counted ? hist[j + 2] : 0);
+              this.considerCat(null, b, hist[j], hist[j + 1], counted ? hist[j + 2] : 0);
               break;
             }
           }
@@ -464,7 +583,7 @@ export class TreeGrower {
       for (let b = 1; b <= nb; b++) {
         const j = (o + b) * S;
         if (hist[j + 1] > 0 || (counted && hist[j + 2] > 0))
-          consider(b, hist[j], hist[j + 1], counted ? hist[j + 2] : 0);
+          this.considerCat(null, b, hist[j], hist[j + 1], counted ? hist[j + 2] : 0);
       }
       return;
     }
@@ -472,8 +591,9 @@ export class TreeGrower {
     for (let b = 1; b <= nb; b++)
       if (hist[(o + b) * S + 1] > 0 || (counted && hist[(o + b) * S + 2] > 0)) cats.push(b);
     if (cats.length + (hasMissing ? 1 : 0) < 2) return;
-    const ratio = (b: number): number => hist[(o + b) * S] / (hist[(o + b) * S + 1] + p.catSmooth);
-    const sorted = cats.sort((a, b) => ratio(a) - ratio(b) || a - b);
+    const ratio = this.catRatio;
+    for (const b of cats) ratio[b] = hist[(o + b) * S] / (hist[(o + b) * S + 1] + p.catSmooth);
+    const sorted = cats.sort(this.byCatRatio);
     const maxK = Math.min(p.maxCatThreshold, sorted.length - 1 + (hasMissing ? 1 : 0));
     for (const dir of [1, -1]) {
       let gl = 0;
@@ -487,9 +607,59 @@ export class TreeGrower {
         hl += hist[j + 1];
         if (counted) cl += hist[j + 2];
         left.push(b);
-        consider(left, gl, hl, cl);
+        this.considerCat(left, 0, gl, hl, cl);
       }
     }
+  }
+
+  private cf = 0;
+  private cG = 0;
+  private cH = 0;
+  private cC = 0;
+  private cmg = 0;
+  private cmh = 0;
+  private cmc = 0;
+  private cSides = 1;
+  private cLam = 0;
+  private cParent = 0;
+  private readonly catRatio = new Float64Array(257);
+  private readonly byCatRatio = (a: number, b: number): number =>
+    this.catRatio[a] - this.catRatio[b] || a - b;
+
+  /** A categorical split: `left` bins (or the single bin `one` when left is null) go left. */
+  private considerCat(left: number[] | null, one: number, gl: number, hl: number, cl: number): void {
+    const p = this.p;
+    const counted = this.S === 3;
+    const H = this.cH;
+    const C = this.cC;
+    for (let side = 0; side < this.cSides; side++) {
+      const GL = side === 1 ? gl + this.cmg : gl;
+      const HL = side === 1 ? hl + this.cmh : hl;
+      const CL = side === 1 ? cl + this.cmc : cl;
+      const HR = H - HL;
+      if (HL < p.minChildWeight || HR < p.minChildWeight || !(HL > 0) || !(HR > 0)) continue;
+      if (counted && (CL < p.minSamplesLeaf || C - CL < p.minSamplesLeaf)) continue;
+      const gain = this.score(GL, HL, this.cLam) + this.score(this.cG - GL, HR, this.cLam) - this.cParent;
+      if (gain > this.bGain) {
+        this.offer(this.cf, gain, 0, side === 1, left === null ? [one] : left.slice(), GL, HL, CL);
+      }
+    }
+  }
+
+  private makeLeaf(
+    forest: Forest,
+    leaves: LeafRanges,
+    node: number,
+    g: number,
+    h: number,
+    start: number,
+    end: number,
+  ): void {
+    const v = this.leafValue(g, h);
+    forest.setLeaf(node, v, h);
+    leaves.start.push(start);
+    leaves.end.push(end);
+    leaves.value.push(v);
   }
 
   private extraRng: Rng | null = null;
@@ -533,7 +703,8 @@ export class TreeGrower {
     const rootHist = this.alloc();
     if (this.S === 2 && m === this.scratch.length && idx[0] === 0 && idx[m - 1] === m - 1) {
       // idx is sorted and holds every row exactly once, so it is 0..n-1.
-      buildHist2All(rootHist, this.bins, this.F, this.offsets, m, gh);
+      if (this.gbin) buildHistG2All(rootHist, this.gbin, this.F, m, gh);
+      else buildHist2All(rootHist, this.bins, this.F, this.offsets, m, gh);
     } else this.build(rootHist, idx, 0, m, gh);
     let G = 0;
     let H = 0;
@@ -541,18 +712,11 @@ export class TreeGrower {
       G += rootHist[(o + b) * S];
       H += rootHist[(o + b) * S + 1];
     }
-    const makeLeaf = (node: number, g: number, h: number, start: number, end: number): void => {
-      const v = this.leafValue(g, h);
-      forest.setLeaf(node, v, h);
-      leaves.start.push(start);
-      leaves.end.push(end);
-      leaves.value.push(v);
-    };
     const rootSplit = this.canSplit(0, H, m) ? this.findSplit(rootHist, G, H, m, treeFeats, rng) : null;
     forest.setLeaf(root, this.leafValue(G, H), H);
     if (!rootSplit) {
       this.release(rootHist);
-      makeLeaf(root, G, H, 0, m);
+      this.makeLeaf(forest, leaves, root, G, H, 0, m);
       return leaves;
     }
     const cands: Cand[] = [{ node: root, start: 0, end: m, depth: 0, hist: rootHist, split: rootSplit }];
@@ -607,8 +771,8 @@ export class TreeGrower {
       forest.setLeaf(R, this.leafValue(s.GR, s.HR), s.HR);
       if (!lCan && !rCan) {
         this.release(c.hist);
-        makeLeaf(L, s.GL, s.HL, c.start, mid);
-        makeLeaf(R, s.GR, s.HR, mid, c.end);
+        this.makeLeaf(forest, leaves, L, s.GL, s.HL, c.start, mid);
+        this.makeLeaf(forest, leaves, R, s.GR, s.HR, mid, c.end);
         continue;
       }
       const smallLeft = nL <= nR;
@@ -622,19 +786,20 @@ export class TreeGrower {
       } else this.release(c.hist);
       const lHist = smallLeft ? small : large;
       const rHist = smallLeft ? large : small;
-      const children: [number, number, number, number, number, Float64Array | null, boolean][] = [
-        [L, c.start, mid, s.GL, s.HL, lHist, lCan],
-        [R, mid, c.end, s.GR, s.HR, rHist, rCan],
-      ];
-      for (const [node, start, end, g, h, hist, can] of children) {
-        let sp: Split | null = null;
-        if (can && hist)
-          sp = this.findSplit(hist, g, h, S === 3 ? (node === L ? CL : CR) : end - start, treeFeats, rng);
-        if (sp && hist) cands.push({ node, start, end, depth: c.depth + 1, hist, split: sp });
-        else {
-          if (hist) this.release(hist);
-          makeLeaf(node, g, h, start, end);
-        }
+      const depth = c.depth + 1;
+      let sp: Split | null = null;
+      if (lCan && lHist) sp = this.findSplit(lHist, s.GL, s.HL, S === 3 ? CL : nL, treeFeats, rng);
+      if (sp && lHist) cands.push({ node: L, start: c.start, end: mid, depth, hist: lHist, split: sp });
+      else {
+        if (lHist) this.release(lHist);
+        this.makeLeaf(forest, leaves, L, s.GL, s.HL, c.start, mid);
+      }
+      sp = null;
+      if (rCan && rHist) sp = this.findSplit(rHist, s.GR, s.HR, S === 3 ? CR : nR, treeFeats, rng);
+      if (sp && rHist) cands.push({ node: R, start: mid, end: c.end, depth, hist: rHist, split: sp });
+      else {
+        if (rHist) this.release(rHist);
+        this.makeLeaf(forest, leaves, R, s.GR, s.HR, mid, c.end);
       }
     }
     for (let i = p.lossguide || !fifo ? 0 : head; i < cands.length; i++) {
@@ -648,7 +813,7 @@ export class TreeGrower {
         g += gh[2 * idx[k]];
         h += gh[2 * idx[k] + 1];
       }
-      makeLeaf(node, g, h, c.start, c.end);
+      this.makeLeaf(forest, leaves, node, g, h, c.start, c.end);
     }
     return leaves;
   }
@@ -696,6 +861,17 @@ function partition(
     l += gl;
     r += 1 - gl;
   }
-  idx.set(scratch.subarray(0, r), l);
+  // A loop, not idx.set(scratch.subarray(..)): no view allocation per node.
+  for (let q = 0; q < r; q++) idx[l + q] = scratch[q];
   return l;
+}
+
+/** Row-major global bin indices: offsets[f] + bins[r * F + f]. */
+function globalBins(bins: Uint8Array, n: number, F: number, offsets: Int32Array): Uint16Array {
+  const out = new Uint16Array(n * F);
+  for (let r = 0; r < n; r++) {
+    const base = r * F;
+    for (let f = 0; f < F; f++) out[base + f] = offsets[f] + bins[base + f];
+  }
+  return out;
 }

@@ -12,9 +12,10 @@ import type { Observation, Sampler } from './types.ts';
 import { tpeSampler } from './tpe.ts';
 
 /**
- * Default portfolio over the joint space of spaces.ts. GBDT entries follow XGBoost/LightGBM defaults
- * and robust settings from AutoGluon's zero-shot configs; forests are sklearn-style RF and extra
- * trees; the nets are the families' defaults.
+ * Default portfolio over the joint space of spaces.ts, hand-picked: GBDT entries near XGBoost's and
+ * LightGBM's defaults plus slower, more regularised variants (in the spirit of AutoGluon's and FLAML's
+ * zero-shot configurations, not copied from them); a random forest and extra trees of moderate depth;
+ * the nets at their families' defaults. Order matters: cheap, strong configurations come first.
  */
 export const DEFAULT_PORTFOLIO: readonly Params[] = [
   joinParams('gbdt', {
