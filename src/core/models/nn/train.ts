@@ -143,6 +143,9 @@ async function meanLoss(
   return total / wsum;
 }
 
+/** With a progress callback, training yields to the event loop at least this often. */
+const YIELD_EVERY_MS = 50;
+
 export async function fitDenseNet(
   cfg: DenseNetConfig,
   train: NetData,
@@ -189,6 +192,7 @@ export async function fitDenseNet(
   let bestWeights: Float32Array[] | null = null;
   let epochsRun = 0;
   try {
+    let lastYield = Date.now();
     for (let epoch = 1; epoch <= cfg.epochs; epoch++) {
       for (let i = order.length - 1; i > 0; i--) {
         const j = rng.int(i + 1);
@@ -245,6 +249,11 @@ export async function fitDenseNet(
       }
       if (opts.onEpoch?.(record) === false) break;
       if (!Number.isFinite(monitored)) break;
+      // Let other work in (a Stop message to a worker): the WASM and CPU backends never yield on their own.
+      if (opts.onEpoch && Date.now() - lastYield >= YIELD_EVERY_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = Date.now();
+      }
       if (cfg.patience > 0 && epoch - bestEpoch >= cfg.patience) break;
     }
     const weights =

@@ -1,0 +1,125 @@
+/**
+ * Chart options for the Train screen. Pure: results in, ECharts option out. Only numbers and fixed
+ * series names reach the tooltips (class labels are shown in HTML tables as text).
+ */
+import type { RoundPoint, TrainCharts } from '../../../workers/types.ts';
+import type { ChartOption } from './echarts.ts';
+
+const GRID = { left: 56, right: 16, top: 32, bottom: 40 };
+
+export function lossCurveOption(curve: readonly RoundPoint[], metric: string): ChartOption {
+  const hasValid = curve.some((p) => p.valid !== undefined);
+  return {
+    animation: false,
+    grid: GRID,
+    legend: { top: 0 },
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'value', name: 'round', nameLocation: 'middle', nameGap: 24, minInterval: 1 },
+    yAxis: { type: 'value', name: metric, scale: true },
+    series: [
+      {
+        type: 'line',
+        name: 'train',
+        showSymbol: false,
+        data: curve.map((p) => [p.round, p.train]),
+      },
+      ...(hasValid
+        ? [
+            {
+              type: 'line' as const,
+              name: 'validation',
+              showSymbol: false,
+              data: curve.filter((p) => p.valid !== undefined).map((p) => [p.round, p.valid as number]),
+            },
+          ]
+        : []),
+    ],
+  };
+}
+
+export function rocOption(roc: NonNullable<TrainCharts['roc']>): ChartOption {
+  return {
+    animation: false,
+    grid: GRID,
+    tooltip: { trigger: 'axis' },
+    xAxis: {
+      type: 'value',
+      name: 'false positive rate',
+      nameLocation: 'middle',
+      nameGap: 24,
+      min: 0,
+      max: 1,
+    },
+    yAxis: { type: 'value', name: 'true positive rate', min: 0, max: 1 },
+    series: [
+      { type: 'line', name: 'ROC', showSymbol: false, data: roc.fpr.map((x, i) => [x, roc.tpr[i]]) },
+      {
+        type: 'line',
+        name: 'chance',
+        showSymbol: false,
+        lineStyle: { type: 'dashed', opacity: 0.5 },
+        data: [
+          [0, 0],
+          [1, 1],
+        ],
+      },
+    ],
+  };
+}
+
+function extent(values: readonly number[]): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of values) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return Number.isFinite(lo) ? [lo, hi] : [0, 1];
+}
+
+export function predictedVsActualOption(reg: NonNullable<TrainCharts['regression']>): ChartOption {
+  const [lo, hi] = extent([...reg.actual, ...reg.predicted]);
+  return {
+    animation: false,
+    grid: GRID,
+    xAxis: { type: 'value', name: 'actual', nameLocation: 'middle', nameGap: 24, scale: true },
+    yAxis: { type: 'value', name: 'predicted', scale: true },
+    series: [
+      {
+        type: 'scatter',
+        name: 'rows',
+        symbolSize: 4,
+        large: true,
+        data: reg.actual.map((a, i) => [a, reg.predicted[i]]),
+      },
+      {
+        type: 'line',
+        name: 'perfect',
+        showSymbol: false,
+        lineStyle: { type: 'dashed', opacity: 0.5 },
+        data: [
+          [lo, lo],
+          [hi, hi],
+        ],
+      },
+    ],
+  };
+}
+
+export function residualOption(reg: NonNullable<TrainCharts['regression']>): ChartOption {
+  return {
+    animation: false,
+    grid: GRID,
+    xAxis: { type: 'value', name: 'predicted', nameLocation: 'middle', nameGap: 24, scale: true },
+    yAxis: { type: 'value', name: 'residual (actual − predicted)', scale: true },
+    series: [
+      {
+        type: 'scatter',
+        name: 'rows',
+        symbolSize: 4,
+        large: true,
+        data: reg.predicted.map((p, i) => [p, reg.actual[i] - p]),
+      },
+    ],
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * State of the Train screen (Svelte 5 runes). One instance per app, shared through context.
+ * Training runs in the training worker; this keeps the choices, the live learning curve and the
+ * (small) results. The target and task come from the data screen's choice.
+ */
+import { getContext, setContext } from 'svelte';
+import { DEFAULT_METRIC, METRICS } from '../../core/metrics/evaluate.ts';
+import type { Task } from '../../core/profile/types.ts';
+import type {
+  AdapterReport,
+  BackendPreference,
+  BackendReport,
+  BundlePrediction,
+  FamilyName,
+  RoundPoint,
+  TrainFailure,
+  TrainOutcome,
+  TrainPhase,
+} from '../../../workers/types.ts';
+import type { DataStore } from './data-store.svelte.ts';
+import { TrainClient } from './train-client.ts';
+
+export const FAMILY_LABELS: Readonly<Record<FamilyName, string>> = {
+  gbdt: 'Gradient boosted trees',
+  random_forest: 'Random forest',
+  linear: 'Linear model',
+  mlp: 'Neural network (MLP)',
+};
+export const FAMILY_NAMES = Object.keys(FAMILY_LABELS) as FamilyName[];
+const NN_FAMILY_LIST: readonly FamilyName[] = ['linear', 'mlp'];
+/** Families trained with TensorFlow.js (a backend choice applies; they count epochs, not rounds). */
+export const isNnFamily = (f: FamilyName): boolean => NN_FAMILY_LIST.includes(f);
+
+/** The metrics shown (and selectable) for a task, in registry order. */
+export function metricsFor(task: Task): string[] {
+  return Object.values(METRICS)
+    .filter((m) => m.tasks.includes(task))
+    .map((m) => m.name);
+}
+
+export interface RunState {
+  readonly phase: TrainPhase;
+  readonly family: FamilyName;
+  readonly backend?: BackendReport;
+  readonly startedAt: number;
+}
+
+export class TrainStore {
+  readonly #client: TrainClient;
+  readonly #data: DataStore;
+  #seq = 0;
+
+  family = $state<FamilyName>('gbdt');
+  /** The chosen metric; null = the task's default. */
+  chosenMetric = $state<string | null>(null);
+  backend = $state<BackendPreference>('auto');
+  seed = $state(42);
+  /** Rounds (trees) or epochs; null = the family's default. */
+  iterations = $state<number | null>(null);
+
+  run = $state.raw<RunState | null>(null);
+  stopping = $state(false);
+  curve = $state.raw<readonly RoundPoint[]>([]);
+  curveMetric = $state('loss');
+  outcome = $state.raw<TrainOutcome | null>(null);
+  /** The metric chosen for the outcome on screen. */
+  outcomeMetric = $state<string | null>(null);
+  error = $state.raw<TrainFailure | null>(null);
+  /** undefined = not probed yet; null = no WebGPU adapter. */
+  adapter = $state.raw<AdapterReport | null | undefined>(undefined);
+
+  prediction = $state.raw<BundlePrediction | null>(null);
+  predictionError = $state.raw<TrainFailure | null>(null);
+  predicting = $state(false);
+  /** Counts finished predictions (a new result is told apart from the previous one). */
+  predictionSeq = $state(0);
+
+  readonly target = $derived.by(() => this.#data.target);
+  readonly task = $derived.by(() => this.#data.task as Task | undefined);
+  readonly metric = $derived.by(() => {
+    const task = this.task;
+    if (!task) return null;
+    const m = this.chosenMetric;
+    return m && METRICS[m]?.tasks.includes(task) ? m : DEFAULT_METRIC[task];
+  });
+  readonly canTrain = $derived.by(
+    () =>
+      this.run === null && this.#data.file !== null && this.target !== undefined && this.task !== undefined,
+  );
+
+  constructor(data: DataStore, client: TrainClient = new TrainClient()) {
+    this.#data = data;
+    this.#client = client;
+  }
+
+  async probe(): Promise<void> {
+    if (this.adapter !== undefined) return;
+    this.adapter = await this.#client.probe();
+  }
+
+  async train(): Promise<void> {
+    const ds = this.#data.dataset;
+    const file = this.#data.file;
+    const target = this.target;
+    const task = this.task;
+    if (!ds || !file || target === undefined || task === undefined || this.run) return;
+    const seq = ++this.#seq;
+    const family = this.family;
+    const params: Record<string, unknown> = {};
+    if (this.iterations !== null && this.iterations > 0)
+      params[isNnFamily(family) ? 'epochs' : 'rounds'] = this.iterations;
+    this.error = null;
+    this.outcome = null;
+    this.stopping = false;
+    this.curve = [];
+    this.curveMetric = 'loss';
+    this.run = { phase: 'read', family, startedAt: performance.now() };
+    const metric = this.metric;
+    let settled = false;
+    const res = await this.#client.train(
+      {
+        input: file,
+        typeOverrides: ds.typeOverrides,
+        target,
+        task,
+        family,
+        backend: this.backend,
+        seed: this.seed,
+        params,
+      },
+      (p) => {
+        if (settled || seq !== this.#seq || !this.run) return;
+        if (p.phase !== this.run.phase || p.backend)
+          this.run = { ...this.run, phase: p.phase, ...(p.backend ? { backend: p.backend } : {}) };
+        if (p.metric) this.curveMetric = p.metric;
+        if (p.rounds?.length) this.curve = [...this.curve, ...p.rounds];
+      },
+    );
+    settled = true;
+    if (seq !== this.#seq) return;
+    this.run = null;
+    this.stopping = false;
+    if (res.ok) {
+      this.outcome = res.value;
+      this.curve = res.value.charts.curve;
+      this.curveMetric = res.value.charts.curveMetric;
+      this.outcomeMetric = metric;
+    } else {
+      this.error = res.error;
+    }
+  }
+
+  stop(): void {
+    if (!this.run) return;
+    this.stopping = true;
+    this.#client.stop();
+  }
+
+  async predict(files: Readonly<Record<string, string>>, csv: File): Promise<void> {
+    this.predicting = true;
+    this.prediction = null;
+    this.predictionError = null;
+    const res = await this.#client.predictBundle(files, csv);
+    this.predicting = false;
+    this.predictionSeq++;
+    if (res.ok) this.prediction = res.value;
+    else this.predictionError = res.error;
+  }
+
+  dismissError(): void {
+    this.error = null;
+  }
+
+  dispose(): void {
+    this.#client.dispose();
+  }
+}
+
+const KEY = Symbol('train-store');
+
+export function setTrainStore(store: TrainStore): TrainStore {
+  return setContext(KEY, store);
+}
+
+export function getTrainStore(): TrainStore {
+  const store = getContext<TrainStore | undefined>(KEY);
+  if (!store) throw new Error('TrainStore missing from context');
+  return store;
+}
