@@ -6,8 +6,15 @@ import { profileCommand } from './commands/profile.ts';
 import { fitCommand } from './commands/fit.ts';
 import { predictCommand } from './commands/predict.ts';
 import { runsCommand } from './commands/runs.ts';
+import { automlCommand } from './commands/automl.ts';
 
-export const COMMANDS: readonly Command[] = [profileCommand, fitCommand, predictCommand, runsCommand];
+export const COMMANDS: readonly Command[] = [
+  profileCommand,
+  fitCommand,
+  automlCommand,
+  predictCommand,
+  runsCommand,
+];
 
 export function usage(): string {
   const lines = ['usage: npm run cli -- <command> [options]', '', 'commands:'];

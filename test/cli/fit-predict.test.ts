@@ -142,3 +142,56 @@ describe('cli fit / predict / runs', () => {
     await expect(openFileStore(path)).rejects.toThrow(/tracking store is damaged: .*line 2/);
   });
 });
+
+describe('cli automl', () => {
+  it('searches with a trial budget reproducibly, writes an ensemble-capable bundle that predicts', async () => {
+    const dir = tmp();
+    const args = (out: string) => [
+      'automl',
+      datasetFile('penguins'),
+      '--target',
+      'species',
+      '--out',
+      out,
+      '--max-trials',
+      '4',
+      '--families',
+      'gbdt,linear',
+      '--seed',
+      '5',
+      '--store',
+      join(dir, 'runs.jsonl'),
+    ];
+    const a = await cli(args(join(dir, 'a')));
+    expect(a.err).toMatch(/recorded run/);
+    expect(a.code).toBe(0);
+    expect(a.out).toMatch(/searched 4 trials .*stopped by maxTrials/);
+    const b = await cli(args(join(dir, 'b')));
+    expect(b.code).toBe(0);
+    const ma = JSON.parse(readFileSync(join(dir, 'a', 'manifest.json'), 'utf8'));
+    const mb = JSON.parse(readFileSync(join(dir, 'b', 'manifest.json'), 'utf8'));
+    expect(ma.search.replay).toEqual(mb.search.replay);
+    expect(ma.search.replay).toHaveLength(4);
+    expect(ma.model.family).toBe('ensemble');
+    expect(ma.pipeline.file).toBeNull();
+    expect(existsSync(join(dir, 'a', 'pipeline.json'))).toBe(false);
+    expect(readFileSync(join(dir, 'a', 'model.json'), 'utf8')).toBe(
+      readFileSync(join(dir, 'b', 'model.json'), 'utf8'),
+    );
+
+    const preds = join(dir, 'p.csv');
+    expect(
+      (await cli(['predict', join(dir, 'a'), datasetFile('penguins', 'test.csv'), '--out', preds])).code,
+    ).toBe(0);
+    const lines = readFileSync(preds, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('Adelie,Chinstrap,Gentoo,prediction');
+    for (const line of lines.slice(1)) {
+      const p = line.split(',').slice(0, 3).map(Number);
+      expect(p[0] + p[1] + p[2]).toBeCloseTo(1, 9);
+    }
+    const top = await cli(['runs', 'list', '--store', join(dir, 'runs.jsonl'), '--json']);
+    expect(JSON.parse(top.out)).toHaveLength(2);
+    const all = await cli(['runs', 'list', '--trials', '--store', join(dir, 'runs.jsonl'), '--json']);
+    expect(JSON.parse(all.out)).toHaveLength(10);
+  });
+});

@@ -21,7 +21,7 @@ export const predictCommand: Command = {
     });
     if (positionals.length !== 2) throw new CliError('predict takes a bundle folder and a CSV file');
     const [dir, file] = positionals;
-    const { loadBundle, predictTable, predictionsCsv, signatureTypes, BundleError } =
+    const { loadBundle, predictTable, predictionsCsv, signatureTypes, droppedColumns, BundleError } =
       await import('../../core/export/bundle.ts');
     const { readBundleDir } = await import('../bundle-io.ts');
     const { ingestCsv } = await import('../../core/ingest/index.ts');
@@ -44,9 +44,7 @@ export const predictCommand: Command = {
     io.progress?.(null);
     const have = new Set(data.schema.map((c) => c.name));
     const needed = bundle.manifest.signature.inputs.map((c) => c.name);
-    const dropped = new Set(
-      bundle.pipeline.spec.steps.filter((s) => s.kind === 'drop').flatMap((s) => s.columns),
-    );
+    const dropped = droppedColumns(bundle);
     const missing = needed.filter((n) => !have.has(n) && !dropped.has(n));
     if (missing.length) throw new CliError(`${file} lacks column(s) the model needs: ${missing.join(', ')}`);
     const known = new Set([...needed, bundle.manifest.target]);

@@ -26,9 +26,10 @@ export const runsCommand: Command = {
   name: 'runs',
   summary: 'List and show the runs the CLI recorded (fit) in its local tracking store.',
   usage: [
-    'runs list [--experiment NAME] [--limit N] [--json] [--store FILE]',
+    'runs list [--experiment NAME] [--trials] [--limit N] [--json] [--store FILE]',
     'runs show <run-id> [--json] [--store FILE]',
     '',
+    '  --trials       also list the trials of searches (child runs)',
     `  --store FILE   the tracking journal (default ${DEFAULT_STORE}, or env AUTOML_STORE)`,
   ].join('\n'),
   async run(argv, io) {
@@ -40,6 +41,7 @@ export const runsCommand: Command = {
         experiment: { type: 'string' },
         limit: { type: 'string', default: '50' },
         json: { type: 'boolean', default: false },
+        trials: { type: 'boolean', default: false },
         store: { type: 'string' },
       },
     });
@@ -58,7 +60,11 @@ export const runsCommand: Command = {
       }
       const runs: { experiment: string; run: RunRecord }[] = [];
       for (const e of experiments) {
-        const page = await store.searchRuns({ experimentId: e.id, limit });
+        const page = await store.searchRuns({
+          experimentId: e.id,
+          limit,
+          ...(values.trials ? {} : { parentRunId: null }),
+        });
         for (const run of page.runs) runs.push({ experiment: e.name, run });
       }
       runs.sort((a, b) => b.run.startTime - a.run.startTime || (a.run.id < b.run.id ? 1 : -1));
@@ -98,6 +104,7 @@ export const runsCommand: Command = {
       if (!run) throw new CliError(`no run '${rest[0]}' in ${path}`);
       const experiment = await store.getExperiment(run.experimentId);
       const artifacts = await store.listArtifacts(run.id);
+      const children = await store.countRuns({ experimentId: run.experimentId, parentRunId: run.id });
       if (values.json) {
         io.stdout(JSON.stringify({ experiment: experiment?.name, ...run, artifacts }, null, 2) + '\n');
         return 0;
@@ -109,6 +116,8 @@ export const runsCommand: Command = {
       ];
       if (run.error) lines.push(`error (${run.error.reason}): ${run.error.message}`);
       if (run.datasetFingerprint) lines.push(`dataset: ${run.datasetFingerprint}`);
+      if (run.parentRunId) lines.push(`part of run ${run.parentRunId}`);
+      if (children) lines.push(`${children} trial runs (runs list --trials)`);
       lines.push('', 'params:');
       for (const [k, v] of Object.entries(run.params).sort()) lines.push(`  ${k} = ${JSON.stringify(v)}`);
       lines.push('', 'metrics:');

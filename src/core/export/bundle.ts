@@ -1,7 +1,8 @@
 /**
  * Model bundle, format version 1: a folder of JSON files.
  *   manifest.json  what was trained on what, how, with which seeds and libraries, and how well it did
- *   pipeline.json  the fitted preprocessing pipeline
+ *   pipeline.json  the fitted preprocessing pipeline (absent for a search result: an ensemble's members
+ *                  carry their own pipelines inside model.json)
  *   model.json     the fitted model (family + format version + learned state)
  * The files are built here as text; the CLI writes them to disk, the browser will zip them.
  */
@@ -15,6 +16,8 @@ import type { TrainedModel } from '../train/train.ts';
 import { ensureFamiliesRegistered } from '../train/families.ts';
 import { argmaxRows } from '../metrics/classification.ts';
 import { csvLine } from './csv-write.ts';
+import type { SearchManifest, SearchResult } from '../search/runner.ts';
+import { EnsembleModel, ensureEnsembleRegistered } from '../search/ensemble.ts';
 
 export const BUNDLE_FORMAT_VERSION = 1;
 export const BUNDLE_FILES = ['manifest.json', 'pipeline.json', 'model.json'] as const;
@@ -60,11 +63,13 @@ export interface BundleManifest {
   readonly task: Task;
   readonly classes?: readonly string[];
   readonly positiveClass?: string;
-  readonly split: TrainedModel['split'];
+  readonly split: TrainedModel['split'] | SearchManifest['split'];
+  /** The search that produced the model (sampler, budget, split plan, executed trials), if any. */
+  readonly search?: SearchManifest;
   /** The final model was refitted on all rows with the rounds/epochs validation chose. */
   readonly refit: TrainedModel['refit'] | null;
   readonly pipeline: {
-    readonly file: 'pipeline.json';
+    readonly file: 'pipeline.json' | null;
     readonly steps: readonly string[];
     readonly notes: readonly string[];
   };
@@ -102,21 +107,7 @@ export function createBundleFiles(
     formatVersion: BUNDLE_FORMAT_VERSION,
     createdAt: env.createdAt,
     app: env.app,
-    dataset: {
-      name: dataset.name,
-      sha256: dataset.fingerprint.sha256,
-      bytes: dataset.fingerprint.bytes,
-      rows: dataset.fingerprint.rows,
-      columns: dataset.fingerprint.columns,
-      schemaHash: dataset.fingerprint.schemaHash,
-      schema: dataset.schema.map((c) => ({
-        name: c.name,
-        type: c.type,
-        inferredType: c.inferredType,
-        overridden: c.overridden,
-        ...(c.format ? { format: c.format } : {}),
-      })),
-    },
+    dataset: manifestDataset(dataset),
     target: trained.target,
     task: trained.task,
     ...(trained.classes ? { classes: trained.classes } : {}),
@@ -145,13 +136,91 @@ export function createBundleFiles(
   };
 }
 
+/** Bundle files for a search result: the final model (ensemble or single best) with its pipelines inside. */
+export function createSearchBundleFiles(
+  result: SearchResult,
+  dataset: BundleDataset,
+  env: BundleEnvironment,
+): Record<string, string> {
+  const model = result.model;
+  const inputs = new Map<string, SemanticType>();
+  for (const p of model.pipelines)
+    for (const c of p.inputs) if (!inputs.has(c.name)) inputs.set(c.name, c.type);
+  const byNumber = new Map(result.trials.map((t) => [t.number, t]));
+  const members = result.manifest.final.members.map((m) => {
+    const t = byNumber.get(m.trial);
+    return { trial: m.trial, family: t?.family, weight: m.weight, resource: m.resource, config: t?.config };
+  });
+  const validation: Record<string, number> = {
+    [result.metric]: result.manifest.ensemble.used
+      ? result.manifest.ensemble.score
+      : (result.best.value ?? NaN),
+  };
+  const manifest: BundleManifest = {
+    kind: 'automl-studio-model',
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    createdAt: env.createdAt,
+    app: env.app,
+    dataset: manifestDataset(dataset),
+    target: result.target,
+    task: result.task,
+    ...(result.classes ? { classes: result.classes } : {}),
+    ...(result.task === 'binary' && result.classes ? { positiveClass: result.classes[1] } : {}),
+    split: result.manifest.split,
+    search: result.manifest,
+    refit: null,
+    pipeline: {
+      file: null,
+      steps: model.pipelines.flatMap((p, i) =>
+        describePipeline(p.spec).map((s) => `pipeline ${i + 1}: ${s}`),
+      ),
+      notes: [
+        `${result.kind === 'ensemble' ? `ensemble of ${members.length} models` : 'single best model'}; ` +
+          "each member's fitted pipeline is inside model.json",
+      ],
+    },
+    model: { file: 'model.json', family: model.family, config: { kind: result.kind, members } },
+    seed: result.manifest.seed,
+    backend: env.backend,
+    metrics: { validation },
+    signature: { inputs: [...inputs].map(([name, type]) => ({ name, type })) },
+    libraries: env.libraries,
+    environment: { runtime: env.runtime, ...(env.cores ? { cores: env.cores } : {}) },
+    droppedMissingTarget: result.manifest.droppedMissingTarget,
+    fitSeconds: result.manifest.timings.totalSeconds,
+  };
+  return {
+    'manifest.json': JSON.stringify(manifest, finite, 2) + '\n',
+    'model.json': JSON.stringify(model.toJSON()) + '\n',
+  };
+}
+
+function manifestDataset(dataset: BundleDataset): BundleManifest['dataset'] {
+  return {
+    name: dataset.name,
+    sha256: dataset.fingerprint.sha256,
+    bytes: dataset.fingerprint.bytes,
+    rows: dataset.fingerprint.rows,
+    columns: dataset.fingerprint.columns,
+    schemaHash: dataset.fingerprint.schemaHash,
+    schema: dataset.schema.map((c) => ({
+      name: c.name,
+      type: c.type,
+      inferredType: c.inferredType,
+      overridden: c.overridden,
+      ...(c.format ? { format: c.format } : {}),
+    })),
+  };
+}
+
 function finite(_k: string, v: unknown): unknown {
   return typeof v === 'number' && !Number.isFinite(v) ? null : v;
 }
 
 export interface LoadedBundle {
   readonly manifest: BundleManifest;
-  readonly pipeline: FittedPipeline;
+  /** null for an ensemble: its members carry their pipelines. */
+  readonly pipeline: FittedPipeline | null;
   readonly model: Fitted;
 }
 
@@ -174,12 +243,15 @@ export function loadBundle(files: Readonly<Record<string, string | undefined>>):
       `unsupported bundle format version ${String(manifest.formatVersion)} (this studio reads ${BUNDLE_FORMAT_VERSION})`,
     );
   }
-  let pipeline: FittedPipeline;
-  try {
-    pipeline = parsePipeline(parseJson(files['pipeline.json'], 'pipeline.json'));
-  } catch (err) {
-    throw err instanceof BundleError ? err : new BundleError(`pipeline.json: ${(err as Error).message}`);
+  let pipeline: FittedPipeline | null = null;
+  if (manifest.pipeline?.file !== null) {
+    try {
+      pipeline = parsePipeline(parseJson(files['pipeline.json'], 'pipeline.json'));
+    } catch (err) {
+      throw err instanceof BundleError ? err : new BundleError(`pipeline.json: ${(err as Error).message}`);
+    }
   }
+  ensureEnsembleRegistered();
   ensureFamiliesRegistered();
   let model: Fitted;
   try {
@@ -187,7 +259,18 @@ export function loadBundle(files: Readonly<Record<string, string | undefined>>):
   } catch (err) {
     throw err instanceof BundleError ? err : new BundleError(`model.json: ${(err as Error).message}`);
   }
+  if (pipeline === null && !(model instanceof EnsembleModel)) {
+    throw new BundleError('the bundle has no pipeline.json and its model does not carry its own pipelines');
+  }
   return { manifest: manifest as BundleManifest, pipeline, model };
+}
+
+/** Columns the model drops anyway (ID-like, constant): a scoring file may lack them. */
+export function droppedColumns(bundle: LoadedBundle): Set<string> {
+  const pipelines = bundle.pipeline ? [bundle.pipeline] : (bundle.model as EnsembleModel).pipelines;
+  return new Set(
+    pipelines.flatMap((p) => p.spec.steps.filter((s) => s.kind === 'drop').flatMap((s) => s.columns)),
+  );
 }
 
 /** Type overrides that make a new file read its columns as the training data was read. */
@@ -204,11 +287,12 @@ export interface Predictions {
 }
 
 export function predictTable(bundle: LoadedBundle, table: Table): Predictions {
-  const X = transformTable(bundle.pipeline, table);
-  const values = bundle.model.predict(X);
-  if (bundle.manifest.task === 'regression') return { values, nRows: X.nRows };
+  const values = bundle.pipeline
+    ? bundle.model.predict(transformTable(bundle.pipeline, table))
+    : (bundle.model as EnsembleModel).predictTable(table);
+  if (bundle.manifest.task === 'regression') return { values, nRows: table.nRows };
   const k = bundle.manifest.classes?.length ?? bundle.model.nClasses;
-  return { values, labels: argmaxRows(values, k), nRows: X.nRows };
+  return { values, labels: argmaxRows(values, k), nRows: table.nRows };
 }
 
 /** Predictions as CSV: one probability column per class (class labels as headers) + `prediction`, or `prediction` alone. */

@@ -1,0 +1,208 @@
+import { parseArgs } from 'node:util';
+import { CliError } from '../errors.ts';
+import type { Command } from './command.ts';
+
+const TASKS = ['binary', 'multiclass', 'regression'] as const;
+
+export const automlCommand: Command = {
+  name: 'automl',
+  summary:
+    'Search model families and hyperparameters within a time budget; write the best model (or ensemble) as a bundle.',
+  usage: [
+    'automl <train.csv> --target COL --out <dir> [--budget SECONDS] [--max-trials N] [--task T]',
+    '       [--families gbdt,random_forest,linear,mlp] [--metric M] [--seed N] [--sampler portfolio|tpe|random]',
+    '       [--exclude COL ...] [--json] [--store FILE | --no-track]',
+    '',
+    '  --budget S      wall-clock budget for search and final refit, seconds (default 60; the run may',
+    '                  exceed it by at most 10% for the refit)',
+    '  --max-trials N  stop after N trials (with --seed, the same trials and scores every time)',
+    '  --families F    comma-separated model families to search (default all four)',
+    '  --metric M      metric to optimise (default roc_auc / log_loss / rmse by task)',
+    '  --sampler S     portfolio (known-good settings first, then TPE; default), tpe or random',
+    '  --json          print the manifest as JSON',
+  ].join('\n'),
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        target: { type: 'string' },
+        out: { type: 'string' },
+        budget: { type: 'string' },
+        'max-trials': { type: 'string' },
+        task: { type: 'string' },
+        families: { type: 'string' },
+        metric: { type: 'string' },
+        seed: { type: 'string', default: '42' },
+        sampler: { type: 'string', default: 'portfolio' },
+        exclude: { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+        store: { type: 'string' },
+        'no-track': { type: 'boolean', default: false },
+      },
+    });
+    if (positionals.length !== 1) throw new CliError('automl takes exactly one CSV file');
+    if (!values.target) throw new CliError('automl needs --target COL');
+    if (!values.out) throw new CliError('automl needs --out DIR');
+    const seed = Number(values.seed);
+    if (!Number.isInteger(seed)) throw new CliError(`--seed must be a whole number, got '${values.seed}'`);
+    const maxTrials = values['max-trials'] === undefined ? undefined : Number(values['max-trials']);
+    if (maxTrials !== undefined && !(Number.isInteger(maxTrials) && maxTrials >= 1)) {
+      throw new CliError(`--max-trials must be a whole number ≥ 1, got '${values['max-trials']}'`);
+    }
+    let budget = values.budget === undefined ? undefined : Number(values.budget);
+    if (budget !== undefined && !(budget > 0))
+      throw new CliError(`--budget must be a number of seconds > 0, got '${values.budget}'`);
+    if (budget === undefined && maxTrials === undefined) budget = 60;
+    if (values.task !== undefined && !(TASKS as readonly string[]).includes(values.task)) {
+      throw new CliError(`unknown task '${values.task}' (expected one of ${TASKS.join(', ')})`);
+    }
+    const { resolveFamily } = await import('../../core/train/families.ts');
+    const families = values.families?.split(',').map((f) => {
+      try {
+        return resolveFamily(f.trim());
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+    });
+    const { METRICS } = await import('../../core/metrics/index.ts');
+    if (values.metric !== undefined && !METRICS[values.metric]) {
+      throw new CliError(`unknown metric '${values.metric}' (known: ${Object.keys(METRICS).join(', ')})`);
+    }
+    const { listSamplers } = await import('../../core/search/samplers/index.ts');
+    if (!listSamplers().includes(values.sampler)) {
+      throw new CliError(`unknown sampler '${values.sampler}' (known: ${listSamplers().join(', ')})`);
+    }
+
+    const { ingestCsv } = await import('../../core/ingest/index.ts');
+    const { detectTask } = await import('../../core/profile/index.ts');
+    const { runSearch } = await import('../../core/search/runner.ts');
+    const { createSearchBundleFiles } = await import('../../core/export/bundle.ts');
+    const { fileSource, nodeHasher } = await import('../node-io.ts');
+    const { nodeEnvironment, writeBundleDir } = await import('../bundle-io.ts');
+    const { startTrainingRun, storePath, flatParams } = await import('../tracking.ts');
+
+    const file = positionals[0];
+    const data = await ingestCsv(fileSource(file), { createHasher: nodeHasher, onProgress: io.progress });
+    io.progress?.(null);
+    const target = values.target;
+    if (!data.schema.some((c) => c.name === target))
+      throw new CliError(`target column '${target}' not found (${file})`);
+    for (const c of values.exclude ?? []) {
+      if (!data.schema.some((s) => s.name === c))
+        throw new CliError(`--exclude names column '${c}', which is not in the file (${file})`);
+    }
+    const task = (values.task as (typeof TASKS)[number] | undefined) ?? detectTask(data.table, target).task;
+    const tracked = values['no-track']
+      ? null
+      : await startTrainingRun(storePath(values.store), data, target, 'automl search', {
+          task,
+          target,
+          family: 'automl',
+          source: 'cli automl',
+        });
+    const verbose = Boolean(process.stderr.isTTY);
+    let result;
+    try {
+      result = await runSearch({
+        table: data.table,
+        target,
+        task,
+        families,
+        metric: values.metric,
+        seed,
+        timeBudgetSeconds: budget,
+        maxTrials,
+        sampler: values.sampler,
+        exclude: values.exclude,
+        onTrial: (t) => {
+          if (verbose) {
+            const v = t.value === undefined ? '' : ` ${t.value.toPrecision(5)}`;
+            io.stderr(`trial ${t.number} ${t.family} ${t.state}${v}\n`);
+          }
+        },
+      });
+    } catch (err) {
+      await tracked?.run.fail(err);
+      throw err;
+    }
+    const backend =
+      families === undefined || families.some((f) => f === 'linear' || f === 'mlp')
+        ? {
+            name: 'wasm',
+            reason: 'linear models and MLPs train on TensorFlow.js (WASM in Node); trees in plain TypeScript',
+          }
+        : { name: 'cpu', reason: 'trees run in plain TypeScript' };
+    const files = createSearchBundleFiles(
+      result,
+      { name: data.sourceName, fingerprint: data.fingerprint, schema: data.schema },
+      nodeEnvironment(backend),
+    );
+    writeBundleDir(values.out, files);
+    const m = result.manifest;
+    if (tracked) {
+      const { run } = tracked;
+      run.logParams(
+        flatParams({
+          metric: result.metric,
+          seed,
+          budget: budget ?? null,
+          maxTrials: maxTrials ?? null,
+          sampler: m.sampler,
+        }),
+      );
+      run.setTag('metric', result.metric);
+      const best = JSON.parse(files['manifest.json']).metrics.validation[result.metric];
+      if (Number.isFinite(best)) run.logMetric(result.metric, best);
+      run.logMetrics({ trials: result.trials.length, search_seconds: m.timings.searchSeconds });
+      for (const t of result.trials) {
+        const child = await run.startChild({
+          name: `trial ${t.number} ${t.family}`,
+          params: flatParams({ family: t.family, ...t.params }),
+        });
+        child.setTag('metric', result.metric);
+        if (t.value !== undefined && Number.isFinite(t.value)) child.logMetric(result.metric, t.value);
+        t.rungs.forEach((r) => child.logMetric(`${result.metric}@rung`, r.value, r.budget));
+        if (t.state === 'FAILED')
+          await child.end('FAILED', { reason: t.reason ?? 'error', message: t.error ?? 'failed' });
+        else await child.end(t.state === 'RUNNING' ? 'FAILED' : t.state);
+      }
+      const enc = new TextEncoder();
+      run.logArtifact({
+        name: 'model.json',
+        kind: 'model',
+        bytes: enc.encode(files['model.json']),
+        contentType: 'application/json',
+      });
+      run.logArtifact({
+        name: 'manifest.json',
+        kind: 'report',
+        bytes: enc.encode(files['manifest.json']),
+        contentType: 'application/json',
+      });
+      run.setTag('bundle', values.out);
+      await run.end('COMPLETE');
+      io.stderr(`recorded run ${run.id} in ${storePath(values.store)}\n`);
+    }
+    if (values.json) {
+      io.stdout(files['manifest.json']);
+      return 0;
+    }
+    const counts = { COMPLETE: 0, PRUNED: 0, FAILED: 0 } as Record<string, number>;
+    for (const t of result.trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
+    const score = JSON.parse(files['manifest.json']).metrics.validation[result.metric];
+    io.stdout(
+      [
+        `searched ${result.trials.length} trials (${counts.COMPLETE} complete, ${counts.PRUNED} pruned, ${counts.FAILED} failed) ` +
+          `in ${m.timings.totalSeconds.toFixed(1)} s; stopped by ${m.stoppedBy}`,
+        `validation: ${m.split.strategy === 'kfold' ? `${m.split.folds}-fold` : 'holdout'}${m.split.stratified ? ', stratified' : ''}, seed ${m.split.seed}`,
+        `best: trial ${result.best.number} (${result.best.family}) ${result.metric} ${result.best.value?.toFixed(4)}`,
+        `final model: ${result.kind === 'ensemble' ? `ensemble of ${m.final.members.length} models` : `single ${result.best.family} model`}, ` +
+          `${result.metric} ${Number.isFinite(score) ? Number(score).toFixed(4) : 'n/a'} (out-of-fold)`,
+        `bundle written to ${values.out}`,
+      ].join('\n') + '\n',
+    );
+    return 0;
+  },
+};
