@@ -191,5 +191,6 @@ for (let round = 0; round < 5; round++) {
   time('row-major unrolled x4', rowMajorUnrolled);
   time('global interleaved x4', globalInterleavedUnrolled);
   time('global interleaved', globalInterleaved);
+  time('column-major interleaved', colMajorKernel);
 }
 for (const [name, ns] of bestNs) console.log(`${name.padEnd(28)} ${ns.toFixed(2)} ns/update`);

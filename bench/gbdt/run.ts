@@ -26,6 +26,11 @@ interface RunResult {
   peak_rss_mb: number;
   rss_before_fit_mb: number;
   n_features: number;
+  /** ours only: a second fit in the same process (JIT-warm). */
+  warm_fit_seconds?: number;
+  warm_cpu_seconds?: number;
+  /** xgboost only: DMatrix construction, part of fit_seconds (the bin sketch happens in training). */
+  dmatrix_seconds?: number;
 }
 interface Score {
   primary_metric: string;
@@ -77,10 +82,16 @@ function best(runs: RunResult[]): RunResult {
 function ours(dir: string, pred: string): RunResult {
   const runs: RunResult[] = [];
   for (let r = 0; r < repeat; r++) {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', join(HERE, 'ours.ts'), dir, pred], {
-      encoding: 'utf8',
-      cwd: REPO,
-    });
+    // --expose-gc: ours.ts collects the CSV loader's garbage before timing (otherwise a major GC of it lands
+    // in the fit; the Python side frees pandas' garbage by reference counting).
+    const out = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', join(HERE, 'ours.ts'), dir, pred],
+      {
+        encoding: 'utf8',
+        cwd: REPO,
+      },
+    );
     runs.push(JSON.parse(out.trim().split('\n').pop() ?? '{}') as RunResult);
   }
   return best(runs);
@@ -122,11 +133,14 @@ const header = [
   'ours_s',
   'xgb1_s',
   'xgb2_s',
+  'xgb1_dm_s',
   'ratio1',
   'ratio2',
   'ours_cpu',
   'xgb1_cpu',
   'cpu_ratio1',
+  'warm_s',
+  'warm_ratio1',
   'ours_MB',
   'xgb1_MB',
   'mem_ratio',
@@ -160,11 +174,14 @@ for (const name of names) {
     fmt(o.fit_seconds),
     x1 ? fmt(x1.fit_seconds) : '—',
     x2 ? fmt(x2.fit_seconds) : '—',
+    x1?.dmatrix_seconds !== undefined ? fmt(x1.dmatrix_seconds) : '—',
     x1 ? fmt(o.fit_seconds / x1.fit_seconds, 2) : '—',
     x2 ? fmt(o.fit_seconds / x2.fit_seconds, 2) : '—',
     fmt(o.cpu_seconds),
     x1 ? fmt(x1.cpu_seconds) : '—',
     x1 ? fmt(o.cpu_seconds / x1.cpu_seconds, 2) : '—',
+    o.warm_fit_seconds !== undefined ? fmt(o.warm_fit_seconds) : '—',
+    x1 && o.warm_fit_seconds !== undefined ? fmt(o.warm_fit_seconds / x1.fit_seconds, 2) : '—',
     fmt(o.peak_rss_mb, 0),
     x1 ? fmt(x1.peak_rss_mb, 0) : '—',
     x1 ? fmt(o.peak_rss_mb / x1.peak_rss_mb, 2) : '—',
@@ -180,6 +197,11 @@ for (const r of rows) console.log(line(r));
 console.log(
   '\nmetric: primary test metric via score.py (roc_auc higher is better; log_loss, rmse lower). xgb = this run, ' +
     'xgb_baseline = xgb_default row of baselines.csv. quality ok = within AUC 0.005 / 3% (log loss < 0.05: ' +
-    '0.005 abs) of both. *_s = fit wall seconds incl. binning / DMatrix (best of --repeat); ratio = ours / xgb; *_cpu = process CPU seconds of the fit (robust to a loaded machine). ' +
+    '0.005 abs) of both. *_s = fit wall seconds, end to end from a feature matrix: ours = binning + training, ' +
+    'xgb = DMatrix from a dense numpy array (xgb1_dm_s of it) + training incl. its quantile sketch; xgboost gets ' +
+    'categoricals one-hot encoded by pandas outside the timing, ours bins them natively inside it ' +
+    '(best of --repeat, each fit in a fresh process, so ours includes V8 JIT warm-up). ratio = ours / xgb; ' +
+    '*_cpu = process CPU seconds of the fit (all threads: for ours also V8 background compilation; robust to a loaded machine). ' +
+    'warm_s = our second fit in the same process (JIT-warm, as in a long-lived worker), warm_ratio1 = warm_s / xgb1_s. ' +
     'MB = peak RSS of the whole process (Node / Python).',
 );

@@ -25,7 +25,7 @@ import { Forest, addTreesRaw, leafOf } from './forest.ts';
 import type { Objective, ObjectiveName } from './objective.ts';
 import { makeObjective } from './objective.ts';
 import { TreeGrower } from './grower.ts';
-import type { GrowParams } from './grower.ts';
+import type { GrowParams, LeafRanges } from './grower.ts';
 
 export const GBDT_FORMAT_VERSION = 1;
 
@@ -423,11 +423,7 @@ export class GbdtModel implements Fitted {
         const leaves = s.grower.grow(this.forest, k, s.idx, m, gh, feats, trng);
         const raw = s.raw;
         const off = k * n;
-        const idx = s.idx;
-        for (let L = 0; L < leaves.value.length; L++) {
-          const v = leaves.value[L];
-          for (let q = leaves.start[L]; q < leaves.end[L]; q++) raw[off + idx[q]] += v;
-        }
+        addLeafValues(raw, off, s.idx, leaves);
         if (m < n || s.valid) {
           const p = this.forest.pack();
           const root = p.treeRoot[t];
@@ -531,6 +527,15 @@ export class GbdtModel implements Fitted {
       );
     }
     return m;
+  }
+}
+
+/** raw[off + row] += leaf value for the rows of each leaf (a separate function: see objective.ts). */
+function addLeafValues(raw: Float64Array, off: number, idx: Int32Array, leaves: LeafRanges): void {
+  for (let L = 0; L < leaves.value.length; L++) {
+    const v = leaves.value[L];
+    const end = leaves.end[L];
+    for (let q = leaves.start[L]; q < end; q++) raw[off + idx[q]] += v;
   }
 }
 

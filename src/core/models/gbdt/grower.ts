@@ -321,6 +321,8 @@ export class TreeGrower {
   private readonly nodeFeats: Int32Array;
   /** Global bin index per row and feature (offsets[f] + bin), or null when it does not fit 16 bits. */
   private readonly gbin: Uint16Array | null;
+  /** Column-major copy of the bins for partitioning (a node's rows are ascending: sequential reads). */
+  private readonly colBins: Uint8Array;
 
   constructor(
     private readonly mapper: BinMapper,
@@ -337,6 +339,7 @@ export class TreeGrower {
     this.scratch = new Int32Array(nRows);
     this.nodeFeats = new Int32Array(this.F);
     this.gbin = mapper.totalBins <= 65536 ? globalBins(bins, nRows, this.F, this.offsets) : null;
+    this.colBins = columnBins(bins, nRows, this.F);
   }
 
   private alloc(): Float64Array {
@@ -746,7 +749,7 @@ export class TreeGrower {
       goLeft[0] = s.defaultLeft ? 1 : 0;
       if (s.catLeft) for (const b of s.catLeft) goLeft[b] = 1;
       else for (let b = 1; b <= s.thrBin; b++) goLeft[b] = 1;
-      const mid = partition(idx, this.scratch, c.start, c.end, this.bins, this.F, f, goLeft);
+      const mid = partition(idx, this.scratch, c.start, c.end, this.colBins, f * this.scratch.length, goLeft);
       const L = forest.addNode(s.HL);
       const R = forest.addNode(s.HR);
       const fb = this.mapper.features[f];
@@ -839,15 +842,33 @@ function hasMissingIn(hist: Float64Array, o: number, S: number): boolean {
   return hist[o * S + 1] > 0 || (S === 3 && hist[o * S + 2] > 0);
 }
 
-/** Stable in-place partition of idx[start..end) by goLeft[bin]; returns the first right position. */
+/** Stable in-place partition of idx[start..end) by goLeft[bin] (col = column-major bins, o = the
+ * feature's column start); returns the first right position. */
 function partition(
   idx: Int32Array,
   scratch: Int32Array,
   start: number,
   end: number,
-  bins: Uint8Array,
-  F: number,
-  f: number,
+  col: Uint8Array,
+  o: number,
+  goLeft: Uint8Array,
+): number {
+  const l = splitRows(idx, scratch, start, end, col, o, goLeft);
+  copyBack(idx, scratch, l, end - l);
+  return l;
+}
+
+/* The loops of partition are functions of their own that end with their loop: V8 compiles a long loop
+ * on-stack (OSR) before the code after it has run, and such code then deoptimises for lack of feedback. */
+
+/** Left rows of idx[start..end) to idx[start..l) in order, right rows to scratch[0..end-l); returns l. */
+function splitRows(
+  idx: Int32Array,
+  scratch: Int32Array,
+  start: number,
+  end: number,
+  col: Uint8Array,
+  o: number,
   goLeft: Uint8Array,
 ): number {
   // Branchless: write the row to both sides, advance one (the branch is unpredictable).
@@ -855,15 +876,27 @@ function partition(
   let r = 0;
   for (let k = start; k < end; k++) {
     const row = idx[k];
-    const gl = goLeft[bins[row * F + f]];
+    const gl = goLeft[col[o + row]];
     idx[l] = row;
     scratch[r] = row;
     l += gl;
     r += 1 - gl;
   }
-  // A loop, not idx.set(scratch.subarray(..)): no view allocation per node.
-  for (let q = 0; q < r; q++) idx[l + q] = scratch[q];
   return l;
+}
+
+function columnBins(bins: Uint8Array, n: number, F: number): Uint8Array {
+  const out = new Uint8Array(n * F);
+  for (let r = 0; r < n; r++) {
+    const base = r * F;
+    for (let f = 0; f < F; f++) out[f * n + r] = bins[base + f];
+  }
+  return out;
+}
+
+/** idx[l..l+r) = scratch[0..r): a loop, not idx.set(scratch.subarray(..)) (no view per node). */
+function copyBack(idx: Int32Array, scratch: Int32Array, l: number, r: number): void {
+  for (let q = 0; q < r; q++) idx[l + q] = scratch[q];
 }
 
 /** Row-major global bin indices: offsets[f] + bins[r * F + f]. */

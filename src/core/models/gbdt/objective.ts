@@ -61,6 +61,95 @@ function sigmoid(m: number): number {
   return 1 / (1 + Math.exp(-m));
 }
 
+/* Gradient kernels: one loop each, returning the weighted loss sum. Nothing follows the loop, so code
+ * that V8 compiles on-stack mid-loop (OSR) has feedback for everything it runs; an operation after the
+ * loop that had not executed yet made the OSR code deoptimise at the end of every call. */
+function loglossGradients(
+  raw: Float64Array,
+  y: Float64Array,
+  w: Float64Array | null,
+  n: number,
+  g: Float64Array,
+): number {
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const p = sigmoid(raw[i]);
+    const wi = w ? w[i] : 1;
+    const yi = y[i];
+    g[2 * i] = (p - yi) * wi;
+    g[2 * i + 1] = Math.max(p * (1 - p), H_MIN) * wi;
+    const q = Math.min(1 - EPS, Math.max(EPS, p));
+    loss -= wi * (yi === 1 ? Math.log(q) : Math.log(1 - q));
+  }
+  return loss;
+}
+
+function squaredGradients(
+  raw: Float64Array,
+  y: Float64Array,
+  w: Float64Array | null,
+  n: number,
+  g: Float64Array,
+): number {
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const wi = w ? w[i] : 1;
+    const r = raw[i] - y[i];
+    g[2 * i] = r * wi;
+    g[2 * i + 1] = wi;
+    loss += wi * r * r;
+  }
+  return loss;
+}
+
+function softmaxMax(raw: Float64Array, o: number, n: number, max: Float64Array): void {
+  for (let i = 0; i < n; i++) if (raw[o + i] > max[i]) max[i] = raw[o + i];
+}
+
+function softmaxExp(
+  raw: Float64Array,
+  o: number,
+  n: number,
+  max: Float64Array,
+  g: Float64Array,
+  sum: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    const e = fastExp(raw[o + i] - max[i]);
+    g[2 * i] = e;
+    sum[i] += e;
+  }
+}
+
+function softmaxGrad(
+  y: Float64Array,
+  w: Float64Array | null,
+  n: number,
+  k: number,
+  g: Float64Array,
+  sum: Float64Array,
+  py: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    const pk = g[2 * i] / sum[i];
+    const wi = w ? w[i] : 1;
+    const yk = y[i] === k;
+    if (yk) py[i] = pk;
+    g[2 * i] = (pk - (yk ? 1 : 0)) * wi;
+    const h = 2 * pk * (1 - pk);
+    g[2 * i + 1] = (h > H_MIN ? h : H_MIN) * wi;
+  }
+}
+
+function softmaxLoss(w: Float64Array | null, n: number, py: Float64Array): number {
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const p = py[i];
+    loss -= (w ? w[i] : 1) * Math.log(p > EPS ? (p < 1 - EPS ? p : 1 - EPS) : EPS);
+  }
+  return loss;
+}
+
 const logloss: Objective = {
   name: 'logloss',
   metric: 'logloss',
@@ -72,18 +161,7 @@ const logloss: Objective = {
     return Float64Array.of(Math.log(p / (1 - p)));
   },
   gradients(raw, y, w, n, gh) {
-    const g = gh[0];
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const p = sigmoid(raw[i]);
-      const wi = w ? w[i] : 1;
-      const yi = y[i];
-      g[2 * i] = (p - yi) * wi;
-      g[2 * i + 1] = Math.max(p * (1 - p), H_MIN) * wi;
-      const q = Math.min(1 - EPS, Math.max(EPS, p));
-      loss -= wi * (yi === 1 ? Math.log(q) : Math.log(1 - q));
-    }
-    return loss / sumW(w, n);
+    return loglossGradients(raw, y, w, n, gh[0]) / sumW(w, n);
   },
   loss(raw, y, w, n) {
     let loss = 0;
@@ -122,39 +200,11 @@ const softmax: Objective = {
     const K = gh.length;
     const max = new Float64Array(n).fill(-Infinity);
     const sum = new Float64Array(n);
-    for (let k = 0; k < K; k++) {
-      const o = k * n;
-      for (let i = 0; i < n; i++) if (raw[o + i] > max[i]) max[i] = raw[o + i];
-    }
-    for (let k = 0; k < K; k++) {
-      const o = k * n;
-      const g = gh[k];
-      for (let i = 0; i < n; i++) {
-        const e = fastExp(raw[o + i] - max[i]);
-        g[2 * i] = e;
-        sum[i] += e;
-      }
-    }
-    // The true class's probability, for the loss (no second exp).
-    const py = max;
-    for (let k = 0; k < K; k++) {
-      const g = gh[k];
-      for (let i = 0; i < n; i++) {
-        const pk = g[2 * i] / sum[i];
-        const wi = w ? w[i] : 1;
-        const yk = y[i] === k;
-        if (yk) py[i] = pk;
-        g[2 * i] = (pk - (yk ? 1 : 0)) * wi;
-        const h = 2 * pk * (1 - pk);
-        g[2 * i + 1] = (h > H_MIN ? h : H_MIN) * wi;
-      }
-    }
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const p = py[i];
-      loss -= (w ? w[i] : 1) * Math.log(p > EPS ? (p < 1 - EPS ? p : 1 - EPS) : EPS);
-    }
-    return loss / sumW(w, n);
+    for (let k = 0; k < K; k++) softmaxMax(raw, k * n, n, max);
+    for (let k = 0; k < K; k++) softmaxExp(raw, k * n, n, max, gh[k], sum);
+    // The true class's probability (for the loss, without a second exp) goes into `max`.
+    for (let k = 0; k < K; k++) softmaxGrad(y, w, n, k, gh[k], sum, max);
+    return softmaxLoss(w, n, max) / sumW(w, n);
   },
   loss(raw, y, w, n) {
     const K = raw.length / n;
@@ -194,16 +244,7 @@ const squaredError: Objective = {
     return Float64Array.of(s / sumW(w, y.length));
   },
   gradients(raw, y, w, n, gh) {
-    const g = gh[0];
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const wi = w ? w[i] : 1;
-      const r = raw[i] - y[i];
-      g[2 * i] = r * wi;
-      g[2 * i + 1] = wi;
-      loss += wi * r * r;
-    }
-    return Math.sqrt(loss / sumW(w, n));
+    return Math.sqrt(squaredGradients(raw, y, w, n, gh[0]) / sumW(w, n));
   },
   loss(raw, y, w, n) {
     let loss = 0;
