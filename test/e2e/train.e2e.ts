@@ -137,6 +137,19 @@ describe('train screen', () => {
       typeOverrides: signatureTypes(loaded),
     });
     expect(predictTable(loaded, test.table).nRows).toBe(test.table.nRows);
+
+    // Determinism across runtimes: the same data, config and seed give the same trees in Node.
+    const data = await ingestCsv(fileSource(datasetPath('penguins')));
+    const again = await trainModel({
+      table: data.table,
+      target: 'species',
+      task: 'multiclass',
+      family: 'gbdt',
+      params: manifest.model.config,
+      seed: manifest.seed,
+      validFraction: manifest.split.validFraction,
+    });
+    expect(JSON.stringify(again.model.toJSON()) + '\n').toBe(bundle['model.json']);
   });
 
   it('trains the MLP on WASM with no long task over 100 ms on the page', async () => {
@@ -237,9 +250,8 @@ describe('train screen', () => {
     const choice = await selectBackend('auto');
     /**
      * tolerance 0 = the predictions CSV is byte-identical (every float64 written with round-trip
-     * precision). GBDT classification turns scores into probabilities with Math.exp, which differs in
-     * the last bit between Node 20's and Chromium's V8: its class labels must agree and its
-     * probabilities to 1e-12 until the GBDT transform uses src/core/util/portable-math.ts.
+     * precision). Math.exp/log differ in the last bit between Node 20's and Chromium's V8, so every
+     * predictor uses src/core/util/portable-math.ts.
      */
     const cases: {
       family: FamilyName;
@@ -251,7 +263,8 @@ describe('train screen', () => {
       { family: 'gbdt', target: 'body_mass_g', task: 'regression', params: { rounds: 50 }, tolerance: 0 },
       { family: 'linear', target: 'species', task: 'multiclass', params: { epochs: 40 }, tolerance: 0 },
       { family: 'mlp', target: 'species', task: 'multiclass', params: { epochs: 15 }, tolerance: 1e-5 },
-      { family: 'gbdt', target: 'species', task: 'multiclass', params: { rounds: 50 }, tolerance: 1e-12 },
+      { family: 'gbdt', target: 'species', task: 'multiclass', params: { rounds: 50 }, tolerance: 0 },
+      { family: 'gbdt', target: 'sex', task: 'binary', params: { rounds: 50 }, tolerance: 0 },
     ];
     const fitted: { name: string; files: Record<string, string>; csv: string; tolerance: number }[] = [];
     for (const c of cases) {

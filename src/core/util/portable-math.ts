@@ -63,3 +63,60 @@ export function tanh(x: number): number {
   const t = 1 - 2 / (e + 1);
   return x < 0 ? -t : t;
 }
+
+// ---- log: fdlibm's e_log.c (error < 1 ulp), with the exponent and mantissa read through a DataView.
+
+const LG1 = 6.66666666666673513e-1;
+const LG2 = 3.999999999940941908e-1;
+const LG3 = 2.857142874366239149e-1;
+const LG4 = 2.222219843214978396e-1;
+const LG5 = 1.818357216161805012e-1;
+const LG6 = 1.531383769920937332e-1;
+const LG7 = 1.479819860511658591e-1;
+const TWO54 = 1.8014398509481984e16;
+const view = new DataView(new ArrayBuffer(8));
+
+/** Natural logarithm with the same bits in every engine (only IEEE-754 basic arithmetic). */
+export function log(x: number): number {
+  if (x !== x || x < 0) return NaN;
+  if (x === 0) return -Infinity;
+  if (x === Infinity) return Infinity;
+  let k = 0;
+  view.setFloat64(0, x);
+  let hx = view.getUint32(0);
+  if (hx < 0x00100000) {
+    // subnormal: scale up
+    k -= 54;
+    x *= TWO54;
+    view.setFloat64(0, x);
+    hx = view.getUint32(0);
+  }
+  k += (hx >>> 20) - 1023;
+  hx &= 0x000fffff;
+  const i = (hx + 0x95f64) & 0x100000;
+  // normalise x to [sqrt(2)/2, sqrt(2)): set the exponent to 1023 (or 1022)
+  view.setUint32(0, hx | (i ^ 0x3ff00000));
+  x = view.getFloat64(0);
+  k += i >>> 20;
+  const f = x - 1;
+  if ((0x000fffff & (2 + hx)) < 3) {
+    // |f| < 2^-20
+    if (f === 0) return k === 0 ? 0 : k * LN2_HI + k * LN2_LO;
+    const R = f * f * (0.5 - 0.33333333333333333 * f);
+    return k === 0 ? f - R : k * LN2_HI - (R - k * LN2_LO - f);
+  }
+  const s = f / (2 + f);
+  const z = s * s;
+  let j = hx - 0x6147a;
+  const w = z * z;
+  const j2 = 0x6b851 - hx;
+  const t1 = w * (LG2 + w * (LG4 + w * LG6));
+  const t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+  j |= j2;
+  const R = t2 + t1;
+  if (j > 0) {
+    const hfsq = 0.5 * f * f;
+    return k === 0 ? f - (hfsq - s * (hfsq + R)) : k * LN2_HI - (hfsq - (s * (hfsq + R) + k * LN2_LO) - f);
+  }
+  return k === 0 ? f - s * (f - R) : k * LN2_HI - (s * (f - R) - k * LN2_LO - f);
+}

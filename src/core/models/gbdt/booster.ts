@@ -15,6 +15,7 @@ import type {
 } from '../types.ts';
 import { ModelConfigError, resolveNClasses, validateFitInputs, validateMatrix } from '../types.ts';
 import { createRng } from '../../util/random.ts';
+import { log } from '../../util/portable-math.ts';
 import type { Rng } from '../../util/random.ts';
 import type { GbdtConfig } from './config.ts';
 import { GBDT_DEFAULTS, randomForestDefaults, resolveGbdtConfig, resolvedObjective } from './config.ts';
@@ -257,7 +258,7 @@ export class GbdtModel implements Fitted {
         loss += wi * r * r;
       } else {
         const p = Math.min(1 - 1e-15, Math.max(1e-15, pred[i * K + y[i]]));
-        loss -= wi * Math.log(p);
+        loss -= wi * log(p);
       }
     }
     return this.task === 'regression' ? Math.sqrt(loss / sw) : loss / sw;

@@ -3,6 +3,8 @@
  * pairs are interleaved per group: gh[k][2i] = g, gh[k][2i + 1] = h (one cache line per row in the
  * histogram loop). `gradients` also returns the weighted mean loss at the current margins.
  */
+import { exp, log } from '../../util/portable-math.ts';
+
 export type ObjectiveName = 'logloss' | 'softmax' | 'squared_error' | 'huber';
 
 export interface Objective {
@@ -38,9 +40,50 @@ function sumW(w: Float64Array | null, n: number): number {
 /* exp for the softmax gradients (x <= 0 there): x = (k / 32) ln 2 + r with |r| <= ln 2 / 64, a degree-6
  * polynomial for e^r, 2^(k/32) from two tables. Within 3 ulp of Math.exp and about twice as fast (the
  * softmax gradients take nClasses exps per row and round). Deterministic: plain arithmetic. */
-const EXP2_FRAC = Float64Array.from({ length: 32 }, (_, j) => 2 ** (j / 32));
+// 2^(j/32) as literals: Math.pow is implementation-defined, literals are the same in every engine.
+const EXP2_FRAC = Float64Array.of(
+  1,
+  1.0218971486541166,
+  1.0442737824274138,
+  1.0671404006768237,
+  1.0905077326652577,
+  1.1143867425958924,
+  1.1387886347566916,
+  1.1637248587775775,
+  1.189207115002721,
+  1.215247359980469,
+  1.241857812073484,
+  1.2690509571917332,
+  1.2968395546510096,
+  1.3252366431597413,
+  1.3542555469368927,
+  1.3839098819638318,
+  1.4142135623730951,
+  1.4451808069770467,
+  1.4768261459394993,
+  1.5091644275934228,
+  1.542210825407941,
+  1.5759808451078865,
+  1.6104903319492543,
+  1.6457554781539647,
+  1.6817928305074292,
+  1.718619298122478,
+  1.7562521603732995,
+  1.7947090750031072,
+  1.8340080864093424,
+  1.8741676341103,
+  1.9152065613971474,
+  1.9571441241754002,
+);
 /** 2^e for e in [-1074, 1024] at index e + 1074 (2^1024 = Infinity). */
-const EXP2_INT = Float64Array.from({ length: 2099 }, (_, i) => 2 ** (i - 1074));
+const EXP2_INT = (() => {
+  // exact doubling and halving from 1 (no Math.pow)
+  const t = new Float64Array(2099);
+  t[1074] = 1;
+  for (let i = 1075; i < 2099; i++) t[i] = t[i - 1] * 2;
+  for (let i = 1073; i >= 0; i--) t[i] = t[i + 1] / 2;
+  return t;
+})();
 const LOG2E_32 = 32 * Math.LOG2E;
 const LN2_HI_32 = 0.6931471803691238 / 32;
 const LN2_LO_32 = 1.9082149292705877e-10 / 32;
@@ -48,7 +91,7 @@ const ROUND_MAGIC = 6755399441055744; // 1.5 * 2^52: adding and subtracting it r
 
 export function fastExp(x: number): number {
   if (!(x > -745)) return x === x ? 0 : x;
-  if (x > 709) return Math.exp(x);
+  if (x > 709) return exp(x);
   const kf = x * LOG2E_32 + ROUND_MAGIC - ROUND_MAGIC;
   const k = kf | 0;
   const r = x - kf * LN2_HI_32 - kf * LN2_LO_32;
@@ -58,7 +101,7 @@ export function fastExp(x: number): number {
 }
 
 function sigmoid(m: number): number {
-  return 1 / (1 + Math.exp(-m));
+  return 1 / (1 + exp(-m));
 }
 
 /* Gradient kernels: one loop each, returning the weighted loss sum. Nothing follows the loop, so code
@@ -79,7 +122,7 @@ function loglossGradients(
     g[2 * i] = (p - yi) * wi;
     g[2 * i + 1] = Math.max(p * (1 - p), H_MIN) * wi;
     const q = Math.min(1 - EPS, Math.max(EPS, p));
-    loss -= wi * (yi === 1 ? Math.log(q) : Math.log(1 - q));
+    loss -= wi * (yi === 1 ? log(q) : log(1 - q));
   }
   return loss;
 }
@@ -145,7 +188,7 @@ function softmaxLoss(w: Float64Array | null, n: number, py: Float64Array): numbe
   let loss = 0;
   for (let i = 0; i < n; i++) {
     const p = py[i];
-    loss -= (w ? w[i] : 1) * Math.log(p > EPS ? (p < 1 - EPS ? p : 1 - EPS) : EPS);
+    loss -= (w ? w[i] : 1) * log(p > EPS ? (p < 1 - EPS ? p : 1 - EPS) : EPS);
   }
   return loss;
 }
@@ -158,7 +201,7 @@ const logloss: Objective = {
     const sw = sumW(w, y.length);
     for (let i = 0; i < y.length; i++) s += (w ? w[i] : 1) * y[i];
     const p = Math.min(1 - PRIOR_CLAMP, Math.max(PRIOR_CLAMP, s / sw));
-    return Float64Array.of(Math.log(p / (1 - p)));
+    return Float64Array.of(log(p / (1 - p)));
   },
   gradients(raw, y, w, n, gh) {
     return loglossGradients(raw, y, w, n, gh[0]) / sumW(w, n);
@@ -167,7 +210,7 @@ const logloss: Objective = {
     let loss = 0;
     for (let i = 0; i < n; i++) {
       const q = Math.min(1 - EPS, Math.max(EPS, sigmoid(raw[i])));
-      loss -= (w ? w[i] : 1) * (y[i] === 1 ? Math.log(q) : Math.log(1 - q));
+      loss -= (w ? w[i] : 1) * (y[i] === 1 ? log(q) : log(1 - q));
     }
     return loss / sumW(w, n);
   },
@@ -189,7 +232,7 @@ const softmax: Objective = {
     for (let i = 0; i < y.length; i++) c[y[i]] += w ? w[i] : 1;
     let mean = 0;
     for (let k = 0; k < K; k++) {
-      c[k] = Math.log(Math.min(1 - PRIOR_CLAMP, Math.max(PRIOR_CLAMP, c[k] / sw)));
+      c[k] = log(Math.min(1 - PRIOR_CLAMP, Math.max(PRIOR_CLAMP, c[k] / sw)));
       mean += c[k] / K;
     }
     for (let k = 0; k < K; k++) c[k] -= mean;
@@ -213,9 +256,9 @@ const softmax: Objective = {
       let max = -Infinity;
       for (let k = 0; k < K; k++) if (raw[k * n + i] > max) max = raw[k * n + i];
       let s = 0;
-      for (let k = 0; k < K; k++) s += Math.exp(raw[k * n + i] - max);
-      const py = Math.exp(raw[y[i] * n + i] - max) / s;
-      loss -= (w ? w[i] : 1) * Math.log(Math.min(1 - EPS, Math.max(EPS, py)));
+      for (let k = 0; k < K; k++) s += exp(raw[k * n + i] - max);
+      const py = exp(raw[y[i] * n + i] - max) / s;
+      loss -= (w ? w[i] : 1) * log(Math.min(1 - EPS, Math.max(EPS, py)));
     }
     return loss / sumW(w, n);
   },
@@ -226,7 +269,7 @@ const softmax: Objective = {
       for (let k = 0; k < K; k++) if (raw[k * n + i] > max) max = raw[k * n + i];
       let s = 0;
       for (let k = 0; k < K; k++) {
-        const e = Math.exp(raw[k * n + i] - max);
+        const e = exp(raw[k * n + i] - max);
         out[i * K + k] = e;
         s += e;
       }
