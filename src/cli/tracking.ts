@@ -54,3 +54,25 @@ export async function startTrainingRun(
   const run = await tracker.startRun({ experimentId: experiment.id, name, tags, datasetFingerprint: fp });
   return { store, run };
 }
+
+const ARTIFACT_KINDS = {
+  'model.json': 'model',
+  'pipeline.json': 'pipeline',
+  'manifest.json': 'report',
+} as const;
+
+/** Logs the bundle's files as artifacts, tags where the bundle was written, and completes the run. */
+export async function completeWithBundle(
+  run: RunHandle,
+  files: Readonly<Record<string, string>>,
+  bundleDir: string,
+): Promise<void> {
+  const enc = new TextEncoder();
+  for (const [name, kind] of Object.entries(ARTIFACT_KINDS)) {
+    const text = files[name];
+    if (text !== undefined)
+      run.logArtifact({ name, kind, bytes: enc.encode(text), contentType: 'application/json' });
+  }
+  run.setTag('bundle', bundleDir);
+  await run.end('COMPLETE');
+}

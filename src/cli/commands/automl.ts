@@ -81,7 +81,7 @@ export const automlCommand: Command = {
     const { createSearchBundleFiles } = await import('../../core/export/bundle.ts');
     const { fileSource, nodeHasher } = await import('../node-io.ts');
     const { nodeEnvironment, writeBundleDir } = await import('../bundle-io.ts');
-    const { startTrainingRun, storePath, flatParams } = await import('../tracking.ts');
+    const { startTrainingRun, storePath, flatParams, completeWithBundle } = await import('../tracking.ts');
 
     const file = positionals[0];
     const data = await ingestCsv(fileSource(file), { createHasher: nodeHasher, onProgress: io.progress });
@@ -168,21 +168,7 @@ export const automlCommand: Command = {
           await child.end('FAILED', { reason: t.reason ?? 'error', message: t.error ?? 'failed' });
         else await child.end(t.state === 'RUNNING' ? 'FAILED' : t.state);
       }
-      const enc = new TextEncoder();
-      run.logArtifact({
-        name: 'model.json',
-        kind: 'model',
-        bytes: enc.encode(files['model.json']),
-        contentType: 'application/json',
-      });
-      run.logArtifact({
-        name: 'manifest.json',
-        kind: 'report',
-        bytes: enc.encode(files['manifest.json']),
-        contentType: 'application/json',
-      });
-      run.setTag('bundle', values.out);
-      await run.end('COMPLETE');
+      await completeWithBundle(run, files, values.out);
       io.stderr(`recorded run ${run.id} in ${storePath(values.store)}\n`);
     }
     if (values.json) {

@@ -106,7 +106,7 @@ export const fitCommand: Command = {
       };
     }
     const { DEFAULT_METRIC } = await import('../../core/metrics/index.ts');
-    const { startTrainingRun, storePath, flatParams } = await import('../tracking.ts');
+    const { startTrainingRun, storePath, flatParams, completeWithBundle } = await import('../tracking.ts');
     const tracked = values['no-track']
       ? null
       : await startTrainingRun(storePath(values.store), data, target, family, {
@@ -143,27 +143,7 @@ export const fitCommand: Command = {
       const { run } = tracked;
       run.logParams(flatParams({ ...trained.config, family, seed }));
       run.logMetrics(trained.metrics.validation);
-      const enc = new TextEncoder();
-      run.logArtifact({
-        name: 'model.json',
-        kind: 'model',
-        bytes: enc.encode(files['model.json']),
-        contentType: 'application/json',
-      });
-      run.logArtifact({
-        name: 'pipeline.json',
-        kind: 'pipeline',
-        bytes: enc.encode(files['pipeline.json']),
-        contentType: 'application/json',
-      });
-      run.logArtifact({
-        name: 'manifest.json',
-        kind: 'report',
-        bytes: enc.encode(files['manifest.json']),
-        contentType: 'application/json',
-      });
-      run.setTag('bundle', values.out);
-      await run.end('COMPLETE');
+      await completeWithBundle(run, files, values.out);
       io.stderr(`recorded run ${run.id} in ${storePath(values.store)}\n`);
     }
     if (values.json) {
