@@ -9,7 +9,10 @@ beforeAll(async () => {
   ensureFamiliesRegistered();
 });
 
-runEstimatorSuite('linear', () => ({ estimator: linearEstimator, config: { epochs: 40, learningRate: 0.02 } }));
+runEstimatorSuite('linear', () => ({
+  estimator: linearEstimator,
+  config: { epochs: 40, learningRate: 0.02 },
+}));
 runEstimatorSuite('mlp', () => ({
   estimator: mlpEstimator,
   config: { epochs: 25, hidden: [16], dropout: 0.1 },
