@@ -64,7 +64,7 @@ export function tanh(x: number): number {
   return x < 0 ? -t : t;
 }
 
-// ---- log: fdlibm's e_log.c (error < 1 ulp), with the exponent and mantissa read through a DataView.
+// ---- log: fdlibm's e_log.c (error < 1 ulp), with the exponent and mantissa read through typed arrays.
 
 const LG1 = 6.66666666666673513e-1;
 const LG2 = 3.999999999940941908e-1;
@@ -74,7 +74,11 @@ const LG5 = 1.818357216161805012e-1;
 const LG6 = 1.531383769920937332e-1;
 const LG7 = 1.479819860511658591e-1;
 const TWO54 = 1.8014398509481984e16;
-const view = new DataView(new ArrayBuffer(8));
+// The double's two 32-bit halves through aliased typed arrays (little-endian: [low, high]).
+const F64 = new Float64Array(1);
+const U32 = new Uint32Array(F64.buffer);
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1)
+  throw new Error('portable-math needs a little-endian platform');
 
 /** Natural logarithm with the same bits in every engine (only IEEE-754 basic arithmetic). */
 export function log(x: number): number {
@@ -82,21 +86,21 @@ export function log(x: number): number {
   if (x === 0) return -Infinity;
   if (x === Infinity) return Infinity;
   let k = 0;
-  view.setFloat64(0, x);
-  let hx = view.getUint32(0);
+  F64[0] = x;
+  let hx = U32[1];
   if (hx < 0x00100000) {
     // subnormal: scale up
     k -= 54;
     x *= TWO54;
-    view.setFloat64(0, x);
-    hx = view.getUint32(0);
+    F64[0] = x;
+    hx = U32[1];
   }
   k += (hx >>> 20) - 1023;
   hx &= 0x000fffff;
   const i = (hx + 0x95f64) & 0x100000;
   // normalise x to [sqrt(2)/2, sqrt(2)): set the exponent to 1023 (or 1022)
-  view.setUint32(0, hx | (i ^ 0x3ff00000));
-  x = view.getFloat64(0);
+  U32[1] = hx | (i ^ 0x3ff00000);
+  x = F64[0];
   k += i >>> 20;
   const f = x - 1;
   if ((0x000fffff & (2 + hx)) < 3) {
