@@ -66,6 +66,7 @@ for (const d of datasets) {
         values.seed,
         '--out',
         bundle,
+        '--no-track',
       ],
       quiet,
     );
