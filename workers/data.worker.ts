@@ -4,14 +4,10 @@
  * A thin comlink endpoint over `src/core`; the typed API is in `./types.ts`.
  */
 import { expose, releaseProxy } from 'comlink';
+import { sourceOf } from './source.ts';
 import { cellText, type SemanticType, type Table } from '../src/core/data/table.ts';
 import { ingestCsv } from '../src/core/ingest/index.ts';
-import {
-  IngestError,
-  type ByteSource,
-  type IngestProgress,
-  type IngestResult,
-} from '../src/core/ingest/types.ts';
+import { IngestError, type IngestProgress, type IngestResult } from '../src/core/ingest/types.ts';
 import { profileTable } from '../src/core/profile/index.ts';
 import type { ColumnProfile, DatasetProfile, Task } from '../src/core/profile/types.ts';
 import { MAX_TARGET_ASSOCIATIONS, SPARK_BARS } from './types.ts';
@@ -32,7 +28,6 @@ import type {
 const PREVIEW_ROWS = 50;
 const PREVIEW_COLUMNS = 100;
 const PROGRESS_INTERVAL_MS = 50;
-const CHUNK = 1 << 20;
 
 interface Current {
   readonly input: LoadInput;
@@ -46,40 +41,6 @@ let current: Current | null = null;
 /** The full profile of `current` (the page only gets a summary). */
 let currentProfile: DatasetProfile | null = null;
 let inFlight: AbortController | null = null;
-
-function sourceOf(input: LoadInput): ByteSource {
-  if (input instanceof Blob) {
-    const file = input;
-    return {
-      name: file.name,
-      size: file.size,
-      async *open() {
-        const reader = file.stream().getReader();
-        try {
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) return;
-            yield value;
-          }
-        } finally {
-          reader.releaseLock();
-        }
-      },
-    };
-  }
-  const bytes = new Uint8Array(input.bytes);
-  return {
-    name: input.name,
-    size: bytes.byteLength,
-    async *open() {
-      for (let at = 0; at < bytes.byteLength; at += CHUNK) {
-        yield bytes.subarray(at, Math.min(at + CHUNK, bytes.byteLength));
-        // let a cancel() message in between chunks
-        await new Promise((r) => setTimeout(r, 0));
-      }
-    },
-  };
-}
 
 function failure(err: unknown, file: string): WorkerFailure {
   if (err instanceof IngestError) return { code: err.code, message: err.describe() };

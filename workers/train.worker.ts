@@ -13,11 +13,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { expose, releaseProxy, transfer } from 'comlink';
+import { sourceOf } from './source.ts';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { ingestCsv } from '../src/core/ingest/index.ts';
-import { IngestError, type ByteSource } from '../src/core/ingest/types.ts';
+import { IngestError } from '../src/core/ingest/types.ts';
 import { probeWebGpu, selectBackend } from '../src/core/models/nn/backend.ts';
 import { TF_FAMILIES } from '../src/core/train/families.ts';
 import { trainModel } from '../src/core/train/train.ts';
@@ -39,7 +40,6 @@ import {
   MAX_CURVE_POINTS,
   MAX_SCATTER_POINTS,
   type BackendReport,
-  type LoadInput,
   type RoundPoint,
   type TrainCharts,
   type TrainFailure,
@@ -57,36 +57,6 @@ const WASM_PATHS = {
 const PROGRESS_INTERVAL_MS = 150;
 
 let stopRequested = false;
-
-function sourceOf(input: LoadInput): ByteSource {
-  if (input instanceof Blob) {
-    const file = input;
-    return {
-      name: file.name,
-      size: file.size,
-      async *open() {
-        const reader = file.stream().getReader();
-        try {
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) return;
-            yield value;
-          }
-        } finally {
-          reader.releaseLock();
-        }
-      },
-    };
-  }
-  const bytes = new Uint8Array(input.bytes);
-  return {
-    name: input.name,
-    size: bytes.byteLength,
-    async *open() {
-      yield bytes;
-    },
-  };
-}
 
 function failure(err: unknown, during: 'training' | 'bundle'): TrainFailure {
   if (err instanceof IngestError) return { code: err.code, message: err.describe() };
