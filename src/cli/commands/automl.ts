@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CliError } from '../errors.ts';
+import { parseSeed, parseTask, readTrainingData } from '../args.ts';
 import type { Command } from './command.ts';
-
-const TASKS = ['binary', 'multiclass', 'regression'] as const;
 
 export const automlCommand: Command = {
   name: 'automl',
@@ -45,8 +44,7 @@ export const automlCommand: Command = {
     if (positionals.length !== 1) throw new CliError('automl takes exactly one CSV file');
     if (!values.target) throw new CliError('automl needs --target COL');
     if (!values.out) throw new CliError('automl needs --out DIR');
-    const seed = Number(values.seed);
-    if (!Number.isInteger(seed)) throw new CliError(`--seed must be a whole number, got '${values.seed}'`);
+    const seed = parseSeed(values.seed);
     const maxTrials = values['max-trials'] === undefined ? undefined : Number(values['max-trials']);
     if (maxTrials !== undefined && !(Number.isInteger(maxTrials) && maxTrials >= 1)) {
       throw new CliError(`--max-trials must be a whole number ≥ 1, got '${values['max-trials']}'`);
@@ -55,9 +53,7 @@ export const automlCommand: Command = {
     if (budget !== undefined && !(budget > 0))
       throw new CliError(`--budget must be a number of seconds > 0, got '${values.budget}'`);
     if (budget === undefined && maxTrials === undefined) budget = 60;
-    if (values.task !== undefined && !(TASKS as readonly string[]).includes(values.task)) {
-      throw new CliError(`unknown task '${values.task}' (expected one of ${TASKS.join(', ')})`);
-    }
+    const taskOption = parseTask(values.task);
     const { resolveFamily } = await import('../../core/train/families.ts');
     const families = values.families?.split(',').map((f) => {
       try {
@@ -75,25 +71,14 @@ export const automlCommand: Command = {
       throw new CliError(`unknown sampler '${values.sampler}' (known: ${listSamplers().join(', ')})`);
     }
 
-    const { ingestCsv } = await import('../../core/ingest/index.ts');
-    const { detectTask } = await import('../../core/profile/index.ts');
     const { runSearch } = await import('../../core/search/runner.ts');
     const { createSearchBundleFiles } = await import('../../core/export/bundle.ts');
-    const { fileSource, nodeHasher } = await import('../node-io.ts');
     const { nodeEnvironment, writeBundleDir } = await import('../bundle-io.ts');
     const { startTrainingRun, storePath, flatParams, completeWithBundle } = await import('../tracking.ts');
 
     const file = positionals[0];
-    const data = await ingestCsv(fileSource(file), { createHasher: nodeHasher, onProgress: io.progress });
-    io.progress?.(null);
     const target = values.target;
-    if (!data.schema.some((c) => c.name === target))
-      throw new CliError(`target column '${target}' not found (${file})`);
-    for (const c of values.exclude ?? []) {
-      if (!data.schema.some((s) => s.name === c))
-        throw new CliError(`--exclude names column '${c}', which is not in the file (${file})`);
-    }
-    const task = (values.task as (typeof TASKS)[number] | undefined) ?? detectTask(data.table, target).task;
+    const { data, task } = await readTrainingData(file, target, values.exclude ?? [], taskOption, io);
     const tracked = values['no-track']
       ? null
       : await startTrainingRun(storePath(values.store), data, target, 'automl search', {

@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CliError } from '../errors.ts';
+import { parseSeed, parseTask, readTrainingData } from '../args.ts';
 import type { Command } from './command.ts';
-
-const TASKS = ['binary', 'multiclass', 'regression'] as const;
 
 export const fitCommand: Command = {
   name: 'fit',
@@ -46,8 +45,7 @@ export const fitCommand: Command = {
     if (positionals.length !== 1) throw new CliError('fit takes exactly one CSV file');
     if (!values.target) throw new CliError('fit needs --target COL');
     if (!values.out) throw new CliError('fit needs --out DIR');
-    const seed = Number(values.seed);
-    if (!Number.isInteger(seed)) throw new CliError(`--seed must be a whole number, got '${values.seed}'`);
+    const seed = parseSeed(values.seed);
     const validFraction = Number(values['valid-fraction']);
     if (!(validFraction > 0 && validFraction < 1))
       throw new CliError(`--valid-fraction must be between 0 and 1, got '${values['valid-fraction']}'`);
@@ -61,9 +59,7 @@ export const fitCommand: Command = {
       if (!params || typeof params !== 'object' || Array.isArray(params))
         throw new CliError('--params must be a JSON object');
     }
-    if (values.task !== undefined && !(TASKS as readonly string[]).includes(values.task)) {
-      throw new CliError(`unknown task '${values.task}' (expected one of ${TASKS.join(', ')})`);
-    }
+    const taskOption = parseTask(values.task);
 
     const { resolveFamily, TF_FAMILIES } = await import('../../core/train/families.ts');
     const family = (() => {
@@ -73,24 +69,13 @@ export const fitCommand: Command = {
         throw new CliError((err as Error).message);
       }
     })();
-    const { ingestCsv } = await import('../../core/ingest/index.ts');
-    const { detectTask } = await import('../../core/profile/index.ts');
     const { trainModel } = await import('../../core/train/train.ts');
     const { createBundleFiles } = await import('../../core/export/bundle.ts');
-    const { fileSource, nodeHasher } = await import('../node-io.ts');
     const { nodeEnvironment, writeBundleDir } = await import('../bundle-io.ts');
 
     const file = positionals[0];
-    const data = await ingestCsv(fileSource(file), { createHasher: nodeHasher, onProgress: io.progress });
-    io.progress?.(null);
     const target = values.target;
-    if (!data.schema.some((c) => c.name === target))
-      throw new CliError(`target column '${target}' not found (${file})`);
-    for (const c of values.exclude ?? []) {
-      if (!data.schema.some((s) => s.name === c))
-        throw new CliError(`--exclude names column '${c}', which is not in the file (${file})`);
-    }
-    const task = (values.task as (typeof TASKS)[number] | undefined) ?? detectTask(data.table, target).task;
+    const { data, task } = await readTrainingData(file, target, values.exclude ?? [], taskOption, io);
 
     let backend: { name: string; reason?: string; adapter?: unknown } = {
       name: 'cpu',

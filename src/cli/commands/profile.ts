@@ -2,13 +2,12 @@ import { parseArgs } from 'node:util';
 import { ingestCsv } from '../../core/ingest/index.ts';
 import type { Delimiter } from '../../core/ingest/types.ts';
 import { profileTable, formatProfileSummary } from '../../core/profile/index.ts';
-import type { Task } from '../../core/profile/types.ts';
 import { SEMANTIC_TYPES, type SemanticType } from '../../core/data/table.ts';
 import { fileSource, nodeHasher } from '../node-io.ts';
 import { CliError } from '../errors.ts';
+import { parseTask } from '../args.ts';
 import type { Command } from './command.ts';
 
-const TASKS: readonly Task[] = ['binary', 'multiclass', 'regression'];
 const DELIMITERS: Record<string, Delimiter> = {
   ',': ',',
   ';': ';',
@@ -46,10 +45,7 @@ export const profileCommand: Command = {
     });
     if (positionals.length !== 1) throw new CliError('profile takes exactly one CSV file');
     const file = positionals[0];
-    const task = values.task;
-    if (task !== undefined && !TASKS.includes(task as Task)) {
-      throw new CliError(`unknown task '${task}' (expected one of ${TASKS.join(', ')})`);
-    }
+    const task = parseTask(values.task);
     let delimiter: Delimiter | undefined;
     if (values.delimiter !== undefined) {
       delimiter = DELIMITERS[values.delimiter];
@@ -83,7 +79,7 @@ export const profileCommand: Command = {
     if (values.target !== undefined && !names.has(values.target)) {
       throw new CliError(`target column '${values.target}' not found (${file})`);
     }
-    const profile = profileTable(result.table, { target: values.target, task: task as Task | undefined });
+    const profile = profileTable(result.table, { target: values.target, task });
 
     if (values.json) {
       const out = {
