@@ -68,13 +68,3 @@ export function assemble(
     sources,
   };
 }
-
-/** Row-major copy (`out[i * nCols + j]`), as tfjs tensors want. */
-export function toRowMajor(m: FeatureMatrix): Float32Array {
-  const out = new Float32Array(m.nRows * m.nCols);
-  for (let j = 0; j < m.nCols; j++) {
-    const base = j * m.nRows;
-    for (let i = 0; i < m.nRows; i++) out[i * m.nCols + j] = m.data[base + i];
-  }
-  return out;
-}

@@ -1,5 +1,4 @@
 export * from './types.ts';
 export * from './pipeline.ts';
 export * from './auto.ts';
-export { toRowMajor } from './assemble.ts';
 export { stepKinds } from './registry.ts';
