@@ -18,13 +18,15 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { ingestCsv } from '../src/core/ingest/index.ts';
-import { IngestError } from '../src/core/ingest/types.ts';
+import { IngestError, type IngestResult } from '../src/core/ingest/types.ts';
 import { probeWebGpu, selectBackend } from '../src/core/models/nn/backend.ts';
 import { TF_FAMILIES } from '../src/core/train/families.ts';
 import { trainModel } from '../src/core/train/train.ts';
 import { TrainingError } from '../src/core/train/target.ts';
 import { ModelConfigError, type RoundInfo } from '../src/core/models/types.ts';
-import { describePipeline } from '../src/core/pipeline/index.ts';
+import { buildAutoPipeline, describePipeline, PipelineError } from '../src/core/pipeline/index.ts';
+import { withoutColumns } from '../src/core/data/select.ts';
+import { familyKind } from '../src/core/train/families.ts';
 import { argmaxRows, confusionMatrix, positiveScores, rocCurve } from '../src/core/metrics/index.ts';
 import {
   BundleError,
@@ -40,6 +42,8 @@ import {
   MAX_CURVE_POINTS,
   MAX_SCATTER_POINTS,
   type BackendReport,
+  type LoadInput,
+  type TypeOverrides,
   type RoundPoint,
   type TrainCharts,
   type TrainFailure,
@@ -58,10 +62,33 @@ const PROGRESS_INTERVAL_MS = 150;
 
 let stopRequested = false;
 
+/**
+ * The last file read, with the type choices it was read with: previewing the pipeline and then
+ * training (or training again) reads the file once. A File crossing postMessage is a new object
+ * each time, so it is recognised by name, size and modification time.
+ */
+let cached: { key: string; data: Promise<IngestResult> } | null = null;
+
+function readData(input: LoadInput, typeOverrides: TypeOverrides): Promise<IngestResult> {
+  const key =
+    input instanceof Blob
+      ? JSON.stringify([input.name, input.size, (input as File).lastModified ?? 0, typeOverrides])
+      : null;
+  if (key !== null && cached?.key === key) return cached.data;
+  const data = ingestCsv(sourceOf(input), { typeOverrides });
+  if (key !== null) {
+    cached = { key, data };
+    data.catch(() => {
+      if (cached?.data === data) cached = null;
+    });
+  }
+  return data;
+}
+
 function failure(err: unknown, during: 'training' | 'bundle'): TrainFailure {
   if (err instanceof IngestError) return { code: err.code, message: err.describe() };
   if (err instanceof BundleError) return { code: 'bundle', message: err.message };
-  if (err instanceof TrainingError || err instanceof ModelConfigError)
+  if (err instanceof TrainingError || err instanceof ModelConfigError || err instanceof PipelineError)
     return { code: 'training', message: err.message };
   const reason = err instanceof Error ? err.message : String(err);
   return {
@@ -157,11 +184,31 @@ const api: TrainWorkerApi = {
     return probeWebGpu();
   },
 
+  async pipeline(req) {
+    try {
+      const data = await readData(req.input, req.typeOverrides);
+      if (!data.table.columns.some((c) => c.name === req.target))
+        throw new TrainingError(`the target column '${req.target}' is not in the file`);
+      const features = withoutColumns(data.table, [req.target]);
+      const auto = buildAutoPipeline(features, {
+        family: familyKind(req.family),
+        task: req.task,
+        exclude: req.exclude,
+      });
+      return {
+        ok: true,
+        value: { spec: auto.spec, notes: auto.notes, columns: features.columns.map((c) => c.name) },
+      };
+    } catch (err) {
+      return { ok: false, error: failure(err, 'training') };
+    }
+  },
+
   async train(job, onProgress) {
     stopRequested = false;
     try {
       send(onProgress, { phase: 'read' });
-      const data = await ingestCsv(sourceOf(job.input), { typeOverrides: job.typeOverrides });
+      const data = await readData(job.input, job.typeOverrides);
 
       send(onProgress, { phase: 'backend' });
       let backend: BackendReport = { name: 'cpu', reason: 'trees run in plain TypeScript' };
@@ -205,6 +252,9 @@ const api: TrainWorkerApi = {
         params: job.params,
         seed: job.seed,
         validFraction: job.validFraction,
+        metric: job.metric,
+        exclude: job.exclude,
+        pipelineSpec: job.pipeline,
         onRound,
       });
       flush();
@@ -230,6 +280,7 @@ const api: TrainWorkerApi = {
           task: trained.task,
           family: trained.family,
           ...(trained.classes ? { classes: trained.classes } : {}),
+          metric: trained.metric,
           metrics: trained.metrics.validation,
           backend,
           split: {
@@ -242,7 +293,7 @@ const api: TrainWorkerApi = {
           ...(trained.refit ? { refit: { ...trained.refit } } : {}),
           stopped: stopRequested,
           pipelineSteps: describePipeline(trained.pipeline.spec),
-          pipelineNotes: trained.pipelineNotes,
+          pipelineNotes: job.pipeline ? ['preprocessing as you edited it'] : trained.pipelineNotes,
           charts: charts(
             trained.task,
             trained.classes,

@@ -14,6 +14,7 @@ import type {
   IngestErrorCode,
 } from '../src/core/ingest/types.ts';
 import type { ColumnProfile, DatasetProfile, TargetAssociation, Task } from '../src/core/profile/types.ts';
+import type { PipelineSpec } from '../src/core/pipeline/types.ts';
 
 /** What the page hands over: a File (read in the worker, never on the main thread) or raw bytes. */
 export type LoadInput = File | { readonly name: string; readonly bytes: ArrayBuffer };
@@ -155,6 +156,30 @@ export interface TrainJob {
   /** Hyperparameters; missing keys take the family's defaults. */
   readonly params?: Readonly<Record<string, unknown>>;
   readonly validFraction?: number;
+  /** Metric the run is judged by (default: the task's default); reported first and recorded. */
+  readonly metric?: string;
+  /** Columns the user excluded from the features. */
+  readonly exclude?: readonly string[];
+  /** The preprocessing to use (as edited on the Train screen); absent = the automatic pipeline. */
+  readonly pipeline?: PipelineSpec;
+}
+
+/** What the automatic preprocessing for a family would be, before training (the Train screen shows it). */
+export interface PipelineRequest {
+  readonly input: LoadInput;
+  readonly typeOverrides: TypeOverrides;
+  readonly target: string;
+  readonly task: Task;
+  readonly family: FamilyName;
+  readonly exclude?: readonly string[];
+}
+
+export interface PipelinePreview {
+  readonly spec: PipelineSpec;
+  /** Why columns were dropped or treated specially, in plain words. */
+  readonly notes: readonly string[];
+  /** The feature columns (every column but the target), for the exclusion list. */
+  readonly columns: readonly string[];
 }
 
 export interface RoundPoint {
@@ -201,6 +226,8 @@ export interface TrainOutcome {
   readonly task: Task;
   readonly family: FamilyName;
   readonly classes?: readonly string[];
+  /** The metric the run is judged by. */
+  readonly metric: string;
   readonly metrics: Readonly<Record<string, number>>;
   readonly backend: BackendReport;
   readonly split: { readonly trainRows: number; readonly validRows: number; readonly validFraction: number };
@@ -246,6 +273,8 @@ export const COMBINED_BUNDLE = 'bundle.json';
 export interface TrainWorkerApi {
   /** Look for a WebGPU adapter (for the backend selector's explanation); null when there is none. */
   probe(): Promise<AdapterReport | null>;
+  /** The automatic preprocessing for a family on the file (read once and kept for training). */
+  pipeline(request: PipelineRequest): Promise<TrainResult<PipelinePreview>>;
   /** Read the file, select the backend, train, evaluate, and build the bundle. */
   train(job: TrainJob, onProgress?: TrainProgressCallback): Promise<TrainResult<TrainOutcome>>;
   /** Ask the running training to stop after the current round / epoch. */

@@ -152,6 +152,54 @@ describe('train screen', () => {
     expect(JSON.stringify(again.model.toJSON()) + '\n').toBe(bundle['model.json']);
   });
 
+  it('shows the automatic pipeline before training, lets the user edit a step and exclude a column', async () => {
+    studio = await loadAndOpenTrain(datasetPath('penguins'), 'species', 'multiclass');
+    const { page } = studio;
+    await page.getByTestId('family-select').selectOption('linear');
+    const panel = page.getByTestId('pipeline-panel');
+    const impute = panel.locator('li[data-kind="impute"]');
+    await impute.waitFor();
+    expect(await page.getByTestId('pipeline-state').textContent()).toBe('automatic');
+    expect(await impute.getByTestId('pipeline-step-text').textContent()).toContain('median');
+
+    // exclude a column: the automatic pipeline is rebuilt without it
+    await panel.getByTestId('exclude-columns').locator('summary').click();
+    await page.getByTestId('use-column-island').uncheck();
+    await expect.poll(() => panel.locator('li[data-kind="drop"]').textContent()).toContain('island');
+    await expect.poll(() => panel.locator('li[data-kind="one_hot"]').textContent()).not.toContain('island');
+
+    // edit a step: mean instead of median
+    await impute.locator('select[data-testid$="-strategy"]').selectOption('mean');
+    await expect.poll(() => page.getByTestId('pipeline-state').textContent()).toBe('edited by you');
+    expect(await impute.getByTestId('pipeline-step-text').textContent()).toContain('mean');
+
+    // a bad value is refused with the reason, and the last good pipeline stays
+    const maxCats = panel.locator('li[data-kind="one_hot"] input[data-testid$="-maxCategories"]');
+    await maxCats.fill('0');
+    await maxCats.dispatchEvent('change');
+    await expect.poll(() => page.getByTestId('pipeline-error').textContent()).toMatch(/outside 1…1000/);
+    expect(await impute.getByTestId('pipeline-step-text').textContent()).toContain('mean');
+
+    const shape = await train(page, { family: 'linear', iterations: 20 });
+    expect(shape.metrics).toContain('log_loss');
+    const steps = await page.getByTestId('train-results').getByTestId('pipeline-steps').textContent();
+    expect(steps).toContain('mean');
+    expect(steps).toMatch(/Drop[^\n]*island/);
+    // the bundle's pipeline is the edited one
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('download-bundle').click(),
+    ]);
+    const bundle = JSON.parse(readFileSync((await download.path())!, 'utf8')) as Record<string, string>;
+    const pipeline = JSON.parse(bundle['pipeline.json']);
+    const imputeStep = pipeline.spec.steps.find((s: { kind: string }) => s.kind === 'impute');
+    expect(imputeStep.config.strategy).toBe('mean');
+
+    await page.getByTestId('pipeline-reset').click();
+    await expect.poll(() => page.getByTestId('pipeline-state').textContent()).toBe('automatic');
+    expect(await impute.getByTestId('pipeline-step-text').textContent()).toContain('median');
+  });
+
   it('trains the MLP on WASM with no long task over 100 ms on the page', async () => {
     studio = await loadAndOpenTrain(datasetPath('telco_churn'), 'churn', 'binary');
     const { page } = studio;

@@ -13,7 +13,7 @@ import {
   type FittedPipeline,
   type PipelineSpec,
 } from '../pipeline/index.ts';
-import { evaluate, foldIndices, holdoutPlan } from '../metrics/index.ts';
+import { DEFAULT_METRIC, METRICS, evaluate, foldIndices, holdoutPlan } from '../metrics/index.ts';
 import { encodeTarget, TrainingError } from './target.ts';
 import { estimatorFor, familyKind, refitConfig, type FamilyName } from './families.ts';
 
@@ -29,6 +29,8 @@ export interface TrainRequest {
   readonly validFraction?: number;
   /** Columns the user excluded from the features. */
   readonly exclude?: readonly string[];
+  /** The metric the model is judged by (default: the task's default); must apply to the task. */
+  readonly metric?: string;
   /** A pipeline to use instead of the automatic one. */
   readonly pipelineSpec?: PipelineSpec;
   /**
@@ -57,6 +59,8 @@ export interface TrainedModel {
     readonly trainRows: number;
     readonly validRows: number;
   };
+  /** The metric the model is judged by (recorded in the manifest and the tracking run). */
+  readonly metric: string;
   readonly metrics: { readonly validation: Readonly<Record<string, number>> };
   /** Present when the final model was refitted on all rows. */
   readonly refit?: { readonly rows: number; readonly iterations: number };
@@ -68,6 +72,19 @@ export interface TrainedModel {
 
 export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
   const t0 = Date.now();
+  const metric = req.metric ?? DEFAULT_METRIC[req.task];
+  const known = METRICS[metric];
+  if (!known) {
+    throw new TrainingError(`unknown metric '${metric}' (known: ${Object.keys(METRICS).join(', ')})`);
+  }
+  if (!known.tasks.includes(req.task)) {
+    const fits = Object.values(METRICS)
+      .filter((m) => m.tasks.includes(req.task))
+      .map((m) => m.name);
+    throw new TrainingError(
+      `the metric '${metric}' does not apply to ${req.task} (use one of ${fits.join(', ')})`,
+    );
+  }
   const enc = encodeTarget(req.table, req.target, req.task);
   const nClasses = enc.classes?.length ?? 1;
   const features = withoutColumns(req.table, [req.target]);
@@ -142,6 +159,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
       trainRows: trainRows.length,
       validRows: validRows.length,
     },
+    metric,
     metrics: { validation: metrics },
     ...(refit ? { refit } : {}),
     droppedMissingTarget: enc.droppedMissing,

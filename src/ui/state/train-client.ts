@@ -9,6 +9,8 @@ import type {
   AdapterReport,
   BundlePrediction,
   LoadInput,
+  PipelinePreview,
+  PipelineRequest,
   TrainFailure,
   TrainJob,
   TrainOutcome,
@@ -135,6 +137,11 @@ export class TrainClient {
         message: 'Training was stopped before it finished a round; no model was kept.',
       });
     }, STOP_GRACE_MS);
+  }
+
+  async pipeline(request: PipelineRequest): Promise<TrainResult<PipelinePreview>> {
+    const inst = this.#get();
+    return this.#call(inst, () => inst.remote.pipeline(request));
   }
 
   async predictBundle(

@@ -12,11 +12,15 @@ import type {
   BackendReport,
   BundlePrediction,
   FamilyName,
+  PipelinePreview,
   RoundPoint,
   TrainFailure,
   TrainOutcome,
   TrainPhase,
 } from '../../../workers/types.ts';
+import type { PipelineSpec } from '../../core/pipeline/types.ts';
+import { PipelineError } from '../../core/pipeline/types.ts';
+import { removeStep, setStepOption } from '../../core/pipeline/edit.ts';
 import type { DataStore } from './data-store.svelte.ts';
 import { TrainClient } from './train-client.ts';
 
@@ -37,6 +41,14 @@ export function metricsFor(task: Task): string[] {
     .filter((m) => m.tasks.includes(task))
     .map((m) => m.name);
 }
+
+/** Families that share a preprocessing pipeline (edits carry over between them). */
+const PIPELINE_KIND: Readonly<Record<FamilyName, string>> = {
+  gbdt: 'tree',
+  random_forest: 'tree',
+  linear: 'linear',
+  mlp: 'neural',
+};
 
 export interface RunState {
   readonly phase: TrainPhase;
@@ -63,11 +75,19 @@ export class TrainStore {
   curve = $state.raw<readonly RoundPoint[]>([]);
   curveMetric = $state('loss');
   outcome = $state.raw<TrainOutcome | null>(null);
-  /** The metric chosen for the outcome on screen. */
-  outcomeMetric = $state<string | null>(null);
   error = $state.raw<TrainFailure | null>(null);
   /** undefined = not probed yet; null = no WebGPU adapter. */
   adapter = $state.raw<AdapterReport | null | undefined>(undefined);
+
+  /** Feature columns the user excluded (per dataset: cleared when another file is loaded). */
+  excluded = $state.raw<readonly string[]>([]);
+  #excludedFor = $state<string | null>(null);
+  /** The automatic pipeline for `pipelineKey`, as the worker built it. */
+  pipelinePreview = $state.raw<{ readonly key: string; readonly preview: PipelinePreview } | null>(null);
+  /** The user's edits of that pipeline (kept while the key stays the same). */
+  pipelineEdits = $state.raw<{ readonly key: string; readonly spec: PipelineSpec } | null>(null);
+  pipelineError = $state.raw<string | null>(null);
+  pipelineLoading = $state(false);
 
   prediction = $state.raw<BundlePrediction | null>(null);
   predictionError = $state.raw<TrainFailure | null>(null);
@@ -83,6 +103,35 @@ export class TrainStore {
     const m = this.chosenMetric;
     return m && METRICS[m]?.tasks.includes(task) ? m : DEFAULT_METRIC[task];
   });
+  /** What the preprocessing depends on: the file and its types, target, task, family kind, exclusions. */
+  readonly pipelineKey = $derived.by(() => {
+    const ds = this.#data.dataset;
+    if (!ds || this.target === undefined || !this.task) return null;
+    return JSON.stringify([
+      ds.fingerprint.sha256,
+      ds.fingerprint.schemaHash,
+      this.target,
+      this.task,
+      PIPELINE_KIND[this.family],
+      this.currentExcluded,
+    ]);
+  });
+  /** Exclusions that apply to the dataset on screen. */
+  readonly currentExcluded = $derived.by(() =>
+    this.#excludedFor !== null && this.#excludedFor === this.#data.dataset?.fingerprint.sha256
+      ? this.excluded
+      : [],
+  );
+  /** The pipeline a Train click uses: the edited one, else the automatic one (null until loaded). */
+  readonly pipelineSpec = $derived.by(() => {
+    const key = this.pipelineKey;
+    if (key === null) return null;
+    if (this.pipelineEdits?.key === key) return this.pipelineEdits.spec;
+    return this.pipelinePreview?.key === key ? this.pipelinePreview.preview.spec : null;
+  });
+  readonly pipelineEdited = $derived.by(
+    () => this.pipelineKey !== null && this.pipelineEdits?.key === this.pipelineKey,
+  );
   readonly canTrain = $derived.by(
     () =>
       this.run === null && this.#data.file !== null && this.target !== undefined && this.task !== undefined,
@@ -96,6 +145,62 @@ export class TrainStore {
   async probe(): Promise<void> {
     if (this.adapter !== undefined) return;
     this.adapter = await this.#client.probe();
+  }
+
+  /** Fetch the automatic pipeline for the current choices (no-op when it is already there). */
+  async loadPipeline(): Promise<void> {
+    const key = this.pipelineKey;
+    const file = this.#data.file;
+    const ds = this.#data.dataset;
+    const target = this.target;
+    const task = this.task;
+    if (key === null || !file || !ds || target === undefined || !task) return;
+    if (this.pipelinePreview?.key === key) return;
+    this.pipelineLoading = true;
+    const res = await this.#client.pipeline({
+      input: file,
+      typeOverrides: ds.typeOverrides,
+      target,
+      task,
+      family: this.family,
+      exclude: this.currentExcluded,
+    });
+    if (this.pipelineKey !== key) return; // the choices changed meanwhile; a newer call follows
+    this.pipelineLoading = false;
+    if (res.ok) {
+      this.pipelinePreview = { key, preview: res.value };
+      this.pipelineError = null;
+    } else this.pipelineError = res.error.message;
+  }
+
+  #edit(change: (spec: PipelineSpec) => PipelineSpec): void {
+    const key = this.pipelineKey;
+    const spec = this.pipelineSpec;
+    if (key === null || !spec) return;
+    try {
+      this.pipelineEdits = { key, spec: change(spec) };
+      this.pipelineError = null;
+    } catch (err) {
+      this.pipelineError = err instanceof PipelineError ? err.message : String(err);
+    }
+  }
+
+  setStepOption(index: number, key: string, value: unknown): void {
+    this.#edit((spec) => setStepOption(spec, index, key, value));
+  }
+
+  removeStep(index: number): void {
+    this.#edit((spec) => removeStep(spec, index));
+  }
+
+  resetPipeline(): void {
+    this.pipelineEdits = null;
+    this.pipelineError = null;
+  }
+
+  setExcluded(columns: readonly string[]): void {
+    this.#excludedFor = this.#data.dataset?.fingerprint.sha256 ?? null;
+    this.excluded = [...columns];
   }
 
   async train(): Promise<void> {
@@ -127,6 +232,9 @@ export class TrainStore {
         backend: this.backend,
         seed: this.seed,
         params,
+        ...(metric ? { metric } : {}),
+        exclude: this.currentExcluded,
+        ...(this.pipelineEdited && this.pipelineSpec ? { pipeline: this.pipelineSpec } : {}),
       },
       (p) => {
         if (settled || seq !== this.#seq || !this.run) return;
@@ -144,7 +252,6 @@ export class TrainStore {
       this.outcome = res.value;
       this.curve = res.value.charts.curve;
       this.curveMetric = res.value.charts.curveMetric;
-      this.outcomeMetric = metric;
     } else {
       this.error = res.error;
     }
