@@ -7,12 +7,16 @@ import { fitCommand } from './commands/fit.ts';
 import { predictCommand } from './commands/predict.ts';
 import { runsCommand } from './commands/runs.ts';
 import { automlCommand } from './commands/automl.ts';
+import { exportCommand } from './commands/export.ts';
+import { reproduceCommand } from './commands/reproduce.ts';
 
 export const COMMANDS: readonly Command[] = [
   profileCommand,
   fitCommand,
   automlCommand,
   predictCommand,
+  exportCommand,
+  reproduceCommand,
   runsCommand,
 ];
 

@@ -5,14 +5,14 @@ import type { Command } from './command.ts';
 
 export const fitCommand: Command = {
   name: 'fit',
-  summary: 'Train one model on a CSV file and write a model bundle folder.',
+  summary: 'Train one model on a CSV file and write a model bundle (folder, or .zip).',
   usage: [
-    'fit <train.csv> --target COL --out <dir> [--model gbdt|linear|mlp|rf] [--task binary|multiclass|regression]',
+    'fit <train.csv> --target COL --out <dir|bundle.zip> [--model gbdt|linear|mlp|rf] [--task binary|multiclass|regression]',
     "        [--params '<json>'] [--seed N] [--valid-fraction F] [--exclude COL ...] [--json]",
     '        [--store FILE | --no-track]',
     '',
     '  --target COL         the column to predict',
-    '  --out DIR            where to write the bundle (manifest.json, pipeline.json, model.json)',
+    '  --out DIR|FILE.zip   where to write the bundle: a folder, or a zip when the name ends in .zip',
     '  --model M            model family (default gbdt)',
     '  --task T             default: detected from the target column',
     '  --params JSON        hyperparameters, e.g. \'{"rounds": 300, "learningRate": 0.05}\'',
@@ -44,7 +44,7 @@ export const fitCommand: Command = {
     });
     if (positionals.length !== 1) throw new CliError('fit takes exactly one CSV file');
     if (!values.target) throw new CliError('fit needs --target COL');
-    if (!values.out) throw new CliError('fit needs --out DIR');
+    if (!values.out) throw new CliError('fit needs --out DIR (or --out FILE.zip)');
     const seed = parseSeed(values.seed);
     const validFraction = Number(values['valid-fraction']);
     if (!(validFraction > 0 && validFraction < 1))
@@ -71,7 +71,8 @@ export const fitCommand: Command = {
     })();
     const { trainModel } = await import('../../core/train/train.ts');
     const { createBundleFiles } = await import('../../core/export/bundle.ts');
-    const { nodeEnvironment, writeBundleDir } = await import('../bundle-io.ts');
+    const { nodeEnvironment, writeBundle, buildScorerSource } = await import('../bundle-io.ts');
+    const { profileTable } = await import('../../core/profile/index.ts');
 
     const file = positionals[0];
     const target = values.target;
@@ -120,10 +121,16 @@ export const fitCommand: Command = {
     }
     const files = createBundleFiles(
       trained,
-      { name: data.sourceName, fingerprint: data.fingerprint, schema: data.schema },
+      {
+        name: data.sourceName,
+        fingerprint: data.fingerprint,
+        schema: data.schema,
+        warnings: profileTable(data.table, { target, task }).warnings,
+      },
       nodeEnvironment(backend),
+      { exclude: values.exclude, params, table: data.table, scorer: await buildScorerSource() },
     );
-    writeBundleDir(values.out, files);
+    writeBundle(values.out, files);
     if (tracked) {
       const { run } = tracked;
       run.logParams(flatParams({ ...trained.config, family, seed }));

@@ -5,9 +5,9 @@ import type { Command } from './command.ts';
 
 export const predictCommand: Command = {
   name: 'predict',
-  summary: 'Score a CSV file with a model bundle; writes predictions as CSV.',
+  summary: 'Score a CSV file with a model bundle (folder or .zip); writes predictions as CSV.',
   usage: [
-    'predict <bundle-dir> <data.csv> [--out predictions.csv]',
+    'predict <bundle-dir|bundle.zip> <data.csv> [--out predictions.csv]',
     '',
     '  Classification: one probability column per class (class labels as headers) and a `prediction`',
     '  column with the predicted label. Regression: one `prediction` column. Without --out, to stdout.',
@@ -19,47 +19,41 @@ export const predictCommand: Command = {
       strict: true,
       options: { out: { type: 'string' } },
     });
-    if (positionals.length !== 2) throw new CliError('predict takes a bundle folder and a CSV file');
-    const [dir, file] = positionals;
-    const { loadBundle, predictTable, predictionsCsv, signatureTypes, droppedColumns, BundleError } =
-      await import('../../core/export/bundle.ts');
-    const { readBundleDir } = await import('../bundle-io.ts');
-    const { ingestCsv } = await import('../../core/ingest/index.ts');
+    if (positionals.length !== 2)
+      throw new CliError('predict takes a bundle (folder or .zip) and a CSV file');
+    const [path, file] = positionals;
+    const { loadBundle, BundleError } = await import('../../core/export/bundle.ts');
+    const { scoreCsv, MissingColumnsError } = await import('../../core/export/score.ts');
+    const { readBundleFiles } = await import('../bundle-io.ts');
     const { fileSource, nodeHasher } = await import('../node-io.ts');
     const { PipelineError } = await import('../../core/pipeline/index.ts');
 
     let bundle;
     try {
-      bundle = loadBundle(readBundleDir(dir));
+      bundle = loadBundle(readBundleFiles(path).files);
     } catch (err) {
-      if (err instanceof BundleError) throw new CliError(`${err.message} (${dir})`);
+      if (err instanceof BundleError) throw new CliError(`${err.message} (${path})`);
       throw err;
     }
-    const types = signatureTypes(bundle);
-    const data = await ingestCsv(fileSource(file), {
-      createHasher: nodeHasher,
-      typeOverrides: types,
-      onProgress: io.progress,
-    });
-    io.progress?.(null);
-    const have = new Set(data.schema.map((c) => c.name));
-    const needed = bundle.manifest.signature.inputs.map((c) => c.name);
-    const dropped = droppedColumns(bundle);
-    const missing = needed.filter((n) => !have.has(n) && !dropped.has(n));
-    if (missing.length) throw new CliError(`${file} lacks column(s) the model needs: ${missing.join(', ')}`);
-    const known = new Set([...needed, bundle.manifest.target]);
-    const extra = data.schema.map((c) => c.name).filter((n) => !known.has(n));
-    if (extra.length)
-      io.stderr(`note: ignored ${extra.length} column(s) the model does not use: ${extra.join(', ')}\n`);
-    let csv: string;
+    let result;
     try {
-      csv = predictionsCsv(bundle, predictTable(bundle, data.table));
+      result = await scoreCsv(bundle, fileSource(file), {
+        createHasher: nodeHasher,
+        onProgress: io.progress,
+      });
     } catch (err) {
+      if (err instanceof MissingColumnsError) throw new CliError(`${file} ${err.message}`);
       if (err instanceof PipelineError) throw new CliError(`${err.message} (${file})`);
       throw err;
+    } finally {
+      io.progress?.(null);
     }
-    if (values.out) writeFileSync(values.out, csv);
-    else io.stdout(csv);
+    if (result.ignored.length)
+      io.stderr(
+        `note: ignored ${result.ignored.length} column(s) the model does not use: ${result.ignored.join(', ')}\n`,
+      );
+    if (values.out) writeFileSync(values.out, result.csv);
+    else io.stdout(result.csv);
     return 0;
   },
 };

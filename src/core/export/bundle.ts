@@ -1,13 +1,21 @@
 /**
- * Model bundle, format version 1: a folder of JSON files.
- *   manifest.json  what was trained on what, how, with which seeds and libraries, and how well it did
- *   pipeline.json  the fitted preprocessing pipeline (absent for a search result: an ensemble's members
- *                  carry their own pipelines inside model.json)
- *   model.json     the fitted model (family + format version + learned state)
- * The files are built here as text; the CLI writes them to disk, the browser will zip them.
+ * Model bundle, format version 2: a folder, or the same files in a zip (see zip.ts).
+ *   manifest.json       what was trained on what, how, with which seeds and libraries, how well it did
+ *                       and how to reproduce it (schema: manifest-schema.ts)
+ *   pipeline.json       the fitted preprocessing pipeline (absent for a search result: an ensemble's
+ *                       members carry their own pipelines inside model.json)
+ *   model.json          the fitted model (family + format version + learned state)
+ *   metrics.json        validation (and holdout) metrics; for a search the trial scores
+ *   signature.json      input columns and types, target, output columns
+ *   input_example.csv   the first rows of the training data's input columns
+ *   MODEL_CARD.md       model card (model-card.ts)
+ *   predict.mjs         standalone scorer: `node predict.mjs data.csv > predictions.csv` (scorer-entry.ts)
+ * Format version 1 folders (manifest, pipeline, model) still load.
+ * The files are built here as text; the CLI writes them to disk or a zip, the browser zips them.
  */
 import type { ColumnSchema, DatasetFingerprint } from '../ingest/types.ts';
 import type { SemanticType, Table } from '../data/table.ts';
+import { boolLabel } from '../data/table.ts';
 import type { Task } from '../models/types.ts';
 import { deserializeModel } from '../models/registry.ts';
 import { describePipeline, parsePipeline, transformTable, type FittedPipeline } from '../pipeline/index.ts';
@@ -16,14 +24,41 @@ import type { TrainedModel } from '../train/train.ts';
 import { ensureFamiliesRegistered } from '../train/families.ts';
 import { argmaxRows } from '../metrics/classification.ts';
 import { csvLine } from './csv-write.ts';
+import { BundleError } from './bundle-error.ts';
 import type { SearchManifest, SearchResult } from '../search/runner.ts';
 import { EnsembleModel, ensureEnsembleRegistered } from '../search/ensemble.ts';
+import type { ProfileWarning } from '../profile/types.ts';
+import { validateManifest } from './manifest-schema.ts';
+import { modelCard } from './model-card.ts';
 
-export const BUNDLE_FORMAT_VERSION = 1;
-export const BUNDLE_FILES = ['manifest.json', 'pipeline.json', 'model.json'] as const;
+export { BundleError };
+
+export const BUNDLE_FORMAT_VERSION = 2;
+/** Format versions this studio reads. */
+export const READABLE_FORMAT_VERSIONS: readonly number[] = [1, 2];
+/** Every file a bundle may hold, in the order they are written. */
+export const BUNDLE_FILES = [
+  'manifest.json',
+  'pipeline.json',
+  'model.json',
+  'metrics.json',
+  'signature.json',
+  'input_example.csv',
+  'MODEL_CARD.md',
+  'predict.mjs',
+] as const;
+/** Rows of the training data copied into input_example.csv. */
+export const INPUT_EXAMPLE_ROWS = 5;
+/**
+ * Largest difference between a reproduction's predictions and the bundle's that still counts as
+ * reproduced, for WebGPU (float32 kernels whose summation order depends on the adapter). CPU and WASM
+ * training is bit-exact: tolerance 0.
+ */
+export const WEBGPU_TOLERANCE = 1e-4;
 
 export interface BundleEnvironment {
-  readonly app: { readonly name: string; readonly version: string };
+  /** `commit`: the git commit of the app build ('unknown' when not known). */
+  readonly app: { readonly name: string; readonly version: string; readonly commit?: string };
   /** e.g. 'node v20.20.2' or the browser's user agent. */
   readonly runtime: string;
   readonly cores?: number;
@@ -37,13 +72,43 @@ export interface BundleDataset {
   readonly name: string;
   readonly fingerprint: DatasetFingerprint;
   readonly schema: readonly ColumnSchema[];
+  /** The profile's warnings about the training data (shown in the model card). */
+  readonly warnings?: readonly ProfileWarning[];
+}
+
+/** What else goes into a bundle beyond the trained model. */
+export interface BundleExtras {
+  /** Columns the user left out of the features. */
+  readonly exclude?: readonly string[];
+  /** The hyperparameters the user asked for (before defaults were filled in). */
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** The training table: its first rows become input_example.csv. */
+  readonly table?: Table;
+  /** Source of predict.mjs (built from scorer-entry.ts); without it the bundle has no scorer. */
+  readonly scorer?: string;
+}
+
+export interface ManifestSchemaColumn {
+  readonly name: string;
+  readonly type: SemanticType;
+  readonly inferredType: SemanticType;
+  readonly overridden: boolean;
+  readonly format?: string;
+}
+
+export interface EnsembleMemberInfo {
+  readonly trial: number;
+  readonly family: string;
+  readonly weight: number;
+  readonly resource: number;
+  readonly config?: Readonly<Record<string, unknown>>;
 }
 
 export interface BundleManifest {
   readonly kind: 'automl-studio-model';
   readonly formatVersion: number;
   readonly createdAt: string;
-  readonly app: BundleEnvironment['app'];
+  readonly app: { readonly name: string; readonly version: string; readonly commit?: string };
   readonly dataset: {
     readonly name: string;
     readonly sha256: string;
@@ -51,13 +116,8 @@ export interface BundleManifest {
     readonly rows: number;
     readonly columns: number;
     readonly schemaHash: string;
-    readonly schema: readonly {
-      readonly name: string;
-      readonly type: SemanticType;
-      readonly inferredType: SemanticType;
-      readonly overridden: boolean;
-      readonly format?: string;
-    }[];
+    readonly schema: readonly ManifestSchemaColumn[];
+    readonly warnings?: readonly ProfileWarning[];
   };
   readonly target: string;
   readonly task: Task;
@@ -72,28 +132,75 @@ export interface BundleManifest {
     readonly file: 'pipeline.json' | null;
     readonly steps: readonly string[];
     readonly notes: readonly string[];
+    /** The pipeline configuration (steps, columns, settings), without the learned state. */
+    readonly spec?: unknown;
   };
   readonly model: {
     readonly file: 'model.json';
     readonly family: string;
     readonly config: Readonly<Record<string, unknown>>;
+    /** Rounds (trees per class) or epochs the final model actually ran. */
+    readonly iterations?: number | null;
+    /** Ensemble members with their weights. */
+    readonly members?: readonly EnsembleMemberInfo[];
   };
   readonly seed: number;
   readonly backend: BundleEnvironment['backend'];
-  readonly metrics: TrainedModel['metrics'];
+  readonly metrics: {
+    readonly validation: Readonly<Record<string, number>>;
+    readonly holdout?: Readonly<Record<string, number>>;
+  };
   /** The columns the model reads, with the types they were read as. */
   readonly signature: { readonly inputs: readonly { readonly name: string; readonly type: SemanticType }[] };
   readonly libraries: Readonly<Record<string, string>>;
-  readonly environment: { readonly runtime: string; readonly cores?: number };
+  readonly environment: { readonly runtime: string; readonly cores?: number; readonly tfjs?: string };
+  /** How the model was trained, as needed to train it again (`reproduce`). */
+  readonly training?: {
+    readonly command: 'fit' | 'automl';
+    readonly exclude: readonly string[];
+    readonly validFraction?: number;
+    readonly params?: Readonly<Record<string, unknown>>;
+  };
+  readonly reproducibility?: {
+    /** Largest absolute prediction difference a reproduction may show (0: bit-identical). */
+    readonly tolerance: number;
+    readonly deterministic: boolean;
+    readonly note: string;
+  };
+  /** The files of the bundle besides manifest.json (format version 2). */
+  readonly files?: readonly string[];
   readonly droppedMissingTarget: number;
   readonly fitSeconds: number;
 }
 
-export class BundleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BundleError';
+function reproducibility(
+  backend: BundleEnvironment['backend'],
+): NonNullable<BundleManifest['reproducibility']> {
+  if (backend?.name === 'webgpu') {
+    return {
+      tolerance: WEBGPU_TOLERANCE,
+      deterministic: false,
+      note: 'trained on WebGPU: float32 kernels may sum in a different order on another adapter; a refit on CPU/WASM matches within the tolerance',
+    };
   }
+  return {
+    tolerance: 0,
+    deterministic: true,
+    note: `trained on ${backend?.name ?? 'cpu'}: the same data, settings and seed give bit-identical predictions`,
+  };
+}
+
+/** Rounds (trees per class) or epochs a fitted model uses, when it says. */
+function iterationsOf(model: Fitted): number | null {
+  const m = model as unknown as { defaultRounds?: number; state?: { epochsRun?: number } };
+  if (typeof m.defaultRounds === 'number') return m.defaultRounds;
+  if (typeof m.state?.epochsRun === 'number') return m.state.epochsRun;
+  return null;
+}
+
+function environmentOf(env: BundleEnvironment): BundleManifest['environment'] {
+  const tfjs = env.libraries['@tensorflow/tfjs'];
+  return { runtime: env.runtime, ...(env.cores ? { cores: env.cores } : {}), ...(tfjs ? { tfjs } : {}) };
 }
 
 /** The bundle's files as text, by file name. */
@@ -101,12 +208,13 @@ export function createBundleFiles(
   trained: TrainedModel,
   dataset: BundleDataset,
   env: BundleEnvironment,
+  extras: BundleExtras = {},
 ): Record<string, string> {
   const manifest: BundleManifest = {
     kind: 'automl-studio-model',
     formatVersion: BUNDLE_FORMAT_VERSION,
     createdAt: env.createdAt,
-    app: env.app,
+    app: { ...env.app, commit: env.app.commit ?? 'unknown' },
     dataset: manifestDataset(dataset),
     target: trained.target,
     task: trained.task,
@@ -118,22 +226,39 @@ export function createBundleFiles(
       file: 'pipeline.json',
       steps: describePipeline(trained.pipeline.spec),
       notes: trained.pipelineNotes,
+      spec: trained.pipeline.spec,
     },
-    model: { file: 'model.json', family: trained.family, config: trained.config },
+    model: {
+      file: 'model.json',
+      family: trained.family,
+      config: trained.config,
+      iterations: iterationsOf(trained.model),
+    },
     seed: trained.seed,
     backend: env.backend,
     metrics: trained.metrics,
     signature: { inputs: trained.pipeline.inputs },
     libraries: env.libraries,
-    environment: { runtime: env.runtime, ...(env.cores ? { cores: env.cores } : {}) },
+    environment: environmentOf(env),
+    training: {
+      command: 'fit',
+      exclude: [...(extras.exclude ?? [])],
+      validFraction: trained.split.validFraction,
+      params: extras.params ?? {},
+    },
+    reproducibility: reproducibility(env.backend),
     droppedMissingTarget: trained.droppedMissingTarget,
     fitSeconds: trained.fitSeconds,
   };
-  return {
-    'manifest.json': JSON.stringify(manifest, finite, 2) + '\n',
-    'pipeline.json': JSON.stringify(trained.pipeline) + '\n',
-    'model.json': JSON.stringify(trained.model.toJSON()) + '\n',
-  };
+  return finishBundle(
+    manifest,
+    {
+      'pipeline.json': JSON.stringify(trained.pipeline) + '\n',
+      'model.json': JSON.stringify(trained.model.toJSON()) + '\n',
+    },
+    { metrics: manifest.metrics },
+    extras,
+  );
 }
 
 /** Bundle files for a search result: the final model (ensemble or single best) with its pipelines inside. */
@@ -141,15 +266,22 @@ export function createSearchBundleFiles(
   result: SearchResult,
   dataset: BundleDataset,
   env: BundleEnvironment,
+  extras: BundleExtras = {},
 ): Record<string, string> {
   const model = result.model;
   const inputs = new Map<string, SemanticType>();
   for (const p of model.pipelines)
     for (const c of p.inputs) if (!inputs.has(c.name)) inputs.set(c.name, c.type);
   const byNumber = new Map(result.trials.map((t) => [t.number, t]));
-  const members = result.manifest.final.members.map((m) => {
+  const members: EnsembleMemberInfo[] = result.manifest.final.members.map((m) => {
     const t = byNumber.get(m.trial);
-    return { trial: m.trial, family: t?.family, weight: m.weight, resource: m.resource, config: t?.config };
+    return {
+      trial: m.trial,
+      family: t?.family ?? 'unknown',
+      weight: m.weight,
+      resource: m.resource,
+      ...(t?.config ? { config: t.config } : {}),
+    };
   });
   const validation: Record<string, number> = {
     [result.metric]: result.manifest.ensemble.used
@@ -160,7 +292,7 @@ export function createSearchBundleFiles(
     kind: 'automl-studio-model',
     formatVersion: BUNDLE_FORMAT_VERSION,
     createdAt: env.createdAt,
-    app: env.app,
+    app: { ...env.app, commit: env.app.commit ?? 'unknown' },
     dataset: manifestDataset(dataset),
     target: result.target,
     task: result.task,
@@ -179,20 +311,117 @@ export function createSearchBundleFiles(
           "each member's fitted pipeline is inside model.json",
       ],
     },
-    model: { file: 'model.json', family: model.family, config: { kind: result.kind, members } },
+    model: {
+      file: 'model.json',
+      family: model.family,
+      config: { kind: result.kind, members },
+      iterations: null,
+      members,
+    },
     seed: result.manifest.seed,
     backend: env.backend,
     metrics: { validation },
     signature: { inputs: [...inputs].map(([name, type]) => ({ name, type })) },
     libraries: env.libraries,
-    environment: { runtime: env.runtime, ...(env.cores ? { cores: env.cores } : {}) },
+    environment: environmentOf(env),
+    training: { command: 'automl', exclude: [...(extras.exclude ?? [])] },
+    reproducibility: reproducibility(env.backend),
     droppedMissingTarget: result.manifest.droppedMissingTarget,
     fitSeconds: result.manifest.timings.totalSeconds,
   };
-  return {
-    'manifest.json': JSON.stringify(manifest, finite, 2) + '\n',
-    'model.json': JSON.stringify(model.toJSON()) + '\n',
+  const trials = result.trials.map((t) => ({
+    number: t.number,
+    family: t.family,
+    state: t.state,
+    value: t.value ?? null,
+  }));
+  return finishBundle(
+    manifest,
+    { 'model.json': JSON.stringify(model.toJSON()) + '\n' },
+    { metric: result.metric, metrics: manifest.metrics, trials },
+    extras,
+  );
+}
+
+/** Adds the derived files (metrics, signature, example, card, scorer) and the manifest's file list. */
+function finishBundle(
+  base: BundleManifest,
+  core: Record<string, string>,
+  metrics: unknown,
+  extras: BundleExtras,
+): Record<string, string> {
+  const derived: Record<string, string> = {
+    'metrics.json': JSON.stringify(metrics, finite, 2) + '\n',
+    'signature.json': JSON.stringify(signatureOf(base), null, 2) + '\n',
   };
+  if (extras.table) derived['input_example.csv'] = inputExampleCsv(extras.table, base.signature.inputs);
+  const files = [...Object.keys(core), ...Object.keys(derived), 'MODEL_CARD.md'];
+  if (extras.scorer !== undefined) files.push('predict.mjs');
+  const order = (f: string) => BUNDLE_FILES.indexOf(f as (typeof BUNDLE_FILES)[number]);
+  files.sort((a, b) => order(a) - order(b));
+  const manifest: BundleManifest = { ...base, files };
+  const out: Record<string, string> = {
+    'manifest.json': JSON.stringify(manifest, finite, 2) + '\n',
+    ...core,
+    ...derived,
+    'MODEL_CARD.md': modelCard(manifest),
+    ...(extras.scorer !== undefined ? { 'predict.mjs': extras.scorer } : {}),
+  };
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => order(a) - order(b)));
+}
+
+/** signature.json: what the model reads and what predictions look like. */
+export function signatureOf(manifest: BundleManifest): unknown {
+  const classes = manifest.classes;
+  return {
+    inputs: manifest.signature.inputs,
+    target: manifest.target,
+    task: manifest.task,
+    outputs:
+      manifest.task === 'regression' || !classes
+        ? [{ name: 'prediction', type: 'numeric' }]
+        : [
+            ...classes.map((c) => ({ name: c, type: 'numeric', description: `probability of class ${c}` })),
+            { name: 'prediction', type: 'categorical', description: 'predicted class label' },
+          ],
+  };
+}
+
+/** Plain RFC 4180 quoting (no formula escaping: this file is read back as data). */
+function quoteCell(t: string): string {
+  return /[",\n\r]/.test(t) || t !== t.trim() ? `"${t.replace(/"/g, '""')}"` : t;
+}
+
+/** The first rows of the input columns, written so that reading them with the signature types gives the same values. */
+export function inputExampleCsv(
+  table: Table,
+  inputs: readonly { name: string; type: SemanticType }[],
+  rows = INPUT_EXAMPLE_ROWS,
+): string {
+  const cols = inputs.map((c) => table.columns.find((t) => t.name === c.name));
+  const lines = [inputs.map((c) => quoteCell(c.name)).join(',')];
+  const n = Math.min(rows, table.nRows);
+  for (let i = 0; i < n; i++) {
+    lines.push(
+      cols
+        .map((col) => {
+          if (!col) return '';
+          switch (col.storage) {
+            case 'float64':
+              return Number.isNaN(col.values[i]) ? '' : String(col.values[i]);
+            case 'datetime':
+              return Number.isNaN(col.values[i]) ? '' : new Date(col.values[i]).toISOString();
+            case 'bool':
+              return col.values[i] > 1 ? '' : quoteCell(boolLabel(col, col.values[i]));
+            case 'dict':
+              return col.codes[i] < 0 ? '' : quoteCell(col.dictionary[col.codes[i]]);
+          }
+          return '';
+        })
+        .join(','),
+    );
+  }
+  return lines.join('\n') + '\n';
 }
 
 function manifestDataset(dataset: BundleDataset): BundleManifest['dataset'] {
@@ -210,6 +439,16 @@ function manifestDataset(dataset: BundleDataset): BundleManifest['dataset'] {
       overridden: c.overridden,
       ...(c.format ? { format: c.format } : {}),
     })),
+    ...(dataset.warnings
+      ? {
+          warnings: dataset.warnings.map((w) => ({
+            kind: w.kind,
+            severity: w.severity,
+            ...(w.column !== undefined ? { column: w.column } : {}),
+            message: w.message,
+          })),
+        }
+      : {}),
   };
 }
 
@@ -233,15 +472,54 @@ function parseJson(text: string | undefined, file: string): unknown {
   }
 }
 
-/** Reads a bundle from its files' text; every problem is a BundleError naming the file. */
-export function loadBundle(files: Readonly<Record<string, string | undefined>>): LoadedBundle {
-  const manifest = parseJson(files['manifest.json'], 'manifest.json') as Partial<BundleManifest>;
-  if (manifest?.kind !== 'automl-studio-model')
-    throw new BundleError('manifest.json is not an AutoML Studio model manifest');
-  if (manifest.formatVersion !== BUNDLE_FORMAT_VERSION) {
+export interface LoadOptions {
+  /** Require every file the manifest lists (format 2) to be present (default false: a scorer or card may be left out). */
+  readonly requireListedFiles?: boolean;
+}
+
+/** The manifest checked on its own: kind, a readable format version and (format 2) the schema. */
+export function checkManifest(text: string | undefined): BundleManifest {
+  const manifest = parseJson(text, 'manifest.json') as Partial<BundleManifest> | null;
+  if (!manifest || typeof manifest !== 'object' || Array.isArray(manifest))
+    throw new BundleError('manifest.json is not a JSON object');
+  if (manifest.kind !== 'automl-studio-model')
     throw new BundleError(
-      `unsupported bundle format version ${String(manifest.formatVersion)} (this studio reads ${BUNDLE_FORMAT_VERSION})`,
+      'manifest.json is not an AutoML Studio model manifest (kind is not "automl-studio-model")',
     );
+  if (!READABLE_FORMAT_VERSIONS.includes(manifest.formatVersion as number)) {
+    throw new BundleError(
+      `unsupported bundle format version ${JSON.stringify(manifest.formatVersion)} (this studio reads ${READABLE_FORMAT_VERSIONS.join(' and ')})`,
+    );
+  }
+  if (manifest.formatVersion === 2) {
+    const problems = validateManifest(manifest);
+    if (problems.length) {
+      const more =
+        problems.length > 1
+          ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})`
+          : '';
+      throw new BundleError(`manifest.json does not match the format 2 schema: ${problems[0]}${more}`);
+    }
+  }
+  return manifest as BundleManifest;
+}
+
+/** Reads a bundle from its files' text; every problem is a BundleError naming the file. */
+export function loadBundle(
+  files: Readonly<Record<string, string | undefined>>,
+  options: LoadOptions = {},
+): LoadedBundle {
+  const manifest = checkManifest(files['manifest.json']);
+  if (manifest.formatVersion >= 2) {
+    const required = options.requireListedFiles
+      ? [...(manifest.files ?? [])]
+      : (manifest.files ?? []).filter((f) => f === 'model.json' || f === 'pipeline.json');
+    if (manifest.pipeline.file && !required.includes(manifest.pipeline.file))
+      required.push(manifest.pipeline.file);
+    if (!required.includes('model.json')) required.push('model.json');
+    const missing = required.filter((f) => files[f] === undefined);
+    if (missing.length)
+      throw new BundleError(`the bundle lacks ${missing.join(', ')}, listed in manifest.json`);
   }
   let pipeline: FittedPipeline | null = null;
   if (manifest.pipeline?.file !== null) {
@@ -262,7 +540,7 @@ export function loadBundle(files: Readonly<Record<string, string | undefined>>):
   if (pipeline === null && !(model instanceof EnsembleModel)) {
     throw new BundleError('the bundle has no pipeline.json and its model does not carry its own pipelines');
   }
-  return { manifest: manifest as BundleManifest, pipeline, model };
+  return { manifest, pipeline, model };
 }
 
 /** Columns the model drops anyway (ID-like, constant): a scoring file may lack them. */
