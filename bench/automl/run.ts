@@ -4,7 +4,9 @@
  * metric beside the xgb_default and xgb_optuna rows of baselines.csv.
  *
  *   npx tsx bench/automl/run.ts [--budget 60] [--datasets a,b] [--seed 42] [--families gbdt,mlp]
- *                                 [--json out.json]
+ *                                 [--workers N] [--json out.json]
+ *
+ * --workers N: trials in N worker threads (default cores − 1, at least 1; 0 = in process), as the CLI.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { ingestCsv } from '../../src/core/ingest/index.ts';
 import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
 import { runSearch } from '../../src/core/search/index.ts';
+import { automlExecutor } from '../../src/cli/tracking.ts';
 import type { FamilyName } from '../../src/core/train/families.ts';
 import type { Task } from '../../src/core/models/types.ts';
 
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     families: { type: 'string' },
     python: { type: 'string', default: '/usr/bin/python3' },
     json: { type: 'string' },
+    workers: { type: 'string' },
   },
 });
 
@@ -82,6 +86,7 @@ for (const d of datasets) {
       task: d.task,
       seed,
       timeBudgetSeconds: budget,
+      executor: await automlExecutor(values.workers === undefined ? undefined : Number(values.workers)),
       ...(families ? { families } : {}),
     });
     const seconds = (performance.now() - t0) / 1000;

@@ -8,9 +8,9 @@ export const automlCommand: Command = {
   summary:
     'Search model families and hyperparameters within a time budget; write the best model (or ensemble) as a bundle.',
   usage: [
-    'automl <train.csv> --target COL --out <dir> [--budget SECONDS] [--max-trials N] [--task T]',
+    'automl <train.csv> --target COL --out <dir|bundle.zip> [--budget SECONDS] [--max-trials N] [--task T]',
     '       [--families gbdt,random_forest,linear,mlp] [--metric M] [--seed N] [--sampler portfolio|tpe|random]',
-    '       [--exclude COL ...] [--json] [--store FILE | --no-track]',
+    '       [--exclude COL ...] [--workers N] [--json] [--store FILE | --no-track]',
     '',
     '  --budget S      wall-clock budget for search and final refit, seconds (default 60; the run may',
     '                  exceed it by at most 10% for the refit)',
@@ -18,6 +18,8 @@ export const automlCommand: Command = {
     '  --families F    comma-separated model families to search (default all four)',
     '  --metric M      metric to optimise (default roc_auc / log_loss / rmse by task)',
     '  --sampler S     portfolio (known-good settings first, then TPE; default), tpe or random',
+    '  --workers N     trials run in N worker threads at once (default: cores − 1, at least 1;',
+    '                  0 = in this thread); with --max-trials the result does not depend on N',
     '  --json          print the manifest as JSON',
   ].join('\n'),
   async run(argv, io) {
@@ -39,6 +41,7 @@ export const automlCommand: Command = {
         json: { type: 'boolean', default: false },
         store: { type: 'string' },
         'no-track': { type: 'boolean', default: false },
+        workers: { type: 'string' },
       },
     });
     if (positionals.length !== 1) throw new CliError('automl takes exactly one CSV file');
@@ -53,6 +56,9 @@ export const automlCommand: Command = {
     if (budget !== undefined && !(budget > 0))
       throw new CliError(`--budget must be a number of seconds > 0, got '${values.budget}'`);
     if (budget === undefined && maxTrials === undefined) budget = 60;
+    const workers = values.workers === undefined ? undefined : Number(values.workers);
+    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0))
+      throw new CliError(`--workers must be a whole number ≥ 0, got '${values.workers}'`);
     const taskOption = parseTask(values.task);
     const { resolveFamily } = await import('../../core/train/families.ts');
     const families = values.families?.split(',').map((f) => {
@@ -73,8 +79,16 @@ export const automlCommand: Command = {
 
     const { runSearch } = await import('../../core/search/runner.ts');
     const { createSearchBundleFiles } = await import('../../core/export/bundle.ts');
-    const { nodeEnvironment, writeBundleDir } = await import('../bundle-io.ts');
-    const { startTrainingRun, storePath, flatParams, completeWithBundle } = await import('../tracking.ts');
+    const { nodeEnvironment, writeBundle, buildScorerSource } = await import('../bundle-io.ts');
+    const {
+      startTrainingRun,
+      storePath,
+      flatParams,
+      completeWithBundle,
+      automlLive,
+      automlExecutor,
+      leaderboard,
+    } = await import('../tracking.ts');
 
     const file = positionals[0];
     const target = values.target;
@@ -87,10 +101,16 @@ export const automlCommand: Command = {
           family: 'automl',
           source: 'cli automl',
         });
-    const verbose = Boolean(process.stderr.isTTY);
+    const live = automlLive(
+      io,
+      tracked?.run ?? null,
+      flatParams({ seed, budget: budget ?? null, maxTrials: maxTrials ?? null }),
+    );
     let result;
     try {
       result = await runSearch({
+        executor: await automlExecutor(workers),
+        ...live.hooks,
         table: data.table,
         target,
         task,
@@ -101,15 +121,9 @@ export const automlCommand: Command = {
         maxTrials,
         sampler: values.sampler,
         exclude: values.exclude,
-        onTrial: (t) => {
-          if (verbose) {
-            const v = t.value === undefined ? '' : ` ${t.value.toPrecision(5)}`;
-            io.stderr(`trial ${t.number} ${t.family} ${t.state}${v}\n`);
-          }
-        },
       });
     } catch (err) {
-      await tracked?.run.fail(err);
+      await live.fail(err);
       throw err;
     }
     const backend =
@@ -121,38 +135,22 @@ export const automlCommand: Command = {
         : { name: 'cpu', reason: 'trees run in plain TypeScript' };
     const files = createSearchBundleFiles(
       result,
-      { name: data.sourceName, fingerprint: data.fingerprint, schema: data.schema },
+      {
+        name: data.sourceName,
+        fingerprint: data.fingerprint,
+        schema: data.schema,
+        warnings: (await import('../../core/profile/index.ts')).profileTable(data.table, { target, task })
+          .warnings,
+      },
       nodeEnvironment(backend),
+      { exclude: values.exclude, table: data.table, scorer: await buildScorerSource() },
     );
-    writeBundleDir(values.out, files);
+    writeBundle(values.out, files);
     const m = result.manifest;
     if (tracked) {
       const { run } = tracked;
-      run.logParams(
-        flatParams({
-          metric: result.metric,
-          seed,
-          budget: budget ?? null,
-          maxTrials: maxTrials ?? null,
-          sampler: m.sampler,
-        }),
-      );
-      run.setTag('metric', result.metric);
-      const best = JSON.parse(files['manifest.json']).metrics.validation[result.metric];
-      if (Number.isFinite(best)) run.logMetric(result.metric, best);
-      run.logMetrics({ trials: result.trials.length, search_seconds: m.timings.searchSeconds });
-      for (const t of result.trials) {
-        const child = await run.startChild({
-          name: `trial ${t.number} ${t.family}`,
-          params: flatParams({ family: t.family, ...t.params }),
-        });
-        child.setTag('metric', result.metric);
-        if (t.value !== undefined && Number.isFinite(t.value)) child.logMetric(result.metric, t.value);
-        t.rungs.forEach((r) => child.logMetric(`${result.metric}@rung`, r.value, r.budget));
-        if (t.state === 'FAILED')
-          await child.end('FAILED', { reason: t.reason ?? 'error', message: t.error ?? 'failed' });
-        else await child.end(t.state === 'RUNNING' ? 'FAILED' : t.state);
-      }
+      // Child runs were recorded live (one per trial); the result goes on the parent with the bundle.
+      await live.finish(result);
       await completeWithBundle(run, files, values.out);
       io.stderr(`recorded run ${run.id} in ${storePath(values.store)}\n`);
     }
@@ -172,7 +170,9 @@ export const automlCommand: Command = {
         `final model: ${result.kind === 'ensemble' ? `ensemble of ${m.final.members.length} models` : `single ${result.best.family} model`}, ` +
           `${result.metric} ${Number.isFinite(score) ? Number(score).toFixed(4) : 'n/a'} (out-of-fold)`,
         `bundle written to ${values.out}`,
-      ].join('\n') + '\n',
+      ].join('\n') +
+        '\n' +
+        leaderboard(result),
     );
     return 0;
   },

@@ -1,8 +1,9 @@
 /**
- * The in-process AutoML runner: one seeded split plan for every trial, the ask/tell loop over the
- * study with successive halving on fold 0's learning curve, out-of-fold predictions kept for the
- * ensemble, a wall-clock and/or trial-count budget, then a refit of the chosen model(s) on all
- * training rows and greedy ensemble selection.
+ * The AutoML runner: one seeded split plan for every trial, the ask/tell loop over the study with
+ * successive halving on fold 0's learning curve, trials evaluated by a `TrialExecutor` (in process by
+ * default, or a worker pool: up to `executor.concurrency` trials at once), out-of-fold predictions
+ * kept for the ensemble, a wall-clock and/or trial-count budget, then a refit of the chosen model(s)
+ * on all training rows (on the calling thread) and greedy ensemble selection.
  *
  * Validation protocol: k-fold (5; 3 for budgets under 20 s or more than 2,000 cells per second of
  * budget, e.g. over 120k rows × columns at 60 s) when there are at most `kfoldMaxRows`
@@ -15,36 +16,61 @@
  * Refits stop adding rounds at budget × (1 + marginFraction); ensemble members whose estimated refit
  * would pass that point are dropped. Stated margin: total ≤ budget × 1.10 (+ one round/epoch).
  *
- * Determinism: with a seed and `maxTrials` (no time budget) the trial list, order, seeds and scores
- * are identical run to run (no clock is consulted for any decision).
+ * Scheduling and determinism. A trial's inputs are fixed when it is asked: its parameters and seed
+ * (the sampler sees the trials asked before it; only finished ones carry a score) and its halving
+ * peers (a snapshot of the rung values of the same family's trials that had FINISHED at that
+ * moment). Its outcome depends on nothing else: not on the clock, the worker or the other trials
+ * running beside it.
+ * - With `maxTrials` and no time budget (deterministic mode) trials are asked in batches of
+ *   `batchSize` (default 4; independent of the number of workers): batch b is asked only when every
+ *   trial of batch b−1 has finished and been told, and its trials run concurrently. So with a seed
+ *   the trial list, order, seeds, rungs and scores are the same run to run and for any executor
+ *   (in process, 1 or N workers); only the timings differ. Changing `batchSize` changes the search.
+ * - With a time budget the search is asynchronous: a new trial is asked whenever an executor slot
+ *   is free (peers = trials finished at that moment). The clock decides where it stops.
+ * Results are told to the study as trials finish (any order); the ensemble candidates are the top
+ * `ensembleSize` by value (ties by trial number), which does not depend on that order.
+ *
+ * Live hooks: `onTrialStart` when a trial is dispatched (RUNNING), `onTrialReport` for each rung value,
+ * `onTrial` when it ends (COMPLETE / PRUNED / FAILED with reason and error), `onPhase` at the start of
+ * the search, ensemble selection and refit. Hooks are synchronous; exceptions from them are ignored.
  */
 import type { Table } from '../data/table.ts';
-import { takeRows, withoutColumns } from '../data/select.ts';
-import {
-  DEFAULT_METRIC,
-  evaluate,
-  foldIndices,
-  holdoutPlan,
-  kFoldPlan,
-  type SplitPlan,
-} from '../metrics/index.ts';
-import type { FeatureMatrix, Fitted, RoundInfo, Task } from '../models/types.ts';
-import { predictionWidth } from '../models/types.ts';
-import { buildAutoPipeline, fitPipeline, transformTable, type FittedPipeline } from '../pipeline/index.ts';
-import { encodeTarget, TrainingError } from '../train/target.ts';
+import { DEFAULT_METRIC } from '../metrics/index.ts';
+import type { FeatureMatrix, Fitted, SerializedModel, Task } from '../models/types.ts';
+import { deserializeModel } from '../models/registry.ts';
+import type { FittedPipeline } from '../pipeline/index.ts';
 import {
   FAMILIES,
   TF_FAMILIES,
   ensureFamiliesRegistered,
   estimatorFor,
-  familyKind,
   type FamilyName,
 } from '../train/families.ts';
 import type { Sampler } from './samplers/index.ts';
 import { familySpace } from './spaces.ts';
-import type { HalvingConfig } from './halving.ts';
-import { Study, type EndReason, type Trial, type TrialResult, type TrialSpec } from './study.ts';
+import type { HalvingConfig, HalvingDecision } from './halving.ts';
+import { Study, type Trial, type TrialSpec } from './study.ts';
 import { EnsembleModel, ensureEnsembleRegistered, selectEnsemble, type EnsembleMember } from './ensemble.ts';
+import { pipeKey, prepareSearchContext, type PipeKey } from './context.ts';
+import { dropState, holdoutPipeline, type TrialResultWithRungs, type TrialTask } from './evaluate-trial.ts';
+import { inProcessExecutor, type TrialExecutor } from './executor.ts';
+
+const isFitted = (m: Fitted | SerializedModel): m is Fitted =>
+  typeof (m as { predict?: unknown }).predict === 'function';
+
+/** Search phases reported by `onPhase`. */
+export type SearchPhase = 'search' | 'ensemble' | 'refit';
+
+/** What `onPhase('search', info)` tells: the validation protocol and how trials are scheduled. */
+export interface SearchStartInfo {
+  readonly split: SearchManifest['split'];
+  readonly metric: string;
+  readonly direction: 'maximize' | 'minimize';
+  readonly sampler: string;
+  readonly families: readonly FamilyName[];
+  readonly execution: SearchManifest['execution'];
+}
 
 export interface SearchOptions {
   readonly table: Table;
@@ -78,8 +104,27 @@ export interface SearchOptions {
   readonly exclude?: readonly string[];
   /** Trials to run first, as recorded by a previous search (`manifest.replay`). */
   readonly replay?: readonly TrialSpec[];
-  /** Called after every finished trial (live leaderboards). */
+  /**
+   * Where trials run (default: in process, one at a time). A pool runs up to `concurrency` trials
+   * at once; `runSearch` calls `init` before the first trial and `close` when the search phase ends.
+   */
+  readonly executor?: TrialExecutor;
+  /**
+   * Starts TensorFlow.js on the calling thread (refits of linear/MLP members run there). Default:
+   * `selectBackend('auto')` once. In a browser pass one with the app's wasm paths, e.g.
+   * `() => selectBackend('wasm', { wasmPaths })` (workers/train.worker.ts shows how to get them).
+   */
+  readonly tfBackend?: () => Promise<unknown>;
+  /** Deterministic mode (maxTrials, no time budget): trials asked per batch (default 4). */
+  readonly batchSize?: number;
+  /** A trial was dispatched (state RUNNING). */
+  readonly onTrialStart?: (trial: Trial, study: Study) => void;
+  /** A rung value of a running trial (fold 0's validation loss after `step` rounds/epochs). */
+  readonly onTrialReport?: (trial: Trial, step: number, value: number) => void;
+  /** Called after every finished trial (live leaderboards): COMPLETE, PRUNED or FAILED. */
   readonly onTrial?: (trial: Trial, study: Study) => void;
+  /** The run enters a phase; 'search' comes with the split plan and the scheduling. */
+  readonly onPhase?: (phase: SearchPhase, info?: SearchStartInfo) => void;
   /** Stop: running trials end at their next round; the best so far is refitted. */
   readonly signal?: AbortSignal;
   /** Clock in milliseconds (default performance.now). */
@@ -94,6 +139,12 @@ export interface SearchManifest {
     readonly seed: number;
     readonly validFraction?: number;
     readonly rows: number;
+  };
+  /** How trials were scheduled (see the header: batched = deterministic with a seed). */
+  readonly execution: {
+    readonly mode: 'batched' | 'async';
+    readonly workers: number;
+    readonly batchSize?: number;
   };
   readonly metric: string;
   readonly direction: 'maximize' | 'minimize';
@@ -148,6 +199,12 @@ export interface SearchResult {
   readonly model: EnsembleModel;
   readonly kind: 'single' | 'ensemble';
   readonly manifest: SearchManifest;
+  /**
+   * Out-of-fold (k-fold) or holdout predictions of the chosen combination (the ensemble weights over
+   * the members' validation predictions, or the best trial's), for charts and metrics: `pred` holds
+   * `width` values per row of `rows` (indices among the rows that have a target), `y` their targets.
+   */
+  readonly validation: { readonly y: Float64Array; readonly pred: Float64Array; readonly rows: Int32Array };
 }
 
 export class SearchError extends Error {
@@ -165,37 +222,27 @@ async function ensureTfBackend(): Promise<void> {
   await backendReady;
 }
 
-interface FoldData {
-  readonly pipeline: FittedPipeline;
-  readonly Xtr: FeatureMatrix;
-  readonly ytr: Float64Array;
-  readonly Xva: FeatureMatrix;
-  readonly yva: Float64Array;
-  readonly valid: Int32Array;
+interface KeptModel {
+  readonly family: FamilyName;
+  readonly model: Fitted | SerializedModel;
+  readonly resource: number;
 }
 
-interface TrialRun {
-  result: TrialResult;
-  /** Validation predictions over `evalRows`. */
-  pred?: Float64Array;
-  /** Holdout plans: the model trained on the training rows, usable when a refit does not fit in time. */
-  holdout?: { model: Fitted; pipeline: FittedPipeline; resource: number };
+function call(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // a failing listener does not stop the search
+  }
 }
 
-type PipeKey = 'tree' | 'dense';
-const pipeKey = (f: FamilyName): PipeKey => (familyKind(f) === 'tree' ? 'tree' : 'dense');
-
-/** Resource a fitted fold model actually used (boosting: best iteration; forest: trees; nets: best epoch). */
-function usedResource(model: Fitted): number {
-  const m = model as unknown as { defaultRounds?: number; state?: { bestEpoch?: number } };
-  if (typeof m.defaultRounds === 'number') return m.defaultRounds;
-  if (m.state && typeof m.state.bestEpoch === 'number') return m.state.bestEpoch;
-  return NaN;
-}
-
-function dropState(model: Fitted): void {
-  const m = model as unknown as { dropTrainingState?: () => void };
-  if (typeof m.dropTrainingState === 'function') m.dropTrainingState();
+/** Runs `fn` over `items` in order with at most `limit` at once. */
+async function inOrderLimited<T>(items: readonly T[], limit: number, fn: (x: T) => Promise<void>) {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
 }
 
 export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
@@ -207,6 +254,9 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     throw new SearchError('a search needs a time budget, a maximum number of trials, or both');
   if (opts.maxTrials !== undefined && !(Number.isInteger(opts.maxTrials) && opts.maxTrials >= 1))
     throw new SearchError(`maxTrials must be a whole number >= 1, got ${opts.maxTrials}`);
+  const batchSize = opts.batchSize ?? 4;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new SearchError(`batchSize must be a whole number >= 1, got ${opts.batchSize}`);
   const margin = opts.marginFraction ?? 0.1;
   const deadline = t0 + budgetMs;
   const hardDeadline = t0 + budgetMs * (1 + margin);
@@ -217,71 +267,36 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
 
   ensureFamiliesRegistered();
   ensureEnsembleRegistered();
-  if (families.some((f) => TF_FAMILIES.has(f))) await ensureTfBackend();
+  if (families.some((f) => TF_FAMILIES.has(f))) await (opts.tfBackend ? opts.tfBackend() : ensureTfBackend());
 
-  const enc = encodeTarget(opts.table, opts.target, task);
-  const nClasses = enc.classes?.length ?? 1;
-  const n = enc.rows.length;
-  if (n < 4) throw new TrainingError('need at least 4 rows with a target value to search');
-  const allFeatures = withoutColumns(opts.table, [opts.target]);
-  const features = enc.droppedMissing > 0 ? takeRows(allFeatures, enc.rows) : allFeatures;
-  const y = enc.y;
-  const labels = task === 'regression' ? undefined : y;
-  const kfoldMax = opts.kfoldMaxRows ?? 5000;
-  let k: number;
-  if (opts.folds !== undefined && opts.folds !== 'auto') k = opts.folds;
-  else {
-    // 5 folds on small data; 3 when the budget is short for the data size (cells per second of
-    // budget), so that enough trials run; a holdout beyond kfoldMaxRows rows.
-    const cells = n * Math.max(1, features.columns.length);
-    const short = budgetMs < 20_000 || cells > 2 * budgetMs;
-    k = n <= kfoldMax ? (short ? 3 : 5) : 1;
-  }
-  const plan: SplitPlan =
-    k >= 2 && n >= k
-      ? kFoldPlan(n, k, seed, labels)
-      : holdoutPlan(n, opts.holdoutFraction ?? 0.2, seed, labels);
-  const nFolds = plan.strategy === 'kfold' ? plan.folds : 1;
-  const foldRows = Array.from({ length: nFolds }, (_, f) => foldIndices(plan, f));
-  // Rows scored for the trial value and the ensemble: all rows (k-fold) or the holdout rows.
-  const evalRows =
-    plan.strategy === 'kfold' ? Int32Array.from({ length: n }, (_, i) => i) : foldRows[0].valid;
-  const posOf = new Int32Array(n).fill(-1);
-  evalRows.forEach((r, i) => (posOf[r] = i));
-  const yEval = Float64Array.from(evalRows, (r) => y[r]);
-  const width = predictionWidth(task, nClasses);
+  const ctx = prepareSearchContext({
+    table: opts.table,
+    spec: {
+      target: opts.target,
+      task,
+      seed,
+      metric,
+      families,
+      ...(opts.exclude ? { exclude: [...opts.exclude] } : {}),
+      folds: opts.folds ?? 'auto',
+      ...(opts.kfoldMaxRows !== undefined ? { kfoldMaxRows: opts.kfoldMaxRows } : {}),
+      ...(opts.holdoutFraction !== undefined ? { holdoutFraction: opts.holdoutFraction } : {}),
+      budgetMs,
+    },
+  });
+  const { plan, nFolds, y, yEval, features, nClasses } = ctx;
+  const n = y.length;
 
   const study = new Study({ task, metric, families, seed, sampler: opts.sampler, halving: opts.halving });
   if (opts.replay?.length) study.enqueue(...opts.replay);
 
-  const foldCache = new Map<string, FoldData>();
-  const pipelineFor = (key: PipeKey, table: Table, yy: Float64Array) => {
-    const auto = buildAutoPipeline(table, {
-      family: key === 'tree' ? 'tree' : 'neural',
-      task,
-      nClasses,
-      exclude: opts.exclude,
-    });
-    return fitPipeline(auto.spec, table, { y: yy, task, seed });
-  };
-  const foldData = (key: PipeKey, f: number): FoldData => {
-    const id = `${key}/${f}`;
-    let d = foldCache.get(id);
-    if (!d) {
-      const { train, valid } = foldRows[f];
-      const trTable = takeRows(features, train);
-      const ytr = Float64Array.from(train, (i) => y[i]);
-      const { pipeline, matrix } = pipelineFor(key, trTable, ytr);
-      const Xva = transformTable(pipeline, takeRows(features, valid));
-      d = { pipeline, Xtr: matrix, ytr, Xva, yva: Float64Array.from(valid, (i) => y[i]), valid };
-      foldCache.set(id, d);
-    }
-    return d;
-  };
+  const executor = opts.executor ?? inProcessExecutor({ now: clock });
+  const concurrency = Math.max(1, Math.floor(executor.concurrency));
+  const deterministic = budgetMs === Infinity;
 
   const oof = new Map<number, Float64Array>();
-  const holdoutModels = new Map<number, NonNullable<TrialRun['holdout']>>();
-  let fallback: { trial: Trial; pred: Float64Array; holdout: NonNullable<TrialRun['holdout']> } | undefined;
+  const holdoutModels = new Map<number, KeptModel>();
+  let fallback: { trial: Trial; pred: Float64Array; holdout: KeptModel } | undefined;
   const ensembleSize = Math.max(1, opts.ensembleSize ?? 10);
   const foldSeconds = (t: Trial) => {
     const fs = t.durations.folds ?? [];
@@ -298,131 +313,90 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const reserve = Math.min(0.4 * budgetMs, Math.max(0.08 * budgetMs, est));
     return deadline - reserve;
   };
+  const current = (t: Trial) => study.trials[t.number];
 
-  const runTrial = async (trial: Trial): Promise<TrialRun> => {
-    const start = clock();
+  const splitInfo: SearchManifest['split'] = {
+    strategy: plan.strategy,
+    folds: nFolds,
+    stratified: plan.stratified,
+    seed,
+    ...(plan.validFraction !== undefined ? { validFraction: plan.validFraction } : {}),
+    rows: n,
+  };
+  const execution: SearchManifest['execution'] = {
+    mode: deterministic ? 'batched' : 'async',
+    workers: concurrency,
+    ...(deterministic ? { batchSize } : {}),
+  };
+  call(() =>
+    opts.onPhase?.('search', {
+      split: splitInfo,
+      metric,
+      direction: study.direction,
+      sampler: study.sampler.name,
+      families,
+      execution,
+    }),
+  );
+
+  /** Runs one asked trial to its end and tells the study. */
+  const runTrial = async (trial: Trial, peers: Record<number, number[]>): Promise<void> => {
     const stopAt = searchDeadline();
-    const fam = trial.family;
-    const res = familySpace(fam).resource;
-    const config: Record<string, unknown> = { ...trial.config, seed: trial.seed, [res.key]: res.max };
-    const rungs = new Set(study.rungs(fam));
-    const est = estimatorFor(fam);
-    const key = pipeKey(fam);
-    const oneBased = TF_FAMILIES.has(fam);
-    const pred = new Float64Array(evalRows.length * width);
-    const foldValues: number[] = [];
-    const resources: number[] = [];
-    const foldDur: number[] = [];
-    const durations = () => ({ total: (clock() - start) / 1000, folds: foldDur.slice() });
-    let holdoutModel: TrialRun['holdout'];
-    for (let f = 0; f < nFolds; f++) {
-      if (opts.signal?.aborted)
-        return { result: { state: 'PRUNED', reason: 'aborted', durations: durations() } };
-      if (clock() > stopAt)
-        return { result: { state: 'PRUNED', reason: 'deadline', durations: durations() } };
-      const fStart = clock();
-      let cut: EndReason | undefined;
-      const onRound = (info: RoundInfo): boolean | void => {
-        if (opts.signal?.aborted) {
-          cut = 'aborted';
-          return false;
-        }
-        if (clock() > stopAt) {
-          cut = 'deadline';
-          return false;
-        }
-        const done = oneBased ? info.round : info.round + 1;
-        if (f === 0 && info.valid !== undefined && rungs.has(done)) {
-          if (study.report(trial.id, done, info.valid) === 'prune') {
-            cut = 'halving';
-            return false;
-          }
-        }
+    let result: TrialResultWithRungs;
+    let pred: Float64Array | undefined;
+    let holdout: { model: Fitted | SerializedModel; resource: number } | undefined;
+    const reported = new Set<number>();
+    const record = (step: number, value: number): HalvingDecision => {
+      const live = current(trial);
+      if (live.state !== 'RUNNING' || reported.has(step)) return 'continue';
+      reported.add(step);
+      const decision = study.report(trial.id, step, value, peers[step] ?? []);
+      call(() => opts.onTrialReport?.(current(trial), step, value));
+      return decision;
+    };
+    if (opts.signal?.aborted) {
+      result = { state: 'PRUNED', reason: 'aborted', rungs: [], durations: {} };
+    } else if (clock() > stopAt) {
+      result = { state: 'PRUNED', reason: 'deadline', rungs: [], durations: {} };
+    } else {
+      call(() => opts.onTrialStart?.(trial, study));
+      const fam = trial.family;
+      const taskSpec: TrialTask = {
+        id: trial.id,
+        number: trial.number,
+        family: fam,
+        config: trial.config,
+        seed: trial.seed,
+        rungs: study.rungs(fam),
+        halving: study.halving,
+        peers,
+        ...(stopAt !== Infinity ? { timeLimitMs: Math.max(0, stopAt - clock()) } : {}),
+        keepHoldoutModel: nFolds === 1,
       };
-      let model: Fitted;
-      let p: Float64Array;
-      let d: FoldData;
+      let out;
       try {
-        d = foldData(key, f);
-        model = await est.fit(d.Xtr, d.ytr, {
-          task,
-          nClasses: task === 'regression' ? undefined : nClasses,
-          config,
-          validation: { X: d.Xva, y: d.yva },
-          onRound,
-        });
-        if (cut && !(cut === 'deadline' && nFolds === 1)) {
-          foldDur.push((clock() - fStart) / 1000);
-          return { result: { state: 'PRUNED', reason: cut, durations: durations() } };
-        }
-        p = model.predict(d.Xva);
-        dropState(model);
-        if (cut) {
-          // Holdout cut by the deadline: the model trained so far is scored (PRUNED, with a value) and
-          // kept as a fallback for when no trial completes.
-          foldDur.push((clock() - fStart) / 1000);
-          const value = evaluate(task, d.yva, p, nClasses)[metric];
-          return {
-            result: {
-              state: 'PRUNED',
-              reason: cut,
-              value,
-              resources: [usedResource(model)],
-              durations: durations(),
-            },
-            pred: p,
-            holdout: { model, pipeline: d.pipeline, resource: usedResource(model) },
-          };
-        }
-        if (nFolds === 1) holdoutModel = { model, pipeline: d.pipeline, resource: usedResource(model) };
+        out = await executor.evaluate(taskSpec, { report: record, signal: opts.signal });
       } catch (err) {
-        return {
+        out = {
           result: {
-            state: 'FAILED',
-            reason: 'error',
-            error: (err as Error).message ?? String(err),
-            durations: durations(),
+            state: 'FAILED' as const,
+            reason: 'error' as const,
+            error: (err as Error)?.message ?? String(err),
+            rungs: [],
+            durations: {},
           },
         };
       }
-      foldValues.push(evaluate(task, d.yva, p, nClasses)[metric]);
-      resources.push(usedResource(model));
-      for (let i = 0; i < d.valid.length; i++) {
-        const at = posOf[d.valid[i]];
-        for (let c = 0; c < width; c++) pred[at * width + c] = p[i * width + c];
-      }
-      foldDur.push((clock() - fStart) / 1000);
+      result = out.result;
+      pred = out.pred;
+      holdout = out.holdout;
     }
-    const value = evaluate(task, yEval, pred, nClasses)[metric];
-    if (!Number.isFinite(value)) {
-      return {
-        result: { state: 'FAILED', reason: 'error', error: `non-finite ${metric}`, durations: durations() },
-      };
-    }
-    return {
-      result: { state: 'COMPLETE', value, foldValues, resources, durations: durations() },
-      pred,
-      holdout: holdoutModel,
-    };
-  };
-
-  let stoppedBy: SearchManifest['stoppedBy'] = 'maxTrials';
-  for (;;) {
-    if (opts.signal?.aborted) {
-      stoppedBy = 'aborted';
-      break;
-    }
-    if (opts.maxTrials !== undefined && study.trials.length >= opts.maxTrials) break;
-    if (clock() >= searchDeadline()) {
-      stoppedBy = 'deadline';
-      break;
-    }
-    const trial = study.ask();
-    const { result, pred, holdout } = await runTrial(trial);
+    // Rungs the live channel did not deliver (e.g. a worker that died right after reporting).
+    for (const r of result.rungs) record(r.budget, r.value);
     const told = study.tell(trial.id, result);
     if (pred && told.state === 'COMPLETE') {
       oof.set(told.number, pred);
-      if (holdout) holdoutModels.set(told.number, holdout);
+      if (holdout) holdoutModels.set(told.number, { family: told.family, ...holdout });
       const keep = new Set(
         study
           .ranked()
@@ -434,12 +408,53 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     } else if (pred && holdout && told.value !== undefined && Number.isFinite(told.value)) {
       // A deadline-cut holdout trial: kept only while it is the best such fallback.
       if (!fallback || study.better(told.value, fallback.trial.value!))
-        fallback = { trial: told, pred, holdout };
+        fallback = { trial: told, pred, holdout: { family: told.family, ...holdout } };
     }
-    opts.onTrial?.(told, study);
+    call(() => opts.onTrial?.(told, study));
+  };
+
+  let stoppedBy: SearchManifest['stoppedBy'] = 'maxTrials';
+  const maxTrials = opts.maxTrials ?? Infinity;
+  try {
+    await executor.init({ table: opts.table, spec: ctx.spec }, ctx);
+    if (deterministic) {
+      while (study.trials.length < maxTrials && !opts.signal?.aborted) {
+        const k = Math.min(batchSize, maxTrials - study.trials.length);
+        const batch = Array.from({ length: k }, () => {
+          const trial = study.ask();
+          return { trial, peers: study.peerSnapshot(trial.family) };
+        });
+        await inOrderLimited(batch, concurrency, (b) => runTrial(b.trial, b.peers));
+      }
+    } else {
+      const inflight = new Set<Promise<void>>();
+      for (;;) {
+        if (opts.signal?.aborted || study.trials.length >= maxTrials) break;
+        if (clock() >= searchDeadline()) {
+          stoppedBy = 'deadline';
+          break;
+        }
+        if (inflight.size >= concurrency) {
+          await Promise.race(inflight);
+          continue;
+        }
+        const trial = study.ask();
+        const p: Promise<void> = runTrial(trial, study.peerSnapshot(trial.family)).finally(() =>
+          inflight.delete(p),
+        );
+        inflight.add(p);
+        // Let a synchronous in-process trial finish before asking again.
+        if (inflight.size >= concurrency) await Promise.race(inflight);
+      }
+      await Promise.all(inflight);
+    }
+  } finally {
+    await executor.close();
   }
+  if (opts.signal?.aborted) stoppedBy = 'aborted';
   const tSearch = clock();
 
+  call(() => opts.onPhase?.('ensemble'));
   const ranked = study
     .ranked()
     .filter((t) => oof.has(t.number))
@@ -469,12 +484,23 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
         .sort((a, b) => b.w - a.w || a.t.number - b.t.number)
     : [{ t: ranked[sel.bestSingle.index], w: 1 }];
 
+  const validationPred = new Float64Array(yEval.length * ctx.width);
+  for (const { t, w } of chosen) {
+    const p = oof.get(t.number)!;
+    for (let i = 0; i < p.length; i++) validationPred[i] += w * p[i];
+  }
+  if (useEnsemble) {
+    const total = chosen.reduce((a, c) => a + c.w, 0);
+    if (total > 0 && total !== 1) for (let i = 0; i < validationPred.length; i++) validationPred[i] /= total;
+  }
+
   // Refit on all training rows.
+  call(() => opts.onPhase?.('refit'));
   const fullCache = new Map<PipeKey, { pipeline: FittedPipeline; matrix: FeatureMatrix }>();
   const fullData = (key: PipeKey) => {
     let d = fullCache.get(key);
     if (!d) {
-      d = pipelineFor(key, features, y);
+      d = ctx.pipelineFor(key, features, y);
       fullCache.set(key, d);
     }
     return d;
@@ -491,11 +517,13 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const fits = budgetMs === Infinity || clock() + refitEstimateMs(t) <= hardDeadline;
     const kept = holdoutModels.get(t.number);
     if (!fits && kept) {
-      // Holdout plan, no time to refit: use the model trained on the training rows.
+      // Holdout plan, no time to refit: use the model trained on the training rows (fold 0's
+      // pipeline, which the coordinator rebuilds identically when the trial ran in a worker).
+      const keptModel = isFitted(kept.model) ? kept.model : deserializeModel(kept.model);
       members.push({
         weight: w,
-        pipeline: pipelineIndex(kept.pipeline),
-        model: kept.model,
+        pipeline: pipelineIndex(holdoutPipeline(ctx, kept.family)),
+        model: keptModel,
         trial: t.number,
         params: { family: t.family, ...t.params },
       });
@@ -541,14 +569,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
           rungs: Object.fromEntries(families.map((f) => [f, study.rungs(f)])),
         };
   const manifest: SearchManifest = {
-    split: {
-      strategy: plan.strategy,
-      folds: nFolds,
-      stratified: plan.stratified,
-      seed,
-      ...(plan.validFraction !== undefined ? { validFraction: plan.validFraction } : {}),
-      rows: n,
-    },
+    split: splitInfo,
+    execution,
     metric,
     direction: study.direction,
     seed,
@@ -577,13 +599,13 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       refitSeconds: (tEnd - tSearch) / 1000,
       totalSeconds: (tEnd - t0) / 1000,
     },
-    droppedMissingTarget: enc.droppedMissing,
+    droppedMissingTarget: ctx.droppedMissing,
     replay: study.replayList(),
   };
   return {
     target: opts.target,
     task,
-    ...(enc.classes ? { classes: enc.classes } : {}),
+    ...(ctx.classes ? { classes: ctx.classes } : {}),
     metric,
     study,
     trials: study.trials,
@@ -591,5 +613,6 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     model,
     kind: manifest.final.kind,
     manifest,
+    validation: { y: yEval, pred: validationPred, rows: ctx.evalRows },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * A study: the ask/tell loop over trials. `ask()` proposes a trial (family, parameters, seed) from the
- * sampler; the caller trains it anywhere (in process now, a worker pool later), reports rung values
+ * sampler; the caller trains it anywhere (in process or in a worker pool: see runner.ts), reports rung values
  * with `report()` (which answers continue/prune by successive halving) and finishes it with `tell()`.
  * Trial records are frozen snapshots; the study keeps the live state.
  */
@@ -26,6 +26,7 @@ export interface RungRecord {
   readonly decision: HalvingDecision;
 }
 
+/** Why a trial ended early ('error' also covers a crashed worker: see `Trial.error`). */
 export type EndReason = 'halving' | 'deadline' | 'aborted' | 'error';
 
 export interface Trial {
@@ -196,19 +197,36 @@ export class Study {
 
   /**
    * Records a rung value (validation loss at `budget` rounds/epochs) and answers whether the trial
-   * should go on. Peers are the same family's values at the same budget.
+   * should go on. Peers are the same family's values at the same budget: `peerValues` when given (a
+   * snapshot, e.g. from `peerSnapshot` when the trial was asked), else every other trial's.
    */
-  report(id: string, budget: number, value: number): HalvingDecision {
+  report(id: string, budget: number, value: number, peerValues?: readonly number[]): HalvingDecision {
     const l = this.find(id);
     if (l.trial.state !== 'RUNNING') throw new Error(`trial '${id}' is ${l.trial.state}, not RUNNING`);
     const peers: number[] = [];
-    for (const o of this.live) {
-      if (o === l || o.trial.family !== l.trial.family) continue;
-      for (const r of o.trial.rungs) if (r.budget === budget) peers.push(r.value);
+    if (peerValues) peers.push(...peerValues);
+    else {
+      for (const o of this.live) {
+        if (o === l || o.trial.family !== l.trial.family) continue;
+        for (const r of o.trial.rungs) if (r.budget === budget) peers.push(r.value);
+      }
     }
     const decision = this.halving === false ? 'continue' : halvingDecision(value, peers, this.halving);
     l.trial = freezeTrial({ ...l.trial, rungs: [...l.trial.rungs, { budget, value, decision }] });
     return decision;
+  }
+
+  /**
+   * Rung values of the family's finished trials (not RUNNING), per rung resource: the peers a trial
+   * asked now is judged against (see the runner's determinism rule). `report(id, b, v, snap[b])`.
+   */
+  peerSnapshot(family: FamilyName): Record<number, number[]> {
+    const out: Record<number, number[]> = {};
+    for (const o of this.live) {
+      if (o.trial.family !== family || o.trial.state === 'RUNNING') continue;
+      for (const r of o.trial.rungs) (out[r.budget] ??= []).push(r.value);
+    }
+    return out;
   }
 
   /** Rung resources for a family (empty when halving is off). */

@@ -131,6 +131,12 @@ describe('runSearch', () => {
     expect(m.ensemble.weights.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(m.ensemble.score).toBeLessThanOrEqual(m.ensemble.bestSingleScore); // log loss
     expect(r.kind).toBe(m.ensemble.used ? 'ensemble' : 'single');
+    // the chosen combination's out-of-fold predictions score what the manifest says
+    expect(r.validation.pred.length).toBe(240 * 3);
+    expect(evaluate('multiclass', r.validation.y, r.validation.pred, 3).log_loss).toBeCloseTo(
+      m.ensemble.used ? m.ensemble.score : r.best.value!,
+      10,
+    );
     const p = r.model.predictTable(table);
     expect(p.length).toBe(240 * 3);
     for (let i = 0; i < 240; i++) expect(p[3 * i] + p[3 * i + 1] + p[3 * i + 2]).toBeCloseTo(1, 6);
@@ -174,7 +180,10 @@ describe('runSearch', () => {
         if (t.number === 2) ctrl.abort();
       },
     });
-    expect(r.trials).toHaveLength(3);
+    // Trials are asked in batches of 4 (deterministic mode): trial 3 was asked with trial 2 and ends
+    // 'aborted' without running; no further batch is asked.
+    expect(r.trials).toHaveLength(4);
+    expect(r.trials[3]).toMatchObject({ state: 'PRUNED', reason: 'aborted' });
     expect(r.manifest.stoppedBy).toBe('aborted');
     expect(r.model.members.length).toBeGreaterThanOrEqual(1);
   });

@@ -1,0 +1,216 @@
+/**
+ * One trial's evaluation, as a pure function over a prepared `SearchContext`: fits the family on
+ * every fold of the split plan, reports rung values (fold 0's validation loss at the rung resources)
+ * through an async callback, honours a stop signal and a time limit, and returns the `TrialResult`
+ * plus the out-of-fold (or holdout) predictions over `ctx.evalRows`.
+ *
+ * Halving decisions are taken here, synchronously, from the peer snapshot in the task (the rung
+ * values of trials that had finished when this trial was asked): model training calls back
+ * synchronously after every round, so a round trip to a coordinator cannot pause it. The same
+ * decision is recomputed by the coordinator when it records the report, and a 'prune' answer from
+ * `report` also stops the trial at its next round (it is awaited between folds). The function runs
+ * unchanged in process and in a worker (see trial-endpoint.ts).
+ */
+import { evaluate } from '../metrics/index.ts';
+import type { Fitted, RoundInfo } from '../models/types.ts';
+import type { FittedPipeline } from '../pipeline/index.ts';
+import { TF_FAMILIES, estimatorFor, type FamilyName } from '../train/families.ts';
+import { halvingDecision, type HalvingConfig, type HalvingDecision } from './halving.ts';
+import { familySpace } from './spaces.ts';
+import { pipeKey, type SearchContext } from './context.ts';
+import type { EndReason, RungRecord, TrialResult } from './study.ts';
+
+/** What a worker needs to run one trial (structured-clone safe). */
+export interface TrialTask {
+  readonly id: string;
+  readonly number: number;
+  readonly family: FamilyName;
+  /** The family config (resource excluded; the maximum resource is used, rungs cut it short). */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly seed: number;
+  /** Rung resources (rounds/trees/epochs completed) where fold 0's validation loss is reported. */
+  readonly rungs: readonly number[];
+  /** Successive halving settings, or false (never prune). */
+  readonly halving: false | Pick<HalvingConfig, 'reductionFactor' | 'minPeers'>;
+  /** Peer losses per rung resource (same family, trials finished before this one was asked). */
+  readonly peers: Readonly<Record<number, readonly number[]>>;
+  /** Milliseconds from the start of the evaluation after which the trial stops ('deadline'). */
+  readonly timeLimitMs?: number;
+  /** Return the fold-0 model of a holdout plan (as JSON across a worker boundary). */
+  readonly keepHoldoutModel?: boolean;
+}
+
+/** Answer to a rung report. */
+export type ReportAnswer = HalvingDecision;
+
+export interface TrialHooks {
+  /** A rung value (validation loss at `step` rounds/epochs); answering 'prune' stops the trial. */
+  readonly report?: (step: number, value: number) => ReportAnswer | void | Promise<ReportAnswer | void>;
+  /** Stop: the trial ends PRUNED with reason 'aborted' at its next round. */
+  readonly signal?: { readonly aborted: boolean };
+}
+
+export interface TrialResultWithRungs extends TrialResult {
+  readonly rungs: readonly RungRecord[];
+}
+
+export interface TrialOutcome<M = Fitted> {
+  readonly result: TrialResultWithRungs;
+  /** Validation predictions over `ctx.evalRows` (row-major, `ctx.width` values per row). */
+  readonly pred?: Float64Array;
+  /** Holdout plans: the model trained on the training rows (usable when a refit does not fit). */
+  readonly holdout?: { readonly model: M; readonly resource: number };
+}
+
+/** Resource a fitted fold model actually used (boosting: best iteration; forest: trees; nets: best epoch). */
+export function usedResource(model: Fitted): number {
+  const m = model as unknown as { defaultRounds?: number; state?: { bestEpoch?: number } };
+  if (typeof m.defaultRounds === 'number') return m.defaultRounds;
+  if (m.state && typeof m.state.bestEpoch === 'number') return m.state.bestEpoch;
+  return NaN;
+}
+
+export function dropState(model: Fitted): void {
+  const m = model as unknown as { dropTrainingState?: () => void };
+  if (typeof m.dropTrainingState === 'function') m.dropTrainingState();
+}
+
+/** The fold-0 pipeline a holdout model was trained with. */
+export function holdoutPipeline(ctx: SearchContext, family: FamilyName): FittedPipeline {
+  return ctx.foldData(pipeKey(family), 0).pipeline;
+}
+
+export async function evaluateTrial(
+  ctx: SearchContext,
+  task: TrialTask,
+  hooks: TrialHooks = {},
+  now: () => number = () => performance.now(),
+): Promise<TrialOutcome> {
+  const { nFolds, width, nClasses, metric } = ctx;
+  const start = now();
+  const stopAt = task.timeLimitMs === undefined ? Infinity : start + task.timeLimitMs;
+  const fam = task.family;
+  const res = familySpace(fam).resource;
+  const config: Record<string, unknown> = { ...task.config, seed: task.seed, [res.key]: res.max };
+  const rungSet = new Set(task.rungs);
+  const est = estimatorFor(fam);
+  const key = pipeKey(fam);
+  const oneBased = TF_FAMILIES.has(fam);
+  const pred = new Float64Array(ctx.evalRows.length * width);
+  const foldValues: number[] = [];
+  const resources: number[] = [];
+  const foldDur: number[] = [];
+  const rungs: RungRecord[] = [];
+  const pending: Promise<unknown>[] = [];
+  let remotePrune = false;
+  const durations = () => ({ total: (now() - start) / 1000, folds: foldDur.slice() });
+  const ended = (state: 'PRUNED' | 'FAILED', reason: EndReason, extra: Partial<TrialResult> = {}) => ({
+    result: { state, reason, ...extra, rungs: rungs.slice(), durations: durations() },
+  });
+  const report = (step: number, value: number): HalvingDecision => {
+    const local: HalvingDecision =
+      task.halving === false ? 'continue' : halvingDecision(value, task.peers[step] ?? [], task.halving);
+    rungs.push({ budget: step, value, decision: local });
+    if (hooks.report) {
+      try {
+        const answer = hooks.report(step, value);
+        if (answer === 'prune') remotePrune = true;
+        else if (answer && typeof (answer as Promise<unknown>).then === 'function') {
+          pending.push(
+            (answer as Promise<ReportAnswer | void>).then(
+              (a) => void (a === 'prune' && (remotePrune = true)),
+              () => undefined,
+            ),
+          );
+        }
+      } catch {
+        // a failing listener does not fail the trial
+      }
+    }
+    return remotePrune ? 'prune' : local;
+  };
+  let holdoutModel: TrialOutcome['holdout'];
+  for (let f = 0; f < nFolds; f++) {
+    if (pending.length) await Promise.all(pending.splice(0));
+    if (hooks.signal?.aborted) return ended('PRUNED', 'aborted');
+    if (remotePrune) return ended('PRUNED', 'halving');
+    if (now() > stopAt) return ended('PRUNED', 'deadline');
+    const fStart = now();
+    let cut: EndReason | undefined;
+    const onRound = (info: RoundInfo): boolean | void => {
+      if (hooks.signal?.aborted) {
+        cut = 'aborted';
+        return false;
+      }
+      if (now() > stopAt) {
+        cut = 'deadline';
+        return false;
+      }
+      if (remotePrune) {
+        cut = 'halving';
+        return false;
+      }
+      const done = oneBased ? info.round : info.round + 1;
+      if (f === 0 && info.valid !== undefined && rungSet.has(done)) {
+        if (report(done, info.valid) === 'prune') {
+          cut = 'halving';
+          return false;
+        }
+      }
+    };
+    let model: Fitted;
+    let p: Float64Array;
+    try {
+      const d = ctx.foldData(key, f);
+      model = await est.fit(d.Xtr, d.ytr, {
+        task: ctx.task,
+        nClasses: ctx.task === 'regression' ? undefined : nClasses,
+        config,
+        validation: { X: d.Xva, y: d.yva },
+        onRound,
+      });
+      if (cut && !(cut === 'deadline' && nFolds === 1)) {
+        foldDur.push((now() - fStart) / 1000);
+        return ended('PRUNED', cut);
+      }
+      p = model.predict(d.Xva);
+      dropState(model);
+      const value = evaluate(ctx.task, d.yva, p, nClasses)[metric];
+      if (cut) {
+        // Holdout cut by the deadline: the model trained so far is scored (PRUNED, with a value) and
+        // kept as a fallback for when no trial completes.
+        foldDur.push((now() - fStart) / 1000);
+        return {
+          ...ended('PRUNED', cut, { value, resources: [usedResource(model)] }),
+          pred: p,
+          holdout: { model, resource: usedResource(model) },
+        };
+      }
+      if (nFolds === 1 && task.keepHoldoutModel !== false)
+        holdoutModel = { model, resource: usedResource(model) };
+      foldValues.push(value);
+      resources.push(usedResource(model));
+      for (let i = 0; i < d.valid.length; i++) {
+        const at = ctx.posOf[d.valid[i]];
+        for (let c = 0; c < width; c++) pred[at * width + c] = p[i * width + c];
+      }
+    } catch (err) {
+      return ended('FAILED', 'error', { error: (err as Error)?.message ?? String(err) });
+    }
+    foldDur.push((now() - fStart) / 1000);
+  }
+  const value = evaluate(ctx.task, ctx.yEval, pred, nClasses)[metric];
+  if (!Number.isFinite(value)) return ended('FAILED', 'error', { error: `non-finite ${metric}` });
+  return {
+    result: {
+      state: 'COMPLETE',
+      value,
+      foldValues,
+      resources,
+      rungs: rungs.slice(),
+      durations: durations(),
+    },
+    pred,
+    ...(holdoutModel ? { holdout: holdoutModel } : {}),
+  };
+}
