@@ -14,23 +14,36 @@
 import * as tf from '@tensorflow/tfjs';
 import { expose, releaseProxy, transfer } from 'comlink';
 import { sourceOf } from './source.ts';
+import { readData } from './data-cache.ts';
+import { charts } from './charts.ts';
+import { createBrowserTrialPool } from './pool.ts';
+import { bundleArtifacts, chartArtifacts, MAX_KEPT_RAW_BYTES, trackingStore } from './tracking.ts';
+import { recordSearch, type SearchRecorder } from '../src/core/search/record.ts';
+import { Tracker, type RunHandle } from '../src/core/tracking/tracker.ts';
+import { startDatasetRun } from '../src/core/tracking/start.ts';
+import { flatParams } from '../src/core/tracking/params.ts';
+import { profileTable } from '../src/core/profile/index.ts';
+import { ProgressBatcher, searchOutcome, trialRow, validationText } from './search-job.ts';
+import { runSearch, SearchError, type SearchResult } from '../src/core/search/runner.ts';
+import type { Trial } from '../src/core/search/study.ts';
+import type { TrialPool } from '../src/core/search/pool.ts';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { ingestCsv } from '../src/core/ingest/index.ts';
-import { IngestError, type IngestResult } from '../src/core/ingest/types.ts';
+import { IngestError } from '../src/core/ingest/types.ts';
 import { probeWebGpu, selectBackend } from '../src/core/models/nn/backend.ts';
-import { TF_FAMILIES } from '../src/core/train/families.ts';
+import { FAMILIES, TF_FAMILIES } from '../src/core/train/families.ts';
 import { trainModel } from '../src/core/train/train.ts';
 import { TrainingError } from '../src/core/train/target.ts';
 import { ModelConfigError, type RoundInfo } from '../src/core/models/types.ts';
 import { buildAutoPipeline, describePipeline, PipelineError } from '../src/core/pipeline/index.ts';
 import { withoutColumns } from '../src/core/data/select.ts';
 import { familyKind } from '../src/core/train/families.ts';
-import { argmaxRows, confusionMatrix, positiveScores, rocCurve } from '../src/core/metrics/index.ts';
 import {
   BundleError,
   createBundleFiles,
+  createSearchBundleFiles,
   loadBundle,
   predictionsCsv,
   predictTable,
@@ -39,16 +52,13 @@ import {
 import { name as appName, version as appVersion } from '../package.json';
 import {
   COMBINED_BUNDLE,
-  MAX_CURVE_POINTS,
-  MAX_SCATTER_POINTS,
   type BackendReport,
-  type LoadInput,
-  type TypeOverrides,
+  type SearchPhase,
+  type SearchProgress,
+  type TrialRow,
   type RoundPoint,
-  type TrainCharts,
   type TrainFailure,
   type TrainProgress,
-  type TrainProgressCallback,
   type TrainWorkerApi,
 } from './types.ts';
 
@@ -61,34 +71,18 @@ const WASM_PATHS = {
 const PROGRESS_INTERVAL_MS = 150;
 
 let stopRequested = false;
-
-/**
- * The last file read, with the type choices it was read with: previewing the pipeline and then
- * training (or training again) reads the file once. A File crossing postMessage is a new object
- * each time, so it is recognised by name, size and modification time.
- */
-let cached: { key: string; data: Promise<IngestResult> } | null = null;
-
-function readData(input: LoadInput, typeOverrides: TypeOverrides): Promise<IngestResult> {
-  const key =
-    input instanceof Blob
-      ? JSON.stringify([input.name, input.size, (input as File).lastModified ?? 0, typeOverrides])
-      : null;
-  if (key !== null && cached?.key === key) return cached.data;
-  const data = ingestCsv(sourceOf(input), { typeOverrides });
-  if (key !== null) {
-    cached = { key, data };
-    data.catch(() => {
-      if (cached?.data === data) cached = null;
-    });
-  }
-  return data;
-}
+/** The search in progress (Stop aborts it: trials end at their next round, the best is refitted). */
+let searchAbort: AbortController | null = null;
 
 function failure(err: unknown, during: 'training' | 'bundle'): TrainFailure {
   if (err instanceof IngestError) return { code: err.code, message: err.describe() };
   if (err instanceof BundleError) return { code: 'bundle', message: err.message };
-  if (err instanceof TrainingError || err instanceof ModelConfigError || err instanceof PipelineError)
+  if (
+    err instanceof TrainingError ||
+    err instanceof ModelConfigError ||
+    err instanceof PipelineError ||
+    err instanceof SearchError
+  )
     return { code: 'training', message: err.message };
   const reason = err instanceof Error ? err.message : String(err);
   return {
@@ -107,57 +101,13 @@ function release(cb: unknown): void {
 }
 
 /** Calls a (proxied) progress callback without waiting for the page; a closed port is ignored. */
-function send(cb: TrainProgressCallback | undefined, p: TrainProgress): void {
+function send<P = TrainProgress>(cb: ((p: P) => void) | undefined, p: P): void {
   if (!cb) return;
   try {
     void Promise.resolve(cb(p) as unknown).catch(() => {});
   } catch {
     // the page went away
   }
-}
-
-/** Evenly spaced indices 0..n-1, at most `max`, always including the last. */
-function spread(n: number, max: number): number[] {
-  if (n <= max) return Array.from({ length: n }, (_, i) => i);
-  const out: number[] = [];
-  for (let k = 0; k < max - 1; k++) out.push(Math.floor((k * (n - 1)) / (max - 1)));
-  out.push(n - 1);
-  return out;
-}
-
-function charts(
-  task: string,
-  classes: readonly string[] | undefined,
-  y: Float64Array,
-  pred: Float64Array,
-  curve: RoundPoint[],
-  curveMetric: string,
-): TrainCharts {
-  const shownCurve = spread(curve.length, MAX_CURVE_POINTS).map((i) => curve[i]);
-  if (task === 'regression') {
-    const idx = spread(y.length, MAX_SCATTER_POINTS);
-    return {
-      curve: shownCurve,
-      curveMetric,
-      regression: { actual: idx.map((i) => y[i]), predicted: idx.map((i) => pred[i]), total: y.length },
-    };
-  }
-  const k = classes?.length ?? 2;
-  const labels = classes ?? Array.from({ length: k }, (_, i) => String(i));
-  const yi = Int32Array.from(y);
-  const hard =
-    task === 'binary'
-      ? Int32Array.from(positiveScores(pred, y.length), (p) => (p >= 0.5 ? 1 : 0))
-      : argmaxRows(pred, k);
-  const out: TrainCharts = {
-    curve: shownCurve,
-    curveMetric,
-    confusion: { labels, counts: Array.from(confusionMatrix(yi, hard, k)) },
-  };
-  if (task !== 'binary') return out;
-  const roc = rocCurve(yi, positiveScores(pred, y.length));
-  const idx = spread(roc.length, MAX_SCATTER_POINTS);
-  return { ...out, roc: { fpr: idx.map((i) => roc[i].fpr), tpr: idx.map((i) => roc[i].tpr) } };
 }
 
 /** The single-file form (what "Download bundle" saves) holds the bundle's files by name. */
@@ -272,10 +222,75 @@ const api: TrainWorkerApi = {
           backend: { ...backend },
           createdAt: new Date().toISOString(),
         },
+        {
+          exclude: job.exclude,
+          ...(job.params ? { params: job.params } : {}),
+          table: data.table,
+        },
       );
+      const shownCharts = charts(
+        trained.task,
+        trained.classes,
+        trained.validation.y,
+        trained.validation.pred,
+        curve,
+        curveMetric,
+      );
+      let runId: string | undefined;
+      let trackingError: string | undefined;
+      try {
+        const store = await trackingStore();
+        const raw =
+          job.input instanceof Blob && job.input.size <= MAX_KEPT_RAW_BYTES
+            ? new Uint8Array(await job.input.arrayBuffer())
+            : undefined;
+        const { run } = await startDatasetRun(
+          new Tracker(store),
+          {
+            fingerprint: data.fingerprint.sha256,
+            name: data.sourceName,
+            schema: data.schema,
+            ...(raw ? { raw } : {}),
+          },
+          trained.target,
+          {
+            name: `${trained.family}`,
+            tags: {
+              task: trained.task,
+              target: trained.target,
+              family: trained.family,
+              metric: trained.metric,
+              source: 'studio train',
+            },
+          },
+        );
+        runId = run.id;
+        run.logParams(flatParams({ family: trained.family, ...trained.config, seed: trained.seed }));
+        run.logMetrics(
+          Object.fromEntries(
+            Object.entries(trained.metrics.validation).filter(([, v]) => Number.isFinite(v)),
+          ),
+        );
+        run.logMetric('fit_seconds', trained.fitSeconds);
+        for (const p of curve) {
+          run.logMetric(`train_${curveMetric}`, p.train, p.round);
+          if (p.valid !== undefined) run.logMetric(`valid_${curveMetric}`, p.valid, p.round);
+        }
+        for (const a of [
+          ...bundleArtifacts(bundle, `${trained.target}-${trained.family}.zip`.replace(/[^\w.-]+/g, '_')),
+          ...chartArtifacts(shownCharts, trained.metrics.validation, trained.classes),
+        ])
+          run.logArtifact(a);
+        await run.end('COMPLETE');
+      } catch (err) {
+        runId = undefined;
+        trackingError = `the run could not be recorded: ${err instanceof Error ? err.message : String(err)}`;
+      }
       return {
         ok: true,
         value: {
+          ...(runId ? { runId } : {}),
+          ...(trackingError ? { trackingError } : {}),
           target: trained.target,
           task: trained.task,
           family: trained.family,
@@ -294,14 +309,7 @@ const api: TrainWorkerApi = {
           stopped: stopRequested,
           pipelineSteps: describePipeline(trained.pipeline.spec),
           pipelineNotes: job.pipeline ? ['preprocessing as you edited it'] : trained.pipelineNotes,
-          charts: charts(
-            trained.task,
-            trained.classes,
-            trained.validation.y,
-            trained.validation.pred,
-            curve,
-            curveMetric,
-          ),
+          charts: shownCharts,
           bundle,
         },
       };
@@ -312,8 +320,204 @@ const api: TrainWorkerApi = {
     }
   },
 
+  async search(job, onProgress) {
+    stopRequested = false;
+    const controller = new AbortController();
+    searchAbort = controller;
+    const started = performance.now();
+    const elapsed = () => (performance.now() - started) / 1000;
+    let phase: SearchPhase = 'read';
+    let workers: number | undefined;
+    let validation: string | undefined;
+    let runId: string | undefined;
+    let trackingError: string | undefined;
+    let backend: BackendReport = { name: 'cpu', reason: 'trees run in plain TypeScript' };
+    const batcher = new ProgressBatcher(
+      (p) => send(onProgress, p),
+      () => ({
+        phase,
+        elapsed: elapsed(),
+        ...(workers ? { workers } : {}),
+        ...(validation ? { validation } : {}),
+        ...(runId ? { runId } : {}),
+      }),
+    );
+    const setPhase = (next: SearchPhase, extra: Partial<SearchProgress> = {}) => {
+      phase = next;
+      send(onProgress, { phase, elapsed: elapsed(), ...extra });
+    };
+    let pool: TrialPool | undefined;
+    let recorder: SearchRecorder | undefined;
+    let parent: RunHandle | undefined;
+    const trackingFailed = (err: unknown) => {
+      trackingError ??= `the search could not be recorded: ${err instanceof Error ? err.message : String(err)}`;
+    };
+    try {
+      setPhase('read');
+      const data = await readData(job.input, job.typeOverrides);
+      const families = job.families.length ? job.families : FAMILIES;
+      setPhase('backend');
+      let tfReady: Promise<unknown> | undefined;
+      if (families.some((f) => TF_FAMILIES.has(f))) {
+        // The coordinator refits linear models and nets itself, so it needs a backend too; the
+        // trial workers run on WASM (several of them share the cores).
+        const pending = selectBackend(job.backend, { wasmPaths: WASM_PATHS });
+        tfReady = pending;
+        const choice = await pending;
+        backend = {
+          name: choice.name,
+          reason: `${choice.reason}; trials run on WASM in the trial workers`,
+          ...(choice.adapter ? { adapter: { ...choice.adapter } } : {}),
+        };
+      }
+      if (job.track !== false) {
+        try {
+          const store = await trackingStore();
+          const raw =
+            job.input instanceof Blob && job.input.size <= MAX_KEPT_RAW_BYTES
+              ? new Uint8Array(await job.input.arrayBuffer())
+              : undefined;
+          const tracked = await startDatasetRun(
+            new Tracker(store),
+            {
+              fingerprint: data.fingerprint.sha256,
+              name: data.sourceName,
+              schema: data.schema,
+              ...(raw ? { raw } : {}),
+            },
+            job.target,
+            { name: 'automl search', tags: { task: job.task, target: job.target, source: 'studio automl' } },
+          );
+          parent = tracked.run;
+          runId = parent.id;
+          recorder = recordSearch({
+            parent,
+            params: {
+              seed: job.seed,
+              budget: job.budgetSeconds ?? null,
+              maxTrials: job.maxTrials ?? null,
+              backend: backend.name,
+            },
+          });
+        } catch (err) {
+          trackingFailed(err);
+        }
+      }
+      pool = createBrowserTrialPool(job.workers ? { size: job.workers } : {});
+      workers = pool.concurrency;
+      setPhase('search', { backend, workers, ...(runId ? { runId } : {}) });
+      const rowsByNumber = new Map<number, TrialRow>();
+      const push = (t: Trial) => {
+        const row = trialRow(t, started, performance.now());
+        rowsByNumber.set(t.number, row);
+        batcher.push(row);
+      };
+      const hooks = recorder?.hooks;
+      const result = await runSearch({
+        table: data.table,
+        target: job.target,
+        task: job.task,
+        families,
+        metric: job.metric,
+        seed: job.seed,
+        timeBudgetSeconds: job.budgetSeconds,
+        maxTrials: job.maxTrials,
+        exclude: job.exclude,
+        executor: pool,
+        ...(tfReady ? { tfBackend: () => tfReady! } : {}),
+        signal: controller.signal,
+        onPhase: (p, info) => {
+          hooks?.onPhase(p, info);
+          if (p === 'search' && info) {
+            validation = validationText({ split: info.split } as SearchResult['manifest']);
+            batcher.flush();
+          } else if (p === 'refit') {
+            batcher.flush();
+            setPhase('refit');
+          }
+        },
+        onTrialStart: (t, study) => {
+          hooks?.onTrialStart(t, study);
+          push(t);
+        },
+        onTrialReport: (t, step, value) => hooks?.onTrialReport(t, step, value),
+        onTrial: (t, study) => {
+          hooks?.onTrial(t, study);
+          push(t);
+        },
+      });
+      batcher.flush();
+      setPhase('bundle');
+      const nav = globalThis.navigator as Navigator | undefined;
+      const bundle = createSearchBundleFiles(
+        result,
+        {
+          name: data.sourceName,
+          fingerprint: data.fingerprint,
+          schema: data.schema,
+          warnings: profileTable(data.table, { target: job.target, task: job.task }).warnings,
+        },
+        {
+          app: { name: appName, version: appVersion },
+          runtime: nav?.userAgent ?? 'unknown browser',
+          cores: nav?.hardwareConcurrency,
+          libraries: { '@tensorflow/tfjs': tf.version.tfjs },
+          backend: { ...backend },
+          createdAt: new Date().toISOString(),
+        },
+        { exclude: job.exclude, table: data.table },
+      );
+      const oof = result.validation;
+      const shownCharts = oof
+        ? charts(result.task, result.classes, oof.y, oof.pred, [], result.metric)
+        : { curve: [], curveMetric: result.metric };
+      const rows = result.trials.map(
+        (t) => rowsByNumber.get(t.number) ?? trialRow(t, started, performance.now()),
+      );
+      const outcome = searchOutcome(job, data, result, rows, {
+        workers: workers ?? 1,
+        backend,
+        bundle,
+        charts: shownCharts,
+        ...(oof ? { validation: oof } : {}),
+      });
+      if (recorder && parent) {
+        try {
+          await recorder.finish(result);
+          parent.logMetrics(
+            Object.fromEntries(Object.entries(outcome.metrics).filter(([, v]) => Number.isFinite(v))),
+          );
+          for (const a of [
+            ...bundleArtifacts(bundle, `${job.target}-automl.zip`.replace(/[^\w.-]+/g, '_')),
+            ...chartArtifacts(shownCharts, outcome.metrics, result.classes),
+          ])
+            parent.logArtifact(a);
+          await parent.end('COMPLETE');
+        } catch (err) {
+          trackingFailed(err);
+        }
+      }
+      return {
+        ok: true,
+        value: {
+          ...outcome,
+          ...(runId && !trackingError ? { runId } : {}),
+          ...(trackingError ? { trackingError } : {}),
+        },
+      };
+    } catch (err) {
+      await recorder?.fail(err).catch(() => {});
+      return { ok: false, error: failure(err, 'training') };
+    } finally {
+      searchAbort = null;
+      await pool?.close().catch(() => {});
+      release(onProgress);
+    }
+  },
+
   stop() {
     stopRequested = true;
+    searchAbort?.abort();
   },
 
   async predictBundle(files, csv) {

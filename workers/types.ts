@@ -243,6 +243,10 @@ export interface TrainOutcome {
   readonly charts: TrainCharts;
   /** The model bundle: manifest.json, pipeline.json, model.json as text. */
   readonly bundle: Readonly<Record<string, string>>;
+  /** The tracking run of this training, when it was recorded. */
+  readonly runId?: string;
+  /** Why tracking did not record it (storage unavailable, quota), when it did not. */
+  readonly trackingError?: string;
 }
 
 export interface BundlePrediction {
@@ -277,7 +281,9 @@ export interface TrainWorkerApi {
   pipeline(request: PipelineRequest): Promise<TrainResult<PipelinePreview>>;
   /** Read the file, select the backend, train, evaluate, and build the bundle. */
   train(job: TrainJob, onProgress?: TrainProgressCallback): Promise<TrainResult<TrainOutcome>>;
-  /** Ask the running training to stop after the current round / epoch. */
+  /** Run an AutoML search (trials in a pool of trial workers), recorded in the tracking store. */
+  search(job: SearchJob, onProgress?: SearchProgressCallback): Promise<TrainResult<SearchOutcome>>;
+  /** Ask the running training or search to stop (a search then refits the best so far). */
   stop(): void;
   /**
    * Load a bundle and predict a CSV file with it. `files`: the bundle's files' text by name, or
@@ -287,4 +293,102 @@ export interface TrainWorkerApi {
     files: Readonly<Record<string, string>>,
     csv: LoadInput,
   ): Promise<TrainResult<BundlePrediction>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// AutoML search in the training worker (`search`): trials run in a pool of trial workers, the
+// search is recorded in the tracking store as it runs, and the page gets a live leaderboard.
+
+/** An AutoML search as the Train screen starts it. */
+export interface SearchJob {
+  readonly input: LoadInput;
+  readonly typeOverrides: TypeOverrides;
+  readonly target: string;
+  readonly task: Task;
+  readonly metric?: string;
+  readonly families: readonly FamilyName[];
+  /** Wall-clock budget in seconds (search + final refit). */
+  readonly budgetSeconds?: number;
+  /** Stop after this many trials (with a seed: the same trials and scores every time). */
+  readonly maxTrials?: number;
+  readonly seed: number;
+  readonly backend: BackendPreference;
+  readonly exclude?: readonly string[];
+  /** Trial workers (default: hardwareConcurrency − 1, at least 1). */
+  readonly workers?: number;
+  /** Record the search in the browser's tracking store (default true). */
+  readonly track?: boolean;
+}
+
+export type TrialRowState = 'RUNNING' | 'COMPLETE' | 'PRUNED' | 'FAILED';
+
+/** One line of the live leaderboard. */
+export interface TrialRow {
+  readonly number: number;
+  readonly family: FamilyName;
+  /** The trial's hyperparameters (plain values). */
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+  readonly state: TrialRowState;
+  /** Validation metric (out-of-fold / holdout). */
+  readonly value?: number;
+  /** Standard deviation of the metric over the folds. */
+  readonly std?: number;
+  readonly seconds?: number;
+  /** Why it was pruned or failed ('halving', 'deadline', 'aborted', 'error', or the error text). */
+  readonly reason?: string;
+  /** Seconds since the search started when the trial ended. */
+  readonly endedAt?: number;
+}
+
+export type SearchPhase = 'read' | 'backend' | 'search' | 'refit' | 'bundle';
+
+export interface SearchProgress {
+  readonly phase: SearchPhase;
+  /** Seconds since the search started. */
+  readonly elapsed: number;
+  /** Trials that started or changed since the last message. */
+  readonly trials?: readonly TrialRow[];
+  readonly backend?: BackendReport;
+  /** How the candidates are validated, in words ("5-fold, stratified, seed 42"). */
+  readonly validation?: string;
+  readonly workers?: number;
+  /** The tracking run of this search (parent run id), once recorded. */
+  readonly runId?: string;
+}
+
+export type SearchProgressCallback = (p: SearchProgress) => void;
+
+export interface SearchOutcome {
+  readonly target: string;
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  readonly metric: string;
+  readonly direction: 'maximize' | 'minimize';
+  readonly trials: readonly TrialRow[];
+  readonly best: number;
+  readonly kind: 'single' | 'ensemble';
+  readonly members: readonly {
+    readonly trial: number;
+    readonly family: FamilyName;
+    readonly weight: number;
+  }[];
+  /** The final model's out-of-fold (validation) metrics. */
+  readonly metrics: Readonly<Record<string, number>>;
+  readonly validation: string;
+  readonly stoppedBy: 'maxTrials' | 'deadline' | 'aborted';
+  readonly timings: {
+    readonly searchSeconds: number;
+    readonly refitSeconds: number;
+    readonly totalSeconds: number;
+  };
+  readonly budgetSeconds?: number;
+  readonly statedMaxSeconds?: number;
+  readonly workers: number;
+  readonly backend: BackendReport;
+  readonly charts: TrainCharts;
+  readonly bundle: Readonly<Record<string, string>>;
+  /** The tracking run of this search, when it was recorded. */
+  readonly runId?: string;
+  /** Why tracking did not record this search (storage unavailable, quota), when it did not. */
+  readonly trackingError?: string;
 }

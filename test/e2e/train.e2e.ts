@@ -62,6 +62,7 @@ async function loadAndOpenTrain(
   await page.getByTestId('nav-train').click();
   await page.getByTestId('train-screen').waitFor();
   await expect.poll(() => page.getByTestId('train-what').textContent()).toContain(target);
+  await page.getByTestId('mode-single').check();
   return s;
 }
 
@@ -126,7 +127,8 @@ describe('train screen', () => {
       page.getByTestId('download-bundle').click(),
     ]);
     const bundle = JSON.parse(readFileSync((await download.path())!, 'utf8')) as Record<string, string>;
-    expect(Object.keys(bundle).sort()).toEqual(['manifest.json', 'model.json', 'pipeline.json']);
+    for (const name of ['manifest.json', 'model.json', 'pipeline.json', 'MODEL_CARD.md', 'signature.json'])
+      expect(Object.keys(bundle)).toContain(name);
     const manifest = JSON.parse(bundle['manifest.json']);
     expect(manifest.model.family).toBe('gbdt');
     expect(manifest.environment.runtime).toContain('Chrome');

@@ -123,3 +123,22 @@ export function residualOption(reg: NonNullable<TrainCharts['regression']>): Cha
     ],
   };
 }
+
+/** AutoML search: the best validation metric so far against elapsed seconds (a step line). */
+export function bestSoFarOption(
+  points: readonly { readonly t: number; readonly value: number }[],
+  metricLabel: string,
+  endSeconds: number,
+): ChartOption {
+  const data = points.map((p) => [p.t, p.value]);
+  if (points.length)
+    data.push([Math.max(endSeconds, points[points.length - 1].t), points[points.length - 1].value]);
+  return {
+    animation: false,
+    grid: GRID,
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'value', name: 'seconds', nameLocation: 'middle', nameGap: 24, min: 0 },
+    yAxis: { type: 'value', name: metricLabel, scale: true },
+    series: [{ type: 'line', name: 'best so far', step: 'end', showSymbol: true, symbolSize: 5, data }],
+  };
+}

@@ -11,6 +11,9 @@ import type {
   LoadInput,
   PipelinePreview,
   PipelineRequest,
+  SearchJob,
+  SearchOutcome,
+  SearchProgressCallback,
   TrainFailure,
   TrainJob,
   TrainOutcome,
@@ -123,6 +126,27 @@ export class TrainClient {
       if (this.#stopTimer !== undefined) clearTimeout(this.#stopTimer);
       this.#stopTimer = undefined;
     }
+  }
+
+  /**
+   * Run an AutoML search in the worker. Stop ends the search (running trials stop at their next
+   * round) and the best model so far is refitted; `cancel()` ends it at once, keeping nothing.
+   */
+  async search(job: SearchJob, onProgress?: SearchProgressCallback): Promise<TrainResult<SearchOutcome>> {
+    const inst = this.#get();
+    const cb = onProgress ? proxy(onProgress) : undefined;
+    return this.#call(inst, () => inst.remote.search(job, cb));
+  }
+
+  /** Ask the search in progress to stop gracefully (no forced termination: the refit follows). */
+  stopSearch(): void {
+    const inst = this.#instance;
+    if (inst && !inst.dead) void inst.remote.stop().catch(() => {});
+  }
+
+  /** End whatever the worker is doing now, by terminating it (nothing is kept). */
+  cancel(message: string): void {
+    this.#instance?.kill({ code: 'stopped', message });
   }
 
   /** Stop the training in progress: gracefully, or by terminating the worker after a grace period. */

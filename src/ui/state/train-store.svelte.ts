@@ -22,6 +22,7 @@ import type { PipelineSpec } from '../../core/pipeline/types.ts';
 import { PipelineError } from '../../core/pipeline/types.ts';
 import { removeStep, setStepOption } from '../../core/pipeline/edit.ts';
 import type { DataStore } from './data-store.svelte.ts';
+import { SearchState } from './search-store.svelte.ts';
 import { TrainClient } from './train-client.ts';
 
 export const FAMILY_LABELS: Readonly<Record<FamilyName, string>> = {
@@ -62,6 +63,10 @@ export class TrainStore {
   readonly #data: DataStore;
   #seq = 0;
 
+  /** AutoML search (the default) or one model family with its settings. */
+  mode = $state<'automl' | 'single'>('automl');
+  /** The AutoML search's state (shares the worker, target, metric, seed and exclusions). */
+  readonly search: SearchState;
   family = $state<FamilyName>('gbdt');
   /** The chosen metric; null = the task's default. */
   chosenMetric = $state<string | null>(null);
@@ -140,6 +145,16 @@ export class TrainStore {
   constructor(data: DataStore, client: TrainClient = new TrainClient()) {
     this.#data = data;
     this.#client = client;
+    this.search = new SearchState({
+      data,
+      client,
+      target: () => this.target,
+      task: () => this.task,
+      metric: () => this.metric,
+      seed: () => this.seed,
+      backend: () => this.backend,
+      excluded: () => this.currentExcluded,
+    });
   }
 
   async probe(): Promise<void> {
