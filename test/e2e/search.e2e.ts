@@ -49,6 +49,14 @@ async function openSearch(dataset: string, target: string): Promise<StudioPage> 
   return s;
 }
 
+async function openExperiment(page: Page, name: string): Promise<void> {
+  await page.getByTestId('nav-experiments').click();
+  const row = page.locator(`[data-testid="experiment-row"][data-experiment-name="${name}"]`);
+  await row.waitFor();
+  await row.getByTestId('experiment-open').click();
+  await expect.poll(() => page.getByTestId('experiment-title').textContent()).toBe(name);
+}
+
 async function watchLongTasks(page: Page): Promise<void> {
   await page.evaluate(() => {
     const w = window as unknown as { __longTasks: number[] };
@@ -126,6 +134,29 @@ describe('AutoML search on the Train screen', () => {
     expect(p.nRows).toBe(test.table.nRows);
     const manifest = JSON.parse(files['manifest.json']);
     expect(manifest.environment.runtime).toContain('Chrome');
+
+    // The search was recorded as it ran: one parent run and its 8 trials, kept across a reload.
+    const runId = (await page.getByTestId('search-run-id').textContent())!;
+    expect(runId).toContain('Recorded as run');
+    for (const reload of [false, true]) {
+      if (reload) {
+        await page.reload();
+        await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
+      }
+      await openExperiment(page, 'train.csv → species');
+      await expect.poll(() => page.getByTestId('runs-count').textContent()).toMatch(/\b9\b/);
+      const trialStates = await page
+        .locator('[data-testid="run-row"][data-run-name^="trial "] [data-testid="run-state"]')
+        .allTextContents();
+      expect(trialStates).toHaveLength(8);
+      expect(trialStates.some((t) => t.startsWith('FINISHED'))).toBe(true);
+      expect(trialStates.every((t) => !t.startsWith('RUNNING'))).toBe(true);
+      expect(
+        await page
+          .locator('[data-testid="run-row"][data-run-name="automl search"] [data-testid="run-state"]')
+          .textContent(),
+      ).toBe('FINISHED');
+    }
   });
 
   it('Stop ends a long search within seconds and keeps the best model so far', async () => {
@@ -149,5 +180,38 @@ describe('AutoML search on the Train screen', () => {
     // no trial is left running
     expect(await page.locator('[data-testid="leaderboard-row"][data-state="RUNNING"]').count()).toBe(0);
     expect(seconds).toBeLessThan(60);
+  });
+
+  it('closing the tab mid-search keeps finished trials and marks the interrupted runs failed', async () => {
+    studio = await openSearch('german_credit', 'class');
+    let page = studio.page;
+    await setFamilies(page, ['gbdt', 'random_forest']);
+    await page.getByTestId('budget-select').selectOption('900');
+    await page.getByTestId('search-start').click();
+    await expect
+      .poll(() => page.locator('[data-testid="leaderboard-row"][data-state="COMPLETE"]').count(), {
+        timeout: 180_000,
+      })
+      .toBeGreaterThan(1);
+    const finished = await page.locator('[data-testid="leaderboard-row"][data-state="COMPLETE"]').count();
+    await page.close(); // the tab goes away mid-search (its workers with it)
+    studio = await openStudio(browser.context);
+    page = studio.page;
+    await expect
+      .poll(() => page.getByTestId('interrupted-banner').textContent(), { timeout: 30_000 })
+      .toMatch(/\d+ interrupted runs? (was|were) marked failed/);
+    await openExperiment(page, 'train.csv → class');
+    await expect
+      .poll(() =>
+        page
+          .locator('[data-testid="run-row"][data-run-name="automl search"] [data-testid="run-state"]')
+          .textContent(),
+      )
+      .toBe('FAILED (interrupted)');
+    const states = await page
+      .locator('[data-testid="run-row"][data-run-name^="trial "] [data-testid="run-state"]')
+      .allTextContents();
+    expect(states.filter((t) => t === 'FINISHED').length).toBeGreaterThanOrEqual(finished);
+    expect(states.some((t) => t.startsWith('RUNNING'))).toBe(false);
   });
 });
