@@ -4,6 +4,7 @@
  */
 import { Tracker, type RunHandle } from '../core/tracking/tracker.ts';
 import type { TrackingStore } from '../core/tracking/store.ts';
+import { startDatasetRun } from '../core/tracking/start.ts';
 import type { ParamValue } from '../core/tracking/types.ts';
 import type { IngestResult } from '../core/ingest/types.ts';
 import { DEFAULT_STORE, openFileStore } from './file-store.ts';
@@ -15,17 +16,7 @@ export function storePath(option: string | undefined): string {
   return option ?? process.env.AUTOML_STORE ?? DEFAULT_STORE;
 }
 
-/** Config values as MLflow-style params: numbers, strings and booleans kept, the rest as JSON. */
-export function flatParams(config: Readonly<Record<string, unknown>>): Record<string, ParamValue> {
-  const out: Record<string, ParamValue> = {};
-  for (const [k, v] of Object.entries(config)) {
-    out[k] =
-      v === null || ['string', 'number', 'boolean'].includes(typeof v)
-        ? (v as ParamValue)
-        : JSON.stringify(v);
-  }
-  return out;
-}
+export { flatParams } from '../core/tracking/params.ts';
 
 export interface StartedRun {
   readonly store: TrackingStore;
@@ -40,24 +31,12 @@ export async function startTrainingRun(
   tags: Record<string, string>,
 ): Promise<StartedRun> {
   const store = await openFileStore(path);
-  const tracker = new Tracker(store);
-  const fp = data.fingerprint.sha256;
-  if (!(await store.getDataset(fp))) {
-    await store.write([
-      {
-        op: 'putDataset',
-        fingerprint: fp,
-        name: data.sourceName,
-        schema: data.schema.map((c) => ({ name: c.name, type: c.type })),
-        createdAt: Date.now(),
-      },
-    ]);
-  }
-  const experimentName = `${data.sourceName} → ${target}`;
-  const experiment =
-    (await store.getExperimentByName(experimentName)) ??
-    (await tracker.createExperiment({ name: experimentName, datasetFingerprint: fp, tags: { target } }));
-  const run = await tracker.startRun({ experimentId: experiment.id, name, tags, datasetFingerprint: fp });
+  const { run } = await startDatasetRun(
+    new Tracker(store),
+    { fingerprint: data.fingerprint.sha256, name: data.sourceName, schema: data.schema },
+    target,
+    { name, tags },
+  );
   return { store, run };
 }
 

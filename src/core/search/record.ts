@@ -21,6 +21,7 @@
  */
 import type { RunHandle } from '../tracking/tracker.ts';
 import type { ParamValue, WriteOp } from '../tracking/types.ts';
+import { flatParams } from '../tracking/params.ts';
 import type { SearchOptions, SearchResult, SearchStartInfo } from './runner.ts';
 import type { Trial } from './study.ts';
 
@@ -46,18 +47,6 @@ export interface SearchRecorder {
   finish(result: SearchResult, options?: { readonly end?: boolean }): Promise<void>;
   /** Ends children still RUNNING as FAILED ('interrupted') and the parent as FAILED. */
   fail(error: unknown): Promise<void>;
-}
-
-/** Hyperparameters as params: numbers, strings, booleans kept, anything else as JSON. */
-function asParams(values: Readonly<Record<string, unknown>>): Record<string, ParamValue> {
-  const out: Record<string, ParamValue> = {};
-  for (const [k, v] of Object.entries(values)) {
-    out[k] =
-      v === null || ['string', 'number', 'boolean'].includes(typeof v)
-        ? (v as ParamValue)
-        : JSON.stringify(v);
-  }
-  return out;
 }
 
 const std = (xs: readonly number[]) => {
@@ -88,7 +77,7 @@ export function recordSearch(options: SearchRecorderOptions): SearchRecorder {
     return p;
   };
 
-  const trialParams = (t: Trial) => asParams({ family: t.family, ...t.params, seed: t.seed });
+  const trialParams = (t: Trial) => flatParams({ family: t.family, ...t.params, seed: t.seed });
   const trialName = (t: Trial) => `trial ${t.number} ${t.family}`;
   const endMetrics = (t: Trial, child: RunHandle) => {
     if (t.value !== undefined && Number.isFinite(t.value)) child.logMetric(metric, t.value);
