@@ -54,6 +54,7 @@ const scenario = schema.chain((kinds) =>
     train: fc.integer({ min: 2, max: 40 }).chain((n) => tableOf(kinds, n, ['a', 'b', 'c', 'x y', '<b>'])),
     fresh: fc.integer({ min: 1, max: 20 }).chain((n) => tableOf(kinds, n, ['a', 'zzz', 'new', '(other)'])),
     family: fc.constantFrom('tree', 'linear', 'neural' as const),
+    embeddings: fc.boolean(),
     seed: fc.integer(),
   }),
 );
@@ -61,17 +62,23 @@ const scenario = schema.chain((kinds) =>
 describe('pipeline properties over generated tables', () => {
   it('fit and transform never throw with missing values and unseen categories; output is finite for linear/neural', () => {
     fc.assert(
-      fc.property(scenario, ({ train, fresh, family, seed }) => {
+      fc.property(scenario, ({ train, fresh, family, embeddings, seed }) => {
         const y = Float64Array.from({ length: train.nRows }, (_, i) => i % 2);
-        const { spec } = buildAutoPipeline(train, { family, task: 'binary', nClasses: 2 });
+        const { spec } = buildAutoPipeline(train, { family, task: 'binary', nClasses: 2, embeddings });
         const { pipeline, matrix } = fitPipeline(spec, train, { y, task: 'binary', seed });
         const out = transformTable(pipeline, fresh);
         expect(out.nRows).toBe(fresh.nRows);
         expect(out.featureNames).toEqual(matrix.featureNames);
         expect(out.data.length).toBe(fresh.nRows * matrix.nCols);
         if (family !== 'tree') {
-          for (const v of out.data) expect(Number.isFinite(v)).toBe(true);
-          for (const v of matrix.data) expect(Number.isFinite(v)).toBe(true);
+          // numeric features are finite; only category codes (neural with embeddings) may be missing
+          for (const m of [out, matrix]) {
+            m.categorical.forEach((isCat, j) => {
+              if (isCat) expect(family === 'neural' && embeddings).toBe(true);
+              else
+                for (let i = 0; i < m.nRows; i++) expect(Number.isFinite(m.data[j * m.nRows + i])).toBe(true);
+            });
+          }
         }
         // categorical codes stay inside the training vocabulary
         out.categorical.forEach((isCat, j) => {
@@ -88,9 +95,9 @@ describe('pipeline properties over generated tables', () => {
 
   it('transforming the training table is deterministic and survives a JSON round trip exactly', () => {
     fc.assert(
-      fc.property(scenario, ({ train, fresh, family, seed }) => {
+      fc.property(scenario, ({ train, fresh, family, embeddings, seed }) => {
         const y = Float64Array.from({ length: train.nRows }, (_, i) => (i * 7) % 3);
-        const { spec } = buildAutoPipeline(train, { family, task: 'multiclass', nClasses: 3 });
+        const { spec } = buildAutoPipeline(train, { family, task: 'multiclass', nClasses: 3, embeddings });
         const a = fitPipeline(spec, train, { y, task: 'multiclass', seed });
         const b = fitPipeline(spec, train, { y, task: 'multiclass', seed });
         expect(Array.from(a.matrix.data)).toEqual(Array.from(b.matrix.data));

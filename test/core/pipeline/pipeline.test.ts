@@ -199,6 +199,88 @@ describe('fitted pipeline', () => {
     expect(describePipeline(lin.spec)[0]).toMatch(/^Drop user_id/);
   });
 
+  it('auto-builder with embeddings: neural nets get unscaled category codes with their counts; linear unchanged', () => {
+    const n = 300;
+    const zips = Array.from({ length: n }, (_, i) => `z${(i * 7) % 120}`);
+    const t = table(
+      num(
+        'income',
+        Array.from({ length: n }, (_, i) => (i % 17) * 1000),
+      ),
+      cat('zip', zips),
+      cat(
+        'city',
+        Array.from({ length: n }, (_, i) => (i % 5 === 0 ? null : ['Paris', 'Lyon', 'Nice'][i % 3])),
+      ),
+      cat(
+        'yes_no',
+        Array.from({ length: n }, (_, i) => (i % 2 ? 'y' : 'n')),
+      ),
+    );
+    const y = Float64Array.from({ length: n }, (_, i) => i % 2);
+    const neural = buildAutoPipeline(t, { family: 'neural', task: 'binary', embeddings: true });
+    const kinds = neural.spec.steps.map((s) => s.kind);
+    expect(kinds).toEqual(['impute', 'string_index', 'standard_scale']);
+    const index = neural.spec.steps[1];
+    expect(index.columns).toEqual(['zip', 'city', 'yes_no']);
+    expect(neural.spec.steps.find((s) => s.kind === 'standard_scale')!.columns).not.toContain('zip');
+    expect(neural.notes.join(' ')).toMatch(/zip, city, yes_no: categories as codes for learned embeddings/);
+    const { pipeline, matrix } = fitPipeline(neural.spec, t, { y, task: 'binary', seed: 1 });
+    const zipCol = matrix.featureNames.indexOf('zip');
+    const cityCol = matrix.featureNames.indexOf('city');
+    expect(matrix.categorical[zipCol]).toBe(true);
+    expect(matrix.nCategories[zipCol]).toBe(120);
+    expect(matrix.categorical[cityCol]).toBe(true);
+    expect(matrix.nCategories[cityCol]).toBe(3);
+    expect(matrix.categorical.filter(Boolean)).toHaveLength(3);
+    for (let i = 0; i < n; i++) {
+      const z = matrix.data[zipCol * n + i];
+      expect(Number.isInteger(z) && z >= 0 && z < 120).toBe(true);
+      const c = matrix.data[cityCol * n + i];
+      expect(i % 5 === 0 ? Number.isNaN(c) : Number.isInteger(c) && c >= 0 && c < 3).toBe(true);
+    }
+    // unseen and missing labels at predict time: missing codes (the MLP's reserved vector), no error
+    const fresh = table(
+      num('income', [1, 2, 3]),
+      cat('zip', ['z3', 'never-seen', null]),
+      cat('city', ['Lyon', 'Berlin', null]),
+      cat('yes_no', ['y', 'maybe', 'n']),
+    );
+    const out = transformTable(parsePipeline(JSON.parse(JSON.stringify(pipeline))), fresh);
+    expect(out.featureNames).toEqual(matrix.featureNames);
+    const zipCodes = Array.from(out.data.subarray(zipCol * 3, zipCol * 3 + 3));
+    expect(Number.isInteger(zipCodes[0])).toBe(true);
+    expect(zipCodes.slice(1).every(Number.isNaN)).toBe(true);
+    expect(Number.isNaN(out.data[cityCol * 3 + 1])).toBe(true);
+    expect(out.nCategories[zipCol]).toBe(120);
+
+    // a higher threshold keeps the 3-label city and the 2-label yes_no one-hot
+    const fewer = buildAutoPipeline(t, {
+      family: 'neural',
+      task: 'binary',
+      embeddings: true,
+      embeddingMinCategories: 10,
+    });
+    expect(fewer.spec.steps.find((s) => s.kind === 'string_index')!.columns).toEqual(['zip']);
+    expect(fewer.spec.steps.find((s) => s.kind === 'one_hot')!.columns).toEqual(['city', 'yes_no']);
+    // without the option, or for linear models, nothing changes: zip is target encoded
+    for (const opts of [
+      { family: 'neural', task: 'binary' },
+      { family: 'linear', task: 'binary', embeddings: true },
+    ] as const) {
+      const plain = buildAutoPipeline(t, opts);
+      expect(plain.spec.steps.map((s) => s.kind)).toEqual([
+        'impute',
+        'one_hot',
+        'target_encode',
+        'standard_scale',
+      ]);
+      expect(
+        fitPipeline(plain.spec, t, { y, task: 'binary', seed: 1 }).matrix.categorical.some(Boolean),
+      ).toBe(false);
+    }
+  });
+
   it('ignores extra columns and names missing ones at predict time', () => {
     const { spec } = buildAutoPipeline(train, { family: 'linear', task: 'binary' });
     const { pipeline } = fitPipeline(spec, train, ctx);

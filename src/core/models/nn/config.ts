@@ -32,6 +32,26 @@ export interface DenseNetConfig {
   /** Stop after this many epochs without improvement of the validation loss (0 = never). */
   readonly patience: number;
   readonly regressionLoss: RegressionLoss;
+  /**
+   * Batch normalisation after each hidden dense layer, before its activation (MLP only). Trained with
+   * batch statistics and running averages (momentum 0.9, ε = 1e-3) of the mean and variance; at export
+   * the normalisation is folded into the dense layer's weights and biases, so prediction costs nothing
+   * extra and needs no BN code. Default off.
+   */
+  readonly batchNorm: boolean;
+  /**
+   * Learned embeddings for categorical code columns (MLP only): every column the feature matrix flags
+   * as categorical (integer codes 0..nCategories−1) gets a table of nCategories + 1 vectors, the last
+   * one for missing, unseen or out-of-range codes; the vectors are concatenated with the standardised
+   * numeric inputs. Code columns are never standardised. Off: code columns are used as numbers (the
+   * automatic 'neural' pipeline only produces code columns when its `embeddings` option is on).
+   */
+  readonly embeddings: boolean;
+  /**
+   * Width of each embedding vector: a whole number ≥ 1, or 'auto' = min(16, ⌈1.6·(k+1)^0.56⌉) for a
+   * column with k categories (fastai's rule of thumb, capped at 16).
+   */
+  readonly embeddingDim: number | 'auto';
   readonly seed: number;
 }
 
@@ -46,6 +66,9 @@ export const LINEAR_DEFAULTS: DenseNetConfig = {
   l1: 0,
   patience: 20,
   regressionLoss: 'squared_error',
+  batchNorm: false,
+  embeddings: false,
+  embeddingDim: 'auto',
   seed: 0,
 };
 
@@ -60,8 +83,17 @@ export const MLP_DEFAULTS: DenseNetConfig = {
   l1: 0,
   patience: 8,
   regressionLoss: 'squared_error',
+  batchNorm: false,
+  embeddings: false,
+  embeddingDim: 'auto',
   seed: 0,
 };
+
+/** Embedding width for a column with `nCategories` categories under `embeddingDim`. */
+export function embeddingWidth(dim: DenseNetConfig['embeddingDim'], nCategories: number): number {
+  if (dim !== 'auto') return dim;
+  return Math.min(16, Math.ceil(1.6 * Math.pow(nCategories + 1, 0.56)));
+}
 
 function check(ok: boolean, message: string): void {
   if (!ok) throw new ModelConfigError(message);
@@ -106,6 +138,13 @@ export function resolveDenseConfig(
   check(
     c.regressionLoss === 'squared_error' || c.regressionLoss === 'huber',
     `regressionLoss must be 'squared_error' or 'huber'`,
+  );
+  check(typeof c.batchNorm === 'boolean', `batchNorm must be true or false, got ${String(c.batchNorm)}`);
+  check(typeof c.embeddings === 'boolean', `embeddings must be true or false, got ${String(c.embeddings)}`);
+  check(
+    c.embeddingDim === 'auto' ||
+      (Number.isInteger(c.embeddingDim) && c.embeddingDim >= 1 && c.embeddingDim <= 1024),
+    `embeddingDim must be 'auto' or a whole number between 1 and 1024, got ${String(c.embeddingDim)}`,
   );
   check(Number.isFinite(c.seed), `seed must be a number, got ${c.seed}`);
   return c;

@@ -3,14 +3,23 @@
  * regression with elastic-net penalties) and 'mlp'. Training runs on the current TensorFlow.js
  * backend (call `selectBackend` first); prediction is plain JavaScript.
  * Features are numeric (the pipeline one-hot encodes categories for these families; a categorical code
- * column given directly is used as a number). Inputs are standardised with the training mean and
- * standard deviation stored in the model; missing values (NaN) become the mean.
+ * column given directly is used as a number) — except that an MLP with `embeddings: true` learns an
+ * embedding table for every column flagged categorical (codes 0..nCategories−1; missing, unseen and
+ * out-of-range codes share a reserved vector). Numeric inputs are standardised with the training mean
+ * and standard deviation stored in the model; missing values (NaN) become the mean. Code columns are
+ * never standardised.
  */
 import type { Estimator, FeatureMatrix, Fitted, FitOptions, SerializedModel, Task } from '../types.ts';
 import { ModelConfigError, resolveNClasses, validateFitInputs, validateMatrix } from '../types.ts';
-import { LINEAR_DEFAULTS, MLP_DEFAULTS, resolveDenseConfig, type DenseNetConfig } from './config.ts';
+import {
+  embeddingWidth,
+  LINEAR_DEFAULTS,
+  MLP_DEFAULTS,
+  resolveDenseConfig,
+  type DenseNetConfig,
+} from './config.ts';
 import { fitDenseNet, type NetData } from './train.ts';
-import { predictDenseNet, type DenseNetState } from './state.ts';
+import { embeddingRow, predictDenseNet, type DenseNetState } from './state.ts';
 import { b64, typedToBase64 } from '../../util/base64.ts';
 
 const FORMAT_VERSION = 1;
@@ -41,24 +50,77 @@ export function featureScaling(X: FeatureMatrix): { mean: Float64Array; std: Flo
   return { mean, std };
 }
 
+/** Largest embedding table (categories per column) an MLP accepts. */
+export const MAX_EMBEDDING_CATEGORIES = 10_000;
+
+/** Which columns are numeric inputs and which are embedded code columns (with their table sizes). */
+interface InputLayout {
+  readonly numeric: readonly number[];
+  readonly embedded: readonly { readonly column: number; readonly nCategories: number }[];
+}
+
+function layoutOf(nCols: number, embedded: InputLayout['embedded']): InputLayout {
+  const isEmb = new Set(embedded.map((e) => e.column));
+  return { numeric: Array.from({ length: nCols }, (_, j) => j).filter((j) => !isEmb.has(j)), embedded };
+}
+
 /**
- * Column-major matrix → standardised row-major values; NaN → 0 (the training mean). The networks see
- * standardised inputs whatever the pipeline did, so raw features train well too.
+ * The embedded columns of a training matrix: every categorical column, with nCategories from the
+ * matrix or else the largest code seen + 1.
+ */
+function embeddedColumns(X: FeatureMatrix): InputLayout['embedded'] {
+  const out: { column: number; nCategories: number }[] = [];
+  for (let j = 0; j < X.nCols; j++) {
+    if (!X.categorical?.[j]) continue;
+    let k = X.nCategories?.[j] ?? 0;
+    if (!(k > 0)) {
+      for (let i = 0; i < X.nRows; i++) {
+        const v = X.data[j * X.nRows + i];
+        if (Number.isInteger(v) && v >= k) k = v + 1;
+      }
+    }
+    const name = X.featureNames?.[j] ?? `column ${j}`;
+    if (!Number.isInteger(k) || k > MAX_EMBEDDING_CATEGORIES) {
+      throw new ModelConfigError(
+        `embeddings: '${name}' has ${k} categories, more than the ${MAX_EMBEDDING_CATEGORIES} an embedding table may hold (group rare categories first, or set embeddings to false)`,
+      );
+    }
+    out.push({ column: j, nCategories: Math.max(1, k) });
+  }
+  return out;
+}
+
+/**
+ * Column-major matrix → standardised row-major values of the numeric columns; NaN → 0 (the training
+ * mean). The networks see standardised inputs whatever the pipeline did, so raw features train well too.
  */
 function standardised<T extends Float32Array | Float64Array>(
   X: FeatureMatrix,
   scale: { mean: ArrayLike<number>; std: ArrayLike<number> },
+  columns: readonly number[],
   out: T,
 ): T {
-  for (let j = 0; j < X.nCols; j++) {
+  const n = columns.length;
+  columns.forEach((j, c) => {
     const base = j * X.nRows;
     const m = scale.mean[j];
     const s = scale.std[j];
     for (let i = 0; i < X.nRows; i++) {
       const v = X.data[base + i];
-      out[i * X.nCols + j] = Number.isNaN(v) ? 0 : (v - m) / s;
+      out[i * n + c] = Number.isNaN(v) ? 0 : (v - m) / s;
     }
-  }
+  });
+  return out;
+}
+
+/** Row-major embedding rows (nRows × tables): the code, or the reserved row for anything else. */
+function embeddingCodes(X: FeatureMatrix, embedded: InputLayout['embedded']): Int32Array {
+  const n = embedded.length;
+  const out = new Int32Array(X.nRows * n);
+  embedded.forEach(({ column, nCategories }, e) => {
+    const base = column * X.nRows;
+    for (let i = 0; i < X.nRows; i++) out[i * n + e] = embeddingRow(X.data[base + i], nCategories);
+  });
   return out;
 }
 
@@ -91,6 +153,7 @@ class DenseFitted implements Fitted {
   readonly nFeatures: number;
   readonly state: DenseNetState;
   readonly scaling: { readonly mean: Float64Array; readonly std: Float64Array };
+  private readonly layout: InputLayout;
 
   constructor(family: string, state: DenseNetState, scaling: { mean: Float64Array; std: Float64Array }) {
     this.family = family;
@@ -98,7 +161,9 @@ class DenseFitted implements Fitted {
     this.scaling = scaling;
     this.task = state.task;
     this.nClasses = state.task === 'regression' ? 1 : state.nClasses;
-    this.nFeatures = state.nIn;
+    const embedded = state.embeddings ?? [];
+    this.nFeatures = state.nIn + embedded.length;
+    this.layout = layoutOf(this.nFeatures, embedded);
   }
 
   predict(X: FeatureMatrix): Float64Array {
@@ -106,10 +171,12 @@ class DenseFitted implements Fitted {
     if (X.nCols !== this.nFeatures) {
       throw new ModelConfigError(`model expects ${this.nFeatures} features, got ${X.nCols}`);
     }
+    const { numeric, embedded } = this.layout;
     const p = predictDenseNet(
       this.state,
-      standardised(X, this.scaling, new Float64Array(X.nRows * X.nCols)),
+      standardised(X, this.scaling, numeric, new Float64Array(X.nRows * numeric.length)),
       X.nRows,
+      embedded.length > 0 ? embeddingCodes(X, embedded) : undefined,
     );
     if (this.task !== 'binary') return p;
     const out = new Float64Array(2 * X.nRows);
@@ -142,6 +209,14 @@ function makeEstimator(family: 'linear' | 'mlp', defaults: DenseNetConfig): Esti
           `a linear model has no hidden layers (got hidden = [${c.hidden.join(', ')}])`,
         );
       }
+      if (family === 'linear' && c.batchNorm) {
+        throw new ModelConfigError('batchNorm needs hidden layers: use the mlp family');
+      }
+      if (family === 'linear' && c.embeddings) {
+        throw new ModelConfigError(
+          'embeddings are for the mlp family; linear models take categories one-hot or target encoded',
+        );
+      }
       return c;
     },
     async fit(X, y, opts: FitOptions<DenseNetConfig>) {
@@ -149,20 +224,25 @@ function makeEstimator(family: 'linear' | 'mlp', defaults: DenseNetConfig): Esti
       const nClasses = resolveNClasses(opts.task, opts.nClasses, y);
       validateFitInputs(X, y, opts.task, nClasses, opts.weights);
       const scaling = featureScaling(X);
-      const toRows = (M: FeatureMatrix) => standardised(M, scaling, new Float32Array(M.nRows * M.nCols));
-      const train: NetData = { X: toRows(X), y, nRows: X.nRows, weights: opts.weights };
+      const layout = layoutOf(X.nCols, cfg.embeddings ? embeddedColumns(X) : []);
+      const { numeric, embedded } = layout;
+      const toRows = (M: FeatureMatrix) =>
+        standardised(M, scaling, numeric, new Float32Array(M.nRows * numeric.length));
+      const codesOf = (M: FeatureMatrix) => (embedded.length > 0 ? embeddingCodes(M, embedded) : undefined);
+      const train: NetData = { X: toRows(X), codes: codesOf(X), y, nRows: X.nRows, weights: opts.weights };
       let valid: NetData | undefined;
       if (opts.validation) {
         const v = opts.validation;
         validateFitInputs(v.X, v.y, opts.task, nClasses, v.weights, 'validation');
         if (v.X.nCols !== X.nCols)
           throw new ModelConfigError(`validation has ${v.X.nCols} features, training ${X.nCols}`);
-        valid = { X: toRows(v.X), y: v.y, nRows: v.X.nRows, weights: v.weights };
+        valid = { X: toRows(v.X), codes: codesOf(v.X), y: v.y, nRows: v.X.nRows, weights: v.weights };
       }
       const state = await fitDenseNet(cfg, train, {
         task: opts.task,
         nClasses,
-        nIn: X.nCols,
+        nIn: numeric.length,
+        embeddings: embedded.map((e) => ({ ...e, dim: embeddingWidth(cfg.embeddingDim, e.nCategories) })),
         valid,
         outputBias: priorBias(opts.task, nClasses, y, opts.weights),
         onEpoch: (r) =>
@@ -188,7 +268,21 @@ function makeEstimator(family: 'linear' | 'mlp', defaults: DenseNetConfig): Esti
         throw new ModelConfigError(`malformed ${family} model: missing input scaling`);
       }
       const scaling = { mean: b64.f64(json.inputMean, 'inputMean'), std: b64.f64(json.inputStd, 'inputStd') };
-      if (scaling.mean.length !== state.nIn || scaling.std.length !== state.nIn) {
+      const embedded = state.embeddings ?? [];
+      if (
+        !Array.isArray(embedded) ||
+        embedded.some(
+          (e) =>
+            !Number.isInteger(e.column) ||
+            e.column < 0 ||
+            e.column >= state.nIn + embedded.length ||
+            typeof e.table !== 'string',
+        )
+      ) {
+        throw new ModelConfigError(`malformed ${family} model: bad embedding tables`);
+      }
+      const nFeatures = state.nIn + embedded.length;
+      if (scaling.mean.length !== nFeatures || scaling.std.length !== nFeatures) {
         throw new ModelConfigError(`malformed ${family} model: input scaling has the wrong length`);
       }
       return new DenseFitted(family, state, scaling);

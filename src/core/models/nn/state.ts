@@ -14,6 +14,17 @@ export interface DenseLayerState {
   readonly b: string;
 }
 
+/** A learned embedding table for one categorical code column. */
+export interface EmbeddingState {
+  /** Index of the code column in the model's feature matrix. */
+  readonly column: number;
+  /** Codes 0..nCategories−1 have their own vector; row nCategories is for missing / unseen codes. */
+  readonly nCategories: number;
+  readonly dim: number;
+  /** Row-major [nCategories + 1][dim] float32, base64. */
+  readonly table: string;
+}
+
 export interface EpochRecord {
   readonly epoch: number;
   readonly trainLoss: number;
@@ -26,7 +37,13 @@ export interface DenseNetState {
   readonly config: DenseNetConfig;
   readonly task: NetTask;
   readonly nClasses: number;
+  /** Numeric inputs (the first layer also takes the embedding vectors, after these). */
   readonly nIn: number;
+  /**
+   * Embedding tables, in the order their vectors follow the numeric inputs. Absent in models trained
+   * without embeddings. Batch normalisation leaves no trace here: it is folded into `layers`.
+   */
+  readonly embeddings?: readonly EmbeddingState[];
   /** Regression targets are standardised for training; predictions are scaled back. */
   readonly yMean: number;
   readonly yStd: number;
@@ -44,16 +61,45 @@ export function gelu(x: number): number {
   return 0.5 * x * (1 + tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
 }
 
+/** The embedding row for a code: itself when it is a whole number in [0, nCategories), else the reserved row. */
+export function embeddingRow(code: number, nCategories: number): number {
+  return Number.isInteger(code) && code >= 0 && code < nCategories ? code : nCategories;
+}
+
 /**
  * Predicts in plain JavaScript (float64 arithmetic over the float32 weights), so scoring needs no
  * TensorFlow.js and gives the same numbers in Node and every browser (portable exp/tanh: Math.exp differs
- * between engines). X is row-major nRows × nIn.
+ * between engines). X is row-major nRows × nIn (numeric inputs); `codes`, for a model with embeddings,
+ * row-major nRows × (number of embedding tables): category codes, anything not a valid code (NaN,
+ * negative, too large) taking the reserved row.
  * Returns P(class 1) per row (binary), row-major probabilities (multiclass) or values (regression).
  */
-export function predictDenseNet(state: DenseNetState, X: ArrayLike<number>, nRows: number): Float64Array {
+export function predictDenseNet(
+  state: DenseNetState,
+  X: ArrayLike<number>,
+  nRows: number,
+  codes?: ArrayLike<number>,
+): Float64Array {
   if (X.length !== nRows * state.nIn) {
     throw new Error(`expected ${nRows}×${state.nIn} feature values, got ${X.length}`);
   }
+  const emb = (state.embeddings ?? []).map((e) => {
+    const table = b64.f32(e.table, 'embedding table');
+    if (!(Number.isInteger(e.nCategories) && e.nCategories >= 1 && Number.isInteger(e.dim) && e.dim >= 1)) {
+      throw new Error(`embedding table of column ${e.column}: bad size ${e.nCategories}×${e.dim}`);
+    }
+    if (table.length !== (e.nCategories + 1) * e.dim) {
+      throw new Error(
+        `embedding table of column ${e.column} holds ${table.length} values, expected ${(e.nCategories + 1) * e.dim}`,
+      );
+    }
+    return { nCategories: e.nCategories, dim: e.dim, table };
+  });
+  const nEmb = emb.length;
+  if (nEmb > 0 && (!codes || codes.length !== nRows * nEmb)) {
+    throw new Error(`expected ${nRows}×${nEmb} category codes, got ${codes?.length ?? 0}`);
+  }
+  const nIn0 = state.nIn + emb.reduce((a, e) => a + e.dim, 0);
   const layers = state.layers.map((l) => ({
     nIn: l.nIn,
     nOut: l.nOut,
@@ -62,12 +108,20 @@ export function predictDenseNet(state: DenseNetState, X: ArrayLike<number>, nRow
   }));
   const nOut = layers[layers.length - 1].nOut;
   const out = new Float64Array(nRows * (state.task === 'multiclass' ? state.nClasses : 1));
-  const widest = Math.max(state.nIn, ...layers.map((l) => l.nOut));
+  if (layers[0].nIn !== nIn0) throw new Error(`first layer takes ${layers[0].nIn} inputs, expected ${nIn0}`);
+  const widest = Math.max(nIn0, ...layers.map((l) => l.nOut));
   let h = new Float64Array(widest);
   let next = new Float64Array(widest);
   const gel = state.config.activation === 'gelu';
   for (let r = 0; r < nRows; r++) {
     for (let i = 0; i < state.nIn; i++) h[i] = X[r * state.nIn + i];
+    let at = state.nIn;
+    for (let e = 0; e < nEmb; e++) {
+      const { nCategories, dim, table } = emb[e];
+      const row = embeddingRow(codes![r * nEmb + e], nCategories) * dim;
+      for (let d = 0; d < dim; d++) h[at + d] = table[row + d];
+      at += dim;
+    }
     for (let k = 0; k < layers.length; k++) {
       const { nIn, nOut: m, w, b } = layers[k];
       for (let j = 0; j < m; j++) next[j] = b[j];

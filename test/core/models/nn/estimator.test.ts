@@ -18,3 +18,18 @@ runEstimatorSuite('mlp', () => ({
   config: { epochs: 25, hidden: [16], dropout: 0.1 },
   badConfig: { dropout: 2 },
 }));
+runEstimatorSuite('mlp (batch normalisation)', () => ({
+  estimator: mlpEstimator,
+  config: { epochs: 25, hidden: [16, 8], dropout: 0.1, batchNorm: true },
+  badConfig: { batchNorm: 'yes' },
+}));
+runEstimatorSuite('mlp (embeddings for the categorical column)', () => ({
+  estimator: mlpEstimator,
+  config: { epochs: 25, hidden: [16], dropout: 0.1, embeddings: true },
+  badConfig: { embeddingDim: 0 },
+}));
+runEstimatorSuite('mlp (embeddings and batch normalisation)', () => ({
+  estimator: mlpEstimator,
+  config: { epochs: 25, hidden: [16], dropout: 0, embeddings: true, embeddingDim: 3, batchNorm: true },
+  badConfig: { embeddings: 1 },
+}));
