@@ -2,11 +2,14 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
+import { scorerPlugin } from './src/cli/scorer-build.ts';
 
 export default defineConfig({
   base: './',
   plugins: [
     svelte(),
+    // predict.mjs for bundles made in the browser (workers/scorer-source.ts): the CLI's esbuild build.
+    scorerPlugin(),
     VitePWA({
       registerType: 'autoUpdate',
       injectRegister: 'script',
@@ -32,7 +35,7 @@ export default defineConfig({
       },
     }),
   ],
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [scorerPlugin()] },
   build: { target: 'es2022', sourcemap: false, chunkSizeWarningLimit: 4096 },
   preview: { host: '127.0.0.1', port: 4173, strictPort: false },
   server: { host: '127.0.0.1' },

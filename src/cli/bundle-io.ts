@@ -1,5 +1,4 @@
 /** Bundles on disk (a folder of files or a .zip), the standalone scorer build, and the environment facts a manifest records. */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
@@ -9,6 +8,7 @@ import { BUNDLE_FILES, type BundleEnvironment } from '../core/export/bundle.ts';
 import { bundleToZip, looksLikeZip, readBundleZip } from '../core/export/zip.ts';
 import { BundleError } from '../core/export/bundle-error.ts';
 import { CliError } from './errors.ts';
+import { bundleScorer, gitCommit, scorerHeader } from './scorer-build.ts';
 
 const require = createRequire(import.meta.url);
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -21,24 +21,7 @@ function versionOf(pkg: string): string {
   }
 }
 
-let commit: string | undefined;
-/** `git rev-parse HEAD` of the app's checkout, or 'unknown' (no git, not a checkout). */
-export function gitCommit(): string {
-  if (commit === undefined) {
-    try {
-      const out = execFileSync('git', ['rev-parse', 'HEAD'], {
-        cwd: REPO_ROOT,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-        timeout: 5000,
-      }).trim();
-      commit = /^[0-9a-f]{40,64}$/.test(out) ? out : 'unknown';
-    } catch {
-      commit = 'unknown';
-    }
-  }
-  return commit;
-}
+export { gitCommit };
 
 export function appInfo(): { name: string; version: string; commit: string } {
   const pkg = require('../../package.json') as { name: string; version: string };
@@ -63,55 +46,11 @@ export function nodeEnvironment(backend: BundleEnvironment['backend']): BundleEn
 
 let scorer: Promise<string> | undefined;
 /**
- * predict.mjs: src/core/export/scorer-entry.ts and the core code it imports, bundled by esbuild (which
- * tsx brings) into one ES module with no imports besides Node's fs. TensorFlow.js is replaced by a stub:
- * only training uses it; predictions are plain JavaScript.
+ * predict.mjs: src/core/export/scorer-entry.ts and the core code it imports, bundled by esbuild into
+ * one ES module (see scorer-build.ts, which the browser build uses too).
  */
 export function buildScorerSource(): Promise<string> {
-  scorer ??= (async () => {
-    const esbuild = await import('esbuild');
-    const exportDir = join(REPO_ROOT, 'src', 'core', 'export');
-    const result = await esbuild.build({
-      stdin: {
-        contents:
-          "import { runScorer } from './scorer-entry.ts';\n" +
-          "process.exitCode = await runScorer(new URL('./', import.meta.url));\n",
-        resolveDir: exportDir,
-        sourcefile: 'predict-main.ts',
-        loader: 'ts',
-      },
-      bundle: true,
-      write: false,
-      format: 'esm',
-      platform: 'node',
-      target: 'node18',
-      charset: 'utf8',
-      legalComments: 'none',
-      logLevel: 'silent',
-      plugins: [
-        {
-          name: 'stub-tfjs',
-          setup(build) {
-            build.onResolve({ filter: /^@tensorflow\// }, (a) => ({ path: a.path, namespace: 'tfjs-stub' }));
-            build.onLoad({ filter: /.*/, namespace: 'tfjs-stub' }, () => ({
-              contents:
-                'const fail = () => { throw new Error("TensorFlow.js is not part of predict.mjs (only training needs it)"); };\n' +
-                'export const setWasmPaths = fail;\nexport default {};\n',
-              loader: 'js',
-            }));
-          },
-        },
-      ],
-    });
-    const code = result.outputFiles[0].text;
-    const { version } = appInfo();
-    return (
-      `// predict.mjs — standalone scorer of an AutoML Studio model bundle (app ${version}, commit ${gitCommit()}).\n` +
-      '// Usage: node predict.mjs data.csv > predictions.csv   (Node 18 or later; no dependencies)\n' +
-      '// Reads manifest.json, pipeline.json and model.json from this folder. Generated code: do not edit.\n' +
-      code
-    );
-  })();
+  scorer ??= (async () => scorerHeader(appInfo().version, gitCommit()) + (await bundleScorer(REPO_ROOT)))();
   return scorer;
 }
 

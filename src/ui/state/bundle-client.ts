@@ -1,0 +1,164 @@
+/**
+ * The page's side of the bundle worker (`workers/bundle.worker.ts`): creates it on first use, wraps
+ * it with comlink, releases proxies, turns a dead worker into a clear failure value (the next call
+ * starts a new one), and can cancel a verification (a refit only sees messages between rounds) by
+ * terminating the worker. Every method resolves; failures are `{ ok: false, error }`.
+ *
+ * Components get the one instance from context: `getBundleClient()` (App.svelte or a test page calls
+ * `setBundleClient(new BundleClient())` once).
+ */
+import { getContext, hasContext, setContext } from 'svelte';
+import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
+import type {
+  BundleFailure,
+  BundleFiles,
+  BundleResult,
+  BundleWorkerApi,
+  ImportedBundle,
+  LoadInput,
+  ScoreOutcome,
+  VerifyProgressCallback,
+  VerifyReport,
+  ZipOptions,
+} from '../../../workers/bundle-types.ts';
+
+export type BundleWorkerFactory = () => Worker;
+
+export const defaultBundleWorkerFactory: BundleWorkerFactory = () =>
+  new Worker(new URL('../../../workers/bundle.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'bundle',
+  });
+
+interface Instance {
+  readonly worker: Worker;
+  readonly remote: Remote<BundleWorkerApi>;
+  /** Rejects (never resolves) when the worker dies or is terminated. */
+  readonly died: Promise<never>;
+  kill(failure: BundleFailure): void;
+  dead: boolean;
+}
+
+export class BundleClient {
+  readonly #factory: BundleWorkerFactory;
+  #instance: Instance | null = null;
+
+  constructor(factory: BundleWorkerFactory = defaultBundleWorkerFactory) {
+    this.#factory = factory;
+  }
+
+  #spawn(): Instance {
+    const worker = this.#factory();
+    let reject!: (f: BundleFailure) => void;
+    const died = new Promise<never>((_, r) => (reject = r));
+    died.catch(() => {});
+    const inst: Instance = {
+      worker,
+      remote: wrap<BundleWorkerApi>(worker),
+      died,
+      dead: false,
+      kill: (failure) => {
+        if (inst.dead) return;
+        inst.dead = true;
+        reject(failure);
+        try {
+          inst.remote[releaseProxy]();
+        } catch {
+          // already released
+        }
+        worker.terminate();
+        if (this.#instance === inst) this.#instance = null;
+      },
+    };
+    worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      inst.kill({
+        code: 'worker-died',
+        message: `The bundle worker stopped unexpectedly${e.message ? `: ${e.message}` : ''}. Try again.`,
+      });
+    });
+    worker.addEventListener('messageerror', () =>
+      inst.kill({ code: 'worker-died', message: 'The bundle worker sent a message that could not be read.' }),
+    );
+    return inst;
+  }
+
+  #get(): Instance {
+    if (!this.#instance || this.#instance.dead) this.#instance = this.#spawn();
+    return this.#instance;
+  }
+
+  async #call<T>(
+    run: (remote: Remote<BundleWorkerApi>) => Promise<BundleResult<T>>,
+  ): Promise<BundleResult<T>> {
+    const inst = this.#get();
+    try {
+      return await Promise.race([run(inst.remote), inst.died]);
+    } catch (err) {
+      if (err && typeof err === 'object' && 'code' in err && 'message' in err)
+        return { ok: false, error: err as BundleFailure };
+      const reason = err instanceof Error ? err.message : String(err);
+      return { ok: false, error: { code: 'internal', message: `The bundle worker failed: ${reason}` } };
+    }
+  }
+
+  /** Read and validate a bundle zip (a File, or its bytes: a given ArrayBuffer is transferred). */
+  async readZip(file: Blob | ArrayBuffer, name = file instanceof File ? file.name : 'bundle.zip') {
+    let bytes: ArrayBuffer;
+    try {
+      bytes = file instanceof ArrayBuffer ? file : await file.arrayBuffer();
+    } catch (err) {
+      return {
+        ok: false,
+        error: { code: 'data', message: `Cannot read ${name}: ${(err as Error)?.message ?? err}` },
+      } as const;
+    }
+    return this.#call<ImportedBundle>((r) => r.readZip(transfer(bytes, [bytes]), name));
+  }
+
+  /** Validate bundle files already in memory (e.g. a model version's artifacts). */
+  inspect(files: BundleFiles, name: string): Promise<BundleResult<ImportedBundle>> {
+    return this.#call((r) => r.inspect(files, name));
+  }
+
+  score(files: BundleFiles, csv: LoadInput): Promise<BundleResult<ScoreOutcome>> {
+    return this.#call((r) => r.score(files, csv));
+  }
+
+  zip(
+    files: Readonly<Record<string, string | Uint8Array>>,
+    options: ZipOptions = {},
+  ): Promise<BundleResult<ArrayBuffer>> {
+    return this.#call((r) => r.zip(files, options));
+  }
+
+  verify(
+    files: BundleFiles,
+    trainCsv: LoadInput,
+    onProgress?: VerifyProgressCallback,
+  ): Promise<BundleResult<VerifyReport>> {
+    const cb = onProgress ? proxy(onProgress) : undefined;
+    return this.#call((r) => r.verify(files, trainCsv, cb));
+  }
+
+  /** End whatever the worker is doing now (a running call resolves with code 'cancelled'). */
+  cancel(message = 'Cancelled.'): void {
+    this.#instance?.kill({ code: 'cancelled', message });
+  }
+
+  dispose(): void {
+    this.#instance?.kill({ code: 'worker-died', message: 'closed' });
+  }
+}
+
+const KEY = Symbol('bundle-client');
+
+export function setBundleClient(client: BundleClient): BundleClient {
+  return setContext(KEY, client);
+}
+
+/** The bundle client from context; without one (a component used on its own), a private one. */
+export function getBundleClient(): BundleClient {
+  if (hasContext(KEY)) return getContext<BundleClient>(KEY);
+  return setContext(KEY, new BundleClient());
+}

@@ -1,0 +1,193 @@
+/**
+ * The typed boundary between the page and the bundle worker (`workers/bundle.worker.ts`): importing
+ * a model bundle zip, scoring a CSV with it, zipping bundle files, and verifying a bundle by replay.
+ *
+ * Everything here crosses `postMessage`: plain structured-cloneable data, failures as a
+ * {@link BundleFailure} value (never a thrown error), big arrays as transferred ArrayBuffers.
+ */
+import type { SemanticType } from '../src/core/data/table.ts';
+import type { Task } from '../src/core/profile/types.ts';
+import type { LoadInput } from './types.ts';
+
+export type { LoadInput };
+
+/** A bundle's files as text, by name (what `readBundleZip` gives; what `loadBundle` takes). */
+export type BundleFiles = Readonly<Record<string, string>>;
+
+export type BundleErrorCode =
+  /** Not a zip, damaged, unsafe (traversal, zip bomb, oversize), or a bad manifest / model file. */
+  | 'bundle'
+  /** The CSV lacks columns the model needs (`columns` names them). */
+  | 'missing-columns'
+  /** The CSV cannot be read (encoding, empty, not a CSV, …). */
+  | 'data'
+  /** The training data lacks the target column, or training on it failed. */
+  | 'training'
+  | 'internal'
+  | 'worker-died'
+  | 'cancelled';
+
+export interface BundleFailure {
+  readonly code: BundleErrorCode;
+  /** One human line: what is wrong and where. */
+  readonly message: string;
+  /** For 'missing-columns': the columns the file lacks. */
+  readonly columns?: readonly string[];
+}
+
+export type BundleResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: BundleFailure };
+
+export interface BundleFileInfo {
+  readonly name: string;
+  /** UTF-8 size in bytes. */
+  readonly bytes: number;
+}
+
+/** What the page shows about a bundle (the files themselves travel separately). */
+export interface BundleSummary {
+  /** The zip's file name, or a name the caller gave. */
+  readonly source: string;
+  readonly formatVersion: number;
+  readonly createdAt: string;
+  readonly app: { readonly name: string; readonly version: string; readonly commit?: string };
+  /** How it was made: one model (`fit`) or a search (`automl`). */
+  readonly training: 'fit' | 'automl';
+  readonly family: string;
+  /** Ensemble members (automl), with their weights. */
+  readonly members: readonly { readonly trial: number; readonly family: string; readonly weight: number }[];
+  readonly target: string;
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  readonly seed: number;
+  readonly backend: string | null;
+  readonly dataset: {
+    readonly name: string;
+    readonly sha256: string;
+    readonly rows: number;
+    readonly columns: number;
+  };
+  readonly metrics: Readonly<Record<string, number | null>>;
+  /** The input columns the model reads, with the types they are read as. */
+  readonly signature: readonly { readonly name: string; readonly type: SemanticType }[];
+  /** Largest prediction difference a reproduction may show (0: bit-identical). */
+  readonly tolerance: number;
+  readonly files: readonly BundleFileInfo[];
+  readonly hasScorer: boolean;
+  /** Remarks about the bundle (format 1 upgraded, files it lacks that a format 2 bundle has, …). */
+  readonly notes: readonly string[];
+}
+
+export interface ImportedBundle {
+  readonly summary: BundleSummary;
+  readonly files: BundleFiles;
+}
+
+/** Cells of a column that could not be read as the type the model was trained on (scored as missing). */
+export interface TypeMismatch {
+  readonly column: string;
+  readonly expected: SemanticType;
+  readonly count: number;
+  /** 1-based rows of the file (the header is row 1), a few examples. */
+  readonly rows: readonly number[];
+  readonly message: string;
+}
+
+/** How many predictions the page gets as a ready-made table. */
+export const SCORE_PREVIEW_ROWS = 100;
+
+export interface ScoreOutcome {
+  readonly source: string;
+  readonly task: Task;
+  readonly classes?: readonly string[];
+  readonly nRows: number;
+  /** Probabilities (row-major, one column per class) or values; transferred. */
+  readonly values: Float64Array;
+  /** Predicted class index per row (classification); transferred. */
+  readonly labels?: Int32Array;
+  /** predictions.csv (formula-escaped), the same bytes as `cli predict`. */
+  readonly csv: string;
+  /** The columns of predictions.csv. */
+  readonly header: readonly string[];
+  /** The first {@link SCORE_PREVIEW_ROWS} rows of predictions.csv as display text (not escaped). */
+  readonly preview: readonly (readonly string[])[];
+  /** Columns the model does not use (besides the target): ignored. */
+  readonly ignored: readonly string[];
+  readonly mismatches: readonly TypeMismatch[];
+  /** Everything worth telling, in words (ignored columns, repairs made while reading, mismatches). */
+  readonly notes: readonly string[];
+}
+
+export type VerifyPhase = 'load' | 'read' | 'backend' | 'refit' | 'compare';
+
+export interface VerifyProgress {
+  readonly phase: VerifyPhase;
+  /** While reading: bytes read so far / in total. */
+  readonly bytesRead?: number;
+  readonly totalBytes?: number;
+}
+
+export type VerifyProgressCallback = (p: VerifyProgress) => void;
+
+/** The same verdict as `cli reproduce` (src/core/export/reproduce.ts). */
+export interface VerifyReport {
+  readonly verdict: 'reproduced' | 'not reproduced';
+  readonly reproduced: boolean;
+  readonly fingerprint: {
+    readonly same: boolean;
+    readonly expected: string;
+    readonly got: string;
+    readonly expectedRows: number;
+    readonly gotRows: number;
+  };
+  readonly tolerance: number;
+  readonly firstDifference:
+    | { readonly row: number; readonly column: string; readonly expected: string; readonly got: string }
+    | {
+        readonly classes: {
+          readonly expected: readonly string[] | null;
+          readonly got: readonly string[] | null;
+        };
+      }
+    | null;
+  readonly maxDifference: number;
+  readonly metrics: readonly {
+    readonly metric: string;
+    readonly expected: number | null;
+    readonly got: number | null;
+  }[];
+  readonly rows: number;
+  readonly notes: readonly string[];
+  /** The report in words, ending with `verdict: …` (what `cli reproduce` prints). */
+  readonly lines: readonly string[];
+  readonly seconds: number;
+}
+
+export interface ZipOptions {
+  /**
+   * Complete the bundle first, as `cli export` does: a format 1 manifest upgraded to format 2, the
+   * derived files it lacks (metrics, signature, model card) added, and predict.mjs (the app's own
+   * build) when it has none. The manifest is rewritten, so the bytes differ from a plain zip.
+   */
+  readonly complete?: boolean;
+}
+
+export interface BundleWorkerApi {
+  /** Read and validate a bundle zip (names, sizes, zip bombs, CRCs, manifest schema, model files). */
+  readZip(bytes: ArrayBuffer, name: string): Promise<BundleResult<ImportedBundle>>;
+  /** Validate bundle files already in memory (e.g. from the tracking store). */
+  inspect(files: BundleFiles, name: string): Promise<BundleResult<ImportedBundle>>;
+  /** Score a CSV file with a bundle: checks the columns against the signature, predicts, writes the CSV. */
+  score(files: BundleFiles, csv: LoadInput): Promise<BundleResult<ScoreOutcome>>;
+  /** Zip bundle files (deterministic bytes); the buffer is transferred. */
+  zip(
+    files: Readonly<Record<string, string | Uint8Array>>,
+    options?: ZipOptions,
+  ): Promise<BundleResult<ArrayBuffer>>;
+  /** Train the bundle's model again from its manifest on the data and compare (like `cli reproduce`). */
+  verify(
+    files: BundleFiles,
+    trainCsv: LoadInput,
+    onProgress?: VerifyProgressCallback,
+  ): Promise<BundleResult<VerifyReport>>;
+}

@@ -1,0 +1,304 @@
+/**
+ * Bundle worker: imports model bundle zips (validated), scores CSV files with a bundle, zips bundle
+ * files, and verifies a bundle by training it again from its manifest (the same code as
+ * `cli predict` and `cli reproduce`). A thin comlink endpoint over `src/core/export`; the typed API
+ * is in `./bundle-types.ts`. TensorFlow.js is loaded only when a verification needs it.
+ */
+import { expose, releaseProxy, transfer } from 'comlink';
+import { sourceOf } from './source.ts';
+import {
+  BundleError,
+  loadBundle,
+  predictionsCsv,
+  predictTable,
+  type LoadedBundle,
+} from '../src/core/export/bundle.ts';
+import { bundleToZip, looksLikeZip, readBundleZip } from '../src/core/export/zip.ts';
+import { exportBundleFiles } from '../src/core/export/package.ts';
+import { MissingColumnsError, readForScoring } from '../src/core/export/score.ts';
+import { ReproduceInputError, reproduceBundle } from '../src/core/export/reproduce.ts';
+import { IngestError } from '../src/core/ingest/types.ts';
+import { PipelineError } from '../src/core/pipeline/index.ts';
+import { TrainingError } from '../src/core/train/target.ts';
+import { ModelConfigError } from '../src/core/models/types.ts';
+import { name as appName, version as appVersion } from '../package.json';
+import {
+  SCORE_PREVIEW_ROWS,
+  type BundleFailure,
+  type BundleFiles,
+  type BundleSummary,
+  type BundleWorkerApi,
+  type ImportedBundle,
+  type ScoreOutcome,
+  type TypeMismatch,
+  type VerifyProgress,
+  type VerifyProgressCallback,
+} from './bundle-types.ts';
+
+const PROGRESS_INTERVAL_MS = 100;
+
+function failure(err: unknown, what: string): BundleFailure {
+  if (err instanceof BundleError) return { code: 'bundle', message: err.message };
+  if (err instanceof MissingColumnsError)
+    return { code: 'missing-columns', message: `${what} ${err.message}`, columns: [...err.columns] };
+  if (err instanceof IngestError)
+    return { code: err.code === 'cancelled' ? 'cancelled' : 'data', message: err.describe() };
+  if (err instanceof PipelineError) return { code: 'data', message: `${err.message} (${what})` };
+  if (err instanceof ReproduceInputError) return { code: 'training', message: `${err.message} (${what})` };
+  if (err instanceof TrainingError || err instanceof ModelConfigError)
+    return { code: 'training', message: `cannot train on ${what}: ${err.message}` };
+  if (err instanceof DOMException && err.name === 'NotReadableError')
+    return { code: 'data', message: `Cannot read ${what}: the file changed or is no longer available` };
+  const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  return { code: 'internal', message: `Unexpected error with ${what}: ${reason}` };
+}
+
+function release(cb: unknown): void {
+  const remote = cb as { [releaseProxy]?: () => void } | undefined;
+  try {
+    remote?.[releaseProxy]?.();
+  } catch {
+    // not a proxy (direct call)
+  }
+}
+
+/** Calls a (proxied) progress callback without waiting for the page; a closed port is ignored. */
+function send(cb: VerifyProgressCallback | undefined, p: VerifyProgress): void {
+  if (!cb) return;
+  try {
+    void Promise.resolve(cb(p) as unknown).catch(() => {});
+  } catch {
+    // the page went away
+  }
+}
+
+const utf8 = new TextEncoder();
+const utf8d = new TextDecoder();
+
+function summarize(bundle: LoadedBundle, files: BundleFiles, source: string): BundleSummary {
+  const m = bundle.manifest;
+  const notes: string[] = [];
+  if (m.formatVersion === 1)
+    notes.push('bundle format 1: it predicts; verifying assumes no columns were excluded from training');
+  if (files['predict.mjs'] === undefined) notes.push('no predict.mjs: this bundle has no standalone scorer');
+  const listed = m.files ?? [];
+  const absent = listed.filter((f) => files[f] === undefined);
+  if (absent.length) notes.push(`listed in manifest.json but absent: ${absent.join(', ')}`);
+  const known = new Set(['manifest.json', ...listed]);
+  const extra = Object.keys(files).filter((f) => !known.has(f));
+  if (extra.length) notes.push(`files not listed in manifest.json (ignored): ${extra.join(', ')}`);
+  return {
+    source,
+    formatVersion: m.formatVersion,
+    createdAt: m.createdAt,
+    app: m.app,
+    training: m.training?.command ?? (m.search ? 'automl' : 'fit'),
+    family: m.model.family,
+    members: (m.model.members ?? []).map((x) => ({ trial: x.trial, family: x.family, weight: x.weight })),
+    target: m.target,
+    task: m.task,
+    ...(m.classes ? { classes: m.classes } : {}),
+    seed: m.seed,
+    backend: m.backend?.name ?? null,
+    dataset: {
+      name: m.dataset.name,
+      sha256: m.dataset.sha256,
+      rows: m.dataset.rows,
+      columns: m.dataset.columns,
+    },
+    metrics: { ...m.metrics.validation },
+    signature: m.signature.inputs.map((c) => ({ name: c.name, type: c.type })),
+    tolerance: m.reproducibility?.tolerance ?? 0,
+    files: Object.entries(files).map(([name, text]) => ({ name, bytes: utf8.encode(text).length })),
+    hasScorer: files['predict.mjs'] !== undefined,
+    notes,
+  };
+}
+
+function imported(files: BundleFiles, source: string): ImportedBundle {
+  const bundle = loadBundle(files);
+  return { summary: summarize(bundle, files, source), files };
+}
+
+/** The prediction table's first rows as display text (class labels unescaped: this is not a CSV). */
+function previewRows(bundle: LoadedBundle, values: Float64Array, labels: Int32Array | undefined, n: number) {
+  const classes = bundle.manifest.classes;
+  const rows: string[][] = [];
+  const k = bundle.manifest.task === 'regression' || !classes ? 1 : classes.length;
+  for (let r = 0; r < Math.min(n, SCORE_PREVIEW_ROWS); r++) {
+    const cells: string[] = [];
+    for (let c = 0; c < k; c++) cells.push(String(values[r * k + c]));
+    if (k > 1 && labels) cells.push(classes![labels[r]]);
+    rows.push(cells);
+  }
+  return rows;
+}
+
+const api: BundleWorkerApi = {
+  async readZip(bytes, name) {
+    try {
+      const data = new Uint8Array(bytes);
+      if (!looksLikeZip(data)) throw new BundleError(`${name} is not a zip file`);
+      return { ok: true, value: imported(readBundleZip(data), name) };
+    } catch (err) {
+      const f = failure(err, name);
+      return { ok: false, error: f.code === 'bundle' ? { ...f, message: `${f.message} (${name})` } : f };
+    }
+  },
+
+  async inspect(files, name) {
+    try {
+      return { ok: true, value: imported(files, name) };
+    } catch (err) {
+      return { ok: false, error: failure(err, name) };
+    }
+  },
+
+  async score(files, csv) {
+    const source = sourceOf(csv);
+    let bundle: LoadedBundle;
+    try {
+      bundle = loadBundle(files);
+    } catch (err) {
+      return { ok: false, error: failure(err, 'the bundle') };
+    }
+    try {
+      const { data, ignored } = await readForScoring(bundle, source);
+      const types = new Map(bundle.manifest.signature.inputs.map((c) => [c.name, c.type]));
+      const mismatches: TypeMismatch[] = [];
+      const notes: string[] = [];
+      if (ignored.length)
+        notes.push(`ignored ${ignored.length} column(s) the model does not use: ${ignored.join(', ')}`);
+      for (const f of data.fixups) {
+        const expected = f.column !== undefined ? types.get(f.column) : undefined;
+        if (f.kind === 'other' && expected && f.count) {
+          const rows = f.rows ?? [];
+          const message =
+            `column ${f.column}: ${f.count} cell${f.count === 1 ? '' : 's'} could not be read as ${expected} ` +
+            `(the type the model was trained on) and ${f.count === 1 ? 'was' : 'were'} scored as missing` +
+            (rows.length
+              ? ` (${rows.length < f.count ? 'e.g. ' : ''}row${rows.length === 1 ? '' : 's'} ${rows.join(', ')})`
+              : '');
+          mismatches.push({ column: f.column!, expected, count: f.count, rows, message });
+          notes.push(message);
+        } else if (f.column === undefined || types.has(f.column)) notes.push(f.message);
+      }
+      const p = predictTable(bundle, data.table);
+      const classes = bundle.manifest.classes;
+      const header =
+        bundle.manifest.task === 'regression' || !classes ? ['prediction'] : [...classes, 'prediction'];
+      const value: ScoreOutcome = {
+        source: source.name,
+        task: bundle.manifest.task,
+        ...(classes ? { classes } : {}),
+        nRows: p.nRows,
+        values: p.values,
+        ...(p.labels ? { labels: p.labels } : {}),
+        csv: predictionsCsv(bundle, p),
+        header,
+        preview: previewRows(bundle, p.values, p.labels, p.nRows),
+        ignored,
+        mismatches,
+        notes,
+      };
+      const buffers = [p.values.buffer as ArrayBuffer];
+      if (p.labels) buffers.push(p.labels.buffer as ArrayBuffer);
+      return transfer({ ok: true as const, value }, buffers);
+    } catch (err) {
+      return { ok: false, error: failure(err, source.name) };
+    }
+  },
+
+  async zip(files, options = {}) {
+    try {
+      let content = files;
+      if (options.complete) {
+        const text: Record<string, string> = {};
+        for (const [name, v] of Object.entries(files))
+          text[name] = typeof v === 'string' ? v : utf8d.decode(v);
+        const { scorerSource } = await import('./scorer-source.ts');
+        content = exportBundleFiles(text, { scorer: text['predict.mjs'] ?? (await scorerSource()) });
+      }
+      const bytes = bundleToZip(content);
+      const buffer =
+        bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+          ? (bytes.buffer as ArrayBuffer)
+          : (bytes.slice().buffer as ArrayBuffer);
+      return transfer({ ok: true as const, value: buffer }, [buffer]);
+    } catch (err) {
+      return { ok: false, error: failure(err, 'the bundle') };
+    }
+  },
+
+  async verify(files, trainCsv, onProgress) {
+    const started = performance.now();
+    const source = sourceOf(trainCsv);
+    try {
+      send(onProgress, { phase: 'load' });
+      const bundle = loadBundle(files);
+      let last = 0;
+      const nav = (globalThis as { navigator?: { userAgent?: string; hardwareConcurrency?: number } })
+        .navigator;
+      const report = await reproduceBundle(bundle, {
+        source,
+        environment: (backend) => ({
+          app: { name: appName, version: appVersion },
+          runtime: nav?.userAgent ?? 'unknown browser',
+          ...(nav?.hardwareConcurrency ? { cores: nav.hardwareConcurrency } : {}),
+          libraries: {},
+          backend,
+          createdAt: new Date().toISOString(),
+        }),
+        // TensorFlow.js (linear models, MLPs) only when the refit needs it: WASM, served from the app.
+        prepareBackend: async () => {
+          const [{ selectBackend }, plain, simd, threaded] = await Promise.all([
+            import('../src/core/models/nn/backend.ts'),
+            import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url'),
+            import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url'),
+            import('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url'),
+          ]);
+          return selectBackend('wasm', {
+            wasmPaths: {
+              'tfjs-backend-wasm.wasm': plain.default,
+              'tfjs-backend-wasm-simd.wasm': simd.default,
+              'tfjs-backend-wasm-threaded-simd.wasm': threaded.default,
+            },
+          });
+        },
+        onPhase: (phase) => send(onProgress, { phase }),
+        onProgress: (p) => {
+          const now = performance.now();
+          if (now - last < PROGRESS_INTERVAL_MS) return;
+          last = now;
+          send(onProgress, {
+            phase: 'read',
+            bytesRead: p.bytesRead,
+            ...(p.totalBytes !== undefined ? { totalBytes: p.totalBytes } : {}),
+          });
+        },
+      });
+      return {
+        ok: true,
+        value: {
+          verdict: report.verdict,
+          reproduced: report.reproduced,
+          fingerprint: report.fingerprint,
+          tolerance: report.tolerance,
+          firstDifference: report.firstDifference,
+          maxDifference: report.maxDifference,
+          metrics: report.metrics,
+          rows: report.rows,
+          notes: report.notes,
+          lines: report.lines,
+          seconds: (performance.now() - started) / 1000,
+        },
+      };
+    } catch (err) {
+      return { ok: false, error: failure(err, source.name) };
+    } finally {
+      release(onProgress);
+    }
+  },
+};
+
+expose(api);
