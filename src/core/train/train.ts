@@ -103,19 +103,21 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
   const yValid = Float64Array.from(valid, (i) => enc.y[i]);
 
   const trainTable = takeRows(features, trainRows);
+  const est = estimatorFor(req.family);
+  const params = { ...(req.params ?? {}), seed: req.seed };
+  const config = est.resolveConfig(params, req.task) as Record<string, unknown>;
   const auto = buildAutoPipeline(trainTable, {
     family: familyKind(req.family),
     task: req.task,
     nClasses,
     exclude: req.exclude,
+    // An MLP with embeddings learns from category codes (the pipeline then leaves them unencoded).
+    embeddings: req.family === 'mlp' && config.embeddings === true,
   });
   const spec = req.pipelineSpec ?? auto.spec;
   const { pipeline, matrix } = fitPipeline(spec, trainTable, { y: yTrain, task: req.task, seed: req.seed });
   const validMatrix = transformTable(pipeline, takeRows(features, validRows));
 
-  const est = estimatorFor(req.family);
-  const params = { ...(req.params ?? {}), seed: req.seed };
-  const config = est.resolveConfig(params, req.task) as Record<string, unknown>;
   const model = await est.fit(matrix, yTrain, {
     task: req.task,
     nClasses: req.task === 'regression' ? undefined : nClasses,

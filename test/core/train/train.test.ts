@@ -210,3 +210,64 @@ describe('training edge cases', () => {
     );
   });
 });
+
+describe('the metric a model is judged by', () => {
+  const t = churnTable(200, 5);
+  it('defaults to the task default and is recorded', async () => {
+    const m = await trainModel({
+      table: t,
+      target: 'churn',
+      task: 'binary',
+      family: 'gbdt',
+      params: { rounds: 5 },
+      seed: 1,
+    });
+    expect(m.metric).toBe('roc_auc');
+    const chosen = await trainModel({
+      table: t,
+      target: 'churn',
+      task: 'binary',
+      family: 'gbdt',
+      params: { rounds: 5 },
+      seed: 1,
+      metric: 'f1',
+    });
+    expect(chosen.metric).toBe('f1');
+    expect(chosen.metrics.validation.f1).toBeCloseTo(m.metrics.validation.f1, 12);
+  });
+  it('refuses a metric of another task, naming the ones that apply', async () => {
+    await expect(
+      trainModel({ table: t, target: 'churn', task: 'binary', family: 'gbdt', seed: 1, metric: 'rmse' }),
+    ).rejects.toThrow(/'rmse' does not apply to binary \(use one of .*roc_auc/);
+    await expect(
+      trainModel({ table: t, target: 'churn', task: 'binary', family: 'gbdt', seed: 1, metric: 'auc' }),
+    ).rejects.toThrow(/unknown metric 'auc'/);
+  });
+});
+
+describe('MLP embeddings through trainModel', () => {
+  it('builds code columns for the categories when the MLP asks for embeddings', async () => {
+    const t = churnTable(300, 9);
+    const plain = await trainModel({
+      table: t,
+      target: 'churn',
+      task: 'binary',
+      family: 'mlp',
+      params: { epochs: 3 },
+      seed: 1,
+    });
+    const embedded = await trainModel({
+      table: t,
+      target: 'churn',
+      task: 'binary',
+      family: 'mlp',
+      params: { epochs: 3, embeddings: true },
+      seed: 1,
+    });
+    const kinds = (m: typeof plain) => m.pipeline.spec.steps.map((s) => s.kind);
+    expect(kinds(plain)).toContain('one_hot');
+    expect(kinds(embedded)).not.toContain('one_hot');
+    expect(kinds(embedded)).toContain('string_index');
+    expect(Number.isFinite(embedded.metrics.validation.log_loss)).toBe(true);
+  });
+});
