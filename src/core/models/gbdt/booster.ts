@@ -20,13 +20,13 @@ import type { Rng } from '../../util/random.ts';
 import type { GbdtConfig } from './config.ts';
 import { GBDT_DEFAULTS, randomForestDefaults, resolveGbdtConfig, resolvedObjective } from './config.ts';
 import type { BinMapper, SerializedFeatureBins } from './binning.ts';
-import { binMatrix, deserializeMapper, fitBinMapper, serializeMapper } from './binning.ts';
+import { binColumns, deserializeMapper, fitBinMapper, serializeMapper } from './binning.ts';
 import type { SerializedForest } from './forest.ts';
 import { Forest, addTreesRaw, leafOf } from './forest.ts';
 import type { Objective, ObjectiveName } from './objective.ts';
 import { makeObjective } from './objective.ts';
 import { TreeGrower } from './grower.ts';
-import type { GrowParams, LeafRanges } from './grower.ts';
+import type { GrowParams } from './grower.ts';
 
 export const GBDT_FORMAT_VERSION = 1;
 
@@ -61,7 +61,6 @@ interface TrainState {
   X: FeatureMatrix;
   y: Float64Array;
   w: Float64Array | null;
-  bins: Uint8Array;
   raw: Float64Array;
   gh: Float64Array[];
   grower: TreeGrower;
@@ -309,7 +308,7 @@ export class GbdtModel implements Fitted {
     }
     const n = X.nRows;
     const w = classWeights(y, data.weights, this.task, K, this.config);
-    const bins = binMatrix(this.mapper, X);
+    const bins = binColumns(this.mapper, X);
     const raw = this.predictRaw(X, this.rounds_);
     const gh = Array.from({ length: this.nGroups }, () => new Float64Array(2 * n));
     let valid: TrainState['valid'] = null;
@@ -325,7 +324,6 @@ export class GbdtModel implements Fitted {
       X,
       y,
       w,
-      bins,
       raw,
       gh,
       grower: new TreeGrower(this.mapper, bins, n, this.growParams()),
@@ -421,10 +419,10 @@ export class GbdtModel implements Fitted {
         }
         s.idx.set(s.base.subarray(0, m));
         const t = this.forest.nTrees;
-        const leaves = s.grower.grow(this.forest, k, s.idx, m, gh, feats, trng);
         const raw = s.raw;
         const off = k * n;
-        addLeafValues(raw, off, s.idx, leaves);
+        // The grower adds the new tree's leaf values of the sampled rows to raw[off + row].
+        s.grower.grow(this.forest, k, s.idx, m, gh, feats, trng, raw, off);
         if (m < n || s.valid) {
           const p = this.forest.pack();
           const root = p.treeRoot[t];
@@ -528,15 +526,6 @@ export class GbdtModel implements Fitted {
       );
     }
     return m;
-  }
-}
-
-/** raw[off + row] += leaf value for the rows of each leaf (a separate function: see objective.ts). */
-function addLeafValues(raw: Float64Array, off: number, idx: Int32Array, leaves: LeafRanges): void {
-  for (let L = 0; L < leaves.value.length; L++) {
-    const v = leaves.value[L];
-    const end = leaves.end[L];
-    for (let q = leaves.start[L]; q < end; q++) raw[off + idx[q]] += v;
   }
 }
 

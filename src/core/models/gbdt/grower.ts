@@ -9,6 +9,9 @@ import type { Rng } from '../../util/random.ts';
 import type { BinMapper } from './binning.ts';
 import type { Forest } from './forest.ts';
 
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_U8 = new Uint8Array(0);
+
 export interface GrowParams {
   readonly lambda: number;
   readonly alpha: number;
@@ -54,13 +57,6 @@ interface Cand {
   depth: number;
   hist: Float64Array;
   split: Split;
-}
-
-/** Leaves of the last grown tree: rows idx[start[k] .. end[k]) got value[k]. */
-export interface LeafRanges {
-  start: number[];
-  end: number[];
-  value: number[];
 }
 
 /* Histogram kernels: rows of a node × all features, unrolled by 4 features (measured ~20% faster in
@@ -321,12 +317,17 @@ export class TreeGrower {
   private readonly nodeFeats: Int32Array;
   /** Global bin index per row and feature (offsets[f] + bin), or null when it does not fit 16 bits. */
   private readonly gbin: Uint16Array | null;
-  /** Column-major copy of the bins for partitioning (a node's rows are ascending: sequential reads). */
-  private readonly colBins: Uint8Array;
+  /** Row-major bins, only when gbin is null (the histogram kernels then add the offsets themselves). */
+  private readonly bins: Uint8Array;
+  /** Leaf values of the tree being grown are added to out[outOff + row] (set by grow). */
+  private out: Float64Array = EMPTY_F64;
+  private outOff = 0;
 
+  /** colBins: column-major bins (binColumns); also what the partition reads (a node's rows are
+   * ascending: sequential reads). */
   constructor(
     private readonly mapper: BinMapper,
-    private readonly bins: Uint8Array,
+    private readonly colBins: Uint8Array,
     nRows: number,
     private readonly p: GrowParams,
   ) {
@@ -338,8 +339,8 @@ export class TreeGrower {
     this.histLen = mapper.totalBins * this.S;
     this.scratch = new Int32Array(nRows);
     this.nodeFeats = new Int32Array(this.F);
-    this.gbin = mapper.totalBins <= 65536 ? globalBins(bins, nRows, this.F, this.offsets) : null;
-    this.colBins = columnBins(bins, nRows, this.F);
+    this.gbin = mapper.totalBins <= 65536 ? globalBins(colBins, nRows, this.F, this.offsets) : null;
+    this.bins = this.gbin ? EMPTY_U8 : rowBins(colBins, nRows, this.F);
   }
 
   private alloc(): Float64Array {
@@ -491,7 +492,14 @@ export class TreeGrower {
         gl += hist[j];
         hl += hist[j + 1];
         if (counted) cl += hist[j + 2];
-        // Missing values go right.
+        // Candidates of this threshold: missing values right, then left (ties keep the earlier one).
+        // One offer() call site for both: an offer taken only for missing-left splits had no type
+        // feedback when findSplit was optimised, and deoptimised it when first taken.
+        let best = this.bGain;
+        let side = -1; // 0: missing values right, 1: left
+        let oG = 0;
+        let oH = 0;
+        let oC = 0;
         const hr = H - hl;
         if (hl >= mcw && hr >= mcw && hl > 0 && hr > 0 && (!counted || (cl >= msl && C - cl >= msl))) {
           const gr = G - gl;
@@ -499,9 +507,14 @@ export class TreeGrower {
             alpha > 0
               ? this.score(gl, hl, lam) + this.score(gr, hr, lam) - parent
               : (gl * gl) / (hl + lam) + (gr * gr) / (hr + lam) - parent;
-          if (gain > this.bGain) this.offer(f, gain, t, false, null, gl, hl, cl);
+          if (gain > best) {
+            best = gain;
+            side = 0;
+            oG = gl;
+            oH = hl;
+            oC = cl;
+          }
         }
-        // Missing values go left.
         if (hasMissing && t < nb) {
           const GL = gl + mg;
           const HL = hl + mh;
@@ -509,30 +522,38 @@ export class TreeGrower {
           const HR = H - HL;
           if (HL >= mcw && HR >= mcw && HL > 0 && HR > 0 && (!counted || (CL >= msl && C - CL >= msl))) {
             const gain = this.score(GL, HL, lam) + this.score(G - GL, HR, lam) - parent;
-            if (gain > this.bGain) this.offer(f, gain, t, true, null, GL, HL, CL);
+            if (gain > best) {
+              best = gain;
+              side = 1;
+              oG = GL;
+              oH = HL;
+              oC = CL;
+            }
           }
         }
+        if (side >= 0) this.offer(f, best, t, side === 1, null, oG, oH, oC);
       }
     }
     if (this.bF < 0) return null;
-    const best = split(
+    const HR = H - this.bHL;
+    // No missing values reached this node (numeric split): send unseen missing values to the heavier
+    // child. Decided before the Split is built: a rarely taken store into it after construction made
+    // the optimised findSplit deoptimise (no feedback for it).
+    const defaultLeft =
+      this.bCat === null && !hasMissingIn(hist, this.offsets[this.bF], S) ? this.bHL >= HR : this.bDL;
+    return split(
       this.bF,
       this.bGain,
       this.bT,
-      this.bDL,
+      defaultLeft,
       this.bCat,
       this.bGL,
       this.bHL,
       this.bCL,
       G - this.bGL,
-      H - this.bHL,
+      HR,
       C - this.bCL,
     );
-    if (!best.catLeft && !hasMissingIn(hist, this.offsets[best.feature], S)) {
-      // No missing values reached this node: send unseen missing values to the heavier child.
-      best.defaultLeft = best.HL >= best.HR;
-    }
-    return best;
   }
 
   private categoricalSplit(
@@ -649,20 +670,19 @@ export class TreeGrower {
     }
   }
 
+  /** Makes `node` a leaf and adds its value to the output of its rows idx[start..end). */
   private makeLeaf(
     forest: Forest,
-    leaves: LeafRanges,
     node: number,
     g: number,
     h: number,
+    idx: Int32Array,
     start: number,
     end: number,
   ): void {
     const v = this.leafValue(g, h);
     forest.setLeaf(node, v, h);
-    leaves.start.push(start);
-    leaves.end.push(end);
-    leaves.value.push(v);
+    addValue(this.out, this.outOff, idx, start, end, v);
   }
 
   private extraRng: Rng | null = null;
@@ -671,8 +691,9 @@ export class TreeGrower {
   }
 
   /**
-   * Grows one tree into `forest` (group = output group) on rows idx[0..m) with gradient pairs `gh`.
-   * `idx` is permuted (partitioned) in place; returns the leaves as ranges of idx.
+   * Grows one tree into `forest` (group = output group) on rows idx[0..m) with gradient pairs `gh`,
+   * and adds each row's leaf value to out[outOff + row] (what the booster's margins need; no leaf
+   * list). `idx` is permuted (partitioned) in place.
    */
   grow(
     forest: Forest,
@@ -682,11 +703,14 @@ export class TreeGrower {
     gh: Float64Array,
     treeFeats: Int32Array,
     rng: Rng,
-  ): LeafRanges {
+    out: Float64Array,
+    outOff: number,
+  ): void {
     this.extraRng = rng;
+    this.out = out;
+    this.outOff = outOff;
     const p = this.p;
     const S = this.S;
-    const leaves: LeafRanges = { start: [], end: [], value: [] };
     const root = forest.startTree(group);
     if (m === 0 || treeFeats.length === 0) {
       let G = 0;
@@ -695,12 +719,8 @@ export class TreeGrower {
         G += gh[2 * idx[k]];
         H += gh[2 * idx[k] + 1];
       }
-      const v = this.leafValue(G, H);
-      forest.setLeaf(root, v, H);
-      leaves.start.push(0);
-      leaves.end.push(m);
-      leaves.value.push(v);
-      return leaves;
+      this.makeLeaf(forest, root, G, H, idx, 0, m);
+      return;
     }
     // Root totals from the root histogram (all rows fall in some bin of feature 0).
     const rootHist = this.alloc();
@@ -719,8 +739,8 @@ export class TreeGrower {
     forest.setLeaf(root, this.leafValue(G, H), H);
     if (!rootSplit) {
       this.release(rootHist);
-      this.makeLeaf(forest, leaves, root, G, H, 0, m);
-      return leaves;
+      this.makeLeaf(forest, root, G, H, idx, 0, m);
+      return;
     }
     const cands: Cand[] = [{ node: root, start: 0, end: m, depth: 0, hist: rootHist, split: rootSplit }];
     let head = 0; // FIFO pointer for breadth-first order
@@ -749,7 +769,6 @@ export class TreeGrower {
       goLeft[0] = s.defaultLeft ? 1 : 0;
       if (s.catLeft) for (const b of s.catLeft) goLeft[b] = 1;
       else for (let b = 1; b <= s.thrBin; b++) goLeft[b] = 1;
-      const mid = partition(idx, this.scratch, c.start, c.end, this.colBins, f * this.scratch.length, goLeft);
       const L = forest.addNode(s.HL);
       const R = forest.addNode(s.HR);
       const fb = this.mapper.features[f];
@@ -764,6 +783,19 @@ export class TreeGrower {
         const thr = s.thrBin <= fb.nBins - 1 ? fb.cuts[s.thrBin - 1] : Infinity;
         forest.setNumericSplit(c.node, f, thr, s.defaultLeft, s.gain, L, R);
       }
+      const colStart = f * this.scratch.length;
+      if (p.maxDepth > 0 && c.depth + 1 >= p.maxDepth) {
+        // Both children are leaves at the maximum depth: no partition (no node below needs their rows as
+        // ranges); one pass adds each row's leaf value.
+        const vL = this.leafValue(s.GL, s.HL);
+        const vR = this.leafValue(s.GR, s.HR);
+        forest.setLeaf(L, vL, s.HL);
+        forest.setLeaf(R, vR, s.HR);
+        addSplitValues(this.out, this.outOff, idx, c.start, c.end, this.colBins, colStart, goLeft, vL, vR);
+        this.release(c.hist);
+        continue;
+      }
+      const mid = partition(idx, this.scratch, c.start, c.end, this.colBins, colStart, goLeft);
       const nL = mid - c.start;
       const nR = c.end - mid;
       const CL = S === 3 ? s.CL : nL;
@@ -774,8 +806,8 @@ export class TreeGrower {
       forest.setLeaf(R, this.leafValue(s.GR, s.HR), s.HR);
       if (!lCan && !rCan) {
         this.release(c.hist);
-        this.makeLeaf(forest, leaves, L, s.GL, s.HL, c.start, mid);
-        this.makeLeaf(forest, leaves, R, s.GR, s.HR, mid, c.end);
+        this.makeLeaf(forest, L, s.GL, s.HL, idx, c.start, mid);
+        this.makeLeaf(forest, R, s.GR, s.HR, idx, mid, c.end);
         continue;
       }
       const smallLeft = nL <= nR;
@@ -795,14 +827,14 @@ export class TreeGrower {
       if (sp && lHist) cands.push({ node: L, start: c.start, end: mid, depth, hist: lHist, split: sp });
       else {
         if (lHist) this.release(lHist);
-        this.makeLeaf(forest, leaves, L, s.GL, s.HL, c.start, mid);
+        this.makeLeaf(forest, L, s.GL, s.HL, idx, c.start, mid);
       }
       sp = null;
       if (rCan && rHist) sp = this.findSplit(rHist, s.GR, s.HR, S === 3 ? CR : nR, treeFeats, rng);
       if (sp && rHist) cands.push({ node: R, start: mid, end: c.end, depth, hist: rHist, split: sp });
       else {
         if (rHist) this.release(rHist);
-        this.makeLeaf(forest, leaves, R, s.GR, s.HR, mid, c.end);
+        this.makeLeaf(forest, R, s.GR, s.HR, idx, mid, c.end);
       }
     }
     for (let i = p.lossguide || !fifo ? 0 : head; i < cands.length; i++) {
@@ -816,9 +848,8 @@ export class TreeGrower {
         g += gh[2 * idx[k]];
         h += gh[2 * idx[k] + 1];
       }
-      this.makeLeaf(forest, leaves, node, g, h, c.start, c.end);
+      this.makeLeaf(forest, node, g, h, idx, c.start, c.end);
     }
-    return leaves;
   }
 }
 
@@ -885,11 +916,42 @@ function splitRows(
   return l;
 }
 
-function columnBins(bins: Uint8Array, n: number, F: number): Uint8Array {
+/** out[off + idx[q]] += v for q in [start, end): a leaf's rows get its value. */
+function addValue(
+  out: Float64Array,
+  off: number,
+  idx: Int32Array,
+  start: number,
+  end: number,
+  v: number,
+): void {
+  for (let q = start; q < end; q++) out[off + idx[q]] += v;
+}
+
+/** A split into two leaves, without partitioning: each row of idx[start..end) gets vL or vR. */
+function addSplitValues(
+  out: Float64Array,
+  off: number,
+  idx: Int32Array,
+  start: number,
+  end: number,
+  col: Uint8Array,
+  o: number,
+  goLeft: Uint8Array,
+  vL: number,
+  vR: number,
+): void {
+  for (let q = start; q < end; q++) {
+    const row = idx[q];
+    out[off + row] += goLeft[col[o + row]] === 1 ? vL : vR;
+  }
+}
+
+/** Row-major bins (r * F + f) from column-major ones. */
+function rowBins(col: Uint8Array, n: number, F: number): Uint8Array {
   const out = new Uint8Array(n * F);
   for (let r = 0; r < n; r++) {
-    const base = r * F;
-    for (let f = 0; f < F; f++) out[f * n + r] = bins[base + f];
+    for (let f = 0; f < F; f++) out[r * F + f] = col[f * n + r];
   }
   return out;
 }
@@ -899,12 +961,22 @@ function copyBack(idx: Int32Array, scratch: Int32Array, l: number, r: number): v
   for (let q = 0; q < r; q++) idx[l + q] = scratch[q];
 }
 
-/** Row-major global bin indices: offsets[f] + bins[r * F + f]. */
-function globalBins(bins: Uint8Array, n: number, F: number, offsets: Int32Array): Uint16Array {
+/** Row-major global bin indices offsets[f] + bin (r * F + f), from column-major bins. */
+function globalBins(col: Uint8Array, n: number, F: number, offsets: Int32Array): Uint16Array {
   const out = new Uint16Array(n * F);
-  for (let r = 0; r < n; r++) {
-    const base = r * F;
-    for (let f = 0; f < F; f++) out[base + f] = offsets[f] + bins[base + f];
-  }
+  for (let f = 0; f < F; f++) transposeColumn(col, f * n, n, out, f, F, offsets[f]);
   return out;
+}
+
+/** out[f + r * F] = col[base + r] + add for the n rows of one column. */
+function transposeColumn(
+  col: Uint8Array,
+  base: number,
+  n: number,
+  out: Uint16Array,
+  f: number,
+  F: number,
+  add: number,
+): void {
+  for (let r = 0; r < n; r++) out[f + r * F] = col[base + r] + add;
 }

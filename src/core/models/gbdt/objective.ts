@@ -133,20 +133,64 @@ function sigmoid(m: number): number {
   return 1 / (1 + fastExp(-m));
 }
 
+/* Unweighted training loss without a log per row: sum(log p_i) = log(prod p_i), with the running product
+ * rescaled by 2^900 whenever it drops below 2^-900 (p_i >= 1e-15, so it never reaches the subnormals).
+ * A log per row cost as much as the gradients themselves (the fastLog bit tricks stall on store
+ * forwarding); the product is plain IEEE arithmetic, so the curve stays the same in every engine, and its
+ * rounding (about n ulp relative) is far below what the curve shows. */
+const PROD_RESCALE = 2 ** 900;
+const PROD_MIN = 2 ** -900;
+const LN_PROD_RESCALE = 900 * Math.LN2;
+
+/** -log(prod · 2^(-900 k)): the negated log-likelihood from a rescaled product. */
+function negLogOfProduct(prod: number, k: number): number {
+  return k * LN_PROD_RESCALE - fastLog(prod);
+}
+
 /* Gradient kernels: one loop each, returning the weighted loss sum. Nothing follows the loop, so code
  * that V8 compiles on-stack mid-loop (OSR) has feedback for everything it runs; an operation after the
  * loop that had not executed yet made the OSR code deoptimise at the end of every call. */
+/**
+ * Unweighted: leaves the loss sum as prod · 2^(-900 k) in pk = [prod, k] (see negLogOfProduct). The
+ * rescale is branch-free and pk is written every row, not after the loop: code that runs only rarely
+ * or only after the loop has no type feedback when V8 compiles the loop on-stack, and deoptimises it.
+ */
+function loglossGradientsUnweighted(
+  raw: Float64Array,
+  y: Float64Array,
+  n: number,
+  g: Float64Array,
+  pk: Float64Array,
+): void {
+  let prod = 1;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const p = sigmoid(raw[i]);
+    const yi = y[i];
+    g[2 * i] = p - yi;
+    g[2 * i + 1] = Math.max(p * (1 - p), H_MIN);
+    const q = Math.min(1 - EPS, Math.max(EPS, p));
+    // q when yi = 1, 1 - q when yi = 0 (labels are 0 / 1): exact, and branchless (yi is unpredictable).
+    prod *= yi * q + (1 - yi) * (1 - q);
+    const small = prod < PROD_MIN;
+    prod *= small ? PROD_RESCALE : 1;
+    k += small ? 1 : 0;
+    pk[0] = prod;
+    pk[1] = k;
+  }
+}
+
 function loglossGradients(
   raw: Float64Array,
   y: Float64Array,
-  w: Float64Array | null,
+  w: Float64Array,
   n: number,
   g: Float64Array,
 ): number {
   let loss = 0;
   for (let i = 0; i < n; i++) {
     const p = sigmoid(raw[i]);
-    const wi = w ? w[i] : 1;
+    const wi = w[i];
     const yi = y[i];
     g[2 * i] = (p - yi) * wi;
     g[2 * i + 1] = Math.max(p * (1 - p), H_MIN) * wi;
@@ -213,13 +257,29 @@ function softmaxGrad(
   }
 }
 
-function softmaxLoss(w: Float64Array | null, n: number, py: Float64Array): number {
+function softmaxLoss(w: Float64Array, n: number, py: Float64Array): number {
   let loss = 0;
   for (let i = 0; i < n; i++) {
     const p = py[i];
-    loss -= (w ? w[i] : 1) * fastLog(p > EPS ? (p < 1 - EPS ? p : 1 - EPS) : EPS);
+    loss -= w[i] * fastLog(p > EPS ? (p < 1 - EPS ? p : 1 - EPS) : EPS);
   }
   return loss;
+}
+
+/** Unweighted softmax loss as in loglossGradientsUnweighted: the product of the true-class
+ * probabilities into pk = [prod, k]. */
+function softmaxLossUnweighted(n: number, py: Float64Array, pk: Float64Array): void {
+  let prod = 1;
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const p = py[i];
+    prod *= p > EPS ? (p < 1 - EPS ? p : 1 - EPS) : EPS;
+    const small = prod < PROD_MIN;
+    prod *= small ? PROD_RESCALE : 1;
+    k += small ? 1 : 0;
+    pk[0] = prod;
+    pk[1] = k;
+  }
 }
 
 const logloss: Objective = {
@@ -233,7 +293,10 @@ const logloss: Objective = {
     return Float64Array.of(log(p / (1 - p)));
   },
   gradients(raw, y, w, n, gh) {
-    return loglossGradients(raw, y, w, n, gh[0]) / sumW(w, n);
+    if (w) return loglossGradients(raw, y, w, n, gh[0]) / sumW(w, n);
+    const pk = Float64Array.of(1, 0);
+    loglossGradientsUnweighted(raw, y, n, gh[0], pk);
+    return negLogOfProduct(pk[0], pk[1]) / n;
   },
   loss(raw, y, w, n) {
     let loss = 0;
@@ -276,7 +339,10 @@ const softmax: Objective = {
     for (let k = 0; k < K; k++) softmaxExp(raw, k * n, n, max, gh[k], sum);
     // The true class's probability (for the loss, without a second exp) goes into `max`.
     for (let k = 0; k < K; k++) softmaxGrad(y, w, n, k, gh[k], sum, max);
-    return softmaxLoss(w, n, max) / sumW(w, n);
+    if (w) return softmaxLoss(w, n, max) / sumW(w, n);
+    const pk = Float64Array.of(1, 0);
+    softmaxLossUnweighted(n, max, pk);
+    return negLogOfProduct(pk[0], pk[1]) / n;
   },
   loss(raw, y, w, n) {
     const K = raw.length / n;
