@@ -16,6 +16,7 @@ import { expose, releaseProxy, transfer } from 'comlink';
 import { sourceOf } from './source.ts';
 import { readData } from './data-cache.ts';
 import { charts } from './charts.ts';
+import { scorerSource } from './scorer-source.ts';
 import { createBrowserTrialPool } from './pool.ts';
 import { bundleArtifacts, chartArtifacts, MAX_KEPT_RAW_BYTES, trackingStore } from './tracking.ts';
 import { recordSearch, type SearchRecorder } from '../src/core/search/record.ts';
@@ -226,6 +227,7 @@ const api: TrainWorkerApi = {
           exclude: job.exclude,
           ...(job.params ? { params: job.params } : {}),
           table: data.table,
+          scorer: await scorerSource(),
         },
       );
       const shownCharts = charts(
@@ -465,7 +467,7 @@ const api: TrainWorkerApi = {
           backend: { ...backend },
           createdAt: new Date().toISOString(),
         },
-        { exclude: job.exclude, table: data.table },
+        { exclude: job.exclude, table: data.table, scorer: await scorerSource() },
       );
       const oof = result.validation;
       const shownCharts = oof
