@@ -4,16 +4,25 @@
  * download the predictions — and score.py accepts them. The version's zip also verifies by replay.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBundleZip } from '../../src/core/export/zip.ts';
+import { runCli } from '../../src/cli/run.ts';
 import { datasetPath, launchBrowser, openStudio, pickFile, waitForDataset, type Browser } from './helpers.ts';
 
 let first: Browser;
 let fresh: Browser;
 const work = mkdtempSync(join(tmpdir(), 'automl-export-'));
+/** Zips made in the browser, by what made them. */
+const browserZips: Record<string, string> = {};
+
+async function cli(argv: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const code = await runCli(argv, { stdout: (t) => void (out += t), stderr: () => undefined });
+  return { code, out };
+}
 
 beforeAll(async () => {
   [first, fresh] = await Promise.all([launchBrowser(), launchBrowser()]);
@@ -42,6 +51,7 @@ describe('export, import into a fresh profile, batch scoring', () => {
     ]);
     const zipPath = join(work, 'model.zip');
     copyFileSync((await download.path())!, zipPath);
+    browserZips.ensemble = zipPath;
     const files = readBundleZip(new Uint8Array(readFileSync(zipPath)));
     expect(Object.keys(files)).toEqual(
       expect.arrayContaining(['manifest.json', 'MODEL_CARD.md', 'predict.mjs']),
@@ -99,5 +109,51 @@ describe('export, import into a fresh profile, batch scoring', () => {
       .toContain('✓ Reproduced');
     expect(await row.getByTestId('verify-verdict').getAttribute('data-verdict')).toBe('reproduced');
     b.assertNoErrors();
+  });
+
+  it('bundles made in the browser reproduce in Node (cli reproduce); a changed cell does not', async () => {
+    const a = await openStudio(first.context);
+    const { page } = a;
+    await pickFile(page, datasetPath('penguins'));
+    await waitForDataset(page, 'train.csv');
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('mode-single').check();
+    for (const family of ['gbdt', 'linear', 'mlp']) {
+      await page.getByTestId('family-select').selectOption(family);
+      if (family !== 'gbdt') await page.getByTestId('backend-select').selectOption('wasm');
+      await page.getByTestId('iterations-input').fill('25');
+      await page.getByTestId('iterations-input').dispatchEvent('change');
+      const before = await page.getByTestId('train-results').count();
+      await page.getByTestId('train-button').click();
+      if (before) await page.getByTestId('train-results').waitFor({ state: 'detached' });
+      await page.getByTestId('train-results').waitFor({ timeout: 120_000 });
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId('train-download-zip').getByTestId('download-zip').click(),
+      ]);
+      browserZips[family] = join(work, `${family}.zip`);
+      copyFileSync((await download.path())!, browserZips[family]);
+    }
+    a.assertNoErrors();
+    expect(Object.keys(browserZips).sort()).toEqual(['ensemble', 'gbdt', 'linear', 'mlp']);
+
+    const train = datasetPath('penguins');
+    for (const [made, zip] of Object.entries(browserZips)) {
+      const r = await cli(['reproduce', zip, '--data', train]);
+      expect(r.out, made).toMatch(/verdict: reproduced\n$/);
+      expect(r.code, made).toBe(0);
+    }
+    // One changed cell: the fingerprint differs and the refit's predictions differ somewhere.
+    const lines = readFileSync(train, 'utf8').split('\n');
+    const cells = lines[5].split(',');
+    cells[2] = String(Number(cells[2]) + 7.5); // bill_length_mm
+    lines[5] = cells.join(',');
+    const changed = join(work, 'train.csv');
+    writeFileSync(changed, lines.join('\n'));
+    const r = await cli(['reproduce', browserZips.gbdt, '--data', changed]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/fingerprint differs/);
+    expect(r.out).toMatch(/first differing prediction/i);
+    expect(r.out).toMatch(/verdict: not reproduced\n$/);
   });
 });
