@@ -74,6 +74,20 @@ describe('export, import into a fresh profile, batch scoring', () => {
     await row.waitFor();
     expect(await row.getByTestId('lineage-dataset').textContent()).toContain('train.csv');
 
+    // The owner is asked for the intended use; the downloaded zip's model card carries it.
+    await row.getByTestId('intended-use-prompt').getByRole('button').click();
+    await row.getByTestId('intended-use-input').fill('Teaching demo: species from bill and flipper sizes.');
+    await row.getByTestId('intended-use-save').click();
+    await expect.poll(() => row.getByTestId('intended-use').textContent()).toContain('Teaching demo');
+    const [shared] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByTestId('version-download').click(),
+    ]);
+    const sharedFiles = readBundleZip(new Uint8Array(readFileSync((await shared.path())!)));
+    expect(sharedFiles['MODEL_CARD.md']).toContain('Teaching demo: species from bill and flipper sizes.');
+    expect(sharedFiles['MODEL_CARD.md']).not.toContain('TO BE FILLED IN');
+    expect(sharedFiles['model.json']).toBe(files['model.json']);
+
     // 3. Batch-score test.csv with that version and download the predictions.
     await row.getByTestId('version-score').click();
     await page.getByTestId('score-screen').waitFor();

@@ -120,3 +120,19 @@ export function modelCard(m: BundleManifest): string {
   push('');
   return lines.join('\n');
 }
+
+/**
+ * The card with the intended-use placeholder replaced by the owner's words (the studio asks for them
+ * before a model is shared). Text without the placeholder is returned unchanged.
+ */
+export function withIntendedUse(card: string, text: string): string {
+  const words = text.trim();
+  if (!words) return card;
+  const lines = card.split('\n');
+  const at = lines.findIndex((l) => l.includes(INTENDED_USE_PLACEHOLDER));
+  if (at < 0) return card;
+  let end = at;
+  while (end + 1 < lines.length && lines[end + 1].startsWith('>')) end++;
+  lines.splice(at, end - at + 1, ...words.split(/\r?\n/));
+  return lines.join('\n');
+}
