@@ -2,10 +2,12 @@
 import { defineConfig } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
-import { scorerPlugin } from './src/cli/scorer-build.ts';
+import { gitCommit, scorerPlugin } from './src/cli/scorer-build.ts';
 
 export default defineConfig({
   base: './',
+  // The commit the app was built from, recorded in the manifests of bundles made in the browser.
+  define: { __APP_COMMIT__: JSON.stringify(gitCommit()) },
   plugins: [
     svelte(),
     // predict.mjs for bundles made in the browser (workers/scorer-source.ts): the CLI's esbuild build.

@@ -71,6 +71,9 @@ const WASM_PATHS = {
 /** Learning-curve points are sent at most this often (the page redraws its chart on each). */
 const PROGRESS_INTERVAL_MS = 150;
 
+/** Set at build time (vite.config.ts); 'unknown' where the sources run without Vite. */
+const APP_COMMIT = typeof __APP_COMMIT__ === 'string' ? __APP_COMMIT__ : 'unknown';
+
 let stopRequested = false;
 /** The search in progress (Stop aborts it: trials end at their next round, the best is refitted). */
 let searchAbort: AbortController | null = null;
@@ -216,7 +219,7 @@ const api: TrainWorkerApi = {
         trained,
         { name: data.sourceName, fingerprint: data.fingerprint, schema: data.schema },
         {
-          app: { name: appName, version: appVersion },
+          app: { name: appName, version: appVersion, commit: APP_COMMIT },
           runtime: nav?.userAgent ?? 'unknown browser',
           cores: nav?.hardwareConcurrency,
           libraries: { '@tensorflow/tfjs': tf.version.tfjs },
@@ -460,7 +463,7 @@ const api: TrainWorkerApi = {
           warnings: profileTable(data.table, { target: job.target, task: job.task }).warnings,
         },
         {
-          app: { name: appName, version: appVersion },
+          app: { name: appName, version: appVersion, commit: APP_COMMIT },
           runtime: nav?.userAgent ?? 'unknown browser',
           cores: nav?.hardwareConcurrency,
           libraries: { '@tensorflow/tfjs': tf.version.tfjs },

@@ -134,6 +134,7 @@ describe('AutoML search on the Train screen', () => {
     expect(p.nRows).toBe(test.table.nRows);
     const manifest = JSON.parse(files['manifest.json']);
     expect(manifest.environment.runtime).toContain('Chrome');
+    expect(manifest.app.commit).toMatch(/^[0-9a-f]{40}$/); // the commit the app was built from
 
     // The search was recorded as it ran: one parent run and its 8 trials, kept across a reload.
     const runId = (await page.getByTestId('search-run-id').textContent())!;
