@@ -1,6 +1,12 @@
 /** Chart data for the Train screen's results, computed in the worker and kept small (downsampled). */
 import { argmaxRows, confusionMatrix, positiveScores, rocCurve } from '../src/core/metrics/index.ts';
-import { MAX_CURVE_POINTS, MAX_SCATTER_POINTS, type RoundPoint, type TrainCharts } from './types.ts';
+import {
+  MAX_CURVE_POINTS,
+  MAX_IMPORTANCE_FEATURES,
+  MAX_SCATTER_POINTS,
+  type RoundPoint,
+  type TrainCharts,
+} from './types.ts';
 
 /** Evenly spaced indices 0..n-1, at most `max`, always including the last. */
 function spread(n: number, max: number): number[] {
@@ -44,4 +50,24 @@ export function charts(
   const roc = rocCurve(yi, positiveScores(pred, y.length));
   const idx = spread(roc.length, MAX_SCATTER_POINTS);
   return { ...out, roc: { fpr: idx.map((i) => roc[i].fpr), tpr: idx.map((i) => roc[i].tpr) } };
+}
+
+/** Feature importance (total split gain) of a tree model, by feature name; undefined for other models. */
+export function importanceChart(
+  model: unknown,
+  featureNames: readonly string[],
+): TrainCharts['importance'] | undefined {
+  const m = model as { featureImportance?: (kind: 'gain') => Float64Array };
+  if (typeof m.featureImportance !== 'function') return undefined;
+  const gain = m.featureImportance('gain');
+  const order = Array.from(gain.keys())
+    .filter((j) => gain[j] > 0)
+    .sort((a, b) => gain[b] - gain[a] || a - b)
+    .slice(0, MAX_IMPORTANCE_FEATURES);
+  if (!order.length) return undefined;
+  return {
+    features: order.map((j) => featureNames[j] ?? `feature ${j}`),
+    importance: order.map((j) => gain[j]),
+    method: 'gain',
+  };
 }

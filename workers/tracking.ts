@@ -83,5 +83,6 @@ export function chartArtifacts(
     );
   }
   if (charts.regression) out.push(json('charts/predicted-vs-actual.json', charts.regression));
+  if (charts.importance) out.push(json('charts/feature-importance.json', charts.importance));
   return out;
 }

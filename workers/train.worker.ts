@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expose, releaseProxy, transfer } from 'comlink';
 import { sourceOf } from './source.ts';
 import { readData } from './data-cache.ts';
-import { charts } from './charts.ts';
+import { charts, importanceChart } from './charts.ts';
 import { scorerSource } from './scorer-source.ts';
 import { createBrowserTrialPool } from './pool.ts';
 import { bundleArtifacts, chartArtifacts, MAX_KEPT_RAW_BYTES, trackingStore } from './tracking.ts';
@@ -233,14 +233,21 @@ const api: TrainWorkerApi = {
           scorer: await scorerSource(),
         },
       );
-      const shownCharts = charts(
-        trained.task,
-        trained.classes,
-        trained.validation.y,
-        trained.validation.pred,
-        curve,
-        curveMetric,
+      const importance = importanceChart(
+        trained.model,
+        trained.pipeline.layout.map((f) => f.name),
       );
+      const shownCharts = {
+        ...charts(
+          trained.task,
+          trained.classes,
+          trained.validation.y,
+          trained.validation.pred,
+          curve,
+          curveMetric,
+        ),
+        ...(importance ? { importance } : {}),
+      };
       let runId: string | undefined;
       let trackingError: string | undefined;
       try {

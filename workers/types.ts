@@ -210,6 +210,12 @@ export interface TrainCharts {
   readonly confusion?: { readonly labels: readonly string[]; readonly counts: readonly number[] };
   /** Binary: ROC curve points (at most MAX_SCATTER_POINTS). */
   readonly roc?: { readonly fpr: readonly number[]; readonly tpr: readonly number[] };
+  /** Tree models: total split gain per feature (the largest MAX_IMPORTANCE_FEATURES, largest first). */
+  readonly importance?: {
+    readonly features: readonly string[];
+    readonly importance: readonly number[];
+    readonly method: 'gain';
+  };
   /** Regression: validation actual vs predicted (a seeded sample of at most MAX_SCATTER_POINTS rows). */
   readonly regression?: {
     readonly actual: readonly number[];
@@ -220,6 +226,7 @@ export interface TrainCharts {
 
 export const MAX_CURVE_POINTS = 1000;
 export const MAX_SCATTER_POINTS = 2000;
+export const MAX_IMPORTANCE_FEATURES = 30;
 
 export interface TrainOutcome {
   readonly target: string;

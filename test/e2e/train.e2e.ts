@@ -120,6 +120,8 @@ describe('train screen', () => {
     const cells = (await results.getByTestId('confusion-cell').allTextContents()).map(Number);
     expect(cells.reduce((a, b) => a + b, 0)).toBe(Number(shape.validRows));
     expect((await results.getByTestId('pipeline-steps').locator('li').count()) > 0).toBe(true);
+    // tree models show which features carried the splits (and record them for the Compare view)
+    expect(await results.getByTestId('importance-row').count()).toBeGreaterThan(2);
     await page.locator('[data-testid="learning-curve"] canvas').first().waitFor();
 
     const [download] = await Promise.all([
