@@ -3,7 +3,6 @@
  * trials run in a pool of trial workers, the page gets a throttled live leaderboard, and the search
  * is written through the tracking store as it runs (parent run + one child run per trial).
  */
-import type { IngestResult } from '../src/core/ingest/types.ts';
 import type { SearchResult } from '../src/core/search/runner.ts';
 import type { Trial } from '../src/core/search/study.ts';
 import { evaluate } from '../src/core/metrics/index.ts';
@@ -86,7 +85,6 @@ export function validationText(m: SearchResult['manifest']): string {
 /** The outcome the page shows, from the search result (metrics over the final model's validation predictions). */
 export function searchOutcome(
   job: SearchJob,
-  data: IngestResult,
   result: SearchResult,
   rows: readonly TrialRow[],
   extra: {
@@ -107,7 +105,6 @@ export function searchOutcome(
         [result.metric]: m.ensemble.used ? m.ensemble.score : (result.best.value ?? NaN),
       };
   const families = new Map(result.trials.map((t) => [t.number, t.family as FamilyName]));
-  void data;
   return {
     target: result.target,
     task: result.task,

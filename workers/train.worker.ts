@@ -486,7 +486,7 @@ const api: TrainWorkerApi = {
       const rows = result.trials.map(
         (t) => rowsByNumber.get(t.number) ?? trialRow(t, started, performance.now()),
       );
-      const outcome = searchOutcome(job, data, result, rows, {
+      const outcome = searchOutcome(job, result, rows, {
         workers: workers ?? 1,
         backend,
         bundle,
