@@ -12,8 +12,7 @@
  * A thin comlink endpoint over `src/core`; the typed API is in `./types.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { expose, releaseProxy, transfer } from 'comlink';
-import { sourceOf } from './source.ts';
+import { expose, releaseProxy } from 'comlink';
 import { readData } from './data-cache.ts';
 import { charts, importanceChart } from './charts.ts';
 import { scorerSource } from './scorer-source.ts';
@@ -31,7 +30,6 @@ import type { TrialPool } from '../src/core/search/pool.ts';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { ingestCsv } from '../src/core/ingest/index.ts';
 import { IngestError } from '../src/core/ingest/types.ts';
 import { probeWebGpu, selectBackend } from '../src/core/models/nn/backend.ts';
 import { FAMILIES, TF_FAMILIES } from '../src/core/train/families.ts';
@@ -41,18 +39,9 @@ import { ModelConfigError, type RoundInfo } from '../src/core/models/types.ts';
 import { buildAutoPipeline, describePipeline, PipelineError } from '../src/core/pipeline/index.ts';
 import { withoutColumns } from '../src/core/data/select.ts';
 import { familyKind } from '../src/core/train/families.ts';
-import {
-  BundleError,
-  createBundleFiles,
-  createSearchBundleFiles,
-  loadBundle,
-  predictionsCsv,
-  predictTable,
-  signatureTypes,
-} from '../src/core/export/bundle.ts';
+import { BundleError, createBundleFiles, createSearchBundleFiles } from '../src/core/export/bundle.ts';
 import { name as appName, version as appVersion } from '../package.json';
 import {
-  COMBINED_BUNDLE,
   type BackendReport,
   type SearchPhase,
   type SearchProgress,
@@ -112,25 +101,6 @@ function send<P = TrainProgress>(cb: ((p: P) => void) | undefined, p: P): void {
   } catch {
     // the page went away
   }
-}
-
-/** The single-file form (what "Download bundle" saves) holds the bundle's files by name. */
-function expandBundle(files: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
-  const combined = files[COMBINED_BUNDLE];
-  if (combined === undefined || files['manifest.json'] !== undefined) return files;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(combined);
-  } catch (err) {
-    throw new BundleError(`the bundle file is not valid JSON: ${(err as Error).message}`);
-  }
-  if (
-    !parsed ||
-    typeof parsed !== 'object' ||
-    typeof (parsed as Record<string, unknown>)['manifest.json'] !== 'string'
-  )
-    throw new BundleError('the bundle file does not hold manifest.json, pipeline.json and model.json');
-  return parsed as Record<string, string>;
 }
 
 const api: TrainWorkerApi = {
@@ -530,31 +500,6 @@ const api: TrainWorkerApi = {
   stop() {
     stopRequested = true;
     searchAbort?.abort();
-  },
-
-  async predictBundle(files, csv) {
-    try {
-      const bundle = loadBundle(expandBundle(files));
-      const data = await ingestCsv(sourceOf(csv), { typeOverrides: signatureTypes(bundle) });
-      const p = predictTable(bundle, data.table);
-      const values = p.values;
-      return transfer(
-        {
-          ok: true as const,
-          value: {
-            family: bundle.manifest.model.family,
-            task: bundle.manifest.task,
-            ...(bundle.manifest.classes ? { classes: bundle.manifest.classes } : {}),
-            nRows: p.nRows,
-            values,
-            csv: predictionsCsv(bundle, p),
-          },
-        },
-        [values.buffer as ArrayBuffer],
-      );
-    } catch (err) {
-      return { ok: false, error: failure(err, 'bundle') };
-    }
   },
 };
 

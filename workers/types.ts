@@ -256,18 +256,6 @@ export interface TrainOutcome {
   readonly trackingError?: string;
 }
 
-export interface BundlePrediction {
-  /** The bundle's model family. */
-  readonly family: string;
-  readonly task: Task;
-  readonly classes?: readonly string[];
-  readonly nRows: number;
-  /** Probabilities (row-major, one column per class) or values. */
-  readonly values: Float64Array;
-  /** predictions.csv text (exact: numbers written with round-trip precision). */
-  readonly csv: string;
-}
-
 export type TrainErrorCode = WorkerErrorCode | 'training' | 'bundle' | 'stopped';
 
 export interface TrainFailure {
@@ -277,9 +265,6 @@ export interface TrainFailure {
 
 export type TrainResult<T> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: TrainFailure };
-
-/** Key under which `predictBundle` accepts the single-file bundle (a JSON object of the files' text). */
-export const COMBINED_BUNDLE = 'bundle.json';
 
 export interface TrainWorkerApi {
   /** Look for a WebGPU adapter (for the backend selector's explanation); null when there is none. */
@@ -292,14 +277,6 @@ export interface TrainWorkerApi {
   search(job: SearchJob, onProgress?: SearchProgressCallback): Promise<TrainResult<SearchOutcome>>;
   /** Ask the running training or search to stop (a search then refits the best so far). */
   stop(): void;
-  /**
-   * Load a bundle and predict a CSV file with it. `files`: the bundle's files' text by name, or
-   * `{ [COMBINED_BUNDLE]: text }` for the single-file form.
-   */
-  predictBundle(
-    files: Readonly<Record<string, string>>,
-    csv: LoadInput,
-  ): Promise<TrainResult<BundlePrediction>>;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ingestCsv } from '../../src/core/ingest/index.ts';
 import { fileSource } from '../../src/cli/node-io.ts';
 import { loadBundle, predictTable, signatureTypes } from '../../src/core/export/bundle.ts';
+import { readBundleZip } from '../../src/core/export/zip.ts';
 import {
   datasetPath,
   launchBrowser,
@@ -59,10 +60,14 @@ async function openExperiment(page: Page, name: string): Promise<void> {
 
 async function watchLongTasks(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { __longTasks: number[] };
+    const w = window as unknown as { __longTasks: number[]; __longTaskAt: string[] };
     w.__longTasks = [];
+    w.__longTaskAt = [];
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.__longTasks.push(e.duration);
+      for (const e of list.getEntries()) {
+        w.__longTasks.push(e.duration);
+        w.__longTaskAt.push(`${Math.round(e.startTime)}:${Math.round(e.duration)}`);
+      }
     }).observe({ type: 'longtask', buffered: false });
   });
 }
@@ -86,6 +91,7 @@ describe('AutoML search on the Train screen', () => {
     await page.getByTestId('max-trials-input').fill('8');
     await page.getByTestId('max-trials-input').dispatchEvent('change');
     await watchLongTasks(page);
+    console.log('start at', await page.evaluate(() => Math.round(performance.now())));
     await page.getByTestId('search-start').click();
     // live: rows appear while the search runs
     await expect
@@ -119,13 +125,19 @@ describe('AutoML search on the Train screen', () => {
     expect(await results.getByTestId('confusion-row').count()).toBe(3);
 
     const tasks = await longTasks(page);
+    console.log(
+      'long tasks (start:duration ms):',
+      await page.evaluate(() => (window as unknown as { __longTaskAt: string[] }).__longTaskAt),
+      'now',
+      await page.evaluate(() => Math.round(performance.now())),
+    );
     expect(tasks.filter((d) => d > 100)).toEqual([]);
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByTestId('search-download-bundle').click(),
+      page.getByTestId('search-download-zip').getByTestId('download-zip').click(),
     ]);
-    const files = JSON.parse(readFileSync((await download.path())!, 'utf8')) as Record<string, string>;
+    const files = readBundleZip(new Uint8Array(readFileSync((await download.path())!)));
     const bundle = loadBundle(files);
     const test = await ingestCsv(fileSource(datasetPath('penguins', 'test.csv')), {
       typeOverrides: signatureTypes(bundle),

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ingestCsv } from '../../src/core/ingest/index.ts';
+import { bundleToZip, readBundleZip } from '../../src/core/export/zip.ts';
 import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
 import { nodeEnvironment } from '../../src/cli/bundle-io.ts';
 import { selectBackend } from '../../src/core/models/nn/backend.ts';
@@ -126,9 +127,9 @@ describe('train screen', () => {
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByTestId('download-bundle').click(),
+      page.getByTestId('train-download-zip').getByTestId('download-zip').click(),
     ]);
-    const bundle = JSON.parse(readFileSync((await download.path())!, 'utf8')) as Record<string, string>;
+    const bundle = readBundleZip(new Uint8Array(readFileSync((await download.path())!)));
     for (const name of ['manifest.json', 'model.json', 'pipeline.json', 'MODEL_CARD.md', 'signature.json'])
       expect(Object.keys(bundle)).toContain(name);
     const manifest = JSON.parse(bundle['manifest.json']);
@@ -192,9 +193,9 @@ describe('train screen', () => {
     // the bundle's pipeline is the edited one
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByTestId('download-bundle').click(),
+      page.getByTestId('train-download-zip').getByTestId('download-zip').click(),
     ]);
-    const bundle = JSON.parse(readFileSync((await download.path())!, 'utf8')) as Record<string, string>;
+    const bundle = readBundleZip(new Uint8Array(readFileSync((await download.path())!)));
     const pipeline = JSON.parse(bundle['pipeline.json']);
     const imputeStep = pipeline.spec.steps.find((s: { kind: string }) => s.kind === 'impute');
     expect(imputeStep.config.strategy).toBe('mean');
@@ -338,33 +339,26 @@ describe('train screen', () => {
     const { page } = studio;
     await pickFile(page, datasetPath('penguins'));
     await waitForDataset(page, 'train.csv');
-    await page.getByTestId('nav-train').click();
-    await page.getByTestId('bundle-predict').waitFor();
-    await page
-      .getByTestId('predict-csv-input')
+    await page.getByTestId('nav-score').click();
+    const screen = page.getByTestId('score-screen');
+    await screen.waitFor();
+    await screen
+      .getByTestId('score-csv-input')
       .setInputFiles({ name: 'test.csv', mimeType: 'text/csv', buffer: testCsv });
     for (const [n, f] of fitted.entries()) {
-      // every other bundle as the three CLI files, the rest as the single downloadable JSON
-      const inputs =
-        n % 2 === 0
-          ? Object.entries(f.files).map(([name, text]) => ({
-              name,
-              mimeType: 'application/json',
-              buffer: Buffer.from(text),
-            }))
-          : [
-              {
-                name: 'model.bundle.json',
-                mimeType: 'application/json',
-                buffer: Buffer.from(JSON.stringify(f.files)),
-              },
-            ];
-      await page.getByTestId('bundle-input').setInputFiles(inputs);
-      await page.getByTestId('predict-button').click();
-      await page.locator(`[data-testid="prediction-result"][data-seq="${n + 1}"]`).waitFor();
+      // each Node-made bundle as a zip, loaded on the Score screen (it scores the chosen CSV at once)
+      await screen.getByTestId('bundle-zip-input').setInputFiles({
+        name: `model-${n}.zip`,
+        mimeType: 'application/zip',
+        buffer: Buffer.from(bundleToZip(f.files)),
+      });
+      await expect
+        .poll(() => screen.getByTestId('score-model-select').inputValue())
+        .toMatch(new RegExp(`^imported:${n + 1}:`));
+      await screen.getByTestId('score-result').waitFor();
       const [download] = await Promise.all([
         page.waitForEvent('download'),
-        page.getByTestId('download-predictions').click(),
+        screen.getByTestId('score-download').click(),
       ]);
       const browserCsv = readFileSync((await download.path())!, 'utf8');
       if (f.tolerance === 0) {

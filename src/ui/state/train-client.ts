@@ -7,8 +7,6 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type {
   AdapterReport,
-  BundlePrediction,
-  LoadInput,
   PipelinePreview,
   PipelineRequest,
   SearchJob,
@@ -166,14 +164,6 @@ export class TrainClient {
   async pipeline(request: PipelineRequest): Promise<TrainResult<PipelinePreview>> {
     const inst = this.#get();
     return this.#call(inst, () => inst.remote.pipeline(request));
-  }
-
-  async predictBundle(
-    files: Readonly<Record<string, string>>,
-    csv: LoadInput,
-  ): Promise<TrainResult<BundlePrediction>> {
-    const inst = this.#get();
-    return this.#call(inst, () => inst.remote.predictBundle(files, csv));
   }
 
   dispose(): void {

@@ -10,7 +10,6 @@ import type {
   AdapterReport,
   BackendPreference,
   BackendReport,
-  BundlePrediction,
   FamilyName,
   PipelinePreview,
   RoundPoint,
@@ -93,12 +92,6 @@ export class TrainStore {
   pipelineEdits = $state.raw<{ readonly key: string; readonly spec: PipelineSpec } | null>(null);
   pipelineError = $state.raw<string | null>(null);
   pipelineLoading = $state(false);
-
-  prediction = $state.raw<BundlePrediction | null>(null);
-  predictionError = $state.raw<TrainFailure | null>(null);
-  predicting = $state(false);
-  /** Counts finished predictions (a new result is told apart from the previous one). */
-  predictionSeq = $state(0);
 
   readonly target = $derived.by(() => this.#data.target);
   readonly task = $derived.by(() => this.#data.task as Task | undefined);
@@ -276,17 +269,6 @@ export class TrainStore {
     if (!this.run) return;
     this.stopping = true;
     this.#client.stop();
-  }
-
-  async predict(files: Readonly<Record<string, string>>, csv: File): Promise<void> {
-    this.predicting = true;
-    this.prediction = null;
-    this.predictionError = null;
-    const res = await this.#client.predictBundle(files, csv);
-    this.predicting = false;
-    this.predictionSeq++;
-    if (res.ok) this.prediction = res.value;
-    else this.predictionError = res.error;
   }
 
   dismissError(): void {
