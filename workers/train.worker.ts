@@ -219,6 +219,7 @@ const api: TrainWorkerApi = {
         ...(importance ? { importance } : {}),
       };
       let runId: string | undefined;
+      let experimentId: string | undefined;
       let trackingError: string | undefined;
       try {
         const store = await trackingStore();
@@ -247,6 +248,7 @@ const api: TrainWorkerApi = {
           },
         );
         runId = run.id;
+        experimentId = run.experimentId;
         run.logParams(flatParams({ family: trained.family, ...trained.config, seed: trained.seed }));
         run.logMetrics(
           Object.fromEntries(
@@ -271,7 +273,7 @@ const api: TrainWorkerApi = {
       return {
         ok: true,
         value: {
-          ...(runId ? { runId } : {}),
+          ...(runId && experimentId ? { runId, experimentId } : {}),
           ...(trackingError ? { trackingError } : {}),
           target: trained.target,
           task: trained.task,
@@ -312,6 +314,7 @@ const api: TrainWorkerApi = {
     let workers: number | undefined;
     let validation: string | undefined;
     let runId: string | undefined;
+    let experimentId: string | undefined;
     let trackingError: string | undefined;
     let backend: BackendReport = { name: 'cpu', reason: 'trees run in plain TypeScript' };
     const batcher = new ProgressBatcher(
@@ -372,6 +375,7 @@ const api: TrainWorkerApi = {
           );
           parent = tracked.run;
           runId = parent.id;
+          experimentId = parent.experimentId;
           recorder = recordSearch({
             parent,
             params: {
@@ -483,7 +487,7 @@ const api: TrainWorkerApi = {
         ok: true,
         value: {
           ...outcome,
-          ...(runId && !trackingError ? { runId } : {}),
+          ...(runId && experimentId && !trackingError ? { runId, experimentId } : {}),
           ...(trackingError ? { trackingError } : {}),
         },
       };

@@ -250,8 +250,9 @@ export interface TrainOutcome {
   readonly charts: TrainCharts;
   /** The model bundle: manifest.json, pipeline.json, model.json as text. */
   readonly bundle: Readonly<Record<string, string>>;
-  /** The tracking run of this training, when it was recorded. */
+  /** The tracking run of this training and its experiment, when it was recorded. */
   readonly runId?: string;
+  readonly experimentId?: string;
   /** Why tracking did not record it (storage unavailable, quota), when it did not. */
   readonly trackingError?: string;
 }
@@ -371,8 +372,9 @@ export interface SearchOutcome {
   readonly backend: BackendReport;
   readonly charts: TrainCharts;
   readonly bundle: Readonly<Record<string, string>>;
-  /** The tracking run of this search, when it was recorded. */
+  /** The tracking run of this search and its experiment, when it was recorded. */
   readonly runId?: string;
+  readonly experimentId?: string;
   /** Why tracking did not record this search (storage unavailable, quota), when it did not. */
   readonly trackingError?: string;
 }

@@ -151,6 +151,8 @@ describe('AutoML search on the Train screen', () => {
     // The search was recorded as it ran: one parent run and its 8 trials, kept across a reload.
     const runId = (await page.getByTestId('search-run-id').textContent())!;
     expect(runId).toContain('Recorded as run');
+    await page.getByTestId('search-open-run').click();
+    await expect.poll(() => page.getByTestId('experiment-title').textContent()).toBe('train.csv → species');
     for (const reload of [false, true]) {
       if (reload) {
         await page.reload();
