@@ -1,15 +1,18 @@
 /**
  * One benchmark fit of our GBDT in a fresh process (so peak RSS is its own; taken before a second,
  * warm fit that is timed separately). Prints JSON.
- * Usage: tsx bench/gbdt/ours.ts DATASET_DIR PREDICTIONS.csv [configJSON]
+ * Usage: tsx bench/gbdt/ours.ts DATASET_DIR PREDICTIONS.csv [configJSON]   (GBDT_WASM=0: JS kernels)
  */
 import { writeFileSync } from 'node:fs';
 import { loadDataset, predictionsCsv } from './data.ts';
 import { fitGbdt } from '../../src/core/models/gbdt/index.ts';
 import type { GbdtConfig } from '../../src/core/models/gbdt/index.ts';
+import { setWasmKernels } from '../../src/core/models/gbdt/wasm/kernels.ts';
 
 const [dir, predPath, configJson] = process.argv.slice(2);
 if (!dir || !predPath) throw new Error('usage: ours.ts DATASET_DIR PREDICTIONS.csv [configJSON]');
+// GBDT_WASM=0: the grower's JavaScript kernels instead of the WebAssembly ones (same trees).
+if (process.env.GBDT_WASM === '0') setWasmKernels(false);
 const config = (configJson ? JSON.parse(configJson) : {}) as Partial<GbdtConfig>;
 const d = loadDataset(dir);
 global.gc?.();

@@ -20,7 +20,7 @@ import type { Rng } from '../../util/random.ts';
 import type { GbdtConfig } from './config.ts';
 import { GBDT_DEFAULTS, randomForestDefaults, resolveGbdtConfig, resolvedObjective } from './config.ts';
 import type { BinMapper, SerializedFeatureBins } from './binning.ts';
-import { binColumns, deserializeMapper, fitBinMapper, serializeMapper } from './binning.ts';
+import { deserializeMapper, fitBinMapper, serializeMapper } from './binning.ts';
 import type { SerializedForest } from './forest.ts';
 import { Forest, addTreesRaw, leafOf } from './forest.ts';
 import type { Objective, ObjectiveName } from './objective.ts';
@@ -308,9 +308,16 @@ export class GbdtModel implements Fitted {
     }
     const n = X.nRows;
     const w = classWeights(y, data.weights, this.task, K, this.config);
-    const bins = binColumns(this.mapper, X);
-    const raw = this.predictRaw(X, this.rounds_);
-    const gh = Array.from({ length: this.nGroups }, () => new Float64Array(2 * n));
+    const grower = new TreeGrower(this.mapper, X, this.growParams(), n * this.nGroups);
+    // The margins live where the grower's kernels add leaf values to them.
+    const raw = grower.margins(this.predictRaw(X, this.rounds_));
+    // One group, boosting: targets and gradients live there too (the objective's kernel reads and writes
+    // them). A forest scales its targets per tree into another array: they must survive grow().
+    const one = this.nGroups === 1 && !this.isForest;
+    const yt = one ? grower.targets(y) : y;
+    const gh = one
+      ? [grower.gradientPairs()]
+      : Array.from({ length: this.nGroups }, () => new Float64Array(2 * n));
     let valid: TrainState['valid'] = null;
     if (data.validation) {
       const v = data.validation;
@@ -322,11 +329,11 @@ export class GbdtModel implements Fitted {
     }
     const state: TrainState = {
       X,
-      y,
+      y: yt,
       w,
       raw,
       gh,
-      grower: new TreeGrower(this.mapper, bins, n, this.growParams()),
+      grower,
       idx: new Int32Array(n),
       base: new Int32Array(n),
       counts: new Uint8Array(n),
@@ -334,7 +341,7 @@ export class GbdtModel implements Fitted {
       bestValid: Infinity,
       onRound: data.onRound,
     };
-    if (!this.isForest) this.objective.gradients(raw, y, w, n, gh);
+    if (!this.isForest) this.objective.gradients(raw, yt, w, n, gh);
     else this.forestTargets(state);
     if (valid && this.bestIteration_ >= 0) {
       state.bestValid = this.valid_[this.bestIteration_];

@@ -4,10 +4,21 @@
  * learned missing-value direction; categorical splits one-vs-rest or by categories sorted on gradient
  * statistics, LightGBM-style) and grower (depth-wise or leaf-wise with maxLeaves). Rows of a node are a
  * contiguous range of an index list, partitioned in place (stably, so rows stay sorted).
+ *
+ * The hot loops run in WebAssembly (wasm/kernels.wat) when it is available: here binning, histograms,
+ * subtraction, partition and leaf values into the margins; in binning.ts the bin statistics, in
+ * objective.ts the logloss gradients. WebAssembly is fast from the first call, where these JavaScript
+ * loops first run unoptimised (most of a cold fit's extra time: telco_churn 0.175 → 0.105 s CPU). The
+ * JavaScript kernels stay as the fallback and as the reference: both give the same trees, bit
+ * for bit (test/core/models/gbdt-wasm.test.ts).
  */
 import type { Rng } from '../../util/random.ts';
 import type { BinMapper } from './binning.ts';
+import { binColumns } from './binning.ts';
+import type { FeatureMatrix } from '../types.ts';
 import type { Forest } from './forest.ts';
+import { KERNEL_BASE, createKernels } from './wasm/kernels.ts';
+import type { KernelExports } from './wasm/kernels.ts';
 
 const EMPTY_F64 = new Float64Array(0);
 const EMPTY_U8 = new Uint8Array(0);
@@ -313,7 +324,7 @@ export class TreeGrower {
   private readonly histLen: number;
   private readonly pool: Float64Array[] = [];
   private readonly scratch: Int32Array;
-  private readonly goLeft = new Uint8Array(256);
+  private readonly goLeft: Uint8Array;
   private readonly nodeFeats: Int32Array;
   /** Global bin index per row and feature (offsets[f] + bin), or null when it does not fit 16 bits. */
   private readonly gbin: Uint16Array | null;
@@ -322,25 +333,128 @@ export class TreeGrower {
   /** Leaf values of the tree being grown are added to out[outOff + row] (set by grow). */
   private out: Float64Array = EMPTY_F64;
   private outOff = 0;
+  /** Column-major bins (binColumns): what the partition reads (a node's rows are ascending: sequential
+   * reads). In the kernels' memory when they are used. */
+  private readonly colBins: Uint8Array;
 
-  /** colBins: column-major bins (binColumns); also what the partition reads (a node's rows are
-   * ascending: sequential reads). */
+  /* WebAssembly kernels (wasm/kernels.wat), null when off or unavailable. Their memory holds the bins,
+   * the row lists, the gradient pairs of the tree being grown and a few histograms (the pool's first
+   * entries); the JavaScript code reads and writes the same data through views. A histogram outside that
+   * memory (more live ones than slots) is built by the JavaScript kernels: same results. */
+  private readonly wk: KernelExports | null = null;
+  private readonly wbuf: ArrayBuffer | null = null;
+  private readonly wIdx: Int32Array = new Int32Array(0);
+  private readonly wGh: Float64Array = EMPTY_F64;
+  private readonly pGbin: number = 0;
+  private readonly pCol: number = 0;
+  private readonly pIdx: number = 0;
+  private readonly pScratch: number = 0;
+  private readonly pGh: number = 0;
+  private readonly pGoLeft: number = 0;
+  private readonly pMargins: number = 0;
+  private readonly wTargets: Float64Array = EMPTY_F64;
+  private readonly marginLen: number;
+  /** Byte pointer of out[outOff] when `out` is in the kernels' memory (margins()), else -1. */
+  private outPtr = -1;
+
+  /** Bins X (binColumns: column-major); marginLen: length of the margins the trees' values are added
+   * to, when they may live in the kernels' memory (see margins()). */
   constructor(
     private readonly mapper: BinMapper,
-    private readonly colBins: Uint8Array,
-    nRows: number,
+    X: FeatureMatrix,
     private readonly p: GrowParams,
+    marginLen = 0,
   ) {
+    this.marginLen = marginLen;
     this.F = mapper.features.length;
     this.offsets = mapper.offsets;
     this.nBins = Int32Array.from(mapper.features, (f) => f.nBins);
     this.isCat = Uint8Array.from(mapper.features, (f) => (f.categorical ? 1 : 0));
     this.S = p.minSamplesLeaf > 1 ? 3 : 2;
     this.histLen = mapper.totalBins * this.S;
-    this.scratch = new Int32Array(nRows);
     this.nodeFeats = new Int32Array(this.F);
-    this.gbin = mapper.totalBins <= 65536 ? globalBins(colBins, nRows, this.F, this.offsets) : null;
-    this.bins = this.gbin ? EMPTY_U8 : rowBins(colBins, nRows, this.F);
+    const F = this.F;
+    const n = X.nRows;
+    if (X.nCols !== F) throw new Error(`bin mapper has ${F} features, matrix has ${X.nCols}`);
+    // Memory layout (bytes; after the kernels' constants at 0): offsets i32[F] | goLeft u8[256] |
+    // targets f64[n] | col u8[n F] | gbin u16[n F] | idx i32[n] | scratch i32[n] | gh f64[2n] |
+    // margins f64[marginLen] | histogram slots f64[histLen] each | aux (binning: a feature's cuts f64[nc]
+    // and bucket table i32[4 nc + 2], or its category map i32; gh holds the column being binned).
+    const nSlots = histSlots(p, this.histLen);
+    const a8 = (x: number): number => (x + 7) & ~7;
+    const pOffs = KERNEL_BASE;
+    const pGoLeft = a8(pOffs + 4 * F);
+    const pTargets = pGoLeft + 256;
+    const pCol = pTargets + 8 * n;
+    const pGbin = a8(pCol + n * F);
+    const pIdx = a8(pGbin + 2 * n * F);
+    const pScratch = pIdx + 4 * n;
+    const pGh = a8(pScratch + 4 * n);
+    const pMargins = pGh + 16 * n;
+    const pHist = pMargins + 8 * marginLen;
+    const pAux = pHist + nSlots * 8 * this.histLen;
+    let aux = 0;
+    for (const fb of mapper.features)
+      aux = Math.max(aux, fb.categorical ? 4 * fb.catToBin.length : 24 * fb.cuts.length + 8);
+    const wasm = mapper.totalBins <= 65536 && F > 0 && n > 0 ? createKernels(pAux + aux) : null;
+    if (wasm) {
+      const buf = wasm.memory.buffer;
+      this.wk = wasm.k;
+      this.wbuf = buf;
+      new Int32Array(buf, pOffs, F).set(this.offsets.subarray(0, F));
+      this.colBins = new Uint8Array(buf, pCol, n * F);
+      wasmBinColumns(wasm.k, buf, mapper, X, pCol, pGh, pAux);
+      wasm.k.globalBins(pCol, n, F, pOffs, pGbin);
+      this.gbin = new Uint16Array(buf, pGbin, n * F);
+      this.goLeft = new Uint8Array(buf, pGoLeft, 256);
+      this.wIdx = new Int32Array(buf, pIdx, n);
+      this.scratch = new Int32Array(buf, pScratch, n);
+      this.wGh = new Float64Array(buf, pGh, 2 * n);
+      for (let i = nSlots - 1; i >= 0; i--)
+        this.pool.push(new Float64Array(buf, pHist + i * 8 * this.histLen, this.histLen));
+      this.pGbin = pGbin;
+      this.pCol = pCol;
+      this.pIdx = pIdx;
+      this.pScratch = pScratch;
+      this.pGh = pGh;
+      this.pGoLeft = pGoLeft;
+      this.pMargins = pMargins;
+      this.wTargets = new Float64Array(buf, pTargets, n);
+    } else {
+      this.colBins = binColumns(mapper, X);
+      this.gbin = mapper.totalBins <= 65536 ? globalBins(this.colBins, n, F, this.offsets) : null;
+      this.goLeft = new Uint8Array(256);
+      this.scratch = new Int32Array(n);
+    }
+    this.bins = this.gbin ? EMPTY_U8 : rowBins(this.colBins, n, F);
+  }
+
+  /** The margins grow() adds leaf values to: a copy of `raw` in the kernels' memory (so that the kernels
+   * add them), or `raw` itself. */
+  margins(raw: Float64Array): Float64Array {
+    if (this.wbuf === null || raw.length !== this.marginLen) return raw;
+    const m = new Float64Array(this.wbuf, this.pMargins, this.marginLen);
+    m.set(raw);
+    return m;
+  }
+
+  /** The column-major bins (binColumns of X), in the kernels' memory when they are used. */
+  columnBins(): Uint8Array {
+    return this.colBins;
+  }
+
+  /** The targets for the objective's gradients: a copy of `y` in the kernels' memory (where its kernel
+   * reads them, with the margins and gradientPairs()), or `y`. */
+  targets(y: Float64Array): Float64Array {
+    if (this.wbuf === null || y.length !== this.wTargets.length) return y;
+    this.wTargets.set(y);
+    return this.wTargets;
+  }
+
+  /** An array for the gradient pairs of one group (2 per row): grow() reads them from the kernels' memory,
+   * so passing this one back to grow() saves a copy per tree. Not for values that must survive a grow(). */
+  gradientPairs(): Float64Array {
+    return this.wbuf !== null ? this.wGh : new Float64Array(2 * this.scratch.length);
   }
 
   private alloc(): Float64Array {
@@ -350,9 +464,15 @@ export class TreeGrower {
     this.pool.push(h);
   }
 
+  /** Builds a histogram of rows idx[start..end). With the kernels, idx and gh are their memory's. */
   private build(hist: Float64Array, idx: Int32Array, start: number, end: number, gh: Float64Array): void {
     const gbin = this.gbin;
-    if (gbin) {
+    const wk = this.wk;
+    if (wk !== null && hist.buffer === this.wbuf) {
+      const hb = hist.byteOffset;
+      if (this.S === 2) wk.hist2(hb, 8 * this.histLen, this.pGbin, this.F, this.pIdx, start, end, this.pGh);
+      else wk.hist3(hb, 8 * this.histLen, this.pGbin, this.F, this.pIdx, start, end, this.pGh);
+    } else if (gbin) {
       if (this.S === 2) buildHistG2(hist, gbin, this.F, idx, start, end, gh);
       else buildHistG3(hist, gbin, this.F, idx, start, end, gh);
     } else if (this.S === 2) buildHist2(hist, this.bins, this.F, this.offsets, idx, start, end, gh);
@@ -682,7 +802,8 @@ export class TreeGrower {
   ): void {
     const v = this.leafValue(g, h);
     forest.setLeaf(node, v, h);
-    addValue(this.out, this.outOff, idx, start, end, v);
+    if (this.outPtr >= 0 && this.wk !== null) this.wk.addValue(this.outPtr, this.pIdx, start, end, v);
+    else addValue(this.out, this.outOff, idx, start, end, v);
   }
 
   private extraRng: Rng | null = null;
@@ -693,22 +814,32 @@ export class TreeGrower {
   /**
    * Grows one tree into `forest` (group = output group) on rows idx[0..m) with gradient pairs `gh`,
    * and adds each row's leaf value to out[outOff + row] (what the booster's margins need; no leaf
-   * list). `idx` is permuted (partitioned) in place.
+   * list). `idx` is permuted (partitioned) in place, or, with the WebAssembly kernels, a copy of it.
    */
   grow(
     forest: Forest,
     group: number,
-    idx: Int32Array,
+    idxIn: Int32Array,
     m: number,
-    gh: Float64Array,
+    ghIn: Float64Array,
     treeFeats: Int32Array,
     rng: Rng,
     out: Float64Array,
     outOff: number,
   ): void {
+    let idx = idxIn;
+    let gh = ghIn;
+    if (this.wk !== null) {
+      // The tree's rows and gradient pairs into the kernels' memory (gh: 2 values per row of the data).
+      idx = this.wIdx;
+      idx.set(m === idxIn.length ? idxIn : idxIn.subarray(0, m));
+      gh = this.wGh;
+      if (ghIn !== gh) gh.set(ghIn.length === gh.length ? ghIn : ghIn.subarray(0, gh.length));
+    }
     this.extraRng = rng;
     this.out = out;
     this.outOff = outOff;
+    this.outPtr = this.wk !== null && out.buffer === this.wbuf ? out.byteOffset + 8 * outOff : -1;
     const p = this.p;
     const S = this.S;
     const root = forest.startTree(group);
@@ -724,7 +855,8 @@ export class TreeGrower {
     }
     // Root totals from the root histogram (all rows fall in some bin of feature 0).
     const rootHist = this.alloc();
-    if (this.S === 2 && m === this.scratch.length && idx[0] === 0 && idx[m - 1] === m - 1) {
+    if (this.wk !== null) this.build(rootHist, idx, 0, m, gh);
+    else if (this.S === 2 && m === this.scratch.length && idx[0] === 0 && idx[m - 1] === m - 1) {
       // idx is sorted and holds every row exactly once, so it is 0..n-1.
       if (this.gbin) buildHistG2All(rootHist, this.gbin, this.F, m, gh);
       else buildHist2All(rootHist, this.bins, this.F, this.offsets, m, gh);
@@ -791,11 +923,18 @@ export class TreeGrower {
         const vR = this.leafValue(s.GR, s.HR);
         forest.setLeaf(L, vL, s.HL);
         forest.setLeaf(R, vR, s.HR);
-        addSplitValues(this.out, this.outOff, idx, c.start, c.end, this.colBins, colStart, goLeft, vL, vR);
+        if (this.outPtr >= 0 && this.wk !== null) {
+          const pc = this.pCol + colStart;
+          this.wk.addSplitValues(this.outPtr, this.pIdx, c.start, c.end, pc, this.pGoLeft, vL, vR);
+        } else
+          addSplitValues(this.out, this.outOff, idx, c.start, c.end, this.colBins, colStart, goLeft, vL, vR);
         this.release(c.hist);
         continue;
       }
-      const mid = partition(idx, this.scratch, c.start, c.end, this.colBins, colStart, goLeft);
+      const mid =
+        this.wk !== null
+          ? this.wk.partition(this.pIdx, this.pScratch, c.start, c.end, this.pCol + colStart, this.pGoLeft)
+          : partition(idx, this.scratch, c.start, c.end, this.colBins, colStart, goLeft);
       const nL = mid - c.start;
       const nR = c.end - mid;
       const CL = S === 3 ? s.CL : nL;
@@ -816,7 +955,9 @@ export class TreeGrower {
       else this.build(small, idx, mid, c.end, gh);
       let large: Float64Array | null = null;
       if (smallLeft ? rCan : lCan) {
-        subtractInto(c.hist, small);
+        if (this.wk !== null && c.hist.buffer === this.wbuf && small.buffer === this.wbuf)
+          this.wk.subtract(c.hist.byteOffset, small.byteOffset, this.histLen);
+        else subtractInto(c.hist, small);
         large = c.hist;
       } else this.release(c.hist);
       const lHist = smallLeft ? small : large;
@@ -851,6 +992,42 @@ export class TreeGrower {
       this.makeLeaf(forest, node, g, h, idx, c.start, c.end);
     }
   }
+}
+
+/** binColumns with the kernels, into col (column-major u8 bins): each column goes through `data` (f64[n])
+ * and its cuts or category map through `aux`. */
+function wasmBinColumns(
+  k: KernelExports,
+  buf: ArrayBuffer,
+  mapper: BinMapper,
+  X: FeatureMatrix,
+  col: number,
+  data: number,
+  aux: number,
+): void {
+  const n = X.nRows;
+  const column = new Float64Array(buf, data, n);
+  for (let f = 0; f < mapper.features.length; f++) {
+    const fb = mapper.features[f];
+    if (!fb.categorical && fb.nBins === 0) continue; // bin 0 (memory starts zeroed)
+    column.set(X.data.subarray(f * n, (f + 1) * n));
+    if (fb.categorical) {
+      new Int32Array(buf, aux, fb.catToBin.length).set(fb.catToBin);
+      k.binCategorical(data, n, aux, fb.catToBin.length, col + f * n);
+    } else {
+      const nc = fb.cuts.length;
+      new Float64Array(buf, aux, nc).set(fb.cuts);
+      k.binNumeric(data, n, aux, nc, col + f * n, aux + 8 * nc);
+    }
+  }
+}
+
+/** Histograms kept in the kernels' memory: as many as can be live at once for depth-wise growth to a
+ * maximum depth (the stack holds one pending sibling per level), else a few dozen (more spill to
+ * ordinary arrays); at most ~64 MB of them. */
+function histSlots(p: GrowParams, histLen: number): number {
+  const want = p.maxDepth > 0 && !p.lossguide && p.maxLeaves === 0 ? p.maxDepth + 3 : 32;
+  return Math.max(2, Math.min(want, Math.floor(2 ** 23 / Math.max(1, histLen))));
 }
 
 function split(

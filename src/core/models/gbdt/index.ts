@@ -9,6 +9,8 @@ export type { GbdtConfig, GbdtObjective, GrowPolicy, BoostMode } from './config.
 export { GBDT_DEFAULTS, randomForestDefaults, resolveGbdtConfig } from './config.ts';
 export { GbdtModel, fitGbdt, GBDT_FORMAT_VERSION } from './booster.ts';
 export type { LearningCurve, SerializedGbdt, TrainingData } from './booster.ts';
+/** WebAssembly kernels on (default) or off: the same trees either way, bit for bit. */
+export { setWasmKernels, wasmKernelsAvailable } from './wasm/kernels.ts';
 
 function deserializeAs(family: string) {
   return (json: SerializedModel): GbdtModel => {

@@ -4,6 +4,7 @@
  * histogram loop). `gradients` also returns the weighted mean loss at the current margins.
  */
 import { exp, log } from '../../util/portable-math.ts';
+import { TABLE_F64, kernelsOf } from './wasm/kernels.ts';
 
 export type ObjectiveName = 'logloss' | 'softmax' | 'squared_error' | 'huber';
 
@@ -91,7 +92,8 @@ const ROUND_MAGIC = 6755399441055744; // 1.5 * 2^52: adding and subtracting it r
 
 export function fastExp(x: number): number {
   if (!(x > -745)) return x === x ? 0 : x;
-  if (x > 709) return exp(x);
+  // Beyond the tables: 2^(k >> 5) leaves EXP2_INT below -744.44 (that gave NaN), overflows above 709.
+  if (x > 709 || x < -744) return exp(x);
   const kf = x * LOG2E_32 + ROUND_MAGIC - ROUND_MAGIC;
   const k = kf | 0;
   const r = x - kf * LN2_HI_32 - kf * LN2_LO_32;
@@ -179,6 +181,16 @@ function loglossGradientsUnweighted(
     pk[1] = k;
   }
 }
+
+/** The constants of fastExp and loglossGradientsUnweighted for their WebAssembly version (kernels.wat). */
+const LOGLOSS_KERNEL_TABLE = (() => {
+  const t = new Float64Array(TABLE_F64);
+  t.set([LOG2E_32, LN2_HI_32, LN2_LO_32, ROUND_MAGIC, 1 / 6, 1 / 24, 1 / 120, 1 / 720]);
+  t.set([EPS, H_MIN, PROD_MIN, PROD_RESCALE, 1 - EPS], 8);
+  t.set(EXP2_FRAC, 16);
+  t.set(EXP2_INT, 48);
+  return t;
+})();
 
 function loglossGradients(
   raw: Float64Array,
@@ -294,6 +306,15 @@ const logloss: Objective = {
   },
   gradients(raw, y, w, n, gh) {
     if (w) return loglossGradients(raw, y, w, n, gh[0]) / sumW(w, n);
+    const g = gh[0];
+    const kern = kernelsOf(raw.buffer);
+    if (kern !== null && y.buffer === raw.buffer && g.buffer === raw.buffer) {
+      // The same computation in WebAssembly (the grower's kernels hold raw, y and g; kernels.wat).
+      const tab = kern.table;
+      if (tab[0] === 0) tab.set(LOGLOSS_KERNEL_TABLE);
+      kern.k.loglossGrad(raw.byteOffset, y.byteOffset, n, g.byteOffset, tab.byteOffset);
+      return negLogOfProduct(tab[13], tab[14]) / n;
+    }
     const pk = Float64Array.of(1, 0);
     loglossGradientsUnweighted(raw, y, n, gh[0], pk);
     return negLogOfProduct(pk[0], pk[1]) / n;
