@@ -7,12 +7,16 @@
  *
  * Validation protocol: k-fold (5; 3 for budgets under 20 s or more than 2,000 cells per second of
  * budget, e.g. over 120k rows × columns at 60 s) when there are at most `kfoldMaxRows`
- * rows (default 5,000), else a 20% holdout; stratified for classification; the same plan (seed =
+ * rows (default 10,000), else a 20% holdout; stratified for classification; the same plan (seed =
  * the search seed) for every trial. Each fold fits the automatic pipeline on its training rows only.
+ * Refits train on all rows: boosting with the folds' mean best iteration × √(all rows / fold training
+ * rows) (at least × 1.1), forests and nets with the folds' mean trees/best epoch.
  *
- * Budget: the search phase stops early enough to leave a refit reserve — max(8% of the budget, the
- * estimated refit time of the top 2 trials), at most 40% of the budget. A trial running at the
- * search deadline is stopped at its next round/epoch and recorded PRUNED with reason 'deadline'.
+ * Budget: the search phase stops early enough to leave a refit reserve — max(10% of the budget, the
+ * estimated refit time of the top 2 trials), at most 40% of the budget (the 10% floor also covers the
+ * hand-back of a trial cut at the search deadline, e.g. a large holdout model sent from a worker).
+ * A trial running at the search deadline is stopped at its next round/epoch and recorded PRUNED with
+ * reason 'deadline'.
  * Refits stop adding rounds at budget × (1 + marginFraction); ensemble members whose estimated refit
  * would pass that point are dropped. Stated margin: total ≤ budget × 1.10 (+ one round/epoch).
  *
@@ -29,7 +33,8 @@
  * - With a time budget the search is asynchronous: a new trial is asked whenever an executor slot
  *   is free (peers = trials finished at that moment). The clock decides where it stops.
  * Results are told to the study as trials finish (any order); the ensemble candidates are the top
- * `ensembleSize` by value (ties by trial number), which does not depend on that order.
+ * `ensembleSize` by value (ties by trial number) plus the best 2 of each family, which does not
+ * depend on that order.
  *
  * Live hooks: `onTrialStart` when a trial is dispatched (RUNNING), `onTrialReport` for each rung value,
  * `onTrial` when it ends (COMPLETE / PRUNED / FAILED with reason and error), `onPhase` at the start of
@@ -55,6 +60,13 @@ import { EnsembleModel, ensureEnsembleRegistered, selectEnsemble, type EnsembleM
 import { pipeKey, prepareSearchContext, type PipeKey } from './context.ts';
 import { dropState, holdoutPipeline, type TrialResultWithRungs, type TrialTask } from './evaluate-trial.ts';
 import { inProcessExecutor, type TrialExecutor } from './executor.ts';
+
+/** Policy defaults (see the header). */
+const DEFAULT_KFOLD_MAX_ROWS = 10_000;
+const DEFAULT_ENSEMBLE_SIZE = 16;
+const DEFAULT_ENSEMBLE_ROUNDS = 40;
+/** Best trials of each family kept as ensemble candidates besides the overall top `ensembleSize`. */
+const DEFAULT_PER_FAMILY = 2;
 
 const isFitted = (m: Fitted | SerializedModel): m is Fitted =>
   typeof (m as { predict?: unknown }).predict === 'function';
@@ -89,15 +101,15 @@ export interface SearchOptions {
   readonly sampler?: Sampler | string;
   /** Number of folds, or 'auto' (default). */
   readonly folds?: number | 'auto';
-  /** Largest row count that still uses k-fold (default 5000). */
+  /** Largest row count that still uses k-fold (default 10000). */
   readonly kfoldMaxRows?: number;
   /** Holdout share on larger data (default 0.2). */
   readonly holdoutFraction?: number;
   /** Successive halving settings, or false to never prune. */
   readonly halving?: false | Pick<HalvingConfig, 'reductionFactor' | 'minPeers'>;
-  /** How many of the best trials are ensemble candidates (default 10; 1 = no ensemble). */
+  /** How many of the best trials are ensemble candidates (default 16; 1 = no ensemble). */
   readonly ensembleSize?: number;
-  /** Greedy ensemble steps (default 25). */
+  /** Greedy ensemble steps (default 40). */
   readonly ensembleRounds?: number;
   /** Share of the time budget allowed beyond it for the final refit (default 0.1). */
   readonly marginFraction?: number;
@@ -279,7 +291,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       families,
       ...(opts.exclude ? { exclude: [...opts.exclude] } : {}),
       folds: opts.folds ?? 'auto',
-      ...(opts.kfoldMaxRows !== undefined ? { kfoldMaxRows: opts.kfoldMaxRows } : {}),
+      kfoldMaxRows: opts.kfoldMaxRows ?? DEFAULT_KFOLD_MAX_ROWS,
       ...(opts.holdoutFraction !== undefined ? { holdoutFraction: opts.holdoutFraction } : {}),
       budgetMs,
     },
@@ -297,7 +309,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   const oof = new Map<number, Float64Array>();
   const holdoutModels = new Map<number, KeptModel>();
   let fallback: { trial: Trial; pred: Float64Array; holdout: KeptModel } | undefined;
-  const ensembleSize = Math.max(1, opts.ensembleSize ?? 10);
+  const ensembleSize = Math.max(1, opts.ensembleSize ?? DEFAULT_ENSEMBLE_SIZE);
   const foldSeconds = (t: Trial) => {
     const fs = t.durations.folds ?? [];
     return fs.length ? fs.reduce((a, b) => a + b, 0) / fs.length : 0;
@@ -307,13 +319,29 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   const searchDeadline = (): number => {
     if (budgetMs === Infinity) return Infinity;
     // Reserve for the refit: the estimated refit time of the two best trials (the usual ensemble
-    // core), at least 8% and at most 40% of the budget.
+    // core), at least 10% and at most 40% of the budget.
     const top = study.ranked().slice(0, 2);
     const est = top.reduce((a, t) => a + refitEstimateMs(t), 0);
-    const reserve = Math.min(0.4 * budgetMs, Math.max(0.08 * budgetMs, est));
+    const reserve = Math.min(0.4 * budgetMs, Math.max(0.1 * budgetMs, est));
     return deadline - reserve;
   };
   const current = (t: Trial) => study.trials[t.number];
+  /**
+   * Ensemble candidates, best first: the top `ensembleSize` complete trials by value plus the best
+   * `DEFAULT_PER_FAMILY` of each family (diversity: on small data the top trials are often near-copies
+   * of one configuration, and a blend across families generalises better). A trial that leaves this set
+   * never re-enters it, so the set does not depend on the order in which results arrive.
+   */
+  const candidates = (): Trial[] => {
+    const all = study.ranked();
+    if (ensembleSize <= 1) return all.slice(0, 1);
+    const perFamily = new Map<FamilyName, number>();
+    return all.filter((t, i) => {
+      const k = perFamily.get(t.family) ?? 0;
+      perFamily.set(t.family, k + 1);
+      return i < ensembleSize || k < DEFAULT_PER_FAMILY;
+    });
+  };
 
   const splitInfo: SearchManifest['split'] = {
     strategy: plan.strategy,
@@ -397,12 +425,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     if (pred && told.state === 'COMPLETE') {
       oof.set(told.number, pred);
       if (holdout) holdoutModels.set(told.number, { family: told.family, ...holdout });
-      const keep = new Set(
-        study
-          .ranked()
-          .slice(0, ensembleSize)
-          .map((t) => t.number),
-      );
+      const keep = new Set(candidates().map((t) => t.number));
       for (const num of [...oof.keys()]) if (!keep.has(num)) oof.delete(num);
       for (const num of [...holdoutModels.keys()]) if (!keep.has(num)) holdoutModels.delete(num);
     } else if (pred && holdout && told.value !== undefined && Number.isFinite(told.value)) {
@@ -455,10 +478,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   const tSearch = clock();
 
   call(() => opts.onPhase?.('ensemble'));
-  const ranked = study
-    .ranked()
-    .filter((t) => oof.has(t.number))
-    .slice(0, ensembleSize);
+  const ranked = candidates().filter((t) => oof.has(t.number));
   if (!ranked.length && fallback) {
     ranked.push(fallback.trial);
     oof.set(fallback.trial.number, fallback.pred);
@@ -473,7 +493,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   const sel = selectEnsemble(
     ranked.map((t) => oof.get(t.number)!),
     yEval,
-    { task, nClasses, metric, rounds: opts.ensembleRounds ?? 25 },
+    { task, nClasses, metric, rounds: opts.ensembleRounds ?? DEFAULT_ENSEMBLE_ROUNDS },
   );
   const nonZero = sel.weights.filter((w) => w > 0).length;
   const useEnsemble = nonZero > 1 && study.better(sel.score, sel.bestSingle.score);
@@ -505,6 +525,11 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     }
     return d;
   };
+  // Boosting rounds for the refit: the folds' mean best iteration scaled to the larger training set,
+  // √(all rows / rows a fold trained on) — 1.12 for 5 folds or a 20% holdout, 1.22 for 3 folds —
+  // and at least 1.1.
+  const trainShare = nFolds > 1 ? (nFolds - 1) / nFolds : 1 - (plan.validFraction ?? 0.2);
+  const gbdtRefitScale = Math.max(1.1, Math.sqrt(1 / trainShare));
   const pipelines: FittedPipeline[] = [];
   const members: EnsembleMember[] = [];
   const finalMembers: { trial: number; weight: number; resource: number; refit: boolean }[] = [];
@@ -537,7 +562,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const res = familySpace(t.family).resource;
     const used = (t.resources ?? []).filter((r) => Number.isFinite(r));
     const mean = used.length ? used.reduce((a, b) => a + b, 0) / used.length : res.max;
-    const resource = Math.max(1, Math.min(res.max * 2, Math.round(t.family === 'gbdt' ? mean * 1.1 : mean)));
+    const scale = t.family === 'gbdt' ? gbdtRefitScale : 1;
+    const resource = Math.max(1, Math.min(res.max * 2, Math.round(mean * scale)));
     const { pipeline, matrix } = fullData(pipeKey(t.family));
     const est = estimatorFor(t.family);
     const model = await est.fit(matrix, y, {

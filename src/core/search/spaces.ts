@@ -33,19 +33,25 @@ export interface FamilySpace {
 
 /**
  * GBDT (boosting). Ranges follow common XGBoost/LightGBM tuning practice (and FLAML's space):
- * - learningRate: shrinkage, log-uniform [0.01, 0.3].
+ * - learningRate: shrinkage, log-uniform [0.005, 0.3] (small rates with many rounds and early stopping
+ *   are what tuned XGBoost usually ends with on small tabular data).
  * - growPolicy: 'depthwise' (XGBoost) or 'lossguide' (LightGBM, best-first);
  *   maxDepth [2, 12] only for depthwise, maxLeaves [4, 256] (log) only for lossguide.
  * - minChildWeight: minimum hessian sum per leaf, log [0.01, 50].
  * - lambda (L2, log [1e-3, 100]) and alpha (L1, log [1e-4, 10]) on leaf values.
  * - subsample (rows per round) [0.5, 1]; colsampleByTree (features per tree) [0.3, 1].
- * Fixed: early stopping after 40 rounds without improvement; resource: rounds up to 1500.
+ * Fixed: early stopping on the fold's validation loss; its patience is scaled to the learning rate
+ * (`gbdtPatience`: ≈ 2.5 / learningRate rounds, within [40, 250]) so a slow learner is not stopped on
+ * a plateau it would have left. Resource: rounds up to 2000; halving rungs from 200 rounds
+ * ([200, 600, 1800] with η = 3) — earlier rungs compare trials at equal rounds, which judges a small
+ * learning rate long before it has converged and steers the search to large ones (fast learners
+ * usually early-stop before round 200 on small data, so they are not judged at all).
  */
 const GBDT: FamilySpace = {
   family: 'gbdt',
   space: {
     params: [
-      { name: 'learningRate', type: 'float', low: 0.01, high: 0.3, log: true },
+      { name: 'learningRate', type: 'float', low: 0.005, high: 0.3, log: true },
       { name: 'growPolicy', type: 'categorical', choices: ['depthwise', 'lossguide'] },
       {
         name: 'maxDepth',
@@ -70,7 +76,7 @@ const GBDT: FamilySpace = {
     ],
   },
   fixed: { earlyStoppingRounds: 40 },
-  resource: { key: 'rounds', max: 1500, min: 30 },
+  resource: { key: 'rounds', max: 2000, min: 200 },
 };
 
 /**
@@ -185,16 +191,24 @@ export function joinParams(family: FamilyName, params: Params): Params {
   return out;
 }
 
+/** GBDT early-stopping patience for a learning rate: ≈ 2.5 / learningRate rounds, within [40, 250]. */
+export function gbdtPatience(learningRate: number): number {
+  if (!(learningRate > 0)) return 40;
+  return Math.max(40, Math.min(250, Math.round(2.5 / learningRate)));
+}
+
 /**
  * The family config for a point of the family's space (without resource and seed). Mappings beyond
- * 1:1 keys: gbdt lossguide → maxDepth 0 (unlimited); random_forest featureFraction → colsampleByNode;
- * mlp layers/width → hidden.
+ * 1:1 keys: gbdt lossguide → maxDepth 0 (unlimited), gbdt earlyStoppingRounds from the learning rate
+ * (`gbdtPatience`); random_forest featureFraction → colsampleByNode; mlp layers/width → hidden.
  */
 export function toFamilyConfig(family: FamilyName, params: Params, _task?: Task): Record<string, unknown> {
   const fs = familySpace(family);
   const cfg: Record<string, unknown> = { ...fs.fixed };
   for (const [k, v] of Object.entries(params)) cfg[k] = v;
   if (family === 'gbdt' && params.growPolicy === 'lossguide') cfg.maxDepth = 0;
+  if (family === 'gbdt' && typeof params.learningRate === 'number')
+    cfg.earlyStoppingRounds = gbdtPatience(params.learningRate);
   if (family === 'random_forest') {
     cfg.colsampleByNode = params.featureFraction;
     delete cfg.featureFraction;

@@ -3,6 +3,7 @@ import type { Table } from '../../../src/core/data/table.ts';
 import { createRng } from '../../../src/core/util/random.ts';
 import { runSearch, type SearchResult } from '../../../src/core/search/runner.ts';
 import { EnsembleModel } from '../../../src/core/search/ensemble.ts';
+import { gbdtPatience } from '../../../src/core/search/spaces.ts';
 import { deserializeModel } from '../../../src/core/models/registry.ts';
 import { evaluate } from '../../../src/core/metrics/index.ts';
 import type { Task } from '../../../src/core/models/types.ts';
@@ -110,7 +111,8 @@ describe('runSearch', () => {
       expect(t.foldValues).toHaveLength(3);
       expect(t.resources).toHaveLength(3);
       expect(t.value).toBeGreaterThan(0);
-      expect(t.config).toMatchObject({ earlyStoppingRounds: 40 });
+      // patience scaled to the learning rate (spaces.ts gbdtPatience)
+      expect(t.config.earlyStoppingRounds).toBe(gbdtPatience(t.params.learningRate as number));
     }
     expect(r.best.value).toBe(Math.min(...r.trials.map((t) => t.value!)));
     expect(r.manifest.metric).toBe('rmse');
@@ -186,6 +188,36 @@ describe('runSearch', () => {
     expect(r.trials[3]).toMatchObject({ state: 'PRUNED', reason: 'aborted' });
     expect(r.manifest.stoppedBy).toBe('aborted');
     expect(r.model.members.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('keeps the best trials of every family as ensemble candidates and scales refit rounds', async () => {
+    const r = await runSearch({
+      table: synth('binary', 240, 8),
+      target: 'y',
+      task: 'binary',
+      families: ['gbdt', 'random_forest'],
+      seed: 4,
+      maxTrials: 8,
+      folds: 3,
+      ensembleSize: 2,
+      halving: false,
+    });
+    const complete = r.trials.filter((t) => t.state === 'COMPLETE');
+    const ranked = [...complete].sort((a, b) => b.value! - a.value! || a.number - b.number);
+    const expected = new Set(ranked.slice(0, 2).map((t) => t.number));
+    for (const fam of ['gbdt', 'random_forest'])
+      for (const t of ranked.filter((x) => x.family === fam).slice(0, 2)) expected.add(t.number);
+    expect(new Set(r.manifest.ensemble.candidates)).toEqual(expected);
+    // candidates best first
+    const values = r.manifest.ensemble.candidates.map((n) => r.trials[n].value!);
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+    // gbdt refits: mean best iteration × √(3/2) (3 folds train on 2/3 of the rows)
+    for (const m of r.manifest.final.members) {
+      const t = r.trials[m.trial];
+      if (t.family !== 'gbdt') continue;
+      const mean = t.resources!.reduce((a, b) => a + b, 0) / t.resources!.length;
+      expect(m.resource).toBe(Math.max(1, Math.round(mean * Math.sqrt(1.5))));
+    }
   });
 
   it('searches the linear family on WASM deterministically', async () => {

@@ -9,6 +9,7 @@ import {
 } from '../../../src/core/search/space.ts';
 import {
   FAMILY_SPACES,
+  gbdtPatience,
   joinParams,
   jointSpace,
   splitJoint,
@@ -121,5 +122,31 @@ describe('study (ask/tell)', () => {
     expect(t).toMatchObject({ family: 'linear', seed: 99, source: 'enqueued' });
     expect(() => s.enqueue({ family: 'gbdt', params: { learningRate: 5 } })).toThrow();
     expect(s.replayList()[0]).toEqual({ family: 'linear', params: t.params, seed: 99 });
+  });
+});
+
+describe('gbdt early-stopping patience', () => {
+  it('grows as the learning rate shrinks, within [40, 250], and is set in the trial config', () => {
+    expect(gbdtPatience(0.3)).toBe(40);
+    expect(gbdtPatience(0.05)).toBe(50);
+    expect(gbdtPatience(0.01)).toBe(250);
+    expect(gbdtPatience(0.005)).toBe(250);
+    let last = Infinity;
+    for (const lr of [0.005, 0.01, 0.02, 0.05, 0.1, 0.3]) {
+      const p = gbdtPatience(lr);
+      expect(p).toBeLessThanOrEqual(last);
+      last = p;
+    }
+    const cfg = toFamilyConfig('gbdt', {
+      learningRate: 0.025,
+      growPolicy: 'depthwise',
+      maxDepth: 3,
+      minChildWeight: 1,
+      lambda: 1,
+      alpha: 1e-4,
+      subsample: 0.8,
+      colsampleByTree: 0.8,
+    });
+    expect(cfg.earlyStoppingRounds).toBe(100);
   });
 });
