@@ -4,7 +4,12 @@ import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUNDLE_FILES, type BundleEnvironment } from '../core/export/bundle.ts';
+import {
+  BUNDLE_FILES,
+  loadBundle,
+  type BundleEnvironment,
+  type LoadedBundle,
+} from '../core/export/bundle.ts';
 import { bundleToZip, looksLikeZip, readBundleZip } from '../core/export/zip.ts';
 import { BundleError } from '../core/export/bundle-error.ts';
 import { CliError } from './errors.ts';
@@ -95,6 +100,17 @@ export function readBundleFiles(path: string): {
   if (!looksLikeZip(bytes)) throw new CliError(`${path} is neither a bundle folder nor a zip file`);
   try {
     return { files: readBundleZip(bytes), zip: true };
+  } catch (err) {
+    if (err instanceof BundleError) throw new CliError(`${err.message} (${path})`);
+    throw err;
+  }
+}
+
+/** Reads and loads a bundle folder or zip; anything wrong with it is a CliError (exit 2) naming the path. */
+export function loadBundleArg(path: string): LoadedBundle {
+  const { files } = readBundleFiles(path);
+  try {
+    return loadBundle(files);
   } catch (err) {
     if (err instanceof BundleError) throw new CliError(`${err.message} (${path})`);
     throw err;

@@ -22,19 +22,12 @@ export const predictCommand: Command = {
     if (positionals.length !== 2)
       throw new CliError('predict takes a bundle (folder or .zip) and a CSV file');
     const [path, file] = positionals;
-    const { loadBundle, BundleError } = await import('../../core/export/bundle.ts');
     const { scoreCsv, MissingColumnsError } = await import('../../core/export/score.ts');
-    const { readBundleFiles } = await import('../bundle-io.ts');
+    const { loadBundleArg } = await import('../bundle-io.ts');
     const { fileSource, nodeHasher } = await import('../node-io.ts');
     const { PipelineError } = await import('../../core/pipeline/index.ts');
 
-    let bundle;
-    try {
-      bundle = loadBundle(readBundleFiles(path).files);
-    } catch (err) {
-      if (err instanceof BundleError) throw new CliError(`${err.message} (${path})`);
-      throw err;
-    }
+    const bundle = loadBundleArg(path);
     let result;
     try {
       result = await scoreCsv(bundle, fileSource(file), {

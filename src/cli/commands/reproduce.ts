@@ -27,19 +27,12 @@ export const reproduceCommand: Command = {
     if (!values.data) throw new CliError('reproduce needs --data <train.csv>');
     const path = positionals[0];
     const file = values.data;
-    const { loadBundle, BundleError } = await import('../../core/export/bundle.ts');
     const { reproduceBundle, ReproduceInputError } = await import('../../core/export/reproduce.ts');
-    const { readBundleFiles, nodeEnvironment } = await import('../bundle-io.ts');
+    const { loadBundleArg, nodeEnvironment } = await import('../bundle-io.ts');
     const { fileSource, nodeHasher } = await import('../node-io.ts');
     const { TrainingError } = await import('../../core/train/target.ts');
 
-    let bundle;
-    try {
-      bundle = loadBundle(readBundleFiles(path).files);
-    } catch (err) {
-      if (err instanceof BundleError) throw new CliError(`${err.message} (${path})`);
-      throw err;
-    }
+    const bundle = loadBundleArg(path);
     let report;
     try {
       report = await reproduceBundle(bundle, {

@@ -8,7 +8,8 @@
  * `setBundleClient(new BundleClient())` once).
  */
 import { getContext, hasContext, setContext } from 'svelte';
-import { proxy, releaseProxy, transfer, wrap, type Remote } from 'comlink';
+import { proxy, transfer, type Remote } from 'comlink';
+import { WorkerSlot } from './worker-slot.ts';
 import type {
   BundleFailure,
   BundleFiles,
@@ -30,76 +31,16 @@ export const defaultBundleWorkerFactory: BundleWorkerFactory = () =>
     name: 'bundle',
   });
 
-interface Instance {
-  readonly worker: Worker;
-  readonly remote: Remote<BundleWorkerApi>;
-  /** Rejects (never resolves) when the worker dies or is terminated. */
-  readonly died: Promise<never>;
-  kill(failure: BundleFailure): void;
-  dead: boolean;
-}
-
 export class BundleClient {
-  readonly #factory: BundleWorkerFactory;
-  #instance: Instance | null = null;
+  readonly #slot: WorkerSlot<BundleWorkerApi, BundleFailure>;
 
   constructor(factory: BundleWorkerFactory = defaultBundleWorkerFactory) {
-    this.#factory = factory;
+    this.#slot = new WorkerSlot(factory, { label: 'bundle' });
   }
 
-  #spawn(): Instance {
-    const worker = this.#factory();
-    let reject!: (f: BundleFailure) => void;
-    const died = new Promise<never>((_, r) => (reject = r));
-    died.catch(() => {});
-    const inst: Instance = {
-      worker,
-      remote: wrap<BundleWorkerApi>(worker),
-      died,
-      dead: false,
-      kill: (failure) => {
-        if (inst.dead) return;
-        inst.dead = true;
-        reject(failure);
-        try {
-          inst.remote[releaseProxy]();
-        } catch {
-          // already released
-        }
-        worker.terminate();
-        if (this.#instance === inst) this.#instance = null;
-      },
-    };
-    worker.addEventListener('error', (e) => {
-      e.preventDefault();
-      inst.kill({
-        code: 'worker-died',
-        message: `The bundle worker stopped unexpectedly${e.message ? `: ${e.message}` : ''}. Try again.`,
-      });
-    });
-    worker.addEventListener('messageerror', () =>
-      inst.kill({ code: 'worker-died', message: 'The bundle worker sent a message that could not be read.' }),
-    );
-    return inst;
-  }
-
-  #get(): Instance {
-    if (!this.#instance || this.#instance.dead) this.#instance = this.#spawn();
-    return this.#instance;
-  }
-
-  async #call<T>(
-    run: (remote: Remote<BundleWorkerApi>) => Promise<BundleResult<T>>,
-  ): Promise<BundleResult<T>> {
-    const inst = this.#get();
-    try {
-      return await Promise.race([run(inst.remote), inst.died]);
-    } catch (err) {
-      if (err && typeof err === 'object' && 'code' in err && 'message' in err)
-        return { ok: false, error: err as BundleFailure };
-      const reason = err instanceof Error ? err.message : String(err);
-      return { ok: false, error: { code: 'internal', message: `The bundle worker failed: ${reason}` } };
-    }
+  #call<T>(run: (remote: Remote<BundleWorkerApi>) => Promise<BundleResult<T>>): Promise<BundleResult<T>> {
+    const inst = this.#slot.get();
+    return this.#slot.call(inst, () => run(inst.remote));
   }
 
   /** Read and validate a bundle zip (a File, or its bytes: a given ArrayBuffer is transferred). */
@@ -143,11 +84,11 @@ export class BundleClient {
 
   /** End whatever the worker is doing now (a running call resolves with code 'cancelled'). */
   cancel(message = 'Cancelled.'): void {
-    this.#instance?.kill({ code: 'cancelled', message });
+    this.#slot.kill({ code: 'cancelled', message });
   }
 
   dispose(): void {
-    this.#instance?.kill({ code: 'worker-died', message: 'closed' });
+    this.#slot.kill({ code: 'worker-died', message: 'closed' });
   }
 }
 

@@ -4,7 +4,8 @@
  * training that does not honour Stop in time (a synchronous GBDT fit only sees messages at the end)
  * by terminating the worker.
  */
-import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import { proxy } from 'comlink';
+import { WorkerSlot, type WorkerInstance } from './worker-slot.ts';
 import type {
   AdapterReport,
   PipelinePreview,
@@ -31,79 +32,22 @@ export const defaultTrainWorkerFactory: TrainWorkerFactory = () =>
     name: 'train',
   });
 
-interface Instance {
-  readonly worker: Worker;
-  readonly remote: Remote<TrainWorkerApi>;
-  /** Rejects (never resolves) when the worker dies or is terminated. */
-  readonly died: Promise<never>;
-  kill(failure: TrainFailure): void;
-  dead: boolean;
-}
+type Instance = WorkerInstance<TrainWorkerApi, TrainFailure>;
 
 export class TrainClient {
-  readonly #factory: TrainWorkerFactory;
-  #instance: Instance | null = null;
+  readonly #slot: WorkerSlot<TrainWorkerApi, TrainFailure>;
   #stopTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(factory: TrainWorkerFactory = defaultTrainWorkerFactory) {
-    this.#factory = factory;
-  }
-
-  #spawn(): Instance {
-    const worker = this.#factory();
-    let reject!: (f: TrainFailure) => void;
-    const died = new Promise<never>((_, r) => (reject = r));
-    died.catch(() => {});
-    const inst: Instance = {
-      worker,
-      remote: wrap<TrainWorkerApi>(worker),
-      died,
-      dead: false,
-      kill: (failure) => {
-        if (inst.dead) return;
-        inst.dead = true;
-        reject(failure);
-        try {
-          inst.remote[releaseProxy]();
-        } catch {
-          // already released
-        }
-        worker.terminate();
-        if (this.#instance === inst) this.#instance = null;
-      },
-    };
-    worker.addEventListener('error', (e) => {
-      e.preventDefault();
-      inst.kill({
-        code: 'worker-died',
-        message: `The training worker stopped unexpectedly${e.message ? `: ${e.message}` : ''}. Try again.`,
-      });
-    });
-    worker.addEventListener('messageerror', () =>
-      inst.kill({
-        code: 'worker-died',
-        message: 'The training worker sent a message that could not be read.',
-      }),
-    );
-    return inst;
+    this.#slot = new WorkerSlot(factory, { label: 'training' });
   }
 
   #get(): Instance {
-    if (!this.#instance || this.#instance.dead) this.#instance = this.#spawn();
-    return this.#instance;
+    return this.#slot.get();
   }
 
-  async #call<T>(inst: Instance, run: () => Promise<TrainResult<T>>): Promise<TrainResult<T>> {
-    try {
-      return await Promise.race([run(), inst.died]);
-    } catch (err) {
-      if (err && typeof err === 'object' && 'code' in err && 'message' in err)
-        return { ok: false, error: err as TrainFailure };
-      return {
-        ok: false,
-        error: { code: 'internal', message: `The training worker failed: ${(err as Error)?.message ?? err}` },
-      };
-    }
+  #call<T>(inst: Instance, run: () => Promise<TrainResult<T>>): Promise<TrainResult<T>> {
+    return this.#slot.call(inst, run);
   }
 
   async probe(): Promise<AdapterReport | null> {
@@ -138,19 +82,18 @@ export class TrainClient {
 
   /** Ask the search in progress to stop gracefully (no forced termination: the refit follows). */
   stopSearch(): void {
-    const inst = this.#instance;
-    if (inst && !inst.dead) void inst.remote.stop().catch(() => {});
+    void this.#slot.current?.remote.stop().catch(() => {});
   }
 
   /** End whatever the worker is doing now, by terminating it (nothing is kept). */
   cancel(message: string): void {
-    this.#instance?.kill({ code: 'stopped', message });
+    this.#slot.kill({ code: 'stopped', message });
   }
 
   /** Stop the training in progress: gracefully, or by terminating the worker after a grace period. */
   stop(): void {
-    const inst = this.#instance;
-    if (!inst || inst.dead || this.#stopTimer !== undefined) return;
+    const inst = this.#slot.current;
+    if (!inst || this.#stopTimer !== undefined) return;
     void inst.remote.stop().catch(() => {});
     this.#stopTimer = setTimeout(() => {
       this.#stopTimer = undefined;
@@ -168,6 +111,6 @@ export class TrainClient {
 
   dispose(): void {
     if (this.#stopTimer !== undefined) clearTimeout(this.#stopTimer);
-    this.#instance?.kill({ code: 'worker-died', message: 'closed' });
+    this.#slot.kill({ code: 'worker-died', message: 'closed' });
   }
 }
