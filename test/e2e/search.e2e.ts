@@ -185,9 +185,17 @@ describe('AutoML search on the Train screen', () => {
         timeout: 180_000,
       })
       .toBeGreaterThan(1);
+    // Stop while a trial is running: it ends (stopped at its next round) within about a second
+    const running = page.locator('[data-testid="leaderboard-row"][data-state="RUNNING"]');
+    await expect.poll(() => running.count()).toBeGreaterThan(0);
     const t0 = Date.now();
     await page.getByTestId('search-stop').click();
     await expect.poll(() => page.getByTestId('search-progress').textContent()).toContain('Stopping');
+    while ((await running.count()) > 0 && Date.now() - t0 < 10_000) await page.waitForTimeout(25);
+    const cancelSeconds = (Date.now() - t0) / 1000;
+    console.log(`running trials ended ${cancelSeconds.toFixed(2)} s after Stop`);
+    expect(await running.count()).toBe(0);
+    expect(cancelSeconds).toBeLessThan(1.5);
     await page.getByTestId('search-results').waitFor({ timeout: 120_000 });
     const seconds = (Date.now() - t0) / 1000;
     console.log(`search stopped and refitted in ${seconds.toFixed(1)} s after Stop`);
