@@ -220,6 +220,30 @@ describe('Experiments screen', () => {
     await expect.poll(() => v2.getByTestId('version-description').textContent()).toBe('trained on penguins');
     await expect.poll(() => v2.getByTestId('version-tags').textContent()).toBe('stage=prod, owner=me');
 
+    // Edit the registered model's own description and tags; a tag removed in a second edit; survives a reload.
+    const detail = page.getByTestId('model-detail');
+    await detail.getByTestId('model-edit').click();
+    await detail.getByTestId('model-description-input').fill('classifies penguin species');
+    await detail.getByTestId('model-tags-input').fill('team=ml, stage=beta');
+    await detail.getByTestId('model-save').click();
+    await expect
+      .poll(() => detail.getByTestId('model-description').textContent())
+      .toBe('classifies penguin species');
+    await expect.poll(() => detail.getByTestId('model-tags').textContent()).toBe('team=ml, stage=beta');
+    await detail.getByTestId('model-edit').click();
+    expect(await detail.getByTestId('model-tags-input').inputValue()).toBe('team=ml, stage=beta');
+    await detail.getByTestId('model-tags-input').fill('team=data');
+    await detail.getByTestId('model-save').click();
+    await expect.poll(() => detail.getByTestId('model-tags').textContent()).toBe('team=data');
+    await page.reload();
+    await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
+    await page.getByTestId('nav-models').click();
+    await expect
+      .poll(() => detail.getByTestId('model-description').textContent())
+      .toBe('classifies penguin species');
+    await expect.poll(() => detail.getByTestId('model-tags').textContent()).toBe('team=data');
+    await expect.poll(() => v2.getByTestId('version-tags').textContent()).toBe('stage=prod, owner=me');
+
     // Lineage link → the run in the Experiments screen, highlighted.
     await v2.getByTestId('lineage-run').click();
     await expect

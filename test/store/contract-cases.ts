@@ -562,6 +562,146 @@ export const storeContract: readonly ContractCase[] = [
     },
   },
   {
+    name: 'updateRegisteredModel: description and merged tags (null removes), atomic, clear errors',
+    async run(store) {
+      await seedExperiment(store);
+      await startRun(store, 'r1');
+      await store.write([
+        {
+          op: 'createRegisteredModel',
+          name: 'churn',
+          description: 'first',
+          tags: { team: 'ml', stage: 'dev' },
+          createdAt: T0,
+        },
+        { op: 'createModelVersion', name: 'churn', sourceRunId: 'r1', description: 'v1', createdAt: T0 + 1 },
+        { op: 'setAlias', name: 'churn', alias: 'champion', version: 1, updatedAt: T0 + 2 },
+      ]);
+      const v1Before = await store.getModelVersion('churn', 1);
+
+      // Description only: tags, aliases, versions and createdAt are kept.
+      await store.write([
+        { op: 'updateRegisteredModel', name: 'churn', description: 'second', updatedAt: T0 + 10 },
+      ]);
+      const m1 = await store.getRegisteredModel('churn');
+      assert.eq(
+        m1,
+        {
+          name: 'churn',
+          description: 'second',
+          tags: { team: 'ml', stage: 'dev' },
+          aliases: { champion: 1 },
+          latestVersion: 1,
+          createdAt: T0,
+          updatedAt: T0 + 10,
+        },
+        'description edited, everything else kept',
+      );
+      assert.ok(isFrozenDeep(m1), 'registered model record is deeply frozen');
+
+      // Tags only: merged; null removes; description kept.
+      await store.write([
+        {
+          op: 'updateRegisteredModel',
+          name: 'churn',
+          tags: { stage: null, team: 'data', owner: 'me', absent: null },
+          updatedAt: T0 + 11,
+        },
+      ]);
+      const m2 = await store.getRegisteredModel('churn');
+      assert.eq(
+        [m2?.description, m2?.tags, m2?.updatedAt],
+        ['second', { team: 'data', owner: 'me' }, T0 + 11],
+        'tags merged, null tag removed, description kept',
+      );
+      const listed = await store.listRegisteredModels();
+      assert.eq(listed, [m2], 'listRegisteredModels shows the update');
+      assert.ok(listed.every(isFrozenDeep), 'listed model records are deeply frozen');
+      assert.eq(await store.getModelVersion('churn', 1), v1Before, 'versions are not touched');
+      assert.eq(
+        (await store.getModelVersionByAlias('churn', 'champion'))?.version,
+        1,
+        'alias still resolves',
+      );
+
+      // A missing model fails the whole batch: the earlier update and the new model are discarded.
+      const before = await snapshot(store);
+      const err = await assert.rejects(
+        store.write([
+          { op: 'createRegisteredModel', name: 'fraud', createdAt: T0 + 12 },
+          {
+            op: 'updateRegisteredModel',
+            name: 'churn',
+            description: 'lost',
+            tags: { team: null },
+            updatedAt: T0 + 12,
+          },
+          { op: 'updateRegisteredModel', name: 'nope', description: 'x', updatedAt: T0 + 12 },
+        ]),
+        'NOT_FOUND',
+        'unknown model',
+        'registered model "nope" does not exist',
+      );
+      assert.eq(err.opIndex, 2, 'opIndex points at the update of the missing model');
+      await assert.rejects(
+        store.write([
+          { op: 'updateRegisteredModel', name: 'churn', description: 'lost', updatedAt: T0 + 13 },
+          {
+            op: 'updateRegisteredModel',
+            name: 'churn',
+            tags: { n: 3 as unknown as string },
+            updatedAt: T0 + 13,
+          },
+        ]),
+        'INVALID',
+        'non-string tag value',
+        'tags.n must be a string or null',
+      );
+      await assert.rejects(
+        store.write([
+          {
+            op: 'updateRegisteredModel',
+            name: 'churn',
+            tags: ['x'] as unknown as Record<string, string>,
+            updatedAt: T0 + 13,
+          },
+        ]),
+        'INVALID',
+        'tags must be an object',
+      );
+      await assert.rejects(
+        store.write([{ op: 'updateRegisteredModel', name: 'churn', description: 'x' } as unknown as WriteOp]),
+        'INVALID',
+        'missing updatedAt',
+        'updatedAt',
+      );
+      assert.eq(await snapshot(store), before, 'nothing written by the failed batches');
+      assert.eq(
+        await store.getRegisteredModel('fraud'),
+        undefined,
+        'model created in a failed batch is gone',
+      );
+
+      // Within one batch an update sees the model created by an earlier op.
+      await store.write([
+        { op: 'createRegisteredModel', name: 'fraud', tags: { a: '1' }, createdAt: T0 + 14 },
+        {
+          op: 'updateRegisteredModel',
+          name: 'fraud',
+          description: 'new',
+          tags: { a: null, b: '2' },
+          updatedAt: T0 + 15,
+        },
+      ]);
+      const fraud = await store.getRegisteredModel('fraud');
+      assert.eq(
+        [fraud?.description, fraud?.tags, fraud?.createdAt, fraud?.updatedAt],
+        ['new', { b: '2' }, T0 + 14, T0 + 15],
+        'create then update in one batch',
+      );
+    },
+  },
+  {
     name: 'searchRuns: parent/child, sort by metric/param/attr with missing last, filters, paging',
     async run(store) {
       await seedExperiment(store);

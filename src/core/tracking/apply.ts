@@ -51,6 +51,7 @@ const OP_NAMES = new Set<string>([
   'putArtifact',
   'putDataset',
   'createRegisteredModel',
+  'updateRegisteredModel',
   'createModelVersion',
   'updateModelVersion',
   'deleteModelVersion',
@@ -92,6 +93,29 @@ function stringMap(v: unknown, what: string): Record<string, string> {
     out[k] = x as string;
   }
   return out;
+}
+/** `tags` with `changes` merged in (a change set to null removes the tag). */
+function mergeTags(
+  tags: Readonly<Record<string, string>>,
+  changes: unknown,
+  what: string,
+): Record<string, string> {
+  const out: Record<string, string> = { ...tags };
+  if (changes === undefined) return out;
+  if (changes === null || typeof changes !== 'object' || Array.isArray(changes))
+    fail('INVALID', `${what} must be an object`);
+  for (const [k, x] of Object.entries(changes as object)) {
+    if (k === '') fail('INVALID', `${what}: empty key`);
+    if (x === null) delete out[k];
+    else if (typeof x === 'string') out[k] = x;
+    else fail('INVALID', `${what}.${k} must be a string or null`);
+  }
+  return out;
+}
+function optionalText(v: unknown, fallback: string, what: string): string {
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string') fail('INVALID', `${what} must be a string`);
+  return v as string;
 }
 function paramMap(v: unknown, what: string): Record<string, ParamValue> {
   if (v === undefined) return {};
@@ -332,6 +356,18 @@ async function applyOp(tx: BatchTx, op: WriteOp, result: { name: string; version
       );
       return;
     }
+    case 'updateRegisteredModel': {
+      const model = await requireModel(tx, op.name);
+      await tx.putRegisteredModel(
+        freeze({
+          ...model,
+          description: optionalText(op.description, model.description, 'description'),
+          tags: mergeTags(model.tags, op.tags, 'tags'),
+          updatedAt: time(op.updatedAt, 'updatedAt'),
+        }),
+      );
+      return;
+    }
     case 'createModelVersion': {
       const model = await requireModel(tx, op.name);
       const run = await requireRun(tx, op.sourceRunId, false);
@@ -367,20 +403,11 @@ async function applyOp(tx: BatchTx, op: WriteOp, result: { name: string; version
     case 'updateModelVersion': {
       const model = await requireModel(tx, op.name);
       const v = await requireVersion(tx, model.name, op.version);
-      const tags: Record<string, string> = { ...v.tags };
-      if (op.tags !== undefined) {
-        if (op.tags === null || typeof op.tags !== 'object') fail('INVALID', 'tags must be an object');
-        for (const [k, x] of Object.entries(op.tags)) {
-          if (x === null) delete tags[k];
-          else if (typeof x === 'string') tags[k] = x;
-          else fail('INVALID', `tags.${k} must be a string or null`);
-        }
-      }
       await tx.putModelVersion(
         freeze({
           ...v,
-          description: op.description ?? v.description,
-          tags,
+          description: optionalText(op.description, v.description, 'description'),
+          tags: mergeTags(v.tags, op.tags, 'tags'),
           updatedAt: time(op.updatedAt, 'updatedAt'),
         }),
       );

@@ -192,6 +192,15 @@ export interface CreateRegisteredModelOp {
   readonly tags?: Readonly<Record<string, string>>;
   readonly createdAt: number;
 }
+/** MLflow's update_registered_model / set_registered_model_tag / delete_registered_model_tag. */
+export interface UpdateRegisteredModelOp {
+  readonly op: 'updateRegisteredModel';
+  readonly name: string;
+  readonly description?: string;
+  /** Merged into the existing tags; a tag set to null is removed. */
+  readonly tags?: Readonly<Record<string, string | null>>;
+  readonly updatedAt: number;
+}
 export interface CreateModelVersionOp {
   readonly op: 'createModelVersion';
   readonly name: string;
@@ -239,6 +248,7 @@ export type WriteOp =
   | PutArtifactOp
   | PutDatasetOp
   | CreateRegisteredModelOp
+  | UpdateRegisteredModelOp
   | CreateModelVersionOp
   | UpdateModelVersionOp
   | DeleteModelVersionOp
