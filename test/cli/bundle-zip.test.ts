@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { dirname, join, parse } from 'node:path';
 import { runCli } from '../../src/cli/run.ts';
+import { searchReplayProblems } from '../../src/core/export/reproduce.ts';
 import { readBundleZip } from '../../src/core/export/zip.ts';
 import { datasetFile } from '../helpers/paths.ts';
 
@@ -60,6 +61,57 @@ async function fitZip(model: string, params?: string): Promise<string> {
   expect(r.code).toBe(0);
   expect(r.out).toMatch(/bundle written to .*\.zip/);
   return out;
+}
+
+/** A copy of a zip bundle as a folder whose manifest.json went through `change`. */
+function editedBundle(zip: string, change: (manifest: Record<string, unknown>) => void): string {
+  const dir = extract(zip);
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  change(manifest);
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  return dir;
+}
+
+/** The training data with the rows and columns `change` returns (the header is row 0). */
+function trainingCopy(change: (rows: string[][]) => string[][]): string {
+  const rows = readFileSync(TRAIN(), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
+  const out = join(tmp(), 'train.csv');
+  writeFileSync(
+    out,
+    change(rows)
+      .map((r) => r.join(','))
+      .join('\n') + '\n',
+  );
+  return out;
+}
+
+let automl: Promise<string> | undefined;
+/** One automl ensemble bundle (--max-trials 4, gbdt and linear, seed 5) as a zip, made once. */
+function automlZip(): Promise<string> {
+  automl ??= (async () => {
+    const zip = join(tmp(), 'automl.zip');
+    const a = await cli([
+      'automl',
+      TRAIN(),
+      '--target',
+      'species',
+      '--out',
+      zip,
+      '--max-trials',
+      '4',
+      '--families',
+      'gbdt,linear',
+      '--seed',
+      '5',
+      '--no-track',
+    ]);
+    expect(a.code).toBe(0);
+    return zip;
+  })();
+  return automl;
 }
 
 const bundles: Record<string, string> = {};
@@ -133,6 +185,67 @@ describe('zip bundles: fit --out x.zip, predict, predict.mjs', () => {
     expect(r.stderr).toMatch(/^error: partial\.csv lacks column\(s\) the model needs: bill_depth_mm/);
     expect(spawnSync(process.execPath, ['predict.mjs'], { cwd: dir, encoding: 'utf8' }).status).toBe(2);
   });
+
+  it('predict and predict.mjs report cells that cannot be read as the model type on stderr; stdout is unchanged', async () => {
+    const zip = bundles.gbdt ?? (await fitZip('gbdt', '{"rounds": 40}'));
+    const dir = extract(zip);
+    const lines = readFileSync(TEST(), 'utf8').trim().split('\n');
+    const header = lines[0].split(',');
+    const at = header.indexOf('bill_length_mm');
+    expect(at).toBeGreaterThanOrEqual(0);
+    // File row 3 (the header is row 1) gets "oops", file row 5 gets an empty cell: both are missing.
+    const withCell = (cell: string, also = '') =>
+      lines
+        .map((l, i) => {
+          const cells = l.split(',');
+          if (i === 2) cells[at] = cell;
+          if (i === 4) cells[at] = also;
+          return cells.join(',');
+        })
+        .join('\n') + '\n';
+    writeFileSync(join(dir, 'oops.csv'), withCell('oops'));
+    writeFileSync(join(dir, 'blank.csv'), withCell(''));
+    const blank = await cli(['predict', zip, join(dir, 'blank.csv')]);
+    expect(blank.code).toBe(0);
+    expect(blank.err).toBe('');
+    const oops = await cli(['predict', zip, join(dir, 'oops.csv')]);
+    expect(oops.code).toBe(0);
+    // An unreadable cell is scored as missing: the same predictions as an empty cell, nothing else on stdout.
+    expect(oops.out).toBe(blank.out);
+    expect(oops.out).not.toMatch(/note|could not/);
+    expect(oops.err).toBe(
+      'note: column bill_length_mm: 1 cell could not be read as numeric (the type the model was trained on) ' +
+        'and was scored as missing (row 3)\n',
+    );
+    const s = spawnSync(process.execPath, ['predict.mjs', 'oops.csv'], {
+      cwd: dir,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    });
+    expect(s.status).toBe(0);
+    expect(s.stdout).toBe(oops.out);
+    expect(s.stderr).toBe(oops.err);
+    // Several cells: the count and the rows (an extra column is still noted first).
+    writeFileSync(
+      join(dir, 'more.csv'),
+      withCell('n/a?', 'x')
+        .trim()
+        .split('\n')
+        .map((l, i) => `${l},${i === 0 ? 'comment' : 'c'}`)
+        .join('\n') + '\n',
+    );
+    const more = await cli(['predict', zip, join(dir, 'more.csv')]);
+    expect(more.code).toBe(0);
+    expect(more.err).toBe(
+      'note: ignored 1 column(s) the model does not use: comment\n' +
+        'note: column bill_length_mm: 2 cells could not be read as numeric (the type the model was trained on) ' +
+        'and were scored as missing (rows 3, 5)\n',
+    );
+    expect(more.out).toBe(blank.out);
+    const s2 = spawnSync(process.execPath, ['predict.mjs', 'more.csv'], { cwd: dir, encoding: 'utf8' });
+    expect(s2.stderr).toBe(more.err);
+    expect(s2.stdout).toBe(more.out);
+  }, 120_000);
 
   it('export packs a folder bundle into a zip that predicts the same as the folder', async () => {
     const dir = tmp();
@@ -231,25 +344,86 @@ describe('cli reproduce', () => {
     expect(r4.err).toMatch(/target column 'species' not found/);
   });
 
-  it('automl ensemble bundle (--max-trials): zip written directly, replayed and reproduced (exit 0); predict.mjs matches', async () => {
-    const dir = tmp();
-    const zip = join(dir, 'automl.zip');
-    const a = await cli([
-      'automl',
-      TRAIN(),
-      '--target',
-      'species',
-      '--out',
-      zip,
-      '--max-trials',
-      '4',
-      '--families',
-      'gbdt,linear',
-      '--seed',
-      '5',
-      '--no-track',
+  it('data lacking a column the model reads: exit 2 naming the file and the column, before any refit', async () => {
+    const zip = bundles.gbdt ?? (await fitZip('gbdt', '{"rounds": 40}'));
+    const at = readFileSync(TRAIN(), 'utf8').split('\n')[0].split(',').indexOf('bill_depth_mm');
+    const data = trainingCopy((rows) => rows.map((r) => r.filter((_, i) => i !== at)));
+    const r = await cli(['reproduce', zip, '--data', data]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(`error: the data lacks column(s) the model needs: bill_depth_mm (${data})\n`);
+    const auto = await cli(['reproduce', await automlZip(), '--data', data]);
+    expect(auto.code).toBe(2);
+    expect(auto.err).toMatch(
+      /^error: the data lacks column\(s\) the model needs: bill_depth_mm \(.*train\.csv\)\n$/,
+    );
+  }, 180_000);
+
+  it('data that cannot be trained on (one class) or invalid recorded hyperparameters: bad input, exit 2', async () => {
+    const zip = bundles.gbdt ?? (await fitZip('gbdt', '{"rounds": 40}'));
+    const oneClass = trainingCopy((rows) => rows.map((r, i) => (i === 0 ? r : ['Adelie', ...r.slice(1)])));
+    const r = await cli(['reproduce', zip, '--data', oneClass]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      `error: cannot train on ${oneClass}: target 'species' has 1 class; classification needs at least 2\n`,
+    );
+    const bad = editedBundle(zip, (m) => {
+      (m.model as { config: unknown }).config = { rounds: 'many' };
+    });
+    const c = await cli(['reproduce', bad, '--data', TRAIN()]);
+    expect(c.code).toBe(2);
+    expect(c.err).toMatch(
+      /^error: cannot train the bundle's model again \(.*bundle\): gbdt config 'rounds' .*"many"\n$/,
+    );
+  }, 120_000);
+
+  it('an automl manifest whose search record lacks what the replay reads: exit 2 naming the fields', async () => {
+    const zip = await automlZip();
+    const noHalving = editedBundle(zip, (m) => {
+      delete (m.search as Record<string, unknown>).halving;
+    });
+    const r = await cli(['reproduce', noHalving, '--data', TRAIN()]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe(
+      `error: manifest.json: the search record cannot be replayed: it lacks search.halving (${noHalving})\n`,
+    );
+    const several = editedBundle(zip, (m) => {
+      const s = m.search as Record<string, Record<string, unknown>>;
+      delete s.halving;
+      delete s.budget.marginFraction;
+      s.split.strategy = 'bootstrap';
+    });
+    const r2 = await cli(['reproduce', several, '--data', TRAIN()]);
+    expect(r2.code).toBe(2);
+    expect(r2.err).toMatch(
+      /cannot be replayed: it lacks search\.halving, search\.budget\.marginFraction; search\.split\.strategy must be 'kfold' or 'holdout'/,
+    );
+    // The record automl writes is complete; each field the replay reads is named when it is missing.
+    const search = JSON.parse(readBundleZip(new Uint8Array(readFileSync(zip)))['manifest.json']).search;
+    expect(searchReplayProblems(search)).toEqual({ missing: [], invalid: [] });
+    for (const key of [
+      'metric',
+      'seed',
+      'families',
+      'sampler',
+      'replay',
+      'stoppedBy',
+      'split',
+      'halving',
+      'budget',
+    ]) {
+      const { [key]: _, ...rest } = search;
+      expect(searchReplayProblems(rest).missing).toEqual([`search.${key}`]);
+    }
+    expect(searchReplayProblems({ ...search, halving: false })).toEqual({ missing: [], invalid: [] });
+    expect(searchReplayProblems({ ...search, halving: { minPeers: 3 } }).missing).toEqual([
+      'search.halving.reductionFactor',
     ]);
-    expect(a.code).toBe(0);
+  }, 180_000);
+
+  it('automl ensemble bundle (--max-trials): zip written directly, replayed and reproduced (exit 0); predict.mjs matches', async () => {
+    const zip = await automlZip();
     const files = readBundleZip(new Uint8Array(readFileSync(zip)));
     expect(files['pipeline.json']).toBeUndefined();
     const manifest = JSON.parse(files['manifest.json']);

@@ -11,6 +11,8 @@ export const predictCommand: Command = {
     '',
     '  Classification: one probability column per class (class labels as headers) and a `prediction`',
     '  column with the predicted label. Regression: one `prediction` column. Without --out, to stdout.',
+    '  Notes go to stderr: ignored columns, repairs made while reading, and cells that could not be read',
+    '  as the type the model was trained on (column, count, first rows; scored as missing).',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -41,10 +43,8 @@ export const predictCommand: Command = {
     } finally {
       io.progress?.(null);
     }
-    if (result.ignored.length)
-      io.stderr(
-        `note: ignored ${result.ignored.length} column(s) the model does not use: ${result.ignored.join(', ')}\n`,
-      );
+    // Ignored columns, cells that could not be read as the model's type (scored as missing), repairs.
+    for (const note of result.notes) io.stderr(`note: ${note}\n`);
     if (values.out) writeFileSync(values.out, result.csv);
     else io.stdout(result.csv);
     return 0;

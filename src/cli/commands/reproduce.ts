@@ -13,7 +13,10 @@ export const reproduceCommand: Command = {
     '  bundles: the recorded trial list replayed with the recorded split plan and seed, then the same',
     '  refit and ensemble) and compares predictions on the data, and the validation metrics.',
     '  Exit 0: reproduced. 1: not reproduced (the first differing prediction: row, column, expected,',
-    '  got; or the data fingerprint differs). 2: bad input.',
+    '  got; or the data fingerprint differs). 2: bad input, when no verdict can be reached whatever the',
+    '  fingerprint says: a file that is missing or unreadable, a damaged or unsafe bundle, a search',
+    '  record lacking fields the replay needs, data lacking the target or a column the model reads, or',
+    '  data the model cannot be trained on (e.g. a target with one class).',
     '  --json   print the verdict as JSON',
   ].join('\n'),
   async run(argv, io) {
@@ -31,6 +34,9 @@ export const reproduceCommand: Command = {
     const { loadBundleArg, nodeEnvironment } = await import('../bundle-io.ts');
     const { fileSource, nodeHasher } = await import('../node-io.ts');
     const { TrainingError } = await import('../../core/train/target.ts');
+    const { ModelConfigError } = await import('../../core/models/types.ts');
+    const { PipelineError } = await import('../../core/pipeline/index.ts');
+    const { MissingColumnsError } = await import('../../core/export/score.ts');
 
     const bundle = loadBundleArg(path);
     let report;
@@ -46,8 +52,14 @@ export const reproduceCommand: Command = {
         },
       });
     } catch (err) {
-      if (err instanceof ReproduceInputError) throw new CliError(`${err.message} (${file})`);
-      if (err instanceof TrainingError) throw new CliError(`cannot train on ${file}: ${err.message}`, 1);
+      // All bad input (exit 2), whatever the data fingerprint says: no verdict can be reached.
+      if (err instanceof ReproduceInputError)
+        throw new CliError(`${err.message} (${err.subject === 'bundle' ? path : file})`);
+      if (err instanceof MissingColumnsError) throw new CliError(`${file} ${err.message}`);
+      if (err instanceof PipelineError) throw new CliError(`${err.message} (${file})`);
+      if (err instanceof TrainingError) throw new CliError(`cannot train on ${file}: ${err.message}`);
+      if (err instanceof ModelConfigError)
+        throw new CliError(`cannot train the bundle's model again (${path}): ${err.message}`);
       throw err;
     } finally {
       io.progress?.(null);

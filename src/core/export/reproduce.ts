@@ -14,6 +14,7 @@ import type { SemanticType } from '../data/table.ts';
 import {
   createBundleFiles,
   createSearchBundleFiles,
+  droppedColumns,
   loadBundle,
   predictTable,
   type BundleEnvironment,
@@ -41,12 +42,104 @@ export interface ReproduceOptions {
   readonly onPhase?: (phase: ReproducePhase) => void;
 }
 
-/** The data cannot be used for a reproduction at all (e.g. it lacks the target column). */
+/**
+ * The input cannot be used for a reproduction at all: the data (it lacks the target or a column the
+ * model needs) or the bundle (its search record lacks fields the replay reads); `subject` says which.
+ */
 export class ReproduceInputError extends Error {
-  constructor(message: string) {
+  readonly subject: 'data' | 'bundle';
+  constructor(message: string, subject: 'data' | 'bundle' = 'data') {
     super(message);
     this.name = 'ReproduceInputError';
+    this.subject = subject;
   }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';
+
+/**
+ * What is wrong with a manifest's `search` record for a replay: every field the replay reads, as
+ * `search.…` paths (missing first, then malformed). The published schema requires fewer fields
+ * than a replay needs (halving, stoppedBy, budget.marginFraction, split.strategy), so a
+ * schema-valid manifest can still lack them.
+ */
+export function searchReplayProblems(search: unknown): { missing: string[]; invalid: string[] } {
+  const missing: string[] = [];
+  const invalid: string[] = [];
+  const s = isObject(search) ? search : {};
+  const check = (path: string, v: unknown, ok: boolean, what: string) => {
+    if (v === undefined) missing.push(path);
+    else if (!ok) invalid.push(`${path} must be ${what}`);
+  };
+  check('search.metric', s.metric, isText(s.metric), 'a metric name');
+  check('search.seed', s.seed, Number.isInteger(s.seed), 'an integer');
+  check(
+    'search.families',
+    s.families,
+    Array.isArray(s.families) && s.families.length > 0 && s.families.every(isText),
+    'a non-empty list of family names',
+  );
+  check('search.sampler', s.sampler, isText(s.sampler), 'a sampler name');
+  check('search.replay', s.replay, Array.isArray(s.replay), 'a list of trials');
+  check(
+    'search.stoppedBy',
+    s.stoppedBy,
+    s.stoppedBy === 'maxTrials' || s.stoppedBy === 'deadline' || s.stoppedBy === 'aborted',
+    "'maxTrials', 'deadline' or 'aborted'",
+  );
+  check('search.split', s.split, isObject(s.split), 'an object');
+  if (isObject(s.split)) {
+    const split = s.split;
+    check(
+      'search.split.strategy',
+      split.strategy,
+      split.strategy === 'kfold' || split.strategy === 'holdout',
+      "'kfold' or 'holdout'",
+    );
+    if (split.strategy === 'kfold')
+      check(
+        'search.split.folds',
+        split.folds,
+        Number.isInteger(split.folds) && (split.folds as number) >= 2,
+        'an integer >= 2',
+      );
+    if (split.validFraction !== undefined)
+      check(
+        'search.split.validFraction',
+        split.validFraction,
+        isNumber(split.validFraction) && split.validFraction > 0 && split.validFraction < 1,
+        'a number between 0 and 1',
+      );
+  }
+  check('search.halving', s.halving, s.halving === false || isObject(s.halving), 'false or an object');
+  if (isObject(s.halving)) {
+    const h = s.halving;
+    check('search.halving.reductionFactor', h.reductionFactor, isNumber(h.reductionFactor), 'a number');
+    check('search.halving.minPeers', h.minPeers, isNumber(h.minPeers), 'a number');
+  }
+  check('search.budget', s.budget, isObject(s.budget), 'an object');
+  if (isObject(s.budget))
+    check(
+      'search.budget.marginFraction',
+      s.budget.marginFraction,
+      isNumber(s.budget.marginFraction),
+      'a number',
+    );
+  if (s.execution !== undefined) {
+    check('search.execution', s.execution, isObject(s.execution), 'an object');
+    const batch = isObject(s.execution) ? s.execution.batchSize : undefined;
+    if (batch !== undefined)
+      check(
+        'search.execution.batchSize',
+        batch,
+        Number.isInteger(batch) && (batch as number) >= 1,
+        'a positive integer',
+      );
+  }
+  return { missing, invalid };
 }
 
 export type ReproduceDifference =
@@ -119,8 +212,10 @@ async function readTrainingData(
 
 /**
  * Refits the bundle's model from its manifest on `options.source` and compares. Throws
- * ReproduceInputError when the data lacks the target, TrainingError (src/core/train/target.ts) when
- * it cannot be trained on, IngestError when it cannot be read.
+ * ReproduceInputError when the data lacks the target or a column the model needs, or (before
+ * reading the data) when the manifest's search record lacks fields the replay reads; TrainingError
+ * (src/core/train/target.ts) when the data cannot be trained on, ModelConfigError when the
+ * recorded hyperparameters are invalid, IngestError when the data cannot be read.
  */
 export async function reproduceBundle(
   bundle: LoadedBundle,
@@ -130,11 +225,29 @@ export async function reproduceBundle(
   const training = manifest.training!;
   const tolerance = manifest.reproducibility?.tolerance ?? 0;
   const label = options.dataLabel ?? options.source.name;
+  if (manifest.search !== undefined) {
+    // Before reading the data: a record the replay cannot run is the bundle's fault, not the data's.
+    const { missing, invalid } = searchReplayProblems(manifest.search);
+    if (missing.length || invalid.length)
+      throw new ReproduceInputError(
+        `manifest.json: the search record cannot be replayed: ${[
+          ...(missing.length ? [`it lacks ${missing.join(', ')}`] : []),
+          ...invalid,
+        ].join('; ')}`,
+        'bundle',
+      );
+  }
 
   options.onPhase?.('read');
   const data = await readTrainingData(manifest, options);
   if (!data.schema.some((c) => c.name === manifest.target))
     throw new ReproduceInputError(`target column '${manifest.target}' not found`);
+  // The bundle's own predictions are compared on these rows: they need every column the model reads.
+  const have = new Set(data.schema.map((c) => c.name));
+  const dropped = droppedColumns(bundle);
+  const lacking = manifest.signature.inputs.map((c) => c.name).filter((n) => !have.has(n) && !dropped.has(n));
+  if (lacking.length)
+    throw new ReproduceInputError(`the data lacks column(s) the model needs: ${lacking.join(', ')}`);
   const fingerprintSame = data.fingerprint.sha256 === manifest.dataset.sha256;
   const lines: string[] = [];
   const notes: string[] = [];

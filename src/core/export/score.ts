@@ -5,6 +5,7 @@
  */
 import { ingestCsv } from '../ingest/index.ts';
 import type { ByteSource, IngestOptions, IngestResult } from '../ingest/types.ts';
+import type { SemanticType } from '../data/table.ts';
 import {
   droppedColumns,
   predictTable,
@@ -30,6 +31,53 @@ export interface ScoreResult {
   readonly csv: string;
   /** Columns in the file that the model does not read (besides the target). */
   readonly ignored: readonly string[];
+  /** Cells that could not be read as the type the model was trained on (scored as missing). */
+  readonly mismatches: readonly TypeMismatch[];
+  /** Everything worth telling, in words: see {@link scoringNotes}. */
+  readonly notes: readonly string[];
+}
+
+/** Cells of a column that could not be read as the type the model was trained on (scored as missing). */
+export interface TypeMismatch {
+  readonly column: string;
+  readonly expected: SemanticType;
+  readonly count: number;
+  /** 1-based rows of the file (the header is row 1), a few examples. */
+  readonly rows: readonly number[];
+  readonly message: string;
+}
+
+/**
+ * What to tell about a file read for scoring, in words: the ignored columns, the cells of model
+ * columns that could not be read as the type the model was trained on (also returned as
+ * `mismatches`), and the repairs made while reading that concern the model's columns or the whole
+ * file. `cli predict` and predict.mjs print each as a `note: …` line on stderr.
+ */
+export function scoringNotes(
+  bundle: LoadedBundle,
+  data: Pick<IngestResult, 'fixups'>,
+  ignored: readonly string[],
+): { mismatches: TypeMismatch[]; notes: string[] } {
+  const types = new Map(bundle.manifest.signature.inputs.map((c) => [c.name, c.type]));
+  const mismatches: TypeMismatch[] = [];
+  const notes: string[] = [];
+  if (ignored.length)
+    notes.push(`ignored ${ignored.length} column(s) the model does not use: ${ignored.join(', ')}`);
+  for (const f of data.fixups) {
+    const expected = f.column !== undefined ? types.get(f.column) : undefined;
+    if (f.kind === 'other' && f.column !== undefined && expected && f.count) {
+      const rows = f.rows ?? [];
+      const message =
+        `column ${f.column}: ${f.count} cell${f.count === 1 ? '' : 's'} could not be read as ${expected} ` +
+        `(the type the model was trained on) and ${f.count === 1 ? 'was' : 'were'} scored as missing` +
+        (rows.length
+          ? ` (${rows.length < f.count ? 'e.g. ' : ''}row${rows.length === 1 ? '' : 's'} ${rows.join(', ')})`
+          : '');
+      mismatches.push({ column: f.column, expected, count: f.count, rows, message });
+      notes.push(message);
+    } else if (f.column === undefined || types.has(f.column)) notes.push(f.message);
+  }
+  return { mismatches, notes };
 }
 
 /** Reads `source` as the model's training data was read and checks it has the columns the model needs. */
@@ -56,5 +104,6 @@ export async function scoreCsv(
 ): Promise<ScoreResult> {
   const { data, ignored } = await readForScoring(bundle, source, options);
   const predictions = predictTable(bundle, data.table);
-  return { data, predictions, csv: predictionsCsv(bundle, predictions), ignored };
+  const { mismatches, notes } = scoringNotes(bundle, data, ignored);
+  return { data, predictions, csv: predictionsCsv(bundle, predictions), ignored, mismatches, notes };
 }

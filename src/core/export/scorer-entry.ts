@@ -6,7 +6,9 @@
  *   node predict.mjs data.csv > predictions.csv
  *
  * It reads the bundle files next to itself (the extracted zip or the bundle folder) and writes the
- * same CSV as `npm run cli -- predict`. Exit status 0, or 2 with one `error: …` line on stderr.
+ * same CSV as `npm run cli -- predict`, and the same `note: …` lines on stderr (ignored columns,
+ * cells that could not be read as the type the model was trained on). Exit status 0, or 2 with one
+ * `error: …` line on stderr.
  */
 import { bytesSource } from '../ingest/index.ts';
 import { IngestError } from '../ingest/types.ts';
@@ -60,10 +62,8 @@ export async function runScorer(here: URL): Promise<number> {
     const bytes = fs.readFileSync(file) as Uint8Array;
     const name = file.split(/[\\/]/).pop() ?? file;
     const result = await scoreCsv(bundle, bytesSource(name, bytes, 1 << 20));
-    if (result.ignored.length)
-      proc.stderr.write(
-        `note: ignored ${result.ignored.length} column(s) the model does not use: ${result.ignored.join(', ')}\n`,
-      );
+    // The same notes as `cli predict`: ignored columns, unreadable cells (scored as missing), repairs.
+    for (const note of result.notes) proc.stderr.write(`note: ${note}\n`);
     if (out !== undefined) {
       const w = fs as unknown as { writeFileSync(p: string, t: string): void };
       w.writeFileSync(out, result.csv);
