@@ -156,14 +156,25 @@ export class EnsembleModel implements Fitted {
     members: readonly EnsembleMember[],
   ) {
     if (!members.length) throw new ModelConfigError('an ensemble needs at least one member');
+    if (task !== 'binary' && task !== 'multiclass' && task !== 'regression')
+      throw new ModelConfigError(`unknown ensemble task '${String(task)}'`);
+    members.forEach((m, k) => {
+      if (!(m.weight >= 0 && Number.isFinite(m.weight)))
+        throw new ModelConfigError(`ensemble member ${k}: weight ${m.weight} must be a finite number >= 0`);
+      if (!(Number.isInteger(m.pipeline) && m.pipeline >= 0 && m.pipeline < pipelines.length))
+        throw new ModelConfigError(`ensemble member ${k}: pipeline index ${m.pipeline} out of range`);
+      if (m.model.task !== task)
+        throw new ModelConfigError(`ensemble member ${k}: task ${m.model.task} is not ${task}`);
+      if (task !== 'regression' && m.model.nClasses !== nClasses)
+        throw new ModelConfigError(
+          `ensemble member ${k}: ${m.model.nClasses} classes, the ensemble ${nClasses}`,
+        );
+    });
     const total = members.reduce((a, m) => a + m.weight, 0);
     if (!(total > 0)) throw new ModelConfigError('ensemble weights must sum to more than 0');
-    for (const m of members) {
-      if (!(m.weight >= 0)) throw new ModelConfigError(`ensemble weight ${m.weight} must be >= 0`);
-      if (!(m.pipeline >= 0 && m.pipeline < pipelines.length))
-        throw new ModelConfigError(`ensemble member pipeline index ${m.pipeline} out of range`);
-      if (m.model.task !== task) throw new ModelConfigError(`member task ${m.model.task} is not ${task}`);
-    }
+    // Finite weights can still overflow their sum (1e308 + 1e308), which would make every weight 0.
+    if (!Number.isFinite(total))
+      throw new ModelConfigError(`ensemble weights sum to ${total}: too large to normalise`);
     this.task = task;
     this.nClasses = task === 'regression' ? 1 : nClasses;
     this.pipelines = pipelines;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GbdtModel, fitGbdt } from '../../../src/core/models/gbdt/index.ts';
+import { GbdtModel, fitGbdt, type SerializedGbdt } from '../../../src/core/models/gbdt/index.ts';
 import { binMatrix, fitBinMapper } from '../../../src/core/models/gbdt/binning.ts';
 import { b64, typedToBase64 } from '../../../src/core/util/base64.ts';
 import type { FeatureMatrix, Task } from '../../../src/core/models/types.ts';
@@ -356,4 +356,200 @@ describe('random forest mode', () => {
     depth(p.treeRoot[0], 0);
     expect(maxDepth).toBeGreaterThan(6);
   });
+});
+
+describe('gbdt: a damaged or tampered model file fails on loading', () => {
+  type ForestArrays = {
+    treeRoot: Int32Array;
+    treeGroup: Int32Array;
+    feature: Int32Array;
+    threshold: Float64Array;
+    left: Int32Array;
+    right: Int32Array;
+    value: Float64Array;
+    defaultLeft: Uint8Array;
+    catStart: Int32Array;
+  };
+  const d = synth('multiclass', 300, 61);
+  const fitted = fitGbdt(d.X, d.y, { task: 'multiclass', config: { rounds: 4 } });
+  const json = fitted.toJSON();
+  const p = fitted.forest.pack();
+  // A split below the root of tree 0 (both trees' roots split on this data), and a leaf.
+  const root = p.treeRoot[0];
+  const inner = [p.left[root], p.right[root]].find((n) => p.left[n] >= 0) as number;
+  const leaf = (() => {
+    let n = root;
+    while (p.left[n] >= 0) n = p.left[n];
+    return n;
+  })();
+
+  /** The JSON with the forest's arrays edited. */
+  function tampered(edit: (a: ForestArrays) => void, from: SerializedGbdt = json): SerializedGbdt {
+    const j = JSON.parse(JSON.stringify(from)) as SerializedGbdt & { forest: Record<string, unknown> };
+    const f = j.forest as unknown as Record<keyof ForestArrays, string>;
+    const a: ForestArrays = {
+      treeRoot: b64.i32(f.treeRoot),
+      treeGroup: b64.i32(f.treeGroup),
+      feature: b64.i32(f.feature),
+      threshold: b64.f64(f.threshold),
+      left: b64.i32(f.left),
+      right: b64.i32(f.right),
+      value: b64.f64(f.value),
+      defaultLeft: b64.u8(f.defaultLeft),
+      catStart: b64.i32(f.catStart),
+    };
+    edit(a);
+    for (const key of Object.keys(a) as (keyof ForestArrays)[]) f[key] = typedToBase64(a[key]);
+    return j;
+  }
+
+  it('the untampered JSON round-trips exactly (checks pass on real models)', () => {
+    expect(p.left[root]).toBeGreaterThanOrEqual(0);
+    expect(inner).toBeGreaterThan(root);
+    const back = deserializeModel(JSON.parse(JSON.stringify(json)));
+    expect(back.toJSON()).toEqual(json);
+    expect(Array.from(back.predict(d.X))).toEqual(Array.from(fitted.predict(d.X)));
+  });
+
+  it('a cycle (a node that is its own child, or a child pointing back up) is an error, not an endless loop', () => {
+    const self = tampered((a) => {
+      a.left[root] = root;
+      a.right[root] = root;
+    });
+    expect(() => deserializeModel(self)).toThrow(
+      'serialized forest: tree 0, node 0: left child 0 is reached twice (a cycle, or a node with two parents)',
+    );
+    const up = tampered((a) => {
+      a.right[inner] = root;
+    });
+    expect(() => deserializeModel(up)).toThrow(
+      new RegExp(`tree 0, node ${inner}: right child 0 is reached twice`),
+    );
+    const shared = tampered((a) => {
+      a.right[root] = a.left[root];
+    });
+    expect(() => deserializeModel(shared)).toThrow(/tree 0, node 0: right child \d+ is reached twice/);
+  }, 5000);
+
+  it('children outside the tree (out of range, negative on one side, in another tree) are errors', () => {
+    const end = p.treeRoot[1];
+    expect(() => deserializeModel(tampered((a) => void (a.left[root] = 100000)))).toThrow(
+      `serialized forest: tree 0, node 0: left child 100000 is outside the tree's nodes [0, ${end})`,
+    );
+    expect(() => deserializeModel(tampered((a) => void (a.right[inner] = -1)))).toThrow(
+      new RegExp(`tree 0, node ${inner}: right child -1 is outside`),
+    );
+    expect(() => deserializeModel(tampered((a) => void (a.left[root] = end)))).toThrow(
+      `tree 0, node 0: left child ${end} is outside the tree's nodes [0, ${end})`,
+    );
+    // A split turned into a leaf leaves its subtree unreachable.
+    expect(() => deserializeModel(tampered((a) => void (a.left[inner] = -1)))).toThrow(
+      /tree 0: \d+ of its nodes \[0, \d+\) are not reachable from its root/,
+    );
+  });
+
+  it('split features outside [0, nFeatures) are errors', () => {
+    for (const f of [9999, 5, -5]) {
+      expect(() => deserializeModel(tampered((a) => void (a.feature[inner] = f)))).toThrow(
+        `serialized forest: tree 0, node ${inner}: split feature ${f} is outside [0, 5)`,
+      );
+    }
+  });
+
+  it('tree groups and roots must match the model', () => {
+    expect(() => deserializeModel(tampered((a) => void (a.treeGroup[0] = 1e6)))).toThrow(
+      'serialized forest: tree 0: treeGroup 1000000 is outside [0, 3)',
+    );
+    // In range but not the tree's own group: would silently add to another class.
+    expect(() => deserializeModel(tampered((a) => void (a.treeGroup[4] = 2)))).toThrow(
+      'serialized forest: tree 4: treeGroup is 2, expected 1',
+    );
+    expect(() => deserializeModel(tampered((a) => void (a.treeRoot[0] = 1e6)))).toThrow(
+      `serialized forest: tree 0: treeRoot 1000000 is outside [0, ${p.nNodes})`,
+    );
+    expect(() => deserializeModel(tampered((a) => void (a.treeRoot[0] = -1)))).toThrow(
+      /tree 0: treeRoot -1 is outside/,
+    );
+    expect(() => deserializeModel(tampered((a) => void (a.treeRoot[2] = a.treeRoot[1])))).toThrow(
+      `serialized forest: tree 2: treeRoot ${p.treeRoot[1]} does not come after tree 1's root ${p.treeRoot[1]}`,
+    );
+  });
+
+  it('non-finite leaf values, NaN numeric thresholds, bad category sets and defaultLeft are errors', () => {
+    for (const v of [NaN, Infinity, -Infinity]) {
+      expect(() => deserializeModel(tampered((a) => void (a.value[leaf] = v)))).toThrow(
+        `serialized forest: tree 0, node ${leaf}: leaf value ${v} is not finite`,
+      );
+    }
+    expect(() => deserializeModel(tampered((a) => void (a.threshold[root] = NaN)))).toThrow(
+      'serialized forest: tree 0, node 0: numeric split threshold is NaN',
+    );
+    for (const cs of [99999, -2]) {
+      expect(() => deserializeModel(tampered((a) => void (a.catStart[root] = cs)))).toThrow(
+        new RegExp(`tree 0, node 0: catStart ${cs} does not point at a category set inside catBits`),
+      );
+    }
+    expect(() => deserializeModel(tampered((a) => void (a.defaultLeft[root] = 7)))).toThrow(
+      'serialized forest: tree 0, node 0: defaultLeft is 7, expected 0 or 1',
+    );
+    // +Infinity is a threshold the grower writes (a split past the last cut): still accepted.
+    const inf = deserializeModel(tampered((a) => void (a.threshold[root] = Infinity)));
+    expect(inf.predict(d.X).length).toBe(3 * d.X.nRows);
+  });
+
+  it('a category set running past catBits is an error', () => {
+    const b = synth('binary', 400, 62);
+    const m = fitGbdt(b.X, b.y, { task: 'binary', config: { rounds: 10, maxCatToOnehot: 1 } });
+    const q = m.forest.pack();
+    const node = q.catStart.findIndex((c, n) => c >= 0 && q.left[n] >= 0);
+    expect(node).toBeGreaterThanOrEqual(0);
+    const j = m.toJSON();
+    expect(deserializeModel(JSON.parse(JSON.stringify(j))).toJSON()).toEqual(j);
+    const bits = b64.u32(j.forest.catBits);
+    bits[q.catStart[node]] = 1000;
+    const bad = { ...j, forest: { ...j.forest, catBits: typedToBase64(bits) } };
+    expect(() => deserializeModel(bad)).toThrow(
+      new RegExp(
+        `node ${node}: catStart ${q.catStart[node]} does not point at a category set inside catBits`,
+      ),
+    );
+  });
+
+  it('the model around the forest is checked too (base score, counts, lengths)', () => {
+    expect(() => deserializeModel({ ...json, baseScore: [0, 0] })).toThrow(
+      'serialized gbdt model: baseScore should hold 3 finite number(s)',
+    );
+    expect(() => deserializeModel({ ...json, baseScore: [0, NaN, 0] })).toThrow(/baseScore/);
+    expect(() => deserializeModel({ ...json, nClasses: 2.5 })).toThrow(/nClasses/);
+    expect(() => deserializeModel({ ...json, featureNames: ['a'] })).toThrow(
+      /nFeatures is 5 but there are 1 feature names/,
+    );
+    expect(() => deserializeModel({ ...json, categorical: [true] })).toThrow(
+      /categorical should have one entry per feature/,
+    );
+    expect(() => deserializeModel({ ...json, bestIteration: 99 })).toThrow(/bestIteration is 99/);
+    expect(() => deserializeModel({ ...json, forest: { ...json.forest, nNodes: -1 } })).toThrow(
+      /nNodes is -1, expected an integer >= 0/,
+    );
+  });
+
+  it('random forests and extra trees are checked by the same code', () => {
+    for (const extraTrees of [false, true]) {
+      const m = fitGbdt(d.X, d.y, {
+        task: 'multiclass',
+        config: { mode: 'random_forest', rounds: 3, extraTrees },
+      });
+      const j = m.toJSON();
+      expect(j.family).toBe('random_forest');
+      expect(deserializeModel(JSON.parse(JSON.stringify(j))).toJSON()).toEqual(j);
+      const r = m.forest.pack().treeRoot[1];
+      const cyc = tampered((a) => void (a.right[r] = r), j);
+      expect(() => deserializeModel(cyc)).toThrow(
+        `serialized forest: tree 1, node ${r}: right child ${r} is reached twice`,
+      );
+      expect(() => deserializeModel(tampered((a) => void (a.feature[r] = -5), j))).toThrow(
+        `tree 1, node ${r}: split feature -5 is outside [0, 5)`,
+      );
+    }
+  }, 10000);
 });

@@ -502,12 +502,45 @@ export class GbdtModel implements Fitted {
       'nClasses',
       'config',
       'featureNames',
+      'categorical',
       'baseScore',
       'bins',
+      'history',
       'forest',
     ] as const) {
       if (j[key] === undefined) throw new ModelConfigError(`serialized gbdt model lacks '${key}'`);
     }
+    const bad = (what: string): never => {
+      throw new ModelConfigError(`serialized gbdt model: ${what}`);
+    };
+    if (j.task !== 'binary' && j.task !== 'multiclass' && j.task !== 'regression')
+      bad(`unknown task '${String(j.task)}'`);
+    if (j.task !== 'regression') resolveNClasses(j.task, j.nClasses, new Float64Array(0));
+    const nGroups = j.task === 'multiclass' ? j.nClasses : 1;
+    const nFeatures = Array.isArray(j.featureNames) ? j.featureNames.length : -1;
+    if (nFeatures < 0) bad('featureNames is not an array');
+    if (j.nFeatures !== undefined && j.nFeatures !== nFeatures)
+      bad(`nFeatures is ${j.nFeatures} but there are ${nFeatures} feature names`);
+    for (const [key, a] of [
+      ['categorical', j.categorical],
+      ['bins', j.bins],
+    ] as const) {
+      if (!Array.isArray(a) || a.length !== nFeatures)
+        bad(`${key} should have one entry per feature (${nFeatures})`);
+    }
+    if (
+      !Array.isArray(j.baseScore) ||
+      j.baseScore.length !== nGroups ||
+      !j.baseScore.every((v) => Number.isFinite(v))
+    ) {
+      bad(`baseScore should hold ${nGroups} finite number(s)`);
+    }
+    if (!(Number.isSafeInteger(j.rounds) && j.rounds >= 0))
+      bad(`rounds is ${j.rounds}, expected an integer >= 0`);
+    if (!(Number.isInteger(j.bestIteration) && j.bestIteration >= -1 && j.bestIteration < j.rounds))
+      bad(`bestIteration is ${j.bestIteration}, expected -1 or a round in [0, ${j.rounds})`);
+    if (!Array.isArray(j.history.train) || !Array.isArray(j.history.valid))
+      bad('history should hold train and valid arrays');
     const config = resolveGbdtConfig(j.config, { ...GBDT_DEFAULTS }, j.task);
     if (config.mode !== (j.family === 'random_forest' ? 'random_forest' : 'boosting')) {
       throw new ModelConfigError(`serialized model: family '${j.family}' with mode '${config.mode}'`);
@@ -521,7 +554,7 @@ export class GbdtModel implements Fitted {
       config,
       baseScore: Float64Array.from(j.baseScore),
       mapper: deserializeMapper(j.bins),
-      forest: Forest.fromJSON(j.forest),
+      forest: Forest.fromJSON(j.forest, { nFeatures, nGroups }),
     });
     m.rounds_ = j.rounds;
     m.bestIteration_ = j.bestIteration;

@@ -22,6 +22,12 @@ class GrowF64 {
   view(): Float64Array {
     return this.a.subarray(0, this.n);
   }
+  /** Replaces the contents with `src` (converted as by Float64Array.set). */
+  assign(src: ArrayLike<number>): void {
+    this.a = new Float64Array(Math.max(64, src.length));
+    this.a.set(src);
+    this.n = src.length;
+  }
 }
 class GrowI32 {
   a = new Int32Array(64);
@@ -37,6 +43,12 @@ class GrowI32 {
   }
   view(): Int32Array {
     return this.a.subarray(0, this.n);
+  }
+  /** Replaces the contents with `src` (converted as by Int32Array.set). */
+  assign(src: ArrayLike<number>): void {
+    this.a = new Int32Array(Math.max(64, src.length));
+    this.a.set(src);
+    this.n = src.length;
   }
 }
 
@@ -193,12 +205,22 @@ export class Forest {
     };
   }
 
-  static fromJSON(s: SerializedForest): Forest {
+  /**
+   * Reads a forest back and checks it against the model it belongs to (`nFeatures` inputs, `nGroups`
+   * output groups), so a damaged or tampered file fails here, naming the tree, node and field, instead
+   * of making prediction loop forever or give garbage: see `checkForest`.
+   */
+  static fromJSON(s: SerializedForest, model: ForestShape): Forest {
     const f = new Forest();
+    for (const key of ['nTrees', 'nNodes'] as const) {
+      const v = s[key];
+      if (!(Number.isSafeInteger(v) && v >= 0))
+        throw new Error(`serialized forest: ${key} is ${String(v)}, expected an integer >= 0`);
+    }
     const fill = (g: GrowF64 | GrowI32, src: ArrayLike<number>, what: string, len: number): void => {
       if (src.length !== len)
         throw new Error(`serialized forest: ${what} has ${src.length} entries, expected ${len}`);
-      for (let i = 0; i < src.length; i++) g.push(src[i]);
+      g.assign(src);
     };
     fill(f.treeRoot_, b64.i32(s.treeRoot), 'treeRoot', s.nTrees);
     fill(f.treeGroup_, b64.i32(s.treeGroup), 'treeGroup', s.nTrees);
@@ -212,7 +234,96 @@ export class Forest {
     fill(f.gain_, b64.f64(s.gain), 'gain', s.nNodes);
     fill(f.cover_, b64.f64(s.cover), 'cover', s.nNodes);
     f.catBits_ = Array.from(b64.u32(s.catBits));
+    checkForest(f.pack(), model);
     return f;
+  }
+}
+
+/** What a forest must fit: the model's number of input features and of output groups. */
+export interface ForestShape {
+  readonly nFeatures: number;
+  /** Trees per round: tree t adds to group t mod nGroups. */
+  readonly nGroups: number;
+}
+
+/**
+ * Checks the structure the grower always produces, in O(nodes): tree t's nodes are the contiguous
+ * range [treeRoot[t], treeRoot[t + 1]) (the last tree ends at nNodes), so tree 0 starts at node 0;
+ * walking from the root reaches every node of that range exactly once (children inside the range, no
+ * cycle, no node with two parents); tree t adds to group t mod nGroups; every split has a feature in
+ * [0, nFeatures), defaultLeft 0 or 1, and either a numeric threshold that is not NaN (±Infinity is a
+ * valid threshold) or a category set (catStart, -1 for numeric splits) inside catBits; every leaf value is
+ * finite. Gain and cover only feed importances and are not checked. Throws `serialized forest: …`.
+ */
+export function checkForest(p: PackedForest, model: ForestShape): void {
+  const { nTrees, nNodes, treeRoot, treeGroup, feature, threshold, left, right, value } = p;
+  const { defaultLeft, catStart, catBits } = p;
+  const { nFeatures, nGroups } = model;
+  const bad = (where: string, what: string): never => {
+    throw new Error(`serialized forest: ${where}: ${what}`);
+  };
+  if (nTrees === 0 && nNodes > 0) bad('nodes', `${nNodes} nodes but no trees`);
+  for (let t = 0; t < nTrees; t++) {
+    const g = treeGroup[t];
+    if (!(g >= 0 && g < nGroups)) bad(`tree ${t}`, `treeGroup ${g} is outside [0, ${nGroups})`);
+    if (g !== t % nGroups) {
+      bad(`tree ${t}`, `treeGroup is ${g}, expected ${t % nGroups} (trees take the output groups in turn)`);
+    }
+    const r = treeRoot[t];
+    if (!(r >= 0 && r < nNodes)) bad(`tree ${t}`, `treeRoot ${r} is outside [0, ${nNodes})`);
+    if (t === 0 && r !== 0) bad('tree 0', `treeRoot is ${r}, expected 0 (tree 0 starts at node 0)`);
+    if (t > 0 && r <= treeRoot[t - 1]) {
+      bad(`tree ${t}`, `treeRoot ${r} does not come after tree ${t - 1}'s root ${treeRoot[t - 1]}`);
+    }
+  }
+  const visited = new Uint8Array(nNodes);
+  const stack = new Int32Array(nNodes);
+  for (let t = 0; t < nTrees; t++) {
+    const tree = `tree ${t}`;
+    const lo = treeRoot[t];
+    const hi = t + 1 < nTrees ? treeRoot[t + 1] : nNodes;
+    let sp = 0;
+    let reached = 1;
+    visited[lo] = 1;
+    stack[sp++] = lo;
+    while (sp > 0) {
+      const node = stack[--sp];
+      if (defaultLeft[node] > 1)
+        bad(`${tree}, node ${node}`, `defaultLeft is ${defaultLeft[node]}, expected 0 or 1`);
+      if (left[node] < 0) {
+        if (!Number.isFinite(value[node]))
+          bad(`${tree}, node ${node}`, `leaf value ${value[node]} is not finite`);
+        continue;
+      }
+      const f = feature[node];
+      if (!(f >= 0 && f < nFeatures))
+        bad(`${tree}, node ${node}`, `split feature ${f} is outside [0, ${nFeatures})`);
+      const cs = catStart[node];
+      if (cs === -1) {
+        if (Number.isNaN(threshold[node])) bad(`${tree}, node ${node}`, 'numeric split threshold is NaN');
+      } else if (!(cs >= 0 && cs < catBits.length && cs + 1 + catBits[cs] <= catBits.length)) {
+        bad(
+          `${tree}, node ${node}`,
+          `catStart ${cs} does not point at a category set inside catBits (${catBits.length} words)`,
+        );
+      }
+      for (let side = 0; side < 2; side++) {
+        const c = side === 0 ? left[node] : right[node];
+        const which = side === 0 ? 'left' : 'right';
+        if (!(c >= lo && c < hi))
+          bad(`${tree}, node ${node}`, `${which} child ${c} is outside the tree's nodes [${lo}, ${hi})`);
+        if (visited[c] === 1)
+          bad(
+            `${tree}, node ${node}`,
+            `${which} child ${c} is reached twice (a cycle, or a node with two parents)`,
+          );
+        visited[c] = 1;
+        reached++;
+        stack[sp++] = c;
+      }
+    }
+    if (reached !== hi - lo)
+      bad(tree, `${hi - lo - reached} of its nodes [${lo}, ${hi}) are not reachable from its root`);
   }
 }
 

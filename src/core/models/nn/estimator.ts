@@ -19,7 +19,7 @@ import {
   type DenseNetConfig,
 } from './config.ts';
 import { fitDenseNet, type NetData } from './train.ts';
-import { embeddingRow, predictDenseNet, type DenseNetState } from './state.ts';
+import { checkDenseNetState, embeddingRow, predictDenseNet, type DenseNetState } from './state.ts';
 import { b64, typedToBase64 } from '../../util/base64.ts';
 
 const FORMAT_VERSION = 1;
@@ -285,6 +285,15 @@ function makeEstimator(family: 'linear' | 'mlp', defaults: DenseNetConfig): Esti
       if (scaling.mean.length !== nFeatures || scaling.std.length !== nFeatures) {
         throw new ModelConfigError(`malformed ${family} model: input scaling has the wrong length`);
       }
+      // Means are not NaN; scales are > 0 (Infinity for a feature constant in training).
+      for (let j = 0; j < nFeatures; j++) {
+        if (Number.isNaN(scaling.mean[j]) || !(scaling.std[j] > 0)) {
+          throw new ModelConfigError(
+            `malformed ${family} model: input scaling of feature ${j} is mean ${scaling.mean[j]}, std ${scaling.std[j]} (expected std > 0)`,
+          );
+        }
+      }
+      checkDenseNetState(state, `${family} model`);
       return new DenseFitted(family, state, scaling);
     },
   };

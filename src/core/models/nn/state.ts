@@ -2,6 +2,7 @@
 import type { DenseNetConfig } from './config.ts';
 import { b64 } from '../../util/base64.ts';
 import { exp, tanh } from '../../util/portable-math.ts';
+import { ModelConfigError } from '../types.ts';
 
 export type NetTask = 'binary' | 'multiclass' | 'regression';
 
@@ -52,6 +53,95 @@ export interface DenseNetState {
   readonly bestEpoch: number;
   readonly curve: readonly EpochRecord[];
   readonly backend: string;
+}
+
+/**
+ * Checks a learned state read from a file (`what` names it in errors, e.g. 'mlp model'), so a damaged or
+ * tampered state fails on loading, naming the layer or table and the field, instead of throwing a raw
+ * TypeError or predicting NaN later: a known task and class count; an integer number of numeric inputs;
+ * embedding tables (if any) on distinct columns, with whole sizes and (nCategories + 1)·dim finite values;
+ * at least one layer; the first layer taking the numeric inputs and the embedding vectors, each layer
+ * taking what the previous one gives, the last giving one output (nClasses for multiclass); w holding
+ * nIn·nOut and b nOut values, all finite; finite yMean and positive finite yStd for regression. (Batch
+ * normalisation is folded into the layers when training ends, so it has no state of its own.)
+ * Throws ModelConfigError `malformed <what>: …`.
+ */
+export function checkDenseNetState(state: DenseNetState, what = 'dense-net state'): void {
+  const bad = (msg: string): never => {
+    throw new ModelConfigError(`malformed ${what}: ${msg}`);
+  };
+  const isCount = (v: unknown, min: number): v is number => Number.isSafeInteger(v) && (v as number) >= min;
+  const { task, nClasses, nIn } = state;
+  if (task !== 'binary' && task !== 'multiclass' && task !== 'regression')
+    bad(`unknown task '${String(task)}'`);
+  if (task === 'binary' && nClasses !== 2) bad(`nClasses is ${nClasses}, expected 2 for a binary task`);
+  if (task === 'multiclass' && !isCount(nClasses, 2))
+    bad(`nClasses is ${nClasses}, expected an integer >= 2 for a multiclass task`);
+  if (!isCount(nIn, 0)) bad(`nIn is ${nIn}, expected an integer >= 0`);
+  if (typeof state.config !== 'object' || state.config === null) bad('config is missing');
+  if (
+    task === 'regression' &&
+    !(Number.isFinite(state.yMean) && state.yStd > 0 && Number.isFinite(state.yStd))
+  )
+    bad(`target scaling yMean ${state.yMean}, yStd ${state.yStd} (expected finite, yStd > 0)`);
+  const decode = (text: unknown, where: string): Float32Array => {
+    if (typeof text !== 'string') return bad(`${where} is missing`);
+    try {
+      return b64.f32(text, where);
+    } catch (err) {
+      return bad((err as Error).message);
+    }
+  };
+  const finite = (a: Float32Array, where: string): void => {
+    for (let i = 0; i < a.length; i++)
+      if (!Number.isFinite(a[i])) bad(`${where}[${i}] is ${a[i]}, not finite`);
+  };
+  const embeddings = state.embeddings ?? [];
+  if (!Array.isArray(embeddings)) bad('embeddings is not an array');
+  const columns = new Set<number>();
+  let width = nIn;
+  embeddings.forEach((e, k) => {
+    const where = `embedding table ${k}`;
+    if (!isCount(e.column, 0) || e.column >= nIn + embeddings.length)
+      bad(`${where}: column ${e.column} is outside [0, ${nIn + embeddings.length})`);
+    if (columns.has(e.column)) bad(`${where}: column ${e.column} has two tables`);
+    columns.add(e.column);
+    if (!isCount(e.nCategories, 1) || !isCount(e.dim, 1))
+      bad(`${where}: size ${e.nCategories}×${e.dim}, expected whole numbers >= 1`);
+    const table = decode(e.table, `${where}: table`);
+    const expected = (e.nCategories + 1) * e.dim;
+    if (table.length !== expected)
+      bad(
+        `${where}: table holds ${table.length} values, expected (${e.nCategories} + 1)×${e.dim} = ${expected}`,
+      );
+    finite(table, `${where}: table`);
+    width += e.dim;
+  });
+  const layers = state.layers;
+  if (!Array.isArray(layers) || layers.length === 0) bad('no layers');
+  layers.forEach((l, k) => {
+    const where = `layer ${k}`;
+    if (!isCount(l.nIn, 0) || !isCount(l.nOut, 1))
+      bad(`${where}: size ${l.nIn}×${l.nOut}, expected whole numbers (nOut >= 1)`);
+    if (l.nIn !== width) {
+      bad(
+        k === 0
+          ? `${where}: nIn is ${l.nIn}, expected ${width} (${nIn} numeric inputs + ${width - nIn} embedding values)`
+          : `${where}: nIn is ${l.nIn}, expected ${width} (layer ${k - 1}'s nOut)`,
+      );
+    }
+    const w = decode(l.w, `${where}: w`);
+    const b = decode(l.b, `${where}: b`);
+    if (w.length !== l.nIn * l.nOut)
+      bad(`${where}: w holds ${w.length} values, expected ${l.nIn}×${l.nOut} = ${l.nIn * l.nOut}`);
+    if (b.length !== l.nOut) bad(`${where}: b holds ${b.length} values, expected ${l.nOut}`);
+    finite(w, `${where}: w`);
+    finite(b, `${where}: b`);
+    width = l.nOut;
+  });
+  const nOut = task === 'multiclass' ? nClasses : 1;
+  if (width !== nOut)
+    bad(`layer ${layers.length - 1}: nOut is ${width}, expected ${nOut} for a ${task} task`);
 }
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
