@@ -15,7 +15,7 @@ import {
 } from '../src/core/export/bundle.ts';
 import { bundleToZip, looksLikeZip, readBundleZip } from '../src/core/export/zip.ts';
 import { exportBundleFiles } from '../src/core/export/package.ts';
-import { MissingColumnsError, readForScoring } from '../src/core/export/score.ts';
+import { MissingColumnsError, readForScoring, scoringNotes } from '../src/core/export/score.ts';
 import { ReproduceInputError, reproduceBundle } from '../src/core/export/reproduce.ts';
 import { IngestError } from '../src/core/ingest/types.ts';
 import { PipelineError } from '../src/core/pipeline/index.ts';
@@ -30,14 +30,18 @@ import {
   type BundleWorkerApi,
   type ImportedBundle,
   type ScoreOutcome,
-  type TypeMismatch,
   type VerifyProgress,
   type VerifyProgressCallback,
 } from './bundle-types.ts';
 
 const PROGRESS_INTERVAL_MS = 100;
 
-function failure(err: unknown, what: string): BundleFailure {
+/**
+ * A failure value for the page. `unexpected`, when given, is the message for an error no check
+ * anticipated (it names the bundle): a 'bundle' failure rather than an internal error quoting a raw
+ * TypeError.
+ */
+function failure(err: unknown, what: string, unexpected?: string): BundleFailure {
   if (err instanceof BundleError) return { code: 'bundle', message: err.message };
   if (err instanceof MissingColumnsError)
     return { code: 'missing-columns', message: `${what} ${err.message}`, columns: [...err.columns] };
@@ -49,9 +53,14 @@ function failure(err: unknown, what: string): BundleFailure {
     return { code: 'training', message: `cannot train on ${what}: ${err.message}` };
   if (err instanceof DOMException && err.name === 'NotReadableError')
     return { code: 'data', message: `Cannot read ${what}: the file changed or is no longer available` };
+  if (unexpected !== undefined) return { code: 'bundle', message: unexpected };
   const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
   return { code: 'internal', message: `Unexpected error with ${what}: ${reason}` };
 }
+
+/** The message for an unexpected error while reading a bundle (`name`: its file name, when known). */
+const unreadable = (name?: string) =>
+  `could not read the model bundle${name ? ` ${name}` : ''}: it is damaged or was not made by this studio`;
 
 function release(cb: unknown): void {
   const remote = cb as { [releaseProxy]?: () => void } | undefined;
@@ -75,41 +84,59 @@ function send(cb: VerifyProgressCallback | undefined, p: VerifyProgress): void {
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
 
+const asText = (v: unknown, fallback = ''): string => (typeof v === 'string' ? v : fallback);
+const numberOr = <T>(v: unknown, fallback: T): number | T =>
+  typeof v === 'number' && Number.isFinite(v) ? v : fallback;
+
+/**
+ * What the page is told about a bundle, built field by field from the manifest's known fields as plain
+ * strings and numbers: nothing else in the manifest (extra keys, nested values) crosses postMessage.
+ */
 function summarize(bundle: LoadedBundle, files: BundleFiles, source: string): BundleSummary {
   const m = bundle.manifest;
   const notes: string[] = [];
   if (m.formatVersion === 1)
     notes.push('bundle format 1: it predicts; verifying assumes no columns were excluded from training');
   if (files['predict.mjs'] === undefined) notes.push('no predict.mjs: this bundle has no standalone scorer');
-  const listed = m.files ?? [];
+  const listed = (m.files ?? []).map((f) => asText(f));
   const absent = listed.filter((f) => files[f] === undefined);
   if (absent.length) notes.push(`listed in manifest.json but absent: ${absent.join(', ')}`);
   const known = new Set(['manifest.json', ...listed]);
   const extra = Object.keys(files).filter((f) => !known.has(f));
   if (extra.length) notes.push(`files not listed in manifest.json (ignored): ${extra.join(', ')}`);
+  const metrics: Record<string, number | null> = {};
+  for (const [k, v] of Object.entries(m.metrics.validation)) metrics[k] = numberOr(v, null);
   return {
     source,
     formatVersion: m.formatVersion,
-    createdAt: m.createdAt,
-    app: m.app,
-    training: m.training?.command ?? (m.search ? 'automl' : 'fit'),
-    family: m.model.family,
-    members: (m.model.members ?? []).map((x) => ({ trial: x.trial, family: x.family, weight: x.weight })),
-    target: m.target,
-    task: m.task,
-    ...(m.classes ? { classes: m.classes } : {}),
-    seed: m.seed,
-    backend: m.backend?.name ?? null,
-    dataset: {
-      name: m.dataset.name,
-      sha256: m.dataset.sha256,
-      rows: m.dataset.rows,
-      columns: m.dataset.columns,
+    createdAt: asText(m.createdAt),
+    app: {
+      name: asText(m.app.name),
+      version: asText(m.app.version),
+      ...(typeof m.app.commit === 'string' ? { commit: m.app.commit } : {}),
     },
-    metrics: { ...m.metrics.validation },
-    signature: m.signature.inputs.map((c) => ({ name: c.name, type: c.type })),
-    tolerance: m.reproducibility?.tolerance ?? 0,
-    files: Object.entries(files).map(([name, text]) => ({ name, bytes: utf8.encode(text).length })),
+    training: m.training?.command === 'automl' || (!m.training && m.search) ? 'automl' : 'fit',
+    family: asText(m.model.family),
+    members: (m.model.members ?? []).map((x) => ({
+      trial: numberOr(x.trial, 0),
+      family: asText(x.family, 'unknown'),
+      weight: numberOr(x.weight, 0),
+    })),
+    target: asText(m.target),
+    task: m.task,
+    ...(m.classes ? { classes: m.classes.map((c) => asText(c)) } : {}),
+    seed: numberOr(m.seed, 0),
+    backend: typeof m.backend?.name === 'string' ? m.backend.name : null,
+    dataset: {
+      name: asText(m.dataset.name),
+      sha256: asText(m.dataset.sha256),
+      rows: numberOr(m.dataset.rows, 0),
+      columns: numberOr(m.dataset.columns, 0),
+    },
+    metrics,
+    signature: m.signature.inputs.map((c) => ({ name: asText(c.name), type: c.type })),
+    tolerance: numberOr(m.reproducibility?.tolerance, 0),
+    files: Object.entries(files).map(([name, content]) => ({ name, bytes: utf8.encode(content).length })),
     hasScorer: files['predict.mjs'] !== undefined,
     notes,
   };
@@ -141,8 +168,11 @@ const api: BundleWorkerApi = {
       if (!looksLikeZip(data)) throw new BundleError(`${name} is not a zip file`);
       return { ok: true, value: imported(readBundleZip(data), name) };
     } catch (err) {
-      const f = failure(err, name);
-      return { ok: false, error: f.code === 'bundle' ? { ...f, message: `${f.message} (${name})` } : f };
+      const f = failure(err, name, unreadable(name));
+      return {
+        ok: false,
+        error: err instanceof BundleError ? { ...f, message: `${f.message} (${name})` } : f,
+      };
     }
   },
 
@@ -150,7 +180,7 @@ const api: BundleWorkerApi = {
     try {
       return { ok: true, value: imported(files, name) };
     } catch (err) {
-      return { ok: false, error: failure(err, name) };
+      return { ok: false, error: failure(err, name, unreadable(name)) };
     }
   },
 
@@ -160,29 +190,11 @@ const api: BundleWorkerApi = {
     try {
       bundle = loadBundle(files);
     } catch (err) {
-      return { ok: false, error: failure(err, 'the bundle') };
+      return { ok: false, error: failure(err, 'the bundle', unreadable()) };
     }
     try {
       const { data, ignored } = await readForScoring(bundle, source);
-      const types = new Map(bundle.manifest.signature.inputs.map((c) => [c.name, c.type]));
-      const mismatches: TypeMismatch[] = [];
-      const notes: string[] = [];
-      if (ignored.length)
-        notes.push(`ignored ${ignored.length} column(s) the model does not use: ${ignored.join(', ')}`);
-      for (const f of data.fixups) {
-        const expected = f.column !== undefined ? types.get(f.column) : undefined;
-        if (f.kind === 'other' && expected && f.count) {
-          const rows = f.rows ?? [];
-          const message =
-            `column ${f.column}: ${f.count} cell${f.count === 1 ? '' : 's'} could not be read as ${expected} ` +
-            `(the type the model was trained on) and ${f.count === 1 ? 'was' : 'were'} scored as missing` +
-            (rows.length
-              ? ` (${rows.length < f.count ? 'e.g. ' : ''}row${rows.length === 1 ? '' : 's'} ${rows.join(', ')})`
-              : '');
-          mismatches.push({ column: f.column!, expected, count: f.count, rows, message });
-          notes.push(message);
-        } else if (f.column === undefined || types.has(f.column)) notes.push(f.message);
-      }
+      const { mismatches, notes } = scoringNotes(bundle, data, ignored);
       const p = predictTable(bundle, data.table);
       const classes = bundle.manifest.classes;
       const header =
@@ -205,7 +217,20 @@ const api: BundleWorkerApi = {
       if (p.labels) buffers.push(p.labels.buffer as ArrayBuffer);
       return transfer({ ok: true as const, value }, buffers);
     } catch (err) {
-      return { ok: false, error: failure(err, source.name) };
+      // The model itself failing (not the data) is the bundle's fault, never "cannot train".
+      if (err instanceof ModelConfigError)
+        return {
+          ok: false,
+          error: { code: 'bundle', message: `the model bundle cannot score ${source.name}: ${err.message}` },
+        };
+      return {
+        ok: false,
+        error: failure(
+          err,
+          source.name,
+          `the model bundle could not score ${source.name}: it is damaged or was not made by this studio`,
+        ),
+      };
     }
   },
 

@@ -4,9 +4,11 @@
  * Writing is deterministic (fixed entry order and timestamps) so the same files give the same bytes.
  * Reading never trusts the archive: the central directory is parsed here, every entry name is checked
  * (no `..`, absolute paths, backslashes, drive letters or control characters), declared sizes are
- * checked against the limits and a compression-ratio cap before anything is inflated, and inflation
- * itself stops as soon as an entry produces more bytes than it declared (zip bombs). Each entry's
- * CRC-32 is verified. Every problem is a BundleError with a specific message.
+ * checked against the limits and a compression-ratio cap (per entry and for the whole archive) before
+ * anything is inflated, each entry's local header must carry the central directory's name and the
+ * entries' byte ranges must not overlap (several entries sharing one deflate stream is a zip bomb), and
+ * inflation itself stops as soon as an entry produces more bytes than it declared. Each entry's CRC-32
+ * is verified. Every problem is a BundleError with a specific message.
  */
 import { Inflate, zipSync, strToU8, type Zippable } from 'fflate';
 import { BundleError } from './bundle-error.ts';
@@ -22,6 +24,11 @@ export interface ZipLimits {
   readonly maxRatio?: number;
   /** Entries smaller than this are not ratio-checked (default 1 MiB). */
   readonly ratioMinBytes?: number;
+  /**
+   * Largest ratio of the total uncompressed size to the zip file's size (default 200), checked when the
+   * total is at least `ratioMinBytes`: many small, highly compressed entries are a zip bomb too.
+   */
+  readonly maxArchiveRatio?: number;
 }
 
 export const DEFAULT_ZIP_LIMITS: Required<ZipLimits> = {
@@ -30,6 +37,7 @@ export const DEFAULT_ZIP_LIMITS: Required<ZipLimits> = {
   maxEntries: 64,
   maxRatio: 200,
   ratioMinBytes: 1024 * 1024,
+  maxArchiveRatio: 200,
 };
 
 /** DOS timestamps cannot go before 1980; a fixed one keeps the archive bytes reproducible. */
@@ -66,6 +74,8 @@ export function checkEntryName(name: string): void {
 
 interface CentralEntry {
   readonly name: string;
+  /** The name's raw bytes, compared with the local header's. */
+  readonly nameBytes: Uint8Array;
   readonly method: number;
   readonly flags: number;
   readonly crc: number;
@@ -78,7 +88,7 @@ const u16 = (b: Uint8Array, o: number) => b[o] | (b[o + 1] << 8);
 const u32 = (b: Uint8Array, o: number) =>
   (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16) | (b[o + 3] << 24)) >>> 0;
 
-function readCentralDirectory(bytes: Uint8Array): CentralEntry[] {
+function readCentralDirectory(bytes: Uint8Array): { entries: CentralEntry[]; cdOffset: number } {
   if (bytes.length < 22) throw new BundleError('not a zip file (too short)');
   // End of central directory record: signature 0x06054b50, searched from the end (comment ≤ 64 KiB).
   let eocd = -1;
@@ -103,9 +113,11 @@ function readCentralDirectory(bytes: Uint8Array): CentralEntry[] {
     const extraLen = u16(bytes, p + 30);
     const commentLen = u16(bytes, p + 32);
     if (p + 46 + nameLen > eocd) throw new BundleError(`damaged zip: entry ${i + 1} name out of range`);
-    const name = new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(p + 46, p + 46 + nameLen));
+    const nameBytes = bytes.subarray(p + 46, p + 46 + nameLen);
+    const name = new TextDecoder('utf-8', { fatal: false }).decode(nameBytes);
     out.push({
       name,
+      nameBytes,
       flags: u16(bytes, p + 8),
       method: u16(bytes, p + 10),
       crc: u32(bytes, p + 16),
@@ -115,7 +127,62 @@ function readCentralDirectory(bytes: Uint8Array): CentralEntry[] {
     });
     p += 46 + nameLen + extraLen + commentLen;
   }
-  return out;
+  return { entries: out, cdOffset };
+}
+
+/** Where an entry's bytes lie: its local header at `start`, its (compressed) data in [dataStart, end). */
+interface EntrySpan {
+  readonly entry: CentralEntry;
+  readonly start: number;
+  readonly dataStart: number;
+  readonly end: number;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * Locates every entry's local header and data, and checks the layout a genuine archive has: the local
+ * header names the same file as the central directory, every entry lies before the central directory,
+ * and no two entries share bytes. Overlapping entries (many central records pointing at one deflate
+ * stream, or one entry's data hiding another) are how a tiny zip expands into gigabytes.
+ */
+function locateEntries(bytes: Uint8Array, entries: readonly CentralEntry[], cdOffset: number): EntrySpan[] {
+  const spans: EntrySpan[] = entries.map((e) => {
+    const show = JSON.stringify(e.name);
+    const lo = e.localOffset;
+    if (lo + 30 > cdOffset || u32(bytes, lo) !== 0x04034b50)
+      throw new BundleError(`damaged zip: no local header for ${show}`);
+    const nameLen = u16(bytes, lo + 26);
+    const dataStart = lo + 30 + nameLen + u16(bytes, lo + 28);
+    const end = dataStart + e.compressedSize;
+    if (end > cdOffset)
+      throw new BundleError(
+        `damaged zip: ${show} runs past the end of the file entries (into the central directory)`,
+      );
+    return { entry: e, start: lo, dataStart, end };
+  });
+  const sorted = [...spans].sort((a, b) => a.start - b.start || a.end - b.end);
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1];
+    const b = sorted[i];
+    if (b.start < a.end)
+      throw new BundleError(
+        `zip entries ${JSON.stringify(a.entry.name)} and ${JSON.stringify(b.entry.name)} overlap ` +
+          `(bytes ${a.start}–${a.end - 1} and ${b.start}–${b.end - 1}): refusing a possible zip bomb`,
+      );
+  }
+  for (const s of spans) {
+    const lo = s.start;
+    const local = bytes.subarray(lo + 30, lo + 30 + u16(bytes, lo + 26));
+    if (!sameBytes(local, s.entry.nameBytes)) {
+      const localName = new TextDecoder('utf-8', { fatal: false }).decode(local);
+      throw new BundleError(
+        `damaged zip: the central directory names an entry ${JSON.stringify(s.entry.name)} ` +
+          `but its local header names it ${JSON.stringify(localName)}`,
+      );
+    }
+  }
+  return spans;
 }
 
 let crcTable: Int32Array | null = null;
@@ -165,7 +232,7 @@ function inflateCapped(data: Uint8Array, max: number, name: string): Uint8Array 
  */
 export function readBundleZip(bytes: Uint8Array, limits: ZipLimits = {}): Record<string, string> {
   const lim = { ...DEFAULT_ZIP_LIMITS, ...limits };
-  const entries = readCentralDirectory(bytes);
+  const { entries, cdOffset } = readCentralDirectory(bytes);
   if (entries.length > lim.maxEntries)
     throw new BundleError(`the zip has ${entries.length} entries; a bundle has at most ${lim.maxEntries}`);
   const seen = new Set<string>();
@@ -199,18 +266,19 @@ export function readBundleZip(bytes: Uint8Array, limits: ZipLimits = {}): Record
     if (e.method === 0 && e.size !== e.compressedSize)
       throw new BundleError(`zip entry ${JSON.stringify(e.name)} is stored but its sizes differ`);
   }
+  // Second pass, still without inflating: where each entry lies, and the archive's overall ratio.
+  const spans = locateEntries(bytes, entries, cdOffset);
+  if (total >= lim.ratioMinBytes && total > lim.maxArchiveRatio * bytes.length)
+    throw new BundleError(
+      `the zip's files add up to ${total} bytes uncompressed from a ${bytes.length}-byte archive ` +
+        `(over ${lim.maxArchiveRatio}:1 for the whole zip): refusing a possible zip bomb`,
+    );
   const files: Record<string, string> = {};
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  for (const e of entries) {
+  for (const { entry: e, dataStart, end } of spans) {
     if (e.name.endsWith('/')) continue;
     const show = JSON.stringify(e.name);
-    const lo = e.localOffset;
-    if (lo + 30 > bytes.length || u32(bytes, lo) !== 0x04034b50)
-      throw new BundleError(`damaged zip: no local header for ${show}`);
-    const start = lo + 30 + u16(bytes, lo + 26) + u16(bytes, lo + 28);
-    if (start + e.compressedSize > bytes.length)
-      throw new BundleError(`damaged zip: ${show} runs past the end of the file`);
-    const raw = bytes.subarray(start, start + e.compressedSize);
+    const raw = bytes.subarray(dataStart, end);
     const data = e.method === 0 ? raw : inflateCapped(raw, e.size, show);
     if (crc32(data) !== e.crc) throw new BundleError(`zip entry ${show} is damaged (CRC mismatch)`);
     try {

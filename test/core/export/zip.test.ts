@@ -16,6 +16,7 @@ import { MANIFEST_SCHEMA_V2, validateManifest } from '../../../src/core/export/m
 import { exportBundleFiles, upgradeManifest } from '../../../src/core/export/package.ts';
 import { INTENDED_USE_PLACEHOLDER } from '../../../src/core/export/model-card.ts';
 import { cat, num, table } from '../../helpers/table.ts';
+import { nestedZip, rawZip } from './raw-zip.ts';
 import type { Table } from '../../../src/core/data/table.ts';
 
 function small(n: number): Table {
@@ -335,6 +336,65 @@ describe('importing a bundle zip rejects', () => {
     for (let i = 0; i + 5 <= one.length; i++)
       if (new TextDecoder().decode(one.subarray(i, i + 5)) === 'b.txt') one[i] = 'a'.charCodeAt(0);
     expect(() => readBundleZip(one)).toThrow(/"a.txt" appears twice/);
+  });
+
+  it('overlapping entries: several central records sharing one deflate stream (zip bomb)', () => {
+    // 8 names, one 512 KiB stream: 4 MiB of output from a 1 KiB archive if each record were inflated.
+    const zeros = new Uint8Array(512 * 1024);
+    const bomb = rawZip([
+      { name: 'manifest.json', data: zeros },
+      ...Array.from({ length: 7 }, (_, i) => ({ name: `copy${i}.json`, data: zeros, shareWith: 0 })),
+    ]);
+    expect(bomb.length).toBeLessThan(4096);
+    expect(() => readBundleZip(bomb)).toThrow(
+      /zip entries "manifest.json" and "copy\d.json" overlap \(bytes 0–\d+ and 0–\d+\): refusing a possible zip bomb/,
+    );
+    expect(() => readBundleZip(bomb)).toThrow(BundleError);
+  });
+
+  it('overlapping entries: one entry hidden inside another stored entry', () => {
+    const zip = nestedZip('outer.txt', 'inner.txt', strToU8('hello'));
+    expect(() => readBundleZip(zip)).toThrow(/zip entries "outer.txt" and "inner.txt" overlap/);
+  });
+
+  it("a local header whose name is not the central directory's", () => {
+    const zip = rawZip([
+      { name: 'manifest.json', data: strToU8(files['manifest.json']) },
+      { name: 'model.json', localName: 'other.json', data: strToU8('{}') },
+    ]);
+    expect(() => readBundleZip(zip)).toThrow(
+      /damaged zip: the central directory names an entry "model.json" but its local header names it "other.json"/,
+    );
+  });
+
+  it("the whole archive's expansion: many small entries, each under the per-entry ratio check", () => {
+    // 8 × 512 KiB of zeros: no entry reaches the 1 MiB per-entry check, but 4 MiB from ~5 KB is a bomb.
+    const zeros = new Uint8Array(512 * 1024);
+    const zip = rawZip(Array.from({ length: 8 }, (_, i) => ({ name: `pad${i}.txt`, data: zeros })));
+    expect(() => readBundleZip(zip)).toThrow(
+      /the zip's files add up to 4194304 bytes uncompressed from a \d+-byte archive \(over 200:1 for the whole zip\): refusing a possible zip bomb/,
+    );
+    // The same files stored (ratio 1:1) are read; a lower limit on the total still applies.
+    const stored = rawZip(
+      Array.from({ length: 8 }, (_, i) => ({ name: `pad${i}.txt`, data: zeros, method: 0 })),
+    );
+    expect(Object.keys(readBundleZip(stored))).toHaveLength(8);
+    expect(() => readBundleZip(stored, { maxTotalBytes: 3 * 1024 * 1024 })).toThrow(
+      /add up to more than 3145728 bytes uncompressed/,
+    );
+  });
+
+  it('but reads every zip the app writes, and honest zips with folders and empty files', () => {
+    expect(readBundleZip(bundleToZip(files))).toEqual(files);
+    const withFolder = zipSync({
+      'bundle/': new Uint8Array(0),
+      'bundle/empty.txt': new Uint8Array(0),
+      'bundle/a.json': strToU8('{"a":1}'),
+    });
+    expect(readBundleZip(withFolder)).toEqual({ 'bundle/empty.txt': '', 'bundle/a.json': '{"a":1}' });
+    expect(readBundleZip(rawZip([{ name: 'a.txt', data: strToU8('x'.repeat(5000)) }]))).toEqual({
+      'a.txt': 'x'.repeat(5000),
+    });
   });
 
   it('every problem is a BundleError', () => {
