@@ -8,6 +8,9 @@
 import type { SemanticType } from '../src/core/data/table.ts';
 import type { Task } from '../src/core/profile/types.ts';
 import type { LoadInput } from './types.ts';
+import type { TypeMismatch } from '../src/core/export/score.ts';
+
+export type { TypeMismatch };
 
 export type { LoadInput };
 
@@ -81,16 +84,6 @@ export interface BundleSummary {
 export interface ImportedBundle {
   readonly summary: BundleSummary;
   readonly files: BundleFiles;
-}
-
-/** Cells of a column that could not be read as the type the model was trained on (scored as missing). */
-export interface TypeMismatch {
-  readonly column: string;
-  readonly expected: SemanticType;
-  readonly count: number;
-  /** 1-based rows of the file (the header is row 1), a few examples. */
-  readonly rows: readonly number[];
-  readonly message: string;
 }
 
 /** How many predictions the page gets as a ready-made table. */
