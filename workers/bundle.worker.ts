@@ -53,6 +53,8 @@ function failure(err: unknown, what: string, unexpected?: string): BundleFailure
     return { code: 'training', message: `cannot train on ${what}: ${err.message}` };
   if (err instanceof DOMException && err.name === 'NotReadableError')
     return { code: 'data', message: `Cannot read ${what}: the file changed or is no longer available` };
+  // kept for debugging (the user sees the plain message below)
+  console.warn(`bundle worker: unexpected error with ${what}:`, err);
   if (unexpected !== undefined) return { code: 'bundle', message: unexpected };
   const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
   return { code: 'internal', message: `Unexpected error with ${what}: ${reason}` };
