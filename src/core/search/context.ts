@@ -45,8 +45,14 @@ export interface FoldData {
   readonly valid: Int32Array;
 }
 
-export type PipeKey = 'tree' | 'dense';
-export const pipeKey = (f: FamilyName): PipeKey => (familyKind(f) === 'tree' ? 'tree' : 'dense');
+/**
+ * Which automatic pipeline a trial's model reads: trees keep categories native ('tree'); linear models
+ * and nets get encoded, scaled features ('dense'); an MLP with `embeddings: true` gets categories as
+ * integer codes for its embedding tables ('embed'). Fold data is prepared once per key.
+ */
+export type PipeKey = 'tree' | 'dense' | 'embed';
+export const pipeKey = (f: FamilyName, config?: Readonly<Record<string, unknown>>): PipeKey =>
+  familyKind(f) === 'tree' ? 'tree' : f === 'mlp' && config?.embeddings === true ? 'embed' : 'dense';
 
 export interface SearchContext {
   /** The spec with `folds` resolved to a number (send this one to workers). */
@@ -119,6 +125,7 @@ export function prepareSearchContext(data: SearchData): SearchContext {
       task,
       nClasses,
       exclude: spec.exclude,
+      ...(key === 'embed' ? { embeddings: true } : {}),
     });
     return fitPipeline(auto.spec, tbl, { y: yy, task, seed });
   };

@@ -76,8 +76,12 @@ export function dropState(model: Fitted): void {
 }
 
 /** The fold-0 pipeline a holdout model was trained with. */
-export function holdoutPipeline(ctx: SearchContext, family: FamilyName): FittedPipeline {
-  return ctx.foldData(pipeKey(family), 0).pipeline;
+export function holdoutPipeline(
+  ctx: SearchContext,
+  family: FamilyName,
+  config?: Readonly<Record<string, unknown>>,
+): FittedPipeline {
+  return ctx.foldData(pipeKey(family, config), 0).pipeline;
 }
 
 export async function evaluateTrial(
@@ -94,7 +98,7 @@ export async function evaluateTrial(
   const config: Record<string, unknown> = { ...task.config, seed: task.seed, [res.key]: res.max };
   const rungSet = new Set(task.rungs);
   const est = estimatorFor(fam);
-  const key = pipeKey(fam);
+  const key = pipeKey(fam, task.config);
   const oneBased = TF_FAMILIES.has(fam);
   const pred = new Float64Array(ctx.evalRows.length * width);
   const foldValues: number[] = [];

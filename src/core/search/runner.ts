@@ -547,7 +547,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       const keptModel = isFitted(kept.model) ? kept.model : deserializeModel(kept.model);
       members.push({
         weight: w,
-        pipeline: pipelineIndex(holdoutPipeline(ctx, kept.family)),
+        pipeline: pipelineIndex(holdoutPipeline(ctx, kept.family, t.config)),
         model: keptModel,
         trial: t.number,
         params: { family: t.family, ...t.params },
@@ -564,7 +564,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const mean = used.length ? used.reduce((a, b) => a + b, 0) / used.length : res.max;
     const scale = t.family === 'gbdt' ? gbdtRefitScale : 1;
     const resource = Math.max(1, Math.min(res.max * 2, Math.round(mean * scale)));
-    const { pipeline, matrix } = fullData(pipeKey(t.family));
+    const { pipeline, matrix } = fullData(pipeKey(t.family, t.config));
     const est = estimatorFor(t.family);
     const model = await est.fit(matrix, y, {
       task,

@@ -29,6 +29,11 @@ export interface FamilySpace {
   /** Config values every trial of the family uses (besides the resource and the seed). */
   readonly fixed: Readonly<Record<string, ParamValue | readonly number[]>>;
   readonly resource: ResourceSpec;
+  /**
+   * Values of parameters added to the space after searches were first recorded: a replayed (enqueued)
+   * trial that lacks one ran with this value (see `withLegacyDefaults`).
+   */
+  readonly legacy?: Params;
 }
 
 /**
@@ -124,7 +129,9 @@ const LINEAR: FamilySpace = {
  * Multi-layer perceptron.
  * - layers [1, 3] and width log [16, 512] → hidden = width repeated `layers` times, halving per layer
  *   (e.g. layers 2, width 256 → [256, 128]); activation relu/gelu; dropout [0, 0.5];
- *   learningRate log [1e-4, 1e-2]; l2 log [1e-8, 1e-2]; batchSize in {64..512}.
+ *   learningRate log [1e-4, 1e-2]; l2 log [1e-8, 1e-2]; batchSize in {64..512};
+ *   embeddings false/true: categorical columns one-hot/target encoded, or as codes for learned
+ *   embedding tables (the trial then reads its own automatic pipeline, `pipeKey` 'embed').
  * Fixed: patience 8 epochs; resource: epochs up to 120.
  */
 const MLP: FamilySpace = {
@@ -138,10 +145,12 @@ const MLP: FamilySpace = {
       { name: 'learningRate', type: 'float', low: 1e-4, high: 1e-2, log: true },
       { name: 'l2', type: 'float', low: 1e-8, high: 1e-2, log: true },
       { name: 'batchSize', type: 'categorical', choices: [64, 128, 256, 512] },
+      { name: 'embeddings', type: 'categorical', choices: [false, true] },
     ],
   },
   fixed: { patience: 8 },
   resource: { key: 'epochs', max: 120, min: 3 },
+  legacy: { embeddings: false },
 };
 
 export const FAMILY_SPACES: Readonly<Record<FamilyName, FamilySpace>> = {
@@ -188,6 +197,15 @@ export function splitJoint(params: Params): { family: FamilyName; params: Params
 export function joinParams(family: FamilyName, params: Params): Params {
   const out: Record<string, ParamValue> = { [FAMILY_PARAM]: family };
   for (const [k, v] of Object.entries(params)) out[`${family}.${k}`] = v;
+  return out;
+}
+
+/** `params` with the family's legacy defaults filled in where missing (replays of older records). */
+export function withLegacyDefaults(family: FamilyName, params: Params): Params {
+  const legacy = familySpace(family).legacy;
+  if (!legacy) return params;
+  const out: Record<string, ParamValue> = { ...params };
+  for (const [k, v] of Object.entries(legacy)) if (out[k] === undefined) out[k] = v;
   return out;
 }
 

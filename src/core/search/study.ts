@@ -10,7 +10,15 @@ import type { Task } from '../models/types.ts';
 import type { FamilyName } from '../train/families.ts';
 import type { Params, SearchSpace } from './space.ts';
 import { checkParams } from './space.ts';
-import { FAMILY_PARAM, familySpace, joinParams, jointSpace, splitJoint, toFamilyConfig } from './spaces.ts';
+import {
+  FAMILY_PARAM,
+  familySpace,
+  joinParams,
+  jointSpace,
+  splitJoint,
+  toFamilyConfig,
+  withLegacyDefaults,
+} from './spaces.ts';
 import type { Observation, Sampler, TrialState } from './samplers/index.ts';
 import { createSampler } from './samplers/index.ts';
 import type { HalvingConfig, HalvingDecision } from './halving.ts';
@@ -127,7 +135,9 @@ export class Study {
 
   /** Queues configurations to run before sampling (replay, or the user's own). */
   enqueue(...specs: TrialSpec[]): void {
-    for (const s of specs) {
+    for (const spec of specs) {
+      // a trial recorded before a parameter joined the space ran with its legacy value
+      const s = { ...spec, params: withLegacyDefaults(spec.family, spec.params) };
       const problems = checkParams(familySpace(s.family).space, s.params);
       if (problems.length) throw new Error(`enqueued ${s.family} trial: ${problems.join('; ')}`);
       this.queue.push(s);

@@ -95,6 +95,52 @@ describe('runSearch', () => {
     expect(evaluate('binary', y, p1, 2).roc_auc).toBeGreaterThan(0.85);
   });
 
+  it('an MLP trial with embeddings reads its own pipeline (category codes) and learns embedding tables', async () => {
+    const table = synth('binary', 160, 9);
+    const mlp = {
+      layers: 1,
+      width: 16,
+      activation: 'relu',
+      dropout: 0,
+      learningRate: 0.01,
+      l2: 1e-6,
+      batchSize: 64,
+    } as const;
+    const run = (params: Record<string, string | number | boolean>) =>
+      runSearch({
+        table,
+        target: 'y',
+        task: 'binary',
+        families: ['mlp'],
+        seed: 3,
+        maxTrials: 1,
+        folds: 2,
+        halving: false,
+        ensembleSize: 1,
+        replay: [{ family: 'mlp', params }],
+      });
+    const embedded = await run({ ...mlp, embeddings: true });
+    const plain = await run({ ...mlp, embeddings: false });
+    // an MLP recorded before `embeddings` joined the space replays as embeddings: false
+    const legacy = await run({ ...mlp });
+    for (const r of [embedded, plain, legacy]) expect(r.trials[0].state).toBe('COMPLETE');
+    expect(embedded.trials[0].config.embeddings).toBe(true);
+    expect(legacy.trials[0].params.embeddings).toBe(false);
+    expect(summary(legacy)).toEqual(summary(plain));
+    const stateOf = (r: SearchResult) => {
+      const json = JSON.parse(JSON.stringify(r.model.toJSON())) as {
+        members: { model: { state: { embeddings?: { column: number }[] } } }[];
+      };
+      return json.members[0].model.state;
+    };
+    // the embedded trial's final model has a table for the category column; the plain one one-hot encodes it
+    expect(stateOf(embedded).embeddings?.length).toBe(1);
+    expect(stateOf(plain).embeddings ?? []).toHaveLength(0);
+    const pe = embedded.model.predictTable(table);
+    expect(pe.every((v) => Number.isFinite(v))).toBe(true);
+    expect(Array.from(pe)).not.toEqual(Array.from(plain.model.predictTable(table)));
+  });
+
   it('records complete trials with per-fold values and a value from the out-of-fold predictions', async () => {
     const r = await runSearch({
       table: synth('regression', 200, 2),

@@ -72,6 +72,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     learningRate: 0.003,
     l2: 1e-5,
     batchSize: 128,
+    embeddings: false,
   }),
   joinParams('gbdt', {
     learningRate: 0.08,
@@ -112,6 +113,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     learningRate: 0.002,
     l2: 1e-4,
     batchSize: 64,
+    embeddings: false,
   }),
   joinParams('gbdt', {
     learningRate: 0.05,
