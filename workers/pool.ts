@@ -77,7 +77,12 @@ function browserCores(): number | undefined {
 export function createBrowserTrialPool(options: BrowserTrialPoolOptions = {}): TrialPool {
   const factory =
     options.factory ??
-    (() => new Worker(new URL('./trial.worker.ts', import.meta.url), { type: 'module', name: 'trial' }));
+    (() =>
+      new Worker(new URL('./trial.worker.ts', import.meta.url), {
+        type: 'module',
+        // the worker reads its backend preference from its name (workers/trial.worker.ts)
+        name: `trial:${options.backend ?? 'wasm'}`,
+      }));
   return createTrialPool({
     size: options.size ?? defaultPoolSize(browserCores()),
     stopGraceMs: options.stopGraceMs,

@@ -344,14 +344,14 @@ const api: TrainWorkerApi = {
       setPhase('backend');
       let tfReady: Promise<unknown> | undefined;
       if (families.some((f) => TF_FAMILIES.has(f))) {
-        // The coordinator refits linear models and nets itself, so it needs a backend too; the
-        // trial workers run on WASM (several of them share the cores).
+        // The coordinator refits linear models and nets itself, so it needs a backend too; each
+        // trial worker makes the same choice (WebGPU only on a hardware adapter under Auto).
         const pending = selectBackend(job.backend, { wasmPaths: WASM_PATHS });
         tfReady = pending;
         const choice = await pending;
         backend = {
           name: choice.name,
-          reason: `${choice.reason}; trials run on WASM in the trial workers`,
+          reason: `${choice.reason}; each trial worker makes the same choice`,
           ...(choice.adapter ? { adapter: { ...choice.adapter } } : {}),
         };
       }
@@ -389,7 +389,10 @@ const api: TrainWorkerApi = {
           trackingFailed(err);
         }
       }
-      pool = createBrowserTrialPool(job.workers ? { size: job.workers } : {});
+      pool = createBrowserTrialPool({
+        ...(job.workers ? { size: job.workers } : {}),
+        backend: job.backend,
+      });
       workers = pool.concurrency;
       setPhase('search', { backend, workers, ...(runId ? { runId } : {}) });
       const rowsByNumber = new Map<number, TrialRow>();

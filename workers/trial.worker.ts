@@ -9,6 +9,8 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { createTrialEndpoint } from '../src/core/search/trial-endpoint.ts';
+import type { BackendPreference } from '../src/core/models/nn/backend.ts';
+import { crashWorker, watchDeviceLoss } from './device-loss.ts';
 
 const WASM_PATHS = {
   'tfjs-backend-wasm.wasm': wasmPlain,
@@ -16,13 +18,28 @@ const WASM_PATHS = {
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
 };
 
+/**
+ * The backend this worker trains nets on, from its name (`trial:<preference>`, set by
+ * createBrowserTrialPool): the search's choice — WebGPU only on a hardware adapter under 'auto' —
+ * else WASM.
+ */
+function preference(): BackendPreference {
+  const m = /^trial:(auto|webgpu|wasm|cpu)$/.exec((self as { name?: string }).name ?? '');
+  return (m?.[1] as BackendPreference | undefined) ?? 'wasm';
+}
+
 expose(
   createTrialEndpoint({
-    // Several trial workers share the cores: WASM (not WebGPU) keeps them independent.
-    prepareBackend: () =>
-      import('../src/core/models/nn/backend.ts').then((m) =>
-        m.selectBackend('wasm', { wasmPaths: WASM_PATHS }),
-      ),
+    prepareBackend: async () => {
+      const { selectBackend } = await import('../src/core/models/nn/backend.ts');
+      const choice = await selectBackend(preference(), { wasmPaths: WASM_PATHS });
+      if (choice.name === 'webgpu') {
+        // a lost GPU device ends this worker: its trial fails with the reason, the pool replaces it
+        const tf = await import('@tensorflow/tfjs');
+        watchDeviceLoss(tf.backend(), crashWorker);
+      }
+      return choice;
+    },
     release: (report) => (report as unknown as { [releaseProxy]: () => void })[releaseProxy](),
     transfer,
   }),
