@@ -9,29 +9,23 @@
 import { exp } from '../../../util/portable-math.ts';
 import { KERNELS_WASM_BASE64 } from './kernels.bytes.ts';
 
+/** A histogram kernel over rows idx[start..end); pointers are byte offsets into the memory. */
+type HistKernel = (
+  hist: number,
+  histBytes: number,
+  gbin: number,
+  F: number,
+  idx: number,
+  start: number,
+  end: number,
+  gh: number,
+) => void;
+
 export interface KernelExports {
-  /** buildHistG2 over rows idx[start..end); pointers are byte offsets into the memory. */
-  hist2(
-    hist: number,
-    histBytes: number,
-    gbin: number,
-    F: number,
-    idx: number,
-    start: number,
-    end: number,
-    gh: number,
-  ): void;
+  /** buildHistG2 (gradient and hessian sums). */
+  hist2: HistKernel;
   /** buildHistG3 (with counts). */
-  hist3(
-    hist: number,
-    histBytes: number,
-    gbin: number,
-    F: number,
-    idx: number,
-    start: number,
-    end: number,
-    gh: number,
-  ): void;
+  hist3: HistKernel;
   /** a[i] -= b[i] for n f64 values. */
   subtract(a: number, b: number, n: number): void;
   /** Stable partition of idx[start..end) by goLeft[col[row]]; returns the first right position. */
