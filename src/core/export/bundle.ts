@@ -561,32 +561,6 @@ function outputWidth(model: Fitted): number {
   return predictionWidth(model.task, model.nClasses);
 }
 
-/**
- * The model's own consistency, as far as its state shows it: a binary model has 2 classes, and a
- * dense network's last layer is as wide as its task needs (1 for binary and regression, one unit per
- * class for multiclass) — the one width a dense network keeps only in its learned state.
- */
-function checkModelShape(model: Fitted, where: string): void {
-  if (model.task !== 'binary' && model.task !== 'multiclass' && model.task !== 'regression')
-    throw new BundleError(`${where}: unknown task ${JSON.stringify(model.task)}`);
-  if (model.task === 'binary' && model.nClasses !== 2)
-    throw new BundleError(`${where}: a binary model must have 2 classes, not ${model.nClasses}`);
-  if (model.task === 'multiclass' && !(Number.isInteger(model.nClasses) && model.nClasses >= 2))
-    throw new BundleError(`${where}: a multiclass model needs 2 or more classes, not ${model.nClasses}`);
-  if (!(Number.isInteger(model.nFeatures) && model.nFeatures >= 0))
-    throw new BundleError(`${where}: bad feature count ${model.nFeatures}`);
-  const layers = (model as { state?: { layers?: readonly { nOut?: unknown }[] } }).state?.layers;
-  if (Array.isArray(layers) && layers.length > 0) {
-    const nOut = layers[layers.length - 1].nOut;
-    const want = model.task === 'multiclass' ? model.nClasses : 1;
-    if (nOut !== want)
-      throw new BundleError(
-        `${where}: the network's last layer has ${String(nOut)} outputs, but a ${model.task} model ` +
-          `${model.task === 'multiclass' ? `with ${model.nClasses} classes ` : ''}needs ${want}`,
-      );
-  }
-}
-
 const listNames = (names: readonly string[], max = 5) =>
   names.length > max ? `${names.slice(0, max).join(', ')}, … (${names.length} in all)` : names.join(', ');
 
@@ -700,7 +674,6 @@ function checkBundleConsistency(
   pipeline: FittedPipeline | null,
   model: Fitted,
 ): void {
-  checkModelShape(model, 'model.json');
   checkManifestAgainstModel(manifest, model);
   if (model instanceof EnsembleModel) {
     if (pipeline !== null)
@@ -710,7 +683,6 @@ function checkBundleConsistency(
     const width = outputWidth(model);
     model.members.forEach((m, i) => {
       const where = `model.json members[${i}]`;
-      checkModelShape(m.model, `${where} (${m.model.family})`);
       if (outputWidth(m.model) !== width)
         throw new BundleError(
           `${where} (${m.model.family}) predicts ${outputWidth(m.model)} value${outputWidth(m.model) === 1 ? '' : 's'} per row ` +

@@ -274,15 +274,11 @@ describe('manifest.json, pipeline.json and model.json must agree', () => {
       last.w = typedToBase64(new Float32Array(last.nIn * 2));
       last.b = typedToBase64(new Float32Array(2));
     });
-    // (the dense-net deserializer may catch this one first)
-    expect(bundleError(() => loadBundle(narrow))).toMatch(
-      /^model.json: (the network's last layer has 2 outputs, but a multiclass model with 3 classes needs 3|.*nOut is 2, expected 3)/,
-    );
-    // (the gbdt deserializer may catch this one first)
+    // (caught by the dense-net deserializer's check of its learned state)
+    expect(bundleError(() => loadBundle(narrow))).toMatch(/^model.json: .*nOut is 2, expected 3/);
+    // (caught by the gbdt deserializer)
     const binaryThree = edit(binary, 'model.json', (m) => (m.nClasses = 3));
-    expect(bundleError(() => loadBundle(binaryThree))).toMatch(
-      /^model.json: (a binary model must have 2 classes, not 3|.*nClasses = 2, got 3)/,
-    );
+    expect(bundleError(() => loadBundle(binaryThree))).toMatch(/^model.json: .*nClasses = 2, got 3/);
   });
 
   it('signature: the columns and types the pipeline was fitted on', () => {
@@ -356,7 +352,7 @@ describe('manifest.json, pipeline.json and model.json must agree', () => {
     it('a member that predicts another width, a signature that differs, a pipeline.json beside it', () => {
       const wide = edit(binary, 'model.json', (m) => (m.nClasses = 3));
       expect(bundleError(() => loadBundle(ensembleOf(binary, wide['model.json'])))).toMatch(
-        /^model.json(: | members\[1\] \(gbdt\): )(a binary model must have 2 classes, not 3|.*nClasses = 2, got 3)/,
+        /^model.json: .*nClasses = 2, got 3/,
       );
       const sig = edit(ensembleOf(binary), 'manifest.json', (m) => (m.signature.inputs[1].type = 'text'));
       expect(bundleError(() => loadBundle(sig))).toBe(
