@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli } from '../../src/cli/run.ts';
 import { scorerPlugin } from '../../src/cli/scorer-build.ts';
 import { bundleToZip, readBundleZip } from '../../src/core/export/zip.ts';
-import { REPO_ROOT, datasetFile, datasetsDir } from '../helpers/paths.ts';
+import { REPO_ROOT, datasetFile, scorePy } from '../helpers/paths.ts';
 import { CHROMIUM_ARGS } from './helpers.ts';
 
 let server: PreviewServer;
@@ -143,7 +143,7 @@ describe('bundles in Chromium', () => {
     expect(csv).toBe(viaCli.out);
     const scored = execFileSync(
       '/usr/bin/python3',
-      [join(datasetsDir(), 'score.py'), join(datasetsDir(), 'penguins'), saved],
+      [scorePy(), dirname(datasetFile('penguins', 'meta.json')), saved],
       {
         encoding: 'utf8',
       },

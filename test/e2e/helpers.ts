@@ -1,10 +1,10 @@
 /** Shared helpers for the Chromium end-to-end tests. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
-import { REPO_ROOT } from '../helpers/paths.ts';
+import { datasetFile } from '../helpers/paths.ts';
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -16,10 +16,12 @@ export const CHROMIUM_ARGS = [
   '--enable-unsafe-webgpu',
 ];
 
-/** The shared real datasets: `DATASETS_DIR`, else `../shared/datasets` beside the repository. */
-export function datasetPath(name: string, file = 'train.csv'): string {
-  const dir = process.env.DATASETS_DIR ?? resolve(REPO_ROOT, '..', 'shared', 'datasets');
-  return resolve(dir, name, file);
+/** A real dataset's file: the vendored copy, else `../shared/datasets` (see test/helpers/paths.ts). */
+export function datasetPath(
+  name: string,
+  file: 'train.csv' | 'test.csv' | 'meta.json' = 'train.csv',
+): string {
+  return datasetFile(name, file);
 }
 
 export interface Browser {
