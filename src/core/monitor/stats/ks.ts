@@ -132,15 +132,24 @@ export function ks2samp(a: ArrayLike<number>, b: ArrayLike<number>): KsResult {
   const n2 = y.length;
   if (n1 === 0 || n2 === 0)
     throw new RangeError('ks2samp needs at least one non-missing value in each sample');
-  let d = ksStatisticSorted(x, y);
+  return ksFromStatistic(ksStatisticSorted(x, y), n1, n2);
+}
+
+/**
+ * The two-sided p-value of a KS statistic `d` for sample sizes n1, n2 (exact up to
+ * `KS_EXACT_MAX_N`, else asymptotic); the statistic is snapped to the lattice of attainable values
+ * (a multiple of 1/lcm(n1, n2)) on the exact path, as SciPy does.
+ */
+export function ksFromStatistic(d: number, n1: number, n2: number): KsResult {
+  if (!(n1 >= 1 && n2 >= 1)) throw new RangeError('a KS p-value needs two non-empty samples');
   if (Math.max(n1, n2) <= KS_EXACT_MAX_N) {
     const g = gcd(n1, n2);
     const lcm = (n1 / g) * n2;
     const h = Math.round(d * lcm);
-    d = h / lcm;
-    if (h === 0) return { statistic: d, pvalue: 1, method: 'exact', n1, n2 };
+    const snapped = h / lcm;
+    if (h === 0) return { statistic: snapped, pvalue: 1, method: 'exact', n1, n2 };
     const p = n1 === n2 ? probOutsideSquare(n1, h) : probOutsideBand(n1, n2, g, h);
-    if (p >= 0 && p <= 1) return { statistic: d, pvalue: p, method: 'exact', n1, n2 };
+    if (p >= 0 && p <= 1) return { statistic: snapped, pvalue: p, method: 'exact', n1, n2 };
   }
   const en = (n1 * n2) / (n1 + n2);
   const s = Math.sqrt(en);

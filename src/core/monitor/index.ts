@@ -1,0 +1,4 @@
+/** Monitoring: reference profiles, per-column drift with data quality, and batch drift reports. */
+export * from './reference.ts';
+export * from './drift.ts';
+export * from './report.ts';
