@@ -9,6 +9,7 @@ import { runsCommand } from './commands/runs.ts';
 import { automlCommand } from './commands/automl.ts';
 import { exportCommand } from './commands/export.ts';
 import { reproduceCommand } from './commands/reproduce.ts';
+import { monitorCommand } from './commands/monitor.ts';
 
 export const COMMANDS: readonly Command[] = [
   profileCommand,
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   predictCommand,
   exportCommand,
   reproduceCommand,
+  monitorCommand,
   runsCommand,
 ];
 

@@ -1,0 +1,188 @@
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { CliError } from '../errors.ts';
+import type { Command } from './command.ts';
+
+export const monitorCommand: Command = {
+  name: 'monitor',
+  summary: 'Check a batch of new data against a model: drift per column, data quality, performance.',
+  usage: [
+    'monitor <bundle.zip|bundle-dir> <batch.csv> [--reference train.csv] [--json] [--out report.json]',
+    '        [--fail-on-drift] [--drift-share S] [--method COL=ks|chi2|z|wasserstein|jensenshannon ...]',
+    '        [--threshold COL=T ...]',
+    '',
+    '  Reads the batch as the training data was read, scores it, and compares every input column with',
+    '  the reference: the training data given with --reference (statistics on the data), else the',
+    '  profile stored in the bundle. The test per column is chosen automatically: with at most 1,000',
+    '  reference values, KS for numbers, chi-square for categories and numbers with ≤ 5 values, a',
+    '  z-test for two-valued columns (drift when p < 0.05); with more, the Wasserstein distance divided',
+    '  by the reference std for numbers and the Jensen–Shannon distance otherwise (drift when ≥ 0.1).',
+    '  PSI is shown for every column. The batch drifts when at least --drift-share (default 0.5) of',
+    '  the compared columns drift. With the target column present: label drift and actual metrics',
+    '  (concept drift when outside the validation band); without it, for classifiers, estimated',
+    '  accuracy/AUC from the predicted probabilities (CBPE; assumes calibrated probabilities).',
+    '  Exit 0; 1 with --fail-on-drift when the verdict is drift; 2 on bad input.',
+    '  --json   the report as JSON (schema: public/schema/monitor-report-v1.json)',
+  ].join('\n'),
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        reference: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        'fail-on-drift': { type: 'boolean', default: false },
+        'drift-share': { type: 'string' },
+        method: { type: 'string', multiple: true },
+        threshold: { type: 'string', multiple: true },
+      },
+    });
+    if (positionals.length !== 2)
+      throw new CliError('monitor takes a bundle (folder or .zip) and a batch CSV');
+    const [path, file] = positionals as [string, string];
+    const { monitorBatch, MonitorInputError } = await import('../../core/monitor/monitor-batch.ts');
+    const { DRIFT_METHODS } = await import('../../core/monitor/drift.ts');
+    const { loadBundleArg } = await import('../bundle-io.ts');
+    const { fileSource, nodeHasher } = await import('../node-io.ts');
+    const { PipelineError } = await import('../../core/pipeline/index.ts');
+
+    let driftShare: number | undefined;
+    if (values['drift-share'] !== undefined) {
+      driftShare = Number(values['drift-share']);
+      if (!(driftShare > 0 && driftShare <= 1))
+        throw new CliError('--drift-share must be a number in (0, 1]');
+    }
+    const overrides: Record<string, { method?: keyof typeof DRIFT_METHODS; threshold?: number }> = {};
+    for (const spec of values.method ?? []) {
+      const [col, m] = splitSpec(spec, '--method');
+      if (!(m in DRIFT_METHODS)) {
+        throw new CliError(
+          `--method ${spec}: unknown method (one of ${Object.keys(DRIFT_METHODS).join(', ')})`,
+        );
+      }
+      overrides[col] = { ...overrides[col], method: m as keyof typeof DRIFT_METHODS };
+    }
+    for (const spec of values.threshold ?? []) {
+      const [col, t] = splitSpec(spec, '--threshold');
+      const v = Number(t);
+      if (!(v > 0 && v < 10))
+        throw new CliError(`--threshold ${spec}: the threshold must be a positive number`);
+      overrides[col] = { ...overrides[col], threshold: v };
+    }
+
+    const bundle = loadBundleArg(path);
+    const known = new Set([...bundle.manifest.signature.inputs.map((c) => c.name)]);
+    for (const col of Object.keys(overrides)) {
+      if (!known.has(col))
+        throw new CliError(`--method/--threshold name ${col}, which is not a column the model reads`);
+    }
+    if (!values.reference) {
+      throw new CliError(
+        `${path} has no stored reference profile (made before monitoring existed): give its training data with --reference train.csv`,
+      );
+    }
+    let result;
+    try {
+      result = await monitorBatch(bundle, fileSource(file), {
+        createHasher: nodeHasher,
+        ...(values.reference ? { referenceSource: fileSource(values.reference) } : {}),
+        ...(driftShare !== undefined ? { driftShare } : {}),
+        overrides,
+        ...(io.progress ? { onProgress: io.progress } : {}),
+      });
+    } catch (err) {
+      if (err instanceof MonitorInputError) throw new CliError(err.message);
+      if (err instanceof PipelineError) throw new CliError(`${err.message} (${file})`);
+      throw err;
+    } finally {
+      io.progress?.(null);
+    }
+    const report = {
+      kind: 'automl-studio-monitor-report',
+      formatVersion: 1,
+      ...result,
+      model: { ...result.model, bundle: path },
+    };
+    const json = JSON.stringify(
+      report,
+      (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
+      2,
+    );
+    if (values.out) writeFileSync(values.out, json + '\n');
+    if (values.json) io.stdout(json + '\n');
+    else io.stdout(formatReport(result));
+    return values['fail-on-drift'] && result.drift.verdict === 'drift' ? 1 : 0;
+  },
+};
+
+function splitSpec(spec: string, flag: string): [string, string] {
+  const at = spec.lastIndexOf('=');
+  if (at <= 0 || at === spec.length - 1) throw new CliError(`${flag} takes COLUMN=VALUE, got ${spec}`);
+  return [spec.slice(0, at), spec.slice(at + 1)];
+}
+
+type Result = Awaited<ReturnType<typeof import('../../core/monitor/monitor-batch.ts').monitorBatch>>;
+
+const g = (x: number | undefined, digits = 3) =>
+  x === undefined || !Number.isFinite(x)
+    ? '—'
+    : Math.abs(x) < 1e-3 && x !== 0
+      ? x.toExponential(1)
+      : x.toPrecision(digits);
+
+/** A plain-text report: the verdict first, then a row per column, then predictions and performance. */
+export function formatReport(r: Result): string {
+  const d = r.drift;
+  const lines: string[] = [];
+  lines.push(
+    `batch ${r.batch.name}: ${r.batch.rows} rows, compared with ${r.reference.basis === 'training data' ? `the training data (${r.reference.name}, ${r.reference.rows} rows)` : `the stored reference profile (${r.reference.rows} rows)`}`,
+  );
+  lines.push(
+    `verdict: ${d.verdict.toUpperCase()} — ${d.drifted} of ${d.compared} columns drifted (${(100 * d.driftedShare).toFixed(0)}%; drift from ${(100 * d.driftShare).toFixed(0)}%)`,
+  );
+  if (d.missingColumns.length) lines.push(`missing columns: ${d.missingColumns.join(', ')}`);
+  if (d.newColumns.length) lines.push(`columns the model does not use: ${d.newColumns.join(', ')}`);
+  lines.push('');
+  const rows = [['column', 'test', 'score', 'threshold', 'drift', 'PSI', 'findings']];
+  const row = (c: (typeof d.columns)[number]) => [
+    c.column,
+    c.method ?? '—',
+    g(c.score),
+    g(c.threshold, 2),
+    c.drifted ? 'DRIFT' : 'ok',
+    g(c.psi),
+    c.findings.map((f) => f.message).join('; '),
+  ];
+  for (const c of d.columns) rows.push(row(c));
+  if (d.predictionDrift) rows.push(row({ ...d.predictionDrift, column: '(predictions)' }));
+  if (d.targetDrift) rows.push(row({ ...d.targetDrift, column: `(target ${r.model.target})` }));
+  const widths = rows[0]!.map((_, j) => Math.max(...rows.map((x) => x[j]!.length)));
+  for (const x of rows)
+    lines.push(
+      x
+        .map((v, j) => (j === x.length - 1 ? v : v.padEnd(widths[j]!)))
+        .join('  ')
+        .trimEnd(),
+    );
+  const p = r.performance;
+  if (p) {
+    lines.push('');
+    lines.push(
+      p.kind === 'actual'
+        ? `performance on ${p.rows} labelled rows${p.conceptDrift ? ' — CONCEPT DRIFT: the main metric is outside the validation band' : ''}:`
+        : `estimated performance (${p.method}: ${p.assumption}):`,
+    );
+    for (const m of p.metrics) {
+      const se = 'standardError' in m ? ` ± ${g(m.standardError as number, 2)}` : '';
+      const val =
+        m.validation !== undefined
+          ? ` (validation ${g(m.validation, 4)}${m.outsideBand ? ', OUTSIDE the band' : ''})`
+          : '';
+      lines.push(`  ${m.metric}: ${g(m.value, 4)}${se}${val}`);
+    }
+  }
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  return lines.join('\n') + '\n';
+}

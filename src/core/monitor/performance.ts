@@ -1,0 +1,163 @@
+/**
+ * Performance on a batch: the actual metrics when the batch has the target, flagged as concept
+ * drift when they fall outside the validation band; without the target, for classifiers, an
+ * estimate from the predicted probabilities alone (confidence-based performance estimation, the
+ * idea of NannyML's CBPE): if the probabilities are calibrated, row i is right with probability
+ * max_k p_ik, so the expected accuracy is their mean, and the expected ROC AUC is the AUC of the
+ * rows counted as a positive with weight p_i and as a negative with weight 1 − p_i.
+ * The estimate is labelled as such, with its assumption and a standard error (accuracy: the
+ * binomial spread of the expected hits; AUC: Hanley–McNeil with the expected class counts).
+ *
+ * Validation band: a metric is outside it when it is worse than the validation value by more than
+ * max(2 × the fold spread, 0.02) for scores in [0, 1] (AUC, accuracy, F1 …), or by more than
+ * max(2 × the fold spread, 10% of the validation value) for losses and errors.
+ */
+import { METRICS, evaluate, type TaskKind } from '../metrics/evaluate.ts';
+import { rocAuc } from '../metrics/classification.ts';
+
+export interface MetricCheck {
+  readonly metric: string;
+  readonly value: number;
+  readonly validation?: number;
+  readonly validationStd?: number;
+  /** The worst value still inside the band (undefined without a validation value). */
+  readonly bandLimit?: number;
+  readonly outsideBand: boolean;
+}
+
+export interface ActualPerformance {
+  readonly kind: 'actual';
+  readonly rows: number;
+  readonly metrics: readonly MetricCheck[];
+  /** Concept drift: the primary metric is outside the validation band. */
+  readonly conceptDrift: boolean;
+}
+
+export interface EstimatedPerformance {
+  readonly kind: 'estimated';
+  readonly method: 'CBPE';
+  readonly assumption: string;
+  readonly rows: number;
+  readonly metrics: readonly (MetricCheck & { readonly standardError: number })[];
+}
+
+const LOSSES = new Set(['log_loss', 'rmse', 'mae']);
+
+export function bandCheck(
+  metric: string,
+  value: number,
+  validation?: { readonly mean: number; readonly std?: number },
+): MetricCheck {
+  if (!validation || !Number.isFinite(validation.mean)) return { metric, value, outsideBand: false };
+  const std = validation.std ?? 0;
+  const info = METRICS[metric];
+  const maximize = info ? info.direction === 'maximize' : !LOSSES.has(metric);
+  const slack =
+    maximize && metric !== 'r2'
+      ? Math.max(2 * std, 0.02)
+      : Math.max(2 * std, 0.1 * Math.abs(validation.mean));
+  const bandLimit = maximize ? validation.mean - slack : validation.mean + slack;
+  const outsideBand = Number.isFinite(value) && (maximize ? value < bandLimit : value > bandLimit);
+  return {
+    metric,
+    value,
+    validation: validation.mean,
+    ...(validation.std !== undefined ? { validationStd: validation.std } : {}),
+    bandLimit,
+    outsideBand,
+  };
+}
+
+/**
+ * Actual metrics of predictions (the model's output: P(class 1) or probabilities row-major, or
+ * values) against class indices / values `y` (NaN = missing target, left out).
+ */
+export function actualPerformance(
+  task: TaskKind,
+  y: Float64Array,
+  pred: Float64Array,
+  nClasses: number,
+  primary: string,
+  validation: Readonly<Record<string, { readonly mean: number; readonly std?: number }>> = {},
+): ActualPerformance {
+  const width = task === 'regression' || pred.length === y.length ? 1 : nClasses;
+  const keep: number[] = [];
+  for (let i = 0; i < y.length; i++) if (!Number.isNaN(y[i]!)) keep.push(i);
+  if (!keep.length) throw new Error('no row of the batch has a target value');
+  const ys = Float64Array.from(keep, (i) => y[i]!);
+  const ps = new Float64Array(keep.length * width);
+  keep.forEach((i, k) => {
+    for (let c = 0; c < width; c++) ps[k * width + c] = pred[i * width + c]!;
+  });
+  const values = evaluate(task, ys, ps, nClasses);
+  const metrics = Object.entries(values).map(([m, v]) => bandCheck(m, v, validation[m]));
+  const main = metrics.find((m) => m.metric === primary);
+  return { kind: 'actual', rows: keep.length, metrics, conceptDrift: Boolean(main?.outsideBand) };
+}
+
+/** CBPE estimate of accuracy (and ROC AUC for binary) from predicted probabilities (see header). */
+export function estimatedPerformance(
+  task: 'binary' | 'multiclass',
+  pred: Float64Array,
+  nRows: number,
+  nClasses: number,
+  validation: Readonly<Record<string, { readonly mean: number; readonly std?: number }>> = {},
+): EstimatedPerformance {
+  if (nRows === 0) throw new Error('the batch has no rows');
+  const width = task === 'binary' && pred.length === nRows ? 1 : nClasses;
+  let hits = 0;
+  let hitVar = 0;
+  const pPos = new Float64Array(nRows);
+  for (let i = 0; i < nRows; i++) {
+    let best = 0;
+    if (width === 1) {
+      const p = pred[i]!;
+      pPos[i] = p;
+      best = Math.max(p, 1 - p);
+    } else {
+      for (let c = 0; c < width; c++) best = Math.max(best, pred[i * width + c]!);
+      if (task === 'binary') pPos[i] = pred[i * width + 1]!;
+    }
+    hits += best;
+    hitVar += best * (1 - best);
+  }
+  const accuracy = hits / nRows;
+  const metrics: (MetricCheck & { standardError: number })[] = [
+    { ...bandCheck('accuracy', accuracy, validation.accuracy), standardError: Math.sqrt(hitVar) / nRows },
+  ];
+  if (task === 'binary') {
+    const y = new Float64Array(2 * nRows);
+    const s = new Float64Array(2 * nRows);
+    const w = new Float64Array(2 * nRows);
+    let nPos = 0;
+    for (let i = 0; i < nRows; i++) {
+      y[i] = 1;
+      s[i] = pPos[i]!;
+      w[i] = pPos[i]!;
+      y[nRows + i] = 0;
+      s[nRows + i] = pPos[i]!;
+      w[nRows + i] = 1 - pPos[i]!;
+      nPos += pPos[i]!;
+    }
+    const auc = rocAuc(y, s, w);
+    const nNeg = nRows - nPos;
+    const q1 = auc / (2 - auc);
+    const q2 = (2 * auc * auc) / (1 + auc);
+    const se = Math.sqrt(
+      Math.max(
+        0,
+        (auc * (1 - auc) + (nPos - 1) * (q1 - auc * auc) + (nNeg - 1) * (q2 - auc * auc)) /
+          Math.max(1, nPos * nNeg),
+      ),
+    );
+    metrics.push({ ...bandCheck('roc_auc', auc, validation.roc_auc), standardError: se });
+  }
+  return {
+    kind: 'estimated',
+    method: 'CBPE',
+    assumption:
+      'an estimate from the predicted probabilities alone, assuming they are calibrated (a row predicted at 0.8 is right 80% of the time); it cannot see a change in how the inputs relate to the target',
+    rows: nRows,
+    metrics,
+  };
+}

@@ -1,0 +1,186 @@
+/**
+ * `cli monitor`: a clean and a shifted batch (exit codes with --fail-on-drift), the JSON report
+ * against its published schema, the statistics on the reference data against the core functions,
+ * and bad input (each a clear message, exit 2, or a report of what could be computed).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run.ts';
+import { validateJson } from '../../src/core/export/manifest-schema.ts';
+import { MONITOR_REPORT_SCHEMA } from '../../src/core/monitor/report-schema.ts';
+import { ks2samp } from '../../src/core/monitor/stats/index.ts';
+import { REPO_ROOT, datasetFile } from '../helpers/paths.ts';
+
+async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'automl-monitor-'));
+const model = join(dir, 'penguins.zip');
+const TRAIN = () => datasetFile('penguins');
+const TEST = () => datasetFile('penguins', 'test.csv');
+
+/** test.csv with a numeric column shifted by `sds` of its standard deviation (and optionally more). */
+function shifted(
+  name: string,
+  column: string,
+  sds: number,
+  edit?: (cells: string[], header: string[]) => void,
+): string {
+  const lines = readFileSync(TEST(), 'utf8').trim().split('\n');
+  const header = lines[0]!.split(',');
+  const j = header.indexOf(column);
+  const rows = lines.slice(1).map((l) => l.split(','));
+  const vals = rows.map((r) => Number(r[j])).filter((v) => r_ok(v));
+  const mean = vals.reduce((s, v) => s + v, 0) / vals.length;
+  const sd = Math.sqrt(vals.reduce((s, v) => s + (v - mean) ** 2, 0) / vals.length);
+  for (const r of rows) {
+    if (r[j] !== '' && r[j] !== 'NA') r[j] = String(Number(r[j]) + sds * sd);
+    edit?.(r, header);
+  }
+  const path = join(dir, name);
+  writeFileSync(path, [header.join(','), ...rows.map((r) => r.join(','))].join('\n') + '\n');
+  return path;
+}
+const r_ok = (v: number) => Number.isFinite(v);
+
+beforeAll(async () => {
+  const fit = await cli(['fit', TRAIN(), '--target', 'species', '--out', model, '--no-track', '--seed', '5']);
+  expect(fit.code, fit.err).toBe(0);
+}, 120_000);
+
+describe('cli monitor', () => {
+  it('a clean batch: no drift, exit 0 even with --fail-on-drift; the JSON validates against the schema', async () => {
+    const r = await cli(['monitor', model, TEST(), '--reference', TRAIN(), '--json', '--fail-on-drift']);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(validateJson(report, MONITOR_REPORT_SCHEMA)).toEqual([]);
+    expect(report.drift.verdict).toBe('no drift');
+    expect(report.reference.basis).toBe('training data');
+    expect(report.performance.kind).toBe('actual');
+    expect(report.performance.metrics.map((m: { metric: string }) => m.metric)).toContain('accuracy');
+    // Statistics on the data equal the core KS on the raw values (penguins train: < 1,000 rows).
+    const bill = report.drift.columns.find((c: { column: string }) => c.column === 'bill_length_mm');
+    expect(bill.method).toBe('ks');
+    const col = (file: string) => {
+      const [h, ...rows] = readFileSync(file, 'utf8').trim().split('\n');
+      const j = h!.split(',').indexOf('bill_length_mm');
+      return rows
+        .map((l) => l.split(',')[j]!)
+        .filter((v) => v !== '' && v !== 'NA')
+        .map(Number);
+    };
+    const want = ks2samp(col(TRAIN()), col(TEST()));
+    expect(bill.statistic).toBeCloseTo(want.statistic, 12);
+    expect(bill.pvalue).toBeCloseTo(want.pvalue, 12);
+  });
+
+  it('a shifted batch: the column drifts, predictions drift, exit 1 with --fail-on-drift', async () => {
+    const file = shifted('shift.csv', 'bill_length_mm', 1, (r, h) => {
+      for (const c of ['bill_depth_mm', 'flipper_length_mm', 'body_mass_g']) {
+        const j = h.indexOf(c);
+        if (r[j] !== '' && r[j] !== 'NA') r[j] = String(Number(r[j]) * 1.3);
+      }
+    });
+    const r = await cli(['monitor', model, file, '--reference', TRAIN(), '--json', '--fail-on-drift']);
+    expect(r.code, r.err).toBe(1);
+    const report = JSON.parse(r.out);
+    expect(validateJson(report, MONITOR_REPORT_SCHEMA)).toEqual([]);
+    const drifted = report.drift.columns
+      .filter((c: { drifted: boolean }) => c.drifted)
+      .map((c: { column: string }) => c.column);
+    expect(drifted).toEqual(
+      expect.arrayContaining(['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g']),
+    );
+    expect(report.drift.verdict).toBe('drift');
+    const plain = await cli(['monitor', model, file, '--reference', TRAIN()]);
+    expect(plain.code).toBe(0);
+    expect(plain.out).toMatch(/^verdict: DRIFT — \d+ of 7 columns drifted/m);
+  });
+
+  it('the published schema is the one the CLI validates against', () => {
+    const published = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'public/schema/monitor-report-v1.json'), 'utf8'),
+    );
+    expect(published).toEqual(JSON.parse(JSON.stringify(MONITOR_REPORT_SCHEMA)));
+  });
+
+  it('per-column method and threshold overrides are applied and checked', async () => {
+    const r = await cli([
+      'monitor',
+      model,
+      TEST(),
+      '--reference',
+      TRAIN(),
+      '--json',
+      '--method',
+      'bill_length_mm=wasserstein',
+      '--threshold',
+      'bill_length_mm=0.5',
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const bill = JSON.parse(r.out).drift.columns.find(
+      (c: { column: string }) => c.column === 'bill_length_mm',
+    );
+    expect(bill).toMatchObject({ method: 'wasserstein', threshold: 0.5, methodReason: 'chosen by the user' });
+    expect(
+      (await cli(['monitor', model, TEST(), '--reference', TRAIN(), '--method', 'nope=ks'])).err,
+    ).toMatch(/not a column the model reads/);
+    expect(
+      (await cli(['monitor', model, TEST(), '--reference', TRAIN(), '--method', 'island=bogus'])).code,
+    ).toBe(2);
+  });
+
+  it('bad input: a clear message and exit 2, or a report of what could be computed', async () => {
+    const empty = join(dir, 'empty.csv');
+    writeFileSync(empty, 'island,bill_length_mm\n');
+    const e = await cli(['monitor', model, empty, '--reference', TRAIN()]);
+    expect(e.code).toBe(2);
+    expect(e.err).toMatch(/^error: .*no data rows/);
+
+    const other = await cli(['monitor', model, datasetFile('telco_churn', 'test.csv'), '--reference', TRAIN()]);
+    expect(other.code).toBe(2);
+    expect(other.err).toMatch(/none of the model's columns/);
+
+    const noRef = await cli(['monitor', model, TEST()]);
+    expect(noRef.code).toBe(2);
+    expect(noRef.err).toMatch(/--reference train\.csv/);
+
+    // A batch lacking one model column and with an all-missing column: a report for the rest.
+    const lacking = join(dir, 'lacking.csv');
+    const [h, ...rows] = readFileSync(TEST(), 'utf8').trim().split('\n');
+    const header = h!.split(',');
+    const drop = header.indexOf('island');
+    const blank = header.indexOf('body_mass_g');
+    const keep = (cells: string[]) => cells.filter((_, j) => j !== drop);
+    writeFileSync(
+      lacking,
+      [
+        keep(header).join(','),
+        ...rows.map((l) => keep(l.split(',').map((v, j) => (j === blank ? '' : v))).join(',')),
+      ].join('\n') + '\n',
+    );
+    const l = await cli(['monitor', model, lacking, '--reference', TRAIN(), '--json']);
+    expect(l.code, l.err).toBe(0);
+    const report = JSON.parse(l.out);
+    expect(report.drift.missingColumns).toEqual(['island']);
+    expect(report.performance).toBeUndefined();
+    expect(report.notes.join(' ')).toMatch(/cannot score this batch: it lacks island/);
+    const mass = report.drift.columns.find((c: { column: string }) => c.column === 'body_mass_g');
+    expect(mass.findings.map((f: { kind: string }) => f.kind)).toContain('all_missing');
+
+    // Target classes the model never saw: left out of the metrics, with a note.
+    const unseen = shifted('unseen.csv', 'bill_length_mm', 0, (r, hh) => {
+      const j = hh.indexOf('species');
+      if (r[j] === 'Gentoo') r[j] = 'Emperor';
+    });
+    const u = await cli(['monitor', model, unseen, '--reference', TRAIN(), '--json']);
+    expect(u.code, u.err).toBe(0);
+    expect(JSON.parse(u.out).notes.join(' ')).toMatch(/"Emperor" \(\d+ rows\)/);
+  });
+});
