@@ -143,7 +143,13 @@ describe('cli monitor', () => {
     expect(e.code).toBe(2);
     expect(e.err).toMatch(/^error: .*no data rows/);
 
-    const other = await cli(['monitor', model, datasetFile('telco_churn', 'test.csv'), '--reference', TRAIN()]);
+    const other = await cli([
+      'monitor',
+      model,
+      datasetFile('telco_churn', 'test.csv'),
+      '--reference',
+      TRAIN(),
+    ]);
     expect(other.code).toBe(2);
     expect(other.err).toMatch(/none of the model's columns/);
 
