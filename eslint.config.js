@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default ts.config(
-  { ignores: ['node_modules/', 'dist/', 'dev-dist/', '.bench-out/', 'public/'] },
+  { ignores: ['node_modules/', 'dist/', 'dist-cli/', 'dev-dist/', '.bench-out/', 'public/'] },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs['flat/recommended'],

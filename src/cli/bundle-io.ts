@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { cpus } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   BUNDLE_FILES,
   loadBundle,
@@ -13,10 +12,9 @@ import {
 import { bundleToZip, looksLikeZip, readBundleZip } from '../core/export/zip.ts';
 import { BundleError } from '../core/export/bundle-error.ts';
 import { CliError } from './errors.ts';
-import { bundleScorer, gitCommit, scorerHeader } from './scorer-build.ts';
+import { REPO_ROOT, bundleScorer, gitCommit, scorerHeader } from './scorer-build.ts';
 
 const require = createRequire(import.meta.url);
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function versionOf(pkg: string): string {
   try {
@@ -29,7 +27,10 @@ function versionOf(pkg: string): string {
 export { gitCommit };
 
 export function appInfo(): { name: string; version: string; commit: string } {
-  const pkg = require('../../package.json') as { name: string; version: string };
+  const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
   return { name: pkg.name, version: pkg.version, commit: gitCommit() };
 }
 

@@ -9,12 +9,30 @@
  * use the very same build.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** This checkout's root (this file is src/cli/scorer-build.ts). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The studio's root: the nearest folder above `from` whose package.json is this package's (this
+ * file is src/cli/scorer-build.ts, or a module of the compiled CLI in dist-cli/).
+ */
+export function findStudioRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'automl-studio') return dir;
+      } catch {
+        // not ours: keep looking
+      }
+    }
+    if (dirname(dir) === dir) return resolve(from, '..', '..');
+  }
+}
+
+/** This checkout's root. */
+export const REPO_ROOT = findStudioRoot(dirname(fileURLToPath(import.meta.url)));
 
 /** The id under which the browser build exposes predict.mjs (`export default` the source text). */
 export const SCORER_MODULE_ID = 'virtual:predict-mjs';

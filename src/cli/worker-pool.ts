@@ -1,8 +1,9 @@
 /**
  * The trial worker pool in Node: worker_threads running src/cli/trial-worker.ts, driven by the same
- * comlink glue and core pool as the browser's (workers/pool.ts). Workers run TypeScript sources: each
- * starts from a tiny ES module that registers tsx's loader in the thread and then imports the entry
- * (Node 20 does not apply `--import tsx` hooks to a worker's own entry module).
+ * comlink glue and core pool as the browser's (workers/pool.ts). From the sources (`npm run cli`)
+ * workers run TypeScript: each starts from a tiny ES module that registers tsx's loader in the thread
+ * and then imports the entry (Node 20 does not apply `--import tsx` hooks to a worker's own entry
+ * module); the compiled CLI (dist-cli/) starts dist-cli/trial-worker.mjs directly.
  */
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { createRequire } from 'node:module';
@@ -63,13 +64,20 @@ function bootstrap(entry: URL): string {
   );
 }
 
+/** True in the ahead-of-time build (dist-cli/*.mjs), where the trial worker is plain JavaScript. */
+const COMPILED = import.meta.url.endsWith('.mjs');
+
 export function createNodeTrialPool(options: NodeTrialPoolOptions = {}): TrialPool {
-  const source = bootstrap(options.entry ?? new URL('./trial-worker.ts', import.meta.url));
+  const entry =
+    options.entry ?? new URL(COMPILED ? './trial-worker.mjs' : './trial-worker.ts', import.meta.url);
+  // JavaScript entries start directly; TypeScript ones through tsx's loader.
+  const plain = /\.m?js$/.test(entry.pathname);
+  const source = plain ? null : bootstrap(entry);
   return createTrialPool({
     size: options.size ?? defaultWorkerCount(),
     stopGraceMs: options.stopGraceMs,
     spawn: () => {
-      const worker = new Worker(source, { eval: true });
+      const worker = source === null ? new Worker(entry) : new Worker(source, { eval: true });
       let terminated = false;
       const died = new Promise<string>((resolve) => {
         worker.once('error', (err) => resolve(err instanceof Error ? err.message : String(err)));
