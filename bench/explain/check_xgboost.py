@@ -1,0 +1,40 @@
+#!/usr/bin/python3
+"""Checks our GBDT exported as XGBoost JSON against python3-xgboost 1.7.
+
+Usage: check_xgboost.py CASE.json [CASE.json ...]
+Each case file: {"model": <XGBoost JSON model>, "X": [[row-major values, null = missing]],
+"feature_types": ["q"|"c", ...], "margin": [rows × groups], "shap": [rows × groups × (features+1)]}.
+Prints one JSON line per case: max |margin difference| and max |SHAP difference| against
+Booster.predict(output_margin=True) and Booster.predict(pred_contribs=True).
+"""
+import json
+import os
+import sys
+import tempfile
+
+import numpy as np
+import xgboost as xgb
+
+for path in sys.argv[1:]:
+    with open(path) as f:
+        case = json.load(f)
+    with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as tmp:
+        json.dump(case['model'], tmp)
+        model_path = tmp.name
+    booster = xgb.Booster(model_file=model_path)
+    os.unlink(model_path)
+    X = np.array([[np.nan if v is None else v for v in row] for row in case['X']], dtype=np.float32)
+    names = case['model']['learner']['feature_names']
+    dm = xgb.DMatrix(X, feature_names=names, feature_types=case['feature_types'], enable_categorical=True,
+                     missing=np.nan)
+    margin = booster.predict(dm, output_margin=True)
+    contribs = booster.predict(dm, pred_contribs=True)
+    ours_m = np.array(case['margin'], dtype=np.float64).reshape(margin.shape)
+    ours_s = np.array(case['shap'], dtype=np.float64).reshape(contribs.shape)
+    print(json.dumps({
+        'case': os.path.basename(path),
+        'rows': int(X.shape[0]),
+        'margin_max_abs_diff': float(np.max(np.abs(margin - ours_m))),
+        'shap_max_abs_diff': float(np.max(np.abs(contribs - ours_s))),
+        'margin_scale': float(np.max(np.abs(ours_m))),
+    }))
