@@ -10,6 +10,7 @@ import { automlCommand } from './commands/automl.ts';
 import { exportCommand } from './commands/export.ts';
 import { reproduceCommand } from './commands/reproduce.ts';
 import { monitorCommand } from './commands/monitor.ts';
+import { explainCommand } from './commands/explain.ts';
 
 export const COMMANDS: readonly Command[] = [
   profileCommand,
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   exportCommand,
   reproduceCommand,
   monitorCommand,
+  explainCommand,
   runsCommand,
 ];
 
