@@ -73,7 +73,8 @@ const SEARCH: SeedSpec = {
         },
       ],
     }),
-    trial(1, 0.05, 3, 0.95),
+    // Only runs with a stored model can be registered (issue 13): trial 1 is registered below.
+    trial(1, 0.05, 3, 0.95, { artifacts: [{ name: 'model.json', kind: 'model', json: { family: 'gbdt' } }] }),
     trial(2, 0.2, 5, 0.88),
     trial(3, 0.3, 6, 0.7, { state: 'PRUNED' }),
     trial(4, 0.01, 8, 0.5, { state: 'FAILED' }),
