@@ -78,7 +78,10 @@ describe('Evidence per trial', () => {
     const runPage = page.getByTestId('run-page');
     await runPage.waitFor();
     expect(names).toContain(await runPage.getByTestId('run-page-name').textContent());
-    expect(await runPage.getByTestId('run-page-experiment').textContent()).toBe('train.csv → species');
+    // A friendly default experiment name: file name without .csv, target, date.
+    expect(await runPage.getByTestId('run-page-experiment').textContent()).toMatch(
+      /^train → species \(\d{4}-\d{2}-\d{2}\)$/,
+    );
     expect(await runPage.getByTestId('run-page-dataset').textContent()).toContain('train.csv');
     expect(await runPage.getByTestId('run-page-parent').textContent()).toBe('automl search');
     const m = runPage.locator('[data-testid="run-page-metrics"] tr[data-metric="balanced_accuracy"] th');

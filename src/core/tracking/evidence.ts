@@ -20,6 +20,8 @@ import {
   type TaskKind,
 } from '../metrics/index.ts';
 import type { ArtifactInput } from './tracker.ts';
+import { cellText, type Table } from '../data/table.ts';
+import { csvLine } from '../export/csv-write.ts';
 
 export const EVIDENCE_ARTIFACTS = {
   confusion: 'charts/confusion-matrix.json',
@@ -184,4 +186,104 @@ export function importanceEvidence(
   rows.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const top = rows.slice(0, max);
   return { features: top.map((r) => r[0]), importance: top.map((r) => r[1]), method };
+}
+
+/** How a scored file's known target compares with the predictions (the Score screen's evaluation). */
+export interface ScoredEvaluation {
+  readonly target: string;
+  /** Rows with a usable target value (the metrics are over these). */
+  readonly rows: number;
+  /** Rows left out: target missing, or a class the model does not know. */
+  readonly skipped: number;
+  /** Target values the model never saw (classification), at most 10. */
+  readonly unknown: readonly string[];
+  readonly evidence: Evidence;
+}
+
+/**
+ * Evaluates predictions against the file's own target column, when it has one (null otherwise).
+ * `values`: probabilities (row-major, one column per class) or predicted values, one row per table
+ * row; `classes`: the model's class labels (index = class code).
+ */
+export function evaluateScored(args: {
+  readonly task: TaskKind;
+  readonly classes?: readonly string[];
+  readonly target: string;
+  readonly table: Table;
+  readonly values: ArrayLike<number>;
+}): ScoredEvaluation | null {
+  const { task, table, values, target } = args;
+  const col = table.columns.find((c) => c.name === target);
+  if (!col) return null;
+  const n = table.nRows;
+  const keep: number[] = [];
+  const y: number[] = [];
+  const unknown = new Set<string>();
+  if (task === 'regression') {
+    if (col.storage === 'dict') return null;
+    for (let i = 0; i < n; i++) {
+      const v = col.storage === 'bool' ? (col.values[i] === 255 ? NaN : col.values[i]) : col.values[i];
+      if (Number.isFinite(v)) {
+        keep.push(i);
+        y.push(v);
+      }
+    }
+  } else {
+    const classes = args.classes ?? [];
+    const index = new Map(classes.map((c, k) => [c, k]));
+    for (let i = 0; i < n; i++) {
+      const label = cellText(col, i);
+      if (label === '') continue;
+      const k = index.get(label);
+      if (k === undefined) {
+        if (unknown.size < 10) unknown.add(label);
+        continue;
+      }
+      keep.push(i);
+      y.push(k);
+    }
+  }
+  if (!keep.length)
+    return { target, rows: 0, skipped: n, unknown: [...unknown], evidence: { metrics: {}, charts: {} } };
+  const width = task === 'regression' ? 1 : Math.max(1, args.classes?.length ?? 1);
+  const pred = new Float64Array(keep.length * width);
+  keep.forEach((r, j) => {
+    for (let c = 0; c < width; c++) pred[j * width + c] = values[r * width + c];
+  });
+  const evidence = computeEvidence({ task, ...(args.classes ? { classes: args.classes } : {}), y, pred });
+  return { target, rows: keep.length, skipped: n - keep.length, unknown: [...unknown], evidence };
+}
+
+/** Splits CSV text into records (RFC 4180: line breaks inside quotes belong to the field). */
+function csvRecords(csv: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  let quoted = false;
+  for (let i = 0; i < csv.length; i++) {
+    const ch = csv[i];
+    if (ch === '"') quoted = !quoted;
+    else if (ch === '\n' && !quoted) {
+      out.push(csv.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (start < csv.length) out.push(csv.slice(start));
+  return out;
+}
+
+/**
+ * predictions.csv with the chosen input columns kept in front (e.g. an ID to join the predictions
+ * back on), their cells written like every other cell (`csvLine`: quoted, formula-escaped).
+ */
+export function withKeptColumns(csv: string, table: Table, keep: readonly string[]): string {
+  const cols = keep
+    .map((name) => table.columns.find((c) => c.name === name))
+    .filter((c): c is NonNullable<typeof c> => c !== undefined);
+  if (!cols.length) return csv;
+  const records = csvRecords(csv);
+  const lines = records.map((rec, r) => {
+    const cells = r === 0 ? cols.map((c) => c.name) : cols.map((c) => cellText(c, r - 1));
+    return `${csvLine(cells)},${rec}`;
+  });
+  return lines.join('\n') + '\n';
 }

@@ -13,7 +13,9 @@ import {
   MAX_EVIDENCE_POINTS,
   addImportance,
   computeEvidence,
+  evaluateScored,
   importanceEvidence,
+  withKeptColumns,
   spreadIndices,
 } from '../../../src/core/tracking/evidence.ts';
 import { CHART_ARTIFACTS } from '../../../src/ui/state/tracking-artifacts.ts';
@@ -277,5 +279,48 @@ describe('search trials record their evidence', () => {
       };
       expect(imp.features[0]).toBe('signal');
     }
+  });
+});
+
+describe('scored files', () => {
+  const table = {
+    nRows: 4,
+    columns: [
+      {
+        name: 'id',
+        type: 'id',
+        storage: 'dict',
+        codes: Int32Array.from([0, 1, 2, 3]),
+        dictionary: ['a', 'b,c', '=x', 'd'],
+      },
+      {
+        name: 'y',
+        type: 'categorical',
+        storage: 'dict',
+        codes: Int32Array.from([0, 1, -1, 2]),
+        dictionary: ['no', 'yes', 'maybe'],
+      },
+    ],
+  } as unknown as Table;
+
+  it('evaluates against the file’s own target; missing and unknown classes are left out and named', () => {
+    const values = [0.8, 0.2, 0.3, 0.7, 0.5, 0.5, 0.1, 0.9];
+    const ev = evaluateScored({ task: 'binary', classes: ['no', 'yes'], target: 'y', table, values })!;
+    expect(ev.rows).toBe(2);
+    expect(ev.skipped).toBe(2);
+    expect(ev.unknown).toEqual(['maybe']);
+    expect(ev.evidence.metrics.accuracy).toBe(1);
+    expect(
+      evaluateScored({ task: 'binary', classes: ['no', 'yes'], target: 'absent', table, values }),
+    ).toBeNull();
+  });
+
+  it('keeps chosen columns in front of predictions.csv, escaped like every cell', () => {
+    const csv = 'no,yes,prediction\n0.8,0.2,no\n0.3,0.7,yes\n0.5,0.5,"multi\nline"\n0.1,0.9,yes\n';
+    const out = withKeptColumns(csv, table, ['id']);
+    expect(out).toBe(
+      'id,no,yes,prediction\na,0.8,0.2,no\n"b,c",0.3,0.7,yes\n\'=x,0.5,0.5,"multi\nline"\nd,0.1,0.9,yes\n',
+    );
+    expect(withKeptColumns(csv, table, [])).toBe(csv);
   });
 });
