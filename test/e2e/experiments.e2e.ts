@@ -111,7 +111,7 @@ describe('Experiments screen', () => {
     await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
     await openExperiment(page, 'penguins search');
     await expect.poll(() => expRow.textContent()).toContain('penguins.csv');
-    await expect.poll(() => expRow.getByTestId('experiment-best').textContent()).toContain('roc_auc 0.97');
+    await expect.poll(() => expRow.getByTestId('experiment-best').textContent()).toContain('ROC AUC 0.97');
     await expect.poll(() => page.getByTestId('run-row').count()).toBe(6);
     // Parent first, its trials below it (grouped); states as badges.
     const names = await page

@@ -11,6 +11,7 @@ import { compareValues, runFieldValue } from '../../core/tracking/query.ts';
 import { METRICS } from '../../core/metrics/evaluate.ts';
 import type { ParamValue, RunField, RunOrder, RunRecord } from '../../core/tracking/types.ts';
 import { formatMetricValue, formatValue } from '../format.ts';
+import { metricLabel } from '../../core/metrics/labels.ts';
 
 export interface RunColumns {
   readonly metrics: readonly string[];
@@ -51,7 +52,7 @@ export function fieldLabel(f: RunField): string {
       f.key
     ];
   }
-  return f.key;
+  return f.kind === 'metric' ? metricLabel(f.key) : f.key;
 }
 
 /** Indices 0..n-1 of `runs` sorted by `order` (store semantics). */
