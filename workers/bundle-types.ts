@@ -9,6 +9,7 @@ import type { SemanticType } from '../src/core/data/table.ts';
 import type { Task } from '../src/core/profile/types.ts';
 import type { LoadInput } from './types.ts';
 import type { TypeMismatch } from '../src/core/export/score.ts';
+import type { ScoredEvaluation } from '../src/core/tracking/evidence.ts';
 
 export type { TypeMismatch };
 
@@ -109,6 +110,15 @@ export interface ScoreOutcome {
   readonly mismatches: readonly TypeMismatch[];
   /** Everything worth telling, in words (ignored columns, repairs made while reading, mismatches). */
   readonly notes: readonly string[];
+  /** Every column of the scored file (e.g. to keep ID columns in the output). */
+  readonly columns: readonly string[];
+  /** The file had the model's target: metrics (and confusion matrix / residuals) of the predictions. */
+  readonly evaluation?: ScoredEvaluation;
+}
+
+export interface ScoreOptions {
+  /** Columns of the scored file written in front of the predictions (e.g. IDs). */
+  readonly keep?: readonly string[];
 }
 
 export type VerifyPhase = 'load' | 'read' | 'backend' | 'refit' | 'compare';
@@ -171,7 +181,7 @@ export interface BundleWorkerApi {
   /** Validate bundle files already in memory (e.g. from the tracking store). */
   inspect(files: BundleFiles, name: string): Promise<BundleResult<ImportedBundle>>;
   /** Score a CSV file with a bundle: checks the columns against the signature, predicts, writes the CSV. */
-  score(files: BundleFiles, csv: LoadInput): Promise<BundleResult<ScoreOutcome>>;
+  score(files: BundleFiles, csv: LoadInput, options?: ScoreOptions): Promise<BundleResult<ScoreOutcome>>;
   /** Zip bundle files (deterministic bytes); the buffer is transferred. */
   zip(
     files: Readonly<Record<string, string | Uint8Array>>,

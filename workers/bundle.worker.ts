@@ -17,6 +17,7 @@ import { bundleToZip, looksLikeZip, readBundleZip } from '../src/core/export/zip
 import { exportBundleFiles } from '../src/core/export/package.ts';
 import { MissingColumnsError, readForScoring, scoringNotes } from '../src/core/export/score.ts';
 import { ReproduceInputError, reproduceBundle } from '../src/core/export/reproduce.ts';
+import { evaluateScored, withKeptColumns } from '../src/core/tracking/evidence.ts';
 import { IngestError } from '../src/core/ingest/types.ts';
 import { PipelineError } from '../src/core/pipeline/index.ts';
 import { TrainingError } from '../src/core/train/target.ts';
@@ -186,7 +187,7 @@ const api: BundleWorkerApi = {
     }
   },
 
-  async score(files, csv) {
+  async score(files, csv, options = {}) {
     const source = sourceOf(csv);
     let bundle: LoadedBundle;
     try {
@@ -201,6 +202,14 @@ const api: BundleWorkerApi = {
       const classes = bundle.manifest.classes;
       const header =
         bundle.manifest.task === 'regression' || !classes ? ['prediction'] : [...classes, 'prediction'];
+      // A file with the target (e.g. a test split) is evaluated too.
+      const evaluation = evaluateScored({
+        task: bundle.manifest.task,
+        ...(classes ? { classes } : {}),
+        target: bundle.manifest.target,
+        table: data.table,
+        values: p.values,
+      });
       const value: ScoreOutcome = {
         source: source.name,
         task: bundle.manifest.task,
@@ -208,12 +217,14 @@ const api: BundleWorkerApi = {
         nRows: p.nRows,
         values: p.values,
         ...(p.labels ? { labels: p.labels } : {}),
-        csv: predictionsCsv(bundle, p),
+        csv: withKeptColumns(predictionsCsv(bundle, p), data.table, options.keep ?? []),
         header,
         preview: previewRows(bundle, p.values, p.labels, p.nRows),
         ignored,
         mismatches,
         notes,
+        columns: data.schema.map((c) => c.name),
+        ...(evaluation ? { evaluation } : {}),
       };
       const buffers = [p.values.buffer as ArrayBuffer];
       if (p.labels) buffers.push(p.labels.buffer as ArrayBuffer);

@@ -44,7 +44,9 @@ export function trialRow(t: Trial, startedAt: number, now: number): TrialRow {
       : t.reason
         ? { reason: t.reason }
         : {}),
-    ...(t.state !== 'RUNNING' ? { endedAt: (now - startedAt) / 1000 } : {}),
+    ...(t.state !== 'RUNNING'
+      ? { endedAt: (now - startedAt) / 1000 }
+      : { startedAt: (now - startedAt) / 1000 }),
   };
 }
 

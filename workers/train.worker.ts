@@ -430,8 +430,8 @@ const api: TrainWorkerApi = {
           push(t);
         },
         onTrialReport: (t, step, value) => hooks?.onTrialReport(t, step, value),
-        onTrial: (t, study) => {
-          hooks?.onTrial(t, study);
+        onTrial: (t, study, evidence) => {
+          hooks?.onTrial(t, study, evidence);
           push(t);
         },
       });

@@ -323,6 +323,8 @@ export interface TrialRow {
   readonly reason?: string;
   /** Seconds since the search started when the trial ended. */
   readonly endedAt?: number;
+  /** Seconds since the search started when the trial started (running trials: the live clock). */
+  readonly startedAt?: number;
 }
 
 export type SearchPhase = 'read' | 'backend' | 'search' | 'refit' | 'bundle';

@@ -111,8 +111,8 @@ export function automlLive(
     onTrialReport(t, step, value) {
       recorder?.hooks.onTrialReport(t, step, value);
     },
-    onTrial(t, study) {
-      recorder?.hooks.onTrial(t, study);
+    onTrial(t, study, evidence) {
+      recorder?.hooks.onTrial(t, study, evidence);
       if (!show) return;
       let mark = '';
       if (t.state === 'COMPLETE' && t.value !== undefined && (best === undefined || better(t.value, best))) {

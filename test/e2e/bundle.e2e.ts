@@ -135,7 +135,8 @@ describe('bundles in Chromium', () => {
       page.waitForEvent('download'),
       page.getByTestId('score-download').click(),
     ]);
-    expect(download.suggestedFilename()).toBe('predictions.csv');
+    // Named after the model and the file (issue 13), so several downloads are told apart.
+    expect(download.suggestedFilename()).toMatch(/^[\w.-]+-test-predictions\.csv$/);
     const saved = join(work, 'predictions.csv');
     await download.saveAs(saved);
     const csv = readFileSync(saved, 'utf8');
@@ -151,6 +152,29 @@ describe('bundles in Chromium', () => {
     const report = JSON.parse(scored);
     expect(report.n).toBe(testRows);
     expect(report.metrics.accuracy).toBeGreaterThan(0.9);
+
+    // test.csv has the target: the Score screen evaluates, and agrees with score.py.
+    const acc = page.locator('[data-testid="score-metric"][data-metric="accuracy"] td');
+    expect(Number(await acc.textContent())).toBeCloseTo(report.metrics.accuracy, 3);
+    await page.getByTestId('score-confusion').locator('canvas').first().waitFor();
+    // Chosen columns of the file are kept in front of the predictions.
+    await page.getByTestId('score-keep').locator('summary').click();
+    await page.locator('[data-testid="score-keep-column"][data-column="island"]').check();
+    await expect
+      .poll(() => page.getByTestId('score-keep').locator('summary').textContent())
+      .toContain('island');
+    await page.getByTestId('score-result').waitFor();
+    const [kept] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('score-download').click(),
+    ]);
+    const keptPath = join(work, 'kept.csv');
+    await kept.saveAs(keptPath);
+    const keptLines = readFileSync(keptPath, 'utf8').trim().split('\n');
+    const testLines = readFileSync(TEST(), 'utf8').trim().split('\n');
+    expect(keptLines[0]).toBe(`island,${viaCli.out.split('\n')[0]}`);
+    expect(keptLines[1].split(',')[0]).toBe(testLines[1].split(',')[1]);
+    expect(keptLines.length).toBe(testLines.length);
     expect(errors).toEqual([]);
     await page.close();
   });

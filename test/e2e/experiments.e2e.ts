@@ -73,7 +73,8 @@ const SEARCH: SeedSpec = {
         },
       ],
     }),
-    trial(1, 0.05, 3, 0.95),
+    // Only runs with a stored model can be registered (issue 13): trial 1 is registered below.
+    trial(1, 0.05, 3, 0.95, { artifacts: [{ name: 'model.json', kind: 'model', json: { family: 'gbdt' } }] }),
     trial(2, 0.2, 5, 0.88),
     trial(3, 0.3, 6, 0.7, { state: 'PRUNED' }),
     trial(4, 0.01, 8, 0.5, { state: 'FAILED' }),
@@ -110,7 +111,7 @@ describe('Experiments screen', () => {
     await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
     await openExperiment(page, 'penguins search');
     await expect.poll(() => expRow.textContent()).toContain('penguins.csv');
-    await expect.poll(() => expRow.getByTestId('experiment-best').textContent()).toContain('roc_auc 0.97');
+    await expect.poll(() => expRow.getByTestId('experiment-best').textContent()).toContain('ROC AUC 0.97');
     await expect.poll(() => page.getByTestId('run-row').count()).toBe(6);
     // Parent first, its trials below it (grouped); states as badges.
     const names = await page

@@ -152,13 +152,17 @@ describe('AutoML search on the Train screen', () => {
     const runId = (await page.getByTestId('search-run-id').textContent())!;
     expect(runId).toContain('Recorded as run');
     await page.getByTestId('search-open-run').click();
-    await expect.poll(() => page.getByTestId('experiment-title').textContent()).toBe('train.csv → species');
+    // A friendly default name: file name without .csv, target, date (issue 13).
+    await expect
+      .poll(() => page.getByTestId('experiment-title').textContent())
+      .toMatch(/^train → species \(\d{4}-\d{2}-\d{2}\)$/);
+    const experimentName = (await page.getByTestId('experiment-title').textContent())!;
     for (const reload of [false, true]) {
       if (reload) {
         await page.reload();
         await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
       }
-      await openExperiment(page, 'train.csv → species');
+      await openExperiment(page, experimentName);
       await expect.poll(() => page.getByTestId('runs-count').textContent()).toMatch(/\b9\b/);
       const trialStates = await page
         .locator('[data-testid="run-row"][data-run-name^="trial "] [data-testid="run-state"]')
@@ -223,7 +227,7 @@ describe('AutoML search on the Train screen', () => {
     await expect
       .poll(() => page.getByTestId('interrupted-banner').textContent(), { timeout: 30_000 })
       .toMatch(/\d+ interrupted runs? (was|were) marked failed/);
-    await openExperiment(page, 'train.csv → class');
+    await openExperiment(page, `train → class (${new Date().toISOString().slice(0, 10)})`);
     await expect
       .poll(() =>
         page

@@ -24,6 +24,7 @@ import { predictionWidth } from '../models/types.ts';
 import type { TrainedModel } from '../train/train.ts';
 import { ensureFamiliesRegistered } from '../train/families.ts';
 import { argmaxRows } from '../metrics/classification.ts';
+import { evaluate } from '../metrics/evaluate.ts';
 import { csvLine } from './csv-write.ts';
 import { BundleError } from './bundle-error.ts';
 import type { SearchManifest, SearchResult } from '../search/runner.ts';
@@ -284,7 +285,12 @@ export function createSearchBundleFiles(
       ...(t?.config ? { config: t.config } : {}),
     };
   });
+  // Every metric of the task over the final model's out-of-fold predictions (the model card lists
+  // them all), and the search metric exactly as the search scored it.
+  const oof = result.validation;
+  const allMetrics = oof ? evaluate(result.task, oof.y, oof.pred, result.classes?.length ?? 1) : {};
   const validation: Record<string, number> = {
+    ...Object.fromEntries(Object.entries(allMetrics).filter(([, v]) => Number.isFinite(v))),
     [result.metric]: result.manifest.ensemble.used
       ? result.manifest.ensemble.score
       : (result.best.value ?? NaN),

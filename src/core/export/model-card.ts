@@ -4,6 +4,7 @@
  * data summary with the profile's warnings, and caveats.
  */
 import type { BundleManifest } from './bundle.ts';
+import { metricLabel } from '../metrics/labels.ts';
 
 /** The marker left in the intended-use section until the user writes it. */
 export const INTENDED_USE_PLACEHOLDER = 'TO BE FILLED IN BY THE MODEL OWNER';
@@ -76,10 +77,14 @@ export function modelCard(m: BundleManifest): string {
     `Measured on ${how}${m.refit ? `; the final model was then refitted on all ${m.refit.rows} rows` : ''}.`,
     '',
   );
-  push('| metric | validation |' + (m.metrics.holdout ? ' holdout |' : ''));
-  push('| --- | --- |' + (m.metrics.holdout ? ' --- |' : ''));
-  for (const [k, v] of Object.entries(m.metrics.validation))
-    push(`| ${cell(k)} | ${fmt(v)} |` + (m.metrics.holdout ? ` ${fmt(m.metrics.holdout[k])} |` : ''));
+  push('| metric | key | validation |' + (m.metrics.holdout ? ' holdout |' : ''));
+  push('| --- | --- | --- |' + (m.metrics.holdout ? ' --- |' : ''));
+  const keys = [...new Set([...Object.keys(m.metrics.validation), ...Object.keys(m.metrics.holdout ?? {})])];
+  for (const k of keys)
+    push(
+      `| ${cell(metricLabel(k))} | \`${cell(k)}\` | ${fmt(m.metrics.validation[k])} |` +
+        (m.metrics.holdout ? ` ${fmt(m.metrics.holdout[k])} |` : ''),
+    );
   push('');
 
   push('## Training data', '');

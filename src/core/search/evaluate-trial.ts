@@ -12,6 +12,7 @@
  * unchanged in process and in a worker (see trial-endpoint.ts).
  */
 import { evaluate } from '../metrics/index.ts';
+import { addImportance, importanceEvidence, type ImportanceEvidence } from '../tracking/evidence.ts';
 import type { Fitted, RoundInfo } from '../models/types.ts';
 import type { FittedPipeline } from '../pipeline/index.ts';
 import { TF_FAMILIES, estimatorFor, type FamilyName } from '../train/families.ts';
@@ -60,6 +61,8 @@ export interface TrialOutcome<M = Fitted> {
   readonly pred?: Float64Array;
   /** Holdout plans: the model trained on the training rows (usable when a refit does not fit). */
   readonly holdout?: { readonly model: M; readonly resource: number };
+  /** Feature importance by input column, summed over the folds (families that have one; COMPLETE only). */
+  readonly importance?: ImportanceEvidence;
 }
 
 /** Resource a fitted fold model actually used (boosting: best iteration; forest: trees; nets: best epoch). */
@@ -105,6 +108,7 @@ export async function evaluateTrial(
   const resources: number[] = [];
   const foldDur: number[] = [];
   const rungs: RungRecord[] = [];
+  const importance = new Map<string, number>();
   const pending: Promise<unknown>[] = [];
   let remotePrune = false;
   const durations = () => ({ total: (now() - start) / 1000, folds: foldDur.slice() });
@@ -178,6 +182,7 @@ export async function evaluateTrial(
         return ended('PRUNED', cut);
       }
       p = model.predict(d.Xva);
+      if (!cut) addImportance(importance, model, d.pipeline.sources);
       dropState(model);
       const value = evaluate(ctx.task, d.yva, p, nClasses)[metric];
       if (cut) {
@@ -205,6 +210,7 @@ export async function evaluateTrial(
   }
   const value = evaluate(ctx.task, ctx.yEval, pred, nClasses)[metric];
   if (!Number.isFinite(value)) return ended('FAILED', 'error', { error: `non-finite ${metric}` });
+  const imp = importanceEvidence(importance);
   return {
     result: {
       state: 'COMPLETE',
@@ -216,5 +222,6 @@ export async function evaluateTrial(
     },
     pred,
     ...(holdoutModel ? { holdout: holdoutModel } : {}),
+    ...(imp ? { importance: imp } : {}),
   };
 }

@@ -9,7 +9,9 @@
  *   seed, tags trial / family / source / state=RUNNING.
  * - Rung report (`onTrialReport`): metric `valid_loss` at step = rounds/epochs done.
  * - Trial end (`onTrial`): metrics `<metric>` (the validation value), `<metric>_std` (over folds),
- *   `<metric>_fold` (step = fold), `fit_seconds`; tags state (COMPLETE/PRUNED/FAILED) and, when it
+ *   `<metric>_fold` (step = fold), `fit_seconds`; for a COMPLETE trial its evidence
+ *   (src/core/tracking/evidence.ts): every metric of the task over its out-of-fold predictions and
+ *   the chart artifacts (confusion matrix or predicted-vs-actual, ROC/PR, feature importance); tags state (COMPLETE/PRUNED/FAILED) and, when it
  *   ended early, `end_reason`; run state COMPLETE (MLflow's FINISHED), PRUNED or FAILED with
  *   `{ reason, message }`.
  * - `finish(result)`: the final model's metric, trial counts and timings, best trial and model kind on
@@ -22,7 +24,8 @@
 import type { RunHandle } from '../tracking/tracker.ts';
 import type { ParamValue, WriteOp } from '../tracking/types.ts';
 import { flatParams } from '../tracking/params.ts';
-import type { SearchOptions, SearchResult, SearchStartInfo } from './runner.ts';
+import { computeEvidence, evidenceArtifacts } from '../tracking/evidence.ts';
+import type { SearchOptions, SearchResult, SearchStartInfo, TrialEvidenceData } from './runner.ts';
 import type { Trial } from './study.ts';
 
 export type SearchHooks = Required<
@@ -79,8 +82,18 @@ export function recordSearch(options: SearchRecorderOptions): SearchRecorder {
 
   const trialParams = (t: Trial) => flatParams({ family: t.family, ...t.params, seed: t.seed });
   const trialName = (t: Trial) => `trial ${t.number} ${t.family}`;
-  const endMetrics = (t: Trial, child: RunHandle) => {
+  const endMetrics = (t: Trial, child: RunHandle, data?: TrialEvidenceData) => {
     if (t.value !== undefined && Number.isFinite(t.value)) child.logMetric(metric, t.value);
+    if (data) {
+      // The task's full metric set, confusion matrix / predicted-vs-actual, curves and importance.
+      try {
+        const ev = computeEvidence(data);
+        for (const [k, v] of Object.entries(ev.metrics)) if (k !== metric) child.logMetric(k, v);
+        for (const a of evidenceArtifacts(ev)) child.logArtifact(a);
+      } catch {
+        // evidence is extra: a trial is recorded without it rather than not at all
+      }
+    }
     const folds = t.foldValues ?? [];
     if (folds.length) child.logMetric(`${metric}_std`, std(folds));
     folds.forEach((v, f) => child.logMetric(`${metric}_fold`, v, f));
@@ -137,13 +150,13 @@ export function recordSearch(options: SearchRecorderOptions): SearchRecorder {
         await h.flush();
       });
     },
-    onTrial(t) {
+    onTrial(t, _study, evidence) {
       const child = children.get(t.number);
       if (child) {
         enqueue(async () => {
           const h = await child;
           if (!h || h.state !== 'RUNNING') return;
-          endMetrics(t, h);
+          endMetrics(t, h, evidence);
           await h.end(endState(t), endError(t));
         });
         return;

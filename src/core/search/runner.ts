@@ -58,7 +58,13 @@ import type { HalvingConfig, HalvingDecision } from './halving.ts';
 import { Study, type Trial, type TrialSpec } from './study.ts';
 import { EnsembleModel, ensureEnsembleRegistered, selectEnsemble, type EnsembleMember } from './ensemble.ts';
 import { pipeKey, prepareSearchContext, type PipeKey } from './context.ts';
-import { dropState, holdoutPipeline, type TrialResultWithRungs, type TrialTask } from './evaluate-trial.ts';
+import {
+  dropState,
+  holdoutPipeline,
+  type TrialOutcome,
+  type TrialResultWithRungs,
+  type TrialTask,
+} from './evaluate-trial.ts';
 import { inProcessExecutor, type TrialExecutor } from './executor.ts';
 
 /** Policy defaults (see the header). */
@@ -70,6 +76,15 @@ const DEFAULT_PER_FAMILY = 2;
 
 const isFitted = (m: Fitted | SerializedModel): m is Fitted =>
   typeof (m as { predict?: unknown }).predict === 'function';
+
+/** What `onTrial` gets for a COMPLETE trial (see src/core/tracking/evidence.ts). */
+export interface TrialEvidenceData {
+  readonly task: Task;
+  readonly y: Float64Array;
+  readonly pred: Float64Array;
+  readonly classes?: readonly string[];
+  readonly importance?: TrialOutcome['importance'];
+}
 
 /** Search phases reported by `onPhase`. */
 export type SearchPhase = 'search' | 'ensemble' | 'refit';
@@ -133,8 +148,12 @@ export interface SearchOptions {
   readonly onTrialStart?: (trial: Trial, study: Study) => void;
   /** A rung value of a running trial (fold 0's validation loss after `step` rounds/epochs). */
   readonly onTrialReport?: (trial: Trial, step: number, value: number) => void;
-  /** Called after every finished trial (live leaderboards): COMPLETE, PRUNED or FAILED. */
-  readonly onTrial?: (trial: Trial, study: Study) => void;
+  /**
+   * Called after every finished trial (live leaderboards): COMPLETE, PRUNED or FAILED. A COMPLETE
+   * trial comes with its evidence: validation predictions over the evaluated rows (out-of-fold for
+   * k-fold), their true values and classes, and feature importance where the family has it.
+   */
+  readonly onTrial?: (trial: Trial, study: Study, evidence?: TrialEvidenceData) => void;
   /** The run enters a phase; 'search' comes with the split plan and the scheduling. */
   readonly onPhase?: (phase: SearchPhase, info?: SearchStartInfo) => void;
   /** Stop: running trials end at their next round; the best so far is refitted. */
@@ -373,6 +392,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     let result: TrialResultWithRungs;
     let pred: Float64Array | undefined;
     let holdout: { model: Fitted | SerializedModel; resource: number } | undefined;
+    let importance: TrialOutcome['importance'];
     const reported = new Set<number>();
     const record = (step: number, value: number): HalvingDecision => {
       const live = current(trial);
@@ -418,6 +438,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       result = out.result;
       pred = out.pred;
       holdout = out.holdout;
+      importance = (out as { importance?: TrialOutcome['importance'] }).importance;
     }
     // Rungs the live channel did not deliver (e.g. a worker that died right after reporting).
     for (const r of result.rungs) record(r.budget, r.value);
@@ -433,7 +454,17 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       if (!fallback || study.better(told.value, fallback.trial.value!))
         fallback = { trial: told, pred, holdout: { family: told.family, ...holdout } };
     }
-    call(() => opts.onTrial?.(told, study));
+    const evidence: TrialEvidenceData | undefined =
+      pred && told.state === 'COMPLETE'
+        ? {
+            task,
+            y: yEval,
+            pred,
+            ...(ctx.classes ? { classes: ctx.classes } : {}),
+            ...(importance ? { importance } : {}),
+          }
+        : undefined;
+    call(() => opts.onTrial?.(told, study, evidence));
   };
 
   let stoppedBy: SearchManifest['stoppedBy'] = 'maxTrials';

@@ -55,6 +55,7 @@ export function createTrialEndpoint(options: TrialEndpointOptions = {}): TrialWo
           ...(out.holdout && task.keepHoldoutModel
             ? { holdout: { model: out.holdout.model.toJSON(), resource: out.holdout.resource } }
             : {}),
+          ...(out.importance ? { importance: out.importance } : {}),
         };
         return out.pred && options.transfer ? options.transfer(wire, [out.pred.buffer as ArrayBuffer]) : wire;
       } finally {

@@ -1,7 +1,9 @@
 /**
  * Starting a training run the studio's way, in any store (the CLI's file store, the browser's
- * IndexedDB): the dataset is recorded once by fingerprint, runs on the same dataset and target share
- * one experiment ("train.csv → churn"), and the run is written RUNNING at once.
+ * IndexedDB): the dataset is recorded once by fingerprint, runs on the same dataset (by content) and
+ * target share one experiment, named in words the first time ("train → churn (2026-12-03)": the file
+ * name without its extension, the target, the date; "#2" when another file of the same name got
+ * there first), and the run is written RUNNING at once.
  */
 import type { RunHandle, Tracker } from './tracker.ts';
 import type { DatasetColumnSchema, ExperimentRecord } from './types.ts';
@@ -15,8 +17,11 @@ export interface TrackedDataset {
   readonly raw?: Uint8Array;
 }
 
-export function experimentNameFor(datasetName: string, target: string): string {
-  return `${datasetName} → ${target}`;
+/** A friendly experiment name: file name without `.csv` (or `.tsv`/`.txt`), target, date (UTC). */
+export function experimentNameFor(datasetName: string, target: string, at?: number): string {
+  const stem = datasetName.replace(/\.(csv|tsv|txt)$/i, '') || datasetName;
+  const day = at !== undefined && Number.isFinite(at) ? ` (${new Date(at).toISOString().slice(0, 10)})` : '';
+  return `${stem} → ${target}${day}`;
 }
 
 export async function startDatasetRun(
@@ -40,10 +45,17 @@ export async function startDatasetRun(
       },
     ]);
   }
-  const name = experimentNameFor(dataset.name, target);
-  const experiment =
-    (await store.getExperimentByName(name)) ??
-    (await tracker.createExperiment({ name, datasetFingerprint: fp, tags: { target } }));
+  // The experiment of this file's content and target (found by fingerprint, whatever its name);
+  // else a new one with a name not yet taken (two different train.csv files are told apart).
+  const all = await store.listExperiments();
+  let experiment = all.find((e) => e.datasetFingerprint === fp && e.tags.target === target);
+  if (!experiment) {
+    const base = experimentNameFor(dataset.name, target, tracker.now());
+    const taken = new Set(all.map((e) => e.name));
+    let name = base;
+    for (let k = 2; taken.has(name); k++) name = `${base} #${k}`;
+    experiment = await tracker.createExperiment({ name, datasetFingerprint: fp, tags: { target } });
+  }
   const handle = await tracker.startRun({
     experimentId: experiment.id,
     name: run.name,

@@ -102,6 +102,8 @@ const short = (s: string, n = 18) => (s.length > n ? `${s.slice(0, n - 1)}…` :
 
 export interface ParallelDim {
   readonly name: string;
+  /** Shown instead of the name (e.g. a metric in words). */
+  readonly label?: string;
   /** 'value' = numeric axis; 'category' = these values in this order. */
   readonly type: 'value' | 'category';
   readonly categories?: readonly string[];
@@ -123,13 +125,17 @@ export function parallelOption(
   return {
     animation: false,
     tooltip: { trigger: 'item' },
-    parallel: { left: 60, right: 90, top: 40, bottom: 30 },
+    parallel: { left: 60, right: 110, top: dims.length > 6 ? 70 : 50, bottom: 30 },
     parallelAxis: dims.map((d, i) => ({
       dim: i,
-      name: short(d.name),
+      name: short(d.label ?? d.name, 22),
       type: d.type,
       ...(d.type === 'category' ? { data: [...(d.categories ?? [])] } : { scale: true }),
-      nameTextStyle: { fontSize: 11 },
+      nameLocation: 'end',
+      nameGap: 12,
+      nameRotate: dims.length > 6 ? 20 : 0,
+      nameTextStyle: { fontSize: 12 },
+      axisLabel: { fontSize: 11, hideOverlap: true },
     })),
     visualMap: {
       show: true,
@@ -141,7 +147,7 @@ export function parallelOption(
       top: 'middle',
       itemHeight: 120,
       calculable: false,
-      text: [short(dims[metricDim]?.name ?? 'metric', 10), ''],
+      text: [short(dims[metricDim]?.label ?? dims[metricDim]?.name ?? 'metric', 14), ''],
       inRange: { color: ['#d94e5d', '#eac736', '#50a3ba'] },
     },
     series: [
@@ -339,4 +345,65 @@ export function importanceOption(f: FeatureImportanceArtifact, top = 20): Tracki
     yAxis: { type: 'category', data: order.map((i) => short(f.features[i], 20)) },
     series: [{ type: 'bar', data: order.map((i) => f.importance[i] / max) }],
   } as TrackingChartOption;
+}
+
+/**
+ * Per-fold results as folds (a category axis "fold 1…k", one bar per run), not as a curve over
+ * "steps": folds are not time.
+ */
+export function foldsOption(
+  runs: readonly { name: string; folds: ArrayLike<number>; values: ArrayLike<number> }[],
+  metric: string,
+): TrackingChartOption {
+  let k = 0;
+  for (const r of runs) for (let i = 0; i < r.folds.length; i++) k = Math.max(k, r.folds[i] + 1);
+  const labels = Array.from({ length: k }, (_, i) => `fold ${i + 1}`);
+  return {
+    animation: false,
+    grid: { left: 65, right: 20, top: 35, bottom: 45 },
+    tooltip: { trigger: 'axis' },
+    legend: { type: 'scroll', top: 0 },
+    xAxis: { type: 'category', data: labels, name: 'fold', nameLocation: 'middle', nameGap: 28 },
+    yAxis: { type: 'value', scale: true, name: metric, nameLocation: 'middle', nameGap: 50 },
+    series: runs.map((r) => {
+      const data: (number | null)[] = new Array(k).fill(null);
+      for (let i = 0; i < r.folds.length; i++) data[r.folds[i]] = r.values[i];
+      return { type: 'bar', name: r.name, data };
+    }),
+  } as TrackingChartOption;
+}
+
+/**
+ * How strongly a parameter goes with the metric over runs: |Pearson r| for numbers, the correlation
+ * ratio η for categories (both 0…1); 0 when it cannot be measured (fewer than 3 runs, one value).
+ */
+export function association(xs: readonly (number | string)[], ys: readonly number[]): number {
+  const n = Math.min(xs.length, ys.length);
+  if (n < 3) return 0;
+  const my = ys.slice(0, n).reduce((a, b) => a + b, 0) / n;
+  let syy = 0;
+  for (let i = 0; i < n; i++) syy += (ys[i] - my) ** 2;
+  if (!(syy > 0)) return 0;
+  if (xs.slice(0, n).every((x) => typeof x === 'number')) {
+    const x = xs as readonly number[];
+    const mx = x.slice(0, n).reduce((a, b) => a + b, 0) / n;
+    let sxx = 0;
+    let sxy = 0;
+    for (let i = 0; i < n; i++) {
+      sxx += (x[i] - mx) ** 2;
+      sxy += (x[i] - mx) * (ys[i] - my);
+    }
+    return sxx > 0 ? Math.abs(sxy) / Math.sqrt(sxx * syy) : 0;
+  }
+  const groups = new Map<string, { s: number; c: number }>();
+  for (let i = 0; i < n; i++) {
+    const g = groups.get(String(xs[i])) ?? { s: 0, c: 0 };
+    g.s += ys[i];
+    g.c++;
+    groups.set(String(xs[i]), g);
+  }
+  if (groups.size < 2) return 0;
+  let between = 0;
+  for (const g of groups.values()) between += g.c * (g.s / g.c - my) ** 2;
+  return Math.sqrt(between / syy);
 }

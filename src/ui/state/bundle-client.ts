@@ -17,6 +17,7 @@ import type {
   BundleWorkerApi,
   ImportedBundle,
   LoadInput,
+  ScoreOptions,
   ScoreOutcome,
   VerifyProgressCallback,
   VerifyReport,
@@ -62,8 +63,8 @@ export class BundleClient {
     return this.#call((r) => r.inspect(files, name));
   }
 
-  score(files: BundleFiles, csv: LoadInput): Promise<BundleResult<ScoreOutcome>> {
-    return this.#call((r) => r.score(files, csv));
+  score(files: BundleFiles, csv: LoadInput, options?: ScoreOptions): Promise<BundleResult<ScoreOutcome>> {
+    return this.#call((r) => r.score(files, csv, options));
   }
 
   zip(

@@ -10,6 +10,8 @@
 import { compareValues, runFieldValue } from '../../core/tracking/query.ts';
 import { METRICS } from '../../core/metrics/evaluate.ts';
 import type { ParamValue, RunField, RunOrder, RunRecord } from '../../core/tracking/types.ts';
+import { formatMetricValue, formatValue } from '../format.ts';
+import { metricLabel } from '../../core/metrics/labels.ts';
 
 export interface RunColumns {
   readonly metrics: readonly string[];
@@ -50,7 +52,7 @@ export function fieldLabel(f: RunField): string {
       f.key
     ];
   }
-  return f.key;
+  return f.kind === 'metric' ? metricLabel(f.key) : f.key;
 }
 
 /** Indices 0..n-1 of `runs` sorted by `order` (store semantics). */
@@ -259,20 +261,17 @@ export function layoutRows(
   };
 }
 
-export function formatParam(v: ParamValue | undefined): string {
+/** A parameter value: numbers through the one formatter (seeds and ids whole), others as text. */
+export function formatParam(v: ParamValue | undefined, key?: string): string {
   if (v === undefined) return '';
   if (v === null) return 'null';
-  if (typeof v === 'number') return formatMetric(v);
+  if (typeof v === 'number') return formatValue(v, { ...(key ? { key } : {}), empty: '' });
   return String(v);
 }
 
-export function formatMetric(v: number | undefined): string {
-  if (v === undefined || Number.isNaN(v)) return '';
-  if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
-  if (Number.isInteger(v) && Math.abs(v) < 1e9) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(3);
-  return String(Number(v.toPrecision(5)));
+/** A metric value (src/ui/format.ts: 4 significant digits, integers whole); '' when missing. */
+export function formatMetric(v: number | undefined, key?: string): string {
+  return key ? formatMetricValue(key, v, '') : formatValue(v, { kind: 'metric', empty: '' });
 }
 
 export function formatDuration(ms: number | undefined): string {
