@@ -150,4 +150,57 @@ describe('accessibility', () => {
     studio.assertNoErrors();
     await page.close();
   });
+
+  it('keyboard only: experiments → compare two runs → register → models → score a file', async () => {
+    studio = await openStudio(browser.context);
+    const { page } = studio;
+    await populate(page, { register: false }); // two trained runs (set up with the mouse)
+    await page.getByTestId('nav-data').focus();
+    // Experiments tab, open the experiment, tick two runs (Space), Compare (Enter)
+    await tabTo(page, '[data-testid="nav-experiments"]');
+    await page.keyboard.press('Enter');
+    await tabTo(page, '[data-testid="experiment-open"]');
+    await page.keyboard.press('Enter');
+    for (let i = 0; i < 2; i++) {
+      await tabTo(page, '[data-testid="run-select"]:not(:checked)');
+      await page.keyboard.press('Space');
+    }
+    await tabTo(page, '[data-testid="compare-button"]');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('compare-view').waitFor();
+    // Register the first run as a new model: name typed, submitted with Enter
+    await tabTo(page, '[data-testid="compare-register"]');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('register-dialog').waitFor();
+    const select = page.getByTestId('register-model-select');
+    if ((await select.locator('option[value="__new__"]').count()) > 0) await select.selectOption('__new__');
+    await tabTo(page, '[data-testid="register-model-name"]');
+    await page.keyboard.type('keyboard-model');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('register-done').textContent()).toContain('keyboard-model');
+    // Models tab shows it; Score tab: model chosen, CSV through the file chooser (Space), Score (Enter)
+    await tabTo(page, '[data-testid="nav-models"]', 400, 'Shift+Tab');
+    await page.keyboard.press('Enter');
+    await page.locator('[data-testid="model-item"][data-model="keyboard-model"]').waitFor();
+    await tabTo(page, '[data-testid="nav-score"]', 400, 'Shift+Tab');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('score-screen').waitFor();
+    await tabTo(page, '[data-testid="score-model-select"]');
+    await expect.poll(() => page.getByTestId('score-model-select').inputValue()).toContain('keyboard-model');
+    await tabTo(page, '[data-testid="score-csv-input"]');
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
+    await chooser.setFiles(datasetPath('penguins', 'test.csv'));
+    await page.getByTestId('score-csv-name').waitFor();
+    await tabTo(page, '[data-testid="score-button"]');
+    await page.keyboard.press('Enter');
+    const result = page.getByTestId('score-result');
+    await result.waitFor({ timeout: 60_000 });
+    expect(Number(await result.getAttribute('data-rows'))).toBeGreaterThan(10);
+    // the predictions download by keyboard
+    await tabTo(page, '[data-testid="score-download"]');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    expect(download.suggestedFilename()).toMatch(/\.csv$/);
+    studio.assertNoErrors();
+    await page.close();
+  });
 });

@@ -10,7 +10,7 @@ export const SCREENS = ['data', 'train', 'experiments', 'compare', 'models', 'sc
 export type ScreenName = (typeof SCREENS)[number];
 
 /** Load the penguins sample (target species), train two small GBDTs, compare them, register one. */
-export async function populate(page: Page): Promise<void> {
+export async function populate(page: Page, opts: { register?: boolean } = {}): Promise<void> {
   await page.locator('[data-testid="sample"][data-sample="penguins"]').click();
   await waitForDataset(page, 'penguins.csv');
   await expect.poll(() => page.getByTestId('target-select').inputValue()).toBe('species');
@@ -27,6 +27,7 @@ export async function populate(page: Page): Promise<void> {
       .toBe('idle');
     await page.getByTestId('train-results').waitFor({ timeout: 120_000 });
   }
+  if (opts.register === false) return;
   await openCompare(page);
   await page.getByTestId('compare-register').first().click();
   const select = page.getByTestId('register-model-select');
