@@ -82,6 +82,10 @@ describe('accessibility', () => {
         await visit(page, screen);
         expect.soft(await axeViolations(page), `${screen} at ${width}`).toEqual([]);
       }
+      await visit(page, 'train');
+      await page.getByTestId('mode-automl').check();
+      expect.soft(await axeViolations(page), `automl settings at ${width}`).toEqual([]);
+      await page.getByTestId('mode-single').check();
       await visit(page, 'data');
       await page.locator('[data-testid="column-open"][data-name="species"]').click();
       await page.getByTestId('column-detail').waitFor();

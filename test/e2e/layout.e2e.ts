@@ -121,6 +121,12 @@ describe('responsive layout', () => {
         if (screen === 'data') await expectNamesVisible(page);
         await page.screenshot({ path: resolve(OUT, `${screen}-${size.width}.png`), fullPage: true });
       }
+      // the Train screen's AutoML search settings too
+      await visit(page, 'train');
+      await page.getByTestId('mode-automl').check();
+      await expectNoSidewaysOverflow(page, `automl settings at ${size.width}`);
+      await page.screenshot({ path: resolve(OUT, `train-automl-${size.width}.png`), fullPage: true });
+      await page.getByTestId('mode-single').check();
       // a column detail open beside the table (desktop) or below it (phone): names stay visible,
       // the target row's included
       await visit(page, 'data');
