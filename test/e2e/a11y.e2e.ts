@@ -16,7 +16,7 @@ import {
   type Browser,
   type StudioPage,
 } from './helpers.ts';
-import { populate, SCREENS, visit } from './tour.ts';
+import { PENGUINS_EXPERIMENT, populate, SCREENS, visit } from './tour.ts';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -163,7 +163,7 @@ describe('accessibility', () => {
     // Experiments tab, open the experiment, tick two runs (Space), Compare (Enter)
     await tabTo(page, '[data-testid="nav-experiments"]');
     await page.keyboard.press('Enter');
-    await tabTo(page, '[data-testid="experiment-open"]');
+    await tabTo(page, `${PENGUINS_EXPERIMENT} [data-testid="experiment-open"]`);
     await page.keyboard.press('Enter');
     for (let i = 0; i < 2; i++) {
       await tabTo(page, '[data-testid="run-select"]:not(:checked)');
@@ -190,6 +190,7 @@ describe('accessibility', () => {
     await page.keyboard.press('Enter');
     await page.getByTestId('score-screen').waitFor();
     await tabTo(page, '[data-testid="score-model-select"]');
+    await page.keyboard.press('k'); // type-ahead: the keyboard-model version (others may be listed)
     await expect.poll(() => page.getByTestId('score-model-select').inputValue()).toContain('keyboard-model');
     await tabTo(page, '[data-testid="score-csv-input"]');
     const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);

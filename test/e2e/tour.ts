@@ -8,6 +8,8 @@ import { waitForDataset } from './helpers.ts';
 
 export const SCREENS = ['data', 'train', 'experiments', 'compare', 'models', 'score'] as const;
 export type ScreenName = (typeof SCREENS)[number];
+/** The experiment {@link populate} trains into (the browser profile may hold others). */
+export const PENGUINS_EXPERIMENT = '[data-testid="experiment-row"][data-experiment-name*="penguins"]';
 
 /** Load the penguins sample (target species), train two small GBDTs, compare them, register one. */
 export async function populate(page: Page, opts: { register?: boolean } = {}): Promise<void> {
@@ -45,7 +47,7 @@ async function openCompare(page: Page): Promise<void> {
   const back = page.getByTestId('back-to-runs');
   if (!(await page.getByTestId('run-row').first().isVisible())) {
     if (await back.isVisible()) await back.click();
-    else await page.getByTestId('experiment-open').first().click();
+    else await page.locator(`${PENGUINS_EXPERIMENT} [data-testid="experiment-open"]`).click();
   }
   await expect.poll(() => page.getByTestId('run-row').count()).toBeGreaterThanOrEqual(2);
   for (const i of [0, 1]) {
