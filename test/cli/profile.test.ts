@@ -93,11 +93,15 @@ describe('cli profile', () => {
     expect(bad.err).toMatch(/^error: .*bogus/);
   });
 
-  it('works through `npm run cli` with stdout that is pure JSON', async () => {
-    const { stdout } = await exec('npm', ['run', 'cli', '--', 'profile', datasetFile('penguins'), '--json'], {
-      cwd: REPO_ROOT,
-      maxBuffer: 64 << 20,
-    });
+  it('works through `npm run -s cli` (the documented JSON command) with stdout that is pure JSON', async () => {
+    const { stdout } = await exec(
+      'npm',
+      ['run', '-s', 'cli', '--', 'profile', datasetFile('penguins'), '--json'],
+      {
+        cwd: REPO_ROOT,
+        maxBuffer: 64 << 20,
+      },
+    );
     const json = JSON.parse(stdout);
     expect(json.profile.nColumns).toBe(8);
   });

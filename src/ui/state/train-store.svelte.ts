@@ -99,7 +99,22 @@ export class TrainStore {
     const task = this.task;
     if (!task) return null;
     const m = this.chosenMetric;
-    return m && METRICS[m]?.tasks.includes(task) ? m : DEFAULT_METRIC[task];
+    if (m && METRICS[m]?.tasks.includes(task)) return m;
+    return this.imbalanced ? 'balanced_accuracy' : DEFAULT_METRIC[task];
+  });
+  /**
+   * The target's classes are very unequal (the profile's class-imbalance warning). The default metric
+   * is then balanced accuracy, as that warning advises: the mean of the per-class recalls, so a model
+   * that always guesses the majority scores 0.5 however rare the other class; unlike PR AUC or F1 it
+   * does not depend on which class is called positive.
+   */
+  readonly imbalanced = $derived.by(() => {
+    const target = this.target;
+    const task = this.task;
+    if (target === undefined || (task !== 'binary' && task !== 'multiclass')) return false;
+    return (this.#data.dataset?.profile.warnings ?? []).some(
+      (w) => w.kind === 'class-imbalance' && w.column === target,
+    );
   });
   /** What the preprocessing depends on: the file and its types, target, task, family kind, exclusions. */
   readonly pipelineKey = $derived.by(() => {
