@@ -30,7 +30,7 @@ export const runsCommand: Command = {
     'runs show <run-id> [--json] [--store FILE]',
     '',
     '  --trials       also list the trials of searches (child runs)',
-    `  --store FILE   the tracking journal (default ${DEFAULT_STORE}, or env AUTOML_STORE)`,
+    `  --store FILE   the tracking database (default ${DEFAULT_STORE}, or env AUTOML_STORE; x.jsonl = x.db)`,
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({

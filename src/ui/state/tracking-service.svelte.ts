@@ -81,10 +81,13 @@ export class TrackingService {
   /** Opens the browser store (IndexedDB), recovers interrupted runs and watches for changes. */
   async openBrowser(): Promise<void> {
     try {
-      const [{ openBrowserTrackingStore, DEFAULT_DB_NAME }, { default: Dexie }] = await Promise.all([
-        import('../../store/dexie.ts'),
-        import('dexie'),
-      ]);
+      const [{ openBrowserTrackingStore, browserLocks, DEFAULT_DB_NAME }, { default: Dexie }, { ownRuns }] =
+        await Promise.all([
+          import('../../store/dexie.ts'),
+          import('dexie'),
+          import('../../core/tracking/ownership.ts'),
+        ]);
+      // recovery marks only runs whose owner (a tab or worker holding the run's Web Lock) is gone
       const startup = await openBrowserTrackingStore();
       const prefix = `idb://${DEFAULT_DB_NAME}/`;
       const watch: ChangeSource = (notify) => {
@@ -99,7 +102,9 @@ export class TrackingService {
         Dexie.on('storagemutated', listener);
         return () => Dexie.on('storagemutated').unsubscribe(listener);
       };
-      this.attach(startup.store, watch, { interrupted: startup.interrupted, usage: startup.usage });
+      // runs this page starts (e.g. an imported bundle) are owned by this tab while they run
+      const store = ownRuns(startup.store, { locks: browserLocks() });
+      this.attach(store, watch, { interrupted: startup.interrupted, usage: startup.usage });
     } catch (e) {
       this.fail(e);
     }
