@@ -15,7 +15,7 @@ import {
   type NormalizedQuery,
 } from '../core/tracking/query.ts';
 import type { TrackingStore } from '../core/tracking/store.ts';
-import { ownerCheck, recoverInterrupted, type LockManagerLike } from '../core/tracking/ownership.ts';
+import { ownerCheck, recoverRuns, type LockManagerLike } from '../core/tracking/ownership.ts';
 import type {
   ArtifactRecord,
   DatasetRecord,
@@ -630,6 +630,8 @@ export interface BrowserStoreStartup {
   readonly store: DexieTrackingStore;
   /** Runs that were RUNNING with no live owner (closed tab, crashed worker), now FAILED 'interrupted'. */
   readonly interrupted: number;
+  /** RUNNING runs whose owner (another tab or worker) was alive: watch them with `watchOwners`. */
+  readonly alive: readonly string[];
   readonly persisted: boolean;
   readonly usage: StorageUsage;
 }
@@ -651,10 +653,10 @@ export async function openBrowserTrackingStore(
   const store = await DexieTrackingStore.open(options);
   const locks = options.locks !== undefined ? options.locks : browserLocks();
   const now = options.now ?? Date.now;
-  const interrupted = await recoverInterrupted(store, await ownerCheck({ locks, now }), {
+  const { interrupted, alive } = await recoverRuns(store, await ownerCheck({ locks, now }), {
     now: now(),
     running: () => store.runningRuns(),
   });
   const persisted = await store.requestPersistence();
-  return { store, interrupted, persisted, usage: await store.usage() };
+  return { store, interrupted, alive, persisted, usage: await store.usage() };
 }

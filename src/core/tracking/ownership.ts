@@ -28,6 +28,11 @@ export const runLockName = (runId: string): string => `${RUN_LOCK_PREFIX}${runId
 /** The part of the Web Locks API used here (`navigator.locks`). */
 export interface LockManagerLike {
   request(name: string, callback: (lock: unknown) => Promise<unknown>): Promise<unknown>;
+  request(
+    name: string,
+    options: { signal?: AbortSignal },
+    callback: (lock: unknown) => Promise<unknown>,
+  ): Promise<unknown>;
   query(): Promise<{ held?: readonly { name?: string }[] }>;
 }
 
@@ -220,11 +225,21 @@ export async function recoverInterrupted(
   isOwned: OwnerCheck,
   options: { now?: number; running?: () => Promise<readonly RunRecord[]>; message?: string } = {},
 ): Promise<number> {
+  return (await recoverRuns(store, isOwned, options)).interrupted;
+}
+
+/** `recoverInterrupted`, also telling which RUNNING runs have a live owner (to watch them). */
+export async function recoverRuns(
+  store: TrackingStore,
+  isOwned: OwnerCheck,
+  options: { now?: number; running?: () => Promise<readonly RunRecord[]>; message?: string } = {},
+): Promise<{ interrupted: number; alive: readonly string[] }> {
   // read first, then check owners: a run started after the read is not listed, and one that ends
   // before the write is skipped by the op
   const running = await (options.running ?? (() => runningRuns(store)))();
+  const alive = running.filter((r) => isOwned(r)).map((r) => r.id);
   const gone = running.filter((r) => !isOwned(r)).map((r) => r.id);
-  if (!gone.length) return 0;
+  if (!gone.length) return { interrupted: 0, alive };
   const res = await store.write([
     {
       op: 'markInterrupted',
@@ -233,5 +248,33 @@ export async function recoverInterrupted(
       ...(options.message ? { message: options.message } : {}),
     },
   ]);
-  return res.interrupted;
+  return { interrupted: res.interrupted, alive };
+}
+
+/**
+ * Waits for the owners of `runIds` (runs alive at startup) to go away: queues a request for each
+ * run's Web Lock; when it is granted the owner has released it — normally after ending the run, or
+ * because its tab or worker died, in which case the run is still RUNNING and is marked interrupted
+ * here. So a tab closed while another is open is recovered by the one left, without a reload.
+ * `onInterrupted` gets how many runs were marked. Returns a function that stops watching.
+ */
+export function watchOwners(
+  store: TrackingStore,
+  runIds: readonly string[],
+  locks: LockManagerLike,
+  onInterrupted: (count: number) => void,
+  now: () => number = Date.now,
+): () => void {
+  const stop = new AbortController();
+  for (const id of runIds) {
+    locks
+      .request(runLockName(id), { signal: stop.signal }, async () => {
+        const run = await store.getRun(id);
+        if (run?.state !== 'RUNNING') return;
+        const res = await store.write([{ op: 'markInterrupted', endTime: now(), runIds: [id] }]);
+        if (res.interrupted) onInterrupted(res.interrupted);
+      })
+      .catch(() => undefined); // aborted, or the store closed
+  }
+  return () => stop.abort();
 }

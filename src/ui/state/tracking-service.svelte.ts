@@ -59,6 +59,7 @@ export class TrackingService {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastFlush = 0;
   #unwatch: (() => void) | undefined;
+  #unwatchOwners: (() => void) | undefined;
   #usageTimer: ReturnType<typeof setTimeout> | undefined;
   #ready: Promise<TrackingStore>;
   #resolveReady!: (s: TrackingStore) => void;
@@ -81,12 +82,15 @@ export class TrackingService {
   /** Opens the browser store (IndexedDB), recovers interrupted runs and watches for changes. */
   async openBrowser(): Promise<void> {
     try {
-      const [{ openBrowserTrackingStore, browserLocks, DEFAULT_DB_NAME }, { default: Dexie }, { ownRuns }] =
-        await Promise.all([
-          import('../../store/dexie.ts'),
-          import('dexie'),
-          import('../../core/tracking/ownership.ts'),
-        ]);
+      const [
+        { openBrowserTrackingStore, browserLocks, DEFAULT_DB_NAME },
+        { default: Dexie },
+        { ownRuns, watchOwners },
+      ] = await Promise.all([
+        import('../../store/dexie.ts'),
+        import('dexie'),
+        import('../../core/tracking/ownership.ts'),
+      ]);
       // recovery marks only runs whose owner (a tab or worker holding the run's Web Lock) is gone
       const startup = await openBrowserTrackingStore();
       const prefix = `idb://${DEFAULT_DB_NAME}/`;
@@ -103,8 +107,16 @@ export class TrackingService {
         return () => Dexie.on('storagemutated').unsubscribe(listener);
       };
       // runs this page starts (e.g. an imported bundle) are owned by this tab while they run
-      const store = ownRuns(startup.store, { locks: browserLocks() });
+      const locks = browserLocks();
+      const store = ownRuns(startup.store, { locks });
       this.attach(store, watch, { interrupted: startup.interrupted, usage: startup.usage });
+      // runs another tab or worker was running at startup: recovered here if their owner goes away
+      if (locks && startup.alive.length) {
+        this.#unwatchOwners = watchOwners(store, startup.alive, locks, (n) => {
+          this.interrupted += n;
+          this.interruptedDismissed = false;
+        });
+      }
     } catch (e) {
       this.fail(e);
     }
@@ -208,6 +220,7 @@ export class TrackingService {
     clearTimeout(this.#timer);
     clearTimeout(this.#usageTimer);
     this.#unwatch?.();
+    this.#unwatchOwners?.();
     this.#listeners.clear();
     void this.store?.close();
   }
