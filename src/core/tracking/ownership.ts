@@ -252,12 +252,45 @@ export async function recoverRuns(
 }
 
 /**
- * Waits for the owners of `runIds` (runs alive at startup) to go away: queues a request for each
- * run's Web Lock; when it is granted the owner has released it — normally after ending the run, or
- * because its tab or worker died, in which case the run is still RUNNING and is marked interrupted
- * here. So a tab closed while another is open is recovered by the one left, without a reload.
- * `onInterrupted` gets how many runs were marked. Returns a function that stops watching.
+ * Waits for the owners of RUNNING runs to go away: for each run given to `watch` (once per run) it
+ * queues a request for the run's Web Lock; when that is granted the owner has released it —
+ * normally after ending the run, or because its tab or worker died, in which case the run is still
+ * RUNNING and is marked interrupted here. So a tab closed while another is open is recovered by the
+ * one left, without a reload. `onInterrupted` gets how many runs were marked.
  */
+export interface OwnerWatch {
+  watch(runIds: readonly string[]): void;
+  stop(): void;
+}
+
+export function createOwnerWatch(
+  store: TrackingStore,
+  locks: LockManagerLike,
+  onInterrupted: (count: number) => void,
+  now: () => number = Date.now,
+): OwnerWatch {
+  const stop = new AbortController();
+  const watched = new Set<string>();
+  return {
+    watch(runIds) {
+      for (const id of runIds) {
+        if (watched.has(id) || stop.signal.aborted) continue;
+        watched.add(id);
+        locks
+          .request(runLockName(id), { signal: stop.signal }, async () => {
+            const run = await store.getRun(id);
+            if (run?.state !== 'RUNNING') return;
+            const res = await store.write([{ op: 'markInterrupted', endTime: now(), runIds: [id] }]);
+            if (res.interrupted) onInterrupted(res.interrupted);
+          })
+          .catch(() => undefined); // aborted, or the store closed
+      }
+    },
+    stop: () => stop.abort(),
+  };
+}
+
+/** `createOwnerWatch` for a fixed list of runs; returns the function that stops watching. */
 export function watchOwners(
   store: TrackingStore,
   runIds: readonly string[],
@@ -265,16 +298,13 @@ export function watchOwners(
   onInterrupted: (count: number) => void,
   now: () => number = Date.now,
 ): () => void {
-  const stop = new AbortController();
-  for (const id of runIds) {
-    locks
-      .request(runLockName(id), { signal: stop.signal }, async () => {
-        const run = await store.getRun(id);
-        if (run?.state !== 'RUNNING') return;
-        const res = await store.write([{ op: 'markInterrupted', endTime: now(), runIds: [id] }]);
-        if (res.interrupted) onInterrupted(res.interrupted);
-      })
-      .catch(() => undefined); // aborted, or the store closed
-  }
-  return () => stop.abort();
+  const w = createOwnerWatch(store, locks, onInterrupted, now);
+  w.watch(runIds);
+  return w.stop;
+}
+
+/** The store's own index of RUNNING runs when it has one (Dexie, SQLite), else a scan. */
+export function listRunning(store: TrackingStore): Promise<readonly RunRecord[]> {
+  const own = (store as { runningRuns?: () => Promise<readonly RunRecord[]> }).runningRuns;
+  return typeof own === 'function' ? own.call(store) : runningRuns(store);
 }

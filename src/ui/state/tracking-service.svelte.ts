@@ -85,7 +85,7 @@ export class TrackingService {
       const [
         { openBrowserTrackingStore, browserLocks, DEFAULT_DB_NAME },
         { default: Dexie },
-        { ownRuns, watchOwners },
+        { ownRuns, createOwnerWatch, listRunning },
       ] = await Promise.all([
         import('../../store/dexie.ts'),
         import('dexie'),
@@ -110,12 +110,24 @@ export class TrackingService {
       const locks = browserLocks();
       const store = ownRuns(startup.store, { locks });
       this.attach(store, watch, { interrupted: startup.interrupted, usage: startup.usage });
-      // runs another tab or worker was running at startup: recovered here if their owner goes away
-      if (locks && startup.alive.length) {
-        this.#unwatchOwners = watchOwners(store, startup.alive, locks, (n) => {
+      // runs another tab or worker is running (at startup, and as they appear): recovered here if
+      // their owner goes away while this tab is open
+      if (locks) {
+        const owners = createOwnerWatch(store, locks, (n) => {
           this.interrupted += n;
           this.interruptedDismissed = false;
         });
+        owners.watch(startup.alive);
+        const offRuns = this.onChange((tables) => {
+          if (!tables.has('runs') && !tables.has('*')) return;
+          listRunning(store)
+            .then((runs) => owners.watch(runs.map((r) => r.id)))
+            .catch(() => undefined);
+        });
+        this.#unwatchOwners = () => {
+          offRuns();
+          owners.stop();
+        };
       }
     } catch (e) {
       this.fail(e);
