@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CliError } from '../errors.ts';
 import type { Command } from './command.ts';
-import { DEFAULT_STORE, openFileStore } from '../file-store.ts';
+import { DEFAULT_STORE, openFileStore, storeFiles } from '../file-store.ts';
 import type { RunRecord } from '../../core/tracking/types.ts';
 
 function fmtTime(ms: number | null): string {
@@ -46,7 +46,7 @@ export const runsCommand: Command = {
       },
     });
     const [sub, ...rest] = positionals;
-    const path = values.store ?? process.env.AUTOML_STORE ?? DEFAULT_STORE;
+    const path = storeFiles(values.store ?? process.env.AUTOML_STORE ?? DEFAULT_STORE).db;
     const store = await openFileStore(path);
     if (sub === 'list') {
       if (rest.length) throw new CliError(`runs list takes no positional arguments, got '${rest[0]}'`);
