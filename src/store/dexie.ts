@@ -15,7 +15,7 @@ import {
   type NormalizedQuery,
 } from '../core/tracking/query.ts';
 import type { TrackingStore } from '../core/tracking/store.ts';
-import { ownerCheck, recoverRuns, type LockManagerLike } from '../core/tracking/ownership.ts';
+import { OWNER_TAG, ownerCheck, recoverRuns, type LockManagerLike } from '../core/tracking/ownership.ts';
 import type {
   ArtifactRecord,
   DatasetRecord,
@@ -630,7 +630,7 @@ export interface BrowserStoreStartup {
   readonly store: DexieTrackingStore;
   /** Runs that were RUNNING with no live owner (closed tab, crashed worker), now FAILED 'interrupted'. */
   readonly interrupted: number;
-  /** RUNNING runs whose owner (another tab or worker) was alive: watch them with `watchOwners`. */
+  /** RUNNING runs whose owner (another tab or worker) held their Web Lock: watch them (`createOwnerWatch`). */
   readonly alive: readonly string[];
   readonly persisted: boolean;
   readonly usage: StorageUsage;
@@ -657,6 +657,9 @@ export async function openBrowserTrackingStore(
     now: now(),
     running: () => store.runningRuns(),
   });
+  // runs alive by their lock (owner tags mark lock-less owners, kept alive by a heartbeat instead)
+  const byLock: string[] = [];
+  for (const id of alive) if ((await store.getRun(id))?.tags[OWNER_TAG] === undefined) byLock.push(id);
   const persisted = await store.requestPersistence();
-  return { store, interrupted, alive, persisted, usage: await store.usage() };
+  return { store, interrupted, alive: byLock, persisted, usage: await store.usage() };
 }

@@ -260,6 +260,11 @@ export async function recoverRuns(
  */
 export interface OwnerWatch {
   watch(runIds: readonly string[]): void;
+  /**
+   * Watches those of `runIds` whose lock is held right now. A RUNNING run whose lock is free is left
+   * to the next start's recovery (its writer may not take locks), never marked while it is watched.
+   */
+  watchHeld(runIds: readonly string[]): Promise<void>;
   stop(): void;
 }
 
@@ -272,6 +277,12 @@ export function createOwnerWatch(
   const stop = new AbortController();
   const watched = new Set<string>();
   return {
+    async watchHeld(runIds) {
+      const fresh = runIds.filter((id) => !watched.has(id));
+      if (!fresh.length) return;
+      const held = new Set((await locks.query()).held?.map((l) => l.name) ?? []);
+      this.watch(fresh.filter((id) => held.has(runLockName(id))));
+    },
     watch(runIds) {
       for (const id of runIds) {
         if (watched.has(id) || stop.signal.aborted) continue;

@@ -117,11 +117,11 @@ export class TrackingService {
           this.interrupted += n;
           this.interruptedDismissed = false;
         });
-        owners.watch(startup.alive);
+        owners.watch(startup.alive); // held their lock a moment ago: watch even if just released
         const offRuns = this.onChange((tables) => {
           if (!tables.has('runs') && !tables.has('*')) return;
           listRunning(store)
-            .then((runs) => owners.watch(runs.map((r) => r.id)))
+            .then((runs) => owners.watchHeld(runs.map((r) => r.id)))
             .catch(() => undefined);
         });
         this.#unwatchOwners = () => {
