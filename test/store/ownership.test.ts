@@ -9,6 +9,7 @@ import {
   HEARTBEAT_TAG,
   OWNER_TAG,
   ownerCheck,
+  createOwnerWatch,
   ownRuns,
   recoverRuns,
   runLockName,
@@ -131,6 +132,33 @@ describe('ownRuns + recovery with Web Locks', () => {
     expect([s?.state, s?.endTime, s?.error?.reason]).toEqual(['FAILED', 20, 'interrupted']);
     expect((await base.getRun('trial'))?.state).toBe('COMPLETE');
     stop();
+  });
+});
+
+describe('createOwnerWatch.watchHeld', () => {
+  it('watches runs whose lock is held; a RUNNING run with a free lock is left alone', async () => {
+    const locks = new Locks();
+    const base = createMemoryStore();
+    const a = ownRuns(base, { locks: locks.context('tab-a') });
+    await a.write([{ op: 'createExperiment', id: 'e', name: 'E', createdAt: 1 }]);
+    await a.write([{ op: 'startRun', id: 'owned', experimentId: 'e', startTime: 1 }]);
+    await base.write([{ op: 'startRun', id: 'lockless', experimentId: 'e', startTime: 1 }]);
+    let seen = 0;
+    const w = createOwnerWatch(
+      base,
+      locks.context('tab-b'),
+      (n) => (seen += n),
+      () => 7,
+    );
+    await w.watchHeld(['owned', 'lockless']);
+    await tick();
+    expect((await base.getRun('lockless'))?.state).toBe('RUNNING');
+    expect(seen).toBe(0);
+    locks.kill('tab-a');
+    await expect.poll(() => seen).toBe(1);
+    expect((await base.getRun('owned'))?.error?.reason).toBe('interrupted');
+    expect((await base.getRun('lockless'))?.state).toBe('RUNNING');
+    w.stop();
   });
 });
 
