@@ -1,7 +1,8 @@
 /**
  * The tracking store interface: one atomic batch-write call plus typed reads. Implementations:
- * `src/store/memory.ts` (Node/CLI, tests) and `src/store/dexie.ts` (browser, IndexedDB). Both run
- * the shared contract suite in `test/store/contract-cases.ts`.
+ * `src/store/memory.ts` (tests), `src/store/dexie.ts` (browser, IndexedDB) and
+ * `src/cli/sqlite-store.ts` (CLI, SQLite). All run the shared contract suite in
+ * `test/store/contract-cases.ts`. Who owns a RUNNING run, and recovery: `ownership.ts`.
  *
  * Every mutation is a write op applied by `apply.ts` (the same semantics in every store).
  *
