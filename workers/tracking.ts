@@ -5,7 +5,9 @@
  * and model card, and chart data in the shapes the Experiments/Compare screens read
  * (src/ui/state/tracking-artifacts.ts).
  */
-import { DexieTrackingStore } from '../src/store/dexie.ts';
+import { browserLocks, DexieTrackingStore } from '../src/store/dexie.ts';
+import { ownRuns } from '../src/core/tracking/ownership.ts';
+import type { TrackingStore } from '../src/core/tracking/store.ts';
 import type { ArtifactInput } from '../src/core/tracking/tracker.ts';
 import { bundleToZip } from '../src/core/export/zip.ts';
 import type { TrainCharts } from './types.ts';
@@ -13,11 +15,15 @@ import type { TrainCharts } from './types.ts';
 /** Raw files up to this size are kept with the run's dataset (for Verify and re-training). */
 export const MAX_KEPT_RAW_BYTES = 64 * 1024 * 1024;
 
-let opened: Promise<DexieTrackingStore> | null = null;
+let opened: Promise<TrackingStore> | null = null;
 
-export function trackingStore(): Promise<DexieTrackingStore> {
+/**
+ * The worker's store. Runs started through it are owned by this worker (a Web Lock per RUNNING run,
+ * see core/tracking/ownership.ts), so another tab's startup recovery leaves them alone.
+ */
+export function trackingStore(): Promise<TrackingStore> {
   if (!opened) {
-    opened = DexieTrackingStore.open();
+    opened = DexieTrackingStore.open().then((s) => ownRuns(s, { locks: browserLocks() }));
     opened.catch(() => (opened = null));
   }
   return opened;

@@ -7,13 +7,14 @@ import type { TrackingStore } from '../core/tracking/store.ts';
 import { startDatasetRun } from '../core/tracking/start.ts';
 import type { ParamValue } from '../core/tracking/types.ts';
 import type { IngestResult } from '../core/ingest/types.ts';
-import { DEFAULT_STORE, openFileStore } from './file-store.ts';
+import { DEFAULT_STORE, openFileStore, storeFiles } from './file-store.ts';
 import { recordSearch, splitDescription, type SearchHooks } from '../core/search/record.ts';
 import type { SearchResult } from '../core/search/runner.ts';
 import type { TrialExecutor } from '../core/search/executor.ts';
 
+/** The tracking database a command records in (`--store`, env AUTOML_STORE, default; `x.jsonl` → `x.db`). */
 export function storePath(option: string | undefined): string {
-  return option ?? process.env.AUTOML_STORE ?? DEFAULT_STORE;
+  return storeFiles(option ?? process.env.AUTOML_STORE ?? DEFAULT_STORE).db;
 }
 
 export { flatParams } from '../core/tracking/params.ts';

@@ -15,6 +15,7 @@ import {
   type NormalizedQuery,
 } from '../core/tracking/query.ts';
 import type { TrackingStore } from '../core/tracking/store.ts';
+import { OWNER_TAG, ownerCheck, recoverRuns, type LockManagerLike } from '../core/tracking/ownership.ts';
 import type {
   ArtifactRecord,
   DatasetRecord,
@@ -140,6 +141,28 @@ class WriteBehind<V, K extends IndexableType> {
     this.known.set(k, undefined);
     this.changed.set(k, { key, value: undefined });
   }
+  /**
+   * `rows` read from the database, as this batch sees them: rows it changed or deleted are replaced
+   * or dropped, and values it wrote that match `pred` are added.
+   */
+  view(rows: readonly V[], keyOf: (v: V) => K, pred: (v: V) => boolean): V[] {
+    const out: V[] = [];
+    const seen = new Set<string>();
+    for (const r of rows) {
+      const k = JSON.stringify(keyOf(r));
+      seen.add(k);
+      const c = this.changed.get(k);
+      if (!c) out.push(r);
+      else if (c.value !== undefined && pred(c.value)) out.push(c.value);
+    }
+    for (const [k, c] of this.changed)
+      if (!seen.has(k) && c.value !== undefined && pred(c.value)) out.push(c.value);
+    return out;
+  }
+  /** Forgets pending writes whose value matches `pred` (they will not be flushed). */
+  drop(pred: (v: V) => boolean): void {
+    for (const [k, c] of this.changed) if (c.value !== undefined && pred(c.value)) this.changed.delete(k);
+  }
   /** Values written in this batch. */
   pending(): V[] {
     const out: V[] = [];
@@ -255,8 +278,11 @@ export class DexieTrackingStore implements TrackingStore {
     const tx: BatchTx = {
       getExperiment: (id) => experiments.get(id),
       findExperimentByName: async (name) =>
-        experiments.pending().find((e) => e.name === name) ??
-        (await d.experiments.where('name').equals(name).first()),
+        experiments.view(
+          await d.experiments.where('name').equals(name).toArray(),
+          (e) => e.id,
+          (e) => e.name === name,
+        )[0],
       putExperiment: async (rec) => experiments.put(rec.id, rec),
       getRun: async (id) => toRun(await runs.get(id)),
       putRun: async (rec) => runs.put(rec.id, toRow(rec)),
@@ -283,6 +309,75 @@ export class DexieTrackingStore implements TrackingStore {
       getModelVersion: (name, version) => versions.get([name, version]),
       putModelVersion: async (rec) => versions.put([rec.name, rec.version], rec),
       deleteModelVersion: async (name, version) => versions.delete([name, version]),
+      runningRuns: async () =>
+        runs
+          .view(
+            await d.runs.where('state').equals('RUNNING').toArray(),
+            (r) => r.id,
+            (r) => r.state === 'RUNNING',
+          )
+          .map((r) => toRun(r)!),
+      runsOfExperiment: async (expId) =>
+        runs
+          .view(
+            await d.runs.where('experimentId').equals(expId).toArray(),
+            (r) => r.id,
+            (r) => r.experimentId === expId,
+          )
+          .map((r) => toRun(r)!),
+      versionsFromRuns: async (runIds) => {
+        const ids = new Set(runIds);
+        return versions.view(
+          await d.modelVersions
+            .where('sourceRunId')
+            .anyOf([...ids])
+            .toArray(),
+          (v) => [v.name, v.version],
+          (v) => ids.has(v.sourceRunId),
+        );
+      },
+      artifactsOfExperiment: async (expId) =>
+        artifacts.view(
+          await d.artifacts.where('experimentId').equals(expId).toArray(),
+          (a) => a.id,
+          (a) => a.experimentId === expId,
+        ),
+      deleteRuns: async (runIds) => {
+        if (!runIds.length) return;
+        const ids = new Set(runIds);
+        for (const id of ids) runs.delete(id);
+        // metric rows are only added at the end of the batch, so the stored ones can go now
+        await d.metrics
+          .where('runId')
+          .anyOf([...ids])
+          .delete();
+        await d.runMetrics
+          .where('runId')
+          .anyOf([...ids])
+          .delete();
+        runMetrics.drop((r) => ids.has(r.runId));
+        for (let i = metricRows.length - 1; i >= 0; i--)
+          if (ids.has(metricRows[i].runId)) metricRows.splice(i, 1);
+      },
+      deleteArtifacts: async (ids) => {
+        for (const id of ids) artifacts.delete(id);
+      },
+      deleteExperiment: async (id) => experiments.delete(id),
+      blobInUse: async (hash) => {
+        const a = artifacts.view(
+          await d.artifacts.where('contentHash').equals(hash).toArray(),
+          (x) => x.id,
+          (x) => x.contentHash === hash,
+        );
+        if (a.length) return true;
+        const ds = datasets.view(
+          await d.datasets.where('contentHash').equals(hash).toArray(),
+          (x) => x.fingerprint,
+          (x) => x.contentHash === hash,
+        );
+        return ds.length > 0;
+      },
+      deleteBlob: async (hash) => blobs.delete(hash),
     };
     const result = await applyBatch(tx, ops);
     for (const t of [experiments, runs, artifacts, blobs, datasets, models, versions, runMetrics])
@@ -485,64 +580,19 @@ export class DexieTrackingStore implements TrackingStore {
     });
   }
 
-  async markInterrupted(now?: number): Promise<number> {
-    const t = now ?? this.now();
-    try {
-      return await this.db.transaction('rw', [this.db.runs], () =>
-        this.db.runs
-          .where('state')
-          .equals('RUNNING')
-          .modify((r) => {
-            Object.assign(r, {
-              state: 'FAILED',
-              endTime: Math.max(t, r.startTime),
-              error: {
-                reason: 'interrupted',
-                message: 'the app was closed or crashed while this run was running',
-              },
-            });
-          }),
-      );
-    } catch (e) {
-      return this.translate(e, 0);
-    }
+  /** Every RUNNING run (read from the state index). */
+  async runningRuns(): Promise<readonly RunRecord[]> {
+    return freezeAll((await this.db.runs.where('state').equals('RUNNING').toArray()).map((r) => toRun(r)!));
+  }
+
+  async markInterrupted(now?: number, runIds?: readonly string[]): Promise<number> {
+    const endTime = now ?? this.now();
+    const op = runIds === undefined ? { endTime } : { endTime, runIds };
+    return (await this.write([{ op: 'markInterrupted', ...op }])).interrupted;
   }
 
   async deleteExperiment(id: string): Promise<void> {
-    const d = this.db;
-    try {
-      await d.transaction('rw', this.allTables, async () => {
-        if (!(await d.experiments.get(id)))
-          throw new StoreError('NOT_FOUND', `experiment ${id} does not exist`);
-        const runIds = (await d.runs.where('experimentId').equals(id).primaryKeys()) as string[];
-        const used = runIds.length ? await d.modelVersions.where('sourceRunId').anyOf(runIds).toArray() : [];
-        if (used.length > 0) {
-          const list = used.map((v) => `${v.name} v${v.version}`).join(', ');
-          throw new StoreError(
-            'IN_USE',
-            `experiment ${id} cannot be deleted: its runs are the source of registered model version(s) ${list}; delete those versions first`,
-          );
-        }
-        const hashes = new Set(
-          (await d.artifacts.where('experimentId').equals(id).toArray()).map((a) => a.contentHash),
-        );
-        if (runIds.length) {
-          await d.metrics.where('runId').anyOf(runIds).delete();
-          await d.runMetrics.where('runId').anyOf(runIds).delete();
-        }
-        await d.artifacts.where('experimentId').equals(id).delete();
-        await d.runs.bulkDelete(runIds);
-        await d.experiments.delete(id);
-        for (const h of hashes) {
-          const refs =
-            (await d.artifacts.where('contentHash').equals(h).count()) +
-            (await d.datasets.where('contentHash').equals(h).count());
-          if (refs === 0) await d.blobs.delete(h);
-        }
-      });
-    } catch (e) {
-      return this.translate(e, 0);
-    }
+    await this.write([{ op: 'deleteExperiment', id }]);
   }
 
   private async estimate(): Promise<{ usedBytes: number | null; quotaBytes: number | null }> {
@@ -578,18 +628,38 @@ export class DexieTrackingStore implements TrackingStore {
 
 export interface BrowserStoreStartup {
   readonly store: DexieTrackingStore;
-  /** Runs that were RUNNING when the app last closed, now FAILED 'interrupted'. */
+  /** Runs that were RUNNING with no live owner (closed tab, crashed worker), now FAILED 'interrupted'. */
   readonly interrupted: number;
+  /** RUNNING runs whose owner (another tab or worker) held their Web Lock: watch them (`createOwnerWatch`). */
+  readonly alive: readonly string[];
   readonly persisted: boolean;
   readonly usage: StorageUsage;
 }
 
-/** App startup: open/migrate, recover interrupted runs, request persistent storage, report usage. */
+/** This context's Web Locks (`navigator.locks`), or null where the API is missing. */
+export function browserLocks(): LockManagerLike | null {
+  const nav = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator;
+  return nav?.locks ?? null;
+}
+
+/**
+ * App startup: open/migrate, recover interrupted runs, request persistent storage, report usage.
+ * Recovery marks only runs whose owner is gone: a run another tab's worker is executing holds its
+ * Web Lock (see `core/tracking/ownership.ts`) and stays RUNNING.
+ */
 export async function openBrowserTrackingStore(
-  options: DexieStoreOptions = {},
+  options: DexieStoreOptions & { locks?: LockManagerLike | null } = {},
 ): Promise<BrowserStoreStartup> {
   const store = await DexieTrackingStore.open(options);
-  const interrupted = await store.markInterrupted();
+  const locks = options.locks !== undefined ? options.locks : browserLocks();
+  const now = options.now ?? Date.now;
+  const { interrupted, alive } = await recoverRuns(store, await ownerCheck({ locks, now }), {
+    now: now(),
+    running: () => store.runningRuns(),
+  });
+  // runs alive by their lock (owner tags mark lock-less owners, kept alive by a heartbeat instead)
+  const byLock: string[] = [];
+  for (const id of alive) if ((await store.getRun(id))?.tags[OWNER_TAG] === undefined) byLock.push(id);
   const persisted = await store.requestPersistence();
-  return { store, interrupted, persisted, usage: await store.usage() };
+  return { store, interrupted, alive: byLock, persisted, usage: await store.usage() };
 }

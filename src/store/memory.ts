@@ -77,6 +77,8 @@ export class MemoryTrackingStore implements TrackingStore {
   /** runId → points in write order (committed) */
   private readonly metrics = new Map<string, MetricPoint[]>();
   private pendingMetrics: [string, readonly MetricPoint[]][] = [];
+  /** Runs whose metric histories this batch deletes (applied before pendingMetrics on commit). */
+  private droppedMetrics = new Set<string>();
   private readonly blobs = new Staged<string, Uint8Array>();
   private readonly artifacts = new Staged<string, ArtifactRecord>();
   private readonly datasets = new Staged<string, DatasetRecord>();
@@ -107,10 +109,13 @@ export class MemoryTrackingStore implements TrackingStore {
   private rollback(): void {
     for (const t of this.tables) t.rollback();
     this.pendingMetrics = [];
+    this.droppedMetrics = new Set();
   }
 
   private commit(): void {
     for (const t of this.tables) t.commit();
+    for (const runId of this.droppedMetrics) this.metrics.delete(runId);
+    this.droppedMetrics = new Set();
     for (const [runId, pts] of this.pendingMetrics) {
       let list = this.metrics.get(runId);
       if (!list) this.metrics.set(runId, (list = []));
@@ -149,6 +154,32 @@ export class MemoryTrackingStore implements TrackingStore {
       getModelVersion: async (name, version) => this.versions.get(versionKey(name, version)),
       putModelVersion: async (rec) => this.versions.set(versionKey(rec.name, rec.version), rec),
       deleteModelVersion: async (name, version) => this.versions.delete(versionKey(name, version)),
+      runningRuns: async () => [...this.runs.values()].filter((r) => r.state === 'RUNNING'),
+      runsOfExperiment: async (expId) => [...this.runs.values()].filter((r) => r.experimentId === expId),
+      versionsFromRuns: async (runIds) => {
+        const ids = new Set(runIds);
+        return [...this.versions.values()].filter((v) => ids.has(v.sourceRunId));
+      },
+      artifactsOfExperiment: async (expId) =>
+        [...this.artifacts.values()].filter((a) => a.experimentId === expId),
+      deleteRuns: async (runIds) => {
+        const ids = new Set(runIds);
+        for (const id of ids) {
+          this.runs.delete(id);
+          this.droppedMetrics.add(id);
+        }
+        this.pendingMetrics = this.pendingMetrics.filter(([runId]) => !ids.has(runId));
+      },
+      deleteArtifacts: async (ids) => {
+        for (const id of ids) this.artifacts.delete(id);
+      },
+      deleteExperiment: async (id) => this.experiments.delete(id),
+      blobInUse: async (hash) => {
+        for (const a of this.artifacts.values()) if (a.contentHash === hash) return true;
+        for (const d of this.datasets.values()) if (d.contentHash === hash) return true;
+        return false;
+      },
+      deleteBlob: async (hash) => this.blobs.delete(hash),
     };
   }
 
@@ -253,61 +284,14 @@ export class MemoryTrackingStore implements TrackingStore {
     return this.versions.base.get(versionKey(name, m.aliases[alias]));
   }
 
-  markInterrupted(now?: number): Promise<number> {
-    return this.exclusive(async () => {
-      const t = now ?? (this.options.now ?? Date.now)();
-      let n = 0;
-      for (const r of [...this.runs.base.values()]) {
-        if (r.state !== 'RUNNING') continue;
-        this.runs.base.set(
-          r.id,
-          deepFreeze({
-            ...r,
-            state: 'FAILED',
-            endTime: Math.max(t, r.startTime),
-            error: {
-              reason: 'interrupted',
-              message: 'the app was closed or crashed while this run was running',
-            },
-          }),
-        );
-        n++;
-      }
-      return n;
-    });
+  async markInterrupted(now?: number, runIds?: readonly string[]): Promise<number> {
+    const endTime = now ?? (this.options.now ?? Date.now)();
+    const op = runIds === undefined ? { endTime } : { endTime, runIds };
+    return (await this.write([{ op: 'markInterrupted', ...op }])).interrupted;
   }
 
-  deleteExperiment(id: string): Promise<void> {
-    return this.exclusive(async () => {
-      if (!this.experiments.base.has(id))
-        throw new StoreError('NOT_FOUND', `experiment ${id} does not exist`);
-      const runIds = new Set(
-        [...this.runs.base.values()].filter((r) => r.experimentId === id).map((r) => r.id),
-      );
-      const used = [...this.versions.base.values()].filter((v) => runIds.has(v.sourceRunId));
-      if (used.length > 0) {
-        const list = used.map((v) => `${v.name} v${v.version}`).join(', ');
-        throw new StoreError(
-          'IN_USE',
-          `experiment ${id} cannot be deleted: its runs are the source of registered model version(s) ${list}; delete those versions first`,
-        );
-      }
-      const hashes = new Set<string>();
-      for (const a of [...this.artifacts.base.values()]) {
-        if (a.experimentId !== id) continue;
-        hashes.add(a.contentHash);
-        this.artifacts.base.delete(a.id);
-      }
-      for (const r of runIds) {
-        this.runs.base.delete(r);
-        this.metrics.delete(r);
-      }
-      this.experiments.base.delete(id);
-      const live = new Set<string>();
-      for (const a of this.artifacts.base.values()) live.add(a.contentHash);
-      for (const d of this.datasets.base.values()) if (d.contentHash) live.add(d.contentHash);
-      for (const h of hashes) if (!live.has(h)) this.blobs.base.delete(h);
-    });
+  async deleteExperiment(id: string): Promise<void> {
+    await this.write([{ op: 'deleteExperiment', id }]);
   }
 
   async usage(): Promise<StorageUsage> {

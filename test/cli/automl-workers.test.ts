@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/run.ts';
@@ -54,8 +54,12 @@ describe('cli automl --workers', () => {
     const children = (await fs.searchRuns({ experimentId: exps[0].id, parentRunId: parent.id })).runs;
     expect(children).toHaveLength(5);
     for (const c of children) expect(['COMPLETE', 'PRUNED', 'FAILED']).toContain(c.state);
-    // one journal line per write batch: several per trial, i.e. written while the search ran
-    expect(readFileSync(store, 'utf8').trim().split('\n').length).toBeGreaterThan(5 * 2);
+    // each trial was recorded while the search ran: started after the search and ended before it
+    for (const c of children) {
+      expect(c.startTime).toBeGreaterThanOrEqual(parent.startTime);
+      expect(c.endTime!).toBeLessThanOrEqual(parent.endTime!);
+    }
+    expect(existsSync(join(dir, 'runs.db'))).toBe(true); // a .jsonl --store path means runs.db
 
     // the same search in process: same trials and scores; the text output ends with a leaderboard
     const t = await cli([...args('0', 'b0')]);

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/run.ts';
-import { openFileStore } from '../../src/cli/file-store.ts';
 import { datasetFile } from '../helpers/paths.ts';
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -124,22 +123,6 @@ describe('cli fit / predict / runs', () => {
     const r4 = await cli(['predict', '/nonexistent', datasetFile('penguins')]);
     expect(r4.code).toBe(2);
     expect(r4.err).toMatch(/model bundle not found/);
-  });
-
-  it('the journal survives a torn last line and refuses a damaged middle', async () => {
-    const dir = tmp();
-    const path = join(dir, 'j.jsonl');
-    const store = await openFileStore(path);
-    await store.write([{ op: 'createExperiment', id: 'e1', name: 'one', createdAt: 1 }]);
-    await store.write([{ op: 'createExperiment', id: 'e2', name: 'two', createdAt: 2 }]);
-    appendFileSync(path, '{"ops":[{"op":"createExper');
-    expect((await (await openFileStore(path)).listExperiments()).map((e) => e.name).sort()).toEqual([
-      'one',
-      'two',
-    ]);
-    const lines = readFileSync(path, 'utf8').split('\n');
-    writeFileSync(path, [lines[0], '{oops', lines[1], ''].join('\n'));
-    await expect(openFileStore(path)).rejects.toThrow(/tracking store is damaged: .*line 2/);
   });
 });
 

@@ -1018,6 +1018,129 @@ export const storeContract: readonly ContractCase[] = [
     },
   },
   {
+    name: 'markInterrupted op: only the listed runs, atomically with other ops; skips ended runs',
+    async run(store) {
+      await seedExperiment(store);
+      await startRun(store, 'mine');
+      await startRun(store, 'theirs');
+      await startRun(store, 'ended');
+      await store.write([{ op: 'endRun', runId: 'ended', state: 'COMPLETE', endTime: T0 + 2 }]);
+      const endedBefore = await store.getRun('ended');
+      const res = await store.write([
+        {
+          op: 'markInterrupted',
+          endTime: T0 + 50,
+          runIds: ['theirs', 'ended', 'theirs'],
+          message: 'tab closed',
+        },
+      ]);
+      assert.eq(res.interrupted, 1, 'one run marked (ended run skipped, duplicate id counted once)');
+      const t = await mustGetRun(store, 'theirs');
+      assert.eq(
+        [t.state, t.endTime, t.error],
+        ['FAILED', T0 + 50, { reason: 'interrupted', message: 'tab closed' }],
+        'listed run',
+      );
+      assert.eq((await mustGetRun(store, 'mine')).state, 'RUNNING', 'unlisted run untouched');
+      assert.eq(await store.getRun('ended'), endedBefore, 'ended run untouched');
+      // endTime never precedes the start
+      await startRun(store, 'late', { startTime: T0 + 1000 });
+      assert.eq(await store.markInterrupted(T0 + 60, ['late']), 1, 'shorthand with ids');
+      assert.eq((await mustGetRun(store, 'late')).endTime, T0 + 1000, 'endTime clamped to startTime');
+      // a failing batch marks nothing
+      const before = await snapshot(store);
+      await assert.rejects(
+        store.write([
+          { op: 'markInterrupted', endTime: T0 + 70 },
+          { op: 'startRun', id: 'x', experimentId: 'nope', startTime: T0 },
+        ]),
+        'NOT_FOUND',
+        'bad op after markInterrupted',
+      );
+      assert.eq(await snapshot(store), before, 'nothing marked by the failed batch');
+      await assert.rejects(
+        store.write([{ op: 'markInterrupted', endTime: T0, runIds: [''] }]),
+        'INVALID',
+        'empty run id',
+      );
+      // ops in the same batch see the marking: logging to the interrupted run fails
+      await assert.rejects(
+        store.write([
+          { op: 'markInterrupted', endTime: T0 + 80, runIds: ['mine'] },
+          { op: 'logMetrics', runId: 'mine', metrics: [{ key: 'x', value: 1, step: 0, timestamp: T0 }] },
+        ]),
+        'RUN_FINISHED',
+        'run finished within the batch',
+      );
+      assert.eq((await mustGetRun(store, 'mine')).state, 'RUNNING', 'rolled back');
+    },
+  },
+  {
+    name: 'deleteExperiment op: atomic with other ops, sees the batch’s own writes',
+    async run(store) {
+      await store.write([
+        { op: 'createExperiment', id: 'exp-1', name: 'A', createdAt: T0 },
+        { op: 'startRun', id: 'r1', experimentId: 'exp-1', startTime: T0 },
+        {
+          op: 'putArtifact',
+          id: 'a1',
+          runId: 'r1',
+          name: 'm',
+          kind: 'model',
+          bytes: bytes(1, 2, 3),
+          createdAt: T0,
+        },
+      ]);
+      // runs, metrics and artifacts written earlier in the same batch are deleted too
+      await store.write([
+        { op: 'startRun', id: 'r2', experimentId: 'exp-1', parentRunId: 'r1', startTime: T0 + 1 },
+        { op: 'logMetrics', runId: 'r2', metrics: [{ key: 'k', value: 2, step: 0, timestamp: T0 }] },
+        {
+          op: 'putArtifact',
+          id: 'a2',
+          runId: 'r2',
+          name: 'n',
+          kind: 'other',
+          bytes: bytes(9, 9),
+          createdAt: T0,
+        },
+        { op: 'deleteExperiment', id: 'exp-1' },
+        { op: 'createExperiment', id: 'exp-2', name: 'A', createdAt: T0 + 2 },
+      ]);
+      assert.eq(await store.getExperiment('exp-1'), undefined, 'deleted');
+      assert.eq((await store.getExperimentByName('A'))?.id, 'exp-2', 'name reusable in the same batch');
+      for (const id of ['r1', 'r2']) assert.eq(await store.getRun(id), undefined, `${id} gone`);
+      assert.eq(await store.getMetricHistory('r2', 'k'), [], 'metrics of the batch gone');
+      assert.eq(await store.getArtifact('a2'), undefined, 'artifact of the batch gone');
+      assert.eq((await store.usage()).blobBytes, 0, 'all blobs freed');
+      // a batch that deletes and then fails keeps everything
+      await store.write([
+        { op: 'startRun', id: 'r3', experimentId: 'exp-2', startTime: T0 },
+        {
+          op: 'putArtifact',
+          id: 'a3',
+          runId: 'r3',
+          name: 'm',
+          kind: 'model',
+          bytes: bytes(4, 4),
+          createdAt: T0,
+        },
+      ]);
+      const before = await snapshot(store);
+      await assert.rejects(
+        store.write([
+          { op: 'deleteExperiment', id: 'exp-2' },
+          { op: 'endRun', runId: 'r3', state: 'COMPLETE', endTime: T0 + 1 },
+        ]),
+        'NOT_FOUND',
+        'run deleted earlier in the batch',
+      );
+      assert.eq(await snapshot(store), before, 'nothing deleted by the failed batch');
+      assert.eq(await store.getArtifactBytes('a3'), bytes(4, 4), 'bytes still readable');
+      await assert.rejects(store.write([{ op: 'deleteExperiment', id: 'nope' }]), 'NOT_FOUND', 'unknown id');
+    },
+  },
+  {
     name: 'concurrent batches are serialized, none lost',
     async run(store) {
       await seedExperiment(store);

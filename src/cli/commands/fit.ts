@@ -20,7 +20,7 @@ export const fitCommand: Command = {
     '  --valid-fraction F   share of rows held out for validation (default 0.2)',
     '  --exclude COL        leave a column out of the features; repeatable',
     '  --json               print the manifest as JSON',
-    '  --store FILE         record the run in this tracking journal (default .automl/tracking.jsonl)',
+    '  --store FILE         record the run in this tracking database (default .automl/tracking.db)',
     '  --no-track           do not record the run',
   ].join('\n'),
   async run(argv, io) {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { CliError } from '../errors.ts';
 import type { Command } from './command.ts';
-import { DEFAULT_STORE, openFileStore } from '../file-store.ts';
+import { DEFAULT_STORE, openFileStore, storeFiles } from '../file-store.ts';
 import type { RunRecord } from '../../core/tracking/types.ts';
 
 function fmtTime(ms: number | null): string {
@@ -30,7 +30,7 @@ export const runsCommand: Command = {
     'runs show <run-id> [--json] [--store FILE]',
     '',
     '  --trials       also list the trials of searches (child runs)',
-    `  --store FILE   the tracking journal (default ${DEFAULT_STORE}, or env AUTOML_STORE)`,
+    `  --store FILE   the tracking database (default ${DEFAULT_STORE}, or env AUTOML_STORE; x.jsonl = x.db)`,
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -46,7 +46,7 @@ export const runsCommand: Command = {
       },
     });
     const [sub, ...rest] = positionals;
-    const path = values.store ?? process.env.AUTOML_STORE ?? DEFAULT_STORE;
+    const path = storeFiles(values.store ?? process.env.AUTOML_STORE ?? DEFAULT_STORE).db;
     const store = await openFileStore(path);
     if (sub === 'list') {
       if (rest.length) throw new CliError(`runs list takes no positional arguments, got '${rest[0]}'`);

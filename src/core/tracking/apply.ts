@@ -18,6 +18,7 @@ import type {
   RegisteredModelRecord,
   RunRecord,
   WriteOp,
+  WriteOpName,
   WriteResult,
 } from './types.ts';
 
@@ -39,25 +40,51 @@ export interface BatchTx {
   getModelVersion(name: string, version: number): Promise<ModelVersionRecord | undefined>;
   putModelVersion(rec: ModelVersionRecord): Promise<void>;
   deleteModelVersion(name: string, version: number): Promise<void>;
+  /** Every run that is RUNNING (as seen by this batch). */
+  runningRuns(): Promise<readonly RunRecord[]>;
+  /** Every run of an experiment (as seen by this batch). */
+  runsOfExperiment(experimentId: string): Promise<readonly RunRecord[]>;
+  /** Model versions whose source run is one of `runIds`. */
+  versionsFromRuns(runIds: readonly string[]): Promise<readonly ModelVersionRecord[]>;
+  /** Every artifact of an experiment (as seen by this batch). */
+  artifactsOfExperiment(experimentId: string): Promise<readonly ArtifactRecord[]>;
+  /** Deletes runs with their metric histories. */
+  deleteRuns(runIds: readonly string[]): Promise<void>;
+  deleteArtifacts(ids: readonly string[]): Promise<void>;
+  deleteExperiment(id: string): Promise<void>;
+  /** Whether an artifact or a dataset (as seen by this batch) still refers to the blob. */
+  blobInUse(hash: string): Promise<boolean>;
+  deleteBlob(hash: string): Promise<void>;
 }
 
-const OP_NAMES = new Set<string>([
-  'createExperiment',
-  'startRun',
-  'logParams',
-  'logMetrics',
-  'setTags',
-  'endRun',
-  'putArtifact',
-  'putDataset',
-  'createRegisteredModel',
-  'updateRegisteredModel',
-  'createModelVersion',
-  'updateModelVersion',
-  'deleteModelVersion',
-  'setAlias',
-  'deleteAlias',
-]);
+/**
+ * Every op name, checked against the `WriteOp` union at compile time: a missing name fails the
+ * `Record<WriteOpName, true>` type, an extra one is an unknown property.
+ */
+const OP_NAME_TABLE: Readonly<Record<WriteOpName, true>> = {
+  createExperiment: true,
+  startRun: true,
+  logParams: true,
+  logMetrics: true,
+  setTags: true,
+  endRun: true,
+  putArtifact: true,
+  putDataset: true,
+  createRegisteredModel: true,
+  updateRegisteredModel: true,
+  createModelVersion: true,
+  updateModelVersion: true,
+  deleteModelVersion: true,
+  setAlias: true,
+  deleteAlias: true,
+  markInterrupted: true,
+  deleteExperiment: true,
+};
+export const WRITE_OP_NAMES: readonly WriteOpName[] = Object.freeze(
+  Object.keys(OP_NAME_TABLE) as WriteOpName[],
+);
+const OP_NAMES = new Set<string>(WRITE_OP_NAMES);
+export const INTERRUPTED_MESSAGE = 'the app was closed or crashed while this run was running';
 const TERMINAL = new Set(['COMPLETE', 'FAILED', 'PRUNED']);
 const ALIAS_RE = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const ARTIFACT_KINDS = new Set(['model', 'pipeline', 'oof-predictions', 'chart-data', 'report', 'other']);
@@ -185,7 +212,12 @@ async function storeBlob(tx: BatchTx, data: Uint8Array): Promise<string> {
 
 const freeze = deepFreeze;
 
-async function applyOp(tx: BatchTx, op: WriteOp, result: { name: string; version: number }[]): Promise<void> {
+interface Outcome {
+  readonly modelVersions: { name: string; version: number }[];
+  interrupted: number;
+}
+
+async function applyOp(tx: BatchTx, op: WriteOp, out: Outcome): Promise<void> {
   switch (op.op) {
     case 'createExperiment': {
       const id = str(op.id, 'id');
@@ -397,7 +429,7 @@ async function applyOp(tx: BatchTx, op: WriteOp, result: { name: string; version
         }),
       );
       await tx.putRegisteredModel(freeze({ ...model, latestVersion: version, updatedAt: t }));
-      result.push({ name: model.name, version });
+      out.modelVersions.push({ name: model.name, version });
       return;
     }
     case 'updateModelVersion': {
@@ -450,20 +482,64 @@ async function applyOp(tx: BatchTx, op: WriteOp, result: { name: string; version
       await tx.putRegisteredModel(freeze({ ...model, aliases, updatedAt: time(op.updatedAt, 'updatedAt') }));
       return;
     }
+    case 'markInterrupted': {
+      const t = time(op.endTime, 'endTime');
+      const message = optionalText(op.message, INTERRUPTED_MESSAGE, 'message');
+      let runs: readonly (RunRecord | undefined)[];
+      if (op.runIds === undefined) runs = await tx.runningRuns();
+      else {
+        if (!Array.isArray(op.runIds)) fail('INVALID', 'runIds must be an array of run ids');
+        const ids = [...new Set(op.runIds.map((id, i) => str(id, `runIds[${i}]`)))];
+        runs = await Promise.all(ids.map((id) => tx.getRun(id)));
+      }
+      for (const r of runs) {
+        if (!r || r.state !== 'RUNNING') continue;
+        await tx.putRun(
+          freeze({
+            ...r,
+            state: 'FAILED',
+            endTime: Math.max(t, r.startTime),
+            error: { reason: 'interrupted', message },
+          }),
+        );
+        out.interrupted++;
+      }
+      return;
+    }
+    case 'deleteExperiment': {
+      const id = str(op.id, 'id');
+      if (!(await tx.getExperiment(id))) fail('NOT_FOUND', `experiment ${id} does not exist`);
+      const runIds = (await tx.runsOfExperiment(id)).map((r) => r.id);
+      const used = runIds.length ? await tx.versionsFromRuns(runIds) : [];
+      if (used.length > 0) {
+        const list = used.map((v) => `${v.name} v${v.version}`).join(', ');
+        fail(
+          'IN_USE',
+          `experiment ${id} cannot be deleted: its runs are the source of registered model version(s) ${list}; delete those versions first`,
+        );
+      }
+      const artifacts = await tx.artifactsOfExperiment(id);
+      const hashes = new Set(artifacts.map((a) => a.contentHash));
+      await tx.deleteArtifacts(artifacts.map((a) => a.id));
+      await tx.deleteRuns(runIds);
+      await tx.deleteExperiment(id);
+      for (const h of hashes) if (!(await tx.blobInUse(h))) await tx.deleteBlob(h);
+      return;
+    }
   }
 }
 
 /** Validate and apply a batch through `tx`. Throws `StoreError` (with `opIndex`) on the first bad op. */
 export async function applyBatch(tx: BatchTx, ops: readonly WriteOp[]): Promise<WriteResult> {
   if (!Array.isArray(ops)) throw new StoreError('INVALID', 'write() takes an array of ops');
-  const modelVersions: { name: string; version: number }[] = [];
+  const out: Outcome = { modelVersions: [], interrupted: 0 };
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     const name = (op as { op?: unknown } | null)?.op;
     try {
       if (typeof name !== 'string' || !OP_NAMES.has(name))
         fail('INVALID', `unknown op ${JSON.stringify(name)}`);
-      await applyOp(tx, op, modelVersions);
+      await applyOp(tx, op, out);
     } catch (e) {
       if (e instanceof OpFailure) {
         throw new StoreError(e.code, `write op #${i} (${String(name)}): ${e.message}`, { opIndex: i });
@@ -471,7 +547,10 @@ export async function applyBatch(tx: BatchTx, ops: readonly WriteOp[]): Promise<
       throw e;
     }
   }
-  return Object.freeze({ modelVersions: Object.freeze(modelVersions.map((v) => Object.freeze(v))) });
+  return Object.freeze({
+    modelVersions: Object.freeze(out.modelVersions.map((v) => Object.freeze(v))),
+    interrupted: out.interrupted,
+  });
 }
 
 /** Order of points returned by getMetricHistory. */

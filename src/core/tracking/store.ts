@@ -1,7 +1,10 @@
 /**
  * The tracking store interface: one atomic batch-write call plus typed reads. Implementations:
- * `src/store/memory.ts` (Node/CLI, tests) and `src/store/dexie.ts` (browser, IndexedDB). Both run
- * the shared contract suite in `test/store/contract-cases.ts`.
+ * `src/store/memory.ts` (tests), `src/store/dexie.ts` (browser, IndexedDB) and
+ * `src/cli/sqlite-store.ts` (CLI, SQLite). All run the shared contract suite in
+ * `test/store/contract-cases.ts`. Who owns a RUNNING run, and recovery: `ownership.ts`.
+ *
+ * Every mutation is a write op applied by `apply.ts` (the same semantics in every store).
  *
  * Deletion policy: `deleteExperiment` removes the experiment, its runs, metric histories and
  * artifacts, then frees every blob no longer referenced by an artifact or dataset. Datasets are
@@ -62,11 +65,13 @@ export interface TrackingStore {
   getModelVersionByAlias(name: string, alias: string): Promise<ModelVersionRecord | undefined>;
 
   /**
-   * Crash recovery, called once at startup before anything else runs: every run still RUNNING
-   * becomes FAILED with error reason 'interrupted' and endTime `now`. Returns how many changed.
+   * Crash recovery: shorthand for `write([{ op: 'markInterrupted', endTime: now, runIds }])`. Every
+   * listed run (default: every run) still RUNNING becomes FAILED with error reason 'interrupted'.
+   * Returns how many changed. Callers that share the store with other live owners (tabs, workers,
+   * processes) pass only the runs whose owner is gone (see `recovery.ts`).
    */
-  markInterrupted(now?: number): Promise<number>;
-  /** Cascade delete (see the module comment). NOT_FOUND for an unknown id. */
+  markInterrupted(now?: number, runIds?: readonly string[]): Promise<number>;
+  /** Shorthand for `write([{ op: 'deleteExperiment', id }])` (see the module comment). */
   deleteExperiment(id: string): Promise<void>;
   usage(): Promise<StorageUsage>;
   close(): Promise<void>;

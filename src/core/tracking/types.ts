@@ -238,6 +238,29 @@ export interface DeleteAliasOp {
   readonly updatedAt: number;
 }
 
+/**
+ * Crash recovery: RUNNING runs become FAILED with error reason 'interrupted' and endTime `endTime`
+ * (never before their start). `runIds` limits it to those runs (the ones whose owner is gone);
+ * omitted = every RUNNING run. Runs that are not RUNNING (or no longer exist) are skipped, so a
+ * run that ended between the caller's read and this write is left alone.
+ */
+export interface MarkInterruptedOp {
+  readonly op: 'markInterrupted';
+  readonly endTime: number;
+  readonly runIds?: readonly string[];
+  /** Default: 'the app was closed or crashed while this run was running'. */
+  readonly message?: string;
+}
+/**
+ * Cascade delete of an experiment: its runs, their metric histories and artifacts, then every blob
+ * no longer referenced by an artifact or dataset. Datasets are kept. IN_USE when a run is the source
+ * of a registered model version (delete the versions first); NOT_FOUND for an unknown id.
+ */
+export interface DeleteExperimentOp {
+  readonly op: 'deleteExperiment';
+  readonly id: string;
+}
+
 export type WriteOp =
   | CreateExperimentOp
   | StartRunOp
@@ -253,13 +276,17 @@ export type WriteOp =
   | UpdateModelVersionOp
   | DeleteModelVersionOp
   | SetAliasOp
-  | DeleteAliasOp;
+  | DeleteAliasOp
+  | MarkInterruptedOp
+  | DeleteExperimentOp;
 
 export type WriteOpName = WriteOp['op'];
 
 export interface WriteResult {
   /** Versions assigned by `createModelVersion` ops, in op order. */
   readonly modelVersions: readonly { readonly name: string; readonly version: number }[];
+  /** Runs marked FAILED 'interrupted' by `markInterrupted` ops. */
+  readonly interrupted: number;
 }
 
 // ---------------------------------------------------------------- queries

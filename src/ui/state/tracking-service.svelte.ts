@@ -59,6 +59,7 @@ export class TrackingService {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastFlush = 0;
   #unwatch: (() => void) | undefined;
+  #unwatchOwners: (() => void) | undefined;
   #usageTimer: ReturnType<typeof setTimeout> | undefined;
   #ready: Promise<TrackingStore>;
   #resolveReady!: (s: TrackingStore) => void;
@@ -81,10 +82,16 @@ export class TrackingService {
   /** Opens the browser store (IndexedDB), recovers interrupted runs and watches for changes. */
   async openBrowser(): Promise<void> {
     try {
-      const [{ openBrowserTrackingStore, DEFAULT_DB_NAME }, { default: Dexie }] = await Promise.all([
+      const [
+        { openBrowserTrackingStore, browserLocks, DEFAULT_DB_NAME },
+        { default: Dexie },
+        { ownRuns, createOwnerWatch, listRunning },
+      ] = await Promise.all([
         import('../../store/dexie.ts'),
         import('dexie'),
+        import('../../core/tracking/ownership.ts'),
       ]);
+      // recovery marks only runs whose owner (a tab or worker holding the run's Web Lock) is gone
       const startup = await openBrowserTrackingStore();
       const prefix = `idb://${DEFAULT_DB_NAME}/`;
       const watch: ChangeSource = (notify) => {
@@ -99,7 +106,29 @@ export class TrackingService {
         Dexie.on('storagemutated', listener);
         return () => Dexie.on('storagemutated').unsubscribe(listener);
       };
-      this.attach(startup.store, watch, { interrupted: startup.interrupted, usage: startup.usage });
+      // runs this page starts (e.g. an imported bundle) are owned by this tab while they run
+      const locks = browserLocks();
+      const store = ownRuns(startup.store, { locks });
+      this.attach(store, watch, { interrupted: startup.interrupted, usage: startup.usage });
+      // runs another tab or worker is running (at startup, and as they appear): recovered here if
+      // their owner goes away while this tab is open
+      if (locks) {
+        const owners = createOwnerWatch(store, locks, (n) => {
+          this.interrupted += n;
+          this.interruptedDismissed = false;
+        });
+        owners.watch(startup.alive); // held their lock a moment ago: watch even if just released
+        const offRuns = this.onChange((tables) => {
+          if (!tables.has('runs') && !tables.has('*')) return;
+          listRunning(store)
+            .then((runs) => owners.watchHeld(runs.map((r) => r.id)))
+            .catch(() => undefined);
+        });
+        this.#unwatchOwners = () => {
+          offRuns();
+          owners.stop();
+        };
+      }
     } catch (e) {
       this.fail(e);
     }
@@ -203,6 +232,7 @@ export class TrackingService {
     clearTimeout(this.#timer);
     clearTimeout(this.#usageTimer);
     this.#unwatch?.();
+    this.#unwatchOwners?.();
     this.#listeners.clear();
     void this.store?.close();
   }
