@@ -341,8 +341,7 @@ export function suggestPositiveClass(
   const share = (c: { count: number }) => (total > 0 ? c.count / total : 0.5);
   const second = sortedLabels?.[1] ?? [...classes.map((c) => c.value)].sort()[1];
   const [a, b] = classes;
-  const minority =
-    a.count < b.count ? a : b.count < a.count ? b : a.value === second ? a : b;
+  const minority = a.count < b.count ? a : b.count < a.count ? b : a.value === second ? a : b;
   if (share(minority) < CLEAR_MINORITY_SHARE && minority.count !== total - minority.count)
     return {
       label: minority.value,

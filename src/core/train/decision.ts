@@ -92,8 +92,7 @@ export function chooseDecision(
 ): Decision {
   if (classes.length !== 2) throw new TrainingError('a decision threshold needs a binary target');
   const positive = resolvePositiveClass(classes, y, request.positiveClass);
-  const objective =
-    request.objective ?? (minorityShare(y) < IMBALANCED_SHARE ? 'f1' : ('default' as const));
+  const objective = request.objective ?? (minorityShare(y) < IMBALANCED_SHARE ? 'f1' : ('default' as const));
   const base = { positiveClass: positive.label, positiveReason: positive.reason };
   if (objective === 'default') return { ...base, threshold: 0.5, chosenFor: 'default' };
   const { pos, score } = binaryForPositive(y, pred, positive.index);

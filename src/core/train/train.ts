@@ -16,6 +16,7 @@ import {
 import { DEFAULT_METRIC, METRICS, evaluate, foldIndices, holdoutPlan } from '../metrics/index.ts';
 import { encodeTarget, TrainingError } from './target.ts';
 import { estimatorFor, familyKind, refitConfig, type FamilyName } from './families.ts';
+import { chooseDecision, decisionSpec, type Decision, type DecisionRequest } from './decision.ts';
 
 export interface TrainRequest {
   readonly table: Table;
@@ -39,6 +40,11 @@ export interface TrainRequest {
    */
   readonly refit?: boolean;
   readonly onRound?: (info: RoundInfo) => void | boolean;
+  /**
+   * Binary: the positive class and what the decision threshold is chosen for on the validation
+   * holdout (default: the minority class; F1 when unbalanced, else 0.5).
+   */
+  readonly decision?: DecisionRequest;
 }
 
 export interface TrainedModel {
@@ -68,6 +74,8 @@ export interface TrainedModel {
   readonly fitSeconds: number;
   /** Validation truth and predictions, for charts (confusion matrix, residuals). */
   readonly validation: { readonly y: Float64Array; readonly pred: Float64Array };
+  /** Binary: the positive class and decision threshold (chosen on the validation holdout). */
+  readonly decision?: Decision;
 }
 
 export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
@@ -126,7 +134,19 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
     onRound: req.onRound,
   });
   const pred = model.predict(validMatrix);
-  const metrics = evaluate(req.task, yValid, pred, nClasses);
+  // Binary: metrics are those of the positive class at the threshold chosen on this holdout.
+  const decision =
+    req.task === 'binary' && enc.classes
+      ? chooseDecision(enc.classes, yValid, pred, req.decision)
+      : undefined;
+  const metrics = evaluate(
+    req.task,
+    yValid,
+    pred,
+    nClasses,
+    undefined,
+    decision && enc.classes ? decisionSpec(enc.classes, decision) : undefined,
+  );
 
   let finalModel = model;
   let finalPipeline = pipeline;
@@ -167,5 +187,6 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
     droppedMissingTarget: enc.droppedMissing,
     fitSeconds: (Date.now() - t0) / 1000,
     validation: { y: yValid, pred },
+    ...(decision ? { decision } : {}),
   };
 }
