@@ -136,3 +136,58 @@ export function decisionSpec(
 ): { positiveIndex: number; threshold: number } {
   return { positiveIndex: positiveIndexOf(classes, d.positiveClass), threshold: d.threshold };
 }
+
+/**
+ * What the results view needs to move the threshold live: the held-out rows' truth (1 = positive
+ * class) and P(positive class), at most `maxRows` of them (evenly spaced when there are more).
+ */
+export interface DecisionChartData {
+  readonly classes: readonly string[];
+  readonly decision: Decision;
+  /** 1 for rows of `decision.positiveClass`, else 0. */
+  readonly pos: readonly number[];
+  /** P(decision.positiveClass) per row. */
+  readonly score: readonly number[];
+  /** Held-out rows in all (`pos` may be a sample of them). */
+  readonly total: number;
+}
+
+export const MAX_DECISION_ROWS = 50_000;
+
+export function decisionChartData(
+  classes: readonly string[],
+  y: ArrayLike<number>,
+  pred: ArrayLike<number>,
+  decision: Decision,
+  maxRows = MAX_DECISION_ROWS,
+): DecisionChartData {
+  const { pos, score } = binaryForPositive(y, pred, positiveIndexOf(classes, decision.positiveClass));
+  const n = pos.length;
+  const step = n > maxRows ? n / maxRows : 1;
+  const m = Math.min(n, maxRows);
+  const p: number[] = new Array(m);
+  const s: number[] = new Array(m);
+  for (let k = 0; k < m; k++) {
+    const i = Math.floor(k * step);
+    p[k] = pos[i];
+    s[k] = score[i];
+  }
+  return { classes, decision, pos: p, score: s, total: n };
+}
+
+/**
+ * The bundle files with another decision (the user moved the threshold or chose another positive
+ * class after training): manifest.json's `decision` replaced, every other file unchanged.
+ */
+export function withBundleDecision(
+  files: Readonly<Record<string, string>>,
+  decision: Decision,
+): Record<string, string> {
+  const manifest = JSON.parse(files['manifest.json']) as Record<string, unknown>;
+  if (manifest.task !== 'binary') return { ...files };
+  const out: Record<string, unknown> = {};
+  // Keep the key order of the manifest (decision after positiveClass, as written).
+  for (const [k, v] of Object.entries(manifest)) out[k] = k === 'decision' ? decision : v;
+  if (!('decision' in out)) out.decision = decision;
+  return { ...files, 'manifest.json': JSON.stringify(out, null, 2) + '\n' };
+}
