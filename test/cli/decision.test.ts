@@ -189,4 +189,57 @@ describe('binary decisions in the CLI', () => {
     const pred = await cli(['predict', bundle, DATA]);
     for (const r of readPredictions(pred.out).rows) expect(r[2]).toBe(Number(r[1]) >= t ? 'Yes' : 'No');
   }, 300_000);
+
+  it('reproduce replays the decision: a chosen positive class and cost threshold, and a moved threshold', async () => {
+    const dir = tmp();
+    const bundle = join(dir, 'model');
+    const fit = await cli([
+      'fit',
+      DATA,
+      '--target',
+      'churn',
+      '--out',
+      bundle,
+      '--no-track',
+      '--positive-class',
+      'No',
+      '--threshold-for',
+      'cost',
+      '--cost-fn',
+      '3',
+    ]);
+    expect(fit.code).toBe(0);
+    const again = await cli(['reproduce', bundle, '--data', DATA]);
+    expect(again.out).toMatch(/verdict: reproduced/);
+    expect(again.code).toBe(0);
+    // A threshold moved by hand after training (as the results view's download does).
+    const path = join(bundle, 'manifest.json');
+    const manifest = JSON.parse(readFileSync(path, 'utf8'));
+    manifest.decision = { ...manifest.decision, threshold: 0.97, chosenFor: 'manual' };
+    writeFileSync(path, JSON.stringify(manifest));
+    const moved = await cli(['reproduce', bundle, '--data', DATA]);
+    expect(moved.out).toMatch(/verdict: reproduced/);
+    // A bundle from before decisions existed (metrics of classes[1] at 0.5, no decision) replays as argmax.
+    const older = join(dir, 'older');
+    const fitOld = await cli([
+      'fit',
+      DATA,
+      '--target',
+      'churn',
+      '--out',
+      older,
+      '--no-track',
+      '--positive-class',
+      'Yes',
+      '--threshold-for',
+      'default',
+    ]);
+    expect(fitOld.code).toBe(0);
+    const oldPath = join(older, 'manifest.json');
+    const oldManifest = JSON.parse(readFileSync(oldPath, 'utf8'));
+    delete oldManifest.decision;
+    writeFileSync(oldPath, JSON.stringify(oldManifest));
+    const old = await cli(['reproduce', older, '--data', DATA]);
+    expect(old.out).toMatch(/verdict: reproduced/);
+  }, 120_000);
 });

@@ -90,9 +90,10 @@ export interface BundleExtras {
   readonly scorer?: string;
   /**
    * Binary decisions: a decision to record as is (e.g. the user moved the threshold), or a request
-   * (positive class, objective) for a search's decision, chosen on its out-of-fold predictions.
+   * (positive class, objective) for a search's decision, chosen on its out-of-fold predictions;
+   * null: record none (replays of bundles made before decisions existed: argmax).
    */
-  readonly decision?: Decision | DecisionRequest;
+  readonly decision?: Decision | DecisionRequest | null;
 }
 
 export interface ManifestSchemaColumn {
@@ -360,15 +361,16 @@ export function createSearchBundleFiles(
 
 // --- Binary decisions (issue 13) ---
 
-function isDecision(d: Decision | DecisionRequest | undefined): d is Decision {
-  return d !== undefined && typeof (d as Decision).threshold === 'number';
+function isDecision(d: Decision | DecisionRequest | null | undefined): d is Decision {
+  return d !== undefined && d !== null && typeof (d as Decision).threshold === 'number';
 }
 
 /** The manifest's `decision` of a single fit: the caller's (a moved threshold) or the one training chose. */
 function decisionOf(
-  given: Decision | DecisionRequest | undefined,
+  given: Decision | DecisionRequest | null | undefined,
   trained: Decision | undefined,
 ): { decision?: Decision } {
+  if (given === null) return {};
   if (isDecision(given)) return { decision: given };
   return trained ? { decision: trained } : {};
 }
@@ -376,12 +378,17 @@ function decisionOf(
 /** A search's decision: given, or chosen on the final model's out-of-fold (or holdout) predictions. */
 function searchDecision(
   result: SearchResult,
-  given: Decision | DecisionRequest | undefined,
+  given: Decision | DecisionRequest | null | undefined,
 ): { decision?: Decision } {
-  if (result.task !== 'binary' || !result.classes) return {};
+  if (result.task !== 'binary' || !result.classes || given === null) return {};
   if (isDecision(given)) return { decision: given };
   return {
-    decision: chooseDecision(result.classes, result.validation.y, result.validation.pred, given ?? {}),
+    decision: chooseDecision(
+      result.classes,
+      result.validation.y,
+      result.validation.pred,
+      (given as DecisionRequest | undefined) ?? {},
+    ),
   };
 }
 

@@ -191,3 +191,17 @@ export function withBundleDecision(
   if (!('decision' in out)) out.decision = decision;
   return { ...files, 'manifest.json': JSON.stringify(out, null, 2) + '\n' };
 }
+
+/**
+ * The request that chooses `decision` again on the same held-out predictions (for a replay): its
+ * positive class, and its objective unless the threshold was set by hand.
+ */
+export function requestOf(decision: Decision | undefined): DecisionRequest | undefined {
+  if (!decision) return undefined;
+  const objective = decision.chosenFor === 'manual' ? undefined : decision.chosenFor;
+  return {
+    positiveClass: decision.positiveClass,
+    ...(objective ? { objective } : {}),
+    ...(decision.costs ? { costs: decision.costs } : {}),
+  };
+}
