@@ -52,21 +52,19 @@ function bruteBest(
   return Math.max(...ts.map((t) => naive(objective, pos, score, t, costs)));
 }
 
-const rows = fc
-  .integer({ min: 1, max: 60 })
-  .chain((n) =>
-    fc.tuple(
-      fc.array(fc.integer({ min: 0, max: 1 }), { minLength: n, maxLength: n }),
-      // Coarse scores so that ties are common; 0 and 1 included.
-      fc.array(
-        fc.oneof(
-          fc.integer({ min: 0, max: 10 }).map((k) => k / 10),
-          fc.double({ min: 0, max: 1, noNaN: true }),
-        ),
-        { minLength: n, maxLength: n },
+const rows = fc.integer({ min: 1, max: 60 }).chain((n) =>
+  fc.tuple(
+    fc.array(fc.integer({ min: 0, max: 1 }), { minLength: n, maxLength: n }),
+    // Coarse scores so that ties are common; 0 and 1 included.
+    fc.array(
+      fc.oneof(
+        fc.integer({ min: 0, max: 10 }).map((k) => k / 10),
+        fc.double({ min: 0, max: 1, noNaN: true }),
       ),
+      { minLength: n, maxLength: n },
     ),
-  );
+  ),
+);
 const costsArb = fc.record({
   fp: fc.integer({ min: 0, max: 20 }),
   fn: fc.integer({ min: 1, max: 20 }),
@@ -130,9 +128,7 @@ describe('chooseThreshold', () => {
   it('rejects bad input with the reason', () => {
     expect(() => chooseThreshold([0, 1], [0.5], 'f1')).toThrow(/one score per row/);
     expect(() => chooseThreshold([0, 1], [0.5, NaN], 'f1')).toThrow(/row 1/);
-    expect(() => chooseThreshold([0, 1], [0.2, 0.5], 'cost', { costs: { fp: 0, fn: 0 } })).toThrow(
-      /costs/,
-    );
+    expect(() => chooseThreshold([0, 1], [0.2, 0.5], 'cost', { costs: { fp: 0, fn: 0 } })).toThrow(/costs/);
   });
 });
 
