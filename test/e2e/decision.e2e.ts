@@ -159,4 +159,37 @@ describe('binary decisions', () => {
     studio.assertNoErrors();
     await page.close();
   }, 400_000);
+
+  it('a search chooses the threshold out-of-fold for the positive class picked on the Data screen', async () => {
+    const studio = await openStudio(browser.context);
+    const { page } = studio;
+    await pickFile(page, DATA);
+    await waitForDataset(page, 'churn_imbalanced.csv');
+    if ((await page.getByTestId('target-select').inputValue()) !== 'churn')
+      await page.getByTestId('target-select').selectOption('churn');
+    await expect.poll(() => page.getByTestId('positive-class-select').inputValue()).toBe('Yes');
+    await page.getByTestId('threshold-for-select').selectOption('balanced_accuracy');
+
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('search-panel').waitFor();
+    for (const f of ['random_forest', 'linear', 'mlp'])
+      await page.getByTestId(`search-family-${f}`).uncheck();
+    await page.getByTestId('max-trials-input').fill('2');
+    await page.getByTestId('max-trials-input').dispatchEvent('change');
+    await page.getByTestId('search-start').click();
+    await page.getByTestId('search-results').waitFor({ timeout: 240_000 });
+    await page.getByTestId('decision-panel').waitFor();
+    expect(await page.getByTestId('decision-chosen-for').textContent()).toContain('balanced accuracy');
+    expect(await count(page, 'decision-tp')).toBeGreaterThan(0);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('search-download-zip').getByTestId('download-zip').click(),
+    ]);
+    const files = readBundleZip(new Uint8Array(readFileSync((await download.path())!)));
+    const decision = JSON.parse(files['manifest.json']).decision;
+    expect(decision).toMatchObject({ positiveClass: 'Yes', chosenFor: 'balanced_accuracy' });
+    labelsFollow(runPredictMjs(files, 'search'), decision.threshold);
+    studio.assertNoErrors();
+    await page.close();
+  }, 400_000);
 });
