@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import {
   chooseThreshold,
@@ -208,5 +209,48 @@ describe('perClassReport', () => {
     expect(r[1].recall).toBe(1);
     expect(r[2].precision).toBe(1);
     expect(r[2].recall).toBeCloseTo(2 / 3, 12);
+  });
+});
+
+describe('metrics for the positive class against scikit-learn', () => {
+  const python = '/usr/bin/python3';
+  const hasSklearn = (() => {
+    try {
+      execFileSync(python, ['-c', 'import sklearn'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.runIf(hasSklearn)('f1, balanced accuracy, accuracy, PR AUC (pos_label) match sklearn', () => {
+    const cases = fc.sample(
+      fc.tuple(rows, fc.integer({ min: 0, max: 1 }), fc.double({ min: 0.05, max: 0.95, noNaN: true })),
+      { numRuns: 40, seed: 13 },
+    );
+    const input = cases
+      .filter(([[y]]) => y.includes(0) && y.includes(1))
+      .map(([[y, p1], k, t]) => ({ y, p1, k, t }));
+    const script = `
+import json, sys
+from sklearn.metrics import f1_score, balanced_accuracy_score, accuracy_score, average_precision_score
+out = []
+for c in json.load(sys.stdin):
+    k, t = c['k'], c['t']
+    score = [p if k == 1 else 1 - p for p in c['p1']]
+    truth = [1 if v == k else 0 for v in c['y']]
+    hard = [1 if s >= t else 0 for s in score]
+    out.append({'f1': f1_score(truth, hard, zero_division=0), 'balanced_accuracy': balanced_accuracy_score(truth, hard),
+                'accuracy': accuracy_score(truth, hard), 'pr_auc': average_precision_score(truth, score)})
+print(json.dumps(out))
+`;
+    const ref = JSON.parse(
+      execFileSync(python, ['-c', script], { input: JSON.stringify(input), encoding: 'utf8' }),
+    ) as Record<string, number>[];
+    input.forEach((c, i) => {
+      const got = evaluate('binary', c.y, c.p1, 2, undefined, { positiveIndex: c.k, threshold: c.t });
+      for (const key of ['f1', 'balanced_accuracy', 'accuracy', 'pr_auc'])
+        expect(got[key], `${key} case ${i}`).toBeCloseTo(ref[i][key], 9);
+    });
   });
 });
