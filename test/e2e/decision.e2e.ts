@@ -96,7 +96,9 @@ describe('binary decisions', () => {
     // The threshold was chosen for F1; both classes are predicted on the held-out rows.
     const panel = page.getByTestId('decision-panel');
     await panel.waitFor();
-    expect(await page.getByTestId('decision-chosen-for').textContent()).toContain('chosen for F1');
+    const chosen = await page.getByTestId('decision-chosen-for').textContent();
+    expect(chosen).toContain('chosen for F1');
+    expect(chosen).toContain('Positive class: Yes (the minority class, 5%)');
     expect(await page.getByTestId('decision-positive').inputValue()).toBe('Yes');
     const tp = await count(page, 'decision-tp');
     const fp = await count(page, 'decision-fp');

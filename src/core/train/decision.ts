@@ -101,13 +101,6 @@ export function chooseDecision(
   return { ...base, threshold: choice.threshold, chosenFor: objective, ...(costs ? { costs } : {}) };
 }
 
-/** The same decision with another threshold (the user moved the slider). */
-export function withThreshold(d: Decision, threshold: number): Decision {
-  if (!(threshold >= 0 && threshold <= 1))
-    throw new TrainingError(`a decision threshold is a probability between 0 and 1, got ${threshold}`);
-  return { ...d, threshold, chosenFor: threshold === d.threshold ? d.chosenFor : 'manual' };
-}
-
 /**
  * Predicted class index per row of binary model output (`values`: P(class 1) per row or two
  * columns per row) under a decision: the positive class when its probability >= threshold.

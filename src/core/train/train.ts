@@ -16,7 +16,13 @@ import {
 import { DEFAULT_METRIC, METRICS, evaluate, foldIndices, holdoutPlan } from '../metrics/index.ts';
 import { encodeTarget, TrainingError } from './target.ts';
 import { estimatorFor, familyKind, refitConfig, type FamilyName } from './families.ts';
-import { chooseDecision, decisionSpec, type Decision, type DecisionRequest } from './decision.ts';
+import {
+  chooseDecision,
+  decisionSpec,
+  resolvePositiveClass,
+  type Decision,
+  type DecisionRequest,
+} from './decision.ts';
 
 export interface TrainRequest {
   readonly table: Table;
@@ -136,9 +142,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
   const pred = model.predict(validMatrix);
   // Binary: metrics are those of the positive class at the threshold chosen on this holdout.
   const decision =
-    req.task === 'binary' && enc.classes
-      ? chooseDecision(enc.classes, yValid, pred, req.decision)
-      : undefined;
+    req.task === 'binary' && enc.classes ? decide(enc.classes, enc.y, yValid, pred, req.decision) : undefined;
   const metrics = evaluate(
     req.task,
     yValid,
@@ -189,4 +193,20 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
     validation: { y: yValid, pred },
     ...(decision ? { decision } : {}),
   };
+}
+
+/**
+ * The decision of a single fit: the positive class from all rows with a target (the user's, or the
+ * default with its reason), the threshold chosen on the validation holdout.
+ */
+function decide(
+  classes: readonly string[],
+  yAll: Float64Array,
+  yValid: Float64Array,
+  pred: Float64Array,
+  request: DecisionRequest = {},
+): Decision {
+  const positive = resolvePositiveClass(classes, yAll, request.positiveClass);
+  const d = chooseDecision(classes, yValid, pred, { ...request, positiveClass: positive.label });
+  return { ...d, positiveReason: positive.reason };
 }

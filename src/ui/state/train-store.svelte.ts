@@ -169,7 +169,10 @@ export class TrainStore {
     if (this.task !== 'binary') return undefined;
     const objective = this.thresholdFor === 'auto' ? undefined : this.thresholdFor;
     return {
-      ...(this.positiveClass !== undefined ? { positiveClass: this.positiveClass } : {}),
+      // The default is chosen again by training (same rule, same rows), with its reason in words.
+      ...(this.positiveChosen && this.positiveClass !== undefined
+        ? { positiveClass: this.positiveClass }
+        : {}),
       ...(objective ? { objective } : {}),
       ...(objective === 'cost' ? { costs: this.costs } : {}),
     };
