@@ -34,6 +34,8 @@ import { IngestError } from '../src/core/ingest/types.ts';
 import { probeWebGpu, selectBackend } from '../src/core/models/nn/backend.ts';
 import { FAMILIES, TF_FAMILIES } from '../src/core/train/families.ts';
 import { trainModel } from '../src/core/train/train.ts';
+import { decideLabels, decisionChartData, type Decision } from '../src/core/train/decision.ts';
+import { confusionMatrix } from '../src/core/metrics/classification.ts';
 import { TrainingError } from '../src/core/train/target.ts';
 import { ModelConfigError, type RoundInfo } from '../src/core/models/types.ts';
 import { buildAutoPipeline, describePipeline, PipelineError } from '../src/core/pipeline/index.ts';
@@ -47,6 +49,7 @@ import {
   type SearchProgress,
   type TrialRow,
   type RoundPoint,
+  type TrainCharts,
   type TrainFailure,
   type TrainProgress,
   type TrainWorkerApi,
@@ -180,6 +183,7 @@ const api: TrainWorkerApi = {
         exclude: job.exclude,
         pipelineSpec: job.pipeline,
         onRound,
+        ...(job.decision ? { decision: job.decision } : {}),
       });
       flush();
       send(onProgress, { phase: 'evaluate' });
@@ -217,6 +221,7 @@ const api: TrainWorkerApi = {
           curveMetric,
         ),
         ...(importance ? { importance } : {}),
+        ...decisionCharts(trained.classes, trained.validation, trained.decision),
       };
       let runId: string | undefined;
       let experimentId: string | undefined;
@@ -454,11 +459,19 @@ const api: TrainWorkerApi = {
           backend: { ...backend },
           createdAt: new Date().toISOString(),
         },
-        { exclude: job.exclude, table: data.table, scorer: await scorerSource() },
+        {
+          exclude: job.exclude,
+          table: data.table,
+          scorer: await scorerSource(),
+          ...(job.decision ? { decision: job.decision } : {}),
+        },
       );
       const oof = result.validation;
       const shownCharts = oof
-        ? charts(result.task, result.classes, oof.y, oof.pred, [], result.metric)
+        ? {
+            ...charts(result.task, result.classes, oof.y, oof.pred, [], result.metric),
+            ...decisionCharts(result.classes, oof, JSON.parse(bundle['manifest.json']).decision),
+          }
         : { curve: [], curveMetric: result.metric };
       const rows = result.trials.map(
         (t) => rowsByNumber.get(t.number) ?? trialRow(t, started, performance.now()),
@@ -511,3 +524,21 @@ const api: TrainWorkerApi = {
 };
 
 expose(api);
+
+// --- Binary decisions (issue 13): the confusion matrix at the chosen threshold, and the rows to move it.
+function decisionCharts(
+  classes: readonly string[] | undefined,
+  validation: { readonly y: Float64Array; readonly pred: Float64Array },
+  decision: Decision | undefined,
+): Partial<Pick<TrainCharts, 'decision' | 'confusion'>> {
+  if (!decision || !classes || classes.length !== 2) return {};
+  const n = validation.y.length;
+  const labels = decideLabels(validation.pred, n, classes, decision);
+  return {
+    decision: decisionChartData(classes, validation.y, validation.pred, decision),
+    confusion: {
+      labels: classes,
+      counts: Array.from(confusionMatrix(Int32Array.from(validation.y), labels, 2)),
+    },
+  };
+}

@@ -15,6 +15,7 @@ import type {
 } from '../src/core/ingest/types.ts';
 import type { ColumnProfile, DatasetProfile, TargetAssociation, Task } from '../src/core/profile/types.ts';
 import type { PipelineSpec } from '../src/core/pipeline/types.ts';
+import type { DecisionChartData, DecisionRequest } from '../src/core/train/decision.ts';
 
 /** What the page hands over: a File (read in the worker, never on the main thread) or raw bytes. */
 export type LoadInput = File | { readonly name: string; readonly bytes: ArrayBuffer };
@@ -162,6 +163,8 @@ export interface TrainJob {
   readonly exclude?: readonly string[];
   /** The preprocessing to use (as edited on the Train screen); absent = the automatic pipeline. */
   readonly pipeline?: PipelineSpec;
+  /** Binary: positive class and what the threshold is chosen for (issue 13). */
+  readonly decision?: DecisionRequest;
 }
 
 /** What the automatic preprocessing for a family would be, before training (the Train screen shows it). */
@@ -216,6 +219,8 @@ export interface TrainCharts {
     readonly importance: readonly number[];
     readonly method: 'gain';
   };
+  /** Binary: the decision (positive class, threshold) and the held-out rows to move it live. */
+  readonly decision?: DecisionChartData;
   /** Regression: validation actual vs predicted (a seeded sample of at most MAX_SCATTER_POINTS rows). */
   readonly regression?: {
     readonly actual: readonly number[];
@@ -303,6 +308,8 @@ export interface SearchJob {
   readonly workers?: number;
   /** Record the search in the browser's tracking store (default true). */
   readonly track?: boolean;
+  /** Binary: positive class and what the threshold is chosen for (issue 13). */
+  readonly decision?: DecisionRequest;
 }
 
 export type TrialRowState = 'RUNNING' | 'COMPLETE' | 'PRUNED' | 'FAILED';

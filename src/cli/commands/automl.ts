@@ -2,6 +2,13 @@ import { parseArgs } from 'node:util';
 import { CliError } from '../errors.ts';
 import { parseSeed, parseTask, readTrainingData } from '../args.ts';
 import type { Command } from './command.ts';
+import {
+  DECISION_OPTIONS,
+  DECISION_USAGE,
+  checkDecisionArgs,
+  decisionLine,
+  parseDecisionArgs,
+} from '../decision-args.ts';
 
 export const automlCommand: Command = {
   name: 'automl',
@@ -21,6 +28,7 @@ export const automlCommand: Command = {
     '  --workers N     trials run in N worker threads at once (default: cores − 1, at least 1;',
     '                  0 = in this thread); with --max-trials the result does not depend on N',
     '  --json          print the manifest as JSON',
+    ...DECISION_USAGE,
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -41,6 +49,7 @@ export const automlCommand: Command = {
         json: { type: 'boolean', default: false },
         store: { type: 'string' },
         'no-track': { type: 'boolean', default: false },
+        ...DECISION_OPTIONS,
         workers: { type: 'string' },
       },
     });
@@ -60,6 +69,7 @@ export const automlCommand: Command = {
     if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0))
       throw new CliError(`--workers must be a whole number ≥ 0, got '${values.workers}'`);
     const taskOption = parseTask(values.task);
+    const decisionRequest = parseDecisionArgs(values);
     const { resolveFamily } = await import('../../core/train/families.ts');
     const families = values.families?.split(',').map((f) => {
       try {
@@ -93,6 +103,14 @@ export const automlCommand: Command = {
     const file = positionals[0];
     const target = values.target;
     const { data, task } = await readTrainingData(file, target, values.exclude ?? [], taskOption, io);
+    if (decisionRequest) {
+      const { encodeTarget } = await import('../../core/train/target.ts');
+      checkDecisionArgs(
+        decisionRequest,
+        task,
+        task === 'binary' ? encodeTarget(data.table, target, task).classes : undefined,
+      );
+    }
     const tracked = values['no-track']
       ? null
       : await startTrainingRun(storePath(values.store), data, target, 'automl search', {
@@ -143,7 +161,12 @@ export const automlCommand: Command = {
           .warnings,
       },
       nodeEnvironment(backend),
-      { exclude: values.exclude, table: data.table, scorer: await buildScorerSource() },
+      {
+        exclude: values.exclude,
+        table: data.table,
+        scorer: await buildScorerSource(),
+        ...(decisionRequest ? { decision: decisionRequest } : {}),
+      },
     );
     writeBundle(values.out, files);
     const m = result.manifest;
@@ -169,6 +192,7 @@ export const automlCommand: Command = {
         `best: trial ${result.best.number} (${result.best.family}) ${result.metric} ${result.best.value?.toFixed(4)}`,
         `final model: ${result.kind === 'ensemble' ? `ensemble of ${m.final.members.length} models` : `single ${result.best.family} model`}, ` +
           `${result.metric} ${Number.isFinite(score) ? Number(score).toFixed(4) : 'n/a'} (out-of-fold)`,
+        ...(manifestDecision(files) ? [decisionLine(manifestDecision(files)!)] : []),
         `bundle written to ${values.out}`,
       ].join('\n') +
         '\n' +
@@ -177,3 +201,8 @@ export const automlCommand: Command = {
     return 0;
   },
 };
+
+/** The bundle's binary decision, if any (for the text output). */
+function manifestDecision(files: Record<string, string>): Parameters<typeof decisionLine>[0] | undefined {
+  return (JSON.parse(files['manifest.json']) as { decision?: Parameters<typeof decisionLine>[0] }).decision;
+}

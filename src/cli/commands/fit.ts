@@ -2,6 +2,13 @@ import { parseArgs } from 'node:util';
 import { CliError } from '../errors.ts';
 import { parseSeed, parseTask, readTrainingData } from '../args.ts';
 import type { Command } from './command.ts';
+import {
+  DECISION_OPTIONS,
+  DECISION_USAGE,
+  checkDecisionArgs,
+  decisionLine,
+  parseDecisionArgs,
+} from '../decision-args.ts';
 
 export const fitCommand: Command = {
   name: 'fit',
@@ -22,6 +29,7 @@ export const fitCommand: Command = {
     '  --json               print the manifest as JSON',
     '  --store FILE         record the run in this tracking database (default .automl/tracking.db)',
     '  --no-track           do not record the run',
+    ...DECISION_USAGE,
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -40,6 +48,7 @@ export const fitCommand: Command = {
         json: { type: 'boolean', default: false },
         store: { type: 'string' },
         'no-track': { type: 'boolean', default: false },
+        ...DECISION_OPTIONS,
       },
     });
     if (positionals.length !== 1) throw new CliError('fit takes exactly one CSV file');
@@ -60,6 +69,7 @@ export const fitCommand: Command = {
         throw new CliError('--params must be a JSON object');
     }
     const taskOption = parseTask(values.task);
+    const decisionRequest = parseDecisionArgs(values);
 
     const { resolveFamily, TF_FAMILIES } = await import('../../core/train/families.ts');
     const family = (() => {
@@ -77,6 +87,14 @@ export const fitCommand: Command = {
     const file = positionals[0];
     const target = values.target;
     const { data, task } = await readTrainingData(file, target, values.exclude ?? [], taskOption, io);
+    if (decisionRequest) {
+      const { encodeTarget } = await import('../../core/train/target.ts');
+      checkDecisionArgs(
+        decisionRequest,
+        task,
+        task === 'binary' ? encodeTarget(data.table, target, task).classes : undefined,
+      );
+    }
 
     let backend: { name: string; reason?: string; adapter?: unknown } = {
       name: 'cpu',
@@ -114,6 +132,7 @@ export const fitCommand: Command = {
         seed,
         validFraction,
         exclude: values.exclude,
+        ...(decisionRequest ? { decision: decisionRequest } : {}),
       });
     } catch (err) {
       await tracked?.run.fail(err);
@@ -153,6 +172,7 @@ export const fitCommand: Command = {
             `with the ${trained.refit.iterations} rounds/epochs chosen on a validation holdout`
           : `trained ${family} (${task}) on ${trained.split.trainRows} rows of ${data.sourceName}, target '${target}'`,
         `validation (${trained.split.validRows} held-out rows, model fitted on the other ${trained.split.trainRows}): ${metricText}`,
+        ...(trained.decision ? [decisionLine(trained.decision)] : []),
         ...(trained.droppedMissingTarget
           ? [`left out ${trained.droppedMissingTarget} rows with no target value`]
           : []),

@@ -25,6 +25,7 @@ import type { TrainedModel } from '../train/train.ts';
 import { ensureFamiliesRegistered } from '../train/families.ts';
 import { argmaxRows } from '../metrics/classification.ts';
 import { evaluate } from '../metrics/evaluate.ts';
+import { chooseDecision, decideLabels, type Decision, type DecisionRequest } from '../train/decision.ts';
 import { csvLine } from './csv-write.ts';
 import { BundleError } from './bundle-error.ts';
 import type { SearchManifest, SearchResult } from '../search/runner.ts';
@@ -88,6 +89,12 @@ export interface BundleExtras {
   readonly table?: Table;
   /** Source of predict.mjs (built from scorer-entry.ts); without it the bundle has no scorer. */
   readonly scorer?: string;
+  /**
+   * Binary decisions: a decision to record as is (e.g. the user moved the threshold), or a request
+   * (positive class, objective) for a search's decision, chosen on its out-of-fold predictions;
+   * null: record none (replays of bundles made before decisions existed: argmax).
+   */
+  readonly decision?: Decision | DecisionRequest | null;
 }
 
 export interface ManifestSchemaColumn {
@@ -124,7 +131,13 @@ export interface BundleManifest {
   readonly target: string;
   readonly task: Task;
   readonly classes?: readonly string[];
+  /** The class whose probability the model outputs second (classes[1]); see `decision` for the class metrics are for. */
   readonly positiveClass?: string;
+  /**
+   * Binary decisions: the positive class and the threshold on its probability from which a row is
+   * predicted positive, and what it was chosen for. Absent (older bundles): argmax, i.e. 0.5.
+   */
+  readonly decision?: Decision;
   readonly split: TrainedModel['split'] | SearchManifest['split'];
   /** The search that produced the model (sampler, budget, split plan, executed trials), if any. */
   readonly search?: SearchManifest;
@@ -222,6 +235,7 @@ export function createBundleFiles(
     task: trained.task,
     ...(trained.classes ? { classes: trained.classes } : {}),
     ...(trained.task === 'binary' && trained.classes ? { positiveClass: trained.classes[1] } : {}),
+    ...decisionOf(extras.decision, trained.decision),
     split: trained.split,
     refit: trained.refit ?? null,
     pipeline: {
@@ -305,6 +319,7 @@ export function createSearchBundleFiles(
     task: result.task,
     ...(result.classes ? { classes: result.classes } : {}),
     ...(result.task === 'binary' && result.classes ? { positiveClass: result.classes[1] } : {}),
+    ...searchDecision(result, extras.decision),
     split: result.manifest.split,
     search: result.manifest,
     refit: null,
@@ -349,6 +364,41 @@ export function createSearchBundleFiles(
     extras,
   );
 }
+
+// --- Binary decisions (issue 13) ---
+
+function isDecision(d: Decision | DecisionRequest | null | undefined): d is Decision {
+  return d !== undefined && d !== null && typeof (d as Decision).threshold === 'number';
+}
+
+/** The manifest's `decision` of a single fit: the caller's (a moved threshold) or the one training chose. */
+function decisionOf(
+  given: Decision | DecisionRequest | null | undefined,
+  trained: Decision | undefined,
+): { decision?: Decision } {
+  if (given === null) return {};
+  if (isDecision(given)) return { decision: given };
+  return trained ? { decision: trained } : {};
+}
+
+/** A search's decision: given, or chosen on the final model's out-of-fold (or holdout) predictions. */
+function searchDecision(
+  result: SearchResult,
+  given: Decision | DecisionRequest | null | undefined,
+): { decision?: Decision } {
+  if (result.task !== 'binary' || !result.classes || given === null) return {};
+  if (isDecision(given)) return { decision: given };
+  return {
+    decision: chooseDecision(
+      result.classes,
+      result.validation.y,
+      result.validation.pred,
+      (given as DecisionRequest | undefined) ?? {},
+    ),
+  };
+}
+
+// --- end of binary decisions ---
 
 /** Adds the derived files (metrics, signature, example, card, scorer) and the manifest's file list. */
 function finishBundle(
@@ -667,6 +717,20 @@ function checkManifestAgainstModel(manifest: BundleManifest, model: Fitted): voi
       `manifest.json positiveClass is ${JSON.stringify(manifest.positiveClass)} but the model predicts the probability ` +
         `of classes[1], ${JSON.stringify(classes[1])}`,
     );
+  const d = manifest.decision;
+  if (d !== undefined) {
+    if (model.task !== 'binary')
+      throw new BundleError(`manifest.json has a decision, but model.json is a ${model.task} model`);
+    if (!classes.includes(d.positiveClass))
+      throw new BundleError(
+        `manifest.json decision.positiveClass is ${JSON.stringify(d.positiveClass)}, not one of the classes ` +
+          `(${listNames(classes.map((c) => JSON.stringify(c)))})`,
+      );
+    if (!(d.threshold >= 0 && d.threshold <= 1))
+      throw new BundleError(
+        `manifest.json decision.threshold is ${d.threshold}; it must be a probability (0 to 1)`,
+      );
+  }
 }
 
 /**
@@ -774,6 +838,10 @@ export function predictTable(bundle: LoadedBundle, table: Table): Predictions {
     : (bundle.model as EnsembleModel).predictTable(table);
   if (bundle.manifest.task === 'regression') return { values, nRows: table.nRows };
   const k = bundle.manifest.classes?.length ?? bundle.model.nClasses;
+  const { decision, classes } = bundle.manifest;
+  // Binary with a recorded decision: the positive class from its threshold; else argmax.
+  if (bundle.manifest.task === 'binary' && decision && classes)
+    return { values, labels: decideLabels(values, table.nRows, classes, decision), nRows: table.nRows };
   return { values, labels: argmaxRows(values, k), nRows: table.nRows };
 }
 

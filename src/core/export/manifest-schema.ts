@@ -111,6 +111,23 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
     task: { enum: ['binary', 'multiclass', 'regression'] },
     classes: strList,
     positiveClass: str,
+    // --- Binary decisions (issue 13): the positive class and the threshold every predictor applies.
+    decision: {
+      type: 'object',
+      required: ['positiveClass', 'threshold', 'chosenFor'],
+      properties: {
+        positiveClass: str,
+        threshold: { type: 'number', minimum: 0 },
+        chosenFor: { enum: ['f1', 'balanced_accuracy', 'cost', 'default', 'manual'] },
+        costs: {
+          type: 'object',
+          required: ['fp', 'fn'],
+          properties: { fp: { type: 'number', minimum: 0 }, fn: { type: 'number', minimum: 0 } },
+        },
+        positiveReason: str,
+      },
+    },
+    // --- end of binary decisions
     split: {
       type: 'object',
       required: ['strategy', 'seed', 'stratified'],

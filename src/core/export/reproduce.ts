@@ -18,8 +18,10 @@ import {
   loadBundle,
   predictTable,
   type BundleEnvironment,
+  type BundleManifest,
   type LoadedBundle,
 } from './bundle.ts';
+import { requestOf, type DecisionRequest } from '../train/decision.ts';
 import { upgradeManifest } from './package.ts';
 
 export type ReproducePhase = 'read' | 'backend' | 'refit' | 'compare';
@@ -295,7 +297,11 @@ export async function reproduceBundle(
       marginFraction: s.budget.marginFraction,
       exclude: training.exclude,
     });
-    files = createSearchBundleFiles(result, dataset, env, { exclude: training.exclude });
+    // The recorded decision (positive class, threshold) labels the replay's predictions too.
+    files = createSearchBundleFiles(result, dataset, env, {
+      exclude: training.exclude,
+      decision: manifest.task === 'binary' ? (manifest.decision ?? null) : undefined,
+    });
     newMetrics = JSON.parse(files['manifest.json']).metrics.validation;
   } else {
     const { trainModel } = await import('../train/train.ts');
@@ -317,8 +323,13 @@ export async function reproduceBundle(
       seed: manifest.seed,
       validFraction: training.validFraction ?? 0.2,
       exclude: training.exclude,
+      ...(manifest.task === 'binary' ? { decision: replayRequest(manifest) } : {}),
     });
-    files = createBundleFiles(trained, dataset, env, { exclude: training.exclude });
+    // The recorded decision (positive class, threshold) labels the replay's predictions too.
+    files = createBundleFiles(trained, dataset, env, {
+      exclude: training.exclude,
+      decision: manifest.task === 'binary' ? (manifest.decision ?? null) : undefined,
+    });
     newMetrics = { ...trained.metrics.validation };
   }
   options.onPhase?.('compare');
@@ -413,4 +424,14 @@ export async function reproduceBundle(
     notes,
     lines,
   };
+}
+
+/**
+ * How a replay chooses its decision: as recorded; for a bundle made before decisions existed, the
+ * metrics of classes[1] at 0.5 (as they were computed then).
+ */
+function replayRequest(manifest: BundleManifest): DecisionRequest | undefined {
+  if (manifest.decision) return requestOf(manifest.decision);
+  const second = manifest.classes?.[1];
+  return second === undefined ? undefined : { positiveClass: second, objective: 'default' };
 }

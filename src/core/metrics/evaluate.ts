@@ -68,12 +68,37 @@ export function positiveScores(pred: ArrayLike<number>, nRows: number): Float64A
   return out;
 }
 
+/**
+ * Which class a binary model's metrics are for and where its decision threshold lies: rows with
+ * P(positive class) >= threshold are predicted positive. Default: class 1, 0.5.
+ */
+export interface BinaryDecisionSpec {
+  /** Class index (0 or 1) of the positive class. */
+  readonly positiveIndex: number;
+  readonly threshold: number;
+}
+
+/** P(class `positiveIndex`) per row, and 1/0 for rows of that class. */
+export function binaryForPositive(
+  y: ArrayLike<number>,
+  pred: ArrayLike<number>,
+  positiveIndex: number,
+): { pos: Uint8Array; score: Float64Array } {
+  const n = y.length;
+  const p1 = positiveScores(pred, n);
+  const score = positiveIndex === 1 ? p1 : p1.map((v) => 1 - v);
+  const pos = new Uint8Array(n);
+  for (let i = 0; i < n; i++) pos[i] = y[i] === positiveIndex ? 1 : 0;
+  return { pos, score };
+}
+
 export function evaluate(
   task: TaskKind,
   y: ArrayLike<number>,
   pred: ArrayLike<number>,
   nClasses = task === 'binary' ? 2 : 1,
   w?: ArrayLike<number>,
+  decision?: BinaryDecisionSpec,
 ): Record<string, number> {
   const n = y.length;
   if (task === 'regression') {
@@ -81,16 +106,20 @@ export function evaluate(
     return { rmse: rmse(y, pred, w), mae: mae(y, pred, w), r2: r2(y, pred, w) };
   }
   if (task === 'binary') {
-    const p = positiveScores(pred, n);
+    if (decision && decision.positiveIndex !== 0 && decision.positiveIndex !== 1)
+      throw new Error(`positive class index must be 0 or 1, got ${decision.positiveIndex}`);
+    // Metrics of the positive class: its probability as the score, its rows as class 1.
+    const { pos, score } = binaryForPositive(y, pred, decision?.positiveIndex ?? 1);
+    const threshold = decision?.threshold ?? 0.5;
     const hard = new Int32Array(n);
-    for (let i = 0; i < n; i++) hard[i] = p[i] >= 0.5 ? 1 : 0;
+    for (let i = 0; i < n; i++) hard[i] = score[i] >= threshold ? 1 : 0;
     return {
-      roc_auc: rocAuc(y, p, w),
-      pr_auc: prAuc(y, p, w),
-      log_loss: binaryLogLoss(y, p, w),
-      accuracy: accuracy(y, hard, w),
-      f1: f1(y, hard, w),
-      balanced_accuracy: balancedAccuracy(y, hard, 2, w),
+      roc_auc: rocAuc(pos, score, w),
+      pr_auc: prAuc(pos, score, w),
+      log_loss: binaryLogLoss(pos, score, w),
+      accuracy: accuracy(pos, hard, w),
+      f1: f1(pos, hard, w),
+      balanced_accuracy: balancedAccuracy(pos, hard, 2, w),
     };
   }
   if (pred.length !== n * nClasses) {

@@ -273,3 +273,90 @@ export function detectTask(table: Table, target: string): TaskDetection {
   const info = profileColumns({ nRows: table.nRows, columns: [table.columns[i]] })[0];
   return detectTaskForColumn({ ...info, index: i });
 }
+
+/**
+ * Labels that read as "the case to detect" (compared lower-case, trimmed). A binary target's
+ * positive class defaults to the minority class when the classes are clearly unbalanced (the
+ * smaller under {@link CLEAR_MINORITY_SHARE} of rows); otherwise to the one label of this list, if
+ * exactly one label is on it; otherwise to the minority class (ties: the second label in sorted
+ * order, the class whose probability the model outputs).
+ */
+export const POSITIVE_WORDS: readonly string[] = [
+  'yes',
+  'y',
+  'true',
+  't',
+  '1',
+  'positive',
+  'pos',
+  'bad',
+  'churn',
+  'churned',
+  'fraud',
+  'fraudulent',
+  'default',
+  'defaulted',
+  'malignant',
+  'm',
+  'sick',
+  'disease',
+  'diseased',
+  'abnormal',
+  'anomaly',
+  'spam',
+  'fail',
+  'failed',
+  'failure',
+  'left',
+  'attrited',
+  'died',
+  'dead',
+  'deceased',
+];
+
+/** Below this share of rows the smaller class is taken as the positive class whatever its name. */
+export const CLEAR_MINORITY_SHARE = 0.4;
+
+export interface PositiveClassSuggestion {
+  readonly label: string;
+  /** In words, e.g. "bad (the minority class, 5%)". */
+  readonly reason: string;
+}
+
+function pct(share: number): string {
+  const p = share * 100;
+  return p >= 10 || p === 0 ? `${Math.round(p)}%` : `${Number(p.toPrecision(2))}%`;
+}
+
+/**
+ * The default positive class of a binary target from its two labels and their counts (any order),
+ * with the reason in words. `sortedLabels` (the training order) breaks ties: its second label wins.
+ */
+export function suggestPositiveClass(
+  classes: readonly { readonly value: string; readonly count: number }[],
+  sortedLabels?: readonly string[],
+): PositiveClassSuggestion | null {
+  if (classes.length !== 2) return null;
+  const total = classes[0].count + classes[1].count;
+  const share = (c: { count: number }) => (total > 0 ? c.count / total : 0.5);
+  const second = sortedLabels?.[1] ?? [...classes.map((c) => c.value)].sort()[1];
+  const [a, b] = classes;
+  const minority = a.count < b.count ? a : b.count < a.count ? b : a.value === second ? a : b;
+  if (share(minority) < CLEAR_MINORITY_SHARE && minority.count !== total - minority.count)
+    return {
+      label: minority.value,
+      reason: `${minority.value} (the minority class, ${pct(share(minority))})`,
+    };
+  const reads = classes.filter((c) => POSITIVE_WORDS.includes(c.value.trim().toLowerCase()));
+  if (reads.length === 1)
+    return {
+      label: reads[0].value,
+      reason: `${reads[0].value} (reads as the positive outcome, ${pct(share(reads[0]))})`,
+    };
+  if (minority.count !== total - minority.count)
+    return {
+      label: minority.value,
+      reason: `${minority.value} (the minority class, ${pct(share(minority))})`,
+    };
+  return { label: second, reason: `${second} (classes are balanced: the second label in sorted order)` };
+}

@@ -23,6 +23,14 @@ export interface ResourceSpec {
   readonly min: number;
 }
 
+/**
+ * Class weighting (issue 13): 'balanced' weighs each row by total / (classes × its class's count),
+ * so a rare class counts as much as a common one. GBDT/RF take it natively (`classWeight`), linear
+ * and MLP as sample weights of their loss (train/families.ts). No effect on regression. Trials
+ * recorded before it existed ran unweighted (legacy 'none').
+ */
+const CLASS_WEIGHT: ParamSpec = { name: 'classWeight', type: 'categorical', choices: ['none', 'balanced'] };
+
 export interface FamilySpace {
   readonly family: FamilyName;
   readonly space: SearchSpace;
@@ -78,10 +86,12 @@ const GBDT: FamilySpace = {
       { name: 'alpha', type: 'float', low: 1e-4, high: 10, log: true },
       { name: 'subsample', type: 'float', low: 0.5, high: 1 },
       { name: 'colsampleByTree', type: 'float', low: 0.3, high: 1 },
+      CLASS_WEIGHT,
     ],
   },
   fixed: { earlyStoppingRounds: 40 },
   resource: { key: 'rounds', max: 2000, min: 200 },
+  legacy: { classWeight: 'none' },
 };
 
 /**
@@ -100,10 +110,12 @@ const RANDOM_FOREST: FamilySpace = {
       { name: 'featureFraction', type: 'categorical', choices: ['sqrt', 0.2, 0.4, 0.6, 0.8, 1] },
       { name: 'maxDepth', type: 'int', low: 4, high: 24 },
       { name: 'minSamplesLeaf', type: 'int', low: 1, high: 32, log: true },
+      CLASS_WEIGHT,
     ],
   },
   fixed: { bootstrap: true },
   resource: { key: 'rounds', max: 120, min: 10 },
+  legacy: { classWeight: 'none' },
 };
 
 /**
@@ -119,10 +131,12 @@ const LINEAR: FamilySpace = {
       { name: 'l2', type: 'float', low: 1e-7, high: 0.1, log: true },
       { name: 'l1', type: 'float', low: 1e-8, high: 0.01, log: true },
       { name: 'batchSize', type: 'categorical', choices: [64, 128, 256, 512] },
+      CLASS_WEIGHT,
     ],
   },
   fixed: { patience: 6 },
   resource: { key: 'epochs', max: 100, min: 3 },
+  legacy: { classWeight: 'none' },
 };
 
 /**
@@ -146,11 +160,12 @@ const MLP: FamilySpace = {
       { name: 'l2', type: 'float', low: 1e-8, high: 1e-2, log: true },
       { name: 'batchSize', type: 'categorical', choices: [64, 128, 256, 512] },
       { name: 'embeddings', type: 'categorical', choices: [false, true] },
+      CLASS_WEIGHT,
     ],
   },
   fixed: { patience: 8 },
   resource: { key: 'epochs', max: 120, min: 3 },
-  legacy: { embeddings: false },
+  legacy: { embeddings: false, classWeight: 'none' },
 };
 
 export const FAMILY_SPACES: Readonly<Record<FamilyName, FamilySpace>> = {

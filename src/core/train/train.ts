@@ -16,6 +16,13 @@ import {
 import { DEFAULT_METRIC, METRICS, evaluate, foldIndices, holdoutPlan } from '../metrics/index.ts';
 import { encodeTarget, TrainingError } from './target.ts';
 import { estimatorFor, familyKind, refitConfig, type FamilyName } from './families.ts';
+import {
+  chooseDecision,
+  decisionSpec,
+  resolvePositiveClass,
+  type Decision,
+  type DecisionRequest,
+} from './decision.ts';
 
 export interface TrainRequest {
   readonly table: Table;
@@ -39,6 +46,11 @@ export interface TrainRequest {
    */
   readonly refit?: boolean;
   readonly onRound?: (info: RoundInfo) => void | boolean;
+  /**
+   * Binary: the positive class and what the decision threshold is chosen for on the validation
+   * holdout (default: the minority class; F1 when unbalanced, else 0.5).
+   */
+  readonly decision?: DecisionRequest;
 }
 
 export interface TrainedModel {
@@ -68,6 +80,8 @@ export interface TrainedModel {
   readonly fitSeconds: number;
   /** Validation truth and predictions, for charts (confusion matrix, residuals). */
   readonly validation: { readonly y: Float64Array; readonly pred: Float64Array };
+  /** Binary: the positive class and decision threshold (chosen on the validation holdout). */
+  readonly decision?: Decision;
 }
 
 export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
@@ -126,7 +140,17 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
     onRound: req.onRound,
   });
   const pred = model.predict(validMatrix);
-  const metrics = evaluate(req.task, yValid, pred, nClasses);
+  // Binary: metrics are those of the positive class at the threshold chosen on this holdout.
+  const decision =
+    req.task === 'binary' && enc.classes ? decide(enc.classes, enc.y, yValid, pred, req.decision) : undefined;
+  const metrics = evaluate(
+    req.task,
+    yValid,
+    pred,
+    nClasses,
+    undefined,
+    decision && enc.classes ? decisionSpec(enc.classes, decision) : undefined,
+  );
 
   let finalModel = model;
   let finalPipeline = pipeline;
@@ -167,5 +191,22 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
     droppedMissingTarget: enc.droppedMissing,
     fitSeconds: (Date.now() - t0) / 1000,
     validation: { y: yValid, pred },
+    ...(decision ? { decision } : {}),
   };
+}
+
+/**
+ * The decision of a single fit: the positive class from all rows with a target (the user's, or the
+ * default with its reason), the threshold chosen on the validation holdout.
+ */
+function decide(
+  classes: readonly string[],
+  yAll: Float64Array,
+  yValid: Float64Array,
+  pred: Float64Array,
+  request: DecisionRequest = {},
+): Decision {
+  const positive = resolvePositiveClass(classes, yAll, request.positiveClass);
+  const d = chooseDecision(classes, yValid, pred, { ...request, positiveClass: positive.label });
+  return { ...d, positiveReason: positive.reason };
 }

@@ -142,3 +142,70 @@ export function bestSoFarOption(
     series: [{ type: 'line', name: 'best so far', step: 'end', showSymbol: true, symbolSize: 5, data }],
   };
 }
+
+/** Cumulative gains: share of the positive class found among the top share of rows by score. */
+export function gainsOption(points: readonly { fraction: number; gain: number }[]): ChartOption {
+  return {
+    animation: false,
+    grid: GRID,
+    tooltip: { trigger: 'axis' },
+    xAxis: {
+      type: 'value',
+      name: 'share of rows (highest scores first)',
+      nameLocation: 'middle',
+      nameGap: 24,
+      min: 0,
+      max: 1,
+    },
+    yAxis: { type: 'value', name: 'share of positives found', min: 0, max: 1 },
+    series: [
+      {
+        type: 'line',
+        name: 'model',
+        showSymbol: false,
+        data: [[0, 0], ...points.map((p) => [p.fraction, p.gain])],
+      },
+      {
+        type: 'line',
+        name: 'random',
+        showSymbol: false,
+        lineStyle: { type: 'dashed', opacity: 0.5 },
+        data: [
+          [0, 0],
+          [1, 1],
+        ],
+      },
+    ],
+  };
+}
+
+/** Lift: how many times more positives than random picking, by share of rows taken. */
+export function liftOption(points: readonly { fraction: number; lift: number }[]): ChartOption {
+  return {
+    animation: false,
+    grid: GRID,
+    tooltip: { trigger: 'axis' },
+    xAxis: {
+      type: 'value',
+      name: 'share of rows (highest scores first)',
+      nameLocation: 'middle',
+      nameGap: 24,
+      min: 0,
+      max: 1,
+    },
+    yAxis: { type: 'value', name: 'lift', min: 0 },
+    series: [
+      { type: 'line', name: 'model', showSymbol: false, data: points.map((p) => [p.fraction, p.lift]) },
+      {
+        type: 'line',
+        name: 'random',
+        showSymbol: false,
+        lineStyle: { type: 'dashed', opacity: 0.5 },
+        data: [
+          [0, 1],
+          [1, 1],
+        ],
+      },
+    ],
+  };
+}

@@ -3,6 +3,7 @@
  * leaderboard and best-so-far curve fed by the worker's throttled progress messages, and the result.
  * The search itself runs in the training worker, its trials in a pool of trial workers.
  */
+import type { DecisionRequest } from '../../core/train/decision.ts';
 import { METRICS } from '../../core/metrics/evaluate.ts';
 import type {
   BackendReport,
@@ -55,6 +56,8 @@ export interface SearchContext {
   seed(): number;
   backend(): 'auto' | 'webgpu' | 'wasm' | 'cpu';
   excluded(): readonly string[];
+  /** Binary: positive class and what the threshold is chosen for (issue 13). */
+  decision?(): DecisionRequest | undefined;
 }
 
 export class SearchState {
@@ -176,6 +179,7 @@ export class SearchState {
         seed: ctx.seed(),
         backend: ctx.backend(),
         exclude: [...ctx.excluded()],
+        ...(ctx.decision?.() ? { decision: $state.snapshot(ctx.decision()!) } : {}),
       },
       (p) => {
         if (settled || seq !== this.#seq || !this.run) return;

@@ -23,6 +23,9 @@ import { removeStep, setStepOption } from '../../core/pipeline/edit.ts';
 import type { DataStore } from './data-store.svelte.ts';
 import { SearchState } from './search-store.svelte.ts';
 import { TrainClient } from './train-client.ts';
+import { suggestPositiveClass } from '../../core/profile/target.ts';
+import type { DecisionCosts, ThresholdObjective } from '../../core/metrics/threshold.ts';
+import type { DecisionRequest } from '../../core/train/decision.ts';
 
 export const FAMILY_LABELS: Readonly<Record<FamilyName, string>> = {
   gbdt: 'Gradient boosted trees',
@@ -150,6 +153,47 @@ export class TrainStore {
       this.run === null && this.#data.file !== null && this.target !== undefined && this.task !== undefined,
   );
 
+  // --- Binary decisions (issue 13): positive class and what the threshold is chosen for.
+  /** The positive class the user picked, for one dataset and target (else the default applies). */
+  #positiveChoice = $state.raw<{ readonly key: string; readonly label: string } | null>(null);
+  /** What the decision threshold is chosen for; `auto`: F1 when unbalanced, else 0.5. */
+  thresholdFor = $state<'auto' | 'default' | ThresholdObjective>('auto');
+  costs = $state.raw<DecisionCosts>({ fp: 1, fn: 1 });
+  readonly #positiveKey = $derived.by(() => {
+    const ds = this.#data.dataset;
+    return ds && this.target !== undefined ? `${ds.fingerprint.sha256}\u0000${this.target}` : null;
+  });
+  /** The default positive class of a binary target, with the reason in words. */
+  readonly positiveSuggestion = $derived.by(() => {
+    const t = this.#data.dataset?.profile.task;
+    return t?.task === 'binary' && t.classes ? suggestPositiveClass(t.classes) : null;
+  });
+  /** The positive class in effect (the user's choice for this dataset and target, else the default). */
+  readonly positiveClass = $derived.by(() => {
+    const c = this.#positiveChoice;
+    if (c && c.key === this.#positiveKey) return c.label;
+    return this.positiveSuggestion?.label;
+  });
+  readonly positiveChosen = $derived.by(() => this.#positiveChoice?.key === this.#positiveKey);
+  setPositiveClass(label: string): void {
+    const key = this.#positiveKey;
+    if (key !== null) this.#positiveChoice = { key, label };
+  }
+  /** What a binary training asks for; undefined for other tasks. */
+  readonly decisionRequest = $derived.by((): DecisionRequest | undefined => {
+    if (this.task !== 'binary') return undefined;
+    const objective = this.thresholdFor === 'auto' ? undefined : this.thresholdFor;
+    return {
+      // The default is chosen again by training (same rule, same rows), with its reason in words.
+      ...(this.positiveChosen && this.positiveClass !== undefined
+        ? { positiveClass: this.positiveClass }
+        : {}),
+      ...(objective ? { objective } : {}),
+      ...(objective === 'cost' ? { costs: this.costs } : {}),
+    };
+  });
+  // --- end of binary decisions
+
   constructor(data: DataStore, client: TrainClient = new TrainClient()) {
     this.#data = data;
     this.#client = client;
@@ -162,6 +206,7 @@ export class TrainStore {
       seed: () => this.seed,
       backend: () => this.backend,
       excluded: () => this.currentExcluded,
+      decision: () => this.decisionRequest,
     });
   }
 
@@ -258,6 +303,7 @@ export class TrainStore {
         ...(metric ? { metric } : {}),
         exclude: this.currentExcluded,
         ...(this.pipelineEdited && this.pipelineSpec ? { pipeline: this.pipelineSpec } : {}),
+        ...(this.decisionRequest ? { decision: $state.snapshot(this.decisionRequest) } : {}),
       },
       (p) => {
         if (settled || seq !== this.#seq || !this.run) return;

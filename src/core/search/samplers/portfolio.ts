@@ -42,6 +42,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     alpha: 1e-4,
     subsample: 0.8,
     colsampleByTree: 0.8,
+    classWeight: 'none',
   }),
   joinParams('gbdt', {
     learningRate: 0.05,
@@ -52,8 +53,9 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     alpha: 1e-4,
     subsample: 0.8,
     colsampleByTree: 0.7,
+    classWeight: 'none',
   }),
-  joinParams('linear', { learningRate: 0.05, l2: 1e-4, l1: 1e-8, batchSize: 256 }),
+  joinParams('linear', { learningRate: 0.05, l2: 1e-4, l1: 1e-8, batchSize: 256, classWeight: 'none' }),
   joinParams('gbdt', {
     learningRate: 0.05,
     growPolicy: 'depthwise',
@@ -63,6 +65,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     alpha: 1e-3,
     subsample: 0.75,
     colsampleByTree: 0.6,
+    classWeight: 'none',
   }),
   joinParams('mlp', {
     layers: 2,
@@ -73,6 +76,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     l2: 1e-5,
     batchSize: 128,
     embeddings: false,
+    classWeight: 'none',
   }),
   joinParams('gbdt', {
     learningRate: 0.08,
@@ -83,6 +87,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     alpha: 1e-4,
     subsample: 0.9,
     colsampleByTree: 0.8,
+    classWeight: 'none',
   }),
   joinParams('gbdt', {
     learningRate: 0.025,
@@ -93,6 +98,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     alpha: 1e-4,
     subsample: 0.65,
     colsampleByTree: 0.45,
+    classWeight: 'none',
   }),
   joinParams('gbdt', {
     learningRate: 0.04,
@@ -103,8 +109,15 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     alpha: 1e-4,
     subsample: 0.85,
     colsampleByTree: 0.35,
+    classWeight: 'none',
   }),
-  joinParams('random_forest', { extraTrees: true, featureFraction: 'sqrt', maxDepth: 20, minSamplesLeaf: 1 }),
+  joinParams('random_forest', {
+    extraTrees: true,
+    featureFraction: 'sqrt',
+    maxDepth: 20,
+    minSamplesLeaf: 1,
+    classWeight: 'none',
+  }),
   joinParams('mlp', {
     layers: 2,
     width: 256,
@@ -114,6 +127,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     l2: 1e-4,
     batchSize: 64,
     embeddings: false,
+    classWeight: 'none',
   }),
   joinParams('gbdt', {
     learningRate: 0.05,
@@ -124,12 +138,14 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     alpha: 1e-4,
     subsample: 0.6,
     colsampleByTree: 0.6,
+    classWeight: 'none',
   }),
   joinParams('random_forest', {
     extraTrees: false,
     featureFraction: 'sqrt',
     maxDepth: 16,
     minSamplesLeaf: 1,
+    classWeight: 'none',
   }),
   joinParams('gbdt', {
     learningRate: 0.02,
@@ -140,6 +156,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     alpha: 0.1,
     subsample: 0.6,
     colsampleByTree: 0.4,
+    classWeight: 'none',
   }),
   joinParams('gbdt', {
     learningRate: 0.012,
@@ -150,8 +167,9 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     alpha: 1e-4,
     subsample: 0.6,
     colsampleByTree: 0.45,
+    classWeight: 'none',
   }),
-  joinParams('linear', { learningRate: 0.02, l2: 1e-2, l1: 1e-6, batchSize: 128 }),
+  joinParams('linear', { learningRate: 0.02, l2: 1e-2, l1: 1e-6, batchSize: 128, classWeight: 'none' }),
 ];
 
 export interface PortfolioOptions {
