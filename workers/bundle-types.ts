@@ -77,6 +77,8 @@ export interface BundleSummary {
   readonly tolerance: number;
   readonly files: readonly BundleFileInfo[];
   readonly hasScorer: boolean;
+  /** "signed by <fingerprint> (this studio / known / unknown)" or "unsigned" (core/export/signing.ts). */
+  readonly provenance?: string;
   /** Remarks about the bundle (format 1 upgraded, files it lacks that a format 2 bundle has, …). */
   readonly notes: readonly string[];
 }
@@ -163,6 +165,11 @@ export interface ZipOptions {
    * build) when it has none. The manifest is rewritten, so the bytes differ from a plain zip.
    */
   readonly complete?: boolean;
+  /**
+   * With `complete`: files whose content replaces the stored one after the integrity check (e.g. the
+   * model card with the owner's intended use); the manifest then hashes the new content.
+   */
+  readonly replace?: Readonly<Record<string, string>>;
 }
 
 export interface BundleWorkerApi {

@@ -138,6 +138,7 @@ describe('zip bundles: fit --out x.zip, predict, predict.mjs', () => {
         'input_example.csv',
         'MODEL_CARD.md',
         'predict.mjs',
+        'manifest.sig',
       ]);
       const manifest = JSON.parse(files['manifest.json']);
       expect(manifest.formatVersion).toBe(2);

@@ -31,6 +31,14 @@ import { EnsembleModel, ensureEnsembleRegistered } from '../search/ensemble.ts';
 import type { ProfileWarning } from '../profile/types.ts';
 import { validateManifest } from './manifest-schema.ts';
 import { modelCard } from './model-card.ts';
+import {
+  SIGNATURE_FILE,
+  hashFiles,
+  listedFiles,
+  verifyFileHashes,
+  type IntegrityResult,
+  type ManifestFiles,
+} from './integrity.ts';
 
 export { BundleError };
 
@@ -47,6 +55,7 @@ export const BUNDLE_FILES = [
   'input_example.csv',
   'MODEL_CARD.md',
   'predict.mjs',
+  SIGNATURE_FILE,
 ] as const;
 /** Rows of the training data copied into input_example.csv. */
 export const INPUT_EXAMPLE_ROWS = 5;
@@ -168,8 +177,11 @@ export interface BundleManifest {
     readonly deterministic: boolean;
     readonly note: string;
   };
-  /** The files of the bundle besides manifest.json (format version 2). */
-  readonly files?: readonly string[];
+  /**
+   * The files of the bundle besides manifest.json (format version 2) with the SHA-256 of each; bundles
+   * made before integrity hashes list the names only (integrity.ts).
+   */
+  readonly files?: ManifestFiles;
   readonly droppedMissingTarget: number;
   readonly fitSeconds: number;
 }
@@ -356,19 +368,28 @@ function finishBundle(
     'signature.json': JSON.stringify(signatureOf(base), null, 2) + '\n',
   };
   if (extras.table) derived['input_example.csv'] = inputExampleCsv(extras.table, base.signature.inputs);
-  const files = [...Object.keys(core), ...Object.keys(derived), 'MODEL_CARD.md'];
-  if (extras.scorer !== undefined) files.push('predict.mjs');
-  const order = (f: string) => BUNDLE_FILES.indexOf(f as (typeof BUNDLE_FILES)[number]);
-  files.sort((a, b) => order(a) - order(b));
-  const manifest: BundleManifest = { ...base, files };
-  const out: Record<string, string> = {
-    'manifest.json': JSON.stringify(manifest, finite, 2) + '\n',
+  const names = [...Object.keys(core), ...Object.keys(derived), 'MODEL_CARD.md'];
+  if (extras.scorer !== undefined) names.push('predict.mjs');
+  names.sort((a, b) => bundleFileOrder(a) - bundleFileOrder(b));
+  const card = modelCard(base);
+  const content: Record<string, string> = {
     ...core,
     ...derived,
-    'MODEL_CARD.md': modelCard(manifest),
+    'MODEL_CARD.md': card,
     ...(extras.scorer !== undefined ? { 'predict.mjs': extras.scorer } : {}),
   };
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => order(a) - order(b)));
+  const manifest: BundleManifest = { ...base, files: hashFiles(content, names) };
+  const out: Record<string, string> = {
+    'manifest.json': JSON.stringify(manifest, finite, 2) + '\n',
+    ...content,
+  };
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => bundleFileOrder(a) - bundleFileOrder(b)));
+}
+
+/** Position of a file in a bundle (BUNDLE_FILES order; unknown names last). */
+export function bundleFileOrder(name: string): number {
+  const i = BUNDLE_FILES.indexOf(name as (typeof BUNDLE_FILES)[number]);
+  return i < 0 ? BUNDLE_FILES.length : i;
 }
 
 /** signature.json: what the model reads and what predictions look like. */
@@ -459,6 +480,8 @@ function finite(_k: string, v: unknown): unknown {
 
 export interface LoadedBundle {
   readonly manifest: BundleManifest;
+  /** Whether the files were checked against the manifest's SHA-256 hashes (integrity.ts). */
+  readonly integrity?: IntegrityResult;
   /** null for an ensemble: its members carry their pipelines. */
   readonly pipeline: FittedPipeline | null;
   readonly model: Fitted;
@@ -708,9 +731,10 @@ export function loadBundle(
 ): LoadedBundle {
   const manifest = checkManifest(files['manifest.json']);
   if (manifest.formatVersion >= 2) {
+    const listed = listedFiles(manifest);
     const required = options.requireListedFiles
-      ? [...(manifest.files ?? [])]
-      : (manifest.files ?? []).filter((f) => f === 'model.json' || f === 'pipeline.json');
+      ? listed
+      : listed.filter((f) => f === 'model.json' || f === 'pipeline.json');
     if (manifest.pipeline.file && !required.includes(manifest.pipeline.file))
       required.push(manifest.pipeline.file);
     if (!required.includes('model.json')) required.push('model.json');
@@ -718,6 +742,8 @@ export function loadBundle(
     if (missing.length)
       throw new BundleError(`the bundle lacks ${missing.join(', ')}, listed in manifest.json`);
   }
+  // Every present file the manifest hashes must match (a mismatch names the file).
+  const integrity = verifyFileHashes(manifest, files);
   let pipeline: FittedPipeline | null = null;
   if (manifest.pipeline.file !== null) {
     try {
@@ -738,7 +764,7 @@ export function loadBundle(
     throw new BundleError('the bundle has no pipeline.json and its model does not carry its own pipelines');
   }
   checkBundleConsistency(manifest, pipeline, model);
-  return { manifest, pipeline, model };
+  return { manifest, pipeline, model, integrity };
 }
 
 /** Columns the model drops anyway (ID-like, constant): a scoring file may lack them. */
