@@ -223,7 +223,11 @@ const api: BundleWorkerApi = {
       const f = failure(err, name, unreadable(name));
       return {
         ok: false,
-        error: err instanceof BundleError ? { ...f, message: `${f.message} (${name})` } : f,
+        // The file's name once: "empty.zip is not a zip file", "… CRC mismatch (model.zip)".
+        error:
+          err instanceof BundleError && !f.message.startsWith(name)
+            ? { ...f, message: `${f.message} (${name})` }
+            : f,
       };
     }
   },
