@@ -101,7 +101,10 @@ export interface ScoreOutcome {
   /** Predicted class index per row (classification); transferred. */
   readonly labels?: Int32Array;
   /** predictions.csv (formula-escaped), the same bytes as `cli predict`. */
+  /** predictions.csv, faithful: labels exactly as trained (csv-write.ts). */
   readonly csv: string;
+  /** The same for a spreadsheet: formula-like cells prefixed with an apostrophe. */
+  readonly spreadsheetCsv: string;
   /** The columns of predictions.csv. */
   readonly header: readonly string[];
   /** The first {@link SCORE_PREVIEW_ROWS} rows of predictions.csv as display text (not escaped). */

@@ -263,6 +263,7 @@ const api: BundleWorkerApi = {
         values: p.values,
         ...(p.labels ? { labels: p.labels } : {}),
         csv: predictionsCsv(bundle, p),
+        spreadsheetCsv: predictionsCsv(bundle, p, { spreadsheet: true }),
         header,
         preview: previewRows(bundle, p.values, p.labels, p.nRows),
         ignored,

@@ -24,7 +24,7 @@ import { predictionWidth } from '../models/types.ts';
 import type { TrainedModel } from '../train/train.ts';
 import { ensureFamiliesRegistered } from '../train/families.ts';
 import { argmaxRows } from '../metrics/classification.ts';
-import { csvLine } from './csv-write.ts';
+import { csvLine, spreadsheetLine } from './csv-write.ts';
 import { BundleError } from './bundle-error.ts';
 import type { SearchManifest, SearchResult } from '../search/runner.ts';
 import { EnsembleModel, ensureEnsembleRegistered } from '../search/ensemble.ts';
@@ -797,8 +797,17 @@ export function predictTable(bundle: LoadedBundle, table: Table): Predictions {
   return { values, labels: argmaxRows(values, k), nRows: table.nRows };
 }
 
-/** Predictions as CSV: one probability column per class (class labels as headers) + `prediction`, or `prediction` alone. */
-export function predictionsCsv(bundle: LoadedBundle, p: Predictions): string {
+/**
+ * Predictions as CSV: one probability column per class (class labels as headers) + `prediction`, or
+ * `prediction` alone. Faithful (labels exactly as trained, RFC 4180 quoting only); with
+ * `spreadsheet`, formula-like cells get a leading apostrophe instead (csv-write.ts).
+ */
+export function predictionsCsv(
+  bundle: LoadedBundle,
+  p: Predictions,
+  options: { readonly spreadsheet?: boolean } = {},
+): string {
+  const line = options.spreadsheet ? spreadsheetLine : csvLine;
   const lines: string[] = [];
   const classes = bundle.manifest.classes;
   if (bundle.manifest.task === 'regression' || !classes) {
@@ -806,12 +815,12 @@ export function predictionsCsv(bundle: LoadedBundle, p: Predictions): string {
     for (let i = 0; i < p.nRows; i++) lines.push(String(p.values[i]));
   } else {
     const k = classes.length;
-    lines.push(csvLine([...classes, 'prediction']));
+    lines.push(line([...classes, 'prediction']));
     for (let i = 0; i < p.nRows; i++) {
       const cells: string[] = [];
       for (let c = 0; c < k; c++) cells.push(String(p.values[i * k + c]));
       cells.push(classes[p.labels![i]]);
-      lines.push(csvLine(cells));
+      lines.push(line(cells));
     }
   }
   return lines.join('\n') + '\n';
