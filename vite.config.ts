@@ -4,6 +4,21 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { gitCommit, scorerPlugin } from './src/cli/scorer-build.ts';
 
+/** The app's Content Security Policy: index.html declares the same in a <meta> (a test keeps them equal). */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join('; ');
+
 export default defineConfig({
   base: './',
   // The commit the app was built from, recorded in the manifests of bundles made in the browser.
@@ -39,7 +54,14 @@ export default defineConfig({
   ],
   worker: { format: 'es', plugins: () => [scorerPlugin()] },
   build: { target: 'es2022', sourcemap: false, chunkSizeWarningLimit: 4096 },
-  preview: { host: '127.0.0.1', port: 4173, strictPort: false },
+  // The same Content Security Policy as index.html's <meta>, also as a header: a dedicated worker's
+  // script gets its policy from its own response, not from the page.
+  preview: {
+    host: '127.0.0.1',
+    port: 4173,
+    strictPort: false,
+    headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY },
+  },
   server: { host: '127.0.0.1' },
   test: {
     projects: [

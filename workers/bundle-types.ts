@@ -173,6 +173,11 @@ export interface ZipOptions {
    * model card with the owner's intended use); the manifest then hashes the new content.
    */
   readonly replace?: Readonly<Record<string, string>>;
+  /**
+   * Sign the bundle with this studio's key (manifest.sig; always done with `complete`). Leave it off
+   * to keep a bundle as it is, e.g. an imported one with its own signer's signature.
+   */
+  readonly sign?: boolean;
 }
 
 export interface BundleWorkerApi {

@@ -202,7 +202,9 @@ function previewRows(bundle: LoadedBundle, values: Float64Array, labels: Int32Ar
 }
 
 /** Bundle files signed with this studio's key; unsigned (with a console note) when no key is available. */
-async function signed(files: Record<string, string>): Promise<Record<string, string>> {
+async function signed<T extends string | Uint8Array>(
+  files: Readonly<Record<string, T>>,
+): Promise<Readonly<Record<string, T | string>>> {
   let signer;
   try {
     signer = await studioSigner();
@@ -210,7 +212,7 @@ async function signed(files: Record<string, string>): Promise<Record<string, str
     console.warn('bundle worker: no signing key, the bundle is not signed:', err);
     return files;
   }
-  return (await signBundleFiles(files, signer)) as Record<string, string>;
+  return signBundleFiles(files, signer);
 }
 
 const api: BundleWorkerApi = {
@@ -302,7 +304,7 @@ const api: BundleWorkerApi = {
         // Always this studio's own scorer: a download never carries code the studio did not build.
         const exported = exportBundleFiles(text, { scorer: await scorerSource(), replace: options.replace });
         content = await signed(exported);
-      }
+      } else if (options.sign) content = await signed(files);
       const bytes = bundleToZip(content);
       const buffer =
         bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
