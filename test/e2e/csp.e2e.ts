@@ -91,7 +91,9 @@ describe('content security policy', () => {
       .poll(() => page.evaluate(() => (window as unknown as { __csp: string[] }).__csp.join('\n')))
       .toMatch(/script-src/);
     await page.evaluate(() => ((window as unknown as { __csp: string[] }).__csp.length = 0));
+    await expect.poll(() => studio.errors.join('\n')).toMatch(/Content Security Policy/);
     violations.length = 0;
+    studio.errors.length = 0;
 
     // Ingest a bundled sample.
     await page.locator('[data-testid="sample"][data-sample="penguins"]').click();
