@@ -133,6 +133,12 @@ describe('content security policy', () => {
     await importBox.locator('summary').click();
     await importBox.getByTestId('bundle-zip-input').setInputFiles(zipPath);
     await expect.poll(() => importBox.textContent()).toMatch(/signed by [0-9a-f]{32} \(this studio\)/);
+    const own = JSON.parse(files['manifest.sig']).fingerprint as string;
+    expect(await importBox.getByTestId('bundle-imported').getAttribute('data-provenance')).toBe(
+      `signed by ${own} (this studio)`,
+    );
+    await importBox.getByTestId('trusted-keys-toggle').click();
+    await expect.poll(() => importBox.getByTestId('own-fingerprint').textContent()).toBe(own);
     await importBox.getByTestId('import-model-name').fill('csp-check');
     await importBox.getByTestId('import-register').click();
     await expect
