@@ -15,6 +15,21 @@ import { gitCommit, scorerPlugin } from './src/cli/scorer-build.ts';
  */
 const BUILD_CHECKS = { ineffectiveDynamicImport: false, bundlerTimings: false } as const;
 
+/** The app's Content Security Policy: index.html declares the same in a <meta> (a test keeps them equal). */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self'",
+  "connect-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "manifest-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'self'",
+].join('; ');
+
 export default defineConfig({
   base: './',
   // The commit the app was built from, recorded in the manifests of bundles made in the browser.
@@ -55,7 +70,14 @@ export default defineConfig({
     chunkSizeWarningLimit: 4096,
     rolldownOptions: { checks: BUILD_CHECKS },
   },
-  preview: { host: '127.0.0.1', port: 4173, strictPort: false },
+  // The same Content Security Policy as index.html's <meta>, also as a header: a dedicated worker's
+  // script gets its policy from its own response, not from the page.
+  preview: {
+    host: '127.0.0.1',
+    port: 4173,
+    strictPort: false,
+    headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY },
+  },
   server: { host: '127.0.0.1' },
   test: {
     projects: [

@@ -78,6 +78,8 @@ export interface BundleSummary {
   readonly tolerance: number;
   readonly files: readonly BundleFileInfo[];
   readonly hasScorer: boolean;
+  /** "signed by <fingerprint> (this studio / known / unknown)" or "unsigned" (core/export/signing.ts). */
+  readonly provenance?: string;
   /** Remarks about the bundle (format 1 upgraded, files it lacks that a format 2 bundle has, …). */
   readonly notes: readonly string[];
 }
@@ -100,7 +102,10 @@ export interface ScoreOutcome {
   /** Predicted class index per row (classification); transferred. */
   readonly labels?: Int32Array;
   /** predictions.csv (formula-escaped), the same bytes as `cli predict`. */
+  /** predictions.csv, faithful: labels exactly as trained (csv-write.ts). */
   readonly csv: string;
+  /** The same for a spreadsheet: formula-like cells prefixed with an apostrophe. */
+  readonly spreadsheetCsv: string;
   /** The columns of predictions.csv. */
   readonly header: readonly string[];
   /** The first {@link SCORE_PREVIEW_ROWS} rows of predictions.csv as display text (not escaped). */
@@ -173,6 +178,16 @@ export interface ZipOptions {
    * build) when it has none. The manifest is rewritten, so the bytes differ from a plain zip.
    */
   readonly complete?: boolean;
+  /**
+   * With `complete`: files whose content replaces the stored one after the integrity check (e.g. the
+   * model card with the owner's intended use); the manifest then hashes the new content.
+   */
+  readonly replace?: Readonly<Record<string, string>>;
+  /**
+   * Sign the bundle with this studio's key (manifest.sig; always done with `complete`). Leave it off
+   * to keep a bundle as it is, e.g. an imported one with its own signer's signature.
+   */
+  readonly sign?: boolean;
 }
 
 export interface BundleWorkerApi {

@@ -15,6 +15,14 @@ import {
 } from '../src/core/export/bundle.ts';
 import { bundleToZip, looksLikeZip, readBundleZip } from '../src/core/export/zip.ts';
 import { exportBundleFiles } from '../src/core/export/package.ts';
+import { importableFiles, listedFiles, type ImportedFiles } from '../src/core/export/integrity.ts';
+import {
+  describeProvenance,
+  signBundleFiles,
+  verifyBundleSignature,
+  type TrustStore,
+} from '../src/core/export/signing.ts';
+import { studioSigner, studioTrustStore } from '../src/store/keys.ts';
 import { MissingColumnsError, readForScoring, scoringNotes } from '../src/core/export/score.ts';
 import { ReproduceInputError, reproduceBundle } from '../src/core/export/reproduce.ts';
 import { evaluateScored, withKeptColumns } from '../src/core/tracking/evidence.ts';
@@ -95,18 +103,30 @@ const numberOr = <T>(v: unknown, fallback: T): number | T =>
  * What the page is told about a bundle, built field by field from the manifest's known fields as plain
  * strings and numbers: nothing else in the manifest (extra keys, nested values) crosses postMessage.
  */
-function summarize(bundle: LoadedBundle, files: BundleFiles, source: string): BundleSummary {
+function summarize(
+  bundle: LoadedBundle,
+  kept: ImportedFiles,
+  source: string,
+  provenance?: string,
+): BundleSummary {
   const m = bundle.manifest;
+  const files = kept.files;
   const notes: string[] = [];
+  if (provenance) notes.push(provenance);
+  if (bundle.integrity?.note) notes.push(bundle.integrity.note);
   if (m.formatVersion === 1)
     notes.push('bundle format 1: it predicts; verifying assumes no columns were excluded from training');
-  if (files['predict.mjs'] === undefined) notes.push('no predict.mjs: this bundle has no standalone scorer');
-  const listed = (m.files ?? []).map((f) => asText(f));
-  const absent = listed.filter((f) => files[f] === undefined);
+  if (kept.scorerReplaced)
+    notes.push(
+      "predict.mjs replaced by this studio's own build: the imported one is not kept, and downloads carry this studio's scorer",
+    );
+  else if (files['predict.mjs'] === undefined)
+    notes.push("no predict.mjs: downloads add this studio's own standalone scorer");
+  const listed = listedFiles(m).map((f) => asText(f));
+  const absent = listed.filter((f) => files[f] === undefined && f !== 'predict.mjs');
   if (absent.length) notes.push(`listed in manifest.json but absent: ${absent.join(', ')}`);
-  const known = new Set(['manifest.json', ...listed]);
-  const extra = Object.keys(files).filter((f) => !known.has(f));
-  if (extra.length) notes.push(`files not listed in manifest.json (ignored): ${extra.join(', ')}`);
+  if (kept.dropped.length)
+    notes.push(`files not listed in manifest.json (dropped): ${kept.dropped.join(', ')}`);
   const metrics: Record<string, number | null> = {};
   for (const [k, v] of Object.entries(m.metrics.validation)) metrics[k] = numberOr(v, null);
   return {
@@ -141,13 +161,31 @@ function summarize(bundle: LoadedBundle, files: BundleFiles, source: string): Bu
     tolerance: numberOr(m.reproducibility?.tolerance, 0),
     files: Object.entries(files).map(([name, content]) => ({ name, bytes: utf8.encode(content).length })),
     hasScorer: files['predict.mjs'] !== undefined,
+    ...(provenance ? { provenance } : {}),
     notes,
   };
 }
 
-function imported(files: BundleFiles, source: string): ImportedBundle {
+/** This studio's key and the trusted fingerprints; without IndexedDB, none (every signer unknown). */
+async function trustStore(): Promise<TrustStore> {
+  try {
+    return await studioTrustStore();
+  } catch (err) {
+    console.warn('bundle worker: the signing keys are unavailable:', err);
+    return {};
+  }
+}
+
+/**
+ * An imported bundle: its files checked against the manifest's hashes and its signature (a tampered
+ * bundle is refused), then only the listed files kept, without predict.mjs (this studio's own scorer
+ * is added on download).
+ */
+async function imported(files: BundleFiles, source: string): Promise<ImportedBundle> {
   const bundle = loadBundle(files);
-  return { summary: summarize(bundle, files, source), files };
+  const provenance = describeProvenance(await verifyBundleSignature(files, await trustStore()));
+  const kept = importableFiles(bundle.manifest, files);
+  return { summary: summarize(bundle, kept, source, provenance), files: kept.files };
 }
 
 /** The prediction table's first rows as display text (class labels unescaped: this is not a CSV). */
@@ -164,24 +202,42 @@ function previewRows(bundle: LoadedBundle, values: Float64Array, labels: Int32Ar
   return rows;
 }
 
+/** Bundle files signed with this studio's key; unsigned (with a console note) when no key is available. */
+async function signed<T extends string | Uint8Array>(
+  files: Readonly<Record<string, T>>,
+): Promise<Readonly<Record<string, T | string>>> {
+  let signer;
+  try {
+    signer = await studioSigner();
+  } catch (err) {
+    console.warn('bundle worker: no signing key, the bundle is not signed:', err);
+    return files;
+  }
+  return signBundleFiles(files, signer);
+}
+
 const api: BundleWorkerApi = {
   async readZip(bytes, name) {
     try {
       const data = new Uint8Array(bytes);
       if (!looksLikeZip(data)) throw new BundleError(`${name} is not a zip file`);
-      return { ok: true, value: imported(readBundleZip(data), name) };
+      return { ok: true, value: await imported(readBundleZip(data), name) };
     } catch (err) {
       const f = failure(err, name, unreadable(name));
       return {
         ok: false,
-        error: err instanceof BundleError ? { ...f, message: `${f.message} (${name})` } : f,
+        // The file's name once: "empty.zip is not a zip file", "… CRC mismatch (model.zip)".
+        error:
+          err instanceof BundleError && !f.message.startsWith(name)
+            ? { ...f, message: `${f.message} (${name})` }
+            : f,
       };
     }
   },
 
   async inspect(files, name) {
     try {
-      return { ok: true, value: imported(files, name) };
+      return { ok: true, value: await imported(files, name) };
     } catch (err) {
       return { ok: false, error: failure(err, name, unreadable(name)) };
     }
@@ -218,6 +274,11 @@ const api: BundleWorkerApi = {
         values: p.values,
         ...(p.labels ? { labels: p.labels } : {}),
         csv: withKeptColumns(predictionsCsv(bundle, p), data.table, options.keep ?? []),
+        spreadsheetCsv: withKeptColumns(
+          predictionsCsv(bundle, p, { spreadsheet: true }),
+          data.table,
+          options.keep ?? [],
+        ),
         header,
         preview: previewRows(bundle, p.values, p.labels, p.nRows),
         ignored,
@@ -255,8 +316,10 @@ const api: BundleWorkerApi = {
         for (const [name, v] of Object.entries(files))
           text[name] = typeof v === 'string' ? v : utf8d.decode(v);
         const { scorerSource } = await import('./scorer-source.ts');
-        content = exportBundleFiles(text, { scorer: text['predict.mjs'] ?? (await scorerSource()) });
-      }
+        // Always this studio's own scorer: a download never carries code the studio did not build.
+        const exported = exportBundleFiles(text, { scorer: await scorerSource(), replace: options.replace });
+        content = await signed(exported);
+      } else if (options.sign) content = await signed(files);
       const bytes = bundleToZip(content);
       const buffer =
         bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength

@@ -12,6 +12,14 @@ import {
 import { bundleToZip, looksLikeZip, readBundleZip } from '../core/export/zip.ts';
 import { BundleError } from '../core/export/bundle-error.ts';
 import { CliError } from './errors.ts';
+import { SIGNATURE_FILE } from '../core/export/integrity.ts';
+import {
+  describeProvenance,
+  signatureRecord,
+  signatureText,
+  verifyBundleSignature,
+} from '../core/export/signing.ts';
+import { cliSigner, cliTrustStore, signSync } from './signing-key.ts';
 import { REPO_ROOT, bundleScorer, gitCommit, scorerHeader } from './scorer-build.ts';
 
 const require = createRequire(import.meta.url);
@@ -62,8 +70,21 @@ export function buildScorerSource(): Promise<string> {
 
 const isZipPath = (p: string) => p.toLowerCase().endsWith('.zip');
 
-/** Writes a bundle to a folder, or to a zip when `out` ends with .zip. */
-export function writeBundle(out: string, files: Record<string, string>): void {
+/**
+ * The bundle's files signed with this install's key (manifest.sig over manifest.json, whose `files`
+ * hash every other file); any earlier manifest.sig is replaced.
+ */
+export function signBundle(files: Record<string, string>): Record<string, string> {
+  const manifest = files['manifest.json'];
+  if (manifest === undefined) return files;
+  const signer = cliSigner();
+  const sig = signatureRecord(signer.publicKey, signSync(signer, new TextEncoder().encode(manifest)));
+  return { ...files, [SIGNATURE_FILE]: signatureText(sig) };
+}
+
+/** Writes a bundle, signed, to a folder, or to a zip when `out` ends with .zip. */
+export function writeBundle(out: string, unsigned: Record<string, string>): void {
+  const files = signBundle(unsigned);
   if (isZipPath(out)) {
     if (existsSync(out) && statSync(out).isDirectory())
       throw new CliError(`--out ${out} is a folder, not a zip file`);
@@ -101,6 +122,27 @@ export function readBundleFiles(path: string): {
   if (!looksLikeZip(bytes)) throw new CliError(`${path} is neither a bundle folder nor a zip file`);
   try {
     return { files: readBundleZip(bytes), zip: true };
+  } catch (err) {
+    if (err instanceof BundleError) throw new CliError(`${err.message} (${path})`);
+    throw err;
+  }
+}
+
+/**
+ * Reads and loads a bundle folder or zip and checks its signature: a tampered signed bundle is a
+ * CliError (exit 2). `provenance`: "signed by <fingerprint> (this studio / known / unknown)" or
+ * "unsigned"; `integrity`: a note when the bundle predates integrity hashes.
+ */
+export async function loadVerifiedBundleArg(
+  path: string,
+  trust: readonly string[] = [],
+): Promise<{ bundle: LoadedBundle; provenance: string; notes: string[] }> {
+  const { files } = readBundleFiles(path);
+  try {
+    const bundle = loadBundle(files);
+    const provenance = describeProvenance(await verifyBundleSignature(files, cliTrustStore(trust)));
+    const notes = bundle.integrity?.note ? [bundle.integrity.note] : [];
+    return { bundle, provenance, notes };
   } catch (err) {
     if (err instanceof BundleError) throw new CliError(`${err.message} (${path})`);
     throw err;

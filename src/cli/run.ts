@@ -1,6 +1,7 @@
 /** The CLI's dispatcher, separate from process handling so tests can run it in-process. */
 import { IngestError } from '../core/ingest/types.ts';
 import { CliError } from './errors.ts';
+import { terminalLine, terminalSafe } from './terminal.ts';
 import type { CliIO, Command } from './commands/command.ts';
 import { profileCommand } from './commands/profile.ts';
 import { fitCommand } from './commands/fit.ts';
@@ -32,15 +33,24 @@ export function usage(): string {
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 a negative verdict, 2 bad input or usage). */
-export async function runCli(argv: string[], io: CliIO): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   const [name, ...rest] = argv;
+  // Every printed text is made terminal-safe (control characters in user text escaped), except a
+  // command's data output (rawStdout).
+  const command = COMMANDS.find((c) => c.name === name);
+  const io: CliIO = {
+    ...rawIo,
+    stdout: command?.rawStdout ? rawIo.stdout : (t) => rawIo.stdout(terminalSafe(t)),
+    stderr: (t) => rawIo.stderr(terminalSafe(t)),
+  };
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(usage() + '\n');
     return name ? 0 : 2;
   }
-  const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    io.stderr(`error: unknown command '${name}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})\n`);
+    io.stderr(
+      `error: unknown command '${terminalLine(name)}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})\n`,
+    );
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -50,7 +60,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (err) {
-    io.stderr(`error: ${errorLine(err)}\n`);
+    io.stderr(`error: ${terminalLine(errorLine(err))}\n`);
     return err instanceof CliError ? err.exitCode : 2;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, parse } from 'node:path';
 import { runCli } from '../../src/cli/run.ts';
@@ -69,6 +69,9 @@ function editedBundle(zip: string, change: (manifest: Record<string, unknown>) =
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   change(manifest);
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  // An edited manifest no longer matches the signature: the edited bundle is an unsigned one (a
+  // signed bundle whose manifest changed is refused, see test/cli/signing.test.ts).
+  rmSync(join(dir, 'manifest.sig'), { force: true });
   return dir;
 }
 
@@ -138,6 +141,7 @@ describe('zip bundles: fit --out x.zip, predict, predict.mjs', () => {
         'input_example.csv',
         'MODEL_CARD.md',
         'predict.mjs',
+        'manifest.sig',
       ]);
       const manifest = JSON.parse(files['manifest.json']);
       expect(manifest.formatVersion).toBe(2);

@@ -12,5 +12,7 @@ export interface Command {
   readonly name: string;
   readonly summary: string;
   readonly usage: string;
+  /** stdout is data (e.g. CSV predictions) written as is; otherwise it is made terminal-safe (terminal.ts). */
+  readonly rawStdout?: boolean;
   run(argv: string[], io: CliIO): Promise<number>;
 }

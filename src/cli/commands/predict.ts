@@ -5,6 +5,7 @@ import type { Command } from './command.ts';
 
 export const predictCommand: Command = {
   name: 'predict',
+  rawStdout: true,
   summary: 'Score a CSV file with a model bundle (folder or .zip); writes predictions as CSV.',
   usage: [
     'predict <bundle-dir|bundle.zip> <data.csv> [--out predictions.csv]',
@@ -25,11 +26,13 @@ export const predictCommand: Command = {
       throw new CliError('predict takes a bundle (folder or .zip) and a CSV file');
     const [path, file] = positionals;
     const { scoreCsv, MissingColumnsError } = await import('../../core/export/score.ts');
-    const { loadBundleArg } = await import('../bundle-io.ts');
+    const { loadVerifiedBundleArg } = await import('../bundle-io.ts');
     const { fileSource, nodeHasher } = await import('../node-io.ts');
     const { PipelineError } = await import('../../core/pipeline/index.ts');
 
-    const bundle = loadBundleArg(path);
+    // Hashes and signature checked: a tampered bundle is refused (exit 2).
+    const { bundle, notes: integrity } = await loadVerifiedBundleArg(path);
+    for (const note of integrity) io.stderr(`note: ${note}\n`);
     let result;
     try {
       result = await scoreCsv(bundle, fileSource(file), {

@@ -18,27 +18,33 @@ export const reproduceCommand: Command = {
     '  record lacking fields the replay needs, data lacking the target or a column the model reads, or',
     '  data the model cannot be trained on (e.g. a target with one class).',
     '  --json   print the verdict as JSON',
+    '  --trust FINGERPRINT   a signing key to report as known (repeatable; also .automl/trusted-keys.json)',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { data: { type: 'string' }, json: { type: 'boolean', default: false } },
+      options: {
+        data: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        trust: { type: 'string', multiple: true },
+      },
     });
     if (positionals.length !== 1) throw new CliError('reproduce takes one bundle (folder or .zip)');
     if (!values.data) throw new CliError('reproduce needs --data <train.csv>');
     const path = positionals[0];
     const file = values.data;
     const { reproduceBundle, ReproduceInputError } = await import('../../core/export/reproduce.ts');
-    const { loadBundleArg, nodeEnvironment } = await import('../bundle-io.ts');
+    const { loadVerifiedBundleArg, nodeEnvironment } = await import('../bundle-io.ts');
     const { fileSource, nodeHasher } = await import('../node-io.ts');
     const { TrainingError } = await import('../../core/train/target.ts');
     const { ModelConfigError } = await import('../../core/models/types.ts');
     const { PipelineError } = await import('../../core/pipeline/index.ts');
     const { MissingColumnsError } = await import('../../core/export/score.ts');
 
-    const bundle = loadBundleArg(path);
+    // Hashes and signature checked (a tampered bundle is refused); who signed it is reported.
+    const { bundle, provenance, notes: integrity } = await loadVerifiedBundleArg(path, values.trust ?? []);
     let report;
     try {
       report = await reproduceBundle(bundle, {
@@ -71,6 +77,7 @@ export const reproduceCommand: Command = {
         JSON.stringify(
           {
             verdict: report.verdict,
+            provenance,
             fingerprint: {
               same: report.fingerprint.same,
               expected: report.fingerprint.expected,
@@ -85,7 +92,7 @@ export const reproduceCommand: Command = {
           2,
         ) + '\n',
       );
-    } else io.stdout(report.lines.join('\n') + '\n');
+    } else io.stdout([provenance, ...integrity, ...report.lines].join('\n') + '\n');
     return reproduced ? 0 : 1;
   },
 };

@@ -26,13 +26,21 @@ import { ensureFamiliesRegistered } from '../train/families.ts';
 import { argmaxRows } from '../metrics/classification.ts';
 import { evaluate } from '../metrics/evaluate.ts';
 import { chooseDecision, decideLabels, type Decision, type DecisionRequest } from '../train/decision.ts';
-import { csvLine } from './csv-write.ts';
+import { csvLine, spreadsheetLine } from './csv-write.ts';
 import { BundleError } from './bundle-error.ts';
 import type { SearchManifest, SearchResult } from '../search/runner.ts';
 import { EnsembleModel, ensureEnsembleRegistered } from '../search/ensemble.ts';
 import type { ProfileWarning } from '../profile/types.ts';
 import { validateManifest } from './manifest-schema.ts';
 import { modelCard } from './model-card.ts';
+import {
+  SIGNATURE_FILE,
+  hashFiles,
+  listedFiles,
+  verifyFileHashes,
+  type IntegrityResult,
+  type ManifestFiles,
+} from './integrity.ts';
 
 export { BundleError };
 
@@ -49,6 +57,7 @@ export const BUNDLE_FILES = [
   'input_example.csv',
   'MODEL_CARD.md',
   'predict.mjs',
+  SIGNATURE_FILE,
 ] as const;
 /** Rows of the training data copied into input_example.csv. */
 export const INPUT_EXAMPLE_ROWS = 5;
@@ -182,8 +191,11 @@ export interface BundleManifest {
     readonly deterministic: boolean;
     readonly note: string;
   };
-  /** The files of the bundle besides manifest.json (format version 2). */
-  readonly files?: readonly string[];
+  /**
+   * The files of the bundle besides manifest.json (format version 2) with the SHA-256 of each; bundles
+   * made before integrity hashes list the names only (integrity.ts).
+   */
+  readonly files?: ManifestFiles;
   readonly droppedMissingTarget: number;
   readonly fitSeconds: number;
 }
@@ -412,19 +424,28 @@ function finishBundle(
     'signature.json': JSON.stringify(signatureOf(base), null, 2) + '\n',
   };
   if (extras.table) derived['input_example.csv'] = inputExampleCsv(extras.table, base.signature.inputs);
-  const files = [...Object.keys(core), ...Object.keys(derived), 'MODEL_CARD.md'];
-  if (extras.scorer !== undefined) files.push('predict.mjs');
-  const order = (f: string) => BUNDLE_FILES.indexOf(f as (typeof BUNDLE_FILES)[number]);
-  files.sort((a, b) => order(a) - order(b));
-  const manifest: BundleManifest = { ...base, files };
-  const out: Record<string, string> = {
-    'manifest.json': JSON.stringify(manifest, finite, 2) + '\n',
+  const names = [...Object.keys(core), ...Object.keys(derived), 'MODEL_CARD.md'];
+  if (extras.scorer !== undefined) names.push('predict.mjs');
+  names.sort((a, b) => bundleFileOrder(a) - bundleFileOrder(b));
+  const card = modelCard(base);
+  const content: Record<string, string> = {
     ...core,
     ...derived,
-    'MODEL_CARD.md': modelCard(manifest),
+    'MODEL_CARD.md': card,
     ...(extras.scorer !== undefined ? { 'predict.mjs': extras.scorer } : {}),
   };
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => order(a) - order(b)));
+  const manifest: BundleManifest = { ...base, files: hashFiles(content, names) };
+  const out: Record<string, string> = {
+    'manifest.json': JSON.stringify(manifest, finite, 2) + '\n',
+    ...content,
+  };
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => bundleFileOrder(a) - bundleFileOrder(b)));
+}
+
+/** Position of a file in a bundle (BUNDLE_FILES order; unknown names last). */
+export function bundleFileOrder(name: string): number {
+  const i = BUNDLE_FILES.indexOf(name as (typeof BUNDLE_FILES)[number]);
+  return i < 0 ? BUNDLE_FILES.length : i;
 }
 
 /** signature.json: what the model reads and what predictions look like. */
@@ -515,6 +536,8 @@ function finite(_k: string, v: unknown): unknown {
 
 export interface LoadedBundle {
   readonly manifest: BundleManifest;
+  /** Whether the files were checked against the manifest's SHA-256 hashes (integrity.ts). */
+  readonly integrity?: IntegrityResult;
   /** null for an ensemble: its members carry their pipelines. */
   readonly pipeline: FittedPipeline | null;
   readonly model: Fitted;
@@ -778,9 +801,10 @@ export function loadBundle(
 ): LoadedBundle {
   const manifest = checkManifest(files['manifest.json']);
   if (manifest.formatVersion >= 2) {
+    const listed = listedFiles(manifest);
     const required = options.requireListedFiles
-      ? [...(manifest.files ?? [])]
-      : (manifest.files ?? []).filter((f) => f === 'model.json' || f === 'pipeline.json');
+      ? listed
+      : listed.filter((f) => f === 'model.json' || f === 'pipeline.json');
     if (manifest.pipeline.file && !required.includes(manifest.pipeline.file))
       required.push(manifest.pipeline.file);
     if (!required.includes('model.json')) required.push('model.json');
@@ -788,6 +812,8 @@ export function loadBundle(
     if (missing.length)
       throw new BundleError(`the bundle lacks ${missing.join(', ')}, listed in manifest.json`);
   }
+  // Every present file the manifest hashes must match (a mismatch names the file).
+  const integrity = verifyFileHashes(manifest, files);
   let pipeline: FittedPipeline | null = null;
   if (manifest.pipeline.file !== null) {
     try {
@@ -808,7 +834,7 @@ export function loadBundle(
     throw new BundleError('the bundle has no pipeline.json and its model does not carry its own pipelines');
   }
   checkBundleConsistency(manifest, pipeline, model);
-  return { manifest, pipeline, model };
+  return { manifest, pipeline, model, integrity };
 }
 
 /** Columns the model drops anyway (ID-like, constant): a scoring file may lack them. */
@@ -845,8 +871,17 @@ export function predictTable(bundle: LoadedBundle, table: Table): Predictions {
   return { values, labels: argmaxRows(values, k), nRows: table.nRows };
 }
 
-/** Predictions as CSV: one probability column per class (class labels as headers) + `prediction`, or `prediction` alone. */
-export function predictionsCsv(bundle: LoadedBundle, p: Predictions): string {
+/**
+ * Predictions as CSV: one probability column per class (class labels as headers) + `prediction`, or
+ * `prediction` alone. Faithful (labels exactly as trained, RFC 4180 quoting only); with
+ * `spreadsheet`, formula-like cells get a leading apostrophe instead (csv-write.ts).
+ */
+export function predictionsCsv(
+  bundle: LoadedBundle,
+  p: Predictions,
+  options: { readonly spreadsheet?: boolean } = {},
+): string {
+  const line = options.spreadsheet ? spreadsheetLine : csvLine;
   const lines: string[] = [];
   const classes = bundle.manifest.classes;
   if (bundle.manifest.task === 'regression' || !classes) {
@@ -854,12 +889,12 @@ export function predictionsCsv(bundle: LoadedBundle, p: Predictions): string {
     for (let i = 0; i < p.nRows; i++) lines.push(String(p.values[i]));
   } else {
     const k = classes.length;
-    lines.push(csvLine([...classes, 'prediction']));
+    lines.push(line([...classes, 'prediction']));
     for (let i = 0; i < p.nRows; i++) {
       const cells: string[] = [];
       for (let c = 0; c < k; c++) cells.push(String(p.values[i * k + c]));
       cells.push(classes[p.labels![i]]);
-      lines.push(csvLine(cells));
+      lines.push(line(cells));
     }
   }
   return lines.join('\n') + '\n';

@@ -33,6 +33,27 @@ const SEMANTIC = ['numeric', 'integer', 'boolean', 'categorical', 'datetime', 't
 const strList: JsonSchema = { type: 'array', items: str };
 const metricMap: JsonSchema = { type: 'object', additionalProperties: numOrNull };
 
+/**
+ * `files`: the bundle's other files with the SHA-256 of each (integrity.ts), or — in bundles made
+ * before integrity hashes — a plain list of their names.
+ */
+function manifestFilesSchema(): JsonSchema {
+  return {
+    anyOf: [
+      {
+        type: 'object',
+        description: 'file name → SHA-256 of its bytes (lowercase hex)',
+        additionalProperties: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+      },
+      {
+        type: 'array',
+        description: 'file names (bundles made before integrity hashes: not verified)',
+        items: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
+      },
+    ],
+  };
+}
+
 export const MANIFEST_SCHEMA_V2: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://automl-studio.local/schema/manifest-v2.json',
@@ -241,10 +262,7 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
         note: str,
       },
     },
-    files: {
-      type: 'array',
-      items: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$' },
-    },
+    files: manifestFilesSchema(),
     droppedMissingTarget: count,
     fitSeconds: num,
   },
@@ -272,7 +290,11 @@ const describe = (v: unknown) => {
 export function validateJson(value: unknown, schema: JsonSchema, path = ''): string[] {
   const at = path || '(root)';
   if (schema.anyOf) {
-    const results = schema.anyOf.map((s) => validateJson(value, s, path));
+    // Report against the alternatives of the value's own type when there are some.
+    const sameType = schema.anyOf.filter(
+      (s) => s.type !== undefined && [s.type].flat().some((w) => typeMatches(typeOf(value), w)),
+    );
+    const results = (sameType.length ? sameType : schema.anyOf).map((s) => validateJson(value, s, path));
     if (results.some((r) => r.length === 0)) return [];
     return results.sort((a, b) => a.length - b.length)[0];
   }

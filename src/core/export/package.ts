@@ -7,6 +7,7 @@ import {
   BUNDLE_FILES,
   BUNDLE_FORMAT_VERSION,
   WEBGPU_TOLERANCE,
+  bundleFileOrder,
   checkManifest,
   signatureOf,
   type BundleManifest,
@@ -14,6 +15,7 @@ import {
 import { BundleError } from './bundle-error.ts';
 import { modelCard } from './model-card.ts';
 import { validateManifest } from './manifest-schema.ts';
+import { SIGNATURE_FILE, hashFiles, verifyFileHashes } from './integrity.ts';
 
 /** A format 2 manifest for a format 1 one. */
 export function upgradeManifest(v1: BundleManifest): BundleManifest {
@@ -38,29 +40,36 @@ export function upgradeManifest(v1: BundleManifest): BundleManifest {
   };
 }
 
-/** The files to put in an export zip, from a bundle folder's files. */
+/**
+ * The files to put in an export zip, from a bundle folder's files: only the files a bundle has (never
+ * an unlisted extra, never an old manifest.sig), each present file first checked against the hash the
+ * manifest gives it; the manifest's `files` then hash exactly what is written. With `scorer`, that
+ * source is predict.mjs whatever the folder held; `replace` substitutes files after the check (e.g. the
+ * model card with the owner's intended use).
+ */
 export function exportBundleFiles(
   files: Readonly<Record<string, string | undefined>>,
-  options: { readonly scorer?: string } = {},
+  options: { readonly scorer?: string; readonly replace?: Readonly<Record<string, string>> } = {},
 ): Record<string, string> {
   let manifest = checkManifest(files['manifest.json']);
+  verifyFileHashes(manifest, files);
+  const replace = Object.entries(options.replace ?? {}).filter(([n]) => n !== 'manifest.json');
+  files = { ...files, ...Object.fromEntries(replace) };
   if (manifest.formatVersion === 1) manifest = upgradeManifest(manifest);
   const out: Record<string, string> = {};
   for (const name of BUNDLE_FILES) {
     const text = files[name];
-    if (text !== undefined && name !== 'manifest.json') out[name] = text;
+    if (text !== undefined && name !== 'manifest.json' && name !== SIGNATURE_FILE) out[name] = text;
   }
   if (manifest.pipeline.file === null) delete out['pipeline.json'];
   out['metrics.json'] ??= JSON.stringify({ metrics: manifest.metrics }, null, 2) + '\n';
   out['signature.json'] ??= JSON.stringify(signatureOf(manifest), null, 2) + '\n';
   if (options.scorer !== undefined) out['predict.mjs'] = options.scorer;
-  const order = (f: string) => BUNDLE_FILES.indexOf(f as (typeof BUNDLE_FILES)[number]);
-  const listed = [...Object.keys(out), 'MODEL_CARD.md'].filter((f, i, a) => a.indexOf(f) === i);
-  listed.sort((a, b) => order(a) - order(b));
-  manifest = { ...manifest, files: listed };
   out['MODEL_CARD.md'] ??= modelCard(manifest);
+  const listed = Object.keys(out).sort((a, b) => bundleFileOrder(a) - bundleFileOrder(b));
+  manifest = { ...manifest, files: hashFiles(out, listed) };
   const problems = validateManifest(manifest);
   if (problems.length) throw new BundleError(`cannot export: manifest.json: ${problems[0]}`);
   const all: Record<string, string> = { 'manifest.json': JSON.stringify(manifest, null, 2) + '\n', ...out };
-  return Object.fromEntries(Object.entries(all).sort(([a], [b]) => order(a) - order(b)));
+  return Object.fromEntries(Object.entries(all).sort(([a], [b]) => bundleFileOrder(a) - bundleFileOrder(b)));
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { rehashed } from '../../helpers/rehash.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -110,7 +112,9 @@ describe('bundle format 2', () => {
       model: { family: 'gbdt', iterations: 20 },
       environment: { tfjs: '4.22.0' },
     });
-    expect(m.files).toEqual(Object.keys(files).filter((f) => f !== 'manifest.json'));
+    expect(Object.keys(m.files as object)).toEqual(Object.keys(files).filter((f) => f !== 'manifest.json'));
+    for (const [name, hash] of Object.entries(m.files as Record<string, string>))
+      expect(hash).toBe(createHash('sha256').update(files[name], 'utf8').digest('hex'));
     expect(MANIFEST_SCHEMA_V2.$schema).toMatch(/json-schema.org/);
     // The published copy (served by the app at /schema/manifest-v2.json) is the same schema.
     expect(JSON.parse(readFileSync(join(REPO_ROOT, 'public/schema/manifest-v2.json'), 'utf8'))).toEqual(
@@ -239,7 +243,13 @@ describe('importing a bundle zip rejects', () => {
   });
 
   it('a damaged model file', () => {
-    expect(() => load(zipOf({ ...files, 'model.json': '{"family":"gbdt"}' }))).toThrow(/^model.json: /);
+    expect(() => load(zipOf({ ...files, 'model.json': '{"family":"gbdt"}' }))).toThrow(
+      /^model.json does not match its hash in manifest.json$/,
+    );
+    // Re-hashed (as a forger would), the model's own checks still refuse it.
+    expect(() => load(zipOf(rehashed({ ...files, 'model.json': '{"family":"gbdt"}' })))).toThrow(
+      /^model.json: /,
+    );
   });
 
   it.each([
