@@ -37,9 +37,11 @@ export const explainCommand: Command = {
     if (!Number.isInteger(seed)) throw new CliError('--seed must be an integer');
     const { explainBundle } = await import('../../core/explain/explain-bundle.ts');
     const { readForScoring, MissingColumnsError } = await import('../../core/export/score.ts');
-    const { loadBundleArg } = await import('../bundle-io.ts');
+    const { loadVerifiedBundleArg } = await import('../bundle-io.ts');
     const { fileSource, nodeHasher } = await import('../node-io.ts');
-    const bundle = loadBundleArg(path);
+    // A tampered signed bundle is refused; hashes are checked (as predict does).
+    const { bundle, notes: integrityNotes } = await loadVerifiedBundleArg(path);
+    for (const note of integrityNotes) io.stderr(`note: ${note}\n`);
     let data;
     try {
       data = (await readForScoring(bundle, fileSource(file), { createHasher: nodeHasher })).data;

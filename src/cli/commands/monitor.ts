@@ -44,7 +44,7 @@ export const monitorCommand: Command = {
     const [path, file] = positionals as [string, string];
     const { monitorBatch, MonitorInputError } = await import('../../core/monitor/monitor-batch.ts');
     const { DRIFT_METHODS } = await import('../../core/monitor/drift.ts');
-    const { loadBundleArg } = await import('../bundle-io.ts');
+    const { loadVerifiedBundleArg } = await import('../bundle-io.ts');
     const { fileSource, nodeHasher } = await import('../node-io.ts');
     const { PipelineError } = await import('../../core/pipeline/index.ts');
 
@@ -72,7 +72,9 @@ export const monitorCommand: Command = {
       overrides[col] = { ...overrides[col], threshold: v };
     }
 
-    const bundle = loadBundleArg(path);
+    // A tampered signed bundle is refused; hashes are checked (as predict does).
+    const { bundle, notes: integrityNotes } = await loadVerifiedBundleArg(path);
+    for (const note of integrityNotes) io.stderr(`note: ${note}\n`);
     const known = new Set([...bundle.manifest.signature.inputs.map((c) => c.name)]);
     for (const col of Object.keys(overrides)) {
       if (!known.has(col))
