@@ -142,6 +142,53 @@ export function searchReplayProblems(search: unknown): { missing: string[]; inva
   return { missing, invalid };
 }
 
+type SearchRecord = NonNullable<LoadedBundle['manifest']['search']>;
+
+/** Whether the clock could have decided something the replay cannot know (old bundles only). */
+function clockMattered(s: SearchRecord): boolean {
+  return s.stoppedBy !== 'maxTrials' || s.budget.seconds !== undefined;
+}
+
+/**
+ * What the replay of a search record does about the clock, in words: how many recorded decisions it
+ * applies, or (a bundle made before they were recorded) what it cannot know.
+ */
+export function replayNotes(s: SearchRecord): string[] {
+  const notes: string[] = [];
+  const c = s.clock;
+  if (!c) {
+    if (clockMattered(s))
+      notes.push(
+        `this bundle was made before the search recorded what its clock decided (stopped by ${s.stoppedBy}); ` +
+          `the replay runs the same ${s.replay.length} trials without the clock, so trials cut at the deadline, ` +
+          'halving decisions and refits shortened by the time budget may come out differently',
+      );
+    return notes;
+  }
+  const deadline = c.cuts.filter((x) => x.reason === 'deadline').length;
+  const stopped = c.cuts.filter((x) => x.reason === 'aborted').length;
+  const shortRefits = c.refit.filter((r) => r.rounds !== undefined).length;
+  const notRefit = c.refit.filter((r) => r.action !== 'refit').length;
+  const parts = [
+    ...(deadline ? [`${deadline} trial(s) cut at the deadline`] : []),
+    ...(stopped ? [`${stopped} trial(s) ended by a stop`] : []),
+    ...(shortRefits ? [`${shortRefits} refit(s) stopped at the budget margin`] : []),
+    ...(notRefit ? [`${notRefit} ensemble member(s) not refitted for time`] : []),
+  ];
+  if (s.stoppedBy !== 'maxTrials' || parts.length)
+    notes.push(
+      `the search was stopped by ${s.stoppedBy}; the replay runs the same ${s.replay.length} trials without the clock, ` +
+        `applying what the clock decided${parts.length ? ` (${parts.join(', ')})` : ''}`,
+    );
+  if (c.crashed.length)
+    notes.push(
+      `${c.crashed.length} trial(s) failed because their worker crashed (${c.crashed
+        .map((x) => `trial ${x.trial}`)
+        .join(', ')}); the replay counts them as failed without running them`,
+    );
+  return notes;
+}
+
 export type ReproduceDifference =
   | { readonly row: number; readonly column: string; readonly expected: string; readonly got: string }
   | {
@@ -264,8 +311,7 @@ export async function reproduceBundle(
   let newMetrics: Record<string, number>;
   if (manifest.search) {
     const s = manifest.search;
-    if (s.stoppedBy !== 'maxTrials') {
-      const note = `the search was stopped by ${s.stoppedBy}; the replay runs the same ${s.replay.length} trials without the clock`;
+    for (const note of replayNotes(s)) {
       notes.push(note);
       lines.push(`note: ${note}`);
     }
@@ -282,8 +328,8 @@ export async function reproduceBundle(
       families: s.families,
       metric: s.metric,
       seed: s.seed,
-      maxTrials: s.replay.length,
       replay: s.replay,
+      ...(s.clock ? { replayClock: s.clock, replayStoppedBy: s.stoppedBy } : { maxTrials: s.replay.length }),
       sampler: s.sampler,
       folds: s.split.strategy === 'kfold' ? s.split.folds : 1,
       ...(s.split.validFraction !== undefined ? { holdoutFraction: s.split.validFraction } : {}),
