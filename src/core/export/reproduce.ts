@@ -24,6 +24,28 @@ import { upgradeManifest } from './package.ts';
 
 export type ReproducePhase = 'read' | 'backend' | 'refit' | 'compare';
 
+/**
+ * Progress of the training step: a search replay reports each recorded trial as it starts
+ * (`trial` = its number, `index` = 1-based position among `total`), then the final refit.
+ */
+export type ReplayProgress =
+  | {
+      readonly step: 'trial';
+      readonly trial: number;
+      readonly family: string;
+      readonly index: number;
+      readonly total: number;
+    }
+  | { readonly step: 'refit' };
+
+/** The reproduction was cancelled through `ReproduceOptions.signal`. */
+export class ReproduceCancelledError extends Error {
+  constructor() {
+    super('the reproduction was cancelled');
+    this.name = 'ReproduceCancelledError';
+  }
+}
+
 export interface ReproduceOptions {
   /** The data the bundle was trained on (the fingerprint tells whether it is the same file). */
   readonly source: ByteSource;
@@ -40,6 +62,10 @@ export interface ReproduceOptions {
   readonly prepareBackend?: () => Promise<unknown>;
   readonly onProgress?: IngestOptions['onProgress'];
   readonly onPhase?: (phase: ReproducePhase) => void;
+  /** Which trial of how many is being replayed, then the refit (see `ReplayProgress`). */
+  readonly onReplay?: (progress: ReplayProgress) => void;
+  /** Cancels the reproduction (it rejects with `ReproduceCancelledError` at the next round). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -227,6 +253,11 @@ export interface ReproduceReport {
   readonly rows: number;
   /** Remarks, e.g. a search stopped by its clock is replayed without it. */
   readonly notes: readonly string[];
+  /**
+   * When not reproduced: why, in plain words (what differs and the likely cause), one per line;
+   * empty when reproduced.
+   */
+  readonly explanation: readonly string[];
   /** The report in words, one finding a line, ending with `verdict: …` (what `cli reproduce` prints). */
   readonly lines: readonly string[];
 }
@@ -320,8 +351,17 @@ export async function reproduceBundle(
       await options.prepareBackend();
     }
     options.onPhase?.('refit');
-    const { runSearch } = await import('../search/runner.ts');
-    const result = await runSearch({
+    const { runSearch, SearchError } = await import('../search/runner.ts');
+    const total = s.replay.length;
+    let ended = 0;
+    const search = runSearch({
+      ...(options.signal ? { signal: options.signal } : {}),
+      onTrialStart: (t) =>
+        options.onReplay?.({ step: 'trial', trial: t.number, family: t.family, index: ended + 1, total }),
+      onTrial: () => void ended++,
+      onPhase: (phase) => {
+        if (phase === 'refit') options.onReplay?.({ step: 'refit' });
+      },
       table: data.table,
       target: manifest.target,
       task: manifest.task,
@@ -341,6 +381,14 @@ export async function reproduceBundle(
       marginFraction: s.budget.marginFraction,
       exclude: training.exclude,
     });
+    let result;
+    try {
+      result = await search;
+    } catch (err) {
+      if (options.signal?.aborted && err instanceof SearchError) throw new ReproduceCancelledError();
+      throw err;
+    }
+    if (options.signal?.aborted) throw new ReproduceCancelledError();
     files = createSearchBundleFiles(result, dataset, env, { exclude: training.exclude });
     newMetrics = JSON.parse(files['manifest.json']).metrics.validation;
   } else {
@@ -367,6 +415,7 @@ export async function reproduceBundle(
     files = createBundleFiles(trained, dataset, env, { exclude: training.exclude });
     newMetrics = { ...trained.metrics.validation };
   }
+  if (options.signal?.aborted) throw new ReproduceCancelledError();
   options.onPhase?.('compare');
   const again = loadBundle(files);
 
@@ -438,6 +487,18 @@ export async function reproduceBundle(
     for (const d of metricDiffs)
       lines.push(`validation ${d.metric} differs: expected ${d.expected ?? 'n/a'}, got ${d.got ?? 'n/a'}`);
   else lines.push(`validation metrics match (${Object.keys(oldMetrics).join(', ')})`);
+  const explanation = reproduced
+    ? []
+    : explain({
+        fingerprintSame,
+        label,
+        difference,
+        metricDiffs,
+        tolerance,
+        manifest,
+        backendNote: manifest.reproducibility?.note,
+      });
+  for (const e of explanation) lines.push(`why: ${e}`);
   lines.push(reproduced ? 'verdict: reproduced' : 'verdict: not reproduced');
 
   return {
@@ -457,6 +518,55 @@ export async function reproduceBundle(
     metricNames: Object.keys(oldMetrics),
     rows: data.table.nRows,
     notes,
+    explanation,
     lines,
   };
+}
+
+/** Plain-words reasons for a failed reproduction: what differs, and what most likely caused it. */
+function explain(f: {
+  fingerprintSame: boolean;
+  label: string;
+  difference: ReproduceDifference | null;
+  metricDiffs: readonly MetricDifference[];
+  tolerance: number;
+  manifest: LoadedBundle['manifest'];
+  backendNote: string | undefined;
+}): string[] {
+  const out: string[] = [];
+  const m = f.manifest;
+  if (!f.fingerprintSame)
+    out.push(
+      `${f.label} is not the file the model was trained on (its SHA-256 differs), so a different model is expected; ` +
+        'verify with the original training file',
+    );
+  if (f.difference && 'classes' in f.difference)
+    out.push('the data has different target classes than the training data, so the models cannot match');
+  const s = m.search;
+  const modelDiffers = f.difference !== null || f.metricDiffs.length > 0;
+  if (f.fingerprintSame && modelDiffers) {
+    if (s && !s.clock && clockMattered(s))
+      out.push(
+        'this bundle was made by a time-budgeted search before the studio recorded what the clock decided ' +
+          '(where trials were cut at the deadline, which trials a halving decision compared, how far the refit got); ' +
+          'the replay had to run without that record, so it trained a different model. Searches made with this ' +
+          'version record it and replay exactly',
+      );
+    else if (f.tolerance > 0)
+      out.push(
+        `the model was trained on a GPU and the difference is larger than the allowed ${f.tolerance}` +
+          (f.backendNote ? ` (${f.backendNote})` : ''),
+      );
+    else if (s?.clock?.crashed.length)
+      out.push(
+        'some trials of the search failed because their worker crashed; the replay counted them as failed, ' +
+          'but the difference means the recorded search depended on something the bundle does not hold',
+      );
+    else
+      out.push(
+        'the same data, settings and seed trained a different model here: this points to a different app ' +
+          `version (the bundle was made by ${m.app.name} ${m.app.version}) or a runtime whose arithmetic differs`,
+      );
+  }
+  return out;
 }
