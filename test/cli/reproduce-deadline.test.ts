@@ -4,11 +4,12 @@
  * `cli reproduce`, whether the search ran in process, in 1 or in 2 worker threads.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/run.ts';
 import { createRng } from '../../src/core/util/random.ts';
+import { readBundleZip } from '../../src/core/export/zip.ts';
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -68,6 +69,7 @@ describe('cli reproduce of a search cut at its deadline', () => {
         (c: { reason: string; round?: number }) => c.reason === 'deadline' && (c.round ?? 0) > 0,
       );
       expect(cuts.length).toBeGreaterThanOrEqual(1);
+      expect(m.reproducibility.note).toMatch(/what its clock decided is recorded in search\.clock/);
 
       const r = await cli(['reproduce', out, '--data', data]);
       expect(r.out).toMatch(
@@ -78,8 +80,23 @@ describe('cli reproduce of a search cut at its deadline', () => {
       expect(r.code).toBe(0);
       expect(r.err).toMatch(/replay: trial \d+ \w+ \(1 of \d+\)/);
       expect(r.err).toMatch(/replay: refit/);
-      // the bundle's manifest is what was written to the zip
-      expect(readFileSync(out).length).toBeGreaterThan(0);
-    }, 240_000);
+      if (workers !== 0) return;
+      // A bundle made before the clock was recorded: replayed without it, as before, and a verdict
+      // that is not "reproduced" says why in plain words.
+      const old = join(dir, 'old');
+      mkdirSync(old);
+      const files = readBundleZip(new Uint8Array(readFileSync(out)));
+      const manifest = JSON.parse(files['manifest.json']);
+      delete manifest.search.clock;
+      for (const [name, text] of Object.entries({ ...files, 'manifest.json': JSON.stringify(manifest) }))
+        writeFileSync(join(old, name), text);
+      const o = await cli(['reproduce', old, '--data', data, '--json']);
+      expect(o.code === 0 || o.code === 1).toBe(true);
+      const rep = JSON.parse(o.out);
+      expect(rep.notes.join(' ')).toMatch(/made before the search recorded what its clock decided/);
+      if (o.code === 1)
+        expect(rep.explanation.join(' ')).toMatch(/before the studio recorded what the clock decided/);
+      else expect(rep.explanation).toEqual([]);
+    }, 300_000);
   }
 });
