@@ -164,7 +164,18 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
               items: {
                 type: 'object',
                 required: ['trial', 'error'],
-                properties: { trial: count, error: str },
+                properties: {
+                  trial: count,
+                  error: str,
+                  rungs: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['budget', 'value'],
+                      properties: { budget: num, value: numOrNull },
+                    },
+                  },
+                },
               },
             },
             refit: {

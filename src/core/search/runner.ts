@@ -191,8 +191,15 @@ export interface ClockRecord {
   readonly asked: readonly number[];
   /** Trials ended early by the deadline or a stop, and where. */
   readonly cuts: readonly TrialCut[];
-  /** Trials whose worker crashed (not a property of the trial): replayed as failed, not run. */
-  readonly crashed: readonly { readonly trial: number; readonly error: string }[];
+  /**
+   * Trials whose worker crashed (not a property of the trial): replayed as failed, not run, with the
+   * rung values they had reported (they are later trials' halving peers; null: a non-finite value).
+   */
+  readonly crashed: readonly {
+    readonly trial: number;
+    readonly error: string;
+    readonly rungs?: readonly { readonly budget: number; readonly value: number | null }[];
+  }[];
   /** The refit of each chosen member, in order. */
   readonly refit: readonly RefitDecision[];
 }
@@ -370,10 +377,10 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   const told: number[] = [];
   const asked: number[] = [];
   const cuts: TrialCut[] = [];
-  const crashed: { trial: number; error: string }[] = [];
+  const crashed: ClockRecord['crashed'][number][] = [];
   const refitDecisions: RefitDecision[] = [];
   const replayCuts = new Map((replayClock?.cuts ?? []).map((c) => [c.trial, c]));
-  const replayCrashed = new Map((replayClock?.crashed ?? []).map((c) => [c.trial, c.error]));
+  const replayCrashed = new Map((replayClock?.crashed ?? []).map((c) => [c.trial, c]));
   const askTrial = (): Trial => {
     asked.push(told.length);
     return study.ask();
@@ -479,7 +486,17 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       // replay: the recorded trial never trained (stopped before it started, or where is unknown)
       result = { state: 'PRUNED', reason: recordedCut.reason, rungs: [], durations: {} };
     } else if (recordedCrash !== undefined) {
-      result = { state: 'FAILED', reason: 'error', error: recordedCrash, rungs: [], durations: {} };
+      result = {
+        state: 'FAILED',
+        reason: 'error',
+        error: recordedCrash.error,
+        rungs: (recordedCrash.rungs ?? []).map((r) => ({
+          budget: r.budget,
+          value: r.value ?? NaN,
+          decision: 'continue' as const,
+        })),
+        durations: {},
+      };
     } else if (clock() > stopAt) {
       result = {
         state: 'PRUNED',
@@ -533,7 +550,14 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       });
     }
     if (result.state === 'FAILED' && result.error?.startsWith('worker crashed'))
-      crashed.push({ trial: trial.number, error: result.error });
+      crashed.push({
+        trial: trial.number,
+        error: result.error,
+        rungs: current(trial).rungs.map((r) => ({
+          budget: r.budget,
+          value: Number.isFinite(r.value) ? r.value : null,
+        })),
+      });
     told.push(trial.number);
     const done = study.tell(trial.id, result);
     if (pred && done.state === 'COMPLETE') {
