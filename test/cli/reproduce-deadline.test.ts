@@ -18,7 +18,7 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err };
 }
 
-/** 12,000 rows (a holdout plan) × 30 numeric columns, a binary target with interactions. */
+/** 12,000 rows (a holdout plan) × 30 numeric columns, a binary target that is slow to learn. */
 function wideCsv(path: string): void {
   const rng = createRng(12);
   const n = 12_000;
@@ -26,7 +26,8 @@ function wideCsv(path: string): void {
   const lines = [[...Array.from({ length: p }, (_, j) => `x${j}`), 'y'].join(',')];
   for (let i = 0; i < n; i++) {
     const x = Array.from({ length: p }, () => rng.normal());
-    const s = x[0] - 0.7 * x[1] * x[2] + 0.5 * x[3] ** 2 - 0.5 + 0.3 * x[4] + rng.normal();
+    // many weak additive effects and an interaction: boosting keeps improving for many rounds
+    const s = x.reduce((a, v, j) => a + (j % 2 ? 0.25 : -0.2) * v, 0) - 0.5 * x[1] * x[2] + rng.normal();
     lines.push([...x.map((v) => v.toFixed(4)), s > 0 ? 'yes' : 'no'].join(','));
   }
   writeFileSync(path, lines.join('\n') + '\n');
