@@ -85,12 +85,26 @@ describe('cli reproduce of a search cut at its deadline', () => {
       // A bundle made before the clock was recorded: replayed without it, as before, and a verdict
       // that is not "reproduced" says why in plain words.
       const old = join(dir, 'old');
-      mkdirSync(old);
       const files = readBundleZip(new Uint8Array(readFileSync(out)));
       const manifest = JSON.parse(files['manifest.json']);
+      const write = (folder: string, man: unknown) => {
+        mkdirSync(folder, { recursive: true });
+        for (const [name, text] of Object.entries({ ...files, 'manifest.json': JSON.stringify(man) }))
+          writeFileSync(join(folder, name), text);
+      };
+      // an inconsistent record is bad input (exit 2), named before any training
+      const bad = join(dir, 'bad');
+      write(bad, {
+        ...manifest,
+        search: { ...manifest.search, clock: { ...manifest.search.clock, asked: [] } },
+      });
+      const b = await cli(['reproduce', bad, '--data', data]);
+      expect(b.code).toBe(2);
+      expect(b.err).toMatch(
+        /^error: manifest\.json: the search record cannot be replayed: search\.clock: asked has 0 entries for \d+ trials \(/,
+      );
       delete manifest.search.clock;
-      for (const [name, text] of Object.entries({ ...files, 'manifest.json': JSON.stringify(manifest) }))
-        writeFileSync(join(old, name), text);
+      write(old, manifest);
       const o = await cli(['reproduce', old, '--data', data, '--json']);
       expect(o.code === 0 || o.code === 1).toBe(true);
       const rep = JSON.parse(o.out);

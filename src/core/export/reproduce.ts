@@ -314,6 +314,17 @@ export async function reproduceBundle(
         ].join('; ')}`,
         'bundle',
       );
+    if (manifest.search.clock !== undefined) {
+      const { checkClockRecord } = await import('../search/runner.ts');
+      try {
+        checkClockRecord(manifest.search.clock, manifest.search.replay.length);
+      } catch (err) {
+        throw new ReproduceInputError(
+          `manifest.json: the search record cannot be replayed: ${(err as Error).message}`,
+          'bundle',
+        );
+      }
+    }
   }
 
   options.onPhase?.('read');

@@ -844,6 +844,7 @@ export function checkClockRecord(rec: ClockRecord, n: number): void {
     throw new SearchError(`search.clock: ${what}`);
   };
   const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+  if (typeof rec !== 'object' || rec === null) bad('must be an object');
   if (!Array.isArray(rec.told) || !Array.isArray(rec.asked) || !Array.isArray(rec.cuts))
     bad('told, asked and cuts must be lists');
   if (rec.asked.length !== n) bad(`asked has ${rec.asked.length} entries for ${n} trials`);
