@@ -32,6 +32,12 @@
  *   (in process, 1 or N workers); only the timings differ. Changing `batchSize` changes the search.
  * - With a time budget the search is asynchronous: a new trial is asked whenever an executor slot
  *   is free (peers = trials finished at that moment). The clock decides where it stops.
+ * Whatever the clock (or Stop, or a crashed worker) decided is recorded in `manifest.clock`
+ * (`ClockRecord`): the order results were told, how many were told when each trial was asked (its
+ * peers), where trials were cut, crashed trials and their rungs, and each member's refit. A replay
+ * (`replay` + `replayClock`) runs the recorded trials with those peers, stops them where they were
+ * stopped and refits as recorded, without a clock: the same ensemble and bits for any budget and
+ * executor. Trials are dispatched in the recorded tell order, each once its peers are told.
  * Results are told to the study as trials finish (any order); the ensemble candidates are the top
  * `ensembleSize` by value (ties by trial number) plus the best 2 of each family, which does not
  * depend on that order.
