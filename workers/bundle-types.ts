@@ -133,6 +133,19 @@ export interface VerifyProgress {
   /** While reading: bytes read so far / in total. */
   readonly bytesRead?: number;
   readonly totalBytes?: number;
+  /**
+   * While training a search again (phase 'refit'): the recorded trial being replayed (`index` of
+   * `total`, 1-based), or `step: 'final'` for the refit of the final model.
+   */
+  readonly replay?:
+    | {
+        readonly step: 'trial';
+        readonly trial: number;
+        readonly family: string;
+        readonly index: number;
+        readonly total: number;
+      }
+    | { readonly step: 'final' };
 }
 
 export type VerifyProgressCallback = (p: VerifyProgress) => void;
@@ -166,6 +179,8 @@ export interface VerifyReport {
   }[];
   readonly rows: number;
   readonly notes: readonly string[];
+  /** When not reproduced: why, in plain words (what differs and the likely cause). */
+  readonly explanation: readonly string[];
   /** The report in words, ending with `verdict: …` (what `cli reproduce` prints). */
   readonly lines: readonly string[];
   readonly seconds: number;

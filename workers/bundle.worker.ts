@@ -367,6 +367,14 @@ const api: BundleWorkerApi = {
           });
         },
         onPhase: (phase) => send(onProgress, { phase }),
+        onReplay: (p) =>
+          send(onProgress, {
+            phase: 'refit',
+            replay:
+              p.step === 'trial'
+                ? { step: 'trial', trial: p.trial, family: p.family, index: p.index, total: p.total }
+                : { step: 'final' },
+          }),
         onProgress: (p) => {
           const now = performance.now();
           if (now - last < PROGRESS_INTERVAL_MS) return;
@@ -390,6 +398,7 @@ const api: BundleWorkerApi = {
           metrics: report.metrics,
           rows: report.rows,
           notes: report.notes,
+          explanation: report.explanation,
           lines: report.lines,
           seconds: (performance.now() - started) / 1000,
         },

@@ -17,7 +17,10 @@ export const reproduceCommand: Command = {
     '  fingerprint says: a file that is missing or unreadable, a damaged or unsafe bundle, a search',
     '  record lacking fields the replay needs, data lacking the target or a column the model reads, or',
     '  data the model cannot be trained on (e.g. a target with one class).',
-    '  --json   print the verdict as JSON',
+    '  A time-budgeted search replays the recorded trials without the clock, applying what the clock',
+    '  decided (trials cut at the deadline, halving peers, refit rounds); progress lines on stderr.',
+    '  When not reproduced, `why:` lines say what differs and the likely cause.',
+    '  --json   print the verdict as JSON (with notes and explanation)',
     '  --trust FINGERPRINT   a signing key to report as known (repeatable; also .automl/trusted-keys.json)',
   ].join('\n'),
   async run(argv, io) {
@@ -56,6 +59,12 @@ export const reproduceCommand: Command = {
         onPhase: (phase) => {
           if (phase !== 'read') io.progress?.(null);
         },
+        onReplay: (p) =>
+          io.stderr(
+            p.step === 'trial'
+              ? `replay: trial ${p.trial} ${p.family} (${p.index} of ${p.total})\n`
+              : 'replay: refit\n',
+          ),
       });
     } catch (err) {
       // All bad input (exit 2), whatever the data fingerprint says: no verdict can be reached.
@@ -87,6 +96,8 @@ export const reproduceCommand: Command = {
             firstDifference: report.firstDifference,
             metrics: report.metrics,
             rows: report.rows,
+            notes: report.notes,
+            explanation: report.explanation,
           },
           null,
           2,

@@ -29,6 +29,7 @@ import { chooseDecision, decideLabels, type Decision, type DecisionRequest } fro
 import { csvLine, spreadsheetLine } from './csv-write.ts';
 import { BundleError } from './bundle-error.ts';
 import type { SearchManifest, SearchResult } from '../search/runner.ts';
+import { clockNote } from '../search/clock-note.ts';
 import { EnsembleModel, ensureEnsembleRegistered } from '../search/ensemble.ts';
 import type { ProfileWarning } from '../profile/types.ts';
 import { validateManifest } from './manifest-schema.ts';
@@ -217,6 +218,9 @@ function reproducibility(
   };
 }
 
+const withNote = (r: NonNullable<BundleManifest['reproducibility']>, note: string | undefined) =>
+  note ? { ...r, note: `${r.note}; ${note}` } : r;
+
 /** Rounds (trees per class) or epochs a fitted model uses, when it says. */
 function iterationsOf(model: Fitted): number | null {
   const m = model as unknown as { defaultRounds?: number; state?: { epochsRun?: number } };
@@ -359,7 +363,7 @@ export function createSearchBundleFiles(
     libraries: env.libraries,
     environment: environmentOf(env),
     training: { command: 'automl', exclude: [...(extras.exclude ?? [])] },
-    reproducibility: reproducibility(env.backend),
+    reproducibility: withNote(reproducibility(env.backend), clockNote(result.manifest)),
     droppedMissingTarget: result.manifest.droppedMissingTarget,
     fitSeconds: result.manifest.timings.totalSeconds,
   };

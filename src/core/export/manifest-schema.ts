@@ -175,6 +175,61 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
           items: { type: 'object', required: ['family', 'params', 'seed'] },
         },
         final: obj,
+        clock: {
+          description:
+            'What the clock (or a stop) decided during the search, applied by a replay instead of the clock. ' +
+            'Absent in bundles made before it was recorded.',
+          type: 'object',
+          required: ['told', 'asked', 'cuts', 'crashed', 'refit'],
+          properties: {
+            told: { type: 'array', items: count },
+            asked: { type: 'array', items: count },
+            cuts: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['trial', 'reason'],
+                properties: {
+                  trial: count,
+                  reason: { enum: ['deadline', 'aborted'] },
+                  fold: count,
+                  round: count,
+                },
+              },
+            },
+            crashed: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['trial', 'error'],
+                properties: {
+                  trial: count,
+                  error: str,
+                  rungs: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['budget', 'value'],
+                      properties: { budget: num, value: numOrNull },
+                    },
+                  },
+                },
+              },
+            },
+            refit: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['trial', 'action'],
+                properties: {
+                  trial: count,
+                  action: { enum: ['refit', 'holdout', 'dropped'] },
+                  rounds: count,
+                },
+              },
+            },
+          },
+        },
       },
     },
     refit: {

@@ -26,6 +26,28 @@ import { upgradeManifest } from './package.ts';
 
 export type ReproducePhase = 'read' | 'backend' | 'refit' | 'compare';
 
+/**
+ * Progress of the training step: a search replay reports each recorded trial as it starts
+ * (`trial` = its number, `index` = 1-based position among `total`), then the final refit.
+ */
+export type ReplayProgress =
+  | {
+      readonly step: 'trial';
+      readonly trial: number;
+      readonly family: string;
+      readonly index: number;
+      readonly total: number;
+    }
+  | { readonly step: 'refit' };
+
+/** The reproduction was cancelled through `ReproduceOptions.signal`. */
+export class ReproduceCancelledError extends Error {
+  constructor() {
+    super('the reproduction was cancelled');
+    this.name = 'ReproduceCancelledError';
+  }
+}
+
 export interface ReproduceOptions {
   /** The data the bundle was trained on (the fingerprint tells whether it is the same file). */
   readonly source: ByteSource;
@@ -42,6 +64,10 @@ export interface ReproduceOptions {
   readonly prepareBackend?: () => Promise<unknown>;
   readonly onProgress?: IngestOptions['onProgress'];
   readonly onPhase?: (phase: ReproducePhase) => void;
+  /** Which trial of how many is being replayed, then the refit (see `ReplayProgress`). */
+  readonly onReplay?: (progress: ReplayProgress) => void;
+  /** Cancels the reproduction (it rejects with `ReproduceCancelledError` at the next round). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -144,6 +170,53 @@ export function searchReplayProblems(search: unknown): { missing: string[]; inva
   return { missing, invalid };
 }
 
+type SearchRecord = NonNullable<LoadedBundle['manifest']['search']>;
+
+/** Whether the clock could have decided something the replay cannot know (old bundles only). */
+function clockMattered(s: SearchRecord): boolean {
+  return s.stoppedBy !== 'maxTrials' || s.budget.seconds !== undefined;
+}
+
+/**
+ * What the replay of a search record does about the clock, in words: how many recorded decisions it
+ * applies, or (a bundle made before they were recorded) what it cannot know.
+ */
+export function replayNotes(s: SearchRecord): string[] {
+  const notes: string[] = [];
+  const c = s.clock;
+  if (!c) {
+    if (clockMattered(s))
+      notes.push(
+        `this bundle was made before the search recorded what its clock decided (stopped by ${s.stoppedBy}); ` +
+          `the replay runs the same ${s.replay.length} trials without the clock, so trials cut at the deadline, ` +
+          'halving decisions and refits shortened by the time budget may come out differently',
+      );
+    return notes;
+  }
+  const deadline = c.cuts.filter((x) => x.reason === 'deadline').length;
+  const stopped = c.cuts.filter((x) => x.reason === 'aborted').length;
+  const shortRefits = c.refit.filter((r) => r.rounds !== undefined).length;
+  const notRefit = c.refit.filter((r) => r.action !== 'refit').length;
+  const parts = [
+    ...(deadline ? [`${deadline} trial(s) cut at the deadline`] : []),
+    ...(stopped ? [`${stopped} trial(s) ended by a stop`] : []),
+    ...(shortRefits ? [`${shortRefits} refit(s) stopped at the budget margin`] : []),
+    ...(notRefit ? [`${notRefit} ensemble member(s) not refitted for time`] : []),
+  ];
+  if (s.stoppedBy !== 'maxTrials' || parts.length)
+    notes.push(
+      `the search was stopped by ${s.stoppedBy}; the replay runs the same ${s.replay.length} trials without the clock, ` +
+        `applying what the clock decided${parts.length ? ` (${parts.join(', ')})` : ''}`,
+    );
+  if (c.crashed.length)
+    notes.push(
+      `${c.crashed.length} trial(s) failed because their worker crashed (${c.crashed
+        .map((x) => `trial ${x.trial}`)
+        .join(', ')}); the replay counts them as failed without running them`,
+    );
+  return notes;
+}
+
 export type ReproduceDifference =
   | { readonly row: number; readonly column: string; readonly expected: string; readonly got: string }
   | {
@@ -182,6 +255,11 @@ export interface ReproduceReport {
   readonly rows: number;
   /** Remarks, e.g. a search stopped by its clock is replayed without it. */
   readonly notes: readonly string[];
+  /**
+   * When not reproduced: why, in plain words (what differs and the likely cause), one per line;
+   * empty when reproduced.
+   */
+  readonly explanation: readonly string[];
   /** The report in words, one finding a line, ending with `verdict: …` (what `cli reproduce` prints). */
   readonly lines: readonly string[];
 }
@@ -238,6 +316,17 @@ export async function reproduceBundle(
         ].join('; ')}`,
         'bundle',
       );
+    if (manifest.search.clock !== undefined) {
+      const { checkClockRecord } = await import('../search/runner.ts');
+      try {
+        checkClockRecord(manifest.search.clock, manifest.search.replay.length);
+      } catch (err) {
+        throw new ReproduceInputError(
+          `manifest.json: the search record cannot be replayed: ${(err as Error).message}`,
+          'bundle',
+        );
+      }
+    }
   }
 
   options.onPhase?.('read');
@@ -266,8 +355,7 @@ export async function reproduceBundle(
   let newMetrics: Record<string, number>;
   if (manifest.search) {
     const s = manifest.search;
-    if (s.stoppedBy !== 'maxTrials') {
-      const note = `the search was stopped by ${s.stoppedBy}; the replay runs the same ${s.replay.length} trials without the clock`;
+    for (const note of replayNotes(s)) {
       notes.push(note);
       lines.push(`note: ${note}`);
     }
@@ -276,16 +364,25 @@ export async function reproduceBundle(
       await options.prepareBackend();
     }
     options.onPhase?.('refit');
-    const { runSearch } = await import('../search/runner.ts');
-    const result = await runSearch({
+    const { runSearch, SearchError } = await import('../search/runner.ts');
+    const total = s.replay.length;
+    let ended = 0;
+    const search = runSearch({
+      ...(options.signal ? { signal: options.signal } : {}),
+      onTrialStart: (t) =>
+        options.onReplay?.({ step: 'trial', trial: t.number, family: t.family, index: ended + 1, total }),
+      onTrial: () => void ended++,
+      onPhase: (phase) => {
+        if (phase === 'refit') options.onReplay?.({ step: 'refit' });
+      },
       table: data.table,
       target: manifest.target,
       task: manifest.task,
       families: s.families,
       metric: s.metric,
       seed: s.seed,
-      maxTrials: s.replay.length,
       replay: s.replay,
+      ...(s.clock ? { replayClock: s.clock, replayStoppedBy: s.stoppedBy } : { maxTrials: s.replay.length }),
       sampler: s.sampler,
       folds: s.split.strategy === 'kfold' ? s.split.folds : 1,
       ...(s.split.validFraction !== undefined ? { holdoutFraction: s.split.validFraction } : {}),
@@ -297,6 +394,14 @@ export async function reproduceBundle(
       marginFraction: s.budget.marginFraction,
       exclude: training.exclude,
     });
+    let result;
+    try {
+      result = await search;
+    } catch (err) {
+      if (options.signal?.aborted && err instanceof SearchError) throw new ReproduceCancelledError();
+      throw err;
+    }
+    if (options.signal?.aborted) throw new ReproduceCancelledError();
     // The recorded decision (positive class, threshold) labels the replay's predictions too.
     files = createSearchBundleFiles(result, dataset, env, {
       exclude: training.exclude,
@@ -332,6 +437,7 @@ export async function reproduceBundle(
     });
     newMetrics = { ...trained.metrics.validation };
   }
+  if (options.signal?.aborted) throw new ReproduceCancelledError();
   options.onPhase?.('compare');
   const again = loadBundle(files);
 
@@ -403,6 +509,18 @@ export async function reproduceBundle(
     for (const d of metricDiffs)
       lines.push(`validation ${d.metric} differs: expected ${d.expected ?? 'n/a'}, got ${d.got ?? 'n/a'}`);
   else lines.push(`validation metrics match (${Object.keys(oldMetrics).join(', ')})`);
+  const explanation = reproduced
+    ? []
+    : explain({
+        fingerprintSame,
+        label,
+        difference,
+        metricDiffs,
+        tolerance,
+        manifest,
+        backendNote: manifest.reproducibility?.note,
+      });
+  for (const e of explanation) lines.push(`why: ${e}`);
   lines.push(reproduced ? 'verdict: reproduced' : 'verdict: not reproduced');
 
   return {
@@ -422,6 +540,7 @@ export async function reproduceBundle(
     metricNames: Object.keys(oldMetrics),
     rows: data.table.nRows,
     notes,
+    explanation,
     lines,
   };
 }
@@ -434,4 +553,52 @@ function replayRequest(manifest: BundleManifest): DecisionRequest | undefined {
   if (manifest.decision) return requestOf(manifest.decision);
   const second = manifest.classes?.[1];
   return second === undefined ? undefined : { positiveClass: second, objective: 'default' };
+}
+
+/** Plain-words reasons for a failed reproduction: what differs, and what most likely caused it. */
+function explain(f: {
+  fingerprintSame: boolean;
+  label: string;
+  difference: ReproduceDifference | null;
+  metricDiffs: readonly MetricDifference[];
+  tolerance: number;
+  manifest: LoadedBundle['manifest'];
+  backendNote: string | undefined;
+}): string[] {
+  const out: string[] = [];
+  const m = f.manifest;
+  if (!f.fingerprintSame)
+    out.push(
+      `${f.label} is not the file the model was trained on (its SHA-256 differs), so a different model is expected; ` +
+        'verify with the original training file',
+    );
+  if (f.difference && 'classes' in f.difference)
+    out.push('the data has different target classes than the training data, so the models cannot match');
+  const s = m.search;
+  const modelDiffers = f.difference !== null || f.metricDiffs.length > 0;
+  if (f.fingerprintSame && modelDiffers) {
+    if (s && !s.clock && clockMattered(s))
+      out.push(
+        'this bundle was made by a time-budgeted search before the studio recorded what the clock decided ' +
+          '(where trials were cut at the deadline, which trials a halving decision compared, how far the refit got); ' +
+          'the replay had to run without that record, so it trained a different model. Searches made with this ' +
+          'version record it and replay exactly',
+      );
+    else if (f.tolerance > 0)
+      out.push(
+        `the model was trained on a GPU and the difference is larger than the allowed ${f.tolerance}` +
+          (f.backendNote ? ` (${f.backendNote})` : ''),
+      );
+    else if (s?.clock?.crashed.length)
+      out.push(
+        'some trials of the search failed because their worker crashed; the replay counted them as failed, ' +
+          'but the difference means the recorded search depended on something the bundle does not hold',
+      );
+    else
+      out.push(
+        'the same data, settings and seed trained a different model here: this points to a different app ' +
+          `version (the bundle was made by ${m.app.name} ${m.app.version}) or a runtime whose arithmetic differs`,
+      );
+  }
+  return out;
 }

@@ -39,6 +39,20 @@ export interface TrialTask {
   readonly timeLimitMs?: number;
   /** Return the fold-0 model of a holdout plan (as JSON across a worker boundary). */
   readonly keepHoldoutModel?: boolean;
+  /**
+   * Replay of a recorded cut: stop exactly where the recorded trial was stopped by the clock or a
+   * stop (in fold `fold` after `round` rounds/epochs; round 0: before the fold started), as if the
+   * time limit / signal had fired there. The clock is not consulted.
+   */
+  readonly cut?: CutPoint;
+}
+
+/** Where a trial was stopped early (deadline or stop): the fold and the rounds/epochs it had run there. */
+export interface CutPoint {
+  readonly reason: 'deadline' | 'aborted';
+  readonly fold: number;
+  /** Training callbacks seen in that fold when it stopped (0: before the fold started). */
+  readonly round: number;
 }
 
 /** Answer to a rung report. */
@@ -53,6 +67,8 @@ export interface TrialHooks {
 
 export interface TrialResultWithRungs extends TrialResult {
   readonly rungs: readonly RungRecord[];
+  /** Set when the deadline or a stop ended the trial: where (recorded so a replay stops there too). */
+  readonly cut?: CutPoint;
 }
 
 export interface TrialOutcome<M = Fitted> {
@@ -112,9 +128,27 @@ export async function evaluateTrial(
   const pending: Promise<unknown>[] = [];
   let remotePrune = false;
   const durations = () => ({ total: (now() - start) / 1000, folds: foldDur.slice() });
+  let cutAt: CutPoint | undefined;
   const ended = (state: 'PRUNED' | 'FAILED', reason: EndReason, extra: Partial<TrialResult> = {}) => ({
-    result: { state, reason, ...extra, rungs: rungs.slice(), durations: durations() },
+    result: {
+      state,
+      reason,
+      ...extra,
+      rungs: rungs.slice(),
+      durations: durations(),
+      ...(cutAt && reason === cutAt.reason ? { cut: cutAt } : {}),
+    },
   });
+  const replayCut = task.cut;
+  /** Stop here? `round` = training callbacks seen in fold `f` (0 before it starts). */
+  const clockCut = (f: number, round: number): 'deadline' | 'aborted' | undefined => {
+    let why: 'deadline' | 'aborted' | undefined;
+    if (replayCut && replayCut.fold === f && replayCut.round === round) why = replayCut.reason;
+    else if (hooks.signal?.aborted) why = 'aborted';
+    else if (!replayCut && now() > stopAt) why = 'deadline';
+    if (why) cutAt = { reason: why, fold: f, round };
+    return why;
+  };
   const report = (step: number, value: number): HalvingDecision => {
     const local: HalvingDecision =
       task.halving === false ? 'continue' : halvingDecision(value, task.peers[step] ?? [], task.halving);
@@ -140,18 +174,16 @@ export async function evaluateTrial(
   let holdoutModel: TrialOutcome['holdout'];
   for (let f = 0; f < nFolds; f++) {
     if (pending.length) await Promise.all(pending.splice(0));
-    if (hooks.signal?.aborted) return ended('PRUNED', 'aborted');
+    const before = clockCut(f, 0);
+    if (before) return ended('PRUNED', before);
     if (remotePrune) return ended('PRUNED', 'halving');
-    if (now() > stopAt) return ended('PRUNED', 'deadline');
     const fStart = now();
     let cut: EndReason | undefined;
+    let calls = 0;
     const onRound = (info: RoundInfo): boolean | void => {
-      if (hooks.signal?.aborted) {
-        cut = 'aborted';
-        return false;
-      }
-      if (now() > stopAt) {
-        cut = 'deadline';
+      const stop = clockCut(f, ++calls);
+      if (stop) {
+        cut = stop;
         return false;
       }
       if (remotePrune) {

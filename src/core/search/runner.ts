@@ -32,6 +32,12 @@
  *   (in process, 1 or N workers); only the timings differ. Changing `batchSize` changes the search.
  * - With a time budget the search is asynchronous: a new trial is asked whenever an executor slot
  *   is free (peers = trials finished at that moment). The clock decides where it stops.
+ * Whatever the clock (or Stop, or a crashed worker) decided is recorded in `manifest.clock`
+ * (`ClockRecord`): the order results were told, how many were told when each trial was asked (its
+ * peers), where trials were cut, crashed trials and their rungs, and each member's refit. A replay
+ * (`replay` + `replayClock`) runs the recorded trials with those peers, stops them where they were
+ * stopped and refits as recorded, without a clock: the same ensemble and bits for any budget and
+ * executor. Trials are dispatched in the recorded tell order, each once its peers are told.
  * Results are told to the study as trials finish (any order); the ensemble candidates are the top
  * `ensembleSize` by value (ties by trial number) plus the best 2 of each family, which does not
  * depend on that order.
@@ -62,6 +68,7 @@ import {
   dropState,
   holdoutPipeline,
   type TrialOutcome,
+  type CutPoint,
   type TrialResultWithRungs,
   type TrialTask,
 } from './evaluate-trial.ts';
@@ -132,6 +139,12 @@ export interface SearchOptions {
   /** Trials to run first, as recorded by a previous search (`manifest.replay`). */
   readonly replay?: readonly TrialSpec[];
   /**
+   * With `replay`: what the clock decided in the recorded search (`manifest.clock`). The search
+   * then runs exactly the `replay` trials, each with its recorded halving peers and stopped where it
+   * was stopped, and refits as recorded — no clock, no time budget (see the header).
+   */
+  readonly replayClock?: ClockRecord;
+  /**
    * Where trials run (default: in process, one at a time). A pool runs up to `concurrency` trials
    * at once; `runSearch` calls `init` before the first trial and `close` when the search phase ends.
    */
@@ -160,6 +173,55 @@ export interface SearchOptions {
   readonly signal?: AbortSignal;
   /** Clock in milliseconds (default performance.now). */
   readonly now?: () => number;
+  /** With `replayClock`: the recorded search's `stoppedBy`, kept in the replay's manifest. */
+  readonly replayStoppedBy?: SearchManifest['stoppedBy'];
+}
+
+/** A trial ended early by the deadline or a stop: where (see `CutPoint`); no fold/round: it did not run. */
+export interface TrialCut {
+  readonly trial: number;
+  readonly reason: 'deadline' | 'aborted';
+  readonly fold?: number;
+  readonly round?: number;
+}
+
+/** What happened to a chosen ensemble member at the refit. */
+export interface RefitDecision {
+  readonly trial: number;
+  /**
+   * 'refit': trained on all rows (`rounds`: the training callbacks after which the budget margin
+   * stopped it); 'holdout': no time to refit, the holdout model is used as is; 'dropped': no time.
+   */
+  readonly action: 'refit' | 'holdout' | 'dropped';
+  readonly rounds?: number;
+}
+
+/**
+ * Everything the clock (or a stop) decided in a search, recorded so a replay applies the same
+ * decisions without the clock (`manifest.search.clock`). The rest of a search is a pure function
+ * of the data, the trial list and these records.
+ */
+export interface ClockRecord {
+  /** Trial numbers in the order their results were told to the study. */
+  readonly told: readonly number[];
+  /**
+   * Per trial (index = trial number): how many results had been told when it was asked. Its
+   * halving peers are the rung values of the same family's trials among the first `asked[i]` of `told`.
+   */
+  readonly asked: readonly number[];
+  /** Trials ended early by the deadline or a stop, and where. */
+  readonly cuts: readonly TrialCut[];
+  /**
+   * Trials whose worker crashed (not a property of the trial): replayed as failed, not run, with the
+   * rung values they had reported (they are later trials' halving peers; null: a non-finite value).
+   */
+  readonly crashed: readonly {
+    readonly trial: number;
+    readonly error: string;
+    readonly rungs?: readonly { readonly budget: number; readonly value: number | null }[];
+  }[];
+  /** The refit of each chosen member, in order. */
+  readonly refit: readonly RefitDecision[];
 }
 
 export interface SearchManifest {
@@ -216,6 +278,8 @@ export interface SearchManifest {
   readonly droppedMissingTarget: number;
   /** Executed trial list (family, parameters, seed) to replay the search without the clock. */
   readonly replay: readonly TrialSpec[];
+  /** The clock's decisions, applied by a replay (absent in bundles made before it was recorded). */
+  readonly clock: ClockRecord;
 }
 
 export interface SearchResult {
@@ -281,7 +345,9 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   const t0 = clock();
   const budgetMs = opts.timeBudgetSeconds !== undefined ? opts.timeBudgetSeconds * 1000 : Infinity;
   if (!(budgetMs > 0)) throw new SearchError(`the time budget must be > 0 seconds`);
-  if (opts.maxTrials === undefined && budgetMs === Infinity)
+  if (opts.replayClock && budgetMs !== Infinity)
+    throw new SearchError('a replay of recorded clock decisions runs without a time budget');
+  if (opts.maxTrials === undefined && budgetMs === Infinity && !opts.replayClock)
     throw new SearchError('a search needs a time budget, a maximum number of trials, or both');
   if (opts.maxTrials !== undefined && !(Number.isInteger(opts.maxTrials) && opts.maxTrials >= 1))
     throw new SearchError(`maxTrials must be a whole number >= 1, got ${opts.maxTrials}`);
@@ -289,6 +355,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   if (!(Number.isInteger(batchSize) && batchSize >= 1))
     throw new SearchError(`batchSize must be a whole number >= 1, got ${opts.batchSize}`);
   const margin = opts.marginFraction ?? 0.1;
+  const replayClock = opts.replayClock;
+  if (replayClock) checkClockRecord(replayClock, opts.replay?.length ?? 0);
   const deadline = t0 + budgetMs;
   const hardDeadline = t0 + budgetMs * (1 + margin);
   const seed = opts.seed ?? 0;
@@ -324,6 +392,30 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   const executor = opts.executor ?? inProcessExecutor({ now: clock });
   const concurrency = Math.max(1, Math.floor(executor.concurrency));
   const deterministic = budgetMs === Infinity;
+
+  // The clock's decisions (see ClockRecord).
+  const told: number[] = [];
+  const asked: number[] = [];
+  const cuts: TrialCut[] = [];
+  const crashed: ClockRecord['crashed'][number][] = [];
+  const refitDecisions: RefitDecision[] = [];
+  const replayCuts = new Map((replayClock?.cuts ?? []).map((c) => [c.trial, c]));
+  const replayCrashed = new Map((replayClock?.crashed ?? []).map((c) => [c.trial, c]));
+  const askTrial = (): Trial => {
+    asked.push(told.length);
+    return study.ask();
+  };
+  /** Peers of a replayed trial: the same family's rung values among the trials told before it was asked. */
+  const recordedPeers = (trial: Trial, rec: ClockRecord): Record<number, number[]> => {
+    const before = rec.told.slice(0, rec.asked[trial.number]).sort((a, b) => a - b);
+    const out: Record<number, number[]> = {};
+    for (const num of before) {
+      const o = study.trials[num];
+      if (o.family !== trial.family) continue;
+      for (const r of o.rungs) (out[r.budget] ??= []).push(r.value);
+    }
+    return out;
+  };
 
   const oof = new Map<number, Float64Array>();
   const holdoutModels = new Map<number, KeptModel>();
@@ -389,6 +481,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   /** Runs one asked trial to its end and tells the study. */
   const runTrial = async (trial: Trial, peers: Record<number, number[]>): Promise<void> => {
     const stopAt = searchDeadline();
+    const recordedCut = replayCuts.get(trial.number);
+    const recordedCrash = replayCrashed.get(trial.number);
     let result: TrialResultWithRungs;
     let pred: Float64Array | undefined;
     let holdout: { model: Fitted | SerializedModel; resource: number } | undefined;
@@ -404,8 +498,34 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     };
     if (opts.signal?.aborted) {
       result = { state: 'PRUNED', reason: 'aborted', rungs: [], durations: {} };
+    } else if (
+      recordedCut &&
+      (recordedCut.fold === undefined ||
+        recordedCut.round === undefined ||
+        recordedCut.fold + recordedCut.round === 0)
+    ) {
+      // replay: the recorded trial never trained (stopped before it started, or where is unknown)
+      result = { state: 'PRUNED', reason: recordedCut.reason, rungs: [], durations: {} };
+    } else if (recordedCrash !== undefined) {
+      result = {
+        state: 'FAILED',
+        reason: 'error',
+        error: recordedCrash.error,
+        rungs: (recordedCrash.rungs ?? []).map((r) => ({
+          budget: r.budget,
+          value: r.value ?? NaN,
+          decision: 'continue' as const,
+        })),
+        durations: {},
+      };
     } else if (clock() > stopAt) {
-      result = { state: 'PRUNED', reason: 'deadline', rungs: [], durations: {} };
+      result = {
+        state: 'PRUNED',
+        reason: 'deadline',
+        rungs: [],
+        durations: {},
+        cut: { reason: 'deadline', fold: 0, round: 0 },
+      };
     } else {
       call(() => opts.onTrialStart?.(trial, study));
       const fam = trial.family;
@@ -420,6 +540,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
         peers,
         ...(stopAt !== Infinity ? { timeLimitMs: Math.max(0, stopAt - clock()) } : {}),
         keepHoldoutModel: nFolds === 1,
+        ...(recordedCut ? { cut: recordedCut as CutPoint } : {}),
       };
       let out;
       try {
@@ -442,20 +563,40 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     }
     // Rungs the live channel did not deliver (e.g. a worker that died right after reporting).
     for (const r of result.rungs) record(r.budget, r.value);
-    const told = study.tell(trial.id, result);
-    if (pred && told.state === 'COMPLETE') {
-      oof.set(told.number, pred);
-      if (holdout) holdoutModels.set(told.number, { family: told.family, ...holdout });
+    if (result.reason === 'deadline' || result.reason === 'aborted') {
+      const at = result.cut ?? (recordedCut?.reason === result.reason ? recordedCut : undefined);
+      cuts.push({
+        trial: trial.number,
+        reason: result.reason,
+        ...(at?.fold !== undefined && at.round !== undefined ? { fold: at.fold, round: at.round } : {}),
+      });
+    }
+    if (result.state === 'FAILED' && result.error?.startsWith('worker crashed'))
+      crashed.push({
+        trial: trial.number,
+        error: result.error,
+        rungs: current(trial).rungs.map((r) => ({
+          budget: r.budget,
+          value: Number.isFinite(r.value) ? r.value : null,
+        })),
+      });
+    told.push(trial.number);
+    const done = study.tell(trial.id, result);
+    if (pred && done.state === 'COMPLETE') {
+      oof.set(done.number, pred);
+      if (holdout) holdoutModels.set(done.number, { family: done.family, ...holdout });
       const keep = new Set(candidates().map((t) => t.number));
       for (const num of [...oof.keys()]) if (!keep.has(num)) oof.delete(num);
       for (const num of [...holdoutModels.keys()]) if (!keep.has(num)) holdoutModels.delete(num);
-    } else if (pred && holdout && told.value !== undefined && Number.isFinite(told.value)) {
-      // A deadline-cut holdout trial: kept only while it is the best such fallback.
-      if (!fallback || study.better(told.value, fallback.trial.value!))
-        fallback = { trial: told, pred, holdout: { family: told.family, ...holdout } };
+    } else if (pred && holdout && done.value !== undefined && Number.isFinite(done.value)) {
+      // A deadline-cut holdout trial: kept only while it is the best such fallback (ties: the lower
+      // trial number, so the choice does not depend on the order results arrive in).
+      const fb = fallback?.trial;
+      if (!fb || study.better(done.value, fb.value!) || (done.value === fb.value && done.number < fb.number))
+        fallback = { trial: done, pred, holdout: { family: done.family, ...holdout } };
     }
     const evidence: TrialEvidenceData | undefined =
-      pred && told.state === 'COMPLETE'
+      pred && done.state === 'COMPLETE'
         ? {
             task,
             y: yEval,
@@ -464,18 +605,41 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
             ...(importance ? { importance } : {}),
           }
         : undefined;
-    call(() => opts.onTrial?.(told, study, evidence));
+    call(() => opts.onTrial?.(done, study, evidence));
   };
 
   let stoppedBy: SearchManifest['stoppedBy'] = 'maxTrials';
   const maxTrials = opts.maxTrials ?? Infinity;
   try {
     await executor.init({ table: opts.table, spec: ctx.spec }, ctx);
-    if (deterministic) {
+    if (replayClock) {
+      // Replay: every recorded trial, each dispatched once the trials it was judged against are told.
+      const trials = (opts.replay ?? []).map(() => study.ask());
+      asked.push(...replayClock.asked);
+      const order = [...replayClock.told, ...trials.map((t) => t.number)].filter(
+        (num, i, all) => num < trials.length && all.indexOf(num) === i,
+      );
+      const finished = new Set<number>();
+      const waiting: (() => void)[] = [];
+      const inflight = new Set<Promise<void>>();
+      for (const num of order) {
+        const trial = trials[num];
+        const need = replayClock.told.slice(0, replayClock.asked[num]);
+        while (inflight.size >= concurrency || need.some((k) => !finished.has(k)))
+          await new Promise<void>((resolve) => waiting.push(resolve));
+        const p: Promise<void> = runTrial(trial, recordedPeers(trial, replayClock)).finally(() => {
+          inflight.delete(p);
+          finished.add(num);
+          for (const w of waiting.splice(0)) w();
+        });
+        inflight.add(p);
+      }
+      await Promise.all(inflight);
+    } else if (deterministic) {
       while (study.trials.length < maxTrials && !opts.signal?.aborted) {
         const k = Math.min(batchSize, maxTrials - study.trials.length);
         const batch = Array.from({ length: k }, () => {
-          const trial = study.ask();
+          const trial = askTrial();
           return { trial, peers: study.peerSnapshot(trial.family) };
         });
         await inOrderLimited(batch, concurrency, (b) => runTrial(b.trial, b.peers));
@@ -492,7 +656,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
           await Promise.race(inflight);
           continue;
         }
-        const trial = study.ask();
+        const trial = askTrial();
         const p: Promise<void> = runTrial(trial, study.peerSnapshot(trial.family)).finally(() =>
           inflight.delete(p),
         );
@@ -505,7 +669,11 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   } finally {
     await executor.close();
   }
-  if (opts.signal?.aborted) stoppedBy = 'aborted';
+  if (opts.signal?.aborted) {
+    if (replayClock) throw new SearchError('the replay was cancelled');
+    stoppedBy = 'aborted';
+  }
+  if (replayClock) stoppedBy = opts.replayStoppedBy ?? stoppedBy;
   const tSearch = clock();
 
   call(() => opts.onPhase?.('ensemble'));
@@ -569,9 +737,17 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const at = pipelines.indexOf(p);
     return at >= 0 ? at : pipelines.push(p) - 1;
   };
+  const recordedRefit = replayClock ? new Map(replayClock.refit.map((r) => [r.trial, r])) : undefined;
   for (const [i, { t, w }] of chosen.entries()) {
-    const fits = budgetMs === Infinity || clock() + refitEstimateMs(t) <= hardDeadline;
+    const recorded = recordedRefit?.get(t.number);
+    const fits = recorded
+      ? recorded.action === 'refit'
+      : budgetMs === Infinity || clock() + refitEstimateMs(t) <= hardDeadline;
     const kept = holdoutModels.get(t.number);
+    if (recorded?.action === 'holdout' && !kept)
+      throw new SearchError(
+        `the replay has no holdout model of trial ${t.number}, which the recorded search used without a refit`,
+      );
     if (!fits && kept) {
       // Holdout plan, no time to refit: use the model trained on the training rows (fold 0's
       // pipeline, which the coordinator rebuilds identically when the trial ran in a worker).
@@ -584,10 +760,12 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
         params: { family: t.family, ...t.params },
       });
       finalMembers.push({ trial: t.number, weight: w, resource: kept.resource, refit: false });
+      refitDecisions.push({ trial: t.number, action: 'holdout' });
       continue;
     }
-    if (i > 0 && !fits) {
+    if (!fits && (i > 0 || recorded?.action === 'dropped')) {
       dropped.push(t.number);
+      refitDecisions.push({ trial: t.number, action: 'dropped' });
       continue;
     }
     const res = familySpace(t.family).resource;
@@ -597,11 +775,28 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const resource = Math.max(1, Math.min(res.max * 2, Math.round(mean * scale)));
     const { pipeline, matrix } = fullData(pipeKey(t.family, t.config));
     const est = estimatorFor(t.family);
+    let rounds = 0;
+    let stoppedAt: number | undefined;
     const model = await est.fit(matrix, y, {
       task,
       nClasses: task === 'regression' ? undefined : nClasses,
       config: { ...t.config, seed: t.seed, [res.key]: resource },
-      onRound: () => (budgetMs !== Infinity && clock() > hardDeadline ? false : undefined),
+      // Refits stop adding rounds at the budget margin (a replay: where the recorded refit stopped).
+      onRound: () => {
+        rounds++;
+        const stop = recorded
+          ? recorded.rounds === rounds || opts.signal?.aborted === true
+          : budgetMs !== Infinity && clock() > hardDeadline;
+        if (!stop) return undefined;
+        stoppedAt = rounds;
+        return false;
+      },
+    });
+    if (replayClock && opts.signal?.aborted) throw new SearchError('the replay was cancelled');
+    refitDecisions.push({
+      trial: t.number,
+      action: 'refit',
+      ...(stoppedAt !== undefined ? { rounds: stoppedAt } : {}),
     });
     dropState(model);
     members.push({
@@ -658,6 +853,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     },
     droppedMissingTarget: ctx.droppedMissing,
     replay: study.replayList(),
+    clock: { told, asked, cuts, crashed, refit: refitDecisions },
   };
   return {
     target: opts.target,
@@ -672,4 +868,42 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     manifest,
     validation: { y: yEval, pred: validationPred, rows: ctx.evalRows },
   };
+}
+
+/** Throws a SearchError naming what is inconsistent in a recorded clock record for `n` trials. */
+export function checkClockRecord(rec: ClockRecord, n: number): void {
+  const bad = (what: string) => {
+    throw new SearchError(`search.clock: ${what}`);
+  };
+  const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+  if (typeof rec !== 'object' || rec === null) bad('must be an object');
+  if (!Array.isArray(rec.told) || !Array.isArray(rec.asked) || !Array.isArray(rec.cuts))
+    bad('told, asked and cuts must be lists');
+  if (rec.asked.length !== n) bad(`asked has ${rec.asked.length} entries for ${n} trials`);
+  const pos = new Map<number, number>();
+  rec.told.forEach((num, i) => {
+    if (!isCount(num) || num >= n) bad(`told[${i}] = ${num} is not a trial number below ${n}`);
+    if (pos.has(num)) bad(`trial ${num} is told twice`);
+    pos.set(num, i);
+  });
+  rec.asked.forEach((k, i) => {
+    if (!isCount(k) || k > rec.told.length) bad(`asked[${i}] = ${k} is not a count of told trials`);
+    const at = pos.get(i);
+    if (at !== undefined && k > at) bad(`trial ${i} was asked after its own result was told`);
+  });
+  for (const c of rec.cuts) {
+    if (!isCount(c.trial) || c.trial >= n) bad(`a cut names trial ${c.trial}, not one of the ${n} trials`);
+    if (c.reason !== 'deadline' && c.reason !== 'aborted') bad(`cut of trial ${c.trial}: reason ${c.reason}`);
+    if ((c.fold !== undefined && !isCount(c.fold)) || (c.round !== undefined && !isCount(c.round)))
+      bad(`cut of trial ${c.trial}: fold and round must be whole numbers`);
+  }
+  for (const r of rec.refit ?? []) {
+    if (!isCount(r.trial) || r.trial >= n) bad(`a refit names trial ${r.trial}, not one of the ${n} trials`);
+    if (r.action !== 'refit' && r.action !== 'holdout' && r.action !== 'dropped')
+      bad(`refit of trial ${r.trial}: action ${r.action}`);
+    if (r.rounds !== undefined && !(isCount(r.rounds) && r.rounds >= 1))
+      bad(`refit of trial ${r.trial}: rounds must be a whole number >= 1`);
+  }
+  for (const c of rec.crashed ?? [])
+    if (!isCount(c.trial) || c.trial >= n) bad(`a crash names trial ${c.trial}, not one of the ${n} trials`);
 }

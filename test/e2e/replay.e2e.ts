@@ -1,0 +1,94 @@
+/**
+ * Issue #12 in Chromium: a time-budgeted search (the smallest budget, no trial cap) whose trials are
+ * cut at the deadline is downloaded, registered as a model version and verified by replay: the
+ * replay shows which recorded trial it is on, can be cancelled, and then says "✓ Reproduced".
+ */
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBundleZip } from '../../src/core/export/zip.ts';
+import { datasetPath, launchBrowser, openStudio, pickFile, waitForDataset, type Browser } from './helpers.ts';
+
+let browser: Browser;
+const work = mkdtempSync(join(tmpdir(), 'automl-replay-'));
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('Verify a time-budgeted search with deadline-cut trials', () => {
+  it('search (30 s, no cap) → register → Verify shows replay progress, cancels, then "✓ Reproduced"', async () => {
+    const s = await openStudio(browser.context);
+    const { page } = s;
+    // letter: 20,000 rows, 26 classes — one boosting trial takes longer than the budget
+    await pickFile(page, datasetPath('letter'));
+    await waitForDataset(page, 'train.csv');
+    if ((await page.getByTestId('target-select').inputValue()) !== 'lettr') {
+      await page.getByTestId('target-select').selectOption('lettr');
+      await expect.poll(() => page.getByTestId('target-select').inputValue()).toBe('lettr');
+    }
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('search-panel').waitFor();
+    for (const f of ['random_forest', 'linear', 'mlp'])
+      await page.getByTestId(`search-family-${f}`).uncheck();
+    await page.getByTestId('budget-select').selectOption('30');
+    expect(await page.getByTestId('max-trials-input').inputValue()).toBe('');
+    await page.getByTestId('search-start').click();
+    await page.getByTestId('search-results').waitFor({ timeout: 180_000 });
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('search-download-zip').getByTestId('download-zip').click(),
+    ]);
+    const zipPath = join(work, 'letter.zip');
+    copyFileSync((await download.path())!, zipPath);
+    const manifest = JSON.parse(readBundleZip(new Uint8Array(readFileSync(zipPath)))['manifest.json']);
+    expect(manifest.search.stoppedBy).toBe('deadline');
+    const cuts = manifest.search.clock.cuts.filter(
+      (c: { reason: string; round?: number }) => c.reason === 'deadline' && (c.round ?? 0) > 0,
+    );
+    console.log(`${manifest.search.replay.length} trials, clock: ${JSON.stringify(manifest.search.clock)}`);
+    expect(cuts.length).toBeGreaterThanOrEqual(1);
+
+    // Register it as a model version.
+    await page.getByTestId('nav-models').click();
+    const importBox = page.getByTestId('models-import');
+    await importBox.locator('summary').click();
+    await importBox.getByTestId('bundle-zip-input').setInputFiles(zipPath);
+    await importBox.getByTestId('import-model-name').fill('letter-deadline');
+    await importBox.getByTestId('import-register').click();
+    await expect
+      .poll(() => importBox.getByTestId('import-registered').textContent())
+      .toContain('letter-deadline version 1');
+    const row = page.locator('[data-testid="version-row"][data-version="1"]');
+    await row.waitFor();
+
+    // Verify: progress names the trial being replayed; Cancel ends it with a clear message.
+    await row.getByTestId('version-verify').click();
+    await row.getByTestId('verify-bundle').waitFor();
+    await row.getByTestId('verify-csv-input').setInputFiles(datasetPath('letter'));
+    await row.getByTestId('verify-button').click();
+    const total = manifest.search.replay.length;
+    await expect
+      .poll(() => row.getByTestId('verify-progress').textContent(), { timeout: 120_000 })
+      .toMatch(new RegExp(`Replaying trial 1 of ${total} \\(trial \\d+, gbdt\\)`));
+    await row.getByTestId('verify-cancel').click();
+    await expect.poll(() => row.getByTestId('verify-error').textContent()).toBe('Verification cancelled.');
+    expect(await row.getByTestId('verify-verdict').count()).toBe(0);
+
+    // Again, to the end.
+    await row.getByTestId('verify-button').click();
+    await expect
+      .poll(() => row.getByTestId('verify-verdict').textContent(), { timeout: 240_000 })
+      .toContain('✓ Reproduced');
+    expect(await row.getByTestId('verify-verdict').getAttribute('data-verdict')).toBe('reproduced');
+    const lines = (await row.getByTestId('verify-lines').textContent())!;
+    expect(lines).toContain('bit-identical');
+    expect(lines).toMatch(/applying what the clock decided \(\d+ trial\(s\) cut at the deadline/);
+    s.assertNoErrors();
+  }, 600_000);
+});
