@@ -76,7 +76,10 @@ export function predictionColumn(bundle: LoadedBundle, p: Predictions): Column {
 }
 
 /** Class indices (classification) or values (regression) of a target column; NaN when missing or unknown. */
-export function targetValues(bundle: LoadedBundle, col: Column): { y: Float64Array; unknown: Map<string, number> } {
+export function targetValues(
+  bundle: LoadedBundle,
+  col: Column,
+): { y: Float64Array; unknown: Map<string, number> } {
   const n = col.storage === 'dict' ? col.codes.length : col.values.length;
   const y = new Float64Array(n).fill(NaN);
   const unknown = new Map<string, number>();
