@@ -26,6 +26,7 @@ import { studioSigner, studioTrustStore } from '../src/store/keys.ts';
 import { MissingColumnsError, readForScoring, scoringNotes } from '../src/core/export/score.ts';
 import { ReproduceInputError, reproduceBundle } from '../src/core/export/reproduce.ts';
 import { evaluateScored, withKeptColumns } from '../src/core/tracking/evidence.ts';
+import { spreadsheetLine } from '../src/core/export/csv-write.ts';
 import { IngestError } from '../src/core/ingest/types.ts';
 import { PipelineError } from '../src/core/pipeline/index.ts';
 import { TrainingError } from '../src/core/train/target.ts';
@@ -278,6 +279,7 @@ const api: BundleWorkerApi = {
           predictionsCsv(bundle, p, { spreadsheet: true }),
           data.table,
           options.keep ?? [],
+          spreadsheetLine,
         ),
         header,
         preview: previewRows(bundle, p.values, p.labels, p.nRows),

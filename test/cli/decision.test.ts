@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runCli } from '../../src/cli/run.ts';
 import { REPO_ROOT, datasetFile } from '../helpers/paths.ts';
+
+/** Writes an edited manifest; its signature no longer matches, so it goes (an unsigned bundle loads). */
+function writeManifest(path: string, manifest: unknown): void {
+  writeFileSync(path, JSON.stringify(manifest));
+  rmSync(join(dirname(path), 'manifest.sig'), { force: true });
+}
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -144,14 +150,14 @@ describe('binary decisions in the CLI', () => {
     const path = join(bundle, 'manifest.json');
     const manifest = JSON.parse(readFileSync(path, 'utf8'));
     delete manifest.decision;
-    writeFileSync(path, JSON.stringify(manifest));
+    writeManifest(path, manifest);
     const pred = await cli(['predict', bundle, DATA]);
     expect(pred.code).toBe(0);
     for (const r of readPredictions(pred.out).rows)
       expect(r[2]).toBe(Number(r[1]) > Number(r[0]) ? 'Yes' : 'No');
     // A decision naming a class the model does not have is refused when loading.
     manifest.decision = { positiveClass: 'Maybe', threshold: 0.3, chosenFor: 'manual' };
-    writeFileSync(path, JSON.stringify(manifest));
+    writeManifest(path, manifest);
     const bad = await cli(['predict', bundle, DATA]);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/decision\.positiveClass is "Maybe", not one of the classes/);
@@ -216,7 +222,7 @@ describe('binary decisions in the CLI', () => {
     const path = join(bundle, 'manifest.json');
     const manifest = JSON.parse(readFileSync(path, 'utf8'));
     manifest.decision = { ...manifest.decision, threshold: 0.97, chosenFor: 'manual' };
-    writeFileSync(path, JSON.stringify(manifest));
+    writeManifest(path, manifest);
     const moved = await cli(['reproduce', bundle, '--data', DATA]);
     expect(moved.out).toMatch(/verdict: reproduced/);
     // A bundle from before decisions existed (metrics of classes[1] at 0.5, no decision) replays as argmax.
@@ -238,7 +244,7 @@ describe('binary decisions in the CLI', () => {
     const oldPath = join(older, 'manifest.json');
     const oldManifest = JSON.parse(readFileSync(oldPath, 'utf8'));
     delete oldManifest.decision;
-    writeFileSync(oldPath, JSON.stringify(oldManifest));
+    writeManifest(oldPath, oldManifest);
     const old = await cli(['reproduce', older, '--data', DATA]);
     expect(old.out).toMatch(/verdict: reproduced/);
   }, 120_000);

@@ -273,9 +273,15 @@ function csvRecords(csv: string): string[] {
 
 /**
  * predictions.csv with the chosen input columns kept in front (e.g. an ID to join the predictions
- * back on), their cells written like every other cell (`csvLine`: quoted, formula-escaped).
+ * back on), their cells written like every other cell of that file: `csvLine` (faithful, RFC 4180
+ * quoting only) for predictions.csv, `spreadsheetLine` for the spreadsheet-safe copy.
  */
-export function withKeptColumns(csv: string, table: Table, keep: readonly string[]): string {
+export function withKeptColumns(
+  csv: string,
+  table: Table,
+  keep: readonly string[],
+  line: (cells: readonly string[]) => string = csvLine,
+): string {
   const cols = keep
     .map((name) => table.columns.find((c) => c.name === name))
     .filter((c): c is NonNullable<typeof c> => c !== undefined);
@@ -283,7 +289,7 @@ export function withKeptColumns(csv: string, table: Table, keep: readonly string
   const records = csvRecords(csv);
   const lines = records.map((rec, r) => {
     const cells = r === 0 ? cols.map((c) => c.name) : cols.map((c) => cellText(c, r - 1));
-    return `${csvLine(cells)},${rec}`;
+    return `${line(cells)},${rec}`;
   });
   return lines.join('\n') + '\n';
 }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { Table } from '../../../src/core/data/table.ts';
+import { spreadsheetLine } from '../../../src/core/export/csv-write.ts';
 import { createRng } from '../../../src/core/util/random.ts';
 import { runSearch } from '../../../src/core/search/runner.ts';
 import { recordSearch } from '../../../src/core/search/record.ts';
@@ -315,10 +316,14 @@ describe('scored files', () => {
     ).toBeNull();
   });
 
-  it('keeps chosen columns in front of predictions.csv, escaped like every cell', () => {
+  it('keeps chosen columns in front of predictions.csv, written like every cell of that file', () => {
     const csv = 'no,yes,prediction\n0.8,0.2,no\n0.3,0.7,yes\n0.5,0.5,"multi\nline"\n0.1,0.9,yes\n';
-    const out = withKeptColumns(csv, table, ['id']);
-    expect(out).toBe(
+    // predictions.csv is faithful (RFC 4180 quoting only) …
+    expect(withKeptColumns(csv, table, ['id'])).toBe(
+      'id,no,yes,prediction\na,0.8,0.2,no\n"b,c",0.3,0.7,yes\n=x,0.5,0.5,"multi\nline"\nd,0.1,0.9,yes\n',
+    );
+    // … and the spreadsheet-safe copy escapes the kept column's formula-like cell too.
+    expect(withKeptColumns(csv, table, ['id'], spreadsheetLine)).toBe(
       'id,no,yes,prediction\na,0.8,0.2,no\n"b,c",0.3,0.7,yes\n\'=x,0.5,0.5,"multi\nline"\nd,0.1,0.9,yes\n',
     );
     expect(withKeptColumns(csv, table, [])).toBe(csv);
