@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../../src/core/models/nn/backend.ts';
 import { linearEstimator, mlpEstimator } from '../../../../src/core/models/nn/estimator.ts';
 import { ensureFamiliesRegistered } from '../../../../src/core/train/families.ts';
+import { getEstimator } from '../../../../src/core/models/registry.ts';
 import { runEstimatorSuite } from '../estimator-suite.ts';
 import type { DenseNetState } from '../../../../src/core/models/nn/state.ts';
 import { deserializeModel } from '../../../../src/core/models/index.ts';
@@ -9,32 +10,34 @@ import { ModelConfigError, type SerializedModel } from '../../../../src/core/mod
 import { b64, typedToBase64 } from '../../../../src/core/util/base64.ts';
 import { synth } from '../synth.ts';
 
+// The suite runs against what the studio trains with: the registered estimators (linear and MLP are
+// registered with the classWeight option, src/core/train/families.ts).
 beforeAll(async () => {
   await selectBackend('auto');
   ensureFamiliesRegistered();
 });
 
 runEstimatorSuite('linear', () => ({
-  estimator: linearEstimator,
+  estimator: getEstimator('linear'),
   config: { epochs: 40, learningRate: 0.02 },
 }));
 runEstimatorSuite('mlp', () => ({
-  estimator: mlpEstimator,
+  estimator: getEstimator('mlp'),
   config: { epochs: 25, hidden: [16], dropout: 0.1 },
   badConfig: { dropout: 2 },
 }));
 runEstimatorSuite('mlp (batch normalisation)', () => ({
-  estimator: mlpEstimator,
+  estimator: getEstimator('mlp'),
   config: { epochs: 25, hidden: [16, 8], dropout: 0.1, batchNorm: true },
   badConfig: { batchNorm: 'yes' },
 }));
 runEstimatorSuite('mlp (embeddings for the categorical column)', () => ({
-  estimator: mlpEstimator,
+  estimator: getEstimator('mlp'),
   config: { epochs: 25, hidden: [16], dropout: 0.1, embeddings: true },
   badConfig: { embeddingDim: 0 },
 }));
 runEstimatorSuite('mlp (embeddings and batch normalisation)', () => ({
-  estimator: mlpEstimator,
+  estimator: getEstimator('mlp'),
   config: { epochs: 25, hidden: [16], dropout: 0, embeddings: true, embeddingDim: 3, batchNorm: true },
   badConfig: { embeddings: 1 },
 }));
