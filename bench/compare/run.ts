@@ -87,7 +87,8 @@ try {
   await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
 
   // ---- seed
-  await page.addScriptTag({ content: await buildSeedScript() });
+  // Through the DevTools protocol: the app's CSP refuses inline <script> tags.
+  await page.evaluate(await buildSeedScript());
   const t = Date.now();
   const { experimentId } = await page.evaluate(
     (n) => window.trackingSeed.seed(window.trackingSeed.syntheticSearch(n)),

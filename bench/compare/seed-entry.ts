@@ -1,5 +1,5 @@
 /**
- * Test/bench helper injected into the studio page by Playwright (`page.addScriptTag`), never part
+ * Test/bench helper run in the studio page by Playwright (`page.evaluate` of its source), never part
  * of the app build: writes runs through the real Dexie tracking store into the same IndexedDB
  * database the app reads (same origin), the way the search worker does from its own context.
  * Built on the fly into one IIFE by `build-seed.ts`; exposes `window.trackingSeed`.

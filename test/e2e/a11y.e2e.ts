@@ -10,6 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   datasetPath,
+  injectScript,
   launchBrowser,
   openStudio,
   waitForDataset,
@@ -39,7 +40,7 @@ afterAll(async () => {
 
 /** Serious and critical axe violations on the page as it is now (WCAG 2.x A/AA and best practice). */
 async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE_SOURCE });
+  if (!(await page.evaluate(() => 'axe' in window))) await injectScript(page, AXE_SOURCE);
   const violations = await page.evaluate(async () => {
     const axe = (
       window as unknown as {

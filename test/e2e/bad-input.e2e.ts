@@ -124,6 +124,8 @@ describe('bad input', () => {
     expect(await detail.getByTestId('detail-name').textContent()).toBe(XSS);
     const chart = detail.getByTestId('echart').first();
     await chart.locator('canvas').waitFor();
+    // The panel may open below the fold (the target panel grew): hover where the chart is on screen.
+    await chart.scrollIntoViewIfNeeded();
     const box = await chart.boundingBox();
     if (!box) throw new Error('chart has no box');
     // Hover down the bars (one per value): the tooltip names the value as literal text.

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildSeedScript } from '../../bench/compare/build-seed.ts';
 import type { SeedRun, SeedSpec, TrackingSeedApi } from '../../bench/compare/seed-entry.ts';
-import { launchBrowser, openStudio, type Browser, type StudioPage } from './helpers.ts';
+import { injectScript, launchBrowser, openStudio, type Browser, type StudioPage } from './helpers.ts';
 
 declare global {
   interface Window {
@@ -32,8 +32,7 @@ afterEach(async () => {
 });
 
 async function seed(page: Page, spec: SeedSpec) {
-  if (!(await page.evaluate(() => 'trackingSeed' in window)))
-    await page.addScriptTag({ content: seedScript });
+  if (!(await page.evaluate(() => 'trackingSeed' in window))) await injectScript(page, seedScript);
   return page.evaluate((s) => window.trackingSeed.seed(s), spec);
 }
 

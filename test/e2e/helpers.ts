@@ -106,3 +106,12 @@ export function schemaRow(page: Page, column: string) {
 function cssEscape(s: string): string {
   return s.replace(/["\\]/g, '\\$&');
 }
+
+/**
+ * Runs a script's source in the page's main world (like a <script> tag, but through the DevTools
+ * protocol): the app's Content-Security-Policy refuses inline scripts, which is what
+ * `page.addScriptTag({ content })` adds.
+ */
+export async function injectScript(page: Page, source: string): Promise<void> {
+  await page.evaluate(source);
+}

@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSeedScript } from '../../bench/compare/build-seed.ts';
 import type { SeedRun, SeedSpec, TrackingSeedApi } from '../../bench/compare/seed-entry.ts';
-import { launchBrowser, openStudio, type Browser } from './helpers.ts';
+import { injectScript, launchBrowser, openStudio, type Browser } from './helpers.ts';
 
 declare global {
   interface Window {
@@ -28,8 +28,7 @@ afterAll(async () => {
 });
 
 async function seed(page: Page, spec: SeedSpec) {
-  if (!(await page.evaluate(() => 'trackingSeed' in window)))
-    await page.addScriptTag({ content: seedScript });
+  if (!(await page.evaluate(() => 'trackingSeed' in window))) await injectScript(page, seedScript);
   return page.evaluate((s) => window.trackingSeed.seed(s), spec);
 }
 

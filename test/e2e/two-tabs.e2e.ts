@@ -7,6 +7,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { experimentNameFor } from '../../src/core/tracking/start.ts';
 import {
   datasetPath,
   launchBrowser,
@@ -26,7 +27,8 @@ afterAll(async () => {
   await browser?.close();
 });
 
-const EXPERIMENT = 'train.csv → species';
+// The studio's friendly experiment name for penguins' train.csv and its target, made today (UTC).
+const EXPERIMENT = experimentNameFor('train.csv', 'species', Date.now());
 
 async function startSearch(budget: string): Promise<StudioPage> {
   const s = await openStudio(browser.context);
