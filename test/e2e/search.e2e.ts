@@ -221,6 +221,9 @@ describe('AutoML search on the Train screen', () => {
       })
       .toBeGreaterThan(1);
     const finished = await page.locator('[data-testid="leaderboard-row"][data-state="COMPLETE"]').count();
+    // The leaderboard shows a trial COMPLETE a moment before the store has recorded its end (with its
+    // evidence: metrics, charts, importance); give those writes time to land before the tab goes.
+    await page.waitForTimeout(3000);
     await page.close(); // the tab goes away mid-search (its workers with it)
     studio = await openStudio(browser.context);
     page = studio.page;
