@@ -202,14 +202,14 @@ export function columnDrift(
     }
     const refData =
       options.referenceData?.kind === 'numeric' ? sortedPresent(options.referenceData.values).sorted : null;
-    const psiValue = psi(ref.counts, binCounts(b, ref.edges));
+    // The batch over the reference's decile bins: for PSI and the overlay chart.
+    const bb = binCounts(b, ref.edges);
+    const psiValue = psi(ref.counts, bb);
     const buckets = ref.counts.map((c, i) => ({
       label: `${ref.edges[i]} – ${ref.edges[i + 1]}`,
       reference: c / Math.max(1, ref.rows - ref.missing),
-      batch: 0,
+      batch: bb[i]! / b.length,
     }));
-    const bb = binCounts(b, ref.edges);
-    for (let i = 0; i < buckets.length; i++) buckets[i] = { ...buckets[i]!, batch: bb[i]! / b.length };
     if (!asCategories) {
       const r = numericTest(method as 'ks' | 'wasserstein', ref, refData, b);
       return {
