@@ -70,6 +70,27 @@ async function tabTo(page: Page, selector: string, max = 200, key = 'Tab'): Prom
   throw new Error(`keyboard focus never reached ${selector} in ${max} presses of ${key}`);
 }
 
+/**
+ * Open the native file chooser of the focused file input from the keyboard and pick `file`.
+ * Playwright turns on file-chooser interception asynchronously when the first listener is added, so a
+ * key pressed right after may reach Chromium before interception is on and the (headless, invisible)
+ * dialog is lost: listen first, make a round trip, and press again (Space, then Enter) if nothing came.
+ */
+async function chooseFileByKeyboard(page: Page, file: string): Promise<void> {
+  const chosen = page.waitForEvent('filechooser', { timeout: 20_000 });
+  await page.evaluate(() => document.activeElement?.tagName);
+  for (const key of ['Space', 'Enter', 'Space']) {
+    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.type)).toBe('file');
+    await page.keyboard.press(key);
+    const chooser = await Promise.race([chosen, new Promise<undefined>((r) => setTimeout(r, 4_000))]);
+    if (chooser) {
+      await chooser.setFiles(file);
+      return;
+    }
+  }
+  await (await chosen).setFiles(file);
+}
+
 describe('accessibility', () => {
   it('axe: no serious or critical violations on any screen (1440 and 390 wide)', async () => {
     studio = await openStudio(browser.context);
@@ -102,8 +123,7 @@ describe('accessibility', () => {
     const { page } = studio;
     // the file picker: a Tab stop that opens the file chooser with Space
     await tabTo(page, '[data-testid="file-input"]');
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
-    await chooser.setFiles(datasetPath('penguins'));
+    await chooseFileByKeyboard(page, datasetPath('penguins'));
     await waitForDataset(page, 'train.csv');
     // then a sample, by Tab and Enter
     await tabTo(page, '[data-testid="sample"][data-sample="breast_cancer"]');
@@ -156,10 +176,7 @@ describe('accessibility', () => {
     await page.close();
   });
 
-  // Skipped for now: passes alone (6 s) but timed out (35 s) in the full e2e run after the session's
-  // merges; to be found and fixed next session (see the closing note). The axe check above and the
-  // first keyboard walk still run.
-  it.skip('keyboard only: experiments → compare two runs → register → models → score a file', async () => {
+  it('keyboard only: experiments → compare two runs → register → models → score a file', async () => {
     studio = await openStudio(browser.context);
     const { page } = studio;
     await populate(page, { register: false }); // two trained runs (set up with the mouse)
@@ -197,8 +214,7 @@ describe('accessibility', () => {
     await page.keyboard.press('k'); // type-ahead: the keyboard-model version (others may be listed)
     await expect.poll(() => page.getByTestId('score-model-select').inputValue()).toContain('keyboard-model');
     await tabTo(page, '[data-testid="score-csv-input"]');
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Space')]);
-    await chooser.setFiles(datasetPath('penguins', 'test.csv'));
+    await chooseFileByKeyboard(page, datasetPath('penguins', 'test.csv'));
     await page.getByTestId('score-csv-name').waitFor();
     await tabTo(page, '[data-testid="score-button"]');
     await page.keyboard.press('Enter');
