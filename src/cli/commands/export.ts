@@ -1,40 +1,61 @@
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CliError } from '../errors.ts';
 import type { Command } from './command.ts';
 
+const FORMATS = ['zip', 'xgboost'] as const;
+
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'Pack a model bundle folder into a .zip (adds the model card and the standalone scorer).',
+  summary: 'Pack a model bundle folder into a .zip, or write its GBDT as an XGBoost JSON model.',
   usage: [
     'export <bundle-dir> --out <model.zip>',
+    'export <bundle-dir|model.zip> --format xgboost --out <model.json> [--data <data.csv> --features <X.csv>]',
     '',
-    '  Writes the bundle as one zip: manifest.json, pipeline.json (not for an ensemble), model.json,',
-    '  metrics.json, signature.json, input_example.csv (when the folder has it), MODEL_CARD.md and',
-    '  predict.mjs. A format 1 folder is upgraded to format 2 on the way (fields it never recorded are',
+    '  zip (default): writes the bundle as one zip: manifest.json, pipeline.json (not for an ensemble),',
+    '  model.json, metrics.json, signature.json, input_example.csv (when the folder has it), MODEL_CARD.md',
+    '  and predict.mjs. A format 1 folder is upgraded to format 2 on the way (fields it never recorded are',
     "  marked 'unknown').",
+    '',
+    "  xgboost: writes the bundle's gradient-boosted trees in XGBoost 1.7's JSON model format, for",
+    '  xgboost.Booster(model_file=...): trees, base score, objective, categorical splits, feature names and',
+    "  types. The model reads the pipeline's features, not the raw columns: with --data and --features the",
+    "  data are put through the bundle's pipeline and written as a CSV of those features (header = the",
+    '  feature names, category codes as numbers, missing values empty) to feed the Booster. Random forests,',
+    '  the Huber objective, linear models, MLPs and ensembles have no exact XGBoost form and are refused.',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { out: { type: 'string' } },
+      options: {
+        out: { type: 'string' },
+        format: { type: 'string', default: 'zip' },
+        data: { type: 'string' },
+        features: { type: 'string' },
+      },
     });
-    if (positionals.length !== 1) throw new CliError('export takes one bundle folder');
-    if (!values.out) throw new CliError('export needs --out FILE.zip');
+    if (positionals.length !== 1) throw new CliError('export takes one bundle');
+    const format = values.format as (typeof FORMATS)[number];
+    if (!FORMATS.includes(format))
+      throw new CliError(`--format ${values.format}: unknown format (one of ${FORMATS.join(', ')})`);
+    if (!values.out) throw new CliError(`export needs --out FILE.${format === 'zip' ? 'zip' : 'json'}`);
+    const [path] = positionals as [string];
+    if (format === 'xgboost') return exportXgboost(path, values.out, values.data, values.features, io);
+    if (values.data || values.features) throw new CliError('--data and --features go with --format xgboost');
     if (!values.out.toLowerCase().endsWith('.zip'))
       throw new CliError(`--out must name a .zip file, got '${values.out}'`);
-    const [dir] = positionals;
     const { BundleError, loadBundle } = await import('../../core/export/bundle.ts');
     const { exportBundleFiles } = await import('../../core/export/package.ts');
     const { readBundleDir, writeBundle, buildScorerSource } = await import('../bundle-io.ts');
-    const files = readBundleDir(dir);
+    const files = readBundleDir(path);
     let out: Record<string, string>;
     try {
       loadBundle(files); // the model must load before it is shipped
       out = exportBundleFiles(files, { scorer: await buildScorerSource() });
     } catch (err) {
-      if (err instanceof BundleError) throw new CliError(`${err.message} (${dir})`);
+      if (err instanceof BundleError) throw new CliError(`${err.message} (${path})`);
       throw err;
     }
     writeBundle(values.out, out);
@@ -42,3 +63,48 @@ export const exportCommand: Command = {
     return 0;
   },
 };
+
+async function exportXgboost(
+  path: string,
+  out: string,
+  data: string | undefined,
+  features: string | undefined,
+  io: { stdout(text: string): void },
+): Promise<number> {
+  if (!out.toLowerCase().endsWith('.json')) throw new CliError(`--out must name a .json file, got '${out}'`);
+  if (Boolean(data) !== Boolean(features)) throw new CliError('--data and --features go together');
+  const { loadVerifiedBundleArg } = await import('../bundle-io.ts');
+  const { GbdtModel } = await import('../../core/models/gbdt/booster.ts');
+  const { gbdtToXgboostJson, xgboostJsonText, XgboostExportError } =
+    await import('../../core/explain/xgboost-json.ts');
+  const { bundle } = await loadVerifiedBundleArg(path);
+  const family = bundle.manifest.model.family;
+  if (!bundle.pipeline) {
+    throw new CliError(
+      `${path} holds an ensemble (several models averaged): XGBoost's format holds one booster; export a GBDT bundle instead`,
+    );
+  }
+  if (!(bundle.model instanceof GbdtModel)) {
+    throw new CliError(`${path} holds a ${family} model: only gradient-boosted trees export to XGBoost`);
+  }
+  let text: string;
+  try {
+    text = xgboostJsonText(gbdtToXgboostJson(bundle.model));
+  } catch (err) {
+    if (err instanceof XgboostExportError) throw new CliError(`${path}: ${err.message}`);
+    throw err;
+  }
+  writeFileSync(out, text);
+  io.stdout(`wrote ${out} (XGBoost 1.7 JSON: ${bundle.model.featureNames.length} features, ${family})\n`);
+  if (data && features) {
+    const { fileSource, nodeHasher } = await import('../node-io.ts');
+    const { readForScoring } = await import('../../core/export/score.ts');
+    const { transformTable } = await import('../../core/pipeline/pipeline.ts');
+    const { featureMatrixCsv } = await import('../../core/explain/xgboost-json.ts');
+    const { data: read } = await readForScoring(bundle, fileSource(data), { createHasher: nodeHasher });
+    const X = transformTable(bundle.pipeline, read.table);
+    writeFileSync(features, featureMatrixCsv(X, bundle.model.featureNames));
+    io.stdout(`wrote ${features} (${X.nRows} rows × ${X.nCols} features through the bundle's pipeline)\n`);
+  }
+  return 0;
+}

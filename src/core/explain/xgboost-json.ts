@@ -15,6 +15,7 @@
  * Random forests (averaged trees) and the Huber objective are refused with a reason.
  */
 import type { GbdtModel } from '../models/gbdt/booster.ts';
+import type { FeatureMatrix } from '../models/types.ts';
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
@@ -224,4 +225,23 @@ function floatText(x: number): string {
   if (!Number.isFinite(x)) return x > 0 ? '1e999' : '-1e999';
   const s = String(x);
   return /[.eE]/.test(s) ? s : `${s}.0`;
+}
+
+/**
+ * A feature matrix as CSV for XGBoost users: a header of the feature names (quoted when needed), one
+ * row per row, numbers in shortest round-trip form (category codes are integers), missing values empty.
+ */
+export function featureMatrixCsv(X: FeatureMatrix, names: readonly string[]): string {
+  const quote = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const lines = [names.map(quote).join(',')];
+  const n = X.nRows;
+  for (let i = 0; i < n; i++) {
+    const cells = new Array<string>(X.nCols);
+    for (let j = 0; j < X.nCols; j++) {
+      const v = X.data[j * n + i]!;
+      cells[j] = Number.isNaN(v) ? '' : String(v);
+    }
+    lines.push(cells.join(','));
+  }
+  return `${lines.join('\n')}\n`;
 }
