@@ -1,21 +1,24 @@
 #!/usr/bin/python3
 """Checks our GBDT exported as XGBoost JSON against python3-xgboost 1.7.
 
-Usage: check_xgboost.py CASE.json [CASE.json ...]
+Usage: check_xgboost.py [--time] CASE.json [CASE.json ...]
 Each case file: {"model": <XGBoost JSON model>, "X": [[row-major values, null = missing]],
 "feature_types": ["q"|"c", ...], "margin": [rows × groups], "shap": [rows × groups × (features+1)]}.
 Prints one JSON line per case: max |margin difference| and max |SHAP difference| against
-Booster.predict(output_margin=True) and Booster.predict(pred_contribs=True).
+Booster.predict(output_margin=True) and Booster.predict(pred_contribs=True). With --time, also
+pred_contribs rows/s on one thread (best of 3), for bench/explain's speed ratio.
 """
 import json
 import os
 import sys
 import tempfile
+import time
 
 import numpy as np
 import xgboost as xgb
 
-for path in sys.argv[1:]:
+timing = '--time' in sys.argv[1:]
+for path in [a for a in sys.argv[1:] if a != '--time']:
     with open(path) as f:
         case = json.load(f)
     with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as tmp:
@@ -31,10 +34,20 @@ for path in sys.argv[1:]:
     contribs = booster.predict(dm, pred_contribs=True)
     ours_m = np.array(case['margin'], dtype=np.float64).reshape(margin.shape)
     ours_s = np.array(case['shap'], dtype=np.float64).reshape(contribs.shape)
+    extra = {}
+    if timing:
+        booster.set_param({'nthread': 1})
+        best = float('inf')
+        for _ in range(3):
+            t0 = time.perf_counter()
+            booster.predict(dm, pred_contribs=True)
+            best = min(best, time.perf_counter() - t0)
+        extra['xgb_contribs_rows_per_s'] = X.shape[0] / best
     print(json.dumps({
         'case': os.path.basename(path),
         'rows': int(X.shape[0]),
         'margin_max_abs_diff': float(np.max(np.abs(margin - ours_m))),
         'shap_max_abs_diff': float(np.max(np.abs(contribs - ours_s))),
         'margin_scale': float(np.max(np.abs(ours_m))),
+        **extra,
     }))

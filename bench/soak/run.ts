@@ -11,10 +11,11 @@
  *
  *   npx vite build && npx tsx bench/soak/run.ts [--minutes 15] [--dataset telco_churn] [--target Churn]
  *
+ * --profile FILE.cpuprofile records the page's main thread (DevTools CPU profile) for the whole search.
  * --minutes must be one of the Train screen's budgets (1, 2, 5, 15, 30, 60). The dataset is read from
  * ../shared/datasets when present, else from the vendored copies in test/fixtures/datasets.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +29,7 @@ const { values: opts } = parseArgs({
     minutes: { type: 'string', default: '15' },
     dataset: { type: 'string', default: 'telco_churn' },
     target: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const minutes = Number(opts.minutes);
@@ -156,6 +158,11 @@ try {
   console.log(
     `soak: ${opts.dataset} (target ${target}), ${minutes} min search, default families, Train screen open`,
   );
+  if (opts.profile) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+    await cdp.send('Profiler.start');
+  }
   const t0 = Date.now();
   await page.getByTestId('search-start').click();
 
@@ -207,6 +214,10 @@ try {
       throw new Error(`the ${minutes} min search had not finished after ${minute} min`);
   }
   const elapsedMin = (Date.now() - t0) / 60_000;
+  if (opts.profile) {
+    const { profile } = (await cdp.send('Profiler.stop')) as { profile: unknown };
+    writeFileSync(opts.profile, JSON.stringify(profile));
+  }
   await sample(Math.round(elapsedMin * 100) / 100);
 
   // every trial on the leaderboard is a trial run in the tracking store, in a final state
@@ -232,7 +243,8 @@ try {
     for (const c of children) byState[c.state] = (byState[c.state] ?? 0) + 1;
     return { found: !!search, searchState: search?.state ?? null, trials: children.length, byState };
   }, searchRunId);
-  const rows = await page.getByTestId('leaderboard-row').count();
+  const [cComplete, cPruned, cFailed] = await counts(page);
+  const rows = cComplete + cPruned + cFailed; // the leaderboard lists the best 50; the counts are all trials
 
   console.log('\nminute  heap MB  workers  tensors  tensor MB  complete  pruned  failed  longest task ms');
   for (const s of samples)
@@ -252,14 +264,16 @@ try {
 
   const atTwo = samples.find((s) => s.minute >= 2) ?? samples[samples.length - 1]!;
   const last = samples[samples.length - 1]!;
+  // the last sample taken while the search ran (the final one also holds the results view and model)
+  const lastSearching = samples.length > 2 ? samples[samples.length - 2]! : last;
   const running = samples.filter((s) => s.minute >= 1 && s.minute <= minutes);
   const tensorCounts = (running.length > 0 ? running : samples).map((s) => s.tensors);
-  const heapRatio = last.heapMB / atTwo.heapMB;
+  const heapRatio = lastSearching.heapMB / atTwo.heapMB;
   const over100 = samples.reduce((a, s) => a + s.longTasksOver100, 0);
   const verdict = (ok: boolean) => (ok ? 'ok  ' : 'MISS');
-  console.log(`\nsearch finished after ${elapsedMin.toFixed(2)} min; ${rows} trials on the leaderboard`);
+  console.log(`\nsearch finished after ${elapsedMin.toFixed(2)} min; ${rows} trials`);
   console.log(
-    `${verdict(heapRatio <= 1.2)} heap: ${last.heapMB.toFixed(1)} MB at the end vs ${atTwo.heapMB.toFixed(1)} MB at minute ${atTwo.minute} (${heapRatio.toFixed(2)}×, goal ≤ 1.2×)`,
+    `${verdict(heapRatio <= 1.2)} heap: ${lastSearching.heapMB.toFixed(1)} MB at minute ${lastSearching.minute} (last sample while searching) vs ${atTwo.heapMB.toFixed(1)} MB at minute ${atTwo.minute} (${heapRatio.toFixed(2)}×, goal ≤ 1.2×); ${last.heapMB.toFixed(1)} MB with the results shown (${(last.heapMB / atTwo.heapMB).toFixed(2)}×)`,
   );
   console.log(
     `${verdict(Math.max(...tensorCounts, 0) - Math.min(...tensorCounts, 0) <= 64)} tensors while searching: min ${Math.min(...tensorCounts)} max ${Math.max(...tensorCounts)}; ${last.tensors} after the search (goal: flat)`,
@@ -268,7 +282,7 @@ try {
     `${verdict(over100 === 0)} long tasks over 100 ms: ${over100} (longest ${Math.max(...samples.map((s) => s.longestTaskMs))} ms)`,
   );
   console.log(
-    `${verdict(stored.found && stored.trials === rows)} recorded: ${stored.trials} trial runs in IndexedDB (${JSON.stringify(stored.byState)}), search run ${stored.searchState}, leaderboard ${rows}`,
+    `${verdict(stored.found && stored.trials === rows)} recorded: ${stored.trials} trial runs in IndexedDB (${JSON.stringify(stored.byState)}), search run ${stored.searchState}, ${rows} trials counted on the Train screen`,
   );
   console.log(
     `${verdict(pageErrors.length === 0)} page errors: ${pageErrors.length}${pageErrors.length ? ` — ${pageErrors.slice(0, 3).join(' | ')}` : ''}`,

@@ -18,73 +18,94 @@
 import type { PackedForest } from '../models/gbdt/forest.ts';
 import type { FeatureMatrix } from '../models/types.ts';
 
-/** The unique path of Algorithm 2 as parallel arrays, one frame per recursion depth. */
-class PathBuffer {
+/**
+ * The unique path of Algorithm 2 as parallel arrays, one frame per recursion depth (each frame right
+ * after its parent's). Plain functions over the arrays and hand-written copy loops: TreeSHAP's cost is
+ * these short loops, run once per node per row.
+ */
+interface PathBuffer {
   readonly feature: Int32Array;
   readonly zero: Float64Array;
   readonly one: Float64Array;
   readonly weight: Float64Array;
-  constructor(size: number) {
-    this.feature = new Int32Array(size);
-    this.zero = new Float64Array(size);
-    this.one = new Float64Array(size);
-    this.weight = new Float64Array(size);
-  }
-  copy(from: number, to: number, n: number): void {
-    this.feature.copyWithin(to, from, from + n);
-    this.zero.copyWithin(to, from, from + n);
-    this.one.copyWithin(to, from, from + n);
-    this.weight.copyWithin(to, from, from + n);
-  }
+}
+
+function pathBuffer(size: number): PathBuffer {
+  return {
+    feature: new Int32Array(size),
+    zero: new Float64Array(size),
+    one: new Float64Array(size),
+    weight: new Float64Array(size),
+  };
 }
 
 /** Adds an element to the path at `p` of current depth `d` (d elements before it) and updates weights. */
 function extend(b: PathBuffer, p: number, d: number, zero: number, one: number, feature: number): void {
+  const w = b.weight;
   b.feature[p + d] = feature;
   b.zero[p + d] = zero;
   b.one[p + d] = one;
-  b.weight[p + d] = d === 0 ? 1 : 0;
+  w[p + d] = d === 0 ? 1 : 0;
+  const inv = 1 / (d + 1);
   for (let i = d - 1; i >= 0; i--) {
-    b.weight[p + i + 1] += (one * b.weight[p + i]! * (i + 1)) / (d + 1);
-    b.weight[p + i] = (zero * b.weight[p + i]! * (d - i)) / (d + 1);
+    const wi = w[p + i]!;
+    w[p + i + 1] += one * wi * (i + 1) * inv;
+    w[p + i] = zero * wi * (d - i) * inv;
   }
 }
 
 /** Removes element `k` from the path of depth `d` (elements 0..d), undoing its extension. */
 function unwind(b: PathBuffer, p: number, d: number, k: number): void {
+  const w = b.weight;
   const one = b.one[p + k]!;
   const zero = b.zero[p + k]!;
-  let next = b.weight[p + d]!;
+  let next = w[p + d]!;
   for (let i = d - 1; i >= 0; i--) {
     if (one !== 0) {
-      const tmp = b.weight[p + i]!;
-      b.weight[p + i] = (next * (d + 1)) / ((i + 1) * one);
-      next = tmp - (b.weight[p + i]! * zero * (d - i)) / (d + 1);
+      const tmp = w[p + i]!;
+      w[p + i] = (next * (d + 1)) / ((i + 1) * one);
+      next = tmp - (w[p + i]! * zero * (d - i)) / (d + 1);
     } else {
-      b.weight[p + i] = (b.weight[p + i]! * (d + 1)) / (zero * (d - i));
+      w[p + i] = (w[p + i]! * (d + 1)) / (zero * (d - i));
     }
   }
-  for (let i = k; i < d; i++) {
-    b.feature[p + i] = b.feature[p + i + 1]!;
-    b.zero[p + i] = b.zero[p + i + 1]!;
-    b.one[p + i] = b.one[p + i + 1]!;
+  const fe = b.feature;
+  const ze = b.zero;
+  const on = b.one;
+  for (let i = p + k; i < p + d; i++) {
+    fe[i] = fe[i + 1]!;
+    ze[i] = ze[i + 1]!;
+    on[i] = on[i + 1]!;
   }
+}
+
+/** 1 / k for path lengths (divisions are several times slower than multiplications). */
+let RECIP = reciprocals(256);
+
+function reciprocals(n: number): Float64Array {
+  return Float64Array.from({ length: n }, (_, k) => (k === 0 ? 0 : 1 / k));
 }
 
 /** The total weight of the path of depth `d` with element `k` unwound (without changing it). */
 function unwoundSum(b: PathBuffer, p: number, d: number, k: number): number {
+  const w = b.weight;
   const one = b.one[p + k]!;
   const zero = b.zero[p + k]!;
-  let next = b.weight[p + d]!;
+  let next = w[p + d]!;
   let total = 0;
-  for (let i = d - 1; i >= 0; i--) {
-    if (one !== 0) {
-      const tmp = (next * (d + 1)) / ((i + 1) * one);
+  const d1 = d + 1;
+  const inv = RECIP[d1]!;
+  if (one !== 0) {
+    const scale = d1 / one;
+    const zInv = zero * inv;
+    for (let i = d - 1; i >= 0; i--) {
+      const tmp = next * scale * RECIP[i + 1]!;
       total += tmp;
-      next = b.weight[p + i]! - tmp * zero * ((d - i) / (d + 1));
-    } else if (zero !== 0) {
-      total += b.weight[p + i]! / zero / ((d - i) / (d + 1));
+      next = w[p + i]! - tmp * zInv * (d - i);
     }
+  } else if (zero !== 0) {
+    const scale = d1 / zero;
+    for (let i = d - 1; i >= 0; i--) total += w[p + i]! * scale * RECIP[d - i]!;
   }
   return total;
 }
@@ -153,7 +174,12 @@ export function treeShap(f: PackedForest, X: FeatureMatrix, options: TreeShapOpt
   }
   // Frames of depth 0 … maxDepth + 1, each starting right after its parent's (as in Algorithm 2).
   const frames = maxDepth + 2;
-  const buf = new PathBuffer((frames * (frames + 1)) / 2 + frames + 2);
+  if (RECIP.length < frames + 2) RECIP = reciprocals(frames + 2);
+  const buf = pathBuffer((frames * (frames + 1)) / 2 + frames + 2);
+  const bf = buf.feature;
+  const bz = buf.zero;
+  const bo = buf.one;
+  const bw = buf.weight;
   const row = new Float64Array(nF);
   const data = X.data;
   for (let i = 0; i < n; i++) {
@@ -185,13 +211,18 @@ export function treeShap(f: PackedForest, X: FeatureMatrix, options: TreeShapOpt
     phiBase: number,
   ): void {
     const q = p + d + 1;
-    buf.copy(p, q, d + 1);
+    for (let i = 0; i <= d; i++) {
+      bf[q + i] = bf[p + i]!;
+      bz[q + i] = bz[p + i]!;
+      bo[q + i] = bo[p + i]!;
+      bw[q + i] = bw[p + i]!;
+    }
     extend(buf, q, d, zero, one, feature);
     if (f.left[node]! < 0) {
       const v = f.value[node]!;
       for (let k = 1; k <= d; k++) {
         const w = unwoundSum(buf, q, d, k);
-        out[phiBase + buf.feature[q + k]!] += w * (buf.one[q + k]! - buf.zero[q + k]!) * v;
+        out[phiBase + bf[q + k]!] += w * (bo[q + k]! - bz[q + k]!) * v;
       }
       return;
     }
@@ -206,10 +237,10 @@ export function treeShap(f: PackedForest, X: FeatureMatrix, options: TreeShapOpt
     let inOne = 1;
     let depth = d;
     let k = 0;
-    for (; k <= depth; k++) if (buf.feature[q + k] === split) break;
+    for (; k <= depth; k++) if (bf[q + k] === split) break;
     if (k <= depth) {
-      inZero = buf.zero[q + k]!;
-      inOne = buf.one[q + k]!;
+      inZero = bz[q + k]!;
+      inOne = bo[q + k]!;
       unwind(buf, q, depth, k);
       depth -= 1;
     }

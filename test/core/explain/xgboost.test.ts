@@ -5,79 +5,29 @@
  * Tolerance: 1e-6 relative to the largest margin — XGBoost stores thresholds and leaf values as
  * float32. Runs bench/explain/check_xgboost.py; CI installs python3-xgboost (.ci/run).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../src/cli/run.ts';
 import { loadBundleArg } from '../../../src/cli/bundle-io.ts';
 import { fileSource, nodeHasher } from '../../../src/cli/node-io.ts';
-import { treeShap } from '../../../src/core/explain/treeshap.ts';
-import {
-  gbdtToXgboostJson,
-  xgboostJsonText,
-  XgboostExportError,
-} from '../../../src/core/explain/xgboost-json.ts';
+import { gbdtToXgboostJson, XgboostExportError } from '../../../src/core/explain/xgboost-json.ts';
 import { readForScoring } from '../../../src/core/export/score.ts';
 import { GbdtModel, fitGbdt } from '../../../src/core/models/gbdt/index.ts';
 import { randomForestDefaults } from '../../../src/core/models/gbdt/config.ts';
 import type { FeatureMatrix } from '../../../src/core/models/types.ts';
 import { transformTable } from '../../../src/core/pipeline/pipeline.ts';
 import { createRng } from '../../../src/core/util/random.ts';
-import { REPO_ROOT, datasetFile } from '../../helpers/paths.ts';
+import { datasetFile } from '../../helpers/paths.ts';
+import { checkXgboostCases, hasPythonXgboost, writeXgboostCase } from '../../helpers/xgboost-case.ts';
 
-const PY = '/usr/bin/python3';
-const hasXgboost = (() => {
-  try {
-    execFileSync(PY, ['-c', 'import xgboost'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasXgboost = hasPythonXgboost();
 if (!hasXgboost && process.env.CI) throw new Error('CI must install python3-xgboost (see .ci/run)');
 
 const dir = mkdtempSync(join(tmpdir(), 'automl-xgb-'));
-
-function writeCase(name: string, m: GbdtModel, X: FeatureMatrix): string {
-  const n = X.nRows;
-  const G = m.nGroups;
-  const phi = treeShap(m.forest.pack(), X, {
-    nGroups: G,
-    trees: [0, m.defaultRounds * G],
-    baseScore: m.baseScore,
-  });
-  const raw = m.predictRaw(X);
-  const margin = Array.from({ length: n * G }, (_, k) => raw[(k % G) * n + Math.floor(k / G)]!);
-  const rows = Array.from({ length: n }, (_, i) =>
-    Array.from({ length: X.nCols }, (_, j) => {
-      const v = X.data[j * n + i]!;
-      return Number.isNaN(v) ? null : v;
-    }),
-  );
-  const path = join(dir, `${name}.json`);
-  writeFileSync(
-    path,
-    `{"model":${xgboostJsonText(gbdtToXgboostJson(m))},"X":${JSON.stringify(rows)},` +
-      `"feature_types":${JSON.stringify(m.categorical.map((c) => (c ? 'c' : 'q')))},` +
-      `"margin":${JSON.stringify(margin)},"shap":${JSON.stringify(Array.from(phi))}}`,
-  );
-  return path;
-}
-
-function check(
-  paths: string[],
-): { case: string; margin_max_abs_diff: number; shap_max_abs_diff: number; margin_scale: number }[] {
-  const out = execFileSync(PY, [join(REPO_ROOT, 'bench/explain/check_xgboost.py'), ...paths], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  return out
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-}
+const writeCase = (name: string, m: GbdtModel, X: FeatureMatrix) => writeXgboostCase(dir, name, m, X).path;
+const check = (paths: string[]) => checkXgboostCases(paths);
 
 describe.runIf(hasXgboost)('GBDT → XGBoost JSON, checked by python3-xgboost', () => {
   it('synthetic data with categorical splits and missing values: margins and TreeSHAP agree', () => {

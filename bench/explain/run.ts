@@ -1,0 +1,138 @@
+/**
+ * bench/explain: our GBDT against XGBoost on every dataset (issue #18's verification and speed goal).
+ * For each dataset: `cli fit` with the default GBDT, the test split through the bundle's pipeline, the
+ * model exported as XGBoost 1.7 JSON (src/core/explain/xgboost-json.ts) and loaded by Debian's
+ * python3-xgboost (bench/explain/check_xgboost.py): its margins must equal ours and its
+ * `pred_contribs=True` our exact TreeSHAP, within 1e-6 of the largest margin. Also TreeSHAP rows/s
+ * (ours in Node, best of 3) against XGBoost's pred_contribs on one thread on the same trees and rows;
+ * goal within 2× (ratio = ours / XGBoost's time).
+ *
+ *   npx tsx bench/explain/run.ts [--datasets a,b,c]
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadBundleArg } from '../../src/cli/bundle-io.ts';
+import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
+import { runCli } from '../../src/cli/run.ts';
+import { treeShap } from '../../src/core/explain/treeshap.ts';
+import { XgboostExportError } from '../../src/core/explain/xgboost-json.ts';
+import { readForScoring } from '../../src/core/export/score.ts';
+import { GbdtModel } from '../../src/core/models/gbdt/index.ts';
+import { transformTable } from '../../src/core/pipeline/pipeline.ts';
+import { datasetsDir } from '../../test/helpers/paths.ts';
+import { checkXgboostCases, hasPythonXgboost, writeXgboostCase } from '../../test/helpers/xgboost-case.ts';
+
+const { values } = parseArgs({ options: { datasets: { type: 'string' } } });
+if (!hasPythonXgboost())
+  throw new Error('bench/explain needs python3-xgboost (apt-get install python3-xgboost)');
+const root = datasetsDir();
+const all = JSON.parse(readFileSync(join(root, 'datasets.json'), 'utf8')) as {
+  name: string;
+  task: string;
+  target: string;
+}[];
+const wanted = values.datasets ? new Set(values.datasets.split(',')) : null;
+const datasets = all.filter((d) => !wanted || wanted.has(d.name));
+const dir = mkdtempSync(join(tmpdir(), 'bench-explain-'));
+
+interface Row {
+  name: string;
+  task: string;
+  rows: number;
+  features: number;
+  trees: number;
+  oursRowsPerS?: number;
+  note?: string;
+  path?: string;
+}
+const rows: Row[] = [];
+try {
+  for (const d of datasets) {
+    const out = join(dir, d.name);
+    let err = '';
+    const code = await runCli(
+      ['fit', join(root, d.name, 'train.csv'), '--target', d.target, '--out', out, '--no-track'],
+      { stdout: () => {}, stderr: (t) => void (err += t) },
+    );
+    if (code !== 0) {
+      rows.push({
+        name: d.name,
+        task: d.task,
+        rows: 0,
+        features: 0,
+        trees: 0,
+        note: `fit failed: ${err.trim()}`,
+      });
+      continue;
+    }
+    const bundle = loadBundleArg(out);
+    const model = bundle.model as GbdtModel;
+    const { data } = await readForScoring(bundle, fileSource(join(root, d.name, 'test.csv')), {
+      createHasher: nodeHasher,
+    });
+    const X = transformTable(bundle.pipeline!, data.table);
+    const row: Row = {
+      name: d.name,
+      task: d.task,
+      rows: X.nRows,
+      features: X.nCols,
+      trees: model.defaultRounds * model.nGroups,
+    };
+    try {
+      const { path } = writeXgboostCase(dir, d.name, model, X);
+      row.path = path;
+      const packed = model.forest.pack();
+      let best = Infinity;
+      for (let r = 0; r < 3; r++) {
+        const t0 = performance.now();
+        treeShap(packed, X, { nGroups: model.nGroups, trees: [0, row.trees], baseScore: model.baseScore });
+        best = Math.min(best, performance.now() - t0);
+      }
+      row.oursRowsPerS = X.nRows / (best / 1000);
+    } catch (e) {
+      if (!(e instanceof XgboostExportError)) throw e;
+      row.note = `not exported: ${e.message}`;
+    }
+    rows.push(row);
+    process.stderr.write(`${d.name} `);
+  }
+  process.stderr.write('\n');
+  const cases = rows.filter((r) => r.path);
+  const results = new Map(
+    checkXgboostCases(
+      cases.map((r) => r.path!),
+      { time: true },
+    ).map((r) => [r.case.replace(/\.json$/, ''), r]),
+  );
+  const fmt = (x: number) => x.toExponential(1);
+  console.log(
+    '| dataset | task | test rows | features | trees | max |Δmargin| / scale | max |ΔSHAP| / scale | ok (≤1e-6) | ours rows/s | XGBoost rows/s (1 thread) | time ratio ours/XGB |',
+  );
+  console.log('|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|');
+  let passed = 0;
+  for (const r of rows) {
+    const c = results.get(r.name);
+    if (!c) {
+      console.log(
+        `| ${r.name} | ${r.task} | ${r.rows} | ${r.features} | ${r.trees} | — | — | ${r.note} | | | |`,
+      );
+      continue;
+    }
+    const scale = Math.max(1, c.margin_scale);
+    const dm = c.margin_max_abs_diff / scale;
+    const ds = c.shap_max_abs_diff / scale;
+    const ok = dm <= 1e-6 && ds <= 1e-6;
+    if (ok) passed++;
+    const xgb = c.xgb_contribs_rows_per_s ?? NaN;
+    console.log(
+      `| ${r.name} | ${r.task} | ${r.rows} | ${r.features} | ${r.trees} | ${fmt(dm)} | ${fmt(ds)} | ${ok ? 'yes' : 'NO'} | ${Math.round(r.oursRowsPerS!)} | ${Math.round(xgb)} | ${(xgb / r.oursRowsPerS!).toFixed(2)} |`,
+    );
+  }
+  console.log(
+    `\n${passed} of ${cases.length} exported models agree with XGBoost; ${rows.length - cases.length} not exported`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
