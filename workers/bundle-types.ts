@@ -184,6 +184,8 @@ export interface VerifyReport {
   /** The report in words, ending with `verdict: …` (what `cli reproduce` prints). */
   readonly lines: readonly string[];
   readonly seconds: number;
+  /** Who signed the bundle: "signed by <fingerprint> (this studio / known: name / unknown)" or "unsigned". */
+  readonly provenance: string;
 }
 
 export interface ZipOptions {

@@ -339,6 +339,8 @@ const api: BundleWorkerApi = {
     try {
       send(onProgress, { phase: 'load' });
       const bundle = loadBundle(files);
+      // who signed it, as `cli reproduce` says (a signature that no longer matches is refused here)
+      const provenance = describeProvenance(await verifyBundleSignature(files, await trustStore()));
       let last = 0;
       const nav = (globalThis as { navigator?: { userAgent?: string; hardwareConcurrency?: number } })
         .navigator;
@@ -402,6 +404,7 @@ const api: BundleWorkerApi = {
           notes: report.notes,
           explanation: report.explanation,
           lines: report.lines,
+          provenance,
           seconds: (performance.now() - started) / 1000,
         },
       };

@@ -275,6 +275,10 @@ describe('bundles in Chromium', () => {
     const lines = await page.getByTestId('verify-lines').textContent();
     expect(lines).toMatch(/data fingerprint matches/);
     expect(lines).toMatch(/predictions on 275 rows: bit-identical/);
+    // who signed it: the CLI's key, not this browser profile's
+    expect(await page.getByTestId('verify-provenance').textContent()).toMatch(
+      /Bundle signed by [0-9a-f:]+ \((unknown|known: .+)\)\./,
+    );
     // The same verdict as the CLI.
     expect((await cli(['reproduce', gbdtZip, '--data', TRAIN()])).code).toBe(0);
 
