@@ -161,6 +161,8 @@ export class ServingModel {
 
   /** Scores a JSON frame. */
   async scoreFrame(frame: Frame): Promise<Scored> {
+    // No rows and no columns (an empty list of records): nothing to check, nothing to score.
+    if (frame.rows.length === 0 && frame.columns.length === 0) return this.empty([]);
     const ignored = this.checkColumns(frame.columns, 'json');
     if (frame.rows.length === 0) return this.empty(ignored);
     const csv = new TextEncoder().encode(this.frameCsv(frame));
