@@ -81,7 +81,9 @@ describe('serve as a process', () => {
       [10, 40],
       [40, records.length],
     ];
-    const slow = slices.map(([a, b]) => slowPost(proc.port, JSON.stringify({ dataframe_records: records.slice(a, b) })));
+    const slow = slices.map(([a, b]) =>
+      slowPost(proc.port, JSON.stringify({ dataframe_records: records.slice(a, b) })),
+    );
     // Wait until the server has all three in flight (and this health request).
     for (let i = 0; ; i++) {
       const h = (await http(`${proc.url}/health`)).json();
@@ -117,7 +119,11 @@ describe('serve as a process', () => {
       });
     });
     expect(await proc.exit).toBe(0);
-    const log = proc.stderr().trim().split('\n').map((l) => JSON.parse(l));
+    const log = proc
+      .stderr()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(log.find((l) => l.event === 'draining')).toMatchObject({ reason: 'SIGTERM', inFlight: 3 });
     expect(log.filter((l) => l.path === '/invocations' && l.status === 200)).toHaveLength(3);
   }, 60_000);
