@@ -69,11 +69,15 @@ afterAll(async () => {
 });
 
 /** Checks a JSON answer's rows against `cli predict`'s CSV rows (exact numbers, same labels). */
-function expectSameAsPredict(answer: any, predictCsv: string, from = 0) {
+interface Answer {
+  readonly classes?: readonly string[];
+  readonly predictions: readonly { label: string; probabilities: Record<string, number> }[];
+}
+function expectSameAsPredict(answer: Answer, predictCsv: string, from = 0) {
   const { header, rows } = parsePredictions(predictCsv);
   const classes = header.slice(0, -1);
   expect(answer.classes).toEqual(classes);
-  answer.predictions.forEach((p: any, i: number) => {
+  answer.predictions.forEach((p, i) => {
     const row = rows[from + i];
     expect(p.label).toBe(row.at(-1));
     classes.forEach((c, j) => expect(p.probabilities[c]).toBe(Number(row[j])));
@@ -109,7 +113,7 @@ describe('serve: routes', () => {
       decision: { rule: 'argmax' },
     });
     expect(meta.provenance).toMatch(/^signed by [0-9a-f]+ \(this studio\)$/);
-    expect(meta.inputs.map((c: any) => c.name)).toEqual([
+    expect(meta.inputs.map((c: { name: string }) => c.name)).toEqual([
       'island',
       'bill_length_mm',
       'bill_depth_mm',
@@ -476,6 +480,7 @@ describe('serve: bad requests are clear JSON errors, and the server keeps servin
     expect(b.limit).toBe(1000);
     // Chunked (no Content-Length): refused once the limit is passed.
     b = await err(chunkedPost(small.server.port, body), 413, 'PAYLOAD_TOO_LARGE');
+    expect(b.message).toContain("larger than the server's limit of 1000 bytes");
     // Under the limit: fine.
     expect((await postJson(small.server.url, { dataframe_records: rec().slice(0, 2) })).status).toBe(200);
     // No Content-Length and not chunked: 411 (raw HTTP, as node's client always sends one).
