@@ -246,8 +246,24 @@ export async function startServer(
   };
 
   const server: Server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.destroy();
+    handle(req, res).catch((err: unknown) => {
+      // A failure outside scoring (a bug): a 500 in JSON if nothing was sent yet, one line in the log.
+      io.stderr(
+        `error: internal failure: ${(err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 300)}\n`,
+      );
+      if (res.headersSent) return void res.destroy();
+      const body =
+        JSON.stringify({
+          error_code: 'INTERNAL_ERROR',
+          status: 500,
+          message: 'internal error (the server log has the reason)',
+        }) + '\n';
+      res.writeHead(500, {
+        'content-type': 'application/json; charset=utf-8',
+        'content-length': Buffer.byteLength(body),
+        connection: 'close',
+      });
+      res.end(body);
     });
   });
   // Malformed HTTP (bad request line, headers too large): a 400 without a stack, then close.
