@@ -31,7 +31,14 @@ export interface HttpResult {
 
 export function http(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string | Buffer; agent?: Agent } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    agent?: Agent;
+    /** Give up (reject) after this long without an answer. */
+    timeoutMs?: number;
+  } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const body = options.body === undefined ? undefined : Buffer.from(options.body);
@@ -53,6 +60,7 @@ export function http(
       },
     );
     req.on('error', reject);
+    if (options.timeoutMs) req.setTimeout(options.timeoutMs, () => req.destroy(new Error('timed out')));
     req.end(body);
   });
 }

@@ -141,6 +141,46 @@ describe('serve as a process', () => {
     expect(proc.stderr()).toMatch(/shutting down \(SIGINT\): finishing 0 requests in flight/);
   }, 60_000);
 
+  it('--workers 2: two processes share the port, answer as predict, a dead worker is replaced, SIGTERM drains both', async () => {
+    const proc = await startProcess([bundle, '--port', '0', '--json', '--workers', '2', '--quiet']);
+    const inputs = (await http(`${proc.url}/metadata`)).json().inputs;
+    const rows = csvRecords(readCsv(TEST), inputs);
+    // A new connection each time: node:cluster hands connections to the workers in turn.
+    for (let i = 0; i < 20; i++) {
+      const r = await http(`${proc.url}/invocations`, {
+        body: JSON.stringify({ dataframe_records: rows.slice(i, i + 5) }),
+        headers: { 'content-type': 'application/json', connection: 'close' },
+      });
+      expect(r.status).toBe(200);
+      r.json().predictions.forEach(
+        (p: { label: string; probabilities: Record<string, number> }, k: number) => {
+          expect(p.label).toBe(predicted[i + k][3]);
+          expect(p.probabilities.Gentoo).toBe(Number(predicted[i + k][2]));
+        },
+      );
+    }
+    const pids = new Set<number>();
+    for (let i = 0; i < 20 && pids.size < 2; i++)
+      pids.add((await http(`${proc.url}/health`, { headers: { connection: 'close' } })).json().process.pid);
+    expect(pids.size).toBe(2);
+    // Kill one worker: another takes its place.
+    const victim = [...pids][0];
+    process.kill(victim, 'SIGKILL');
+    for (let i = 0; ; i++) {
+      // (a connection handed to the killed worker before the cluster noticed gets no answer)
+      const h = await http(`${proc.url}/health`, { headers: { connection: 'close' }, timeoutMs: 2000 }).then(
+        (r) => r.json(),
+        () => null,
+      );
+      if (h && !pids.has(h.process.pid)) break;
+      if (i > 200) throw new Error('no replacement worker');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(proc.stderr()).toContain(`worker ${victim} exited (SIGKILL): starting another`);
+    proc.child.kill('SIGTERM');
+    expect(await proc.exit).toBe(0);
+  }, 90_000);
+
   it('refuses a tampered bundle before listening (exit 2), as predict does', async () => {
     const { readBundleFiles } = await import('../../src/cli/bundle-io.ts');
     const { bundleToZip } = await import('../../src/core/export/zip.ts');

@@ -5,6 +5,7 @@
  * data value) and shuts down gracefully on SIGTERM/SIGINT (stops accepting, finishes the requests in
  * flight, exit 0).
  */
+import cluster from 'node:cluster';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { basename } from 'node:path';
@@ -97,6 +98,7 @@ export async function startServer(
     maxBodyBytes,
     now: () => Date.now(),
     stats: () => ({ inFlight, served }),
+    process: { pid: process.pid, ...(cluster.isWorker ? { worker: cluster.worker!.id } : {}) },
   });
 
   const log = (
@@ -341,6 +343,8 @@ export const serveCommand: Command = {
     '  --allow-extra-columns   ignore columns the model does not read instead of answering 400',
     '  --trust FINGERPRINT     a signing key to report as known (repeatable)',
     '  --drain-seconds S       on SIGTERM/SIGINT, wait up to S seconds for requests in flight (default 30)',
+    '  --workers N             N server processes sharing the port (node:cluster; default 1); a worker that',
+    '                          dies is replaced; SIGTERM/SIGINT drains every worker',
     '  --quiet                 no request log (one line per request on stderr, never data values)',
     '  --json                  startup line on stdout and log lines on stderr as JSON',
   ].join('\n'),
@@ -358,6 +362,7 @@ export const serveCommand: Command = {
         'allow-extra-columns': { type: 'boolean' },
         trust: { type: 'string', multiple: true },
         'drain-seconds': { type: 'string' },
+        workers: { type: 'string' },
         quiet: { type: 'boolean' },
         json: { type: 'boolean' },
       },
@@ -370,6 +375,11 @@ export const serveCommand: Command = {
       values['drain-seconds'] === undefined ? DEFAULT_DRAIN_SECONDS : Number(values['drain-seconds']);
     if (!(drain >= 0))
       throw new CliError(`--drain-seconds must be a number ≥ 0, got '${values['drain-seconds']}'`);
+    const workers = values.workers === undefined ? 1 : Number(values.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 64 || values.workers?.trim() === '')
+      throw new CliError(`--workers must be a whole number from 1 to 64, got '${values.workers}'`);
+    if (workers > 1 && cluster.isPrimary)
+      return runPrimary(positionals[0], workers, values.trust ?? [], Boolean(values.json), io);
     const running = await startServer(
       positionals[0],
       {
@@ -387,7 +397,14 @@ export const serveCommand: Command = {
       io,
     );
     const meta = running.service.metadata() as { name: string; version: string; task: string };
-    if (values.json)
+    if (cluster.isWorker)
+      process.send!({
+        event: 'listening',
+        url: running.url,
+        port: running.port,
+        model: { name: meta.name, version: meta.version, task: meta.task },
+      });
+    else if (values.json)
       io.stdout(
         JSON.stringify({
           event: 'listening',
@@ -405,13 +422,7 @@ export const serveCommand: Command = {
     let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
     const code = await new Promise<number>((resolve) => {
       let signals = 0;
-      onSignal = (signal: NodeJS.Signals) => {
-        signals++;
-        if (signals > 1) {
-          io.stderr(`${signal} again: exiting without waiting\n`);
-          resolve(1);
-          return;
-        }
+      const drainThenResolve = (signal: NodeJS.Signals) =>
         running.shutdown(signal).then(
           (clean) => {
             if (!clean) io.stderr(`error: requests still in flight after ${drain}s: connections closed\n`);
@@ -419,14 +430,122 @@ export const serveCommand: Command = {
           },
           () => resolve(1),
         );
-      };
+      onSignal = cluster.isWorker
+        ? // A worker drains when its primary says so (or on its own signal), once; it never exits early.
+          (signal) => {
+            if (signals++ === 0) void drainThenResolve(signal);
+          }
+        : (signal) => {
+            if (signals++ === 0) return void drainThenResolve(signal);
+            io.stderr(`${signal} again: exiting without waiting\n`);
+            resolve(1);
+          };
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
+      if (cluster.isWorker)
+        process.on('message', (m: { cmd?: string }) => {
+          if (m?.cmd === 'shutdown') onSignal!('SIGTERM');
+        });
     });
     process.off('SIGTERM', onSignal!);
     process.off('SIGINT', onSignal!);
+    if (cluster.isWorker) process.disconnect?.(); // the channel to the primary would keep it alive
     // Nothing else should keep the process alive; if something does (a library's timer), exit anyway.
     setTimeout(() => process.exit(code), 2000).unref();
     return code;
   },
 };
+
+interface ListeningMessage {
+  readonly event: 'listening';
+  readonly url: string;
+  readonly port: number;
+  readonly model: { readonly name: string; readonly version: string; readonly task: string };
+}
+
+/**
+ * `--workers N`: this process checks the bundle, forks N workers (each runs `serve` and loads the
+ * bundle itself; node:cluster shares the listening port among them), prints the start line when all
+ * listen, replaces a worker that dies, and on SIGTERM/SIGINT tells every worker to drain and exits
+ * with the worst of their exit codes.
+ */
+async function runPrimary(
+  bundlePath: string,
+  n: number,
+  trust: readonly string[],
+  json: boolean,
+  io: CliIO,
+): Promise<number> {
+  const { loadVerifiedBundleArg } = await import('../bundle-io.ts');
+  await loadVerifiedBundleArg(bundlePath, trust); // a bad bundle: exit 2 before forking
+  let shuttingDown = false;
+  let worst = 0;
+  const ready = new Map<number, ListeningMessage>();
+  let started: () => void = () => {};
+  let failed: (err: Error) => void = () => {};
+  const allListening = new Promise<void>((resolve, reject) => {
+    started = resolve;
+    failed = reject;
+  });
+  const fork = () => {
+    const w = cluster.fork();
+    w.on('message', (m: ListeningMessage) => {
+      if (m?.event !== 'listening') return;
+      ready.set(w.id, m);
+      if (ready.size === n) started();
+    });
+  };
+  const exited = new Promise<void>((resolve) => {
+    cluster.on('exit', (w, code, signal) => {
+      const wasReady = ready.delete(w.id);
+      if (!shuttingDown) {
+        if (!wasReady) {
+          failed(new CliError(`a worker exited (${code ?? signal}) before listening`));
+          shuttingDown = true;
+          for (const other of Object.values(cluster.workers ?? {})) other?.kill();
+          return;
+        }
+        io.stderr(`worker ${w.process.pid} exited (${code ?? signal}): starting another\n`);
+        fork();
+        return;
+      }
+      worst = Math.max(worst, code ?? 1);
+      if (Object.keys(cluster.workers ?? {}).length === 0) resolve();
+    });
+  });
+  for (let i = 0; i < n; i++) fork();
+  try {
+    await allListening;
+  } catch (err) {
+    await exited.catch(() => {});
+    throw err;
+  }
+  const first = [...ready.values()][0];
+  const pids = Object.values(cluster.workers ?? {}).map((w) => w!.process.pid);
+  if (json)
+    io.stdout(
+      JSON.stringify({
+        event: 'listening',
+        url: first.url,
+        port: first.port,
+        pid: process.pid,
+        workers: pids,
+        model: first.model,
+      }) + '\n',
+    );
+  else
+    io.stdout(
+      `serving ${first.model.name} (${first.model.task}, version ${first.model.version}) at ${first.url} with ${n} workers — POST ${first.url}/invocations; Ctrl-C to stop\n`,
+    );
+  const onSignal = () => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.send({ cmd: 'shutdown' });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  await exited;
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  return worst;
+}

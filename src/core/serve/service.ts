@@ -32,6 +32,8 @@ export interface ServeInfo {
   readonly now: () => number;
   /** Requests being answered and answered so far (the adapter counts them). */
   readonly stats: () => { readonly inFlight: number; readonly served: number };
+  /** The serving process (with --workers, which worker answered). */
+  readonly process?: { readonly pid: number; readonly worker?: number };
 }
 
 export interface ServeRequestHead {
@@ -376,6 +378,7 @@ export class ScoringService {
         model: this.modelRef,
         uptimeSeconds: Math.round((this.info.now() - this.startedAt) / 100) / 10,
         requests: { inFlight: stats.inFlight, served: stats.served },
+        ...(this.info.process ? { process: this.info.process } : {}),
       },
       extra,
     );
