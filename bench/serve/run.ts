@@ -7,7 +7,7 @@
  * 20 ms at 50 connections; ratio ≥ 0.5.
  *
  * Usage: npx tsx bench/serve/run.ts [--dataset diamonds] [--target price] [--seconds 5]
- *          [--max-requests 20000] [--bundle model.zip]
+ *          [--max-requests 20000] [--bundle model.zip] [--workers N]
  */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     'max-requests': { type: 'string', default: '20000' },
     bundle: { type: 'string' },
+    workers: { type: 'string', default: '1' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -106,7 +107,19 @@ const inBefore = await inProcess();
 // The server, in its own process.
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', 'src/cli/main.ts', 'serve', bundle, '--port', '0', '--json', '--quiet'],
+  [
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'serve',
+    bundle,
+    '--port',
+    '0',
+    '--json',
+    '--quiet',
+    '--workers',
+    values.workers!,
+  ],
   {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -212,7 +225,7 @@ const inProcessRowsPerSec = Math.max(inBefore, await inProcess());
 
 const pad = (s: string, n: number) => s.padStart(n);
 console.log(
-  `\nscoring server: ${values.dataset} GBDT (${loaded.manifest.task}), ${SECONDS} s per scenario, node ${process.version}`,
+  `\nscoring server: ${values.dataset} GBDT (${loaded.manifest.task}), ${values.workers} worker(s), ${SECONDS} s per scenario, node ${process.version}`,
 );
 console.log(
   `${'scenario'.padEnd(22)}${pad('requests', 10)}${pad('req/s', 10)}${pad('rows/s', 12)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}`,
