@@ -12,12 +12,14 @@ import { exportCommand } from './commands/export.ts';
 import { reproduceCommand } from './commands/reproduce.ts';
 import { monitorCommand } from './commands/monitor.ts';
 import { explainCommand } from './commands/explain.ts';
+import { serveCommand } from './commands/serve.ts';
 
 export const COMMANDS: readonly Command[] = [
   profileCommand,
   fitCommand,
   automlCommand,
   predictCommand,
+  serveCommand,
   exportCommand,
   reproduceCommand,
   monitorCommand,
