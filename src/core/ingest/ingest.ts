@@ -61,7 +61,9 @@ const DICT_TYPES: readonly SemanticType[] = ['categorical', 'text', 'id'];
 
 /** A growable byte buffer holding the not-yet-tokenized tail of the stream. */
 class Pending {
-  buf = new Uint8Array(1 << 21);
+  // Starts small and doubles to the reader's chunk size within a few appends: a one-row request (the
+  // scoring server) must not pay for zero-filling megabytes.
+  buf = new Uint8Array(1 << 16);
   len = 0;
   append(c: Uint8Array): void {
     if (this.len + c.length > this.buf.length) {
