@@ -7,7 +7,10 @@
  * (ours in Node, best of 3) against XGBoost's pred_contribs on one thread on the same trees and rows;
  * goal within 2× (ratio = ours / XGBoost's time).
  *
- *   npx tsx bench/explain/run.ts [--datasets a,b,c]
+ *   npx tsx bench/explain/run.ts [--datasets a,b,c] [--rows 1000]
+ *
+ * Each dataset's check uses the first --rows test rows (default 1000; 0 = all); diamonds, the speed
+ * case of the issue, always uses its whole test split.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,11 +23,16 @@ import { treeShap } from '../../src/core/explain/treeshap.ts';
 import { XgboostExportError } from '../../src/core/explain/xgboost-json.ts';
 import { readForScoring } from '../../src/core/export/score.ts';
 import { GbdtModel } from '../../src/core/models/gbdt/index.ts';
+import type { FeatureMatrix } from '../../src/core/models/types.ts';
 import { transformTable } from '../../src/core/pipeline/pipeline.ts';
 import { datasetsDir } from '../../test/helpers/paths.ts';
 import { checkXgboostCases, hasPythonXgboost, writeXgboostCase } from '../../test/helpers/xgboost-case.ts';
 
-const { values } = parseArgs({ options: { datasets: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { datasets: { type: 'string' }, rows: { type: 'string', default: '1000' } },
+});
+/** Test rows checked per dataset (the first N; all of them for diamonds, the speed case). */
+const maxRows = Number(values.rows);
 if (!hasPythonXgboost())
   throw new Error('bench/explain needs python3-xgboost (apt-get install python3-xgboost)');
 const root = datasetsDir();
@@ -36,6 +44,12 @@ const all = JSON.parse(readFileSync(join(root, 'datasets.json'), 'utf8')) as {
 const wanted = values.datasets ? new Set(values.datasets.split(',')) : null;
 const datasets = all.filter((d) => !wanted || wanted.has(d.name));
 const dir = mkdtempSync(join(tmpdir(), 'bench-explain-'));
+
+function firstRows(X: FeatureMatrix, k: number): FeatureMatrix {
+  const data = new Float64Array(k * X.nCols);
+  for (let j = 0; j < X.nCols; j++) data.set(X.data.subarray(j * X.nRows, j * X.nRows + k), j * k);
+  return { ...X, nRows: k, data };
+}
 
 interface Row {
   name: string;
@@ -72,7 +86,8 @@ try {
     const { data } = await readForScoring(bundle, fileSource(join(root, d.name, 'test.csv')), {
       createHasher: nodeHasher,
     });
-    const X = transformTable(bundle.pipeline!, data.table);
+    const all = transformTable(bundle.pipeline!, data.table);
+    const X = d.name === 'diamonds' || maxRows <= 0 || all.nRows <= maxRows ? all : firstRows(all, maxRows);
     const row: Row = {
       name: d.name,
       task: d.task,
