@@ -1,9 +1,9 @@
 /**
  * Global explanations of a model bundle on a labelled table (the use case behind `cli explain`):
- * permutation importance per input column for every family, and for tree models (a GBDT, or the
- * GBDT members of an ensemble, combined by their weights) the mean |SHAP| per input column from
- * exact TreeSHAP summed back to the user's columns. Attributions explain the raw margin (log-odds,
- * per-class scores, or the value).
+ * permutation importance per input column for every family, and for tree and linear models (a GBDT,
+ * a random forest, a linear model, or those members of an ensemble, combined by their weights) the mean
+ * |SHAP| per input column — exact TreeSHAP, or the linear closed form — summed back to the user's
+ * columns. Attributions explain the raw margin (log-odds, per-class scores, or the value).
  */
 import { columnByName, type Table } from '../data/table.ts';
 import { predictTable, type LoadedBundle } from '../export/bundle.ts';
@@ -16,6 +16,8 @@ import { targetValues } from '../monitor/monitor-batch.ts';
 import { meanAbsByColumn, sumBySource } from './columns.ts';
 import { permutationImportance, type PermutationResult } from './permutation.ts';
 import { treeShap } from './treeshap.ts';
+import { isLinearModel, linearGroups, linearShap, type LinearLike } from './linear.ts';
+import type { FeatureMatrix } from '../models/types.ts';
 
 export interface BundleExplanation {
   readonly rows: number;
@@ -33,19 +35,35 @@ export interface ExplainOptions {
   readonly metric?: string;
 }
 
-/** Tree members (model, its pipeline, weight) of a bundle's model. */
-function treeMembers(bundle: LoadedBundle): { model: GbdtModel; pipeline: FittedPipeline; weight: number }[] {
+type Explainable = GbdtModel | LinearLike;
+
+/** Members with exact SHAP values (trees, linear models): model, its pipeline, weight. */
+function shapMembers(
+  bundle: LoadedBundle,
+): { model: Explainable; pipeline: FittedPipeline; weight: number }[] {
+  const exact = (m: unknown): m is Explainable => m instanceof GbdtModel || isLinearModel(m);
   if (bundle.pipeline) {
-    return bundle.model instanceof GbdtModel
-      ? [{ model: bundle.model, pipeline: bundle.pipeline, weight: 1 }]
-      : [];
+    return exact(bundle.model) ? [{ model: bundle.model, pipeline: bundle.pipeline, weight: 1 }] : [];
   }
   const ens = bundle.model as EnsembleModel;
   return ens.members.flatMap((m) =>
-    m.model instanceof GbdtModel
-      ? [{ model: m.model, pipeline: ens.pipelines[m.pipeline]!, weight: m.weight }]
-      : [],
+    exact(m.model) ? [{ model: m.model, pipeline: ens.pipelines[m.pipeline]!, weight: m.weight }] : [],
   );
+}
+
+/** Exact SHAP values of one member on its features, [row][group][feature…, bias]. */
+function memberShap(model: Explainable, X: FeatureMatrix): { phi: Float64Array; groups: number } {
+  if (model instanceof GbdtModel) {
+    const G = model.nGroups;
+    const phi = treeShap(model.forest.pack(), X, {
+      nGroups: G,
+      trees: [0, model.defaultRounds * G],
+      baseScore: model.baseScore,
+      scale: model.isForest ? 1 / Math.max(1, model.defaultRounds) : 1,
+    });
+    return { phi, groups: G };
+  }
+  return { phi: linearShap(model, X), groups: linearGroups(model) };
 }
 
 export function explainBundle(
@@ -85,20 +103,14 @@ export function explainBundle(
   });
   const sign = info.direction === 'maximize' ? 1 : -1;
   let shap: BundleExplanation['shap'];
-  const trees = treeMembers(bundle);
-  if (trees.length) {
+  const members = shapMembers(bundle);
+  if (members.length) {
     const totals = new Map<string, number>();
     let weightSum = 0;
-    for (const { model, pipeline, weight } of trees) {
+    for (const { model, pipeline, weight } of members) {
       const X = transformTable(pipeline, table);
-      const G = model.nGroups;
-      const phi = treeShap(model.forest.pack(), X, {
-        nGroups: G,
-        trees: [0, model.defaultRounds * G],
-        baseScore: model.baseScore,
-        scale: model.isForest ? 1 / Math.max(1, model.defaultRounds) : 1,
-      });
-      for (const { column, meanAbs } of meanAbsByColumn(sumBySource(phi, X.nRows, G, X.sources))) {
+      const { phi, groups } = memberShap(model, X);
+      for (const { column, meanAbs } of meanAbsByColumn(sumBySource(phi, X.nRows, groups, X.sources))) {
         totals.set(column, (totals.get(column) ?? 0) + weight * meanAbs);
       }
       weightSum += weight;
@@ -106,11 +118,15 @@ export function explainBundle(
     shap = [...totals]
       .map(([column, v]) => ({ column, meanAbs: v / Math.max(weightSum, 1e-300) }))
       .sort((a, b) => b.meanAbs - a.meanAbs);
-    if (!bundle.pipeline && trees.length < (bundle.model as EnsembleModel).members.length) {
-      notes.push('SHAP covers the ensemble’s tree members only (weighted); other members are not included');
+    if (!bundle.pipeline && members.length < (bundle.model as EnsembleModel).members.length) {
+      notes.push(
+        'SHAP covers the ensemble’s tree and linear members only (weighted); other members are not included',
+      );
     }
   } else {
-    notes.push('SHAP values are computed for tree models; this model has permutation importance only');
+    notes.push(
+      'SHAP values are exact for tree and linear models; this model has permutation importance only',
+    );
   }
   return {
     rows: keep.length,

@@ -95,5 +95,22 @@ describe('permutation importance through cli explain', () => {
     expect(text.out).toMatch(/mean \|SHAP\| per column/);
     const bad = await cli(['explain', join(dir, 'm'), join(dir, 'train.csv'), '--repeats', '0']);
     expect(bad.code).toBe(2);
-  }, 120_000);
+    // a linear model gets exact SHAP values too (closed form), ranked the same way
+    const lin = await cli([
+      'fit',
+      join(dir, 'train.csv'),
+      '--target',
+      'label',
+      '--model',
+      'linear',
+      '--out',
+      join(dir, 'lin'),
+      '--no-track',
+    ]);
+    expect(lin.code, lin.err).toBe(0);
+    const l = JSON.parse((await cli(['explain', join(dir, 'lin'), join(dir, 'test.csv'), '--json'])).out);
+    const shapOf = (c: string) => l.shap.find((p: { column: string }) => p.column === c).meanAbs as number;
+    expect(l.shap[0].column).toBe('leak');
+    expect(shapOf('useless')).toBeLessThan(shapOf('leak') / 10);
+  }, 180_000);
 });
