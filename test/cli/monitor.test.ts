@@ -3,7 +3,7 @@
  * against its published schema, the statistics on the reference data against the core functions,
  * and bad input (each a clear message, exit 2, or a report of what could be computed).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +103,32 @@ describe('cli monitor', () => {
     expect(plain.out).toMatch(/^verdict: DRIFT — \d+ of 7 columns drifted/m);
   });
 
+  it('from the bundle alone (its reference.json): clean → exit 0, shifted → exit 1 with --fail-on-drift', async () => {
+    const clean = await cli(['monitor', model, TEST(), '--json', '--fail-on-drift']);
+    expect(clean.code, clean.err).toBe(0);
+    const report = JSON.parse(clean.out);
+    expect(validateJson(report, MONITOR_REPORT_SCHEMA)).toEqual([]);
+    expect(report.reference.basis).toBe('stored profile');
+    expect(report.drift.verdict).toBe('no drift');
+    expect(report.drift.predictionDrift.drifted).toBe(false);
+    const file = shifted('shift-alone.csv', 'bill_length_mm', 1, (r, h) => {
+      for (const c of ['bill_depth_mm', 'flipper_length_mm', 'body_mass_g']) {
+        const j = h.indexOf(c);
+        if (r[j] !== '' && r[j] !== 'NA') r[j] = String(Number(r[j]) * 1.3);
+      }
+    });
+    const r = await cli(['monitor', model, file, '--json', '--fail-on-drift']);
+    expect(r.code, r.err).toBe(1);
+    const drifted = JSON.parse(r.out)
+      .drift.columns.filter((c: { drifted: boolean }) => c.drifted)
+      .map((c: { column: string }) => c.column);
+    expect(drifted).toEqual(
+      expect.arrayContaining(['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g']),
+    );
+    const plain = await cli(['monitor', model, file]);
+    expect(plain.out).toMatch(/compared with the stored reference profile \(\d+ rows\)/);
+  });
+
   it('the published schema is the one the CLI validates against', () => {
     const published = JSON.parse(
       readFileSync(join(REPO_ROOT, 'public/schema/monitor-report-v1.json'), 'utf8'),
@@ -153,9 +179,35 @@ describe('cli monitor', () => {
     expect(other.code).toBe(2);
     expect(other.err).toMatch(/none of the model's columns/);
 
-    const noRef = await cli(['monitor', model, TEST()]);
+    // A bundle made before reference profiles (reference.json removed from the files and the
+    // manifest, unsigned): a clear message asking for --reference; with it, the report.
+    const old = join(dir, 'old-bundle');
+    const fitOld = await cli([
+      'fit',
+      TRAIN(),
+      '--target',
+      'species',
+      '--out',
+      old,
+      '--no-track',
+      '--seed',
+      '5',
+    ]);
+    expect(fitOld.code, fitOld.err).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(old, 'manifest.json'), 'utf8'));
+    expect(manifest.files['reference.json']).toMatch(/^[0-9a-f]{64}$/);
+    delete manifest.files['reference.json'];
+    writeFileSync(join(old, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    rmSync(join(old, 'reference.json'));
+    rmSync(join(old, 'manifest.sig'), { force: true });
+    const noRef = await cli(['monitor', old, TEST()]);
     expect(noRef.code).toBe(2);
-    expect(noRef.err).toMatch(/--reference train\.csv/);
+    expect(noRef.err).toMatch(
+      /^error: .*old-bundle has no stored reference profile .*--reference train\.csv/,
+    );
+    const withRef = await cli(['monitor', old, TEST(), '--reference', TRAIN(), '--json']);
+    expect(withRef.code, withRef.err).toBe(0);
+    expect(JSON.parse(withRef.out).reference.basis).toBe('training data');
 
     // A batch lacking one model column and with an all-missing column: a report for the rest.
     const lacking = join(dir, 'lacking.csv');

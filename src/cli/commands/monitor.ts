@@ -13,7 +13,9 @@ export const monitorCommand: Command = {
     '',
     '  Reads the batch as the training data was read, scores it, and compares every input column with',
     '  the reference: the training data given with --reference (statistics on the data), else the',
-    '  profile stored in the bundle. The test per column is chosen automatically: with at most 1,000',
+    '  profile stored in the bundle (reference.json, written at training time; statistics on its bins',
+    '  and percentiles). Bundles made before reference profiles need --reference.',
+    '  The test per column is chosen automatically: with at most 1,000',
     '  reference values, KS for numbers, chi-square for categories and numbers with ≤ 5 values, a',
     '  z-test for two-valued columns (drift when p < 0.05); with more, the Wasserstein distance divided',
     '  by the reference std for numbers and the Jensen–Shannon distance otherwise (drift when ≥ 0.1).',
@@ -80,7 +82,7 @@ export const monitorCommand: Command = {
       if (!known.has(col))
         throw new CliError(`--method/--threshold name ${col}, which is not a column the model reads`);
     }
-    if (!values.reference) {
+    if (!values.reference && !bundle.reference) {
       throw new CliError(
         `${path} has no stored reference profile (made before monitoring existed): give its training data with --reference train.csv`,
       );
