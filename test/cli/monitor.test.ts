@@ -21,6 +21,9 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'automl-monitor-'));
+// Reports are recorded in the tracking store: this file's own.
+const STORE = join(dir, 'tracking.db');
+process.env.AUTOML_STORE = STORE;
 const model = join(dir, 'penguins.zip');
 const TRAIN = () => datasetFile('penguins');
 const TEST = () => datasetFile('penguins', 'test.csv');
@@ -240,5 +243,91 @@ describe('cli monitor', () => {
     const u = await cli(['monitor', model, unseen, '--reference', TRAIN(), '--json']);
     expect(u.code, u.err).toBe(0);
     expect(JSON.parse(u.out).notes.join(' ')).toMatch(/"Emperor" \(\d+ rows\)/);
+  });
+
+  it('records each report in the tracking store (unless --no-track): summary, alerts, linked to --run', async () => {
+    const store = join(dir, 'records.db');
+    const fit = await cli([
+      'fit',
+      TRAIN(),
+      '--target',
+      'species',
+      '--out',
+      join(dir, 'tracked.zip'),
+      '--store',
+      store,
+      '--seed',
+      '5',
+    ]);
+    expect(fit.code, fit.err).toBe(0);
+    const runId = /recorded run (\S+)/.exec(fit.err)![1]!;
+    const clean = await cli([
+      'monitor',
+      join(dir, 'tracked.zip'),
+      TEST(),
+      '--store',
+      store,
+      '--run',
+      runId,
+      '--batch-time',
+      '2026-04-01',
+    ]);
+    expect(clean.code, clean.err).toBe(0);
+    expect(clean.err).toMatch(/recorded monitoring record \S+ in .*records\.db/);
+    const file = shifted('shift-recorded.csv', 'flipper_length_mm', 2);
+    const drift = await cli([
+      'monitor',
+      join(dir, 'tracked.zip'),
+      file,
+      '--store',
+      store,
+      '--run',
+      runId,
+      '--batch-time',
+      '2026-05-01',
+    ]);
+    expect(drift.code, drift.err).toBe(0);
+    const untracked = await cli(['monitor', join(dir, 'tracked.zip'), file, '--store', store, '--no-track']);
+    expect(untracked.code, untracked.err).toBe(2);
+    expect(untracked.err).toMatch(/--no-track records nothing/);
+    const quiet = await cli(['monitor', join(dir, 'tracked.zip'), file, '--no-track']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.err).not.toMatch(/recorded/);
+
+    const { openSqliteStore } = await import('../../src/cli/sqlite-store.ts');
+    const { sha256Hex } = await import('../../src/core/export/integrity.ts');
+    const { readBundleZip } = await import('../../src/core/export/zip.ts');
+    const s = openSqliteStore(store);
+    const records = await s.listMonitoringRecords({ runId });
+    await s.close();
+    expect(records.map((r) => r.batchName)).toEqual(['test.csv', 'shift-recorded.csv']);
+    expect(records.map((r) => r.batchTime)).toEqual([Date.parse('2026-04-01'), Date.parse('2026-05-01')]);
+    const manifest = readBundleZip(new Uint8Array(readFileSync(join(dir, 'tracked.zip'))))['manifest.json']!;
+    expect(records.every((r) => r.bundleSha256 === sha256Hex(manifest))).toBe(true);
+    const [first, second] = records;
+    expect(first!.summary.alerts).toEqual([]);
+    expect(first!.summary.columns.some((c) => c.drifted)).toBe(false);
+    expect(first!.summary.performance?.kind).toBe('actual');
+    const flipper = second!.summary.columns.find((c) => c.column === 'flipper_length_mm')!;
+    expect(flipper).toMatchObject({ drifted: true, method: expect.any(String) });
+    expect(second!.summary.alerts).toContain(
+      `flipper_length_mm drifted (${(await import('../../src/core/monitor/summary.ts')).testInWords(flipper)})`,
+    );
+    expect(second!.batchRows).toBe(first!.batchRows);
+
+    const badRun = await cli([
+      'monitor',
+      join(dir, 'tracked.zip'),
+      TEST(),
+      '--store',
+      store,
+      '--run',
+      'nope',
+    ]);
+    expect(badRun.code).toBe(2);
+    expect(badRun.err).toMatch(/--run nope: no such run/);
+    const badTime = await cli(['monitor', join(dir, 'tracked.zip'), TEST(), '--batch-time', 'someday']);
+    expect(badTime.code).toBe(2);
+    expect(badTime.err).toMatch(/--batch-time someday: not a date/);
   });
 });
