@@ -385,7 +385,7 @@ export function parseReference(text: string): ReferenceProfile {
   try {
     value = JSON.parse(text, (k, v: unknown) => (v === null && NUMERIC_FIELDS.has(k) ? NaN : v));
   } catch (err) {
-    throw new Error(`not valid JSON: ${(err as Error).message}`);
+    throw new Error(`not valid JSON: ${(err as Error).message}`, { cause: err });
   }
   const problems = validateJson(value, REFERENCE_SCHEMA_V1);
   if (problems.length) throw new Error(problems[0]);
