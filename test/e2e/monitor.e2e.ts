@@ -5,10 +5,29 @@
  * drifts, an alert names it) — and after a reload both batches are in the timeline.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasetPath, launchBrowser, openStudio, type Browser } from './helpers.ts';
+import { datasetPath, injectScript, launchBrowser, openStudio, type Browser } from './helpers.ts';
 import { populate } from './tour.ts';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe violations inside the Monitor screen. */
+async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await injectScript(page, AXE_SOURCE);
+  const violations = (await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: unknown[] }> };
+      }
+    ).axe;
+    return (await axe.run('[data-testid="monitor-screen"]', { resultTypes: ['violations'] })).violations;
+  })) as { id: string; impact: string | null; nodes: { target: string[] }[] }[];
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
+}
 
 let browser: Browser;
 beforeAll(async () => {
@@ -86,6 +105,8 @@ describe('Monitor screen', () => {
       expect(await row.getAttribute('data-drifted'), c).toBe('false');
     }
     expect(await page.getByTestId('monitor-alerts').textContent()).toContain('flipper_length_mm drifted');
+    // With a report and a timeline on screen: no serious or critical axe violation.
+    expect(await axeViolations(page)).toEqual([]);
 
     // After a reload, both batches are in the timeline (oldest batch first), with their alerts.
     await page.reload();

@@ -116,6 +116,8 @@ export interface ColumnDriftOptions {
   readonly referenceData?: ColumnValues;
   readonly method?: DriftMethod;
   readonly threshold?: number;
+  /** Why `method` was chosen (default: 'chosen by the user'). */
+  readonly reason?: string;
 }
 
 const MISSING_JUMP = 0.1;
@@ -184,7 +186,7 @@ export function columnDrift(
   const auto = chooseMethod(ref)!;
   const method = options.method ?? auto.method;
   const threshold = options.threshold ?? (options.method ? DRIFT_METHODS[method].threshold : auto.threshold);
-  const methodReason = options.method ? 'chosen by the user' : auto.reason;
+  const methodReason = options.method ? (options.reason ?? 'chosen by the user') : auto.reason;
   const asCategories = method === 'chi2' || method === 'z' || method === 'jensenshannon';
 
   if (ref.kind === 'numeric' && batch.kind === 'numeric') {
