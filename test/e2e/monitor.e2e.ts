@@ -105,6 +105,9 @@ describe('Monitor screen', () => {
       expect(await row.getAttribute('data-drifted'), c).toBe('false');
     }
     expect(await page.getByTestId('monitor-alerts').textContent()).toContain('flipper_length_mm drifted');
+    // The column's training vs batch distributions, overlaid.
+    await flipperRow.getByTestId('monitor-show-column').click();
+    await page.locator('[data-testid="monitor-overlay"][data-column="flipper_length_mm"] canvas').waitFor();
     // With a report and a timeline on screen: no serious or critical axe violation.
     expect(await axeViolations(page)).toEqual([]);
 

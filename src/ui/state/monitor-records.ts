@@ -6,6 +6,7 @@
 import type { TrackingStore } from '../../core/tracking/store.ts';
 import type { ModelVersionRecord, MonitoringRecord } from '../../core/tracking/types.ts';
 import type { MonitorOutcome } from '../../../workers/bundle-types.ts';
+import type { ChartOption } from '../charts/echarts.ts';
 
 export interface MonitorChoice {
   /** "name@version" */
@@ -80,4 +81,22 @@ export function performanceText(rec: MonitoringRecord): string {
 /** `yyyy-mm-dd` of an epoch-ms time (UTC), for a date input. */
 export function dateInputValue(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** Reference vs batch shares of one column (the report's buckets) as a grouped bar chart. */
+export function overlayOption(
+  buckets: readonly { readonly label: string; readonly reference: number; readonly batch: number }[],
+): ChartOption {
+  return {
+    animation: false,
+    grid: { left: 56, right: 16, top: 32, bottom: 56 },
+    legend: { top: 0 },
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: buckets.map((b) => b.label), axisLabel: { rotate: 30 } },
+    yAxis: { type: 'value', name: 'share of rows', min: 0 },
+    series: [
+      { type: 'bar', name: 'training (reference)', data: buckets.map((b) => b.reference) },
+      { type: 'bar', name: 'batch', data: buckets.map((b) => b.batch) },
+    ],
+  };
 }
