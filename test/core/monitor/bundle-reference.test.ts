@@ -255,3 +255,35 @@ describe('monitoring from the bundle alone', () => {
     );
   });
 });
+
+describe('Wasserstein distance from the stored percentiles', () => {
+  it('a lone outlier at the maximum does not spread 1% of the mass over its range (no false alarm)', async () => {
+    const { columnDrift, trimmedTails } = await import('../../../src/core/monitor/drift.ts');
+    const { columnValues, numericReference } = await import('../../../src/core/monitor/reference.ts');
+    const n = 2000;
+    const train = new Float64Array(n + 1);
+    for (let i = 0; i < n; i++) train[i] = (i * 0.6180339887) % 1;
+    train[n] = 50; // one outlier
+    const batch = new Float64Array(n);
+    for (let i = 0; i < n; i++) batch[i] = ((i + 7) * 0.4142135623) % 1;
+    const ref = parseReference(
+      referenceJson({ version: 1, rows: n + 1, columns: [numericReference('x', 'numeric', train)] }),
+    ).columns[0]!;
+    const col = { name: 'x', type: 'numeric', storage: 'float64', values: batch } as const;
+    const fromProfile = columnDrift(ref, columnValues(col));
+    const fromData = columnDrift(ref, columnValues(col), {
+      referenceData: columnValues({ ...col, values: train }),
+    });
+    expect(fromProfile.method).toBe('wasserstein');
+    expect(fromProfile.basis).toBe('profile (bins)');
+    expect(fromData.drifted).toBe(false);
+    expect(fromProfile.drifted).toBe(false);
+    // Spread evenly over [p99, 50], the top 1% alone would move ≈ 0.24 / std ≈ 0.2 (a false alarm).
+    expect(fromProfile.score).toBeLessThan(0.05);
+    expect(Math.abs(fromProfile.score - fromData.score)).toBeLessThan(0.03);
+    // The tails are cut to their neighbours' width; the inner percentiles are kept.
+    expect(trimmedTails([0, 1, 2, 3, 100])).toEqual([0, 1, 2, 3, 4]);
+    expect(trimmedTails([-50, 1, 2, 3, 4])).toEqual([0, 1, 2, 3, 4]);
+    expect(trimmedTails([0, 1, 3])).toEqual([0, 1, 3]);
+  });
+});
