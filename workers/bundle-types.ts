@@ -10,6 +10,26 @@ import type { Task } from '../src/core/profile/types.ts';
 import type { LoadInput } from './types.ts';
 import type { TypeMismatch } from '../src/core/export/score.ts';
 import type { ScoredEvaluation } from '../src/core/tracking/evidence.ts';
+import type { MonitorBatchResult } from '../src/core/monitor/monitor-batch.ts';
+import type { MonitoringSummary } from '../src/core/tracking/types.ts';
+
+export type { MonitorBatchResult };
+
+export interface MonitorOptions {
+  /**
+   * The training data, used only when the bundle has no reference profile (made before
+   * reference.json existed): statistics are then computed on it.
+   */
+  readonly reference?: LoadInput;
+}
+
+/** A monitored batch: the full report, what a monitoring record keeps of it, the bundle's identity. */
+export interface MonitorOutcome {
+  readonly result: MonitorBatchResult;
+  readonly summary: MonitoringSummary;
+  /** SHA-256 of the bundle's manifest.json. */
+  readonly bundleSha256: string;
+}
 
 export type { TypeMismatch };
 
@@ -219,6 +239,12 @@ export interface BundleWorkerApi {
     files: Readonly<Record<string, string | Uint8Array>>,
     options?: ZipOptions,
   ): Promise<BundleResult<ArrayBuffer>>;
+  /** Check a batch against the bundle's reference (like `cli monitor`): drift, quality, performance. */
+  monitor(
+    files: BundleFiles,
+    csv: LoadInput,
+    options?: MonitorOptions,
+  ): Promise<BundleResult<MonitorOutcome>>;
   /** Train the bundle's model again from its manifest on the data and compare (like `cli reproduce`). */
   verify(
     files: BundleFiles,

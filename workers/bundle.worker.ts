@@ -25,6 +25,9 @@ import {
 import { studioSigner, studioTrustStore } from '../src/store/keys.ts';
 import { MissingColumnsError, readForScoring, scoringNotes } from '../src/core/export/score.ts';
 import { ReproduceInputError, reproduceBundle } from '../src/core/export/reproduce.ts';
+import { MonitorInputError, monitorBatch } from '../src/core/monitor/monitor-batch.ts';
+import { monitoringSummary } from '../src/core/monitor/summary.ts';
+import { sha256Hex } from '../src/core/export/integrity.ts';
 import { evaluateScored, withKeptColumns } from '../src/core/tracking/evidence.ts';
 import { spreadsheetLine } from '../src/core/export/csv-write.ts';
 import { IngestError } from '../src/core/ingest/types.ts';
@@ -241,6 +244,33 @@ const api: BundleWorkerApi = {
       return { ok: true, value: await imported(files, name) };
     } catch (err) {
       return { ok: false, error: failure(err, name, unreadable(name)) };
+    }
+  },
+
+  async monitor(files, csv, options = {}) {
+    const source = sourceOf(csv);
+    let bundle: LoadedBundle;
+    try {
+      bundle = loadBundle(files);
+    } catch (err) {
+      return { ok: false, error: failure(err, 'the bundle', unreadable()) };
+    }
+    try {
+      const result = await monitorBatch(bundle, source, {
+        ...(!bundle.reference && options.reference ? { referenceSource: sourceOf(options.reference) } : {}),
+      });
+      return {
+        ok: true,
+        value: {
+          result,
+          summary: monitoringSummary(result),
+          bundleSha256: sha256Hex(files['manifest.json'] ?? ''),
+        },
+      };
+    } catch (err) {
+      if (err instanceof MonitorInputError)
+        return { ok: false, error: { code: 'data', message: err.message } };
+      return { ok: false, error: failure(err, source.name) };
     }
   },
 

@@ -26,7 +26,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { applyBatch, compareMetricPoints, type BatchTx } from '../core/tracking/apply.ts';
+import {
+  applyBatch,
+  compareMetricPoints,
+  compareMonitoringRecords,
+  matchesMonitoringQuery,
+  type BatchTx,
+} from '../core/tracking/apply.ts';
 import { StoreError } from '../core/tracking/errors.ts';
 import { deepFreeze } from '../core/tracking/freeze.ts';
 import { encodePageToken, matchesAll, normalizeQuery, pageRuns } from '../core/tracking/query.ts';
@@ -37,6 +43,8 @@ import type {
   ExperimentRecord,
   MetricPoint,
   ModelVersionRecord,
+  MonitoringQuery,
+  MonitoringRecord,
   RegisteredModelRecord,
   RunPage,
   RunQuery,
@@ -47,7 +55,11 @@ import type {
 } from '../core/tracking/types.ts';
 import { b64, bytesToBase64 } from '../core/util/base64.ts';
 
-export const SQLITE_SCHEMA_VERSION = 1;
+/**
+ * Schema versions: 1 first release; 2 adds the `monitoring` table (one record per monitored batch;
+ * a version 1 database gets the empty table when it is opened, and its schema becomes 2).
+ */
+export const SQLITE_SCHEMA_VERSION = 2;
 
 export interface SqliteStoreOptions {
   /** Folder of the blob files (default: `artifacts` beside `tracking.db`, else `<name>.artifacts`). */
@@ -87,6 +99,16 @@ CREATE TABLE IF NOT EXISTS model_versions (
   name TEXT NOT NULL, version INTEGER NOT NULL, source_run_id TEXT NOT NULL, json TEXT NOT NULL,
   PRIMARY KEY (name, version));
 CREATE INDEX IF NOT EXISTS model_versions_by_run ON model_versions (source_run_id);
+`;
+
+/** Schema 2: monitoring records (added to a version 1 database on open). */
+const SCHEMA_V2 = `
+CREATE TABLE IF NOT EXISTS monitoring (
+  id TEXT PRIMARY KEY, model_name TEXT, model_version INTEGER, run_id TEXT, bundle_sha256 TEXT NOT NULL,
+  batch_time INTEGER NOT NULL, created_at INTEGER NOT NULL, json TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS monitoring_by_version ON monitoring (model_name, model_version);
+CREATE INDEX IF NOT EXISTS monitoring_by_run ON monitoring (run_id);
+CREATE INDEX IF NOT EXISTS monitoring_by_bundle ON monitoring (bundle_sha256);
 `;
 
 // ---------------------------------------------------------------- lossless JSON
@@ -164,8 +186,11 @@ export class SqliteTrackingStore implements TrackingStore {
               `schema ${SQLITE_SCHEMA_VERSION}). Update the CLI. Nothing was changed.`,
           );
         }
+        db.exec(SCHEMA_V2);
         if (!found)
           db.prepare(`INSERT INTO meta (key, value) VALUES ('schema', ?)`).run(String(SQLITE_SCHEMA_VERSION));
+        else if (Number(found.value) < SQLITE_SCHEMA_VERSION)
+          db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema'`).run(String(SQLITE_SCHEMA_VERSION));
         db.exec('COMMIT');
       } catch (e) {
         db.exec('ROLLBACK');
@@ -243,6 +268,18 @@ export class SqliteTrackingStore implements TrackingStore {
       deleteVersion: p('DELETE FROM model_versions WHERE name = ? AND version = ?'),
       versionsOfModel: p('SELECT json FROM model_versions WHERE name = ? ORDER BY version'),
       versionsOfRun: p('SELECT json FROM model_versions WHERE source_run_id = ?'),
+      getMonitoring: p('SELECT json FROM monitoring WHERE id = ?'),
+      putMonitoring: p(
+        'INSERT INTO monitoring (id, model_name, model_version, run_id, bundle_sha256, batch_time, created_at, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      deleteMonitoring: p('DELETE FROM monitoring WHERE id = ?'),
+      deleteMonitoringOfVersion: p('DELETE FROM monitoring WHERE model_name = ? AND model_version = ?'),
+      deleteMonitoringOfRun: p('DELETE FROM monitoring WHERE run_id = ?'),
+      monitoringOfModel: p('SELECT json FROM monitoring WHERE model_name = ?'),
+      monitoringOfVersion: p('SELECT json FROM monitoring WHERE model_name = ? AND model_version = ?'),
+      monitoringOfRun: p('SELECT json FROM monitoring WHERE run_id = ?'),
+      monitoringOfBundle: p('SELECT json FROM monitoring WHERE bundle_sha256 = ?'),
+      allMonitoring: p('SELECT json FROM monitoring'),
     };
   }
 
@@ -332,6 +369,28 @@ export class SqliteTrackingStore implements TrackingStore {
       deleteBlob: async (hash) => {
         s.deleteBlob.run(hash);
         freed.add(hash);
+      },
+      getMonitoringRecord: async (id) => decOpt(s.getMonitoring.get(id) as Row | undefined),
+      putMonitoringRecord: async (rec) => {
+        s.putMonitoring.run(
+          rec.id,
+          rec.modelName,
+          rec.modelVersion,
+          rec.runId,
+          rec.bundleSha256,
+          rec.batchTime,
+          rec.createdAt,
+          enc(rec),
+        );
+      },
+      deleteMonitoringRecord: async (id) => {
+        s.deleteMonitoring.run(id);
+      },
+      deleteMonitoringOfVersion: async (name, version) => {
+        s.deleteMonitoringOfVersion.run(name, version);
+      },
+      deleteMonitoringOfRuns: async (runIds) => {
+        for (const id of runIds) s.deleteMonitoringOfRun.run(id);
       },
     };
   }
@@ -583,6 +642,32 @@ export class SqliteTrackingStore implements TrackingStore {
       }
       if (freed.size) this.unlinkFreed(freed);
       return true;
+    });
+  }
+
+  getMonitoringRecord(id: string): Promise<MonitoringRecord | undefined> {
+    return this.read(() => decOpt(this.stmts.getMonitoring.get(id) as Row | undefined));
+  }
+  listMonitoringRecords(query: MonitoringQuery): Promise<readonly MonitoringRecord[]> {
+    return this.read(() => {
+      const s = this.stmts;
+      const rows = (
+        query.modelName !== undefined
+          ? query.modelVersion !== undefined
+            ? s.monitoringOfVersion.all(query.modelName, query.modelVersion)
+            : s.monitoringOfModel.all(query.modelName)
+          : query.runId !== undefined
+            ? s.monitoringOfRun.all(query.runId)
+            : query.bundleSha256 !== undefined
+              ? s.monitoringOfBundle.all(query.bundleSha256)
+              : s.allMonitoring.all()
+      ) as Row[];
+      return freezeAll(
+        rows
+          .map((r) => dec<MonitoringRecord>(r.json))
+          .filter((r) => matchesMonitoringQuery(r, query))
+          .sort(compareMonitoringRecords),
+      );
     });
   }
 

@@ -4,7 +4,13 @@
  * Schema history and migrations: `schema.ts`.
  */
 import Dexie, { type IndexableType, type Table, type Transaction } from 'dexie';
-import { applyBatch, compareMetricPoints, type BatchTx } from '../core/tracking/apply.ts';
+import {
+  applyBatch,
+  compareMetricPoints,
+  compareMonitoringRecords,
+  matchesMonitoringQuery,
+  type BatchTx,
+} from '../core/tracking/apply.ts';
 import { StoreError, isQuotaError, quotaExceededError } from '../core/tracking/errors.ts';
 import { deepFreeze } from '../core/tracking/freeze.ts';
 import {
@@ -22,6 +28,8 @@ import type {
   ExperimentRecord,
   MetricPoint,
   ModelVersionRecord,
+  MonitoringQuery,
+  MonitoringRecord,
   RegisteredModelRecord,
   RunPage,
   RunQuery,
@@ -52,6 +60,7 @@ export class TrackingDb extends Dexie {
   declare datasets: Table<DatasetRecord, string>;
   declare registeredModels: Table<RegisteredModelRecord, string>;
   declare modelVersions: Table<ModelVersionRecord, [string, number]>;
+  declare monitoring: Table<MonitoringRecord, string>;
 
   constructor(name: string, options: { indexedDB?: IDBFactory; IDBKeyRange?: typeof IDBKeyRange } = {}) {
     // Only pass what was given: an explicit `undefined` would hide the browser's own IndexedDB.
@@ -74,6 +83,7 @@ type Tables = Pick<
   | 'datasets'
   | 'registeredModels'
   | 'modelVersions'
+  | 'monitoring'
 >;
 
 /** The subset of `navigator.storage` used for usage/persistence (injectable for tests). */
@@ -241,6 +251,7 @@ export class DexieTrackingStore implements TrackingStore {
       d.datasets,
       d.registeredModels,
       d.modelVersions,
+      d.monitoring,
     ];
   }
 
@@ -260,6 +271,7 @@ export class DexieTrackingStore implements TrackingStore {
       datasets: t('datasets'),
       registeredModels: t('registeredModels'),
       modelVersions: t('modelVersions'),
+      monitoring: t('monitoring'),
     };
   }
 
@@ -274,6 +286,7 @@ export class DexieTrackingStore implements TrackingStore {
     const models = new WriteBehind(d.registeredModels);
     const versions = new WriteBehind(d.modelVersions);
     const runMetrics = new WriteBehind(d.runMetrics);
+    const monitoring = new WriteBehind(d.monitoring);
     const metricRows: MetricRow[] = [];
     const tx: BatchTx = {
       getExperiment: (id) => experiments.get(id),
@@ -378,9 +391,33 @@ export class DexieTrackingStore implements TrackingStore {
         return ds.length > 0;
       },
       deleteBlob: async (hash) => blobs.delete(hash),
+      getMonitoringRecord: (id) => monitoring.get(id),
+      putMonitoringRecord: async (rec) => monitoring.put(rec.id, rec),
+      deleteMonitoringRecord: async (id) => monitoring.delete(id),
+      deleteMonitoringOfVersion: async (name, version) => {
+        const of = monitoring.view(
+          await d.monitoring.where('[modelName+modelVersion]').equals([name, version]).toArray(),
+          (r) => r.id,
+          (r) => r.modelName === name && r.modelVersion === version,
+        );
+        for (const r of of) monitoring.delete(r.id);
+      },
+      deleteMonitoringOfRuns: async (runIds) => {
+        if (!runIds.length) return;
+        const ids = new Set(runIds);
+        const of = monitoring.view(
+          await d.monitoring
+            .where('runId')
+            .anyOf([...ids])
+            .toArray(),
+          (r) => r.id,
+          (r) => r.runId !== null && ids.has(r.runId),
+        );
+        for (const r of of) monitoring.delete(r.id);
+      },
     };
     const result = await applyBatch(tx, ops);
-    for (const t of [experiments, runs, artifacts, blobs, datasets, models, versions, runMetrics])
+    for (const t of [experiments, runs, artifacts, blobs, datasets, models, versions, runMetrics, monitoring])
       await t.flush();
     if (metricRows.length) await d.metrics.bulkAdd(metricRows);
     return result;
@@ -583,6 +620,28 @@ export class DexieTrackingStore implements TrackingStore {
   /** Every RUNNING run (read from the state index). */
   async runningRuns(): Promise<readonly RunRecord[]> {
     return freezeAll((await this.db.runs.where('state').equals('RUNNING').toArray()).map((r) => toRun(r)!));
+  }
+
+  async getMonitoringRecord(id: string): Promise<MonitoringRecord | undefined> {
+    return deepFreeze(await this.db.monitoring.get(id));
+  }
+  async listMonitoringRecords(query: MonitoringQuery): Promise<readonly MonitoringRecord[]> {
+    const m = this.db.monitoring;
+    const rows =
+      query.modelName !== undefined
+        ? await (
+            query.modelVersion !== undefined
+              ? m.where('[modelName+modelVersion]').equals([query.modelName, query.modelVersion])
+              : m
+                  .where('[modelName+modelVersion]')
+                  .between([query.modelName, Dexie.minKey], [query.modelName, Dexie.maxKey], true, true)
+          ).toArray()
+        : query.runId !== undefined
+          ? await m.where('runId').equals(query.runId).toArray()
+          : query.bundleSha256 !== undefined
+            ? await m.where('bundleSha256').equals(query.bundleSha256).toArray()
+            : await m.toArray();
+    return freezeAll(rows.filter((r) => matchesMonitoringQuery(r, query)).sort(compareMonitoringRecords));
   }
 
   async markInterrupted(now?: number, runIds?: readonly string[]): Promise<number> {

@@ -3,7 +3,13 @@
  * only when every op succeeded, so a failed batch leaves the store unchanged. Records are frozen
  * and shared; bytes are copied in and out.
  */
-import { applyBatch, compareMetricPoints, type BatchTx } from '../core/tracking/apply.ts';
+import {
+  applyBatch,
+  compareMetricPoints,
+  compareMonitoringRecords,
+  matchesMonitoringQuery,
+  type BatchTx,
+} from '../core/tracking/apply.ts';
 import { StoreError, quotaExceededError } from '../core/tracking/errors.ts';
 import { deepFreeze } from '../core/tracking/freeze.ts';
 import { normalizeQuery, pageRuns, matchesAll } from '../core/tracking/query.ts';
@@ -14,6 +20,8 @@ import type {
   ExperimentRecord,
   MetricPoint,
   ModelVersionRecord,
+  MonitoringQuery,
+  MonitoringRecord,
   RegisteredModelRecord,
   RunPage,
   RunQuery,
@@ -84,7 +92,9 @@ export class MemoryTrackingStore implements TrackingStore {
   private readonly datasets = new Staged<string, DatasetRecord>();
   private readonly models = new Staged<string, RegisteredModelRecord>();
   private readonly versions = new Staged<string, ModelVersionRecord>();
+  private readonly monitoring = new Staged<string, MonitoringRecord>();
   private readonly tables = [
+    this.monitoring,
     this.experiments,
     this.runs,
     this.blobs,
@@ -180,6 +190,18 @@ export class MemoryTrackingStore implements TrackingStore {
         return false;
       },
       deleteBlob: async (hash) => this.blobs.delete(hash),
+      getMonitoringRecord: async (id) => this.monitoring.get(id),
+      putMonitoringRecord: async (rec) => this.monitoring.set(rec.id, rec),
+      deleteMonitoringRecord: async (id) => this.monitoring.delete(id),
+      deleteMonitoringOfVersion: async (name, version) => {
+        for (const r of [...this.monitoring.values()])
+          if (r.modelName === name && r.modelVersion === version) this.monitoring.delete(r.id);
+      },
+      deleteMonitoringOfRuns: async (runIds) => {
+        const ids = new Set(runIds);
+        for (const r of [...this.monitoring.values()])
+          if (r.runId !== null && ids.has(r.runId)) this.monitoring.delete(r.id);
+      },
     };
   }
 
@@ -282,6 +304,17 @@ export class MemoryTrackingStore implements TrackingStore {
     const m = this.models.base.get(name);
     if (!m || !Object.hasOwn(m.aliases, alias)) return undefined;
     return this.versions.base.get(versionKey(name, m.aliases[alias]));
+  }
+
+  async getMonitoringRecord(id: string): Promise<MonitoringRecord | undefined> {
+    return this.monitoring.base.get(id);
+  }
+  async listMonitoringRecords(query: MonitoringQuery): Promise<readonly MonitoringRecord[]> {
+    return Object.freeze(
+      [...this.monitoring.base.values()]
+        .filter((r) => matchesMonitoringQuery(r, query))
+        .sort(compareMonitoringRecords),
+    );
   }
 
   async markInterrupted(now?: number, runIds?: readonly string[]): Promise<number> {

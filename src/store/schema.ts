@@ -9,6 +9,8 @@
  *     `runs.latestMetrics`; replaces the `parentRunId` index
  *     with [experimentId+parentKey+startTime] (parentKey '' = top-level) for paged children lists;
  *     adds `blobs.size` (indexed, so usage is summed from keys without loading bytes).
+ * v3: monitoring. Adds `monitoring` (one record per monitored batch), indexed by model version
+ *     [modelName+modelVersion], runId and bundleSha256. Nothing to migrate: the table starts empty.
  */
 import type { Dexie, Transaction } from 'dexie';
 import type { LatestMetric, MetricPoint, RunRecord } from '../core/tracking/types.ts';
@@ -31,7 +33,12 @@ export const SCHEMA_V2 = {
   blobs: 'hash, size',
 } as const;
 
-export const CURRENT_SCHEMA_VERSION = 2;
+export const SCHEMA_V3 = {
+  ...SCHEMA_V2,
+  monitoring: 'id, [modelName+modelVersion], runId, bundleSha256',
+} as const;
+
+export const CURRENT_SCHEMA_VERSION = 3;
 
 /** Row of `runs` (v2): the record plus the index helper `parentKey`. */
 export type RunRow = RunRecord & { parentKey: string };
@@ -105,4 +112,5 @@ export async function upgradeV1toV2(tx: Transaction): Promise<void> {
 export function declareSchema(db: Dexie, upTo: number = CURRENT_SCHEMA_VERSION): void {
   db.version(1).stores(SCHEMA_V1);
   if (upTo >= 2) db.version(2).stores(SCHEMA_V2).upgrade(upgradeV1toV2);
+  if (upTo >= 3) db.version(3).stores(SCHEMA_V3);
 }

@@ -139,6 +139,7 @@ describe('zip bundles: fit --out x.zip, predict, predict.mjs', () => {
         'metrics.json',
         'signature.json',
         'input_example.csv',
+        'reference.json',
         'MODEL_CARD.md',
         'predict.mjs',
         'manifest.sig',

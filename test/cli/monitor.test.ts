@@ -3,7 +3,7 @@
  * against its published schema, the statistics on the reference data against the core functions,
  * and bad input (each a clear message, exit 2, or a report of what could be computed).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,9 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'automl-monitor-'));
+// Reports are recorded in the tracking store: this file's own.
+const STORE = join(dir, 'tracking.db');
+process.env.AUTOML_STORE = STORE;
 const model = join(dir, 'penguins.zip');
 const TRAIN = () => datasetFile('penguins');
 const TEST = () => datasetFile('penguins', 'test.csv');
@@ -103,6 +106,32 @@ describe('cli monitor', () => {
     expect(plain.out).toMatch(/^verdict: DRIFT — \d+ of 7 columns drifted/m);
   });
 
+  it('from the bundle alone (its reference.json): clean → exit 0, shifted → exit 1 with --fail-on-drift', async () => {
+    const clean = await cli(['monitor', model, TEST(), '--json', '--fail-on-drift']);
+    expect(clean.code, clean.err).toBe(0);
+    const report = JSON.parse(clean.out);
+    expect(validateJson(report, MONITOR_REPORT_SCHEMA)).toEqual([]);
+    expect(report.reference.basis).toBe('stored profile');
+    expect(report.drift.verdict).toBe('no drift');
+    expect(report.drift.predictionDrift.drifted).toBe(false);
+    const file = shifted('shift-alone.csv', 'bill_length_mm', 1, (r, h) => {
+      for (const c of ['bill_depth_mm', 'flipper_length_mm', 'body_mass_g']) {
+        const j = h.indexOf(c);
+        if (r[j] !== '' && r[j] !== 'NA') r[j] = String(Number(r[j]) * 1.3);
+      }
+    });
+    const r = await cli(['monitor', model, file, '--json', '--fail-on-drift']);
+    expect(r.code, r.err).toBe(1);
+    const drifted = JSON.parse(r.out)
+      .drift.columns.filter((c: { drifted: boolean }) => c.drifted)
+      .map((c: { column: string }) => c.column);
+    expect(drifted).toEqual(
+      expect.arrayContaining(['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g']),
+    );
+    const plain = await cli(['monitor', model, file]);
+    expect(plain.out).toMatch(/compared with the stored reference profile \(\d+ rows\)/);
+  });
+
   it('the published schema is the one the CLI validates against', () => {
     const published = JSON.parse(
       readFileSync(join(REPO_ROOT, 'public/schema/monitor-report-v1.json'), 'utf8'),
@@ -153,9 +182,35 @@ describe('cli monitor', () => {
     expect(other.code).toBe(2);
     expect(other.err).toMatch(/none of the model's columns/);
 
-    const noRef = await cli(['monitor', model, TEST()]);
+    // A bundle made before reference profiles (reference.json removed from the files and the
+    // manifest, unsigned): a clear message asking for --reference; with it, the report.
+    const old = join(dir, 'old-bundle');
+    const fitOld = await cli([
+      'fit',
+      TRAIN(),
+      '--target',
+      'species',
+      '--out',
+      old,
+      '--no-track',
+      '--seed',
+      '5',
+    ]);
+    expect(fitOld.code, fitOld.err).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(old, 'manifest.json'), 'utf8'));
+    expect(manifest.files['reference.json']).toMatch(/^[0-9a-f]{64}$/);
+    delete manifest.files['reference.json'];
+    writeFileSync(join(old, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    rmSync(join(old, 'reference.json'));
+    rmSync(join(old, 'manifest.sig'), { force: true });
+    const noRef = await cli(['monitor', old, TEST()]);
     expect(noRef.code).toBe(2);
-    expect(noRef.err).toMatch(/--reference train\.csv/);
+    expect(noRef.err).toMatch(
+      /^error: .*old-bundle has no stored reference profile .*--reference train\.csv/,
+    );
+    const withRef = await cli(['monitor', old, TEST(), '--reference', TRAIN(), '--json']);
+    expect(withRef.code, withRef.err).toBe(0);
+    expect(JSON.parse(withRef.out).reference.basis).toBe('training data');
 
     // A batch lacking one model column and with an all-missing column: a report for the rest.
     const lacking = join(dir, 'lacking.csv');
@@ -188,5 +243,91 @@ describe('cli monitor', () => {
     const u = await cli(['monitor', model, unseen, '--reference', TRAIN(), '--json']);
     expect(u.code, u.err).toBe(0);
     expect(JSON.parse(u.out).notes.join(' ')).toMatch(/"Emperor" \(\d+ rows\)/);
+  });
+
+  it('records each report in the tracking store (unless --no-track): summary, alerts, linked to --run', async () => {
+    const store = join(dir, 'records.db');
+    const fit = await cli([
+      'fit',
+      TRAIN(),
+      '--target',
+      'species',
+      '--out',
+      join(dir, 'tracked.zip'),
+      '--store',
+      store,
+      '--seed',
+      '5',
+    ]);
+    expect(fit.code, fit.err).toBe(0);
+    const runId = /recorded run (\S+)/.exec(fit.err)![1]!;
+    const clean = await cli([
+      'monitor',
+      join(dir, 'tracked.zip'),
+      TEST(),
+      '--store',
+      store,
+      '--run',
+      runId,
+      '--batch-time',
+      '2026-04-01',
+    ]);
+    expect(clean.code, clean.err).toBe(0);
+    expect(clean.err).toMatch(/recorded monitoring record \S+ in .*records\.db/);
+    const file = shifted('shift-recorded.csv', 'flipper_length_mm', 2);
+    const drift = await cli([
+      'monitor',
+      join(dir, 'tracked.zip'),
+      file,
+      '--store',
+      store,
+      '--run',
+      runId,
+      '--batch-time',
+      '2026-05-01',
+    ]);
+    expect(drift.code, drift.err).toBe(0);
+    const untracked = await cli(['monitor', join(dir, 'tracked.zip'), file, '--store', store, '--no-track']);
+    expect(untracked.code, untracked.err).toBe(2);
+    expect(untracked.err).toMatch(/--no-track records nothing/);
+    const quiet = await cli(['monitor', join(dir, 'tracked.zip'), file, '--no-track']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.err).not.toMatch(/recorded/);
+
+    const { openSqliteStore } = await import('../../src/cli/sqlite-store.ts');
+    const { sha256Hex } = await import('../../src/core/export/integrity.ts');
+    const { readBundleZip } = await import('../../src/core/export/zip.ts');
+    const s = openSqliteStore(store);
+    const records = await s.listMonitoringRecords({ runId });
+    await s.close();
+    expect(records.map((r) => r.batchName)).toEqual(['test.csv', 'shift-recorded.csv']);
+    expect(records.map((r) => r.batchTime)).toEqual([Date.parse('2026-04-01'), Date.parse('2026-05-01')]);
+    const manifest = readBundleZip(new Uint8Array(readFileSync(join(dir, 'tracked.zip'))))['manifest.json']!;
+    expect(records.every((r) => r.bundleSha256 === sha256Hex(manifest))).toBe(true);
+    const [first, second] = records;
+    expect(first!.summary.alerts).toEqual([]);
+    expect(first!.summary.columns.some((c) => c.drifted)).toBe(false);
+    expect(first!.summary.performance?.kind).toBe('actual');
+    const flipper = second!.summary.columns.find((c) => c.column === 'flipper_length_mm')!;
+    expect(flipper).toMatchObject({ drifted: true, method: expect.any(String) });
+    expect(second!.summary.alerts).toContain(
+      `flipper_length_mm drifted (${(await import('../../src/core/monitor/summary.ts')).testInWords(flipper)})`,
+    );
+    expect(second!.batchRows).toBe(first!.batchRows);
+
+    const badRun = await cli([
+      'monitor',
+      join(dir, 'tracked.zip'),
+      TEST(),
+      '--store',
+      store,
+      '--run',
+      'nope',
+    ]);
+    expect(badRun.code).toBe(2);
+    expect(badRun.err).toMatch(/--run nope: no such run/);
+    const badTime = await cli(['monitor', join(dir, 'tracked.zip'), TEST(), '--batch-time', 'someday']);
+    expect(badTime.code).toBe(2);
+    expect(badTime.err).toMatch(/--batch-time someday: not a date/);
   });
 });

@@ -4,7 +4,7 @@
  * Chromium over real IndexedDB (`test/e2e/store.e2e.ts`).
  */
 import type { TrackingStore } from '../../src/core/tracking/store.ts';
-import type { RunRecord, WriteOp } from '../../src/core/tracking/types.ts';
+import type { MonitoringRecord, RunRecord, WriteOp } from '../../src/core/tracking/types.ts';
 import { Tracker } from '../../src/core/tracking/tracker.ts';
 import { createIdGenerator } from '../../src/core/tracking/ids.ts';
 import { createRng } from '../../src/core/util/random.ts';
@@ -37,6 +37,7 @@ export async function snapshot(store: TrackingStore): Promise<unknown> {
   const models = await store.listRegisteredModels();
   out.models = models;
   out.versions = await Promise.all(models.map((m) => store.listModelVersions(m.name)));
+  out.monitoring = await store.listMonitoringRecords({});
   out.blobBytes = (await store.usage()).blobBytes;
   return out;
 }
@@ -57,6 +58,56 @@ async function mustGetRun(store: TrackingStore, id: string): Promise<RunRecord> 
   const r = await store.getRun(id);
   assert.ok(r, `run ${id} should exist`);
   return r;
+}
+
+/** A monitoring record for the contract (a summary with every kind of field). */
+function monitoringRecord(id: string, extra: Partial<MonitoringRecord> = {}): MonitoringRecord {
+  const column = (name: string, drifted: boolean) => ({
+    column: name,
+    method: 'ks',
+    statistic: drifted ? 0.4 : 0.05,
+    pvalue: drifted ? 1e-9 : 0.7,
+    score: drifted ? 1e-9 : 0.7,
+    threshold: 0.05,
+    drifted,
+    psi: drifted ? 0.8 : 0.01,
+    findings: drifted ? ['12% of values above the training maximum'] : [],
+  });
+  return {
+    id,
+    modelName: 'churn',
+    modelVersion: 1,
+    runId: null,
+    bundleSha256: 'a'.repeat(64),
+    batchName: `${id}.csv`,
+    batchSha256: 'b'.repeat(64),
+    batchRows: 120,
+    batchTime: T0 + 100,
+    createdAt: T0 + 200,
+    summary: {
+      verdict: 'no drift',
+      basis: 'stored profile',
+      compared: 2,
+      drifted: 1,
+      driftedShare: 0.5,
+      driftShare: 0.6,
+      columns: [column('tenure', true), column('plan', false)],
+      missingColumns: [],
+      newColumns: ['id'],
+      predictionDrift: { ...column('(predictions)', false), method: 'wasserstein', pvalue: null },
+      targetDrift: null,
+      performance: {
+        kind: 'estimated',
+        rows: 120,
+        metrics: [
+          { metric: 'accuracy', value: 0.81, validation: 0.83, standardError: 0.02, outsideBand: false },
+        ],
+        conceptDrift: false,
+      },
+      alerts: ['tenure drifted (Kolmogorov–Smirnov p = 1e-9)'],
+    },
+    ...extra,
+  };
 }
 
 function isFrozenDeep(v: unknown): boolean {
@@ -1233,6 +1284,130 @@ export const storeContract: readonly ContractCase[] = [
       assert.eq((await store.getRun(run.id))?.state, 'RUNNING', 'still running in the store');
       assert.eq(await store.getMetricHistory(run.id, 'loss'), [], 'nothing half-written');
       assert.ok(run.pending >= 2, 'buffer kept');
+    },
+  },
+  {
+    name: 'monitoring records: typed, listed by model version / run / bundle oldest first, validated, deleted with their version or experiment',
+    async run(store) {
+      await store.write([
+        { op: 'createExperiment', id: 'exp-1', name: 'E', createdAt: T0 },
+        { op: 'startRun', id: 'r1', experimentId: 'exp-1', startTime: T0 },
+        { op: 'endRun', runId: 'r1', state: 'COMPLETE', endTime: T0 + 1 },
+        { op: 'startRun', id: 'r2', experimentId: 'exp-1', startTime: T0 + 2 },
+        { op: 'endRun', runId: 'r2', state: 'COMPLETE', endTime: T0 + 3 },
+        { op: 'createRegisteredModel', name: 'churn', createdAt: T0 + 4 },
+        { op: 'createModelVersion', name: 'churn', sourceRunId: 'r1', createdAt: T0 + 5 },
+        { op: 'createModelVersion', name: 'churn', sourceRunId: 'r2', createdAt: T0 + 6 },
+      ]);
+      const a = monitoringRecord('m-a', { batchTime: T0 + 300 });
+      const b = monitoringRecord('m-b', { batchTime: T0 + 100 });
+      const c = monitoringRecord('m-c', { modelVersion: 2, batchTime: T0 + 200 });
+      const d = monitoringRecord('m-d', {
+        modelName: null,
+        modelVersion: null,
+        runId: 'r2',
+        bundleSha256: 'c'.repeat(64),
+        batchTime: T0 + 50,
+      });
+      await store.write([a, b, c, d].map((record) => ({ op: 'putMonitoringRecord', record }) as const));
+      const got = await store.getMonitoringRecord('m-a');
+      assert.eq(got, a, 'read back exactly');
+      assert.ok(isFrozenDeep(got), 'monitoring record is deeply frozen');
+      assert.eq(await store.getMonitoringRecord('nope'), undefined, 'unknown id → undefined');
+      const ids = async (q: Parameters<typeof store.listMonitoringRecords>[0]) =>
+        (await store.listMonitoringRecords(q)).map((r) => r.id);
+      assert.eq(await ids({ modelName: 'churn' }), ['m-b', 'm-c', 'm-a'], 'a model: oldest batch first');
+      assert.eq(await ids({ modelName: 'churn', modelVersion: 1 }), ['m-b', 'm-a'], 'one version');
+      assert.eq(await ids({ runId: 'r2' }), ['m-d'], 'a run');
+      assert.eq(await ids({ bundleSha256: 'a'.repeat(64) }), ['m-b', 'm-c', 'm-a'], 'a bundle');
+      assert.eq(await ids({}), ['m-d', 'm-b', 'm-c', 'm-a'], 'all');
+      assert.eq(await ids({ modelName: 'other' }), [], 'another model: none');
+      // Same batch time: by creation time, then id.
+      await store.write([
+        {
+          op: 'putMonitoringRecord',
+          record: monitoringRecord('m-e', { batchTime: T0 + 100, createdAt: T0 + 150 }),
+        },
+      ]);
+      assert.eq(await ids({ modelName: 'churn', modelVersion: 1 }), ['m-e', 'm-b', 'm-a'], 'ties');
+
+      // Non-finite numbers in a summary are stored as null (plain JSON in every store).
+      const withNaN = monitoringRecord('m-nan');
+      await store.write([
+        {
+          op: 'putMonitoringRecord',
+          record: {
+            ...withNaN,
+            summary: { ...withNaN.summary, columns: [{ ...withNaN.summary.columns[0]!, statistic: NaN }] },
+          },
+        },
+      ]);
+      assert.eq(
+        (await store.getMonitoringRecord('m-nan'))?.summary.columns[0]?.statistic,
+        null,
+        'NaN → null',
+      );
+
+      // Validation: each bad record a clear error, and the batch changes nothing.
+      const before = await snapshot(store);
+      const bad = async (record: unknown, code: 'INVALID' | 'NOT_FOUND' | 'ALREADY_EXISTS', text: string) =>
+        assert.rejects(
+          store.write([
+            { op: 'putMonitoringRecord', record: monitoringRecord('m-ok', { batchTime: T0 + 900 }) },
+            { op: 'putMonitoringRecord', record: record as MonitoringRecord },
+          ]),
+          code,
+          text,
+          text,
+        );
+      await bad(monitoringRecord('m-a'), 'ALREADY_EXISTS', 'monitoring record m-a already exists');
+      await bad(monitoringRecord('m-x', { modelVersion: 9 }), 'NOT_FOUND', 'model "churn" has no version 9');
+      await bad(
+        monitoringRecord('m-x', { modelName: null }),
+        'INVALID',
+        'record.modelName and record.modelVersion go together',
+      );
+      await bad(
+        monitoringRecord('m-x', { modelName: null, modelVersion: null, runId: 'gone' }),
+        'NOT_FOUND',
+        'run gone does not exist',
+      );
+      await bad(
+        monitoringRecord('m-x', { bundleSha256: 'xyz' }),
+        'INVALID',
+        'record.bundleSha256 must be a SHA-256',
+      );
+      await bad(
+        monitoringRecord('m-x', { batchRows: -1 }),
+        'INVALID',
+        'record.batchRows must be a whole number',
+      );
+      await bad(
+        monitoringRecord('m-x', { batchTime: NaN }),
+        'INVALID',
+        'record.batchTime must be a finite number',
+      );
+      await bad(
+        { ...monitoringRecord('m-x'), summary: { ...monitoringRecord('m-x').summary, verdict: 'maybe' } },
+        'INVALID',
+        "record.summary.verdict must be 'drift' or 'no drift'",
+      );
+      assert.eq(await snapshot(store), before, 'failed batches changed nothing');
+
+      // Deleting one record; a version takes its records along; an experiment its runs' records.
+      await store.write([{ op: 'deleteMonitoringRecord', id: 'm-e' }]);
+      assert.eq(await store.getMonitoringRecord('m-e'), undefined, 'deleted');
+      await assert.rejects(
+        store.write([{ op: 'deleteMonitoringRecord', id: 'm-e' }]),
+        'NOT_FOUND',
+        'delete twice',
+        'monitoring record m-e does not exist',
+      );
+      await store.write([{ op: 'deleteModelVersion', name: 'churn', version: 1 }]);
+      assert.eq(await ids({ modelName: 'churn' }), ['m-c'], 'version 1 records gone with it');
+      await store.write([{ op: 'deleteModelVersion', name: 'churn', version: 2 }]);
+      await store.write([{ op: 'deleteExperiment', id: 'exp-1' }]);
+      assert.eq(await ids({}), [], "the experiment's run records gone with it");
     },
   },
 ];

@@ -5,11 +5,42 @@ import { describe, expect, it } from 'vitest';
 import { DexieTrackingStore } from '../../src/store/dexie.ts';
 import { declareSchema } from '../../src/store/schema.ts';
 import { loadDump, type DatabaseDump } from '../fixtures/store/dump.ts';
+import type { MonitoringRecord } from '../../src/core/tracking/types.ts';
 
 const fixture = JSON.parse(
   readFileSync(new URL('../fixtures/store/tracking-v1.json', import.meta.url), 'utf8'),
 ) as DatabaseDump;
 const T0 = 1_700_000_000_000;
+
+function monitoringRecord(version: number): MonitoringRecord {
+  return {
+    id: 'mon-1',
+    modelName: 'old-model',
+    modelVersion: version,
+    runId: null,
+    bundleSha256: 'a'.repeat(64),
+    batchName: 'april.csv',
+    batchSha256: 'b'.repeat(64),
+    batchRows: 10,
+    batchTime: T0 + 3000,
+    createdAt: T0 + 3000,
+    summary: {
+      verdict: 'drift',
+      basis: 'stored profile',
+      compared: 1,
+      drifted: 1,
+      driftedShare: 1,
+      driftShare: 0.5,
+      columns: [],
+      missingColumns: [],
+      newColumns: [],
+      predictionDrift: null,
+      targetDrift: null,
+      performance: null,
+      alerts: ['dataset drift'],
+    },
+  };
+}
 
 /** A fake-indexeddb holding the fixture as schema v1 wrote it. */
 async function v1Database(): Promise<IDBFactory> {
@@ -23,7 +54,7 @@ async function v1Database(): Promise<IDBFactory> {
   return idb;
 }
 
-describe('schema migration v1 → v2 (fixture written by v1)', () => {
+describe('schema migration v1 → v2 → v3 (fixture written by v1)', () => {
   it('fixture really is v1-shaped', () => {
     expect(fixture.schemaVersion).toBe(1);
     const run = fixture.tables.runs[1] as Record<string, unknown>;
@@ -39,7 +70,7 @@ describe('schema migration v1 → v2 (fixture written by v1)', () => {
       IDBKeyRange,
       storage: null,
     });
-    expect(store.db.verno).toBe(2);
+    expect(store.db.verno).toBe(3);
 
     // latest metrics derived from the history (largest step; later write wins a tie)
     const b = await store.getRun('trial-b');
@@ -97,6 +128,13 @@ describe('schema migration v1 → v2 (fixture written by v1)', () => {
       limit: 1,
     });
     expect(after.runs.map((r) => r.id)).toEqual(['trial-d']);
+    // v3: monitoring records for a version registered before monitoring existed
+    const champion = (await store.getModelVersionByAlias('old-model', 'champion'))!;
+    expect(await store.listMonitoringRecords({ modelName: 'old-model' })).toEqual([]);
+    await store.write([{ op: 'putMonitoringRecord', record: monitoringRecord(champion.version) }]);
+    expect((await store.listMonitoringRecords({ modelName: 'old-model' })).map((r) => r.id)).toEqual([
+      'mon-1',
+    ]);
     await store.close();
 
     // reopening does not migrate again
@@ -107,6 +145,7 @@ describe('schema migration v1 → v2 (fixture written by v1)', () => {
       storage: null,
     });
     expect((await again.getRun('trial-d'))?.latestMetrics.val_loss.value).toBe(0.1);
+    expect((await again.getMonitoringRecord('mon-1'))?.summary.verdict).toBe('drift');
     await again.close();
   });
 });

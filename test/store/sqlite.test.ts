@@ -83,4 +83,63 @@ describe('sqlite store specifics', () => {
     db.close();
     expect(() => openSqliteStore(path)).toThrow(/newer version.*schema 99.*Nothing was changed/);
   });
+
+  it('migrates a schema 1 database (before monitoring): the table is added, the data kept', async () => {
+    const path = join(root, 'v1', 'tracking.db');
+    const s = openSqliteStore(path);
+    await s.write([
+      { op: 'createExperiment', id: 'e', name: 'E', createdAt: 1 },
+      { op: 'startRun', id: 'r', experimentId: 'e', startTime: 2 },
+      { op: 'endRun', runId: 'r', state: 'COMPLETE', endTime: 3 },
+      { op: 'createRegisteredModel', name: 'm', createdAt: 4 },
+      { op: 'createModelVersion', name: 'm', sourceRunId: 'r', createdAt: 5 },
+    ]);
+    await s.close();
+    // As schema 1 left it: no monitoring table, schema 1 in meta.
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path);
+    db.exec('DROP TABLE monitoring');
+    db.prepare(`UPDATE meta SET value = '1' WHERE key = 'schema'`).run();
+    db.close();
+    const again = openSqliteStore(path);
+    expect((await again.getModelVersion('m', 1))?.sourceRunId).toBe('r');
+    expect(await again.listMonitoringRecords({ modelName: 'm' })).toEqual([]);
+    await again.write([
+      {
+        op: 'putMonitoringRecord',
+        record: {
+          id: 'mon',
+          modelName: 'm',
+          modelVersion: 1,
+          runId: 'r',
+          bundleSha256: 'a'.repeat(64),
+          batchName: 'b.csv',
+          batchSha256: 'b'.repeat(64),
+          batchRows: 3,
+          batchTime: 10,
+          createdAt: 10,
+          summary: {
+            verdict: 'no drift',
+            basis: 'stored profile',
+            compared: 0,
+            drifted: 0,
+            driftedShare: 0,
+            driftShare: 0.5,
+            columns: [],
+            missingColumns: [],
+            newColumns: [],
+            predictionDrift: null,
+            targetDrift: null,
+            performance: null,
+            alerts: [],
+          },
+        },
+      },
+    ]);
+    expect((await again.listMonitoringRecords({ runId: 'r' })).map((r) => r.id)).toEqual(['mon']);
+    await again.close();
+    const check = new Database(path);
+    expect(check.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get()).toEqual({ value: '2' });
+    check.close();
+  });
 });

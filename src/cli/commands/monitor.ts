@@ -9,11 +9,13 @@ export const monitorCommand: Command = {
   usage: [
     'monitor <bundle.zip|bundle-dir> <batch.csv> [--reference train.csv] [--json] [--out report.json]',
     '        [--fail-on-drift] [--drift-share S] [--method COL=ks|chi2|z|wasserstein|jensenshannon ...]',
-    '        [--threshold COL=T ...]',
+    '        [--threshold COL=T ...] [--batch-time ISO-DATE] [--run RUN_ID] [--store FILE | --no-track]',
     '',
     '  Reads the batch as the training data was read, scores it, and compares every input column with',
     '  the reference: the training data given with --reference (statistics on the data), else the',
-    '  profile stored in the bundle. The test per column is chosen automatically: with at most 1,000',
+    '  profile stored in the bundle (reference.json, written at training time; statistics on its bins',
+    '  and percentiles). Bundles made before reference profiles need --reference.',
+    '  The test per column is chosen automatically: with at most 1,000',
     '  reference values, KS for numbers, chi-square for categories and numbers with ≤ 5 values, a',
     '  z-test for two-valued columns (drift when p < 0.05); with more, the Wasserstein distance divided',
     '  by the reference std for numbers and the Jensen–Shannon distance otherwise (drift when ≥ 0.1).',
@@ -23,6 +25,9 @@ export const monitorCommand: Command = {
     '  accuracy/AUC from the predicted probabilities (CBPE; assumes calibrated probabilities).',
     '  Exit 0; 1 with --fail-on-drift when the verdict is drift; 2 on bad input.',
     '  --json   the report as JSON (schema: public/schema/monitor-report-v1.json)',
+    '  The report is recorded in the tracking store (.automl/tracking.db; --store FILE, env',
+    '  AUTOML_STORE) as a monitoring record of the bundle (by the SHA-256 of its manifest), linked to',
+    '  --run when given; --batch-time says when the batch is from (default: now); --no-track skips it.',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -37,6 +42,10 @@ export const monitorCommand: Command = {
         'drift-share': { type: 'string' },
         method: { type: 'string', multiple: true },
         threshold: { type: 'string', multiple: true },
+        'batch-time': { type: 'string' },
+        run: { type: 'string' },
+        store: { type: 'string' },
+        'no-track': { type: 'boolean', default: false },
       },
     });
     if (positionals.length !== 2)
@@ -72,6 +81,17 @@ export const monitorCommand: Command = {
       overrides[col] = { ...overrides[col], threshold: v };
     }
 
+    let batchTime: number | undefined;
+    if (values['batch-time'] !== undefined) {
+      batchTime = Date.parse(values['batch-time']);
+      if (!Number.isFinite(batchTime))
+        throw new CliError(
+          `--batch-time ${values['batch-time']}: not a date (use e.g. 2026-04-30 or 2026-04-30T12:00Z)`,
+        );
+    }
+    if (values['no-track'] && (values.run !== undefined || values.store !== undefined))
+      throw new CliError('--no-track records nothing: it cannot go with --run or --store');
+
     // A tampered signed bundle is refused; hashes are checked (as predict does).
     const { bundle, notes: integrityNotes } = await loadVerifiedBundleArg(path);
     for (const note of integrityNotes) io.stderr(`note: ${note}\n`);
@@ -80,7 +100,7 @@ export const monitorCommand: Command = {
       if (!known.has(col))
         throw new CliError(`--method/--threshold name ${col}, which is not a column the model reads`);
     }
-    if (!values.reference) {
+    if (!values.reference && !bundle.reference) {
       throw new CliError(
         `${path} has no stored reference profile (made before monitoring existed): give its training data with --reference train.csv`,
       );
@@ -113,11 +133,56 @@ export const monitorCommand: Command = {
       2,
     );
     if (values.out) writeFileSync(values.out, json + '\n');
+    if (!values['no-track']) {
+      const id = await recordReport(path, result, { store: values.store, run: values.run, batchTime });
+      const { storePath } = await import('../tracking.ts');
+      io.stderr(`recorded monitoring record ${id} in ${storePath(values.store)}\n`);
+    }
     if (values.json) io.stdout(json + '\n');
     else io.stdout(formatReport(result));
     return values['fail-on-drift'] && result.drift.verdict === 'drift' ? 1 : 0;
   },
 };
+
+/** Writes the report's monitoring record in the tracking store; returns its id. */
+async function recordReport(
+  bundlePath: string,
+  result: Result,
+  o: { store: string | undefined; run: string | undefined; batchTime: number | undefined },
+): Promise<string> {
+  const { storePath } = await import('../tracking.ts');
+  const { openFileStore } = await import('../file-store.ts');
+  const { readBundleFiles } = await import('../bundle-io.ts');
+  const { sha256Hex } = await import('../../core/export/integrity.ts');
+  const { createIdGenerator } = await import('../../core/tracking/ids.ts');
+  const { monitoringRecord } = await import('../../core/monitor/summary.ts');
+  const { isStoreError } = await import('../../core/tracking/errors.ts');
+  const manifest = readBundleFiles(bundlePath).files['manifest.json'] ?? '';
+  const store = await openFileStore(storePath(o.store));
+  try {
+    if (o.run !== undefined && !(await store.getRun(o.run)))
+      throw new CliError(
+        `--run ${o.run}: no such run in ${storePath(o.store)} (the report was not recorded)`,
+      );
+    const now = Date.now();
+    const record = monitoringRecord(result, {
+      id: createIdGenerator()(),
+      bundleSha256: sha256Hex(manifest),
+      ...(o.run !== undefined ? { runId: o.run } : {}),
+      ...(o.batchTime !== undefined ? { batchTime: o.batchTime } : {}),
+      createdAt: now,
+    });
+    try {
+      await store.write([{ op: 'putMonitoringRecord', record }]);
+    } catch (err) {
+      if (isStoreError(err)) throw new CliError(`could not record the report: ${(err as Error).message}`);
+      throw err;
+    }
+    return record.id;
+  } finally {
+    await store.close();
+  }
+}
 
 function splitSpec(spec: string, flag: string): [string, string] {
   const at = spec.lastIndexOf('=');

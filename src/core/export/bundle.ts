@@ -8,6 +8,8 @@
  *   metrics.json        validation (and holdout) metrics; for a search the trial scores
  *   signature.json      input columns and types, target, output columns
  *   input_example.csv   the first rows of the training data's input columns
+ *   reference.json      the reference profile for monitoring (monitor/reference.ts): binned
+ *                       distributions of the inputs, the out-of-fold predictions and the target; no rows
  *   MODEL_CARD.md       model card (model-card.ts)
  *   predict.mjs         standalone scorer: `node predict.mjs data.csv > predictions.csv` (scorer-entry.ts)
  * Format version 1 folders (manifest, pipeline, model) still load.
@@ -35,6 +37,14 @@ import type { ProfileWarning } from '../profile/types.ts';
 import { validateManifest } from './manifest-schema.ts';
 import { modelCard } from './model-card.ts';
 import {
+  REFERENCE_FILE,
+  buildReference,
+  parseReference,
+  predictionsColumn,
+  referenceJson,
+  type ReferenceProfile,
+} from '../monitor/reference.ts';
+import {
   SIGNATURE_FILE,
   hashFiles,
   listedFiles,
@@ -56,6 +66,7 @@ export const BUNDLE_FILES = [
   'metrics.json',
   'signature.json',
   'input_example.csv',
+  REFERENCE_FILE,
   'MODEL_CARD.md',
   'predict.mjs',
   SIGNATURE_FILE,
@@ -95,7 +106,10 @@ export interface BundleExtras {
   readonly exclude?: readonly string[];
   /** The hyperparameters the user asked for (before defaults were filled in). */
   readonly params?: Readonly<Record<string, unknown>>;
-  /** The training table: its first rows become input_example.csv. */
+  /**
+   * The training table: its first rows become input_example.csv, and its reference profile for
+   * monitoring (with the out-of-fold predictions) reference.json.
+   */
   readonly table?: Table;
   /** Source of predict.mjs (built from scorer-entry.ts); without it the bundle has no scorer. */
   readonly scorer?: string;
@@ -290,6 +304,7 @@ export function createBundleFiles(
     },
     { metrics: manifest.metrics },
     extras,
+    trained.validation,
   );
 }
 
@@ -378,6 +393,7 @@ export function createSearchBundleFiles(
     { 'model.json': JSON.stringify(model.toJSON()) + '\n' },
     { metric: result.metric, metrics: manifest.metrics, trials },
     extras,
+    result.validation,
   );
 }
 
@@ -416,22 +432,51 @@ function searchDecision(
 
 // --- end of binary decisions ---
 
-/** Adds the derived files (metrics, signature, example, card, scorer) and the manifest's file list. */
+/**
+ * The reference profile of a model for monitoring: the training table's input columns and target,
+ * the out-of-fold (or holdout) predictions, and the validation metrics.
+ */
+export function bundleReference(
+  manifest: BundleManifest,
+  table: Table,
+  validation: { readonly y: Float64Array; readonly pred: Float64Array } | undefined,
+): ReferenceProfile {
+  const names = new Set(table.columns.map((c) => c.name));
+  const rows = validation?.y.length ?? 0;
+  return buildReference(table, {
+    columns: manifest.signature.inputs.map((c) => c.name).filter((n) => names.has(n)),
+    ...(names.has(manifest.target) ? { target: manifest.target } : {}),
+    ...(rows > 0
+      ? { predictions: predictionsColumn(manifest.task, manifest.classes, validation!.pred, rows) }
+      : {}),
+    metrics: Object.fromEntries(
+      Object.entries(manifest.metrics.validation)
+        .filter(([, v]) => typeof v === 'number' && Number.isFinite(v))
+        .map(([k, v]) => [k, { mean: v }]),
+    ),
+  });
+}
+
+/** Adds the derived files (metrics, signature, example, reference, card, scorer) and the manifest's file list. */
 function finishBundle(
   base: BundleManifest,
   core: Record<string, string>,
   metrics: unknown,
   extras: BundleExtras,
+  validation?: { readonly y: Float64Array; readonly pred: Float64Array },
 ): Record<string, string> {
   const derived: Record<string, string> = {
     'metrics.json': JSON.stringify(metrics, finite, 2) + '\n',
     'signature.json': JSON.stringify(signatureOf(base), null, 2) + '\n',
   };
-  if (extras.table) derived['input_example.csv'] = inputExampleCsv(extras.table, base.signature.inputs);
+  if (extras.table) {
+    derived['input_example.csv'] = inputExampleCsv(extras.table, base.signature.inputs);
+    derived[REFERENCE_FILE] = referenceJson(bundleReference(base, extras.table, validation));
+  }
   const names = [...Object.keys(core), ...Object.keys(derived), 'MODEL_CARD.md'];
   if (extras.scorer !== undefined) names.push('predict.mjs');
   names.sort((a, b) => bundleFileOrder(a) - bundleFileOrder(b));
-  const card = modelCard(base);
+  const card = modelCard({ ...base, files: names });
   const content: Record<string, string> = {
     ...core,
     ...derived,
@@ -545,6 +590,8 @@ export interface LoadedBundle {
   /** null for an ensemble: its members carry their pipelines. */
   readonly pipeline: FittedPipeline | null;
   readonly model: Fitted;
+  /** The reference profile for monitoring (reference.json); absent in bundles made before it. */
+  readonly reference?: ReferenceProfile;
 }
 
 function parseJson(text: string | undefined, file: string): unknown {
@@ -838,7 +885,17 @@ export function loadBundle(
     throw new BundleError('the bundle has no pipeline.json and its model does not carry its own pipelines');
   }
   checkBundleConsistency(manifest, pipeline, model);
-  return { manifest, pipeline, model, integrity };
+  let reference: ReferenceProfile | undefined;
+  // Only a reference the manifest lists (and so hashes) is used; an unlisted one is ignored.
+  const referenceText = listedFiles(manifest).includes(REFERENCE_FILE) ? files[REFERENCE_FILE] : undefined;
+  if (referenceText !== undefined) {
+    try {
+      reference = parseReference(referenceText);
+    } catch (err) {
+      throw new BundleError(`${REFERENCE_FILE}: ${(err as Error).message}`);
+    }
+  }
+  return { manifest, pipeline, model, integrity, ...(reference ? { reference } : {}) };
 }
 
 /** Columns the model drops anyway (ID-like, constant): a scoring file may lack them. */

@@ -5,6 +5,7 @@
  */
 import type { BundleManifest } from './bundle.ts';
 import { metricLabel } from '../metrics/labels.ts';
+import { listedFiles } from './integrity.ts';
 
 /** The marker left in the intended-use section until the user writes it. */
 export const INTENDED_USE_PLACEHOLDER = 'TO BE FILLED IN BY THE MODEL OWNER';
@@ -99,6 +100,10 @@ export function modelCard(m: BundleManifest): string {
     );
   if (m.training?.exclude.length)
     push(`- Columns excluded by the user: ${m.training.exclude.map((c) => `\`${c}\``).join(', ')}`);
+  if (listedFiles(m).includes('reference.json'))
+    push(
+      '- `reference.json` keeps a summary of the training data for monitoring drift (per input column: binned distribution, percentiles, top categories, missing share, min/max; the distribution of the out-of-fold predictions and of the target). It holds no rows of the data: the only training rows in the bundle are the first few of `input_example.csv`, when present.',
+    );
   push('');
   const warnings = d.warnings ?? [];
   if (warnings.length) {

@@ -15,7 +15,8 @@
  * (equal to SciPy's); from the stored profile alone it is computed on what the profile keeps — exact
  * when the profile kept every distinct value (≤ 50) or every category, else on the stored percentiles:
  * the KS statistic at the percentiles (for continuous data at most the true D) and the Wasserstein distance
- * with each percentile gap's 1% spread evenly over the gap (approximate). `basis` says which.
+ * with each percentile gap's 1% spread evenly over the gap, the extreme gaps cut to the width of
+ * their neighbours (approximate). `basis` says which.
  *
  * Data quality is reported beside drift: a type change, a jump in the missing share, values outside
  * the training range, categories never seen in training.
@@ -116,6 +117,8 @@ export interface ColumnDriftOptions {
   readonly referenceData?: ColumnValues;
   readonly method?: DriftMethod;
   readonly threshold?: number;
+  /** Why `method` was chosen (default: 'chosen by the user'). */
+  readonly reason?: string;
 }
 
 const MISSING_JUMP = 0.1;
@@ -184,7 +187,7 @@ export function columnDrift(
   const auto = chooseMethod(ref)!;
   const method = options.method ?? auto.method;
   const threshold = options.threshold ?? (options.method ? DRIFT_METHODS[method].threshold : auto.threshold);
-  const methodReason = options.method ? 'chosen by the user' : auto.reason;
+  const methodReason = options.method ? (options.reason ?? 'chosen by the user') : auto.reason;
   const asCategories = method === 'chi2' || method === 'z' || method === 'jensenshannon';
 
   if (ref.kind === 'numeric' && batch.kind === 'numeric') {
@@ -363,13 +366,14 @@ function numericTest(
     return { statistic: w, score: w, basis: 'data' };
   }
   // From the profile: a weighted reference sample (exact values, or each percentile gap's 1%
-  // spread evenly over the gap).
+  // spread evenly over the gap — the two extreme gaps no wider than their neighbours, so that one
+  // outlier at the minimum or maximum does not spread 1% of the mass over its whole range).
   const exact = ref.values !== undefined;
   const pct = ref.quantiles;
   const pctCounts = pct.slice(1).map(() => nRef / (pct.length - 1));
   const { points, weights } = exact
     ? { points: ref.values!, weights: ref.valueCounts! }
-    : spreadBins(pct, pctCounts);
+    : spreadBins(trimmedTails(pct), pctCounts);
   if (method === 'ks') {
     const d = exact ? weightedKs(points, weights, b) : ksAtEdges(pct, pctCounts, b);
     const r = ksFromStatistic(d, nRef, b.length);
@@ -385,6 +389,19 @@ function numericTest(
 }
 
 const SPREAD_POINTS = 16;
+
+/**
+ * Percentiles with the first and last gaps cut to the width of the gap next to them (the extreme
+ * percentiles are the minimum and maximum, often a lone outlier far from the rest of the tail).
+ */
+export function trimmedTails(pct: readonly number[]): number[] {
+  const q = [...pct];
+  const n = q.length;
+  if (n < 4) return q;
+  q[0] = Math.max(q[0]!, q[1]! - (q[2]! - q[1]!));
+  q[n - 1] = Math.min(q[n - 1]!, q[n - 2]! + (q[n - 2]! - q[n - 3]!));
+  return q;
+}
 
 function spreadBins(
   edges: readonly number[],

@@ -20,7 +20,7 @@ import {
 import { ingestCsv } from '../ingest/ingest.ts';
 import { MissingColumnsError, readForScoring } from '../export/score.ts';
 import { DEFAULT_METRIC } from '../metrics/evaluate.ts';
-import { buildReference, type ReferenceProfile } from './reference.ts';
+import { buildReference, predictionsColumn, type ReferenceProfile } from './reference.ts';
 import { driftReport, type DriftReport, type DriftReportOptions } from './report.ts';
 import {
   actualPerformance,
@@ -32,7 +32,7 @@ import {
 export interface MonitorBatchOptions extends Pick<IngestOptions, 'createHasher' | 'onProgress' | 'signal'> {
   /** The training data: statistics are then computed on it rather than on a stored profile. */
   readonly referenceSource?: ByteSource;
-  /** A stored reference profile (from the bundle), used when no reference data is given. */
+  /** A reference profile, used when no reference data is given (default: the bundle's reference.json). */
   readonly referenceProfile?: ReferenceProfile;
   readonly driftShare?: number;
   readonly overrides?: DriftReportOptions['overrides'];
@@ -57,22 +57,7 @@ export class MonitorInputError extends Error {}
 /** The model's predictions as one column: P(positive class), the predicted label, or the value. */
 export function predictionColumn(bundle: LoadedBundle, p: Predictions): Column {
   const { task, classes } = bundle.manifest;
-  if (task === 'regression') {
-    return { name: 'prediction', type: 'numeric', storage: 'float64', values: p.values };
-  }
-  if (task === 'binary') {
-    const values = new Float64Array(p.nRows);
-    const width = p.values.length / p.nRows;
-    for (let i = 0; i < p.nRows; i++) values[i] = p.values[i * width + width - 1]!;
-    return { name: 'prediction', type: 'numeric', storage: 'float64', values };
-  }
-  return {
-    name: 'prediction',
-    type: 'categorical',
-    storage: 'dict',
-    codes: Int32Array.from(p.labels ?? []),
-    dictionary: (classes ?? []).map(String),
-  };
+  return predictionsColumn(task, classes, p.values, p.nRows, p.labels);
 }
 
 /** Class indices (classification) or values (regression) of a target column; NaN when missing or unknown. */
@@ -176,8 +161,8 @@ export async function monitorBatch(
       rows: referenceData.nRows,
       sha256: ref.data.fingerprint.sha256,
     };
-  } else if (options.referenceProfile) {
-    reference = options.referenceProfile;
+  } else if (options.referenceProfile ?? bundle.reference) {
+    reference = (options.referenceProfile ?? bundle.reference)!;
     referenceInfo = { basis: 'stored profile', rows: reference.rows };
   } else {
     throw new MonitorInputError(

@@ -20,6 +20,7 @@ import {
   type Table,
 } from '../data/table.ts';
 import { quantileSorted } from '../profile/quantiles.ts';
+import { validateJson, type JsonSchema } from '../export/manifest-schema.ts';
 
 export const REFERENCE_BINS = 10;
 /** Quantiles kept for the distance and KS computations from the profile: every percentile. */
@@ -263,4 +264,150 @@ export function buildReference(table: Table, options: ReferenceOptions = {}): Re
     ...(target ? { target: columnReference(target) } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   };
+}
+
+/**
+ * The model's predictions as one column, as monitoring compares them: P(positive class) for a binary
+ * model, the predicted label for multiclass, the value for regression. `values` is row-major (one
+ * column per class for classification); `labels` are the decided class indices (default: argmax).
+ */
+export function predictionsColumn(
+  task: 'binary' | 'multiclass' | 'regression',
+  classes: readonly string[] | undefined,
+  values: ArrayLike<number>,
+  nRows: number,
+  labels?: ArrayLike<number>,
+): Column {
+  if (task === 'regression') {
+    return { name: 'prediction', type: 'numeric', storage: 'float64', values: Float64Array.from(values) };
+  }
+  const width = nRows ? values.length / nRows : 1;
+  if (task === 'binary') {
+    const p = new Float64Array(nRows);
+    for (let i = 0; i < nRows; i++) p[i] = values[i * width + width - 1]!;
+    return { name: 'prediction', type: 'numeric', storage: 'float64', values: p };
+  }
+  const codes = new Int32Array(nRows);
+  for (let i = 0; i < nRows; i++) {
+    if (labels) {
+      codes[i] = labels[i]!;
+      continue;
+    }
+    let best = 0;
+    for (let k = 1; k < width; k++) if (values[i * width + k]! > values[i * width + best]!) best = k;
+    codes[i] = best;
+  }
+  return {
+    name: 'prediction',
+    type: 'categorical',
+    storage: 'dict',
+    codes,
+    dictionary: (classes ?? []).map(String),
+  };
+}
+
+/** The file a bundle keeps its reference profile in (listed and hashed in the manifest). */
+export const REFERENCE_FILE = 'reference.json';
+
+const SEMANTIC_TYPES = ['numeric', 'integer', 'boolean', 'categorical', 'datetime', 'text', 'id'];
+const numOrNull: JsonSchema = { type: ['number', 'null'] };
+const count: JsonSchema = { type: 'integer', minimum: 0 };
+const numList: JsonSchema = { type: 'array', items: numOrNull };
+const countList: JsonSchema = { type: 'array', items: count };
+
+const COLUMN_REFERENCE_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['kind', 'name', 'type', 'rows', 'missing'],
+  properties: {
+    kind: { enum: ['numeric', 'categorical', 'untracked'] },
+    name: { type: 'string' },
+    type: { enum: SEMANTIC_TYPES },
+    rows: count,
+    missing: count,
+    min: numOrNull,
+    max: numOrNull,
+    mean: numOrNull,
+    std: numOrNull,
+    distinct: count,
+    edges: numList,
+    counts: countList,
+    quantiles: numList,
+    values: numList,
+    valueCounts: countList,
+    categories: { type: 'array', items: { type: 'string' } },
+    other: count,
+  },
+  additionalProperties: false,
+};
+
+/** JSON Schema of reference.json (format version 1). */
+export const REFERENCE_SCHEMA_V1: JsonSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'AutoML Studio reference profile, version 1',
+  type: 'object',
+  required: ['version', 'rows', 'columns'],
+  properties: {
+    version: { const: 1 },
+    rows: count,
+    columns: { type: 'array', items: COLUMN_REFERENCE_SCHEMA },
+    predictions: COLUMN_REFERENCE_SCHEMA,
+    target: COLUMN_REFERENCE_SCHEMA,
+    metrics: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['mean'],
+        properties: { mean: numOrNull, std: numOrNull },
+        additionalProperties: false,
+      },
+    },
+  },
+  additionalProperties: false,
+};
+
+/** reference.json's text (non-finite numbers as null). */
+export function referenceJson(profile: ReferenceProfile): string {
+  return (
+    JSON.stringify(profile, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) +
+    '\n'
+  );
+}
+
+/** Numeric reference fields whose null stands for NaN (a column with no value). */
+const NUMERIC_FIELDS = new Set(['min', 'max', 'mean', 'std']);
+
+/**
+ * Reads reference.json: its schema is checked and the numbers written as null (no value) come back as
+ * NaN. Throws an Error naming the first problem.
+ */
+export function parseReference(text: string): ReferenceProfile {
+  let value: unknown;
+  try {
+    value = JSON.parse(text, (k, v: unknown) => (v === null && NUMERIC_FIELDS.has(k) ? NaN : v));
+  } catch (err) {
+    throw new Error(`not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  const problems = validateJson(value, REFERENCE_SCHEMA_V1);
+  if (problems.length) throw new Error(problems[0]);
+  const profile = value as ReferenceProfile;
+  const columns = [profile.predictions, profile.target, ...profile.columns];
+  for (const c of columns) {
+    if (!c) continue;
+    if (c.kind === 'numeric') {
+      if (!Array.isArray(c.edges) || !Array.isArray(c.counts) || !Array.isArray(c.quantiles))
+        throw new Error(
+          `column ${JSON.stringify(c.name)}: a numeric reference needs edges, counts and quantiles`,
+        );
+      if (c.counts.length !== Math.max(1, c.edges.length - 1))
+        throw new Error(
+          `column ${JSON.stringify(c.name)}: ${c.counts.length} counts for ${c.edges.length} bin edges`,
+        );
+      if ((c.values?.length ?? 0) !== (c.valueCounts?.length ?? 0))
+        throw new Error(`column ${JSON.stringify(c.name)}: values and valueCounts differ in length`);
+    } else if (c.kind === 'categorical') {
+      if (!Array.isArray(c.categories) || !Array.isArray(c.counts) || c.categories.length !== c.counts.length)
+        throw new Error(`column ${JSON.stringify(c.name)}: categories and counts differ in length`);
+    }
+  }
+  return profile;
 }

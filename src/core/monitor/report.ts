@@ -9,7 +9,7 @@
  * passes the batch's predictions (and the reference data when it has it).
  */
 import { columnByName, type Column, type Table } from '../data/table.ts';
-import { columnDrift, type ColumnDrift, type DriftMethod } from './drift.ts';
+import { SMALL_REFERENCE_MAX, columnDrift, type ColumnDrift, type DriftMethod } from './drift.ts';
 import { columnValues, type ColumnReference, type ReferenceProfile } from './reference.ts';
 
 export const DEFAULT_DRIFT_SHARE = 0.5;
@@ -72,7 +72,19 @@ export function driftReport(options: DriftReportOptions): DriftReport {
   const driftedShare = compared.length ? drifted / compared.length : 0;
   let predictionDrift: ColumnDrift | undefined;
   if (options.predictions && reference.predictions) {
-    predictionDrift = compare(reference.predictions, options.predictions, undefined);
+    // Predicted probabilities and values are numbers by nature: compared as numbers (KS, or the
+    // Wasserstein distance for a large reference) even when the reference holds few distinct values
+    // (a small model) — a χ² test would read the refitted model's slightly different probability
+    // levels as new categories.
+    const ref = reference.predictions;
+    const n = ref.rows - ref.missing;
+    predictionDrift =
+      ref.kind === 'numeric'
+        ? columnDrift(ref, columnValues(options.predictions), {
+            method: n <= SMALL_REFERENCE_MAX ? 'ks' : 'wasserstein',
+            reason: `predictions are compared as numbers, ${n.toLocaleString('en-US')} reference values`,
+          })
+        : compare(ref, options.predictions, undefined);
   }
   let targetDrift: ColumnDrift | undefined;
   const targetCol = options.target !== undefined ? columnByName(batch, options.target) : undefined;

@@ -14,6 +14,7 @@ import type {
   LatestMetric,
   MetricPoint,
   ModelVersionRecord,
+  MonitoringRecord,
   ParamValue,
   RegisteredModelRecord,
   RunRecord,
@@ -52,6 +53,13 @@ export interface BatchTx {
   deleteRuns(runIds: readonly string[]): Promise<void>;
   deleteArtifacts(ids: readonly string[]): Promise<void>;
   deleteExperiment(id: string): Promise<void>;
+  getMonitoringRecord(id: string): Promise<MonitoringRecord | undefined>;
+  putMonitoringRecord(rec: MonitoringRecord): Promise<void>;
+  deleteMonitoringRecord(id: string): Promise<void>;
+  /** Deletes the monitoring records of one model version. */
+  deleteMonitoringOfVersion(name: string, version: number): Promise<void>;
+  /** Deletes the monitoring records of these runs. */
+  deleteMonitoringOfRuns(runIds: readonly string[]): Promise<void>;
   /** Whether an artifact or a dataset (as seen by this batch) still refers to the blob. */
   blobInUse(hash: string): Promise<boolean>;
   deleteBlob(hash: string): Promise<void>;
@@ -79,6 +87,8 @@ const OP_NAME_TABLE: Readonly<Record<WriteOpName, true>> = {
   deleteAlias: true,
   markInterrupted: true,
   deleteExperiment: true,
+  putMonitoringRecord: true,
+  deleteMonitoringRecord: true,
 };
 export const WRITE_OP_NAMES: readonly WriteOpName[] = Object.freeze(
   Object.keys(OP_NAME_TABLE) as WriteOpName[],
@@ -211,6 +221,81 @@ async function storeBlob(tx: BatchTx, data: Uint8Array): Promise<string> {
 }
 
 const freeze = deepFreeze;
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** A monitoring record checked field by field, its summary as plain JSON (non-finite numbers → null). */
+async function monitoringRecord(tx: BatchTx, rec: unknown): Promise<MonitoringRecord> {
+  if (rec === null || typeof rec !== 'object' || Array.isArray(rec))
+    fail('INVALID', 'record must be an object');
+  const r = rec as Record<string, unknown>;
+  const id = str(r.id, 'record.id');
+  if (await tx.getMonitoringRecord(id)) fail('ALREADY_EXISTS', `monitoring record ${id} already exists`);
+  const modelName = r.modelName ?? null;
+  const modelVersion = r.modelVersion ?? null;
+  if ((modelName === null) !== (modelVersion === null))
+    fail('INVALID', 'record.modelName and record.modelVersion go together (both or neither)');
+  if (modelName !== null) {
+    const name = str(modelName, 'record.modelName');
+    if (!Number.isInteger(modelVersion)) fail('INVALID', 'record.modelVersion must be an integer');
+    if (!(await tx.getModelVersion(name, modelVersion as number)))
+      fail('NOT_FOUND', `model ${JSON.stringify(name)} has no version ${String(modelVersion)}`);
+  }
+  const runId = r.runId ?? null;
+  if (runId !== null && !(await tx.getRun(str(runId, 'record.runId'))))
+    fail('NOT_FOUND', `run ${String(runId)} does not exist`);
+  for (const k of ['bundleSha256', 'batchSha256'] as const)
+    if (typeof r[k] !== 'string' || !SHA256_HEX.test(r[k] as string))
+      fail('INVALID', `record.${k} must be a SHA-256 in lowercase hex`);
+  const batchRows = r.batchRows;
+  if (!Number.isInteger(batchRows) || (batchRows as number) < 0)
+    fail('INVALID', 'record.batchRows must be a whole number ≥ 0');
+  const summary = r.summary as Record<string, unknown> | null;
+  if (summary === null || typeof summary !== 'object' || Array.isArray(summary))
+    return fail('INVALID', 'record.summary must be an object');
+  if (summary.verdict !== 'drift' && summary.verdict !== 'no drift')
+    fail('INVALID', "record.summary.verdict must be 'drift' or 'no drift'");
+  if (!Array.isArray(summary.columns)) fail('INVALID', 'record.summary.columns must be an array');
+  if (!Array.isArray(summary.alerts) || !summary.alerts.every((a) => typeof a === 'string'))
+    fail('INVALID', 'record.summary.alerts must be an array of strings');
+  let json: MonitoringRecord['summary'];
+  try {
+    json = JSON.parse(JSON.stringify(summary)) as MonitoringRecord['summary'];
+  } catch (err) {
+    return fail('INVALID', `record.summary is not JSON: ${(err as Error).message}`);
+  }
+  return freeze({
+    id,
+    modelName: modelName as string | null,
+    modelVersion: modelVersion as number | null,
+    runId: runId as string | null,
+    bundleSha256: r.bundleSha256 as string,
+    batchName: str(r.batchName, 'record.batchName'),
+    batchSha256: r.batchSha256 as string,
+    batchRows: batchRows as number,
+    batchTime: time(r.batchTime, 'record.batchTime'),
+    createdAt: time(r.createdAt, 'record.createdAt'),
+    summary: json,
+  });
+}
+
+/** Order of listMonitoringRecords: batch time, then creation time, then id. */
+export function compareMonitoringRecords(a: MonitoringRecord, b: MonitoringRecord): number {
+  return a.batchTime - b.batchTime || a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Whether a record matches every given field of a query. */
+export function matchesMonitoringQuery(
+  r: MonitoringRecord,
+  q: { modelName?: string; modelVersion?: number; runId?: string; bundleSha256?: string },
+): boolean {
+  return (
+    (q.modelName === undefined || r.modelName === q.modelName) &&
+    (q.modelVersion === undefined || r.modelVersion === q.modelVersion) &&
+    (q.runId === undefined || r.runId === q.runId) &&
+    (q.bundleSha256 === undefined || r.bundleSha256 === q.bundleSha256)
+  );
+}
 
 interface Outcome {
   readonly modelVersions: { name: string; version: number }[];
@@ -450,6 +535,7 @@ async function applyOp(tx: BatchTx, op: WriteOp, out: Outcome): Promise<void> {
       const v = await requireVersion(tx, model.name, op.version);
       const aliases = Object.fromEntries(Object.entries(model.aliases).filter(([, n]) => n !== v.version));
       await tx.deleteModelVersion(model.name, v.version);
+      await tx.deleteMonitoringOfVersion(model.name, v.version);
       await tx.putRegisteredModel(freeze({ ...model, aliases }));
       return;
     }
@@ -506,6 +592,16 @@ async function applyOp(tx: BatchTx, op: WriteOp, out: Outcome): Promise<void> {
       }
       return;
     }
+    case 'putMonitoringRecord': {
+      await tx.putMonitoringRecord(await monitoringRecord(tx, op.record));
+      return;
+    }
+    case 'deleteMonitoringRecord': {
+      const id = str(op.id, 'id');
+      if (!(await tx.getMonitoringRecord(id))) fail('NOT_FOUND', `monitoring record ${id} does not exist`);
+      await tx.deleteMonitoringRecord(id);
+      return;
+    }
     case 'deleteExperiment': {
       const id = str(op.id, 'id');
       if (!(await tx.getExperiment(id))) fail('NOT_FOUND', `experiment ${id} does not exist`);
@@ -521,6 +617,7 @@ async function applyOp(tx: BatchTx, op: WriteOp, out: Outcome): Promise<void> {
       const artifacts = await tx.artifactsOfExperiment(id);
       const hashes = new Set(artifacts.map((a) => a.contentHash));
       await tx.deleteArtifacts(artifacts.map((a) => a.id));
+      await tx.deleteMonitoringOfRuns(runIds);
       await tx.deleteRuns(runIds);
       await tx.deleteExperiment(id);
       for (const h of hashes) if (!(await tx.blobInUse(h))) await tx.deleteBlob(h);

@@ -10,6 +10,8 @@
  * artifacts, then frees every blob no longer referenced by an artifact or dataset. Datasets are
  * independent of experiments and are kept (they are the user's data). Deleting an experiment whose
  * runs are the source of a registered model version fails with IN_USE (delete the versions first).
+ * Monitoring records go with what they belong to: deleting a model version deletes its records, and
+ * deleting an experiment the records of its runs.
  */
 import type {
   ArtifactRecord,
@@ -17,6 +19,8 @@ import type {
   ExperimentRecord,
   MetricPoint,
   ModelVersionRecord,
+  MonitoringQuery,
+  MonitoringRecord,
   RegisteredModelRecord,
   RunPage,
   RunQuery,
@@ -63,6 +67,13 @@ export interface TrackingStore {
   /** Versions of a model, oldest first. */
   listModelVersions(name: string): Promise<readonly ModelVersionRecord[]>;
   getModelVersionByAlias(name: string, alias: string): Promise<ModelVersionRecord | undefined>;
+
+  getMonitoringRecord(id: string): Promise<MonitoringRecord | undefined>;
+  /**
+   * Monitoring records matching every given field of the query (an empty query: all), oldest first
+   * by batch time, then creation time, then id.
+   */
+  listMonitoringRecords(query: MonitoringQuery): Promise<readonly MonitoringRecord[]>;
 
   /**
    * Crash recovery: shorthand for `write([{ op: 'markInterrupted', endTime: now, runIds }])`. Every

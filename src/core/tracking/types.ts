@@ -120,6 +120,79 @@ export interface ModelVersionRecord {
   readonly updatedAt: number;
 }
 
+/** One column's drift as a monitoring record keeps it (numbers that are not finite are null). */
+export interface MonitoringColumnSummary {
+  readonly column: string;
+  /** The test used ('ks', 'chi2', 'z', 'wasserstein', 'jensenshannon'), null when not compared. */
+  readonly method: string | null;
+  readonly statistic: number | null;
+  readonly pvalue: number | null;
+  /** What is compared with the threshold: the p-value or the distance. */
+  readonly score: number | null;
+  readonly threshold: number | null;
+  readonly drifted: boolean;
+  readonly psi: number | null;
+  /** Data-quality findings in words. */
+  readonly findings: readonly string[];
+}
+
+export interface MonitoringMetricSummary {
+  readonly metric: string;
+  readonly value: number | null;
+  readonly validation: number | null;
+  /** Estimated performance only. */
+  readonly standardError: number | null;
+  readonly outsideBand: boolean;
+}
+
+export interface MonitoringPerformanceSummary {
+  /** 'actual' on labelled rows, 'estimated' (CBPE) without labels. */
+  readonly kind: 'actual' | 'estimated';
+  readonly rows: number;
+  readonly metrics: readonly MonitoringMetricSummary[];
+  readonly conceptDrift: boolean;
+}
+
+/** What a monitoring record keeps of a batch's report (the full report is not stored). */
+export interface MonitoringSummary {
+  readonly verdict: 'drift' | 'no drift';
+  /** 'training data' or 'stored profile'. */
+  readonly basis: string;
+  readonly compared: number;
+  readonly drifted: number;
+  readonly driftedShare: number;
+  readonly driftShare: number;
+  readonly columns: readonly MonitoringColumnSummary[];
+  readonly missingColumns: readonly string[];
+  readonly newColumns: readonly string[];
+  readonly predictionDrift: MonitoringColumnSummary | null;
+  readonly targetDrift: MonitoringColumnSummary | null;
+  readonly performance: MonitoringPerformanceSummary | null;
+  /** Alerts in words (dataset drift, drifted columns, prediction/label/concept drift, missing columns). */
+  readonly alerts: readonly string[];
+}
+
+/**
+ * One monitored batch of a model: a registered model version (name + version), else a run, else a
+ * bundle known only by its manifest's SHA-256. Deleted with its model version or run.
+ */
+export interface MonitoringRecord {
+  readonly id: string;
+  readonly modelName: string | null;
+  readonly modelVersion: number | null;
+  readonly runId: string | null;
+  /** SHA-256 of the bundle's manifest.json: which exact model was monitored. */
+  readonly bundleSha256: string;
+  readonly batchName: string;
+  /** SHA-256 of the batch file's bytes. */
+  readonly batchSha256: string;
+  readonly batchRows: number;
+  /** When the batch's data is from (chosen by the user, else when it was monitored), epoch ms. */
+  readonly batchTime: number;
+  readonly createdAt: number;
+  readonly summary: MonitoringSummary;
+}
+
 // ---------------------------------------------------------------- write operations
 
 export interface CreateExperimentOp {
@@ -261,6 +334,19 @@ export interface DeleteExperimentOp {
   readonly id: string;
 }
 
+/**
+ * Stores a monitoring record (its id must be new). A model name and version, when given, must name an
+ * existing model version; a run id an existing run.
+ */
+export interface PutMonitoringRecordOp {
+  readonly op: 'putMonitoringRecord';
+  readonly record: MonitoringRecord;
+}
+export interface DeleteMonitoringRecordOp {
+  readonly op: 'deleteMonitoringRecord';
+  readonly id: string;
+}
+
 export type WriteOp =
   | CreateExperimentOp
   | StartRunOp
@@ -278,7 +364,9 @@ export type WriteOp =
   | SetAliasOp
   | DeleteAliasOp
   | MarkInterruptedOp
-  | DeleteExperimentOp;
+  | DeleteExperimentOp
+  | PutMonitoringRecordOp
+  | DeleteMonitoringRecordOp;
 
 export type WriteOpName = WriteOp['op'];
 
@@ -340,4 +428,16 @@ export interface StorageUsage {
   readonly blobBytes: number;
   /** Whether the storage is persistent (won't be evicted), or null when not applicable. */
   readonly persisted: boolean | null;
+}
+
+/**
+ * Which monitoring records to list: a model's (and one version's), a run's, or a bundle's. Oldest
+ * first (batch time, then creation time, then id).
+ */
+export interface MonitoringQuery {
+  readonly modelName?: string;
+  /** With modelName: one version only. */
+  readonly modelVersion?: number;
+  readonly runId?: string;
+  readonly bundleSha256?: string;
 }

@@ -17,6 +17,8 @@ import type {
   BundleWorkerApi,
   ImportedBundle,
   LoadInput,
+  MonitorOptions,
+  MonitorOutcome,
   ScoreOptions,
   ScoreOutcome,
   VerifyProgressCallback,
@@ -65,6 +67,15 @@ export class BundleClient {
 
   score(files: BundleFiles, csv: LoadInput, options?: ScoreOptions): Promise<BundleResult<ScoreOutcome>> {
     return this.#call((r) => r.score(files, csv, options));
+  }
+
+  /** Check a batch CSV against the bundle's reference (drift, data quality, performance). */
+  monitor(
+    files: BundleFiles,
+    csv: LoadInput,
+    options?: MonitorOptions,
+  ): Promise<BundleResult<MonitorOutcome>> {
+    return this.#call((r) => r.monitor(files, csv, options));
   }
 
   zip(

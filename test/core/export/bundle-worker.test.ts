@@ -149,3 +149,111 @@ describe('bundle worker', () => {
     });
   });
 });
+
+describe('bundle worker: monitor (the Monitor screen)', () => {
+  const enc = new TextEncoder();
+  // A model of a realistic size (the 5-round one above has a handful of probability levels, which
+  // its holdout model and its refit place differently: prediction drift by construction).
+  let model: Record<string, string>;
+  beforeAll(async () => {
+    const rows = Array.from({ length: 120 }, (_, i) => i);
+    const x = rows.map((i) => (i * 37) % 101);
+    const data = table(
+      num('x', x),
+      cat(
+        'c',
+        rows.map((i) => ['a', 'b', 'c'][i % 3]!),
+      ),
+      cat(
+        'y',
+        rows.map((i) => (x[i]! > 50 !== (i % 3 === 0) ? 'yes' : 'no')),
+      ),
+    );
+    const trained = await trainModel({
+      table: data,
+      target: 'y',
+      task: 'binary',
+      family: 'gbdt',
+      seed: 3,
+      params: { rounds: 60 },
+    });
+    model = createBundleFiles(
+      trained,
+      {
+        name: 'small.csv',
+        fingerprint: { sha256: 'a'.repeat(64), bytes: 1, rows: 120, columns: 3, schemaHash: 'b' },
+        schema: [],
+      },
+      {
+        app: { name: 'automl-studio', version: 'test', commit: 'abc' },
+        runtime: 'vitest',
+        libraries: {},
+        backend: { name: 'cpu' },
+        createdAt: '2026-01-01T00:00:00.000Z',
+      },
+      { table: data },
+    );
+  });
+  /** Rows like the training rows (from `from`: new rows of the same distribution) as CSV, x shifted by `dx`. */
+  const csv = (dx = 0, from = 0) => {
+    const lines = ['x,c,y'];
+    for (let i = from; i < from + 120; i++) {
+      const x = (i * 37) % 101;
+      lines.push(`${x + dx},${['a', 'b', 'c'][i % 3]},${x > 50 !== (i % 3 === 0) ? 'yes' : 'no'}`);
+    }
+    return lines.join('\n') + '\n';
+  };
+  const input = (name: string, text: string) => {
+    const bytes = enc.encode(text);
+    return {
+      name,
+      bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    };
+  };
+
+  it('a clean batch: no drift, no alert, measured performance; the bundle named by its manifest hash', async () => {
+    const { sha256Hex } = await import('../../../src/core/export/integrity.ts');
+    const res = await worker.monitor(model, input('new.csv', csv(0, 1000)));
+    if (!res.ok) throw new Error(res.error.message);
+    expect(res.value.result.reference.basis).toBe('stored profile');
+    expect(res.value.result.drift.verdict).toBe('no drift');
+    expect(res.value.summary.alerts).toEqual([]);
+    expect(res.value.summary.performance?.kind).toBe('actual');
+    expect(res.value.bundleSha256).toBe(sha256Hex(model['manifest.json']!));
+  });
+
+  it('a shifted column drifts and is named in the alerts', async () => {
+    const res = await worker.monitor(model, input('shifted.csv', csv(60)));
+    if (!res.ok) throw new Error(res.error.message);
+    const x = res.value.summary.columns.find((c) => c.column === 'x')!;
+    expect(x.drifted).toBe(true);
+    expect(res.value.summary.columns.find((c) => c.column === 'c')!.drifted).toBe(false);
+    expect(res.value.summary.alerts.some((a) => a.startsWith('x drifted ('))).toBe(true);
+  });
+
+  it('a bundle without reference.json: a clear failure, or the training data as the reference', async () => {
+    const { rehashed } = await import('../../helpers/rehash.ts');
+    const m = JSON.parse(model['manifest.json']!);
+    delete m.files['reference.json'];
+    const { 'reference.json': _dropped, ...rest } = model;
+    const old = rehashed({ ...rest, 'manifest.json': JSON.stringify(m) });
+    const bare = await worker.monitor(old, input('same.csv', csv()));
+    expect(bare.ok).toBe(false);
+    if (!bare.ok) {
+      expect(bare.error.code).toBe('data');
+      expect(bare.error.message).toMatch(/no stored reference profile/);
+    }
+    const withData = await worker.monitor(old, input('same.csv', csv()), {
+      reference: input('small.csv', csv()),
+    });
+    if (!withData.ok) throw new Error(withData.error.message);
+    expect(withData.value.result.reference.basis).toBe('training data');
+    expect(withData.value.result.drift.verdict).toBe('no drift');
+  });
+
+  it('a batch of another dataset: a failure naming the file', async () => {
+    const res = await worker.monitor(model, input('other.csv', 'a,b\n1,2\n'));
+    expect(res.ok).toBe(false);
+    if (!res.ok) expect(res.error.message).toMatch(/other\.csv has none of the model's columns/);
+  });
+});

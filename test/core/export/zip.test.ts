@@ -99,6 +99,7 @@ describe('bundle format 2', () => {
       'metrics.json',
       'signature.json',
       'input_example.csv',
+      'reference.json',
       'MODEL_CARD.md',
       'predict.mjs',
     ]);
@@ -279,7 +280,7 @@ describe('importing a bundle zip rejects', () => {
 
   it('too many entries', () => {
     expect(() => readBundleZip(bundleToZip(files), { maxEntries: 3 })).toThrow(
-      /8 entries; a bundle has at most 3/,
+      /9 entries; a bundle has at most 3/,
     );
   });
 
