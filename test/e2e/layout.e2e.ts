@@ -110,7 +110,14 @@ describe('responsive layout', () => {
     for (const size of SIZES) {
       await page.setViewportSize({ width: size.width, height: size.height });
       // every tab is on screen (the Score tab used to be off to the right on phones)
-      for (const tab of ['nav-data', 'nav-train', 'nav-experiments', 'nav-models', 'nav-score']) {
+      for (const tab of [
+        'nav-data',
+        'nav-train',
+        'nav-experiments',
+        'nav-models',
+        'nav-score',
+        'nav-monitor',
+      ]) {
         const r = (await page.getByTestId(tab).boundingBox())!;
         expect.soft(r.x, `${tab} at ${size.width}`).toBeGreaterThanOrEqual(0);
         expect.soft(r.x + r.width, `${tab} at ${size.width}`).toBeLessThanOrEqual(size.width);

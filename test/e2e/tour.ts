@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { waitForDataset } from './helpers.ts';
 
-export const SCREENS = ['data', 'train', 'experiments', 'compare', 'models', 'score'] as const;
+export const SCREENS = ['data', 'train', 'experiments', 'compare', 'models', 'score', 'monitor'] as const;
 export type ScreenName = (typeof SCREENS)[number];
 /** The experiment {@link populate} trains into (the browser profile may hold others). */
 export const PENGUINS_EXPERIMENT = '[data-testid="experiment-row"][data-experiment-name*="penguins"]';
@@ -84,6 +84,10 @@ export async function visit(page: Page, screen: ScreenName): Promise<void> {
     case 'score':
       await page.getByTestId('nav-score').click();
       await page.getByTestId('score-screen').waitFor();
+      break;
+    case 'monitor':
+      await page.getByTestId('nav-monitor').click();
+      await page.getByTestId('monitor-model-select').waitFor();
       break;
   }
   // charts and lazy panels settle
