@@ -257,3 +257,69 @@ export async function evaluateTrial(
     ...(imp ? { importance: imp } : {}),
   };
 }
+
+/**
+ * The least work a rescue fit does (see `rescueFit`), in the family's resource units: boosting
+ * rounds ≈ 5 / learning rate within [50, 200] (enough for the shrinkage to learn something), 10
+ * trees of a forest, 5 epochs of a linear model or an MLP.
+ */
+export function rescueResource(family: FamilyName, config: Readonly<Record<string, unknown>>): number {
+  switch (family) {
+    case 'gbdt': {
+      const lr = Number(config.learningRate);
+      return lr > 0 ? Math.max(50, Math.min(200, Math.round(5 / lr))) : 50;
+    }
+    case 'random_forest':
+      return 10;
+    default:
+      return 5;
+  }
+}
+
+/** What a rescue fit gives: fold 0's model and its validation predictions. */
+export interface RescueOutcome {
+  readonly model: Fitted;
+  /** The model's predictions over fold 0's validation rows (`width` per row). */
+  readonly pred: Float64Array;
+  /** Those rows (indices among the rows that have a target) and their targets. */
+  readonly rows: Int32Array;
+  readonly y: Float64Array;
+  /** The search metric over those rows. */
+  readonly value: number;
+  /** Resource the model used (best iteration for boosting, trees, best epoch). */
+  readonly resource: number;
+}
+
+/**
+ * The rescue of a time-budgeted search in which no trial finished (runner.ts): trains one trial's
+ * family and parameters on fold 0 of the split plan (its training rows; for a holdout plan, the
+ * holdout's training rows) with `resource` rounds/trees/epochs — no clock, no halving, early
+ * stopping on fold 0's validation rows as in a trial — and scores it on those validation rows. A
+ * pure function of the data, the trial and `resource`, so a replay gives the same bits.
+ */
+export async function rescueFit(
+  ctx: SearchContext,
+  trial: { readonly family: FamilyName; readonly config: Readonly<Record<string, unknown>>; readonly seed: number },
+  resource: number,
+): Promise<RescueOutcome> {
+  const res = familySpace(trial.family).resource;
+  const d = ctx.foldData(pipeKey(trial.family, trial.config), 0);
+  const model = await estimatorFor(trial.family).fit(d.Xtr, d.ytr, {
+    task: ctx.task,
+    nClasses: ctx.task === 'regression' ? undefined : ctx.nClasses,
+    config: { ...trial.config, seed: trial.seed, [res.key]: resource },
+    validation: { X: d.Xva, y: d.yva },
+  });
+  const pred = model.predict(d.Xva);
+  dropState(model);
+  const value = evaluate(ctx.task, d.yva, pred, ctx.nClasses)[ctx.metric];
+  const used = usedResource(model);
+  return {
+    model,
+    pred,
+    rows: Int32Array.from(d.valid),
+    y: d.yva,
+    value,
+    resource: Number.isFinite(used) ? used : resource,
+  };
+}
