@@ -81,6 +81,11 @@ describe('automl with a budget too small for any trial to finish', () => {
       expect(m.reproducibility.note).toMatch(tooSmall);
 
       const r = await cli(['reproduce', out, '--data', data]);
+      expect(r.out).toMatch(
+        new RegExp(
+          `note: no trial of the search finished within its time budget \\(exceeded by [\\d.]+ s\\); the replay trains trial ${rescue.trial} on one fold with at most ${rescue.rounds} rounds/epochs, as the search did\n`,
+        ),
+      );
       expect(r.out).toMatch(/predictions on 3000 rows: bit-identical/);
       expect(r.out).toMatch(/verdict: reproduced\n$/);
       expect(r.code).toBe(0);
@@ -112,7 +117,16 @@ describe('automl with a budget too small for any trial to finish', () => {
 
   it('a budget of 0 or less is a clear error, not a search', async () => {
     for (const b of ['0', '-1', 'abc']) {
-      const s = await cli(['automl', data, '--target', 'y', '--out', join(dir, 'x'), `--budget=${b}`, '--no-track']);
+      const s = await cli([
+        'automl',
+        data,
+        '--target',
+        'y',
+        '--out',
+        join(dir, 'x'),
+        `--budget=${b}`,
+        '--no-track',
+      ]);
       expect(s.code).toBe(2);
       expect(s.err).toContain(`--budget must be a number of seconds > 0, got '${b}'`);
     }

@@ -40,7 +40,8 @@ export function budgetNote(m: SearchManifest): string | undefined {
   if (!r) return undefined;
   const seconds = m.budget.seconds;
   const family = m.replay[r.trial]?.family ?? 'model';
-  const unit = family === 'linear' || family === 'mlp' ? 'epochs' : family === 'random_forest' ? 'trees' : 'rounds';
+  const unit =
+    family === 'linear' || family === 'mlp' ? 'epochs' : family === 'random_forest' ? 'trees' : 'rounds';
   const refit = m.clock.refit.find((x) => x.trial === r.trial)?.action === 'refit';
   const fmt = (s: number) => String(Number(s.toPrecision(3)));
   const what =

@@ -299,7 +299,11 @@ export interface RescueOutcome {
  */
 export async function rescueFit(
   ctx: SearchContext,
-  trial: { readonly family: FamilyName; readonly config: Readonly<Record<string, unknown>>; readonly seed: number },
+  trial: {
+    readonly family: FamilyName;
+    readonly config: Readonly<Record<string, unknown>>;
+    readonly seed: number;
+  },
   resource: number,
 ): Promise<RescueOutcome> {
   const res = familySpace(trial.family).resource;

@@ -721,7 +721,12 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     oof.set(fallback.trial.number, fallback.pred);
     holdoutModels.set(fallback.trial.number, fallback.holdout);
     const at = cuts.find((c) => c.trial === fallback!.trial.number);
-    rescue = { trial: fallback.trial.number, how: 'cut', fold: 0, rounds: at?.round ?? fallback.holdout.resource };
+    rescue = {
+      trial: fallback.trial.number,
+      how: 'cut',
+      fold: 0,
+      rounds: at?.round ?? fallback.holdout.resource,
+    };
   }
   const recordedRescue = replayClock?.rescue;
   const mayRescue = replayClock
@@ -820,7 +825,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       ? false
       : recorded
         ? recorded.action === 'refit'
-      : budgetMs === Infinity || clock() + refitEstimateMs(t) <= hardDeadline;
+        : budgetMs === Infinity || clock() + refitEstimateMs(t) <= hardDeadline;
     const kept = holdoutModels.get(t.number);
     if (recorded?.action === 'holdout' && !kept)
       throw new SearchError(
@@ -942,8 +947,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
             rescue: {
               ...rescue,
               overrunSeconds:
-                recordedRescue?.overrunSeconds ??
-                Math.round(Math.max(0, tEnd - t0 - budgetMs)) / 1000,
+                recordedRescue?.overrunSeconds ?? Math.round(Math.max(0, tEnd - t0 - budgetMs)) / 1000,
             },
           }
         : {}),

@@ -111,4 +111,3 @@ export function expectSameSearch(a: SearchResult, b: SearchResult, table: Table)
   expect(Array.from(b.validation.pred)).toEqual(Array.from(a.validation.pred));
   expect(Array.from(b.model.predictTable(table))).toEqual(Array.from(a.model.predictTable(table)));
 }
-

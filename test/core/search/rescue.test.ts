@@ -48,8 +48,14 @@ describe('a search in which no trial finishes before the deadline', () => {
     expect(new Set(p).size).toBeGreaterThan(10); // it learned something: not one constant
     // the user is told, in words, with the overrun
     const note = budgetNote(m)!;
-    expect(note).toMatch(/^the time budget of 0.001 s was too small: no trial finished in time, so the model is trial 0/);
-    expect(note).toMatch(new RegExp(`with at most ${rounds} rounds, not refitted on all rows; the run took [\\d.]+ s more than the budget`));
+    expect(note).toMatch(
+      /^the time budget of 0.001 s was too small: no trial finished in time, so the model is trial 0/,
+    );
+    expect(note).toMatch(
+      new RegExp(
+        `with at most ${rounds} rounds, not refitted on all rows; the run took [\\d.]+ s more than the budget`,
+      ),
+    );
     expect(clockNote(m)).toContain(note);
 
     const again = await replayOf(r, base);
