@@ -85,7 +85,10 @@ export const reproduceCommand: Command = {
     const rescueNote = rescue
       ? `no trial of the search finished within its time budget (exceeded by ${rescue.overrunSeconds} s); ` +
         (rescue.how === 'fit'
-          ? `the replay trains trial ${rescue.trial} on one fold with at most ${rescue.rounds} rounds/epochs, as the search did`
+          ? `the replay trains trial ${rescue.trial} on one fold as the search did, ` +
+            (rescue.rounds !== undefined
+              ? `stopping it after ${rescue.rounds} rounds/epochs where the budget margin stopped it`
+              : 'to its end')
           : `the replay cuts trial ${rescue.trial} after ${rescue.rounds} rounds/epochs and keeps that model, as the search did`)
       : undefined;
     const notes = rescueNote ? [...report.notes, rescueNote] : report.notes;

@@ -44,9 +44,11 @@ export function budgetNote(m: SearchManifest): string | undefined {
     family === 'linear' || family === 'mlp' ? 'epochs' : family === 'random_forest' ? 'trees' : 'rounds';
   const refit = m.clock.refit.find((x) => x.trial === r.trial)?.action === 'refit';
   const fmt = (s: number) => String(Number(s.toPrecision(3)));
+  const used = m.final.members.find((x) => x.trial === r.trial)?.resource;
   const what =
     r.how === 'fit'
-      ? `trial ${r.trial} (${family}) trained after the deadline on one fold's training rows with at most ${r.rounds} ${unit}`
+      ? `trial ${r.trial} (${family}) trained after the deadline on one fold's training rows` +
+        (used !== undefined ? ` (${used} ${unit})` : '')
       : `trial ${r.trial} (${family}) as the deadline left it, after ${r.rounds} ${unit} on the holdout's training rows`;
   const over =
     r.overrunSeconds > 0

@@ -259,9 +259,10 @@ export async function evaluateTrial(
 }
 
 /**
- * The least work a rescue fit does (see `rescueFit`), in the family's resource units: boosting
- * rounds ≈ 5 / learning rate within [50, 200] (enough for the shrinkage to learn something), 10
- * trees of a forest, 5 epochs of a linear model or an MLP.
+ * The least work a rescue fit does before the clock may stop it (see `rescueFit`), in training
+ * callbacks of the family (boosting rounds, trees, epochs): boosting ≈ 5 / learning rate rounds
+ * within [50, 200] (enough for the shrinkage to learn something), 10 trees of a forest, 5 epochs of
+ * a linear model or an MLP.
  */
 export function rescueResource(family: FamilyName, config: Readonly<Record<string, unknown>>): number {
   switch (family) {
@@ -288,14 +289,21 @@ export interface RescueOutcome {
   readonly value: number;
   /** Resource the model used (best iteration for boosting, trees, best epoch). */
   readonly resource: number;
+  /** Training callbacks after which the clock (or `stop.rounds`) stopped it; undefined: it ran to its end. */
+  readonly stoppedAt?: number;
 }
+
+/** When a rescue fit stops: live (the clock, after a minimum) or as recorded (a replay). */
+export type RescueStop =
+  { readonly minRounds: number; readonly pastDeadline: () => boolean } | { readonly rounds?: number };
 
 /**
  * The rescue of a time-budgeted search in which no trial finished (runner.ts): trains one trial's
  * family and parameters on fold 0 of the split plan (its training rows; for a holdout plan, the
- * holdout's training rows) with `resource` rounds/trees/epochs — no clock, no halving, early
- * stopping on fold 0's validation rows as in a trial — and scores it on those validation rows. A
- * pure function of the data, the trial and `resource`, so a replay gives the same bits.
+ * holdout's training rows) as a trial would (up to the family's maximum resource, early stopping on
+ * fold 0's validation rows, no halving), and scores it on those validation rows. Live, the clock may
+ * stop it once it has done `minRounds` training callbacks; a replay stops it after the recorded
+ * `rounds` (or lets it run to its end), so it gives the same bits.
  */
 export async function rescueFit(
   ctx: SearchContext,
@@ -304,15 +312,25 @@ export async function rescueFit(
     readonly config: Readonly<Record<string, unknown>>;
     readonly seed: number;
   },
-  resource: number,
+  stop: RescueStop,
 ): Promise<RescueOutcome> {
   const res = familySpace(trial.family).resource;
   const d = ctx.foldData(pipeKey(trial.family, trial.config), 0);
+  let calls = 0;
+  let stoppedAt: number | undefined;
   const model = await estimatorFor(trial.family).fit(d.Xtr, d.ytr, {
     task: ctx.task,
     nClasses: ctx.task === 'regression' ? undefined : ctx.nClasses,
-    config: { ...trial.config, seed: trial.seed, [res.key]: resource },
+    config: { ...trial.config, seed: trial.seed, [res.key]: res.max },
     validation: { X: d.Xva, y: d.yva },
+    onRound: () => {
+      calls++;
+      const halt =
+        'minRounds' in stop ? calls >= stop.minRounds && stop.pastDeadline() : stop.rounds === calls;
+      if (!halt) return undefined;
+      stoppedAt = calls;
+      return false;
+    },
   });
   const pred = model.predict(d.Xva);
   dropState(model);
@@ -324,6 +342,7 @@ export async function rescueFit(
     rows: Int32Array.from(d.valid),
     y: d.yva,
     value,
-    resource: Number.isFinite(used) ? used : resource,
+    resource: Number.isFinite(used) ? used : calls,
+    ...(stoppedAt !== undefined ? { stoppedAt } : {}),
   };
 }

@@ -234,18 +234,22 @@ export interface ClockRecord {
 
 /**
  * A time-budgeted search in which no trial finished still gives a model (a budget that is merely
- * too small is never a failure): the model of one trial after a minimum of work, used without a
- * refit on all rows. 'cut': a holdout trial cut at the deadline, its model as the deadline left it
- * (fold 0 after `rounds`, recorded in `cuts` too; a replay gets it by replaying the cut). 'fit': the
- * lowest-numbered trial that did not fail (asked after the deadline if none was) trained again after
- * the search on fold 0's training rows with `rounds` rounds/trees/epochs (`rescueResource`), without
- * a clock; a replay does the same fit.
+ * too small is never a failure): the fold-0 model of one trial after a minimum of work, used without
+ * a refit on all rows.
+ * - 'cut': a holdout trial cut at the deadline, its model as the deadline left it (after `rounds`
+ *   training callbacks, also in `cuts`); a replay gets it by replaying the cut.
+ * - 'fit': the lowest-numbered trial that did not fail (asked after the deadline if none was asked)
+ *   trained after the search on fold 0's training rows as a trial would, stopped by the budget
+ *   margin once it has done `minRounds` callbacks (`rescueResource`) — `rounds`: where it was
+ *   stopped; absent: it ended by itself (early stopping). A replay does the same fit and stops it
+ *   there, without a clock.
  */
 export interface RescueRecord {
   readonly trial: number;
   readonly how: 'cut' | 'fit';
   readonly fold: 0;
-  readonly rounds: number;
+  readonly minRounds?: number;
+  readonly rounds?: number;
   /** Seconds the run took beyond its time budget (0: within it; a replay keeps the recorded value). */
   readonly overrunSeconds: number;
 }
@@ -740,13 +744,21 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     // first trial is asked now and recorded as cut before it started, so a replay asks it too.
     if (!t && !study.trials.length) t = tellNeverRun(askTrial());
     if (t) {
-      const rounds = recordedRescue?.rounds ?? rescueResource(t.family, t.config);
+      const minRounds = recordedRescue?.minRounds ?? rescueResource(t.family, t.config);
       try {
-        rescued = await rescueFit(ctx, t, rounds);
+        rescued = await rescueFit(
+          ctx,
+          t,
+          recordedRescue
+            ? recordedRescue.rounds !== undefined
+              ? { rounds: recordedRescue.rounds }
+              : {}
+            : { minRounds, pastDeadline: () => clock() > hardDeadline },
+        );
       } catch (err) {
         throw new SearchError(
           `no trial finished within the budget, and training trial ${t.number} (${t.family}) on one fold ` +
-            `with ${rounds} rounds/epochs failed: ${(err as Error)?.message ?? String(err)}`,
+            `failed: ${(err as Error)?.message ?? String(err)}`,
         );
       }
       if (replayClock && opts.signal?.aborted) throw new SearchError('the replay was cancelled');
@@ -755,7 +767,13 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       t = study.rescued(t.id, { value: rescued.value, resources: [rescued.resource] });
       ranked.push(t);
       holdoutModels.set(t.number, { family: t.family, model: rescued.model, resource: rescued.resource });
-      rescue = { trial: t.number, how: 'fit', fold: 0, rounds };
+      rescue = {
+        trial: t.number,
+        how: 'fit',
+        fold: 0,
+        minRounds,
+        ...(rescued.stoppedAt !== undefined ? { rounds: rescued.stoppedAt } : {}),
+      };
     }
   }
   if (!ranked.length) {
@@ -1012,7 +1030,10 @@ export function checkClockRecord(rec: ClockRecord, n: number): void {
     if (!isCount(r.trial) || r.trial >= n) bad(`rescue names trial ${r.trial}, not one of the ${n} trials`);
     if (r.how !== 'cut' && r.how !== 'fit') bad(`rescue.how must be 'cut' or 'fit', got ${r.how}`);
     if (r.fold !== 0) bad('rescue.fold must be 0');
-    if (!(isCount(r.rounds) && r.rounds >= 1)) bad('rescue.rounds must be a whole number >= 1');
+    if (r.rounds !== undefined && !(isCount(r.rounds) && r.rounds >= 1))
+      bad('rescue.rounds must be a whole number >= 1');
+    if (r.minRounds !== undefined && !(isCount(r.minRounds) && r.minRounds >= 1))
+      bad('rescue.minRounds must be a whole number >= 1');
     if (!(typeof r.overrunSeconds === 'number' && r.overrunSeconds >= 0))
       bad('rescue.overrunSeconds must be a number >= 0');
   }

@@ -31,7 +31,8 @@ describe('a search in which no trial finishes before the deadline', () => {
     expect(Number.isFinite(t.value)).toBe(true);
     expect(r.best.number).toBe(0);
     const rounds = rescueResource(t.family, t.config);
-    expect(m.clock.rescue).toMatchObject({ trial: 0, how: 'fit', fold: 0, rounds });
+    // the clock was past the margin: stopped after the minimum of rounds
+    expect(m.clock.rescue).toMatchObject({ trial: 0, how: 'fit', fold: 0, minRounds: rounds, rounds });
     expect(m.clock.rescue!.overrunSeconds).toBeGreaterThan(0);
     expect(m.clock.cuts).toEqual([{ trial: 0, reason: 'deadline' }]);
     expect(m.clock.told).toEqual([0]);
@@ -53,7 +54,7 @@ describe('a search in which no trial finishes before the deadline', () => {
     );
     expect(note).toMatch(
       new RegExp(
-        `with at most ${rounds} rounds, not refitted on all rows; the run took [\\d.]+ s more than the budget`,
+        `training rows \\(${m.final.members[0].resource} rounds\\), not refitted on all rows; the run took [\\d.]+ s more than the budget`,
       ),
     );
     expect(clockNote(m)).toContain(note);
@@ -83,6 +84,35 @@ describe('a search in which no trial finishes before the deadline', () => {
     const first = r.trials.find((t) => t.state !== 'FAILED')!;
     expect(m.clock.rescue).toMatchObject({ trial: first.number, how: 'fit', fold: 0 });
     expect(r.best.number).toBe(first.number);
+    const again = await replayOf(r, base);
+    expectSameSearch(r, again, base.table);
+  }, 60_000);
+
+  it('time left before the budget margin: the rescue fit runs to its end, within the budget', async () => {
+    const clock = fakeClock(1);
+    const budget = 10;
+    const base: SearchOptions = {
+      table: wide(300, 6, 17),
+      target: 'y',
+      task: 'binary',
+      families: ['gbdt'],
+      seed: 2,
+      timeBudgetSeconds: budget,
+      folds: 3,
+      now: clock.now,
+      // the first trial starts just before the search deadline (90% of the budget): cut at once
+      onTrialStart: () => clock.jumpTo(budget * 1000 * 0.9 - 3),
+    };
+    const r = await runSearch(base);
+    const m = r.manifest;
+    expect(r.trials.every((t) => t.state === 'PRUNED' && t.reason === 'deadline')).toBe(true);
+    expect(m.clock.cuts[0]).toMatchObject({ trial: 0, reason: 'deadline', fold: 0 });
+    // the rescue ended by itself (early stopping) before the margin: no stop round, no overrun
+    expect(m.clock.rescue).toEqual({ trial: 0, how: 'fit', fold: 0, minRounds: 50, overrunSeconds: 0 });
+    expect(m.final.members[0].resource).toBeGreaterThanOrEqual(1); // its best iteration
+    expect(budgetNote(m)).toMatch(
+      /; the run stayed within the budget\. A larger budget gives a better model$/,
+    );
     const again = await replayOf(r, base);
     expectSameSearch(r, again, base.table);
   }, 60_000);
