@@ -109,7 +109,7 @@ for (const d of datasets) {
           final: { kind: string; members: unknown[] };
           clock?: {
             cuts: { reason: string }[];
-            rescue?: { trial: number; how: string; rounds: number; overrunSeconds: number };
+            rescue?: { trial: number; how: string; rounds?: number; overrunSeconds: number };
           };
         };
       };
@@ -126,7 +126,9 @@ for (const d of datasets) {
         dataset: d.name,
         budget,
         model: rescue
-          ? `rescued (trial ${rescue.trial} ${rescue.how}, ${rescue.rounds} rounds, +${rescue.overrunSeconds} s)`
+          ? `rescued (trial ${rescue.trial} ${rescue.how}, ` +
+            `${rescue.rounds !== undefined ? `stopped after ${rescue.rounds} rounds` : 'ran to its end'}, ` +
+            `+${rescue.overrunSeconds} s)`
           : 'yes',
         trials: m.search.replay.length,
         deadlineCut: m.search.clock?.cuts.filter((c) => c.reason === 'deadline').length ?? null,
