@@ -1,8 +1,10 @@
 /**
  * Replay benchmark (issue #12): time-budgeted searches (no trial cap, default families) on every
  * dataset in the shared datasets folder, each followed by `reproduce` on its own training file; one
- * row per dataset and budget: trials, deadline-cut trials, final model, search and reproduce seconds
- * and the verdict. Every run is a separate `cli` process (as a user runs them).
+ * row per dataset and budget: whether a model was produced (and whether it had to be rescued because
+ * no trial finished: `search.clock.rescue`, with the seconds over the budget), trials, deadline-cut
+ * trials, final model, search and reproduce seconds and the verdict. Every run is a separate `cli`
+ * process (as a user runs them).
  *
  *   npx tsx bench/replay/run.ts [--budgets 30,60] [--workers 1] [--datasets a,b] [--out DIR] [--seed 0]
  *
@@ -42,6 +44,8 @@ const datasets = wanted ? all.filter((d) => wanted.includes(d.name)) : all;
 interface Row {
   dataset: string;
   budget: number;
+  /** 'yes', 'rescued (trial N, +S s)' or 'no'. */
+  model: string;
   trials: number | null;
   deadlineCut: number | null;
   finalModel: string;
@@ -61,8 +65,8 @@ function cli(args: string[]): { code: number | null; out: string; err: string; s
 }
 
 const header =
-  '| dataset | budget | trials | deadline-cut trials | final model | search s | reproduce s | verdict |\n' +
-  '|---|---:|---:|---:|---|---:|---:|---|';
+  '| dataset | budget | model | trials | deadline-cut trials | final model | search s | reproduce s | verdict |\n' +
+  '|---|---:|---|---:|---:|---|---:|---:|---|';
 console.log(header);
 const rows: Row[] = [];
 for (const d of datasets) {
@@ -90,6 +94,7 @@ for (const d of datasets) {
       row = {
         dataset: d.name,
         budget,
+        model: 'no',
         trials: null,
         deadlineCut: null,
         finalModel: '-',
@@ -102,7 +107,10 @@ for (const d of datasets) {
         search: {
           replay: unknown[];
           final: { kind: string; members: unknown[] };
-          clock?: { cuts: { reason: string }[] };
+          clock?: {
+            cuts: { reason: string }[];
+            rescue?: { trial: number; how: string; rounds?: number; overrunSeconds: number };
+          };
         };
       };
       const r = cli(['reproduce', zip, '--data', train, '--json']);
@@ -113,9 +121,15 @@ for (const d of datasets) {
       } catch {
         verdict = `reproduce failed (exit ${r.code}): ${r.err.trim().split('\n').pop()}`;
       }
+      const rescue = m.search.clock?.rescue;
       row = {
         dataset: d.name,
         budget,
+        model: rescue
+          ? `rescued (trial ${rescue.trial} ${rescue.how}, ` +
+            `${rescue.rounds !== undefined ? `stopped after ${rescue.rounds} rounds` : 'ran to its end'}, ` +
+            `+${rescue.overrunSeconds} s)`
+          : 'yes',
         trials: m.search.replay.length,
         deadlineCut: m.search.clock?.cuts.filter((c) => c.reason === 'deadline').length ?? null,
         finalModel: `${m.search.final.kind} (${m.search.final.members.length})`,
@@ -126,12 +140,16 @@ for (const d of datasets) {
     }
     rows.push(row);
     console.log(
-      `| ${row.dataset} | ${row.budget} | ${row.trials ?? '-'} | ${row.deadlineCut ?? '-'} | ${row.finalModel} | ` +
+      `| ${row.dataset} | ${row.budget} | ${row.model} | ${row.trials ?? '-'} | ${row.deadlineCut ?? '-'} | ${row.finalModel} | ` +
         `${row.searchSeconds.toFixed(1)} | ${row.reproduceSeconds?.toFixed(1) ?? '-'} | ${row.verdict} |`,
     );
     writeFileSync(join(outDir, 'results.json'), JSON.stringify(rows, null, 2));
   }
 }
 const ok = rows.filter((r) => r.verdict === 'reproduced').length;
-console.log(`\n${ok} of ${rows.length} reproduced (bundles and results.json in ${outDir})`);
+const models = rows.filter((r) => r.model !== 'no').length;
+console.log(
+  `\n${models} of ${rows.length} produced a model, ${ok} of ${rows.length} reproduced ` +
+    `(bundles and results.json in ${outDir})`,
+);
 process.exitCode = ok === rows.length ? 0 : 1;

@@ -20,7 +20,9 @@ export const automlCommand: Command = {
     '       [--exclude COL ...] [--workers N] [--json] [--store FILE | --no-track]',
     '',
     '  --budget S      wall-clock budget for search and final refit, seconds (default 60; the run may',
-    '                  exceed it by at most 10% for the refit)',
+    '                  exceed it by at most 10% for the refit). A budget too small for any trial to',
+    '                  finish still gives a model: one trial trained on one fold with a minimum of',
+    '                  rounds/epochs; the output says so and by how much the budget was exceeded',
     '  --max-trials N  stop after N trials (with --seed, the same trials and scores every time)',
     '  --families F    comma-separated model families to search (default all four)',
     '  --metric M      metric to optimise (default roc_auc / log_loss / rmse by task)',
@@ -170,6 +172,10 @@ export const automlCommand: Command = {
     );
     writeBundle(values.out, files);
     const m = result.manifest;
+    // A budget too small for any trial to finish still gives a model: say so, and by how much.
+    const { budgetNote } = await import('../../core/search/clock-note.ts');
+    const tooSmall = budgetNote(m);
+    if (tooSmall && values.json) io.stderr(`warning: ${tooSmall}\n`);
     if (tracked) {
       const { run } = tracked;
       // Child runs were recorded live (one per trial); the result goes on the parent with the bundle.
@@ -186,6 +192,7 @@ export const automlCommand: Command = {
     const score = JSON.parse(files['manifest.json']).metrics.validation[result.metric];
     io.stdout(
       [
+        ...(tooSmall ? [`warning: ${tooSmall}`] : []),
         `searched ${result.trials.length} trials (${counts.COMPLETE} complete, ${counts.PRUNED} pruned, ${counts.FAILED} failed) ` +
           `in ${m.timings.totalSeconds.toFixed(1)} s; stopped by ${m.stoppedBy}`,
         `validation: ${m.split.strategy === 'kfold' ? `${m.split.folds}-fold` : 'holdout'}${m.split.stratified ? ', stratified' : ''}, seed ${m.split.seed}`,

@@ -80,6 +80,22 @@ export const reproduceCommand: Command = {
       io.progress?.(null);
     }
     const reproduced = report.reproduced;
+    // A search whose budget was too small for any trial to finish: the replay redoes its rescue.
+    const rescue = bundle.manifest.search?.clock?.rescue;
+    const rescueNote = rescue
+      ? `no trial of the search finished within its time budget (exceeded by ${rescue.overrunSeconds} s); ` +
+        (rescue.how === 'fit'
+          ? `the replay trains trial ${rescue.trial} on one fold as the search did, ` +
+            (rescue.rounds !== undefined
+              ? `stopping it after ${rescue.rounds} rounds/epochs where the budget margin stopped it`
+              : 'to its end')
+          : `the replay cuts trial ${rescue.trial} after ${rescue.rounds} rounds/epochs and keeps that model, as the search did`)
+      : undefined;
+    const notes = rescueNote ? [...report.notes, rescueNote] : report.notes;
+    const at = Math.max(1, report.lines.findLastIndex((l) => l.startsWith('note: ')) + 1);
+    const lines = rescueNote
+      ? [...report.lines.slice(0, at), `note: ${rescueNote}`, ...report.lines.slice(at)]
+      : report.lines;
 
     if (values.json) {
       io.stdout(
@@ -96,14 +112,14 @@ export const reproduceCommand: Command = {
             firstDifference: report.firstDifference,
             metrics: report.metrics,
             rows: report.rows,
-            notes: report.notes,
+            notes,
             explanation: report.explanation,
           },
           null,
           2,
         ) + '\n',
       );
-    } else io.stdout([provenance, ...integrity, ...report.lines].join('\n') + '\n');
+    } else io.stdout([provenance, ...integrity, ...lines].join('\n') + '\n');
     return reproduced ? 0 : 1;
   },
 };

@@ -228,6 +228,22 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
                 },
               },
             },
+            rescue: {
+              description:
+                "Set when no trial finished within the time budget: the trial whose fold-0 model is the search's " +
+                "model ('cut': as the deadline left it; 'fit': trained after the deadline), where it was stopped " +
+                'and the seconds the run took beyond the budget.',
+              type: 'object',
+              required: ['trial', 'how', 'fold', 'overrunSeconds'],
+              properties: {
+                trial: count,
+                how: { enum: ['cut', 'fit'] },
+                fold: count,
+                minRounds: count,
+                rounds: count,
+                overrunSeconds: { type: 'number', minimum: 0 },
+              },
+            },
           },
         },
       },

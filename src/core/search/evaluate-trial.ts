@@ -257,3 +257,92 @@ export async function evaluateTrial(
     ...(imp ? { importance: imp } : {}),
   };
 }
+
+/**
+ * The least work a rescue fit does before the clock may stop it (see `rescueFit`), in training
+ * callbacks of the family (boosting rounds, trees, epochs): boosting ≈ 5 / learning rate rounds
+ * within [50, 200] (enough for the shrinkage to learn something), 10 trees of a forest, 5 epochs of
+ * a linear model or an MLP.
+ */
+export function rescueResource(family: FamilyName, config: Readonly<Record<string, unknown>>): number {
+  switch (family) {
+    case 'gbdt': {
+      const lr = Number(config.learningRate);
+      return lr > 0 ? Math.max(50, Math.min(200, Math.round(5 / lr))) : 50;
+    }
+    case 'random_forest':
+      return 10;
+    default:
+      return 5;
+  }
+}
+
+/** What a rescue fit gives: fold 0's model and its validation predictions. */
+export interface RescueOutcome {
+  readonly model: Fitted;
+  /** The model's predictions over fold 0's validation rows (`width` per row). */
+  readonly pred: Float64Array;
+  /** Those rows (indices among the rows that have a target) and their targets. */
+  readonly rows: Int32Array;
+  readonly y: Float64Array;
+  /** The search metric over those rows. */
+  readonly value: number;
+  /** Resource the model used (best iteration for boosting, trees, best epoch). */
+  readonly resource: number;
+  /** Training callbacks after which the clock (or `stop.rounds`) stopped it; undefined: it ran to its end. */
+  readonly stoppedAt?: number;
+}
+
+/** When a rescue fit stops: live (the clock, after a minimum) or as recorded (a replay). */
+export type RescueStop =
+  { readonly minRounds: number; readonly pastDeadline: () => boolean } | { readonly rounds?: number };
+
+/**
+ * The rescue of a time-budgeted search in which no trial finished (runner.ts): trains one trial's
+ * family and parameters on fold 0 of the split plan (its training rows; for a holdout plan, the
+ * holdout's training rows) as a trial would (up to the family's maximum resource, early stopping on
+ * fold 0's validation rows, no halving), and scores it on those validation rows. Live, the clock may
+ * stop it once it has done `minRounds` training callbacks; a replay stops it after the recorded
+ * `rounds` (or lets it run to its end), so it gives the same bits.
+ */
+export async function rescueFit(
+  ctx: SearchContext,
+  trial: {
+    readonly family: FamilyName;
+    readonly config: Readonly<Record<string, unknown>>;
+    readonly seed: number;
+  },
+  stop: RescueStop,
+): Promise<RescueOutcome> {
+  const res = familySpace(trial.family).resource;
+  const d = ctx.foldData(pipeKey(trial.family, trial.config), 0);
+  let calls = 0;
+  let stoppedAt: number | undefined;
+  const model = await estimatorFor(trial.family).fit(d.Xtr, d.ytr, {
+    task: ctx.task,
+    nClasses: ctx.task === 'regression' ? undefined : ctx.nClasses,
+    config: { ...trial.config, seed: trial.seed, [res.key]: res.max },
+    validation: { X: d.Xva, y: d.yva },
+    onRound: () => {
+      calls++;
+      const halt =
+        'minRounds' in stop ? calls >= stop.minRounds && stop.pastDeadline() : stop.rounds === calls;
+      if (!halt) return undefined;
+      stoppedAt = calls;
+      return false;
+    },
+  });
+  const pred = model.predict(d.Xva);
+  dropState(model);
+  const value = evaluate(ctx.task, d.yva, pred, ctx.nClasses)[ctx.metric];
+  const used = usedResource(model);
+  return {
+    model,
+    pred,
+    rows: Int32Array.from(d.valid),
+    y: d.yva,
+    value,
+    resource: Number.isFinite(used) ? used : calls,
+    ...(stoppedAt !== undefined ? { stoppedAt } : {}),
+  };
+}

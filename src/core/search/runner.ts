@@ -67,6 +67,9 @@ import { pipeKey, prepareSearchContext, type PipeKey } from './context.ts';
 import {
   dropState,
   holdoutPipeline,
+  rescueFit,
+  rescueResource,
+  type RescueOutcome,
   type TrialOutcome,
   type CutPoint,
   type TrialResultWithRungs,
@@ -222,6 +225,33 @@ export interface ClockRecord {
   }[];
   /** The refit of each chosen member, in order. */
   readonly refit: readonly RefitDecision[];
+  /**
+   * Set when no trial finished within the time budget and the model was rescued (see `RescueRecord`);
+   * absent otherwise.
+   */
+  readonly rescue?: RescueRecord;
+}
+
+/**
+ * A time-budgeted search in which no trial finished still gives a model (a budget that is merely
+ * too small is never a failure): the fold-0 model of one trial after a minimum of work, used without
+ * a refit on all rows.
+ * - 'cut': a holdout trial cut at the deadline, its model as the deadline left it (after `rounds`
+ *   training callbacks, also in `cuts`); a replay gets it by replaying the cut.
+ * - 'fit': the lowest-numbered trial that did not fail (asked after the deadline if none was asked)
+ *   trained after the search on fold 0's training rows as a trial would, stopped by the budget
+ *   margin once it has done `minRounds` callbacks (`rescueResource`) — `rounds`: where it was
+ *   stopped; absent: it ended by itself (early stopping). A replay does the same fit and stops it
+ *   there, without a clock.
+ */
+export interface RescueRecord {
+  readonly trial: number;
+  readonly how: 'cut' | 'fit';
+  readonly fold: 0;
+  readonly minRounds?: number;
+  readonly rounds?: number;
+  /** Seconds the run took beyond its time budget (0: within it; a replay keeps the recorded value). */
+  readonly overrunSeconds: number;
 }
 
 export interface SearchManifest {
@@ -608,6 +638,15 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     call(() => opts.onTrial?.(done, study, evidence));
   };
 
+  /** Tells an asked trial that never ran: cut by the deadline before it started. */
+  const tellNeverRun = (trial: Trial): Trial => {
+    cuts.push({ trial: trial.number, reason: 'deadline' });
+    told.push(trial.number);
+    const done = study.tell(trial.id, { state: 'PRUNED', reason: 'deadline', durations: {} });
+    call(() => opts.onTrial?.(done, study));
+    return done;
+  };
+
   let stoppedBy: SearchManifest['stoppedBy'] = 'maxTrials';
   const maxTrials = opts.maxTrials ?? Infinity;
   try {
@@ -678,22 +717,81 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
 
   call(() => opts.onPhase?.('ensemble'));
   const ranked = candidates().filter((t) => oof.has(t.number));
+  // No trial finished: a time-budgeted search still gives a model (see RescueRecord).
+  let rescue: Omit<RescueRecord, 'overrunSeconds'> | undefined;
+  let rescued: RescueOutcome | undefined;
   if (!ranked.length && fallback) {
     ranked.push(fallback.trial);
     oof.set(fallback.trial.number, fallback.pred);
     holdoutModels.set(fallback.trial.number, fallback.holdout);
+    const at = cuts.find((c) => c.trial === fallback!.trial.number);
+    rescue = {
+      trial: fallback.trial.number,
+      how: 'cut',
+      fold: 0,
+      rounds: at?.round ?? fallback.holdout.resource,
+    };
+  }
+  const recordedRescue = replayClock?.rescue;
+  const mayRescue = replayClock
+    ? recordedRescue?.how === 'fit'
+    : budgetMs !== Infinity && !opts.signal?.aborted;
+  if (!ranked.length && mayRescue) {
+    let t: Trial | undefined = recordedRescue
+      ? study.trials[recordedRescue.trial]
+      : study.trials.find((x) => x.state !== 'FAILED');
+    // The deadline came before any trial was asked (e.g. a budget of a fraction of a second): the
+    // first trial is asked now and recorded as cut before it started, so a replay asks it too.
+    if (!t && !study.trials.length) t = tellNeverRun(askTrial());
+    if (t) {
+      const minRounds = recordedRescue?.minRounds ?? rescueResource(t.family, t.config);
+      try {
+        rescued = await rescueFit(
+          ctx,
+          t,
+          recordedRescue
+            ? recordedRescue.rounds !== undefined
+              ? { rounds: recordedRescue.rounds }
+              : {}
+            : { minRounds, pastDeadline: () => clock() > hardDeadline },
+        );
+      } catch (err) {
+        throw new SearchError(
+          `no trial finished within the budget, and training trial ${t.number} (${t.family}) on one fold ` +
+            `failed: ${(err as Error)?.message ?? String(err)}`,
+        );
+      }
+      if (replayClock && opts.signal?.aborted) throw new SearchError('the replay was cancelled');
+      if (t.state !== 'PRUNED')
+        throw new SearchError(`search.clock.rescue names trial ${t.number}, which is ${t.state}, not PRUNED`);
+      t = study.rescued(t.id, { value: rescued.value, resources: [rescued.resource] });
+      ranked.push(t);
+      holdoutModels.set(t.number, { family: t.family, model: rescued.model, resource: rescued.resource });
+      rescue = {
+        trial: t.number,
+        how: 'fit',
+        fold: 0,
+        minRounds,
+        ...(rescued.stoppedAt !== undefined ? { rounds: rescued.stoppedAt } : {}),
+      };
+    }
   }
   if (!ranked.length) {
     const failed = study.trials.find((t) => t.state === 'FAILED');
     throw new SearchError(
-      `no trial completed within the budget${failed ? ` (e.g. trial ${failed.number} failed: ${failed.error})` : ''}`,
+      (stoppedBy === 'aborted'
+        ? 'the search was stopped before any trial finished'
+        : 'no trial completed within the budget') +
+        (failed ? ` (e.g. trial ${failed.number} failed: ${failed.error})` : ''),
     );
   }
-  const sel = selectEnsemble(
-    ranked.map((t) => oof.get(t.number)!),
-    yEval,
-    { task, nClasses, metric, rounds: opts.ensembleRounds ?? DEFAULT_ENSEMBLE_ROUNDS },
-  );
+  const sel = rescued
+    ? { weights: [1], score: rescued.value, bestSingle: { index: 0, score: rescued.value } }
+    : selectEnsemble(
+        ranked.map((t) => oof.get(t.number)!),
+        yEval,
+        { task, nClasses, metric, rounds: opts.ensembleRounds ?? DEFAULT_ENSEMBLE_ROUNDS },
+      );
   const nonZero = sel.weights.filter((w) => w > 0).length;
   const useEnsemble = nonZero > 1 && study.better(sel.score, sel.bestSingle.score);
   const chosen = useEnsemble
@@ -704,7 +802,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     : [{ t: ranked[sel.bestSingle.index], w: 1 }];
 
   const validationPred = new Float64Array(yEval.length * ctx.width);
-  for (const { t, w } of chosen) {
+  for (const { t, w } of rescued ? [] : chosen) {
     const p = oof.get(t.number)!;
     for (let i = 0; i < p.length; i++) validationPred[i] += w * p[i];
   }
@@ -740,9 +838,12 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   const recordedRefit = replayClock ? new Map(replayClock.refit.map((r) => [r.trial, r])) : undefined;
   for (const [i, { t, w }] of chosen.entries()) {
     const recorded = recordedRefit?.get(t.number);
-    const fits = recorded
-      ? recorded.action === 'refit'
-      : budgetMs === Infinity || clock() + refitEstimateMs(t) <= hardDeadline;
+    // A rescued model is used as is (its fold-0 model, no refit on all rows).
+    const fits = rescued
+      ? false
+      : recorded
+        ? recorded.action === 'refit'
+        : budgetMs === Infinity || clock() + refitEstimateMs(t) <= hardDeadline;
     const kept = holdoutModels.get(t.number);
     if (recorded?.action === 'holdout' && !kept)
       throw new SearchError(
@@ -853,7 +954,22 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     },
     droppedMissingTarget: ctx.droppedMissing,
     replay: study.replayList(),
-    clock: { told, asked, cuts, crashed, refit: refitDecisions },
+    clock: {
+      told,
+      asked,
+      cuts,
+      crashed,
+      refit: refitDecisions,
+      ...(rescue
+        ? {
+            rescue: {
+              ...rescue,
+              overrunSeconds:
+                recordedRescue?.overrunSeconds ?? Math.round(Math.max(0, tEnd - t0 - budgetMs)) / 1000,
+            },
+          }
+        : {}),
+    },
   };
   return {
     target: opts.target,
@@ -866,7 +982,9 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     model,
     kind: manifest.final.kind,
     manifest,
-    validation: { y: yEval, pred: validationPred, rows: ctx.evalRows },
+    validation: rescued
+      ? { y: rescued.y, pred: rescued.pred, rows: rescued.rows }
+      : { y: yEval, pred: validationPred, rows: ctx.evalRows },
   };
 }
 
@@ -906,4 +1024,17 @@ export function checkClockRecord(rec: ClockRecord, n: number): void {
   }
   for (const c of rec.crashed ?? [])
     if (!isCount(c.trial) || c.trial >= n) bad(`a crash names trial ${c.trial}, not one of the ${n} trials`);
+  const r = rec.rescue;
+  if (r !== undefined) {
+    if (typeof r !== 'object' || r === null) bad('rescue must be an object');
+    if (!isCount(r.trial) || r.trial >= n) bad(`rescue names trial ${r.trial}, not one of the ${n} trials`);
+    if (r.how !== 'cut' && r.how !== 'fit') bad(`rescue.how must be 'cut' or 'fit', got ${r.how}`);
+    if (r.fold !== 0) bad('rescue.fold must be 0');
+    if (r.rounds !== undefined && !(isCount(r.rounds) && r.rounds >= 1))
+      bad('rescue.rounds must be a whole number >= 1');
+    if (r.minRounds !== undefined && !(isCount(r.minRounds) && r.minRounds >= 1))
+      bad('rescue.minRounds must be a whole number >= 1');
+    if (!(typeof r.overrunSeconds === 'number' && r.overrunSeconds >= 0))
+      bad('rescue.overrunSeconds must be a number >= 0');
+  }
 }

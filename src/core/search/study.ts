@@ -270,6 +270,17 @@ export class Study {
     return l.trial;
   }
 
+  /**
+   * Gives a finished (PRUNED) trial the value and resources of the model rescued from it when no
+   * trial of a time-budgeted search finished (runner.ts); its state and reason stay as told.
+   */
+  rescued(id: string, result: { readonly value: number; readonly resources: readonly number[] }): Trial {
+    const l = this.find(id);
+    if (l.trial.state !== 'PRUNED') throw new Error(`trial '${id}' is ${l.trial.state}, not PRUNED`);
+    l.trial = freezeTrial({ ...l.trial, value: result.value, resources: [...result.resources] });
+    return l.trial;
+  }
+
   /** True when a is better than b under the study's metric. */
   better(a: number, b: number): boolean {
     return this.direction === 'maximize' ? a > b : a < b;
