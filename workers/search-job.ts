@@ -6,6 +6,7 @@
 import type { SearchResult } from '../src/core/search/runner.ts';
 import type { Trial } from '../src/core/search/study.ts';
 import { evaluate } from '../src/core/metrics/index.ts';
+import { budgetNote } from '../src/core/search/clock-note.ts';
 import type {
   BackendReport,
   FamilyName,
@@ -124,6 +125,7 @@ export function searchOutcome(
     metrics,
     validation: validationText(m),
     stoppedBy: m.stoppedBy,
+    ...(budgetNote(m) ? { budgetNote: budgetNote(m)! } : {}),
     timings: m.timings,
     ...(job.budgetSeconds !== undefined
       ? { budgetSeconds: job.budgetSeconds, statedMaxSeconds: m.budget.statedMaxSeconds }

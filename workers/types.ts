@@ -370,6 +370,11 @@ export interface SearchOutcome {
   readonly metrics: Readonly<Record<string, number>>;
   readonly validation: string;
   readonly stoppedBy: 'maxTrials' | 'deadline' | 'aborted';
+  /**
+   * When the budget was too small for any trial to finish: what the search did instead, in words
+   * (`budgetNote` of src/core/search/clock-note.ts, as `cli automl` prints it).
+   */
+  readonly budgetNote?: string;
   readonly timings: {
     readonly searchSeconds: number;
     readonly refitSeconds: number;
