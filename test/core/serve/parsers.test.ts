@@ -103,7 +103,8 @@ describe('jsonSyntaxProblem', () => {
 
 const cellArb: fc.Arbitrary<Cell> = fc.oneof(
   fc.string({ maxLength: 8 }),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  // JSON.stringify writes −0 as 0, so a body that went through JSON text never holds a −0
+  fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => (Object.is(v, -0) ? 0 : v)),
   fc.boolean(),
   fc.constant(null),
 );
