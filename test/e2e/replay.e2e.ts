@@ -3,7 +3,7 @@
  * cut at the deadline is downloaded, registered as a model version and verified by replay: the
  * replay shows which recorded trial it is on, can be cancelled, and then says "✓ Reproduced".
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { datasetPath, launchBrowser, openStudio, pickFile, waitForDataset, type 
 
 let browser: Browser;
 const work = mkdtempSync(join(tmpdir(), 'automl-replay-'));
+const trainPath = join(work, 'letter-x4.csv');
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -25,9 +26,13 @@ describe('Verify a time-budgeted search with deadline-cut trials', () => {
   it('search (30 s, no cap) → register → Verify shows replay progress, cancels, then "✓ Reproduced"', async () => {
     const s = await openStudio(browser.context);
     const { page } = s;
-    // letter: 20,000 rows, 26 classes — one boosting trial takes longer than the budget
-    await pickFile(page, datasetPath('letter'));
-    await waitForDataset(page, 'train.csv');
+    // letter's training split four times over (64,000 rows, 26 classes): one boosting trial takes
+    // longer than the 30 s budget even on an idle machine (the split alone, 16,000 rows, sometimes
+    // finishes its first trial in time, and then nothing is cut)
+    const [header, ...body] = readFileSync(datasetPath('letter'), 'utf8').trimEnd().split('\n');
+    writeFileSync(trainPath, [header, ...body, ...body, ...body, ...body].join('\n') + '\n');
+    await pickFile(page, trainPath);
+    await waitForDataset(page, 'letter-x4.csv');
     if ((await page.getByTestId('target-select').inputValue()) !== 'lettr') {
       await page.getByTestId('target-select').selectOption('lettr');
       await expect.poll(() => page.getByTestId('target-select').inputValue()).toBe('lettr');
@@ -70,7 +75,7 @@ describe('Verify a time-budgeted search with deadline-cut trials', () => {
     // Verify: progress names the trial being replayed; Cancel ends it with a clear message.
     await row.getByTestId('version-verify').click();
     await row.getByTestId('verify-bundle').waitFor();
-    await row.getByTestId('verify-csv-input').setInputFiles(datasetPath('letter'));
+    await row.getByTestId('verify-csv-input').setInputFiles(trainPath);
     await row.getByTestId('verify-button').click();
     const total = manifest.search.replay.length;
     await expect
