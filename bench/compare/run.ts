@@ -9,13 +9,9 @@
  * The runs are written by the real Dexie store injected into the page (seed-entry.ts), the same
  * database the app reads; nothing bench-specific ships in the app.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
-import { preview } from 'vite';
-import { REPO_ROOT } from '../../test/helpers/paths.ts';
+import type { Page } from 'playwright-core';
 import { findChromium } from '../../test/e2e/global-setup.ts';
+import { openBenchBrowser } from '../browser.ts';
 import { buildSeedScript } from './build-seed.ts';
 import type { TrackingSeedApi } from './seed-entry.ts';
 
@@ -26,38 +22,8 @@ declare global {
   }
 }
 
-/** The e2e launch recipe (test/e2e/helpers.ts), repeated here so the bench doesn't load vitest. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--enable-unsafe-webgpu',
-];
-
 const RUNS = Number(process.env.RUNS ?? 10_000);
-const dist = resolve(REPO_ROOT, 'dist');
-if (!existsSync(resolve(dist, 'index.html')))
-  throw new Error('no build in dist/: run `npx vite build` first');
-
-const server = await preview({
-  root: REPO_ROOT,
-  configFile: resolve(REPO_ROOT, 'vite.config.ts'),
-  logLevel: 'warn',
-  preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
-});
-const baseUrl = server.resolvedUrls?.local[0];
-if (!baseUrl) throw new Error('vite preview reported no URL');
-const profile = mkdtempSync(join(tmpdir(), 'bench-compare-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: findChromium(),
-  headless: true,
-  args: CHROMIUM_ARGS,
-  viewport: { width: 1400, height: 900 },
-});
-context.setDefaultTimeout(120_000);
+const { baseUrl, context, close } = await openBenchBrowser('compare');
 
 const results: Record<string, number | string> = {};
 const ms = (x: number) => Math.round(x);
@@ -271,9 +237,7 @@ try {
   }
   if (errors.length) results['page errors'] = errors.join(' | ');
 } finally {
-  await context.close();
-  await server.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }
 
 const width = Math.max(...Object.keys(results).map((k) => k.length));

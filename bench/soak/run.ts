@@ -15,14 +15,11 @@
  * --minutes must be one of the Train screen's budgets (1, 2, 5, 15, 30, 60). The dataset is read from
  * ../shared/datasets when present, else from the vendored copies in test/fixtures/datasets.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { chromium, type Page } from 'playwright-core';
-import { preview } from 'vite';
-import { datasetFile, REPO_ROOT } from '../../test/helpers/paths.ts';
-import { findChromium } from '../../test/e2e/global-setup.ts';
+import type { Page } from 'playwright-core';
+import { datasetFile } from '../../test/helpers/paths.ts';
+import { openBenchBrowser } from '../browser.ts';
 
 const { values: opts } = parseArgs({
   options: {
@@ -35,17 +32,6 @@ const { values: opts } = parseArgs({
 const minutes = Number(opts.minutes);
 if (![1, 2, 5, 15, 30, 60].includes(minutes))
   throw new Error(`--minutes ${opts.minutes}: the Train screen offers 1, 2, 5, 15, 30 or 60 minutes`);
-
-/** The e2e launch recipe (test/e2e/helpers.ts), repeated here so the bench doesn't load vitest. */
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-  '--enable-unsafe-webgpu',
-];
 
 declare global {
   interface Window {
@@ -66,26 +52,7 @@ interface Sample {
   longTasksOver100: number;
 }
 
-const dist = resolve(REPO_ROOT, 'dist');
-if (!existsSync(resolve(dist, 'index.html')))
-  throw new Error('no build in dist/: run `npx vite build` first');
-
-const server = await preview({
-  root: REPO_ROOT,
-  configFile: resolve(REPO_ROOT, 'vite.config.ts'),
-  logLevel: 'warn',
-  preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
-});
-const baseUrl = server.resolvedUrls?.local[0];
-if (!baseUrl) throw new Error('vite preview reported no URL');
-const profile = mkdtempSync(join(tmpdir(), 'bench-soak-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: findChromium(),
-  headless: true,
-  args: CHROMIUM_ARGS,
-  viewport: { width: 1400, height: 900 },
-});
-context.setDefaultTimeout(120_000);
+const { baseUrl, context, close } = await openBenchBrowser('soak');
 const page = await context.newPage();
 const pageErrors: string[] = [];
 page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -288,7 +255,5 @@ try {
     `${verdict(pageErrors.length === 0)} page errors: ${pageErrors.length}${pageErrors.length ? ` — ${pageErrors.slice(0, 3).join(' | ')}` : ''}`,
   );
 } finally {
-  await context.close();
-  await server.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }
