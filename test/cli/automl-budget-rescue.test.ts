@@ -9,15 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/run.ts';
+import { cli } from '../helpers/cli.ts';
 import { createRng } from '../../src/core/util/random.ts';
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-  return { code, out, err };
-}
 
 /** 3,000 rows (a k-fold plan) × 30 numeric columns, a binary target that boosting learns slowly. */
 function slowCsv(path: string): void {

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.ts';
+import { cli } from '../helpers/cli.ts';
 import { REPO_ROOT, datasetFile } from '../helpers/paths.ts';
 
 const PY = '/usr/bin/python3';
@@ -24,13 +24,6 @@ const hasXgboost = (() => {
 if (!hasXgboost && process.env.CI) throw new Error('CI must install python3-xgboost (see .ci/run)');
 
 const dir = mkdtempSync(join(tmpdir(), 'export-xgb-'));
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(args, { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-  return { code, out, err };
-}
 
 /** Parses the CLI's predictions.csv (no quoting needed for these datasets' class names). */
 function predictionColumns(path: string): { header: string[]; rows: string[][] } {

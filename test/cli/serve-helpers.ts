@@ -3,14 +3,9 @@ import { request as httpRequest, Agent, type IncomingHttpHeaders } from 'node:ht
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '../../src/cli/run.ts';
+import { cli } from '../helpers/cli.ts';
 
-export async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-  return { code, out, err };
-}
+export { cli };
 
 export const tmp = () => mkdtempSync(join(tmpdir(), 'automl-serve-'));
 
