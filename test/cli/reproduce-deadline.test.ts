@@ -41,34 +41,49 @@ describe('cli reproduce of a search cut at its deadline', () => {
   for (const workers of [0, 1, 2]) {
     it(`${workers} worker(s): deadline-cut trials, then reproduce → bit-identical`, async () => {
       const out = join(dir, `w${workers}.zip`);
-      const s = await cli([
-        'automl',
-        data,
-        '--target',
-        'y',
-        '--out',
-        out,
-        '--budget',
-        // worker threads start TypeScript and receive the data first (seconds on a loaded machine)
-        workers === 0 ? '8' : '20',
-        '--families',
-        'gbdt,random_forest',
-        '--seed',
-        String(workers + 1),
-        '--workers',
-        String(workers),
-        '--no-track',
-        '--json',
-      ]);
-      expect(s.err).not.toMatch(/unexpected failure/);
-      expect(s.code).toBe(0);
-      const m = JSON.parse(s.out);
-      expect(m.search.stoppedBy).toBe('deadline');
-      expect(m.search.execution).toMatchObject({ mode: 'async', workers: Math.max(1, workers) });
-      // at least one trial stopped by the deadline while it was training
-      const cuts = m.search.clock.cuts.filter(
-        (c: { reason: string; round?: number }) => c.reason === 'deadline' && (c.round ?? 0) > 0,
-      );
+      // Whether a trial is still training when the deadline comes depends on how fast this machine
+      // runs it against the refit reserve (a trial that ends between the shrinking search deadline and
+      // its own stop time is not cut). The precondition — a search with a deadline-cut trial — is met
+      // by trying a few budgets; what is verified is the replay of whichever search had the cut.
+      // Worker threads start TypeScript and receive the data first (seconds on a loaded machine).
+      const budgets = workers === 0 ? ['8', '4', '12', '3', '6'] : ['20', '12', '30', '16'];
+      let m!: {
+        search: {
+          stoppedBy: string;
+          execution: unknown;
+          clock: { cuts: { reason: string; round?: number }[] };
+        };
+        reproducibility: { note: string };
+      };
+      let cuts: { reason: string; round?: number }[] = [];
+      for (const budget of budgets) {
+        const s = await cli([
+          'automl',
+          data,
+          '--target',
+          'y',
+          '--out',
+          out,
+          '--budget',
+          budget,
+          '--families',
+          'gbdt,random_forest',
+          '--seed',
+          String(workers + 1),
+          '--workers',
+          String(workers),
+          '--no-track',
+          '--json',
+        ]);
+        expect(s.err).not.toMatch(/unexpected failure/);
+        expect(s.code).toBe(0);
+        m = JSON.parse(s.out);
+        expect(m.search.stoppedBy).toBe('deadline');
+        expect(m.search.execution).toMatchObject({ mode: 'async', workers: Math.max(1, workers) });
+        // a trial stopped by the deadline while it was training
+        cuts = m.search.clock.cuts.filter((c) => c.reason === 'deadline' && (c.round ?? 0) > 0);
+        if (cuts.length) break;
+      }
       expect(cuts.length).toBeGreaterThanOrEqual(1);
       expect(m.reproducibility.note).toMatch(/what its clock decided is recorded in search\.clock/);
 
@@ -113,6 +128,6 @@ describe('cli reproduce of a search cut at its deadline', () => {
       if (o.code === 1)
         expect(rep.explanation.join(' ')).toMatch(/before the studio recorded what the clock decided/);
       else expect(rep.explanation).toEqual([]);
-    }, 300_000);
+    }, 600_000);
   }
 });
