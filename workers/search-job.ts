@@ -1,11 +1,10 @@
 /**
- * The training worker's AutoML search: the coordinator (study, budget, refit, ensemble) runs here,
- * trials run in a pool of trial workers, the page gets a throttled live leaderboard, and the search
- * is written through the tracking store as it runs (parent run + one child run per trial).
+ * The page's side of a search run by the training worker (the use case itself is
+ * src/core/jobs/automl.ts): leaderboard rows, their throttled delivery to the page, the validation
+ * plan in words, and the outcome the Train screen shows.
  */
 import type { SearchResult } from '../src/core/search/runner.ts';
 import type { Trial } from '../src/core/search/study.ts';
-import { evaluate } from '../src/core/metrics/index.ts';
 import { budgetNote } from '../src/core/search/clock-note.ts';
 import type {
   BackendReport,
@@ -95,18 +94,14 @@ export function searchOutcome(
     readonly backend: BackendReport;
     readonly bundle: Readonly<Record<string, string>>;
     readonly charts: SearchOutcome['charts'];
-    readonly validation?: { readonly y: Float64Array; readonly pred: Float64Array };
+    /** The final model's metrics (src/core/jobs/automl.ts). */
+    readonly metrics: Readonly<Record<string, number>>;
     readonly runId?: string;
     readonly trackingError?: string;
   },
 ): SearchOutcome {
   const m = result.manifest;
-  const nClasses = result.classes?.length ?? 1;
-  const metrics: Record<string, number> = extra.validation
-    ? evaluate(result.task, extra.validation.y, extra.validation.pred, nClasses)
-    : {
-        [result.metric]: m.ensemble.used ? m.ensemble.score : (result.best.value ?? NaN),
-      };
+  const metrics = extra.metrics;
   const families = new Map(result.trials.map((t) => [t.number, t.family as FamilyName]));
   return {
     target: result.target,

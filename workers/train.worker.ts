@@ -14,17 +14,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { expose, releaseProxy } from 'comlink';
 import { readData } from './data-cache.ts';
-import { charts, importanceChart } from './charts.ts';
 import { scorerSource } from './scorer-source.ts';
 import { createBrowserTrialPool } from './pool.ts';
-import { bundleArtifacts, chartArtifacts, MAX_KEPT_RAW_BYTES, trackingStore } from './tracking.ts';
-import { recordSearch, type SearchRecorder } from '../src/core/search/record.ts';
-import { Tracker, type RunHandle } from '../src/core/tracking/tracker.ts';
-import { startDatasetRun } from '../src/core/tracking/start.ts';
-import { flatParams } from '../src/core/tracking/params.ts';
-import { profileTable } from '../src/core/profile/index.ts';
+import { MAX_KEPT_RAW_BYTES, trackingStore } from './tracking.ts';
+import { Tracker } from '../src/core/tracking/tracker.ts';
 import { ProgressBatcher, searchOutcome, trialRow, validationText } from './search-job.ts';
-import { runSearch, SearchError, type SearchResult } from '../src/core/search/runner.ts';
+import { SearchError, type SearchResult } from '../src/core/search/runner.ts';
 import type { Trial } from '../src/core/search/study.ts';
 import type { TrialPool } from '../src/core/search/pool.ts';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -32,16 +27,15 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { IngestError } from '../src/core/ingest/types.ts';
 import { probeWebGpu, selectBackend } from '../src/core/models/nn/backend.ts';
-import { FAMILIES, TF_FAMILIES } from '../src/core/train/families.ts';
-import { trainModel } from '../src/core/train/train.ts';
-import { decideLabels, decisionChartData, type Decision } from '../src/core/train/decision.ts';
-import { confusionMatrix } from '../src/core/metrics/classification.ts';
+import { FAMILIES, TF_FAMILIES, familyKind } from '../src/core/train/families.ts';
 import { TrainingError } from '../src/core/train/target.ts';
-import { ModelConfigError, type RoundInfo } from '../src/core/models/types.ts';
+import { ModelConfigError } from '../src/core/models/types.ts';
 import { buildAutoPipeline, describePipeline, PipelineError } from '../src/core/pipeline/index.ts';
 import { withoutColumns } from '../src/core/data/select.ts';
-import { familyKind } from '../src/core/train/families.ts';
-import { BundleError, createBundleFiles, createSearchBundleFiles } from '../src/core/export/bundle.ts';
+import { BundleError } from '../src/core/export/bundle.ts';
+import { runFitJob } from '../src/core/jobs/fit.ts';
+import { runAutomlJob } from '../src/core/jobs/automl.ts';
+import type { JobRuntime } from '../src/core/jobs/types.ts';
 import { name as appName, version as appVersion } from '../package.json';
 import {
   type BackendReport,
@@ -49,7 +43,6 @@ import {
   type SearchProgress,
   type TrialRow,
   type RoundPoint,
-  type TrainCharts,
   type TrainFailure,
   type TrainProgress,
   type TrainWorkerApi,
@@ -106,6 +99,44 @@ function send<P = TrainProgress>(cb: ((p: P) => void) | undefined, p: P): void {
   }
 }
 
+/**
+ * What the jobs need from this runtime: the bundle's environment, the scorer, and the tracking store
+ * (the training file's bytes are kept with the dataset when small enough, for Verify and re-training).
+ * A store that cannot be opened does not stop training: `storeError` says why the run was not recorded.
+ */
+async function jobRuntime(
+  input: Blob | unknown,
+  source: string,
+  track = true,
+): Promise<{ runtime: JobRuntime; storeError?: string }> {
+  const nav = globalThis.navigator as Navigator | undefined;
+  const base = {
+    environment: {
+      app: { name: appName, version: appVersion, commit: APP_COMMIT },
+      runtime: nav?.userAgent ?? 'unknown browser',
+      ...(nav?.hardwareConcurrency ? { cores: nav.hardwareConcurrency } : {}),
+      libraries: { '@tensorflow/tfjs': tf.version.tfjs },
+    },
+    scorer: await scorerSource(),
+  };
+  if (!track) return { runtime: base };
+  try {
+    const store = await trackingStore();
+    const raw =
+      input instanceof Blob && input.size <= MAX_KEPT_RAW_BYTES
+        ? new Uint8Array(await input.arrayBuffer())
+        : undefined;
+    return {
+      runtime: { ...base, tracking: { tracker: new Tracker(store), source, ...(raw ? { raw } : {}) } },
+    };
+  } catch (err) {
+    return {
+      runtime: base,
+      storeError: `the run could not be recorded: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
+}
+
 const api: TrainWorkerApi = {
   async probe() {
     return probeWebGpu();
@@ -131,16 +162,16 @@ const api: TrainWorkerApi = {
     }
   },
 
-  async train(job, onProgress) {
+  async train(req, onProgress) {
     stopRequested = false;
     try {
       send(onProgress, { phase: 'read' });
-      const data = await readData(job.input, job.typeOverrides);
+      const data = await readData(req.input, req.typeOverrides);
 
       send(onProgress, { phase: 'backend' });
       let backend: BackendReport = { name: 'cpu', reason: 'trees run in plain TypeScript' };
-      if (TF_FAMILIES.has(job.family)) {
-        const choice = await selectBackend(job.backend, { wasmPaths: WASM_PATHS });
+      if (TF_FAMILIES.has(req.family)) {
+        const choice = await selectBackend(req.backend, { wasmPaths: WASM_PATHS });
         backend = {
           name: choice.name,
           reason: choice.reason,
@@ -150,131 +181,41 @@ const api: TrainWorkerApi = {
       }
       send(onProgress, { phase: 'fit', backend });
 
-      const curve: RoundPoint[] = [];
-      let curveMetric = 'loss';
+      const { runtime: rt, storeError } = await jobRuntime(req.input, 'studio train');
       let pending: RoundPoint[] = [];
+      let pendingMetric = 'loss';
       let last = 0;
       const flush = (): void => {
         if (pending.length === 0) return;
-        send(onProgress, { phase: 'fit', metric: curveMetric, rounds: pending });
+        send(onProgress, { phase: 'fit', metric: pendingMetric, rounds: pending });
         pending = [];
         last = performance.now();
       };
-      const onRound = (info: RoundInfo): boolean => {
-        curveMetric = info.metric;
-        const point: RoundPoint =
-          info.valid === undefined
-            ? { round: info.round, train: info.train }
-            : { round: info.round, train: info.train, valid: info.valid };
-        curve.push(point);
-        pending.push(point);
-        if (performance.now() - last >= PROGRESS_INTERVAL_MS) flush();
-        return !stopRequested;
-      };
-      const trained = await trainModel({
-        table: data.table,
-        target: job.target,
-        task: job.task,
-        family: job.family,
-        params: job.params,
-        seed: job.seed,
-        validFraction: job.validFraction,
-        metric: job.metric,
-        exclude: job.exclude,
-        pipelineSpec: job.pipeline,
-        onRound,
-        ...(job.decision ? { decision: job.decision } : {}),
+      const job = await runFitJob({
+        data,
+        target: req.target,
+        task: req.task,
+        family: req.family,
+        seed: req.seed,
+        ...(req.params ? { params: req.params } : {}),
+        ...(req.validFraction !== undefined ? { validFraction: req.validFraction } : {}),
+        ...(req.metric ? { metric: req.metric } : {}),
+        ...(req.exclude ? { exclude: req.exclude } : {}),
+        ...(req.pipeline ? { pipelineSpec: req.pipeline } : {}),
+        ...(req.decision ? { decision: req.decision } : {}),
+        backend,
+        ...rt,
+        onRound: (point, metric) => {
+          pendingMetric = metric;
+          pending.push(point);
+          if (performance.now() - last >= PROGRESS_INTERVAL_MS) flush();
+          return !stopRequested;
+        },
       });
       flush();
       send(onProgress, { phase: 'evaluate' });
-
-      const nav = globalThis.navigator as Navigator | undefined;
-      const bundle = createBundleFiles(
-        trained,
-        { name: data.sourceName, fingerprint: data.fingerprint, schema: data.schema },
-        {
-          app: { name: appName, version: appVersion, commit: APP_COMMIT },
-          runtime: nav?.userAgent ?? 'unknown browser',
-          cores: nav?.hardwareConcurrency,
-          libraries: { '@tensorflow/tfjs': tf.version.tfjs },
-          backend: { ...backend },
-          createdAt: new Date().toISOString(),
-        },
-        {
-          exclude: job.exclude,
-          ...(job.params ? { params: job.params } : {}),
-          table: data.table,
-          scorer: await scorerSource(),
-        },
-      );
-      const importance = importanceChart(
-        trained.model,
-        trained.pipeline.layout.map((f) => f.name),
-      );
-      const shownCharts = {
-        ...charts(
-          trained.task,
-          trained.classes,
-          trained.validation.y,
-          trained.validation.pred,
-          curve,
-          curveMetric,
-        ),
-        ...(importance ? { importance } : {}),
-        ...decisionCharts(trained.classes, trained.validation, trained.decision),
-      };
-      let runId: string | undefined;
-      let experimentId: string | undefined;
-      let trackingError: string | undefined;
-      try {
-        const store = await trackingStore();
-        const raw =
-          job.input instanceof Blob && job.input.size <= MAX_KEPT_RAW_BYTES
-            ? new Uint8Array(await job.input.arrayBuffer())
-            : undefined;
-        const { run } = await startDatasetRun(
-          new Tracker(store),
-          {
-            fingerprint: data.fingerprint.sha256,
-            name: data.sourceName,
-            schema: data.schema,
-            ...(raw ? { raw } : {}),
-          },
-          trained.target,
-          {
-            name: `${trained.family}`,
-            tags: {
-              task: trained.task,
-              target: trained.target,
-              family: trained.family,
-              metric: trained.metric,
-              source: 'studio train',
-            },
-          },
-        );
-        runId = run.id;
-        experimentId = run.experimentId;
-        run.logParams(flatParams({ family: trained.family, ...trained.config, seed: trained.seed }));
-        run.logMetrics(
-          Object.fromEntries(
-            Object.entries(trained.metrics.validation).filter(([, v]) => Number.isFinite(v)),
-          ),
-        );
-        run.logMetric('fit_seconds', trained.fitSeconds);
-        for (const p of curve) {
-          run.logMetric(`train_${curveMetric}`, p.train, p.round);
-          if (p.valid !== undefined) run.logMetric(`valid_${curveMetric}`, p.valid, p.round);
-        }
-        for (const a of [
-          ...bundleArtifacts(bundle, `${trained.target}-${trained.family}.zip`.replace(/[^\w.-]+/g, '_')),
-          ...chartArtifacts(shownCharts, trained.metrics.validation, trained.classes),
-        ])
-          run.logArtifact(a);
-        await run.end('COMPLETE');
-      } catch (err) {
-        runId = undefined;
-        trackingError = `the run could not be recorded: ${err instanceof Error ? err.message : String(err)}`;
-      }
+      const { trained, runId, experimentId } = job;
+      const trackingError = job.trackingError ?? storeError;
       return {
         ok: true,
         value: {
@@ -293,13 +234,13 @@ const api: TrainWorkerApi = {
             validFraction: trained.split.validFraction,
           },
           fitSeconds: trained.fitSeconds,
-          rounds: curve.length,
+          rounds: job.curve.length,
           ...(trained.refit ? { refit: { ...trained.refit } } : {}),
           stopped: stopRequested,
           pipelineSteps: describePipeline(trained.pipeline.spec),
-          pipelineNotes: job.pipeline ? ['preprocessing as you edited it'] : trained.pipelineNotes,
-          charts: shownCharts,
-          bundle,
+          pipelineNotes: req.pipeline ? ['preprocessing as you edited it'] : trained.pipelineNotes,
+          charts: job.charts,
+          bundle: job.files,
         },
       };
     } catch (err) {
@@ -319,8 +260,6 @@ const api: TrainWorkerApi = {
     let workers: number | undefined;
     let validation: string | undefined;
     let runId: string | undefined;
-    let experimentId: string | undefined;
-    let trackingError: string | undefined;
     let backend: BackendReport = { name: 'cpu', reason: 'trees run in plain TypeScript' };
     const batcher = new ProgressBatcher(
       (p) => send(onProgress, p),
@@ -337,11 +276,6 @@ const api: TrainWorkerApi = {
       send(onProgress, { phase, elapsed: elapsed(), ...extra });
     };
     let pool: TrialPool | undefined;
-    let recorder: SearchRecorder | undefined;
-    let parent: RunHandle | undefined;
-    const trackingFailed = (err: unknown) => {
-      trackingError ??= `the search could not be recorded: ${err instanceof Error ? err.message : String(err)}`;
-    };
     try {
       setPhase('read');
       const data = await readData(job.input, job.typeOverrides);
@@ -360,155 +294,78 @@ const api: TrainWorkerApi = {
           ...(choice.adapter ? { adapter: { ...choice.adapter } } : {}),
         };
       }
-      if (job.track !== false) {
-        try {
-          const store = await trackingStore();
-          const raw =
-            job.input instanceof Blob && job.input.size <= MAX_KEPT_RAW_BYTES
-              ? new Uint8Array(await job.input.arrayBuffer())
-              : undefined;
-          const tracked = await startDatasetRun(
-            new Tracker(store),
-            {
-              fingerprint: data.fingerprint.sha256,
-              name: data.sourceName,
-              schema: data.schema,
-              ...(raw ? { raw } : {}),
-            },
-            job.target,
-            { name: 'automl search', tags: { task: job.task, target: job.target, source: 'studio automl' } },
-          );
-          parent = tracked.run;
-          runId = parent.id;
-          experimentId = parent.experimentId;
-          recorder = recordSearch({
-            parent,
-            params: {
-              seed: job.seed,
-              budget: job.budgetSeconds ?? null,
-              maxTrials: job.maxTrials ?? null,
-              backend: backend.name,
-            },
-          });
-        } catch (err) {
-          trackingFailed(err);
-        }
-      }
+      const { runtime: rt, storeError } = await jobRuntime(job.input, 'studio automl', job.track !== false);
       pool = createBrowserTrialPool({
         ...(job.workers ? { size: job.workers } : {}),
         backend: job.backend,
       });
       workers = pool.concurrency;
-      setPhase('search', { backend, workers, ...(runId ? { runId } : {}) });
+      setPhase('search', { backend, workers });
       const rowsByNumber = new Map<number, TrialRow>();
       const push = (t: Trial) => {
         const row = trialRow(t, started, performance.now());
         rowsByNumber.set(t.number, row);
         batcher.push(row);
       };
-      const hooks = recorder?.hooks;
-      const result = await runSearch({
-        table: data.table,
+      const ran = await runAutomlJob({
+        data,
         target: job.target,
         task: job.task,
         families,
-        metric: job.metric,
         seed: job.seed,
-        timeBudgetSeconds: job.budgetSeconds,
-        maxTrials: job.maxTrials,
-        exclude: job.exclude,
+        ...(job.metric ? { metric: job.metric } : {}),
+        ...(job.budgetSeconds !== undefined ? { timeBudgetSeconds: job.budgetSeconds } : {}),
+        ...(job.maxTrials !== undefined ? { maxTrials: job.maxTrials } : {}),
+        ...(job.exclude ? { exclude: job.exclude } : {}),
+        ...(job.decision ? { decision: job.decision } : {}),
         executor: pool,
         ...(tfReady ? { tfBackend: () => tfReady! } : {}),
         signal: controller.signal,
-        onPhase: (p, info) => {
-          hooks?.onPhase(p, info);
-          if (p === 'search' && info) {
-            validation = validationText({ split: info.split } as SearchResult['manifest']);
-            batcher.flush();
-          } else if (p === 'refit') {
-            batcher.flush();
-            setPhase('refit');
-          }
+        backend,
+        ...rt,
+        onRecording: (r) => {
+          runId = r.runId;
+          send(onProgress, { phase, elapsed: elapsed(), runId });
         },
-        onTrialStart: (t, study) => {
-          hooks?.onTrialStart(t, study);
-          push(t);
-        },
-        onTrialReport: (t, step, value) => hooks?.onTrialReport(t, step, value),
-        onTrial: (t, study, evidence) => {
-          hooks?.onTrial(t, study, evidence);
-          push(t);
+        hooks: {
+          onPhase: (p, info) => {
+            if (p === 'search' && info) {
+              validation = validationText({ split: info.split } as SearchResult['manifest']);
+              batcher.flush();
+            } else if (p === 'refit') {
+              batcher.flush();
+              setPhase('refit');
+            }
+          },
+          onTrialStart: (t) => push(t),
+          onTrial: (t) => push(t),
         },
       });
       batcher.flush();
       setPhase('bundle');
-      const nav = globalThis.navigator as Navigator | undefined;
-      const bundle = createSearchBundleFiles(
-        result,
-        {
-          name: data.sourceName,
-          fingerprint: data.fingerprint,
-          schema: data.schema,
-          warnings: profileTable(data.table, { target: job.target, task: job.task }).warnings,
-        },
-        {
-          app: { name: appName, version: appVersion, commit: APP_COMMIT },
-          runtime: nav?.userAgent ?? 'unknown browser',
-          cores: nav?.hardwareConcurrency,
-          libraries: { '@tensorflow/tfjs': tf.version.tfjs },
-          backend: { ...backend },
-          createdAt: new Date().toISOString(),
-        },
-        {
-          exclude: job.exclude,
-          table: data.table,
-          scorer: await scorerSource(),
-          ...(job.decision ? { decision: job.decision } : {}),
-        },
-      );
-      const oof = result.validation;
-      const shownCharts = oof
-        ? {
-            ...charts(result.task, result.classes, oof.y, oof.pred, [], result.metric),
-            ...decisionCharts(result.classes, oof, JSON.parse(bundle['manifest.json']).decision),
-          }
-        : { curve: [], curveMetric: result.metric };
+      const { result } = ran;
       const rows = result.trials.map(
         (t) => rowsByNumber.get(t.number) ?? trialRow(t, started, performance.now()),
       );
+      const trackingError = ran.trackingError ?? storeError;
       const outcome = searchOutcome(job, result, rows, {
         workers: workers ?? 1,
         backend,
-        bundle,
-        charts: shownCharts,
-        ...(oof ? { validation: oof } : {}),
+        bundle: ran.files,
+        charts: ran.charts,
+        metrics: ran.metrics,
       });
-      if (recorder && parent) {
-        try {
-          await recorder.finish(result);
-          parent.logMetrics(
-            Object.fromEntries(Object.entries(outcome.metrics).filter(([, v]) => Number.isFinite(v))),
-          );
-          for (const a of [
-            ...bundleArtifacts(bundle, `${job.target}-automl.zip`.replace(/[^\w.-]+/g, '_')),
-            ...chartArtifacts(shownCharts, outcome.metrics, result.classes),
-          ])
-            parent.logArtifact(a);
-          await parent.end('COMPLETE');
-        } catch (err) {
-          trackingFailed(err);
-        }
-      }
       return {
         ok: true,
         value: {
           ...outcome,
-          ...(runId && experimentId && !trackingError ? { runId, experimentId } : {}),
+          ...(ran.runId && ran.experimentId && !trackingError
+            ? { runId: ran.runId, experimentId: ran.experimentId }
+            : {}),
           ...(trackingError ? { trackingError } : {}),
         },
       };
     } catch (err) {
-      await recorder?.fail(err).catch(() => {});
       return { ok: false, error: failure(err, 'training') };
     } finally {
       searchAbort = null;
@@ -524,21 +381,3 @@ const api: TrainWorkerApi = {
 };
 
 expose(api);
-
-// --- Binary decisions (issue 13): the confusion matrix at the chosen threshold, and the rows to move it.
-function decisionCharts(
-  classes: readonly string[] | undefined,
-  validation: { readonly y: Float64Array; readonly pred: Float64Array },
-  decision: Decision | undefined,
-): Partial<Pick<TrainCharts, 'decision' | 'confusion'>> {
-  if (!decision || !classes || classes.length !== 2) return {};
-  const n = validation.y.length;
-  const labels = decideLabels(validation.pred, n, classes, decision);
-  return {
-    decision: decisionChartData(classes, validation.y, validation.pred, decision),
-    confusion: {
-      labels: classes,
-      counts: Array.from(confusionMatrix(Int32Array.from(validation.y), labels, 2)),
-    },
-  };
-}

@@ -15,7 +15,8 @@ import type {
 } from '../src/core/ingest/types.ts';
 import type { ColumnProfile, DatasetProfile, TargetAssociation, Task } from '../src/core/profile/types.ts';
 import type { PipelineSpec } from '../src/core/pipeline/types.ts';
-import type { DecisionChartData, DecisionRequest } from '../src/core/train/decision.ts';
+import type { DecisionRequest } from '../src/core/train/decision.ts';
+import type { RoundPoint, TrainCharts } from '../src/core/jobs/charts.ts';
 
 /** What the page hands over: a File (read in the worker, never on the main thread) or raw bytes. */
 export type LoadInput = File | { readonly name: string; readonly bytes: ArrayBuffer };
@@ -185,12 +186,6 @@ export interface PipelinePreview {
   readonly columns: readonly string[];
 }
 
-export interface RoundPoint {
-  readonly round: number;
-  readonly train: number;
-  readonly valid?: number;
-}
-
 export type TrainPhase = 'read' | 'backend' | 'fit' | 'evaluate';
 
 /** Progress: a phase change, the backend chosen, and/or new learning-curve points since the last call. */
@@ -204,34 +199,8 @@ export interface TrainProgress {
 
 export type TrainProgressCallback = (p: TrainProgress) => void;
 
-/** Chart data for the results (all small: series are downsampled in the worker). */
-export interface TrainCharts {
-  /** Learning curve (at most MAX_CURVE_POINTS points). */
-  readonly curve: readonly RoundPoint[];
-  readonly curveMetric: string;
-  /** Classification: counts, row = true class, column = predicted class (row-major). */
-  readonly confusion?: { readonly labels: readonly string[]; readonly counts: readonly number[] };
-  /** Binary: ROC curve points (at most MAX_SCATTER_POINTS). */
-  readonly roc?: { readonly fpr: readonly number[]; readonly tpr: readonly number[] };
-  /** Tree models: total split gain per feature (the largest MAX_IMPORTANCE_FEATURES, largest first). */
-  readonly importance?: {
-    readonly features: readonly string[];
-    readonly importance: readonly number[];
-    readonly method: 'gain';
-  };
-  /** Binary: the decision (positive class, threshold) and the held-out rows to move it live. */
-  readonly decision?: DecisionChartData;
-  /** Regression: validation actual vs predicted (a seeded sample of at most MAX_SCATTER_POINTS rows). */
-  readonly regression?: {
-    readonly actual: readonly number[];
-    readonly predicted: readonly number[];
-    readonly total: number;
-  };
-}
-
-export const MAX_CURVE_POINTS = 1000;
-export const MAX_SCATTER_POINTS = 2000;
-export const MAX_IMPORTANCE_FEATURES = 30;
+export type { RoundPoint, TrainCharts } from '../src/core/jobs/charts.ts';
+export { MAX_CURVE_POINTS, MAX_IMPORTANCE_FEATURES, MAX_SCATTER_POINTS } from '../src/core/jobs/charts.ts';
 
 export interface TrainOutcome {
   readonly target: string;

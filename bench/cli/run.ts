@@ -1,8 +1,8 @@
 /**
  * CLI tracking store benchmark (issue 15): with N runs (default 10,000) recorded in the SQLite store,
  * - the time tracking adds to a `fit`: open the store (schema check, recovery of orphaned runs),
- *   record a run exactly as `fit` does (dataset, experiment, params, metrics, the three bundle files
- *   as artifacts, end), close — goal < 50 ms;
+ *   record a run as `fit` does (src/core/jobs/fit.ts: dataset, experiment, params, metrics, the
+ *   bundle zip, manifest and model card as artifacts, end), close — goal < 50 ms;
  * - `runs list` (the command, in process, output discarded) — goal < 300 ms;
  * - the store's size on disk (database + WAL + artifact files).
  * Medians of `--repeat` (default 7). Usage: npx tsx bench/cli/run.ts [--runs N] [--repeat K] [--dir D]
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openCliStore } from '../../src/cli/file-store.ts';
 import { openSqliteStore } from '../../src/cli/sqlite-store.ts';
-import { completeWithBundle } from '../../src/cli/tracking.ts';
+import { bundleArtifacts } from '../../src/core/jobs/artifacts.ts';
 import { runCli } from '../../src/cli/run.ts';
 import { Tracker } from '../../src/core/tracking/tracker.ts';
 import { startDatasetRun } from '../../src/core/tracking/start.ts';
@@ -118,15 +118,17 @@ async function recordFit(i: number): Promise<number> {
   );
   run.logParams({ family: 'gbdt', seed: i, rounds: 100 });
   run.logMetrics({ roc_auc: 0.9, log_loss: 0.3, accuracy: 0.88 });
-  await completeWithBundle(
-    run,
+  for (const a of bundleArtifacts(
     {
       'model.json': text(60_000, 1e6 + i),
       'pipeline.json': text(1500, 2e6 + i),
       'manifest.json': text(2500, 3e6 + i),
+      'MODEL_CARD.md': text(2000, 4e6 + i),
     },
-    '/tmp/bundle',
-  );
+    'y0-gbdt.zip',
+  ))
+    run.logArtifact(a);
+  await run.end('COMPLETE');
   await store.close();
   return performance.now() - t0;
 }

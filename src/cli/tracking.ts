@@ -1,14 +1,13 @@
 /**
- * Recording CLI training runs in the local tracking store (experiment per dataset and target), and
- * the automl command's live side: progress lines, child runs per trial, the leaderboard, the pool.
+ * The CLI's side of the training jobs (src/core/jobs, which record the runs): the tracking database a
+ * command records in, the jobs' runtime for Node, and the automl command's progress lines, leaderboard
+ * and worker pool.
  */
-import { Tracker, type RunHandle } from '../core/tracking/tracker.ts';
-import type { TrackingStore } from '../core/tracking/store.ts';
-import { startDatasetRun } from '../core/tracking/start.ts';
-import type { ParamValue } from '../core/tracking/types.ts';
-import type { IngestResult } from '../core/ingest/types.ts';
+import { Tracker } from '../core/tracking/tracker.ts';
+import type { JobRecord, JobRuntime } from '../core/jobs/types.ts';
+import { CliError } from './errors.ts';
 import { DEFAULT_STORE, openFileStore, storeFiles } from './file-store.ts';
-import { recordSearch, splitDescription, type SearchHooks } from '../core/search/record.ts';
+import { splitDescription, type SearchHooks } from '../core/search/record.ts';
 import type { SearchResult } from '../core/search/runner.ts';
 import type { TrialExecutor } from '../core/search/executor.ts';
 
@@ -19,81 +18,61 @@ export function storePath(option: string | undefined): string {
 
 export { flatParams } from '../core/tracking/params.ts';
 
-export interface StartedRun {
-  readonly store: TrackingStore;
-  readonly run: RunHandle;
-}
-
-export async function startTrainingRun(
-  path: string,
-  data: IngestResult,
-  target: string,
-  name: string,
-  tags: Record<string, string>,
-): Promise<StartedRun> {
+/**
+ * What the jobs (src/core/jobs) need from the CLI: the bundle's environment, the scorer, and — unless
+ * `--no-track` — the tracking database, opened (created, migrated, recovered) before training so that
+ * a bad `--store` is an error before any work. `source` is the run's tag ('cli fit', 'cli automl');
+ * the run is tagged with where the bundle is written.
+ */
+export async function cliJobRuntime(options: {
+  readonly store: string | undefined;
+  readonly track: boolean;
+  readonly source: string;
+  readonly bundle: string;
+}): Promise<{ runtime: JobRuntime; storePath?: string }> {
+  const { nodeEnvironment, buildScorerSource } = await import('./bundle-io.ts');
+  const { app, runtime, cores, libraries } = nodeEnvironment(null);
+  const base: JobRuntime = {
+    environment: { app, runtime, ...(cores !== undefined ? { cores } : {}), libraries },
+    scorer: await buildScorerSource(),
+  };
+  if (!options.track) return { runtime: base };
+  const path = storePath(options.store);
   const store = await openFileStore(path);
-  const { run } = await startDatasetRun(
-    new Tracker(store),
-    { fingerprint: data.fingerprint.sha256, name: data.sourceName, schema: data.schema },
-    target,
-    { name, tags },
-  );
-  return { store, run };
+  return {
+    runtime: {
+      ...base,
+      tracking: { tracker: new Tracker(store), source: options.source, tags: { bundle: options.bundle } },
+    },
+    storePath: path,
+  };
 }
 
-const ARTIFACT_KINDS = {
-  'model.json': 'model',
-  'pipeline.json': 'pipeline',
-  'manifest.json': 'report',
-} as const;
-
-/** Logs the bundle's files as artifacts, tags where the bundle was written, and completes the run. */
-export async function completeWithBundle(
-  run: RunHandle,
-  files: Readonly<Record<string, string>>,
-  bundleDir: string,
-): Promise<void> {
-  const enc = new TextEncoder();
-  for (const [name, kind] of Object.entries(ARTIFACT_KINDS)) {
-    const text = files[name];
-    if (text !== undefined)
-      run.logArtifact({ name, kind, bytes: enc.encode(text), contentType: 'application/json' });
-  }
-  run.setTag('bundle', bundleDir);
-  await run.end('COMPLETE');
+/** The CLI's last word on recording: where the run is, or an error when it could not be recorded. */
+export function reportRecording(
+  io: { stderr(text: string): void },
+  job: JobRecord,
+  storePathText: string | undefined,
+  bundle: string,
+): void {
+  if (job.trackingError)
+    throw new CliError(`the bundle was written to ${bundle}, but ${job.trackingError}`, 1);
+  if (job.runId && storePathText) io.stderr(`recorded run ${job.runId} in ${storePathText}\n`);
 }
 
 // ---------------------------------------------------------------- automl: live progress and tracking
 
-/** The search's live hooks for the CLI: progress lines on stderr and, when tracked, child runs. */
-export interface AutomlLive {
-  readonly hooks: SearchHooks;
-  /** Logs the result on the parent run (written with the bundle by `completeWithBundle`). */
-  finish(result: SearchResult): Promise<void>;
-  /** Ends still-running child runs and the parent as FAILED. */
-  fail(error: unknown): Promise<void>;
-}
-
 const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(4));
 
-/** One progress line per trial start and end (stderr keeps `--json` stdout pure). */
-export function automlLive(
-  io: { stderr(text: string): void },
-  run: RunHandle | null,
-  params: Readonly<Record<string, ParamValue>>,
-  options: { progress?: boolean } = {},
-): AutomlLive {
-  const recorder = run ? recordSearch({ parent: run, params }) : null;
-  const show = options.progress ?? true;
+/** The search's progress lines for the CLI, one per trial start and end (stderr keeps `--json` stdout pure). */
+export function automlProgress(io: { stderr(text: string): void }): SearchHooks {
   const t0 = performance.now();
   const at = () => `${((performance.now() - t0) / 1000).toFixed(1).padStart(6)} s`;
   let best: number | undefined;
   let metric = '';
   let better = (a: number, b: number) => a > b;
-  const hooks: SearchHooks = {
+  return {
     onPhase(phase, info) {
-      recorder?.hooks.onPhase(phase, info);
-      if (!show) return;
       if (phase === 'search' && info) {
         metric = info.metric;
         better = info.direction === 'maximize' ? (a, b) => a > b : (a, b) => a < b;
@@ -105,16 +84,11 @@ export function automlLive(
         );
       } else io.stderr(`${at()}  ${phase}\n`);
     },
-    onTrialStart(t, study) {
-      recorder?.hooks.onTrialStart(t, study);
-      if (show) io.stderr(`${at()}  trial ${t.number} ${t.family} started\n`);
+    onTrialStart(t) {
+      io.stderr(`${at()}  trial ${t.number} ${t.family} started\n`);
     },
-    onTrialReport(t, step, value) {
-      recorder?.hooks.onTrialReport(t, step, value);
-    },
-    onTrial(t, study, evidence) {
-      recorder?.hooks.onTrial(t, study, evidence);
-      if (!show) return;
+    onTrialReport() {},
+    onTrial(t) {
       let mark = '';
       if (t.state === 'COMPLETE' && t.value !== undefined && (best === undefined || better(t.value, best))) {
         best = t.value;
@@ -128,16 +102,6 @@ export function automlLive(
           `${t.value !== undefined ? ` ${metric} ${fmt(t.value)}` : ''}` +
           `${t.durations.total !== undefined ? ` in ${t.durations.total.toFixed(1)} s` : ''}${mark}\n`,
       );
-    },
-  };
-  return {
-    hooks,
-    async finish(result) {
-      await recorder?.finish(result);
-    },
-    async fail(error) {
-      if (recorder) await recorder.fail(error);
-      else if (run?.state === 'RUNNING') await run.fail(error);
     },
   };
 }

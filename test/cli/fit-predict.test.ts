@@ -66,11 +66,17 @@ describe('cli fit / predict / runs', () => {
     const rec = JSON.parse(show.out);
     expect(rec.params).toMatchObject({ family: 'gbdt', seed: 3 });
     expect(rec.tags).toMatchObject({ task: 'multiclass', target: 'species' });
-    expect(rec.artifacts.map((a: { name: string }) => a.name).sort()).toEqual([
-      'manifest.json',
-      'model.json',
-      'pipeline.json',
+    // the same artifacts as a run made in the studio (src/core/jobs/fit.ts): the bundle as one zip
+    // (what a registered version links to), its manifest and model card, and the chart data
+    expect(rec.tags).toMatchObject({ source: 'cli fit', bundle, family: 'gbdt', backend: 'cpu' });
+    expect(rec.artifacts.map((a: { name: string; kind: string }) => `${a.name} ${a.kind}`).sort()).toEqual([
+      'MODEL_CARD.md report',
+      'charts/confusion-matrix.json chart-data',
+      'charts/feature-importance.json chart-data',
+      'manifest.json report',
+      'species-gbdt.zip model',
     ]);
+    expect(rec.latestMetrics.fit_seconds.value).toBeGreaterThan(0);
   });
 
   it('names the missing columns when a data file lacks what the model needs (exit 2)', async () => {

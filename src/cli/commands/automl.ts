@@ -89,18 +89,10 @@ export const automlCommand: Command = {
       throw new CliError(`unknown sampler '${values.sampler}' (known: ${listSamplers().join(', ')})`);
     }
 
-    const { runSearch } = await import('../../core/search/runner.ts');
-    const { createSearchBundleFiles } = await import('../../core/export/bundle.ts');
-    const { nodeEnvironment, writeBundle, buildScorerSource } = await import('../bundle-io.ts');
-    const {
-      startTrainingRun,
-      storePath,
-      flatParams,
-      completeWithBundle,
-      automlLive,
-      automlExecutor,
-      leaderboard,
-    } = await import('../tracking.ts');
+    const { runAutomlJob } = await import('../../core/jobs/automl.ts');
+    const { writeBundle } = await import('../bundle-io.ts');
+    const { cliJobRuntime, reportRecording, automlProgress, automlExecutor, leaderboard } =
+      await import('../tracking.ts');
 
     const file = positionals[0];
     const target = values.target;
@@ -113,39 +105,6 @@ export const automlCommand: Command = {
         task === 'binary' ? encodeTarget(data.table, target, task).classes : undefined,
       );
     }
-    const tracked = values['no-track']
-      ? null
-      : await startTrainingRun(storePath(values.store), data, target, 'automl search', {
-          task,
-          target,
-          family: 'automl',
-          source: 'cli automl',
-        });
-    const live = automlLive(
-      io,
-      tracked?.run ?? null,
-      flatParams({ seed, budget: budget ?? null, maxTrials: maxTrials ?? null }),
-    );
-    let result;
-    try {
-      result = await runSearch({
-        executor: await automlExecutor(workers),
-        ...live.hooks,
-        table: data.table,
-        target,
-        task,
-        families,
-        metric: values.metric,
-        seed,
-        timeBudgetSeconds: budget,
-        maxTrials,
-        sampler: values.sampler,
-        exclude: values.exclude,
-      });
-    } catch (err) {
-      await live.fail(err);
-      throw err;
-    }
     const backend =
       families === undefined || families.some((f) => f === 'linear' || f === 'mlp')
         ? {
@@ -153,36 +112,38 @@ export const automlCommand: Command = {
             reason: 'linear models and MLPs train on TensorFlow.js (WASM in Node); trees in plain TypeScript',
           }
         : { name: 'cpu', reason: 'trees run in plain TypeScript' };
-    const files = createSearchBundleFiles(
-      result,
-      {
-        name: data.sourceName,
-        fingerprint: data.fingerprint,
-        schema: data.schema,
-        warnings: (await import('../../core/profile/index.ts')).profileTable(data.table, { target, task })
-          .warnings,
-      },
-      nodeEnvironment(backend),
-      {
-        exclude: values.exclude,
-        table: data.table,
-        scorer: await buildScorerSource(),
-        ...(decisionRequest ? { decision: decisionRequest } : {}),
-      },
-    );
+    const { runtime, storePath } = await cliJobRuntime({
+      store: values.store,
+      track: !values['no-track'],
+      source: 'cli automl',
+      bundle: values.out,
+    });
+    const executor = await automlExecutor(workers);
+    const job = await runAutomlJob({
+      data,
+      target,
+      task,
+      seed,
+      ...(families ? { families } : {}),
+      ...(values.metric ? { metric: values.metric } : {}),
+      ...(budget !== undefined ? { timeBudgetSeconds: budget } : {}),
+      ...(maxTrials !== undefined ? { maxTrials } : {}),
+      sampler: values.sampler,
+      ...(values.exclude ? { exclude: values.exclude } : {}),
+      ...(executor ? { executor } : {}),
+      ...(decisionRequest ? { decision: decisionRequest } : {}),
+      backend,
+      ...runtime,
+      hooks: automlProgress(io),
+    });
+    const { result, files } = job;
     writeBundle(values.out, files);
     const m = result.manifest;
     // A budget too small for any trial to finish still gives a model: say so, and by how much.
     const { budgetNote } = await import('../../core/search/clock-note.ts');
     const tooSmall = budgetNote(m);
     if (tooSmall && values.json) io.stderr(`warning: ${tooSmall}\n`);
-    if (tracked) {
-      const { run } = tracked;
-      // Child runs were recorded live (one per trial); the result goes on the parent with the bundle.
-      await live.finish(result);
-      await completeWithBundle(run, files, values.out);
-      io.stderr(`recorded run ${run.id} in ${storePath(values.store)}\n`);
-    }
+    reportRecording(io, job, storePath, values.out);
     if (values.json) {
       io.stdout(files['manifest.json']);
       return 0;

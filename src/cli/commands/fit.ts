@@ -79,10 +79,9 @@ export const fitCommand: Command = {
         throw new CliError((err as Error).message);
       }
     })();
-    const { trainModel } = await import('../../core/train/train.ts');
-    const { createBundleFiles } = await import('../../core/export/bundle.ts');
-    const { nodeEnvironment, writeBundle, buildScorerSource } = await import('../bundle-io.ts');
-    const { profileTable } = await import('../../core/profile/index.ts');
+    const { runFitJob } = await import('../../core/jobs/fit.ts');
+    const { writeBundle } = await import('../bundle-io.ts');
+    const { cliJobRuntime, reportRecording } = await import('../tracking.ts');
 
     const file = positionals[0];
     const target = values.target;
@@ -109,54 +108,28 @@ export const fitCommand: Command = {
         ...(choice.adapter ? { adapter: choice.adapter } : {}),
       };
     }
-    const { DEFAULT_METRIC } = await import('../../core/metrics/index.ts');
-    const { startTrainingRun, storePath, flatParams, completeWithBundle } = await import('../tracking.ts');
-    const tracked = values['no-track']
-      ? null
-      : await startTrainingRun(storePath(values.store), data, target, family, {
-          task,
-          target,
-          family,
-          metric: DEFAULT_METRIC[task],
-          backend: backend.name,
-          source: 'cli fit',
-        });
-    let trained;
-    try {
-      trained = await trainModel({
-        table: data.table,
-        target,
-        task,
-        family,
-        params,
-        seed,
-        validFraction,
-        exclude: values.exclude,
-        ...(decisionRequest ? { decision: decisionRequest } : {}),
-      });
-    } catch (err) {
-      await tracked?.run.fail(err);
-      throw err;
-    }
-    const files = createBundleFiles(
-      trained,
-      {
-        name: data.sourceName,
-        fingerprint: data.fingerprint,
-        schema: data.schema,
-        warnings: profileTable(data.table, { target, task }).warnings,
-      },
-      nodeEnvironment(backend),
-      { exclude: values.exclude, params, table: data.table, scorer: await buildScorerSource() },
-    );
+    const { runtime, storePath } = await cliJobRuntime({
+      store: values.store,
+      track: !values['no-track'],
+      source: 'cli fit',
+      bundle: values.out,
+    });
+    const job = await runFitJob({
+      data,
+      target,
+      task,
+      family,
+      params,
+      seed,
+      validFraction,
+      ...(values.exclude ? { exclude: values.exclude } : {}),
+      ...(decisionRequest ? { decision: decisionRequest } : {}),
+      backend,
+      ...runtime,
+    });
+    const { trained, files } = job;
     writeBundle(values.out, files);
-    if (tracked) {
-      const { run } = tracked;
-      run.logParams(flatParams({ ...trained.config, family, seed }));
-      run.logMetrics(trained.metrics.validation);
-      await completeWithBundle(run, files, values.out);
-      io.stderr(`recorded run ${run.id} in ${storePath(values.store)}\n`);
-    }
+    reportRecording(io, job, storePath, values.out);
     if (values.json) {
       io.stdout(files['manifest.json']);
       return 0;

@@ -1,0 +1,217 @@
+/**
+ * The `automl` use case, once for the studio's training worker and the CLI: search model families and
+ * hyperparameters (`runSearch`) on the runtime's trial executor, build the bundle of the final model
+ * (or ensemble) and its chart data, and, when asked, record the search live — the parent run with
+ * one child run per trial (src/core/search/record.ts), then the final metrics, the bundle zip,
+ * manifest, model card and chart artifacts on the parent. The runtime passes in what differs (see
+ * ./types.ts): its executor (browser worker pool, Node worker threads, or none), its backend choice,
+ * progress hooks and where to record.
+ *
+ * A store that cannot record does not cost the user the model: `trackingError` says why.
+ */
+import { createSearchBundleFiles } from '../export/bundle.ts';
+import { evaluate } from '../metrics/index.ts';
+import { profileTable } from '../profile/index.ts';
+import { recordSearch, type SearchHooks, type SearchRecorder } from '../search/record.ts';
+import { runSearch, type SearchOptions, type SearchResult } from '../search/runner.ts';
+import { startDatasetRun } from '../tracking/start.ts';
+import type { RunHandle } from '../tracking/tracker.ts';
+import type { DecisionRequest } from '../train/decision.ts';
+import type { ParamValue } from '../tracking/types.ts';
+import { bundleArtifacts, chartArtifacts } from './artifacts.ts';
+import { charts, decisionCharts, type TrainCharts } from './charts.ts';
+import { bundleZipName, type BackendRecord, type JobData, type JobRecord, type JobRuntime } from './types.ts';
+
+export interface AutomlJobOptions
+  extends
+    Pick<
+      SearchOptions,
+      | 'target'
+      | 'task'
+      | 'families'
+      | 'metric'
+      | 'seed'
+      | 'timeBudgetSeconds'
+      | 'maxTrials'
+      | 'sampler'
+      | 'exclude'
+      | 'executor'
+      | 'tfBackend'
+      | 'signal'
+    >,
+    JobRuntime {
+  readonly data: JobData;
+  readonly seed: number;
+  /** The backend the models that train on TensorFlow.js use (trees: plain TypeScript). */
+  readonly backend: BackendRecord;
+  /** Binary: the positive class and what the threshold is chosen for. */
+  readonly decision?: DecisionRequest;
+  /** Progress hooks of the runtime (called after the recorder's). */
+  readonly hooks?: Partial<SearchHooks>;
+  /** Called once the parent run is recorded, before the search starts (e.g. to link the live screen to it). */
+  readonly onRecording?: (run: { readonly runId: string; readonly experimentId: string }) => void;
+  /** Extra params on the parent run (the recorder adds the search's own). */
+  readonly params?: Readonly<Record<string, ParamValue>>;
+}
+
+export interface AutomlJobResult extends JobRecord {
+  readonly result: SearchResult;
+  readonly files: Record<string, string>;
+  readonly charts: TrainCharts;
+  /** Every metric of the task over the final model's out-of-fold (or holdout) predictions. */
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** The search's hooks: the recorder's first (tracking), then the runtime's (progress). */
+function chain(recorder: SearchRecorder | undefined, own: Partial<SearchHooks> | undefined): SearchHooks {
+  const r = recorder?.hooks;
+  return {
+    onPhase: (p, info) => {
+      r?.onPhase(p, info);
+      own?.onPhase?.(p, info);
+    },
+    onTrialStart: (t, study) => {
+      r?.onTrialStart(t, study);
+      own?.onTrialStart?.(t, study);
+    },
+    onTrialReport: (t, step, value) => {
+      r?.onTrialReport(t, step, value);
+      own?.onTrialReport?.(t, step, value);
+    },
+    onTrial: (t, study, evidence) => {
+      r?.onTrial(t, study, evidence);
+      own?.onTrial?.(t, study, evidence);
+    },
+  };
+}
+
+export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobResult> {
+  const { data, tracking } = opts;
+  let parent: RunHandle | undefined;
+  let recorder: SearchRecorder | undefined;
+  let trackingError: string | undefined;
+  const lost = (err: unknown) => {
+    trackingError ??= `the search could not be recorded: ${errorText(err)}`;
+  };
+  if (tracking) {
+    try {
+      ({ run: parent } = await startDatasetRun(
+        tracking.tracker,
+        {
+          fingerprint: data.fingerprint.sha256,
+          name: data.sourceName,
+          schema: data.schema,
+          ...(tracking.raw ? { raw: tracking.raw } : {}),
+        },
+        opts.target,
+        {
+          name: 'automl search',
+          tags: {
+            task: opts.task,
+            target: opts.target,
+            family: 'automl',
+            backend: opts.backend.name,
+            source: tracking.source,
+            ...tracking.tags,
+          },
+        },
+      ));
+      recorder = recordSearch({
+        parent,
+        params: {
+          seed: opts.seed,
+          budget: opts.timeBudgetSeconds ?? null,
+          maxTrials: opts.maxTrials ?? null,
+          backend: opts.backend.name,
+          ...opts.params,
+        },
+      });
+    } catch (err) {
+      parent = undefined;
+      lost(err);
+    }
+    if (parent) opts.onRecording?.({ runId: parent.id, experimentId: parent.experimentId });
+  }
+
+  let result: SearchResult;
+  try {
+    result = await runSearch({
+      table: data.table,
+      target: opts.target,
+      task: opts.task,
+      seed: opts.seed,
+      ...(opts.families ? { families: opts.families } : {}),
+      ...(opts.metric ? { metric: opts.metric } : {}),
+      ...(opts.timeBudgetSeconds !== undefined ? { timeBudgetSeconds: opts.timeBudgetSeconds } : {}),
+      ...(opts.maxTrials !== undefined ? { maxTrials: opts.maxTrials } : {}),
+      ...(opts.sampler ? { sampler: opts.sampler } : {}),
+      ...(opts.exclude ? { exclude: opts.exclude } : {}),
+      ...(opts.executor ? { executor: opts.executor } : {}),
+      ...(opts.tfBackend ? { tfBackend: opts.tfBackend } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...chain(recorder, opts.hooks),
+    });
+  } catch (err) {
+    await recorder?.fail(err).catch(() => {});
+    throw err;
+  }
+
+  const files = createSearchBundleFiles(
+    result,
+    {
+      name: data.sourceName,
+      fingerprint: data.fingerprint,
+      schema: data.schema,
+      warnings: profileTable(data.table, { target: opts.target, task: opts.task }).warnings,
+    },
+    {
+      ...opts.environment,
+      backend: { ...opts.backend },
+      createdAt: (opts.now?.() ?? new Date()).toISOString(),
+    },
+    {
+      ...(opts.exclude ? { exclude: opts.exclude } : {}),
+      table: data.table,
+      scorer: opts.scorer,
+      ...(opts.decision ? { decision: opts.decision } : {}),
+    },
+  );
+  const m = result.manifest;
+  const oof = result.validation;
+  const shown: TrainCharts = oof
+    ? {
+        ...charts(result.task, result.classes, oof.y, oof.pred, [], result.metric),
+        ...decisionCharts(result.classes, oof, JSON.parse(files['manifest.json']).decision),
+      }
+    : { curve: [], curveMetric: result.metric };
+  const metrics: Record<string, number> = oof
+    ? evaluate(result.task, oof.y, oof.pred, result.classes?.length ?? 1)
+    : { [result.metric]: m.ensemble.used ? m.ensemble.score : (result.best.value ?? NaN) };
+
+  if (recorder && parent) {
+    try {
+      await recorder.finish(result);
+      parent.logMetrics(Object.fromEntries(Object.entries(metrics).filter(([, v]) => Number.isFinite(v))));
+      for (const a of [
+        ...bundleArtifacts(files, bundleZipName(opts.target, 'automl')),
+        ...chartArtifacts(shown, metrics, result.classes),
+      ])
+        parent.logArtifact(a);
+      await parent.end('COMPLETE');
+    } catch (err) {
+      if (parent.state === 'RUNNING') await parent.fail(err).catch(() => {});
+      parent = undefined;
+      lost(err);
+    }
+  }
+  return {
+    result,
+    files,
+    charts: shown,
+    metrics,
+    ...(parent ? { runId: parent.id, experimentId: parent.experimentId } : {}),
+    ...(trackingError ? { trackingError } : {}),
+  };
+}
