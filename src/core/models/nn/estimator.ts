@@ -18,7 +18,7 @@ import {
   resolveDenseConfig,
   type DenseNetConfig,
 } from './config.ts';
-import { fitDenseNet, type NetData } from './train.ts';
+import type { NetData } from './train.ts';
 import { checkDenseNetState, embeddingRow, predictDenseNet, type DenseNetState } from './state.ts';
 import { b64, typedToBase64 } from '../../util/base64.ts';
 
@@ -238,6 +238,9 @@ function makeEstimator(family: 'linear' | 'mlp', defaults: DenseNetConfig): Esti
           throw new ModelConfigError(`validation has ${v.X.nCols} features, training ${X.nCols}`);
         valid = { X: toRows(v.X), codes: codesOf(v.X), y: v.y, nRows: v.X.nRows, weights: v.weights };
       }
+      // TensorFlow.js loads only when a net is trained (prediction is plain TypeScript): a process
+      // that trains or scores trees alone never pays for it.
+      const { fitDenseNet } = await import('./train.ts');
       const state = await fitDenseNet(cfg, train, {
         task: opts.task,
         nClasses,
