@@ -31,6 +31,7 @@ import { sha256Hex } from '../src/core/export/integrity.ts';
 import { evaluateScored, withKeptColumns } from '../src/core/tracking/evidence.ts';
 import { spreadsheetLine } from '../src/core/export/csv-write.ts';
 import { IngestError } from '../src/core/ingest/types.ts';
+import { describeError } from '../src/core/errors.ts';
 import { PipelineError } from '../src/core/pipeline/index.ts';
 import { TrainingError } from '../src/core/train/target.ts';
 import { ModelConfigError } from '../src/core/models/types.ts';
@@ -69,8 +70,7 @@ function failure(err: unknown, what: string, unexpected?: string): BundleFailure
   // kept for debugging (the user sees the plain message below)
   console.warn(`bundle worker: unexpected error with ${what}:`, err);
   if (unexpected !== undefined) return { code: 'bundle', message: unexpected };
-  const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  return { code: 'internal', message: `Unexpected error with ${what}: ${reason}` };
+  return { code: 'internal', message: describeError(err, `reading ${what}`).message };
 }
 
 /** The message for an unexpected error while reading a bundle (`name`: its file name, when known). */

@@ -9,6 +9,7 @@ import { cellText, type SemanticType, type Table } from '../src/core/data/table.
 import { ingestCsv } from '../src/core/ingest/index.ts';
 import { IngestError, type IngestProgress, type IngestResult } from '../src/core/ingest/types.ts';
 import { profileTable } from '../src/core/profile/index.ts';
+import { describeError } from '../src/core/errors.ts';
 import type { ColumnProfile, DatasetProfile, Task } from '../src/core/profile/types.ts';
 import { MAX_TARGET_ASSOCIATIONS, SPARK_BARS } from './types.ts';
 import type {
@@ -50,8 +51,7 @@ function failure(err: unknown, file: string): WorkerFailure {
   if (err instanceof DOMException && err.name === 'NotReadableError') {
     return { code: 'io', message: `Cannot read ${file}: the file changed or is no longer available` };
   }
-  const reason = err instanceof Error ? err.message : String(err);
-  return { code: 'internal', message: `Unexpected error while reading ${file}: ${reason}` };
+  return { code: 'internal', message: describeError(err, `reading ${file}`).message };
 }
 
 function throttled(onProgress: ProgressCallback | undefined): (p: IngestProgress) => void {

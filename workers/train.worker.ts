@@ -19,7 +19,7 @@ import { createBrowserTrialPool } from './pool.ts';
 import { MAX_KEPT_RAW_BYTES, trackingStore } from './tracking.ts';
 import { Tracker } from '../src/core/tracking/tracker.ts';
 import { ProgressBatcher, searchOutcome, trialRow, validationText } from './search-job.ts';
-import { SearchError, type SearchResult } from '../src/core/search/runner.ts';
+import type { SearchResult } from '../src/core/search/runner.ts';
 import type { Trial } from '../src/core/search/study.ts';
 import type { TrialPool } from '../src/core/search/pool.ts';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -28,11 +28,10 @@ import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-t
 import { IngestError } from '../src/core/ingest/types.ts';
 import { probeWebGpu, selectBackend } from '../src/core/models/nn/backend.ts';
 import { FAMILIES, TF_FAMILIES, familyKind } from '../src/core/train/families.ts';
-import { TrainingError } from '../src/core/train/target.ts';
-import { ModelConfigError } from '../src/core/models/types.ts';
-import { buildAutoPipeline, describePipeline, PipelineError } from '../src/core/pipeline/index.ts';
+import { buildAutoPipeline, describePipeline } from '../src/core/pipeline/index.ts';
 import { withoutColumns } from '../src/core/data/select.ts';
-import { BundleError } from '../src/core/export/bundle.ts';
+import { describeError } from '../src/core/errors.ts';
+import { TrainingError } from '../src/core/train/target.ts';
 import { runFitJob } from '../src/core/jobs/fit.ts';
 import { runAutomlJob } from '../src/core/jobs/automl.ts';
 import type { JobRuntime } from '../src/core/jobs/types.ts';
@@ -65,19 +64,10 @@ let searchAbort: AbortController | null = null;
 
 function failure(err: unknown, during: 'training' | 'bundle'): TrainFailure {
   if (err instanceof IngestError) return { code: err.code, message: err.describe() };
-  if (err instanceof BundleError) return { code: 'bundle', message: err.message };
-  if (
-    err instanceof TrainingError ||
-    err instanceof ModelConfigError ||
-    err instanceof PipelineError ||
-    err instanceof SearchError
-  )
-    return { code: 'training', message: err.message };
-  const reason = err instanceof Error ? err.message : String(err);
-  return {
-    code: 'internal',
-    message: `Unexpected error while ${during === 'bundle' ? 'predicting' : 'training'}: ${reason}`,
-  };
+  const d = describeError(err, during === 'bundle' ? 'predicting' : 'training');
+  const code =
+    d.kind === 'internal' || d.kind === 'bundle' ? d.kind : d.kind === 'cancelled' ? 'stopped' : 'training';
+  return { code, message: d.message };
 }
 
 function release(cb: unknown): void {

@@ -1,5 +1,5 @@
 /** The CLI's dispatcher, separate from process handling so tests can run it in-process. */
-import { IngestError } from '../core/ingest/types.ts';
+import { describeError } from '../core/errors.ts';
 import { CliError } from './errors.ts';
 import { terminalLine, terminalSafe } from './terminal.ts';
 import type { CliIO, Command } from './commands/command.ts';
@@ -62,17 +62,14 @@ export async function runCli(argv: string[], rawIo: CliIO): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (err) {
-    io.stderr(`error: ${terminalLine(errorLine(err))}\n`);
+    io.stderr(`error: ${terminalLine(errorLine(err, command.name))}\n`);
     return err instanceof CliError ? err.exitCode : 2;
   }
 }
 
-/** One line, never a stack trace. */
-export function errorLine(err: unknown): string {
-  if (err instanceof IngestError) return err.describe();
-  if (err instanceof CliError) return err.message;
+/** One line, never a stack trace (src/core/errors.ts: the same words as in the studio). */
+export function errorLine(err: unknown, command?: string): string {
   const code = (err as { code?: string } | null)?.code;
   if (code && code.startsWith('ERR_PARSE_ARGS')) return (err as Error).message.split('\n')[0];
-  const msg = err instanceof Error ? err.message : String(err);
-  return `unexpected failure: ${msg.split('\n')[0]}`;
+  return describeError(err, command ? `running ${command}` : 'working').message;
 }

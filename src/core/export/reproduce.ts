@@ -8,6 +8,7 @@
  * Shared by `cli reproduce` and the browser's bundle worker, so both give the same verdict. Runtime
  * specifics come in as options: the hasher, the environment facts, how to start TensorFlow.js.
  */
+import { StudioError, type ErrorKind } from '../errors.ts';
 import { ingestCsv } from '../ingest/index.ts';
 import type { ByteSource, IngestOptions, IngestResult } from '../ingest/types.ts';
 import type { SemanticType } from '../data/table.ts';
@@ -41,7 +42,8 @@ export type ReplayProgress =
   | { readonly step: 'refit' };
 
 /** The reproduction was cancelled through `ReproduceOptions.signal`. */
-export class ReproduceCancelledError extends Error {
+export class ReproduceCancelledError extends StudioError {
+  readonly kind = 'cancelled';
   constructor() {
     super('the reproduction was cancelled');
     this.name = 'ReproduceCancelledError';
@@ -74,11 +76,13 @@ export interface ReproduceOptions {
  * The input cannot be used for a reproduction at all: the data (it lacks the target or a column the
  * model needs) or the bundle (its search record lacks fields the replay reads); `subject` says which.
  */
-export class ReproduceInputError extends Error {
+export class ReproduceInputError extends StudioError {
+  readonly kind: ErrorKind;
   readonly subject: 'data' | 'bundle';
   constructor(message: string, subject: 'data' | 'bundle' = 'data') {
     super(message);
     this.name = 'ReproduceInputError';
+    this.kind = subject;
     this.subject = subject;
   }
 }

@@ -3,6 +3,7 @@
  * the columns, predict, write the predictions CSV. Shared by `cli predict` and the standalone
  * predict.mjs (which bundles this very code), so both give the same bytes.
  */
+import { StudioError } from '../errors.ts';
 import { ingestCsv } from '../ingest/index.ts';
 import type { ByteSource, IngestOptions, IngestResult } from '../ingest/types.ts';
 import type { SemanticType } from '../data/table.ts';
@@ -16,7 +17,8 @@ import {
 } from './bundle.ts';
 
 /** The scoring file lacks columns the model needs. */
-export class MissingColumnsError extends Error {
+export class MissingColumnsError extends StudioError {
+  readonly kind = 'data';
   readonly columns: readonly string[];
   constructor(columns: readonly string[]) {
     super(`lacks column(s) the model needs: ${columns.join(', ')}`);

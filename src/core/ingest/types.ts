@@ -1,4 +1,5 @@
 /** Public types of CSV ingest. Implementation lives beside this file; see `index.ts`. */
+import { StudioError, type ErrorKind } from '../errors.ts';
 import type { SemanticType, Table } from '../data/table.ts';
 
 /** Bytes that can be read from the start more than once (a File in the browser, a path in Node). */
@@ -117,7 +118,8 @@ export type IngestErrorCode =
   | 'io';
 
 /** A clear, specific error: what is wrong and where (file, 1-based row and column where known). */
-export class IngestError extends Error {
+export class IngestError extends StudioError {
+  readonly kind: ErrorKind;
   readonly code: IngestErrorCode;
   readonly file?: string;
   readonly row?: number;
@@ -130,6 +132,7 @@ export class IngestError extends Error {
   ) {
     super(message);
     this.name = 'IngestError';
+    this.kind = code === 'cancelled' ? 'cancelled' : 'data';
     this.code = code;
     this.file = where.file;
     this.row = where.row;
@@ -137,7 +140,7 @@ export class IngestError extends Error {
   }
 
   /** One line: `<what is wrong> (<file>, row R, column C)`. */
-  describe(): string {
+  override describe(): string {
     const where: string[] = [];
     if (this.file) where.push(this.file);
     if (this.row !== undefined) where.push(`row ${this.row}`);

@@ -7,6 +7,7 @@
  * - Families register under stable string names ('gbdt', 'random_forest', ...), never constructor.name.
  * - Pure TypeScript: runs in Node, Web Workers and the page.
  */
+import { StudioError } from '../errors.ts';
 
 export type Task = 'binary' | 'multiclass' | 'regression';
 
@@ -86,7 +87,8 @@ export interface Estimator<C extends object = object> {
 }
 
 /** Bad hyperparameters or inputs: the message names the offending key and value. */
-export class ModelConfigError extends Error {
+export class ModelConfigError extends StudioError {
+  readonly kind = 'input';
   constructor(message: string) {
     super(message);
     this.name = 'ModelConfigError';

@@ -2,6 +2,7 @@
  * Preprocessing pipeline contract: a step's config is plain data; fitting returns a JSON-serialisable
  * state; transforming applies config + state to a table. Steps are registered under stable names.
  */
+import { StudioError } from '../errors.ts';
 import type { Table } from '../data/table.ts';
 import type { FeatureMatrix as ModelMatrix } from '../models/types.ts';
 
@@ -61,7 +62,8 @@ export interface FeatureMatrix extends ModelMatrix {
   readonly sources: readonly string[];
 }
 
-export class PipelineError extends Error {
+export class PipelineError extends StudioError {
+  readonly kind = 'data';
   readonly step?: string;
   readonly column?: string;
   constructor(message: string, where: { step?: string; column?: string } = {}) {

@@ -46,6 +46,7 @@
  * `onTrial` when it ends (COMPLETE / PRUNED / FAILED with reason and error), `onPhase` at the start of
  * the search, ensemble selection and refit. Hooks are synchronous; exceptions from them are ignored.
  */
+import { StudioError } from '../errors.ts';
 import type { Table } from '../data/table.ts';
 import { DEFAULT_METRIC } from '../metrics/index.ts';
 import type { FeatureMatrix, Fitted, SerializedModel, Task } from '../models/types.ts';
@@ -332,7 +333,8 @@ export interface SearchResult {
   readonly validation: { readonly y: Float64Array; readonly pred: Float64Array; readonly rows: Int32Array };
 }
 
-export class SearchError extends Error {
+export class SearchError extends StudioError {
+  readonly kind = 'training';
   constructor(message: string) {
     super(message);
     this.name = 'SearchError';

@@ -6,6 +6,7 @@
  * Conditions: a parameter is active when the parameter it names is active and has one of the listed
  * values. Conditions may only refer to parameters declared earlier (a tree, sampled top-down).
  */
+import { StudioError } from '../errors.ts';
 import type { Rng } from '../util/random.ts';
 
 export type ParamValue = number | string | boolean;
@@ -51,7 +52,8 @@ export interface SearchSpace {
   readonly params: readonly ParamSpec[];
 }
 
-export class SearchSpaceError extends Error {
+export class SearchSpaceError extends StudioError {
+  readonly kind = 'input';
   constructor(message: string) {
     super(message);
     this.name = 'SearchSpaceError';

@@ -1,4 +1,5 @@
 /** Typed errors of the tracking store. A failed `write` leaves the store exactly as it was. */
+import { StudioError } from '../errors.ts';
 
 export type StoreErrorCode =
   /** A referenced experiment/run/artifact/model/version/alias does not exist. */
@@ -16,7 +17,8 @@ export type StoreErrorCode =
   /** The underlying database failed for another reason. */
   | 'STORAGE';
 
-export class StoreError extends Error {
+export class StoreError extends StudioError {
+  readonly kind = 'store';
   override readonly name = 'StoreError';
   readonly code: StoreErrorCode;
   /** Index of the offending op in the batch, when the error concerns one op. */

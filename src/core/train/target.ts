@@ -2,10 +2,12 @@
  * The target column as numbers for the models: class indices over sorted class labels
  * (classification) or values (regression). Rows with a missing target are left out and counted.
  */
+import { StudioError } from '../errors.ts';
 import { boolLabel, type Column, type Table } from '../data/table.ts';
 import type { Task } from '../models/types.ts';
 
-export class TrainingError extends Error {
+export class TrainingError extends StudioError {
+  readonly kind = 'training';
   constructor(message: string) {
     super(message);
     this.name = 'TrainingError';
