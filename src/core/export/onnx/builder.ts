@@ -123,11 +123,13 @@ export class GraphBuilder {
   concat = (parts: readonly string[], axis = 1) =>
     parts.length === 1 ? parts[0] : this.op('Concat', parts, { axis: attr.int(axis) });
 
+  /** The graph; constants no node reads are left out. */
   graph(name: string, doc?: string): GraphValue {
+    const read = new Set(this.nodes.flatMap((n) => n.inputs));
     return {
       name,
       nodes: this.nodes,
-      initializers: this.initializers,
+      initializers: this.initializers.filter((t) => read.has(t.name!)),
       inputs: this.inputs,
       outputs: this.outputs,
       ...(doc ? { doc } : {}),
