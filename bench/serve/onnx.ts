@@ -3,9 +3,10 @@
  * in-process `predict` (pipeline + model, the code `cli predict` runs) on the same test split, for a
  * GBDT on diamonds (regression) and letter (26 classes). Both sides start from the table already read
  * (our reader), so only transform + model time is compared; the ONNX side includes building its input
- * tensors. Prints a table and the ratio onnxruntime / ours (> 1: onnxruntime is faster).
+ * tensors. Prints a table and the ratio onnxruntime / ours (> 1: onnxruntime is faster). onnxruntime
+ * runs on one thread by default (`--threads`), as our predict does.
  *
- * Usage: npx tsx bench/serve/onnx.ts [--rounds 100] [--repeats 5] [--datasets diamonds,letter]
+ * Usage: npx tsx bench/serve/onnx.ts [--rounds 100] [--repeats 5] [--datasets diamonds,letter] [--threads 1]
  */
 import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '100' },
     repeats: { type: 'string', default: '5' },
     datasets: { type: 'string', default: 'diamonds,letter' },
+    threads: { type: 'string', default: '1' },
   },
 });
 const TARGETS: Record<string, string> = { diamonds: 'price', letter: 'lettr' };
@@ -62,7 +64,11 @@ for (const name of values.datasets!.split(',')) {
   });
   const table = read.table;
   const exp = bundleToOnnx(bundle);
-  const session = await ort.InferenceSession.create(exp.bytes);
+  const threads = Number(values.threads);
+  const session = await ort.InferenceSession.create(
+    exp.bytes,
+    threads > 0 ? { intraOpNumThreads: threads } : {},
+  );
   const ours: number[] = [];
   const theirs: number[] = [];
   for (let r = 0; r < repeats; r++) {
@@ -88,5 +94,6 @@ for (const name of values.datasets!.split(',')) {
   process.stderr.write(`${rows.at(-1)}\n`);
 }
 process.stdout.write(
-  `GBDT, ${values.rounds} rounds, median of ${repeats}; ratio = onnxruntime rows/s ÷ ours\n${rows.join('\n')}\n`,
+  `GBDT, ${values.rounds} rounds, median of ${repeats}, onnxruntime threads ${values.threads}; ` +
+    `ratio = onnxruntime rows/s ÷ ours\n${rows.join('\n')}\n`,
 );
