@@ -36,11 +36,11 @@ type Dataset = keyof typeof DATASETS;
 
 const PARAMS: Record<string, Record<string, unknown>> = {
   gbdt: { rounds: 25 },
-  rf: { rounds: 12 },
-  linear: { epochs: 3 },
-  mlp: { epochs: 3, hidden: [16, 8] },
-  'mlp-gelu-bn': { epochs: 3, hidden: [12], activation: 'gelu', batchNorm: true },
-  'mlp-embeddings': { epochs: 3, hidden: [8], embeddings: true },
+  rf: { rounds: 8, maxDepth: 10 },
+  linear: { epochs: 2 },
+  mlp: { epochs: 2, hidden: [16, 8] },
+  'mlp-gelu-bn': { epochs: 2, hidden: [12], activation: 'gelu', batchNorm: true },
+  'mlp-embeddings': { epochs: 2, hidden: [8], embeddings: true },
 };
 
 async function fit(name: Dataset, family: string): Promise<LoadedBundle> {
