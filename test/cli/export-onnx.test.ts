@@ -14,7 +14,15 @@ import { loadBundleArg } from '../../src/cli/bundle-io.ts';
 import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
 import { readForScoring } from '../../src/core/export/score.ts';
 import { onnxFeeds } from '../../src/core/export/onnx/index.ts';
-import { checkWithPythonOnnx, hasPythonOnnx, ort } from '../core/export/onnx-helpers.ts';
+import { predictTable } from '../../src/core/export/bundle.ts';
+import { bundleToOnnx } from '../../src/core/export/onnx/index.ts';
+import {
+  checkWithPythonOnnx,
+  hasPythonOnnx,
+  maxScaledDiff,
+  ort,
+  runOnnx,
+} from '../core/export/onnx-helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'export-onnx-'));
 
@@ -134,4 +142,39 @@ describe('export --format onnx', () => {
     expect(ok.code, ok.err).toBe(0);
     expect(ok.out).toMatch(/outputs: variable/);
   }, 60_000);
+
+  it('an automl search bundle (its final model, members with their own pipelines) exports and predicts as ours', async () => {
+    const bundlePath = join(dir, 'automl');
+    const a = await cli([
+      'automl',
+      datasetFile('german_credit'),
+      '--target',
+      'class',
+      '--out',
+      bundlePath,
+      '--max-trials',
+      '5',
+      '--workers',
+      '0',
+      '--families',
+      'gbdt,linear',
+      '--no-track',
+    ]);
+    expect(a.code, a.err).toBe(0);
+    const out = join(dir, 'automl.onnx');
+    const exp = await cli(['export', bundlePath, '--format', 'onnx', '--out', out]);
+    expect(exp.code, exp.err).toBe(0);
+    const bytes = new Uint8Array(readFileSync(out));
+    if (hasPythonOnnx) checkWithPythonOnnx(bytes, out);
+    const bundle = loadBundleArg(bundlePath);
+    expect(Buffer.from(bundleToOnnx(bundle).bytes).equals(Buffer.from(bytes))).toBe(true);
+    const { data } = await readForScoring(bundle, fileSource(datasetFile('german_credit', 'test.csv')), {
+      createHasher: nodeHasher,
+    });
+    const ours = predictTable(bundle, data.table);
+    const got = await runOnnx(bundleToOnnx(bundle), data.table);
+    expect(maxScaledDiff(got.probabilities!, ours.values)).toBeLessThanOrEqual(1e-5);
+    const classes = bundle.manifest.classes!;
+    expect(got.label!.filter((l, i) => l !== classes[ours.labels![i]!]).length).toBe(0);
+  }, 180_000);
 });
