@@ -12,8 +12,11 @@
  * - the features are clamped to ±float32 max and rounded to float32 as `assemble` does, and handed to
  *   the model as double [N, F] (the float32 values exactly).
  *
- * Steps without a faithful translation (date parts; encoders applied to numeric columns) are refused
- * with an `OnnxExportError` naming the step and column.
+ * - date parts are computed from the epoch milliseconds in the graph (see `dateParts`).
+ *
+ * Steps without a faithful translation (an encoder applied to a numeric or boolean column, whose
+ * labels would be the numbers' text; a step this file does not know) are refused with an
+ * `OnnxExportError` naming the step and column.
  */
 import type { SemanticType } from '../../data/table.ts';
 import type { FittedPipeline } from '../../pipeline/pipeline.ts';
