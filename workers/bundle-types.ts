@@ -239,6 +239,11 @@ export interface BundleWorkerApi {
     files: Readonly<Record<string, string | Uint8Array>>,
     options?: ZipOptions,
   ): Promise<BundleResult<ArrayBuffer>>;
+  /**
+   * The bundle as one ONNX graph (like `cli export --format onnx`: the same bytes); the buffer is
+   * transferred. A model or step without a faithful translation is a 'bundle' failure naming it.
+   */
+  onnx(files: BundleFiles): Promise<BundleResult<ArrayBuffer>>;
   /** Check a batch against the bundle's reference (like `cli monitor`): drift, quality, performance. */
   monitor(
     files: BundleFiles,

@@ -35,6 +35,7 @@ import { describeError } from '../src/core/errors.ts';
 import { PipelineError } from '../src/core/pipeline/index.ts';
 import { TrainingError } from '../src/core/train/target.ts';
 import { ModelConfigError } from '../src/core/models/types.ts';
+import { bundleToOnnx, OnnxExportError } from '../src/core/export/onnx/index.ts';
 import { name as appName, version as appVersion } from '../package.json';
 import {
   SCORE_PREVIEW_ROWS,
@@ -360,6 +361,18 @@ const api: BundleWorkerApi = {
       return transfer({ ok: true as const, value: buffer }, [buffer]);
     } catch (err) {
       return { ok: false, error: failure(err, 'the bundle') };
+    }
+  },
+
+  async onnx(files) {
+    try {
+      const bytes = bundleToOnnx(loadBundle(files)).bytes;
+      const buffer = bytes.slice().buffer as ArrayBuffer;
+      return transfer({ ok: true as const, value: buffer }, [buffer]);
+    } catch (err) {
+      if (err instanceof OnnxExportError)
+        return { ok: false, error: { code: 'bundle', message: err.message } };
+      return { ok: false, error: failure(err, 'the bundle', unreadable()) };
     }
   },
 

@@ -1,13 +1,16 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError } from '../errors.ts';
 import type { Command } from './command.ts';
 
-const FORMATS = ['zip', 'xgboost'] as const;
+const FORMATS = ['zip', 'xgboost', 'onnx', 'mlflow'] as const;
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'Pack a model bundle folder into a .zip, or write its GBDT as an XGBoost JSON model.',
+  summary:
+    'Pack a model bundle folder into a .zip, or write it as an ONNX graph, an MLflow model directory or (GBDT) an XGBoost JSON model.',
   usage: [
     'export <bundle-dir> --out <model.zip>',
     'export <bundle-dir|model.zip> --format xgboost --out <model.json> [--data <data.csv> --features <X.csv>]',
@@ -16,6 +19,22 @@ export const exportCommand: Command = {
     '  model.json, metrics.json, signature.json, input_example.csv (when the folder has it), MODEL_CARD.md',
     '  and predict.mjs. A format 1 folder is upgraded to format 2 on the way (fields it never recorded are',
     "  marked 'unknown').",
+    '',
+    'export <bundle-dir|model.zip> --format onnx --out <model.onnx>',
+    'export <bundle-dir|model.zip> --format mlflow --out <dir>',
+    '',
+    '  onnx: the whole model — every pipeline step and the model, or each ensemble member with its own',
+    '  pipeline — as one ONNX graph (opset 17, ai.onnx.ml 3) that onnxruntime runs with the same',
+    '  predictions. Inputs: one 1-D tensor per column, named as the column: double for numbers (booleans',
+    "  1/0, dates as epoch milliseconds UTC, NaN = missing), string for categories ('' = missing).",
+    '  Outputs: label (string) and probabilities (double, one column per class) for classification,',
+    '  variable (double) for regression. Date parts are computed in the graph. A step or model without',
+    '  an exact translation (e.g. an encoder applied to a numeric column) is refused, naming it.',
+    '',
+    '  mlflow: an MLflow model directory (MLmodel with the onnx and python_function flavors, the',
+    '  signature, input example, environment files, model.onnx and our bundle under automl-studio/).',
+    "  For MLflow's ONNX loader every output has one value per row: classification gives label and",
+    '  one probability output per class, probability(<class>).',
     '',
     "  xgboost: writes the bundle's gradient-boosted trees in XGBoost 1.7's JSON model format, for",
     '  xgboost.Booster(model_file=...): trees, base score, objective, categorical splits, feature names and',
@@ -40,10 +59,13 @@ export const exportCommand: Command = {
     const format = values.format as (typeof FORMATS)[number];
     if (!FORMATS.includes(format))
       throw new CliError(`--format ${values.format}: unknown format (one of ${FORMATS.join(', ')})`);
-    if (!values.out) throw new CliError(`export needs --out FILE.${format === 'zip' ? 'zip' : 'json'}`);
+    const ext = { zip: 'FILE.zip', xgboost: 'FILE.json', onnx: 'FILE.onnx', mlflow: 'DIR' }[format];
+    if (!values.out) throw new CliError(`export needs --out ${ext}`);
     const [path] = positionals as [string];
     if (format === 'xgboost') return exportXgboost(path, values.out, values.data, values.features, io);
     if (values.data || values.features) throw new CliError('--data and --features go with --format xgboost');
+    if (format === 'onnx') return exportOnnx(path, values.out, io);
+    if (format === 'mlflow') return exportMlflow(path, values.out, io);
     if (!values.out.toLowerCase().endsWith('.zip'))
       throw new CliError(`--out must name a .zip file, got '${values.out}'`);
     const { BundleError, loadBundle } = await import('../../core/export/bundle.ts');
@@ -106,5 +128,50 @@ async function exportXgboost(
     writeFileSync(features, featureMatrixCsv(X, bundle.model.featureNames));
     io.stdout(`wrote ${features} (${X.nRows} rows × ${X.nCols} features through the bundle's pipeline)\n`);
   }
+  return 0;
+}
+
+async function onnxOf(path: string, perRowOutputs: boolean) {
+  const { loadVerifiedBundleArg } = await import('../bundle-io.ts');
+  const { bundleToOnnx, OnnxExportError } = await import('../../core/export/onnx/index.ts');
+  const { bundle } = await loadVerifiedBundleArg(path);
+  try {
+    return { bundle, exp: bundleToOnnx(bundle, { perRowOutputs }) };
+  } catch (err) {
+    if (err instanceof OnnxExportError) throw new CliError(`${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+async function exportOnnx(path: string, out: string, io: { stdout(text: string): void }): Promise<number> {
+  if (!out.toLowerCase().endsWith('.onnx')) throw new CliError(`--out must name a .onnx file, got '${out}'`);
+  const { bundle, exp } = await onnxOf(path, false);
+  writeFileSync(out, exp.bytes);
+  const inputs = exp.inputs.map((c) => `${c.name} (${c.kind})`).join(', ');
+  io.stdout(
+    `wrote ${out} (ONNX, ${bundle.manifest.model.family} ${bundle.manifest.task}, ${exp.bytes.length} bytes)\n` +
+      `inputs: ${inputs}\noutputs: ${exp.outputs.join(', ')}\n`,
+  );
+  return 0;
+}
+
+async function exportMlflow(path: string, out: string, io: { stdout(text: string): void }): Promise<number> {
+  if (existsSync(out) && readdirSync(out).length > 0)
+    throw new CliError(`--out ${out} exists and is not empty: MLflow writes a new model directory`);
+  const { bundle, exp } = await onnxOf(path, true);
+  const { readBundleFiles } = await import('../bundle-io.ts');
+  const { mlflowModelFiles } = await import('../../core/export/mlflow.ts');
+  const { files: bundleFiles } = readBundleFiles(path);
+  const files = await mlflowModelFiles(bundle, bundleFiles, {
+    createdAt: new Date(),
+    modelUuid: randomBytes(16).toString('hex'),
+    onnx: exp.bytes,
+  });
+  for (const [name, content] of Object.entries(files)) {
+    const file = join(out, name);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, content);
+  }
+  io.stdout(`wrote ${out} (MLflow model: ${Object.keys(files).sort().join(', ')})\n`);
   return 0;
 }

@@ -85,6 +85,11 @@ export class BundleClient {
     return this.#call((r) => r.zip(files, options));
   }
 
+  /** The bundle as an ONNX graph (the bytes `cli export --format onnx` writes). */
+  onnx(files: BundleFiles): Promise<BundleResult<ArrayBuffer>> {
+    return this.#call((r) => r.onnx(files));
+  }
+
   verify(
     files: BundleFiles,
     trainCsv: LoadInput,
