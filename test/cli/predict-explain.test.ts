@@ -279,6 +279,45 @@ describe('cli predict --explain', () => {
     expect(other.map((r) => r.reason_1_contribution)).not.toEqual(rows.map((r) => r.reason_1_contribution));
   }, 240_000);
 
+  it('an AutoML ensemble (binary): sampling reasons add up to the probability of the positive class', async () => {
+    const dir = tmp();
+    const out = join(dir, 'ensemble');
+    const fit = await cli([
+      'automl',
+      datasetFile('german_credit'),
+      '--target',
+      'class',
+      '--out',
+      out,
+      '--no-track',
+      '--max-trials',
+      '4',
+      '--families',
+      'gbdt,linear',
+      '--seed',
+      '3',
+      '--workers',
+      '0',
+    ]);
+    expect(fit.code, fit.err).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    const ensemble = manifest.model.family === 'ensemble';
+    const test = datasetFile('german_credit', 'test.csv');
+    const res = await cli(['predict', out, test, '--explain', '--top', '4', '--background', '8']);
+    expect(res.code, res.err).toBe(0);
+    if (ensemble) expect(res.err).toMatch(/sampling Shapley values.*probability of the positive class/);
+    const rows = records(res.out);
+    expect(rows).toHaveLength(readFileSync(test, 'utf8').trim().split('\n').length - 1);
+    checkAdditivity(rows, 4);
+    for (const r of rows) {
+      expect(r.explained_class).toBe('bad');
+      const out = Number(r.explained_output);
+      // the probability itself (ensemble) or its log-odds (a single GBDT or linear model)
+      const p = ensemble ? out : 1 / (1 + Math.exp(-out));
+      expect(Math.abs(p - Number(r.bad))).toBeLessThan(1e-9);
+    }
+  }, 300_000);
+
   it('refuses bad options with a clear message (exit 2)', async () => {
     const dir = tmp();
     const csv = join(dir, 'x.csv');
