@@ -154,6 +154,13 @@ describe('Explain', () => {
     await page.screenshot({ path: 'test-results/explain/explain-390.png', fullPage: true });
     await page.setViewportSize({ width: 1400, height: 900 });
 
+    // "Compute again" replaces it with a new computation
+    await page.getByTestId('explain-recompute').click();
+    await expect
+      .poll(() => stamp.getAttribute('data-computed-at'), { timeout: 120_000 })
+      .not.toBe(computedAt);
+    expect(await stamp.getAttribute('data-origin')).toBe('computed');
+
     // Score with reasons: the run's model, penguins test.csv
     await page.getByTestId('run-tab-overview').click();
     const work = mkdtempSync(join(tmpdir(), 'automl-explain-e2e-'));
