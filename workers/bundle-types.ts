@@ -12,6 +12,7 @@ import type { TypeMismatch } from '../src/core/export/score.ts';
 import type { ScoredEvaluation } from '../src/core/tracking/evidence.ts';
 import type { MonitorBatchResult } from '../src/core/monitor/monitor-batch.ts';
 import type { MonitoringSummary } from '../src/core/tracking/types.ts';
+import type { ExplainView } from '../src/core/explain/view.ts';
 
 export type { MonitorBatchResult };
 
@@ -139,11 +140,37 @@ export interface ScoreOutcome {
   readonly columns: readonly string[];
   /** The file had the model's target: metrics (and confusion matrix / residuals) of the predictions. */
   readonly evaluation?: ScoredEvaluation;
+  /** With ScoreOptions.reasons: the reasons (also in both CSVs as columns). */
+  readonly reasons?: ScoreReasons;
 }
 
 export interface ScoreOptions {
   /** Columns of the scored file written in front of the predictions (e.g. IDs). */
   readonly keep?: readonly string[];
+  /** Add the top N reasons per row (src/core/explain/reasons.ts), as `cli predict --explain --top N`. */
+  readonly reasons?: number;
+}
+
+/** The reasons added to a score (ScoreOptions.reasons). */
+export interface ScoreReasons {
+  /** The method and what the contributions add up to, in words. */
+  readonly description: string;
+  readonly notes: readonly string[];
+  /** Per preview row: the class explained (classification) and the top reasons. */
+  readonly preview: readonly {
+    readonly explainedClass?: string;
+    readonly reasons: readonly {
+      readonly column: string;
+      readonly value: string;
+      readonly contribution: number;
+    }[];
+  }[];
+}
+
+/** Options of the Explain view (src/core/explain/view.ts). */
+export interface ExplainViewRequest {
+  readonly rows?: number;
+  readonly seed?: number;
 }
 
 export type VerifyPhase = 'load' | 'read' | 'backend' | 'refit' | 'compare';
@@ -250,6 +277,12 @@ export interface BundleWorkerApi {
     csv: LoadInput,
     options?: MonitorOptions,
   ): Promise<BundleResult<MonitorOutcome>>;
+  /** The Explain view's data on a seeded sample of the CSV's rows (src/core/explain/view.ts). */
+  explain(
+    files: BundleFiles,
+    csv: LoadInput,
+    options?: ExplainViewRequest,
+  ): Promise<BundleResult<ExplainView>>;
   /** Train the bundle's model again from its manifest on the data and compare (like `cli reproduce`). */
   verify(
     files: BundleFiles,

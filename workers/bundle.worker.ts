@@ -36,6 +36,9 @@ import { PipelineError } from '../src/core/pipeline/index.ts';
 import { TrainingError } from '../src/core/train/target.ts';
 import { ModelConfigError } from '../src/core/models/types.ts';
 import { bundleToOnnx, OnnxExportError } from '../src/core/export/onnx/index.ts';
+import { explainRows } from '../src/core/explain/rows.ts';
+import { rowReasons, withReasonsCsv } from '../src/core/explain/reasons.ts';
+import { explainView } from '../src/core/explain/view.ts';
 import { name as appName, version as appVersion } from '../package.json';
 import {
   SCORE_PREVIEW_ROWS,
@@ -298,6 +301,28 @@ const api: BundleWorkerApi = {
         table: data.table,
         values: p.values,
       });
+      // With reasons: the top N contributions per row, as `cli predict --explain --top N`.
+      let reasons: ScoreOutcome['reasons'];
+      let faithful = predictionsCsv(bundle, p);
+      let spreadsheet = predictionsCsv(bundle, p, { spreadsheet: true });
+      if (options.reasons) {
+        const ex = explainRows(bundle, data.table);
+        const rr = rowReasons(ex, data.table, p, options.reasons);
+        faithful = withReasonsCsv(faithful, ex, rr, options.reasons);
+        spreadsheet = withReasonsCsv(spreadsheet, ex, rr, options.reasons, spreadsheetLine);
+        reasons = {
+          description: ex.description,
+          notes: ex.notes,
+          preview: rr.slice(0, SCORE_PREVIEW_ROWS).map((r) => ({
+            ...(r.explainedClass !== undefined ? { explainedClass: r.explainedClass } : {}),
+            reasons: r.reasons.map((x) => ({
+              column: x.column,
+              value: x.value,
+              contribution: x.contribution,
+            })),
+          })),
+        };
+      }
       const value: ScoreOutcome = {
         source: source.name,
         task: bundle.manifest.task,
@@ -305,13 +330,8 @@ const api: BundleWorkerApi = {
         nRows: p.nRows,
         values: p.values,
         ...(p.labels ? { labels: p.labels } : {}),
-        csv: withKeptColumns(predictionsCsv(bundle, p), data.table, options.keep ?? []),
-        spreadsheetCsv: withKeptColumns(
-          predictionsCsv(bundle, p, { spreadsheet: true }),
-          data.table,
-          options.keep ?? [],
-          spreadsheetLine,
-        ),
+        csv: withKeptColumns(faithful, data.table, options.keep ?? []),
+        spreadsheetCsv: withKeptColumns(spreadsheet, data.table, options.keep ?? [], spreadsheetLine),
         header,
         preview: previewRows(bundle, p.values, p.labels, p.nRows),
         ignored,
@@ -319,6 +339,7 @@ const api: BundleWorkerApi = {
         notes,
         columns: data.schema.map((c) => c.name),
         ...(evaluation ? { evaluation } : {}),
+        ...(reasons ? { reasons } : {}),
       };
       const buffers = [p.values.buffer as ArrayBuffer];
       if (p.labels) buffers.push(p.labels.buffer as ArrayBuffer);
@@ -337,6 +358,33 @@ const api: BundleWorkerApi = {
           source.name,
           `the model bundle could not score ${source.name}: it is damaged or was not made by this studio`,
         ),
+      };
+    }
+  },
+
+  async explain(files, csv, options = {}) {
+    const source = sourceOf(csv);
+    let bundle: LoadedBundle;
+    try {
+      bundle = loadBundle(files);
+    } catch (err) {
+      return { ok: false, error: failure(err, 'the bundle', unreadable()) };
+    }
+    try {
+      const { data } = await readForScoring(bundle, source);
+      return {
+        ok: true,
+        value: explainView(bundle, data.table, { ...options, dataName: source.name }),
+      };
+    } catch (err) {
+      if (err instanceof ModelConfigError)
+        return {
+          ok: false,
+          error: { code: 'bundle', message: `the model cannot explain ${source.name}: ${err.message}` },
+        };
+      return {
+        ok: false,
+        error: failure(err, source.name),
       };
     }
   },

@@ -349,6 +349,40 @@ export const storeContract: readonly ContractCase[] = [
     },
   },
   {
+    name: 'artifacts: a finished run takes artifacts (e.g. explain.json), not metrics',
+    async run(store) {
+      await seedExperiment(store);
+      await startRun(store, 'r1');
+      await store.write([{ op: 'endRun', runId: 'r1', state: 'COMPLETE', endTime: T0 + 5 }]);
+      await store.write([
+        {
+          op: 'putArtifact',
+          id: 'late',
+          runId: 'r1',
+          name: 'explain.json',
+          kind: 'report',
+          contentType: 'application/json',
+          bytes: bytes(7, 8),
+          createdAt: T0 + 10,
+        },
+      ]);
+      assert.eq(
+        (await store.listArtifacts('r1')).map((a) => a.name),
+        ['explain.json'],
+        'listed',
+      );
+      assert.eq([...(await store.getArtifactBytes('late'))], [7, 8], 'bytes');
+      assert.eq((await mustGetRun(store, 'r1')).state, 'COMPLETE', 'still finished');
+      await assert.rejects(
+        store.write([
+          { op: 'logMetrics', runId: 'r1', metrics: [{ key: 'a', value: 1, step: 0, timestamp: T0 }] },
+        ]),
+        'RUN_FINISHED',
+        'metrics still refused',
+      );
+    },
+  },
+  {
     name: 'artifacts: bytes round-trip, copies, dedup by content hash',
     async run(store) {
       await seedExperiment(store);

@@ -40,9 +40,16 @@ export function linearGroups(m: LinearLike): number {
 
 /**
  * SHAP values of every row of `X` (column-major), laid out as treeShap's: [row][group][feature…, bias].
- * `background` (default: X itself) gives the expectation each term is measured from.
+ * `background` (default: X itself) gives the expectation each term is measured from; `'training'` is the
+ * model's training data, where every standardised input averages 0 (it was standardised with the
+ * training mean of its known values, and a missing value counts as that mean): each term is then
+ * measured from 0 and the base value is the intercept, whatever rows are explained with it.
  */
-export function linearShap(m: LinearLike, X: FeatureMatrix, background: FeatureMatrix = X): Float64Array {
+export function linearShap(
+  m: LinearLike,
+  X: FeatureMatrix,
+  background: FeatureMatrix | 'training' = X,
+): Float64Array {
   const { state } = m;
   const layer = state.layers[0]!;
   const nF = X.nCols;
@@ -60,10 +67,12 @@ export function linearShap(m: LinearLike, X: FeatureMatrix, background: FeatureM
   };
   // mean standardised input over the background, per feature
   const zMean = new Float64Array(nF);
-  for (let j = 0; j < nF; j++) {
-    let s = 0;
-    for (let i = 0; i < background.nRows; i++) s += z(background, j, i);
-    zMean[j] = background.nRows > 0 ? s / background.nRows : 0;
+  if (background !== 'training') {
+    for (let j = 0; j < nF; j++) {
+      let s = 0;
+      for (let i = 0; i < background.nRows; i++) s += z(background, j, i);
+      zMean[j] = background.nRows > 0 ? s / background.nRows : 0;
+    }
   }
   const width = nF + 1;
   const n = X.nRows;

@@ -36,14 +36,25 @@ function shuffled(rng: Rng, n: number): Int32Array {
   return p;
 }
 
-function permuteColumn(col: Column, order: Int32Array): Column {
+/** The column's cells at `order` (row k of the result is row order[k] of `col`), any storage. */
+export function gatherColumn(col: Column, order: ArrayLike<number>): Column {
+  const n = order.length;
   switch (col.storage) {
-    case 'dict':
-      return { ...col, codes: Int32Array.from(order, (i) => col.codes[i] ?? DICT_MISSING) };
-    case 'bool':
-      return { ...col, values: Uint8Array.from(order, (i) => col.values[i]!) };
-    default:
-      return { ...col, values: Float64Array.from(order, (i) => col.values[i]!) } as Column;
+    case 'dict': {
+      const codes = new Int32Array(n);
+      for (let k = 0; k < n; k++) codes[k] = col.codes[order[k]!] ?? DICT_MISSING;
+      return { ...col, codes };
+    }
+    case 'bool': {
+      const values = new Uint8Array(n);
+      for (let k = 0; k < n; k++) values[k] = col.values[order[k]!]!;
+      return { ...col, values };
+    }
+    default: {
+      const values = new Float64Array(n);
+      for (let k = 0; k < n; k++) values[k] = col.values[order[k]!]!;
+      return { ...col, values } as Column;
+    }
   }
 }
 
@@ -65,7 +76,7 @@ export function permutationImportance(
     const drops: number[] = [];
     for (let r = 0; r < repeats; r++) {
       const columns = table.columns.slice();
-      columns[k] = permuteColumn(table.columns[k]!, shuffled(rng, table.nRows));
+      columns[k] = gatherColumn(table.columns[k]!, shuffled(rng, table.nRows));
       drops.push(baseline - options.score({ nRows: table.nRows, columns }));
     }
     const drop = drops.reduce((s, d) => s + d, 0) / repeats;

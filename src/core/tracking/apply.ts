@@ -411,7 +411,9 @@ async function applyOp(tx: BatchTx, op: WriteOp, out: Outcome): Promise<void> {
     case 'putArtifact': {
       const id = str(op.id, 'id');
       if (await tx.getArtifact(id)) fail('ALREADY_EXISTS', `artifact id ${id} already exists`);
-      const run = await requireRun(tx, op.runId, true);
+      // A finished run takes artifacts too (as MLflow's): files made after the fact, such as the
+      // Explain view (explain.json) computed when its run page is opened. Metrics and params do not.
+      const run = await requireRun(tx, op.runId, false);
       if (!ARTIFACT_KINDS.has(op.kind)) fail('INVALID', `unknown artifact kind ${JSON.stringify(op.kind)}`);
       const data = bytes(op.bytes, 'bytes');
       const hash = await storeBlob(tx, data);

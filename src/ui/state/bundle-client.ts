@@ -15,6 +15,7 @@ import type {
   BundleFiles,
   BundleResult,
   BundleWorkerApi,
+  ExplainViewRequest,
   ImportedBundle,
   LoadInput,
   MonitorOptions,
@@ -76,6 +77,11 @@ export class BundleClient {
     options?: MonitorOptions,
   ): Promise<BundleResult<MonitorOutcome>> {
     return this.#call((r) => r.monitor(files, csv, options));
+  }
+
+  /** The Explain view's data on a seeded sample of the CSV's rows (src/core/explain/view.ts). */
+  explain(files: BundleFiles, csv: LoadInput, options?: ExplainViewRequest) {
+    return this.#call((r) => r.explain(files, csv, options));
   }
 
   zip(

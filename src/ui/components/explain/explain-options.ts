@@ -1,0 +1,235 @@
+/**
+ * Chart options for the Explain view (pure: the stored ExplainView in, ECharts options out). Drawn
+ * with the app's ECharts build (src/ui/charts/echarts.ts: bar, line, scatter). Tooltips are built from
+ * escaped text, so a column or category name is never parsed as HTML.
+ */
+import type { ExplainView, PartialDependence } from '../../../core/explain/view.ts';
+import type { ChartOption } from '../../charts/echarts.ts';
+import { escapeHtml, formatNumber } from '../../format.ts';
+
+const BLUE = '#1f77b4';
+const RED = '#d62728';
+const GREY = 'rgba(120,120,120,0.35)';
+
+/** Largest first, drawn top-down. */
+export function importanceOption(
+  labels: readonly string[],
+  values: readonly number[],
+  name: string,
+  errors?: readonly number[],
+): ChartOption {
+  const ys = [...labels].reverse();
+  const xs = [...values].reverse();
+  const es = errors ? [...errors].reverse() : undefined;
+  return {
+    animation: false,
+    grid: { left: 8, right: 16, top: 8, bottom: 24, containLabel: true },
+    xAxis: { type: 'value', name, nameLocation: 'middle', nameGap: 22 },
+    yAxis: { type: 'category', data: ys, axisLabel: { width: 110, overflow: 'truncate' } },
+    tooltip: {
+      trigger: 'item',
+      formatter: (p: unknown) => {
+        const i = (p as { dataIndex: number }).dataIndex;
+        const e = es?.[i];
+        return `${escapeHtml(ys[i] ?? '')}: ${formatNumber(xs[i])}${e !== undefined ? ` ± ${formatNumber(e)}` : ''}`;
+      },
+    },
+    series: [{ type: 'bar', data: xs, itemStyle: { color: BLUE } }],
+  };
+}
+
+/** Colour from low (blue) to high (red) for a value's rank in [0, 1]; grey when missing. */
+function colourOf(rank: number | null): string {
+  if (rank === null) return '#999';
+  const r = Math.round(31 + (214 - 31) * rank);
+  const g = Math.round(119 + (39 - 119) * rank);
+  const b = Math.round(180 + (40 - 180) * rank);
+  return `rgb(${r},${g},${b})`;
+}
+
+/** Ranks of the known values in [0, 1] (null stays null). */
+function ranks(values: readonly (number | null)[]): (number | null)[] {
+  const known = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  if (known.length < 2) return values.map((v) => (v === null ? null : 0.5));
+  return values.map((v) => {
+    if (v === null) return null;
+    let lo = 0;
+    let hi = known.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (known[mid]! < v) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo / (known.length - 1);
+  });
+}
+
+/** The beeswarm: one row per column (top `k`), each sampled row a dot at its contribution, coloured by its value. */
+export function beeswarmOption(view: ExplainView, k: number): ChartOption {
+  const C = Math.min(k, view.importance.length);
+  const names = view.importance.slice(0, C).map((c) => c.column);
+  const data: { value: [number, number]; itemStyle: { color: string }; name: string }[] = [];
+  for (let c = 0; c < C; c++) {
+    const cs = view.sample.contributions[c]!;
+    const rk = ranks(view.sample.values[c]!);
+    const y = C - 1 - c;
+    cs.forEach((v, i) => {
+      // deterministic jitter so dense columns spread out
+      const jitter = (((i * 2654435761) >>> 0) / 2 ** 32 - 0.5) * 0.6;
+      data.push({
+        value: [v, y + jitter],
+        itemStyle: { color: colourOf(rk[i]!) },
+        name: `${names[c]} = ${view.sample.text[c]![i] || 'missing'}`,
+      });
+    });
+  }
+  return {
+    animation: false,
+    grid: { left: 8, right: 16, top: 8, bottom: 28, containLabel: true },
+    xAxis: { type: 'value', name: `contribution (${view.scale})`, nameLocation: 'middle', nameGap: 22 },
+    yAxis: {
+      type: 'value',
+      min: -0.5,
+      max: C - 0.5,
+      interval: 1,
+      axisLabel: {
+        formatter: (v: number) => names[C - 1 - Math.round(v)] ?? '',
+        width: 110,
+        overflow: 'truncate',
+      },
+      splitLine: { show: false },
+    },
+    tooltip: {
+      trigger: 'item',
+      formatter: (p: unknown) => {
+        const d = p as { name: string; value: [number, number] };
+        return `${escapeHtml(d.name)}<br>contribution ${formatNumber(d.value[0])}`;
+      },
+    },
+    series: [{ type: 'scatter', symbolSize: 5, data }],
+  };
+}
+
+/** Dependence: a column's value (x) against its contribution (y), one dot per sampled row. */
+export function dependenceOption(view: ExplainView, c: number): ChartOption {
+  const name = view.importance[c]?.column ?? '';
+  const cs = view.sample.contributions[c] ?? [];
+  const vs = view.sample.values[c] ?? [];
+  const text = view.sample.text[c] ?? [];
+  const categorical = view.sample.categorical[c] ?? false;
+  if (categorical) {
+    const cats = [...new Set(text.filter((t) => t !== ''))].sort();
+    const data = cs.flatMap((v, i) => (text[i] ? [[cats.indexOf(text[i]!), v]] : []));
+    return {
+      animation: false,
+      grid: { left: 8, right: 16, top: 8, bottom: 28, containLabel: true },
+      xAxis: { type: 'category', data: cats, name, nameLocation: 'middle', nameGap: 22 },
+      yAxis: { type: 'value', name: 'contribution' },
+      tooltip: { trigger: 'item' },
+      series: [{ type: 'scatter', symbolSize: 6, data, itemStyle: { color: BLUE } }],
+    };
+  }
+  const data = cs.flatMap((v, i) => (vs[i] !== null ? [[vs[i]!, v]] : []));
+  return {
+    animation: false,
+    grid: { left: 8, right: 16, top: 8, bottom: 28, containLabel: true },
+    xAxis: { type: 'value', scale: true, name, nameLocation: 'middle', nameGap: 22 },
+    yAxis: { type: 'value', name: 'contribution' },
+    tooltip: {
+      trigger: 'item',
+      formatter: (p: unknown) => {
+        const d = (p as { value: [number, number] }).value;
+        return `${escapeHtml(name)} = ${formatNumber(d[0])}<br>contribution ${formatNumber(d[1])}`;
+      },
+    },
+    series: [{ type: 'scatter', symbolSize: 6, data, itemStyle: { color: BLUE } }],
+  };
+}
+
+/** Partial dependence (thick) over ICE curves (thin, grey). */
+export function pdpOption(d: PartialDependence, output: string): ChartOption {
+  const x = d.x;
+  const pts = (ys: readonly number[]) => (x ? ys.map((y, g) => [x[g]!, y]) : [...ys]);
+  return {
+    animation: false,
+    grid: { left: 8, right: 16, top: 24, bottom: 28, containLabel: true },
+    legend: { data: ['average (PDP)', 'rows (ICE)'], top: 0 },
+    xAxis: x
+      ? { type: 'value', scale: true, name: d.column, nameLocation: 'middle', nameGap: 22 }
+      : { type: 'category', data: [...d.grid], name: d.column, nameLocation: 'middle', nameGap: 22 },
+    yAxis: { type: 'value', scale: true, name: output, nameTextStyle: { align: 'left' } },
+    tooltip: { trigger: 'axis' },
+    series: [
+      ...d.ice.map((ys) => ({
+        type: 'line' as const,
+        name: 'rows (ICE)',
+        data: pts(ys),
+        showSymbol: false,
+        lineStyle: { width: 1, color: GREY },
+        itemStyle: { color: GREY },
+        silent: true,
+      })),
+      {
+        type: 'line' as const,
+        name: 'average (PDP)',
+        data: pts(d.mean),
+        lineStyle: { width: 3, color: BLUE },
+        itemStyle: { color: BLUE },
+      },
+    ],
+  };
+}
+
+export interface WaterfallStep {
+  readonly label: string;
+  readonly contribution: number;
+}
+
+/** The steps of one sampled row's waterfall: its contributions, largest first, the rest folded after `k`. */
+export function waterfallSteps(view: ExplainView, row: number, k: number): WaterfallStep[] {
+  const all = view.importance.map((c, j) => ({
+    label: `${c.column} = ${view.sample.text[j]![row] || 'missing'}`,
+    contribution: view.sample.contributions[j]![row]!,
+  }));
+  all.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+  if (all.length <= k) return all;
+  const rest = all.slice(k).reduce((s, a) => s + a.contribution, 0);
+  return [...all.slice(0, k), { label: `${all.length - k} other columns`, contribution: rest }];
+}
+
+/**
+ * Base value → each contribution (red up, blue down) → the output, as floating bars: a transparent bar
+ * up to the lower end and a coloured one of the step's size. Everything is drawn shifted up so that
+ * no bar is negative (stacks of mixed signs do not float), and the axis labels undo the shift.
+ */
+export function waterfallOption(base: number, steps: readonly WaterfallStep[], output: number): ChartOption {
+  const labels = ['base value', ...steps.map((s) => s.label), 'output'];
+  const spans: [number, number, string][] = [[0, base, '#888']];
+  let at = base;
+  for (const s of steps) {
+    spans.push([at, at + s.contribution, s.contribution >= 0 ? RED : BLUE]);
+    at += s.contribution;
+  }
+  spans.push([0, output, '#555']);
+  const shift = -Math.min(0, ...spans.flatMap(([a, b]) => [a, b]));
+  const lo = spans.map(([a, b]) => Math.min(a, b) + shift);
+  const up = spans.map(([a, b, color]) => ({ value: Math.abs(b - a), itemStyle: { color } }));
+  const signed = [base, ...steps.map((s) => s.contribution), output];
+  return {
+    animation: false,
+    grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
+    xAxis: { type: 'category', data: labels, axisLabel: { rotate: 30, width: 90, overflow: 'truncate' } },
+    yAxis: { type: 'value', min: 0, axisLabel: { formatter: (v: number) => formatNumber(v - shift) } },
+    tooltip: {
+      trigger: 'item',
+      formatter: (p: unknown) => {
+        const i = (p as { dataIndex: number }).dataIndex;
+        return `${escapeHtml(labels[i] ?? '')}: ${formatNumber(signed[i])}`;
+      },
+    },
+    series: [
+      { type: 'bar', stack: 'w', data: lo, itemStyle: { color: 'transparent' }, silent: true },
+      { type: 'bar', stack: 'w', data: up },
+    ],
+  };
+}
