@@ -17,6 +17,7 @@ import type {
   BundleWorkerApi,
   ImportedBundle,
   LoadInput,
+  CombinedTraining,
   MonitorOptions,
   MonitorOutcome,
   ScoreOptions,
@@ -76,6 +77,14 @@ export class BundleClient {
     options?: MonitorOptions,
   ): Promise<BundleResult<MonitorOutcome>> {
     return this.#call((r) => r.monitor(files, csv, options));
+  }
+
+  combineTraining(
+    files: BundleFiles,
+    training: LoadInput,
+    batches: readonly { readonly input: LoadInput; readonly batchTime?: number }[],
+  ): Promise<BundleResult<CombinedTraining>> {
+    return this.#call((r) => r.combineTraining(files, training, batches));
   }
 
   zip(
