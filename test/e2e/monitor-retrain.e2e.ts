@@ -143,6 +143,8 @@ describe('Monitor: the retrain → challenger → promote loop', () => {
     for (const c of cells) expect(Number(c)).toBeGreaterThan(0);
     expect(await panel.textContent()).toContain('penguin-species v2 (@challenger)');
 
+    await page.screenshot({ path: 'test-results/monitor/retrain.png', fullPage: true });
+
     // Promote: champion moves to v2, the challenger alias goes.
     await page.getByTestId('monitor-promote').click();
     await expect.poll(() => page.getByTestId('monitor-challenger').count()).toBe(0);
