@@ -11,6 +11,7 @@ import type { LoadInput } from './types.ts';
 import type { TypeMismatch } from '../src/core/export/score.ts';
 import type { ScoredEvaluation } from '../src/core/tracking/evidence.ts';
 import type { MonitorBatchResult } from '../src/core/monitor/monitor-batch.ts';
+import type { LineageEntry } from '../src/core/monitor/retrain.ts';
 import type { MonitoringSummary } from '../src/core/tracking/types.ts';
 import type { ExplainView } from '../src/core/explain/view.ts';
 
@@ -22,6 +23,18 @@ export interface MonitorOptions {
    * reference.json existed): statistics are then computed on it.
    */
   readonly reference?: LoadInput;
+  /** The date the user gave for the batch (epoch ms); the batch's date column comes first, the file's time after. */
+  readonly userTime?: number;
+}
+
+/** The training data plus labelled batches as one CSV, for retraining (src/core/monitor/retrain.ts). */
+export interface CombinedTraining {
+  readonly name: string;
+  /** The CSV's bytes (transferred). */
+  readonly bytes: ArrayBuffer;
+  readonly rows: number;
+  readonly lineage: readonly LineageEntry[];
+  readonly notes: readonly string[];
 }
 
 /** A monitored batch: the full report, what a monitoring record keeps of it, the bundle's identity. */
@@ -283,6 +296,15 @@ export interface BundleWorkerApi {
     csv: LoadInput,
     options?: ExplainViewRequest,
   ): Promise<BundleResult<ExplainView>>;
+  /**
+   * The bundle's training data plus labelled batches as one CSV (read with the training's column
+   * types), with the lineage of every input file, for "Retrain with new data".
+   */
+  combineTraining(
+    files: BundleFiles,
+    training: LoadInput,
+    batches: readonly { readonly input: LoadInput; readonly batchTime?: number }[],
+  ): Promise<BundleResult<CombinedTraining>>;
   /** Train the bundle's model again from its manifest on the data and compare (like `cli reproduce`). */
   verify(
     files: BundleFiles,

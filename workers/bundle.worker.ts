@@ -27,6 +27,7 @@ import { MissingColumnsError, readForScoring, scoringNotes } from '../src/core/e
 import { ReproduceInputError, reproduceBundle } from '../src/core/export/reproduce.ts';
 import { MonitorInputError, monitorBatch } from '../src/core/monitor/monitor-batch.ts';
 import { monitoringSummary } from '../src/core/monitor/summary.ts';
+import { RetrainInputError, combineTrainingData, trainingTypes } from '../src/core/monitor/retrain.ts';
 import { sha256Hex } from '../src/core/export/integrity.ts';
 import { evaluateScored, withKeptColumns } from '../src/core/tracking/evidence.ts';
 import { spreadsheetLine } from '../src/core/export/csv-write.ts';
@@ -262,6 +263,10 @@ const api: BundleWorkerApi = {
     try {
       const result = await monitorBatch(bundle, source, {
         ...(!bundle.reference && options.reference ? { referenceSource: sourceOf(options.reference) } : {}),
+        date: {
+          ...(options.userTime !== undefined ? { userTime: options.userTime } : {}),
+          ...(csv instanceof Blob && 'lastModified' in csv ? { fileTime: csv.lastModified } : {}),
+        },
       });
       return {
         ok: true,
@@ -275,6 +280,49 @@ const api: BundleWorkerApi = {
       if (err instanceof MonitorInputError)
         return { ok: false, error: { code: 'data', message: err.message } };
       return { ok: false, error: failure(err, source.name) };
+    }
+  },
+
+  async combineTraining(files, training, batches) {
+    let bundle: LoadedBundle;
+    try {
+      bundle = loadBundle(files);
+    } catch (err) {
+      return { ok: false, error: failure(err, 'the bundle', unreadable()) };
+    }
+    try {
+      const combined = await combineTrainingData(
+        [
+          { role: 'training', source: sourceOf(training) },
+          ...batches.map((b) => ({
+            role: 'batch' as const,
+            source: sourceOf(b.input),
+            ...(b.batchTime !== undefined ? { batchTime: b.batchTime } : {}),
+          })),
+        ],
+        { target: bundle.manifest.target, types: trainingTypes(bundle.manifest) },
+      );
+      const bytes = combined.csv.buffer.slice(
+        combined.csv.byteOffset,
+        combined.csv.byteOffset + combined.csv.byteLength,
+      ) as ArrayBuffer;
+      return transfer(
+        {
+          ok: true as const,
+          value: {
+            name: combined.name,
+            bytes,
+            rows: combined.rows,
+            lineage: combined.lineage,
+            notes: combined.notes,
+          },
+        },
+        [bytes],
+      );
+    } catch (err) {
+      if (err instanceof RetrainInputError)
+        return { ok: false, error: { code: 'data', message: err.message } };
+      return { ok: false, error: failure(err, 'the retraining data') };
     }
   },
 

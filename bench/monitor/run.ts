@@ -283,9 +283,19 @@ if (!values['no-cbpe']) {
     const kept = test.columns.filter((c) => c.name !== d.target);
     writeFileSync(noTarget, toCsv({ nRows: test.nRows, columns: kept }));
     const actual = JSON.parse(
-      cli(['monitor', zip, join(dir, 'test.csv'), '--reference', join(dir, 'train.csv'), '--json']),
+      cli([
+        'monitor',
+        zip,
+        join(dir, 'test.csv'),
+        '--reference',
+        join(dir, 'train.csv'),
+        '--json',
+        '--no-track',
+      ]),
     );
-    const est = JSON.parse(cli(['monitor', zip, noTarget, '--reference', join(dir, 'train.csv'), '--json']));
+    const est = JSON.parse(
+      cli(['monitor', zip, noTarget, '--reference', join(dir, 'train.csv'), '--json', '--no-track']),
+    );
     const m = (r: { performance: { metrics: { metric: string; value: number }[] } }, k: string) =>
       r.performance.metrics.find((x) => x.metric === k)!.value;
     cbpe.push({

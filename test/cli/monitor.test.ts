@@ -101,9 +101,15 @@ describe('cli monitor', () => {
       expect.arrayContaining(['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g']),
     );
     expect(report.drift.verdict).toBe('drift');
+    // The suggested actions: data drift (an alert: the dataset drifted) naming the drifted columns.
+    const dataDrift = report.actions.find((a: { kind: string }) => a.kind === 'data_drift');
+    expect(dataDrift).toMatchObject({ severity: 'alert', retrain: true });
+    expect(dataDrift.subjects).toEqual(expect.arrayContaining(drifted));
     const plain = await cli(['monitor', model, file, '--reference', TRAIN()]);
     expect(plain.code).toBe(0);
     expect(plain.out).toMatch(/^verdict: DRIFT — \d+ of 7 columns drifted/m);
+    expect(plain.out).toMatch(/^what to do:$/m);
+    expect(plain.out).toMatch(/^ {2}! Data drift: \d+ of 7 input columns drifted/m);
   });
 
   it('from the bundle alone (its reference.json): clean → exit 0, shifted → exit 1 with --fail-on-drift', async () => {
@@ -243,6 +249,69 @@ describe('cli monitor', () => {
     const u = await cli(['monitor', model, unseen, '--reference', TRAIN(), '--json']);
     expect(u.code, u.err).toBe(0);
     expect(JSON.parse(u.out).notes.join(' ')).toMatch(/"Emperor" \(\d+ rows\)/);
+  });
+
+  it('dates a batch by its date column (the median), else --batch-time, else the file time', async () => {
+    const store = join(dir, 'dates.db');
+    const [h, ...rows] = readFileSync(TEST(), 'utf8').trim().split('\n');
+    // Dates spread over April; one mistyped far-future date does not move the median.
+    const dates = rows.map((_, i) =>
+      i === 0 ? '2099-01-01' : `2026-04-${String(1 + (i % 28)).padStart(2, '0')}`,
+    );
+    const dated = join(dir, 'dated.csv');
+    writeFileSync(dated, [`${h},order_date`, ...rows.map((l, i) => `${l},${dates[i]}`)].join('\n') + '\n');
+    const sorted = dates.map(Date.parse).sort((a, b) => a - b);
+    const median = sorted[(sorted.length - 1) >> 1]!;
+    const r = await cli(['monitor', model, dated, '--json', '--store', store, '--batch-time', '2020-01-01']);
+    expect(r.code, r.err).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(validateJson(report, MONITOR_REPORT_SCHEMA)).toEqual([]);
+    expect(report.batch.date).toMatchObject({ source: 'column', column: 'order_date', time: median });
+    expect(report.drift.newColumns).toEqual(['order_date']);
+    const text = await cli(['monitor', model, dated, '--no-track']);
+    expect(text.out).toContain(
+      `dated ${new Date(median).toISOString().slice(0, 10)}: the median date of column order_date`,
+    );
+    // No date column: the date given; nothing given: the file's modification time.
+    const given = await cli([
+      'monitor',
+      model,
+      TEST(),
+      '--json',
+      '--store',
+      store,
+      '--batch-time',
+      '2026-05-01',
+    ]);
+    expect(JSON.parse(given.out).batch.date).toMatchObject({
+      source: 'user',
+      time: Date.parse('2026-05-01'),
+    });
+    const { utimesSync } = await import('node:fs');
+    const copy = join(dir, 'copy.csv');
+    writeFileSync(copy, readFileSync(TEST()));
+    utimesSync(copy, new Date('2026-06-15T10:00:00Z'), new Date('2026-06-15T10:00:00Z'));
+    const byFile = await cli(['monitor', model, copy, '--json', '--store', store]);
+    expect(JSON.parse(byFile.out).batch.date).toMatchObject({
+      source: 'file',
+      time: Date.parse('2026-06-15T10:00:00Z'),
+    });
+    const { openSqliteStore } = await import('../../src/cli/sqlite-store.ts');
+    const s = openSqliteStore(store);
+    const { sha256Hex } = await import('../../src/core/export/integrity.ts');
+    const { readBundleZip } = await import('../../src/core/export/zip.ts');
+    const manifest = readBundleZip(new Uint8Array(readFileSync(model)))['manifest.json']!;
+    // Oldest batch first: the dated batch is from April.
+    const records = await s.listMonitoringRecords({ bundleSha256: sha256Hex(manifest) });
+    await s.close();
+    expect(records.map((x) => [x.batchName, x.batchTime])).toEqual([
+      ['dated.csv', median],
+      ['test.csv', Date.parse('2026-05-01')],
+      ['copy.csv', Date.parse('2026-06-15T10:00:00Z')],
+    ]);
+    const bad = await cli(['monitor', model, dated, '--no-track', '--date-column', 'island']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/island is not read as dates/);
   });
 
   it('records each report in the tracking store (unless --no-track): summary, alerts, linked to --run', async () => {

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { CliError } from '../errors.ts';
 import type { Command } from './command.ts';
@@ -9,7 +9,8 @@ export const monitorCommand: Command = {
   usage: [
     'monitor <bundle.zip|bundle-dir> <batch.csv> [--reference train.csv] [--json] [--out report.json]',
     '        [--fail-on-drift] [--drift-share S] [--method COL=ks|chi2|z|wasserstein|jensenshannon ...]',
-    '        [--threshold COL=T ...] [--batch-time ISO-DATE] [--run RUN_ID] [--store FILE | --no-track]',
+    '        [--threshold COL=T ...] [--batch-time ISO-DATE] [--date-column COL] [--run RUN_ID]',
+    '        [--store FILE | --no-track] [--retrain-data OUT.csv [--retrain-mode search|same]]',
     '',
     '  Reads the batch as the training data was read, scores it, and compares every input column with',
     '  the reference: the training data given with --reference (statistics on the data), else the',
@@ -27,7 +28,14 @@ export const monitorCommand: Command = {
     '  --json   the report as JSON (schema: public/schema/monitor-report-v1.json)',
     '  The report is recorded in the tracking store (.automl/tracking.db; --store FILE, env',
     '  AUTOML_STORE) as a monitoring record of the bundle (by the SHA-256 of its manifest), linked to',
-    '  --run when given; --batch-time says when the batch is from (default: now); --no-track skips it.',
+    '  --run when given; --no-track skips it. The batch is dated by the median date of its date column',
+    '  (--date-column COL, else a datetime column named like a date, else the first datetime column),',
+    "  else by --batch-time, else by the file's modification time.",
+    '  --retrain-data OUT.csv (with --reference, the training data; the batch must have the target):',
+    "  writes the training rows plus the batch's labelled rows as one CSV read with the training types,",
+    "  prints its lineage (every input file's SHA-256) and the fit/automl command that retrains the",
+    "  model on it (--retrain-mode: the model's search again, or the same configuration; default: search",
+    "  for a search's model). The retrained bundle replays with reproduce on OUT.csv.",
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -43,6 +51,9 @@ export const monitorCommand: Command = {
         method: { type: 'string', multiple: true },
         threshold: { type: 'string', multiple: true },
         'batch-time': { type: 'string' },
+        'date-column': { type: 'string' },
+        'retrain-data': { type: 'string' },
+        'retrain-mode': { type: 'string' },
         run: { type: 'string' },
         store: { type: 'string' },
         'no-track': { type: 'boolean', default: false },
@@ -89,6 +100,13 @@ export const monitorCommand: Command = {
           `--batch-time ${values['batch-time']}: not a date (use e.g. 2026-04-30 or 2026-04-30T12:00Z)`,
         );
     }
+    const retrainMode = values['retrain-mode'];
+    if (retrainMode !== undefined && retrainMode !== 'search' && retrainMode !== 'same')
+      throw new CliError(`--retrain-mode must be search or same, got ${retrainMode}`);
+    if (retrainMode !== undefined && values['retrain-data'] === undefined)
+      throw new CliError('--retrain-mode goes with --retrain-data OUT.csv');
+    if (values['retrain-data'] !== undefined && values.reference === undefined)
+      throw new CliError('--retrain-data needs the training data: give it with --reference train.csv');
     if (values['no-track'] && (values.run !== undefined || values.store !== undefined))
       throw new CliError('--no-track records nothing: it cannot go with --run or --store');
 
@@ -112,6 +130,11 @@ export const monitorCommand: Command = {
         ...(values.reference ? { referenceSource: fileSource(values.reference) } : {}),
         ...(driftShare !== undefined ? { driftShare } : {}),
         overrides,
+        date: {
+          ...(batchTime !== undefined ? { userTime: batchTime } : {}),
+          ...(values['date-column'] !== undefined ? { column: values['date-column'] } : {}),
+          ...fileTime(file),
+        },
         ...(io.progress ? { onProgress: io.progress } : {}),
       });
     } catch (err) {
@@ -121,11 +144,15 @@ export const monitorCommand: Command = {
     } finally {
       io.progress?.(null);
     }
+    const { suggestedActions } = await import('../../core/monitor/actions.ts');
+    const { monitoringSummary } = await import('../../core/monitor/summary.ts');
+    const actions = suggestedActions(monitoringSummary(result), result.model.target);
     const report = {
       kind: 'automl-studio-monitor-report',
       formatVersion: 1,
       ...result,
       model: { ...result.model, bundle: path },
+      actions,
     };
     const json = JSON.stringify(
       report,
@@ -134,12 +161,45 @@ export const monitorCommand: Command = {
     );
     if (values.out) writeFileSync(values.out, json + '\n');
     if (!values['no-track']) {
-      const id = await recordReport(path, result, { store: values.store, run: values.run, batchTime });
+      const id = await recordReport(path, result, { store: values.store, run: values.run });
       const { storePath } = await import('../tracking.ts');
       io.stderr(`recorded monitoring record ${id} in ${storePath(values.store)}\n`);
     }
+    if (values['retrain-data'] !== undefined) {
+      const r = await import('../../core/monitor/retrain.ts');
+      const mode = (retrainMode ?? (bundle.manifest.search ? 'search' : 'same')) as 'search' | 'same';
+      let combined;
+      let plan;
+      try {
+        plan = r.retrainPlan(bundle.manifest, mode);
+        combined = await r.combineTrainingData(
+          [
+            { role: 'training', source: fileSource(values.reference!) },
+            { role: 'batch', source: fileSource(file), batchTime: result.batch.date.time },
+          ],
+          {
+            target: bundle.manifest.target,
+            types: r.trainingTypes(bundle.manifest),
+            createHasher: nodeHasher,
+          },
+        );
+      } catch (err) {
+        if (err instanceof r.RetrainInputError) throw new CliError(err.message);
+        throw err;
+      }
+      const out = values['retrain-data'];
+      writeFileSync(out, combined.csv);
+      for (const n of combined.notes) io.stderr(`note: ${n}\n`);
+      io.stderr(
+        `wrote ${out}: ${combined.rows} rows from ${r.lineageText(combined.lineage)}\n` +
+          `retrain (${plan.description}) with: npm run cli -- ${r
+            .retrainArgs(plan, out, bundle.manifest.target)
+            .map(shellQuote)
+            .join(' ')} --out retrained.zip\n`,
+      );
+    }
     if (values.json) io.stdout(json + '\n');
-    else io.stdout(formatReport(result));
+    else io.stdout(formatReport(result, actions));
     return values['fail-on-drift'] && result.drift.verdict === 'drift' ? 1 : 0;
   },
 };
@@ -148,7 +208,7 @@ export const monitorCommand: Command = {
 async function recordReport(
   bundlePath: string,
   result: Result,
-  o: { store: string | undefined; run: string | undefined; batchTime: number | undefined },
+  o: { store: string | undefined; run: string | undefined },
 ): Promise<string> {
   const { storePath } = await import('../tracking.ts');
   const { openFileStore } = await import('../file-store.ts');
@@ -169,7 +229,6 @@ async function recordReport(
       id: createIdGenerator()(),
       bundleSha256: sha256Hex(manifest),
       ...(o.run !== undefined ? { runId: o.run } : {}),
-      ...(o.batchTime !== undefined ? { batchTime: o.batchTime } : {}),
       createdAt: now,
     });
     try {
@@ -182,6 +241,20 @@ async function recordReport(
   } finally {
     await store.close();
   }
+}
+
+/** The file's modification time, when it has one. */
+function fileTime(file: string): { fileTime?: number } {
+  try {
+    return { fileTime: statSync(file).mtimeMs };
+  } catch {
+    return {};
+  }
+}
+
+/** A shell word: as is when safe, else single-quoted. */
+function shellQuote(a: string): string {
+  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }
 
 function splitSpec(spec: string, flag: string): [string, string] {
@@ -200,7 +273,10 @@ const g = (x: number | undefined, digits = 3) =>
       : x.toPrecision(digits);
 
 /** A plain-text report: the verdict first, then a row per column, then predictions and performance. */
-export function formatReport(r: Result): string {
+export function formatReport(
+  r: Result,
+  actions: readonly import('../../core/monitor/actions.ts').SuggestedAction[] = [],
+): string {
   const d = r.drift;
   const lines: string[] = [];
   lines.push(
@@ -209,6 +285,7 @@ export function formatReport(r: Result): string {
   lines.push(
     `verdict: ${d.verdict.toUpperCase()} — ${d.drifted} of ${d.compared} columns drifted (${(100 * d.driftedShare).toFixed(0)}%; drift from ${(100 * d.driftShare).toFixed(0)}%)`,
   );
+  lines.push(`dated ${new Date(r.batch.date.time).toISOString().slice(0, 10)}: ${r.batch.date.reason}`);
   if (d.missingColumns.length) lines.push(`missing columns: ${d.missingColumns.join(', ')}`);
   if (d.newColumns.length) lines.push(`columns the model does not use: ${d.newColumns.join(', ')}`);
   lines.push('');
@@ -248,6 +325,14 @@ export function formatReport(r: Result): string {
           ? ` (validation ${g(m.validation, 4)}${m.outsideBand ? ', OUTSIDE the band' : ''})`
           : '';
       lines.push(`  ${m.metric}: ${g(m.value, 4)}${se}${val}`);
+    }
+  }
+  if (actions.length) {
+    lines.push('');
+    lines.push('what to do:');
+    for (const a of actions) {
+      lines.push(`  ${a.severity === 'alert' ? '!' : '-'} ${a.title}: ${a.why}`);
+      for (const step of a.steps) lines.push(`      • ${step}`);
     }
   }
   for (const n of r.notes) lines.push(`note: ${n}`);

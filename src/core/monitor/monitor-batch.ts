@@ -22,6 +22,7 @@ import { MissingColumnsError, readForScoring } from '../export/score.ts';
 import { DEFAULT_METRIC } from '../metrics/evaluate.ts';
 import { buildReference, predictionsColumn, type ReferenceProfile } from './reference.ts';
 import { driftReport, type DriftReport, type DriftReportOptions } from './report.ts';
+import { BatchDateError, batchDate, type BatchDate, type BatchDateOptions } from './batch-date.ts';
 import {
   actualPerformance,
   estimatedPerformance,
@@ -36,10 +37,18 @@ export interface MonitorBatchOptions extends Pick<IngestOptions, 'createHasher' 
   readonly referenceProfile?: ReferenceProfile;
   readonly driftShare?: number;
   readonly overrides?: DriftReportOptions['overrides'];
+  /** How to date the batch (see batch-date.ts): a date column, else the user's date, else the file's time. */
+  readonly date?: Partial<BatchDateOptions>;
 }
 
 export interface MonitorBatchResult {
-  readonly batch: { readonly name: string; readonly rows: number; readonly sha256: string };
+  readonly batch: {
+    readonly name: string;
+    readonly rows: number;
+    readonly sha256: string;
+    /** When the batch's data is from, and how that was decided. */
+    readonly date: BatchDate;
+  };
   readonly reference: {
     readonly basis: 'training data' | 'stored profile';
     readonly name?: string;
@@ -127,6 +136,13 @@ export async function monitorBatch(
       `the batch has only ${batchTable.nRows} rows: tests have little power and distances are noisy`,
     );
   }
+  let date: BatchDate;
+  try {
+    date = batchDate(batchTable, { now: Date.now(), ...options.date });
+  } catch (err) {
+    if (err instanceof BatchDateError) throw new MonitorInputError(err.message);
+    throw err;
+  }
   const dropped = droppedColumns(bundle);
   const lacking = inputs.filter((n) => !dropped.has(n) && !columnByName(batchTable, n));
   if (inputs.length && inputs.every((n) => !columnByName(batchTable, n))) {
@@ -207,7 +223,7 @@ export async function monitorBatch(
     notes.push('regression without the target: performance cannot be estimated, only drift');
   }
   return {
-    batch: { name: batchSource.name, rows: batchTable.nRows, sha256: batch.fingerprint.sha256 },
+    batch: { name: batchSource.name, rows: batchTable.nRows, sha256: batch.fingerprint.sha256, date },
     reference: referenceInfo,
     model: { task, target: manifest.target, metric },
     drift,

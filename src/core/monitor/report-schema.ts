@@ -82,6 +82,30 @@ const metricCheck: JsonSchema = {
   additionalProperties: false,
 };
 
+const suggestedAction: JsonSchema = {
+  type: 'object',
+  required: ['kind', 'title', 'severity', 'subjects', 'why', 'steps', 'retrain'],
+  properties: {
+    kind: {
+      enum: [
+        'data_quality',
+        'data_drift',
+        'prediction_drift',
+        'label_drift',
+        'concept_drift',
+        'estimated_performance_drop',
+      ],
+    },
+    title: str,
+    severity: { enum: ['alert', 'warning'] },
+    subjects: { type: 'array', items: str },
+    why: str,
+    steps: { type: 'array', items: str },
+    retrain: { type: 'boolean' },
+  },
+  additionalProperties: false,
+};
+
 export const MONITOR_REPORT_SCHEMA: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   $id: 'https://automl-studio.local/schema/monitor-report-v1.json',
@@ -89,7 +113,7 @@ export const MONITOR_REPORT_SCHEMA: JsonSchema = {
   description:
     'Drift, data quality and performance of one batch against a model’s reference (cli monitor --json).',
   type: 'object',
-  required: ['kind', 'formatVersion', 'model', 'batch', 'reference', 'drift', 'notes'],
+  required: ['kind', 'formatVersion', 'model', 'batch', 'reference', 'drift', 'actions', 'notes'],
   properties: {
     kind: { const: 'automl-studio-monitor-report' },
     formatVersion: { const: 1 },
@@ -106,8 +130,28 @@ export const MONITOR_REPORT_SCHEMA: JsonSchema = {
     },
     batch: {
       type: 'object',
-      required: ['name', 'rows', 'sha256'],
-      properties: { name: str, rows: count, sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+      required: ['name', 'rows', 'sha256', 'date'],
+      properties: {
+        name: str,
+        rows: count,
+        sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+        date: {
+          description:
+            'When the batch is from: the median date of a date column, else the date given, else the file time, else when monitored (epoch ms).',
+          type: 'object',
+          required: ['time', 'source', 'reason'],
+          properties: {
+            time: { type: 'number' },
+            source: { enum: ['column', 'user', 'file', 'monitored'] },
+            column: str,
+            from: { type: 'number' },
+            to: { type: 'number' },
+            rows: count,
+            reason: str,
+          },
+          additionalProperties: false,
+        },
+      },
       additionalProperties: false,
     },
     reference: {
@@ -161,6 +205,11 @@ export const MONITOR_REPORT_SCHEMA: JsonSchema = {
         conceptDrift: { type: 'boolean' },
       },
       additionalProperties: false,
+    },
+    actions: {
+      description: 'What to do, per kind of problem found (src/core/monitor/actions.ts), most urgent first.',
+      type: 'array',
+      items: suggestedAction,
     },
     notes: { type: 'array', items: str },
   },

@@ -112,7 +112,7 @@ export interface MonitoringRecordOptions {
   readonly modelName?: string;
   readonly modelVersion?: number;
   readonly runId?: string;
-  /** When the batch's data is from (default: createdAt). */
+  /** When the batch's data is from (default: the report's batch date, see batch-date.ts). */
   readonly batchTime?: number;
   readonly createdAt: number;
 }
@@ -128,7 +128,7 @@ export function monitoringRecord(result: MonitorBatchResult, o: MonitoringRecord
     batchName: result.batch.name,
     batchSha256: result.batch.sha256,
     batchRows: result.batch.rows,
-    batchTime: o.batchTime ?? o.createdAt,
+    batchTime: o.batchTime ?? result.batch.date.time,
     createdAt: o.createdAt,
     summary: monitoringSummary(result),
   };

@@ -18,6 +18,7 @@ import type {
   ExplainViewRequest,
   ImportedBundle,
   LoadInput,
+  CombinedTraining,
   MonitorOptions,
   MonitorOutcome,
   ScoreOptions,
@@ -82,6 +83,14 @@ export class BundleClient {
   /** The Explain view's data on a seeded sample of the CSV's rows (src/core/explain/view.ts). */
   explain(files: BundleFiles, csv: LoadInput, options?: ExplainViewRequest) {
     return this.#call((r) => r.explain(files, csv, options));
+  }
+
+  combineTraining(
+    files: BundleFiles,
+    training: LoadInput,
+    batches: readonly { readonly input: LoadInput; readonly batchTime?: number }[],
+  ): Promise<BundleResult<CombinedTraining>> {
+    return this.#call((r) => r.combineTraining(files, training, batches));
   }
 
   zip(

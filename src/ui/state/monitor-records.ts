@@ -51,7 +51,7 @@ export function timeline(store: TrackingStore, modelName: string): Promise<reado
 export function recordOf(
   outcome: MonitorOutcome,
   version: ModelVersionRecord,
-  o: { readonly id: string; readonly batchTime: number; readonly createdAt: number },
+  o: { readonly id: string; readonly batchTime?: number; readonly createdAt: number },
 ): MonitoringRecord {
   const r = outcome.result;
   return {
@@ -63,7 +63,7 @@ export function recordOf(
     batchName: r.batch.name,
     batchSha256: r.batch.sha256,
     batchRows: r.batch.rows,
-    batchTime: o.batchTime,
+    batchTime: o.batchTime ?? r.batch.date.time,
     createdAt: o.createdAt,
     summary: outcome.summary,
   };
