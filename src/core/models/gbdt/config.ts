@@ -57,6 +57,13 @@ export interface GbdtConfig {
   catSmooth: number;
   /** Extra L2 regularisation for categorical splits. */
   catL2: number;
+  /**
+   * Sorted categorical splits (more than maxCatToOnehot categories), as LightGBM's
+   * min_data_per_group: 0 = off; else categories with fewer than catSmooth rows never go left, at
+   * most half the categories go left, and a split is tried only every this many rows of categories
+   * added to the left (and while the right keeps as many).
+   */
+  minDataPerGroup: number;
   seed: number;
 }
 
@@ -87,6 +94,7 @@ export const GBDT_DEFAULTS: Readonly<GbdtConfig> = Object.freeze({
   maxCatThreshold: 32,
   catSmooth: 10,
   catL2: 10,
+  minDataPerGroup: 0,
   seed: 0,
 } satisfies GbdtConfig);
 
@@ -178,6 +186,7 @@ export function resolveGbdtConfig(
   num(cfg, 'maxCatThreshold', 1, 255, { int: true });
   num(cfg, 'catSmooth', 0, 1e12);
   num(cfg, 'catL2', 0, 1e12);
+  num(cfg, 'minDataPerGroup', 0, 1e9);
   num(cfg, 'seed', -(2 ** 53), 2 ** 53, { int: true });
   for (const k of ['bootstrap', 'extraTrees'] as const) {
     if (typeof cfg[k] !== 'boolean')
