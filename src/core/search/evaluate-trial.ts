@@ -38,6 +38,11 @@ export interface TrialTask {
   readonly peers: Readonly<Record<number, readonly number[]>>;
   /** Milliseconds from the start of the evaluation after which the trial stops ('deadline'). */
   readonly timeLimitMs?: number;
+  /**
+   * false: score boosted folds at their own early-stopping round (searches recorded before no-peek
+   * scoring); absent or true: at the round the other folds choose (no-peek.ts).
+   */
+  readonly noPeek?: boolean;
   /** Return the fold-0 model of a holdout plan (as JSON across a worker boundary). */
   readonly keepHoldoutModel?: boolean;
   /**
@@ -217,7 +222,7 @@ export async function evaluateTrial(
         foldDur.push((now() - fStart) / 1000);
         return ended('PRUNED', cut);
       }
-      const staged = cut ? undefined : stagedModel(model);
+      const staged = cut || task.noPeek === false ? undefined : stagedModel(model);
       if (staged) {
         // Scored after the last fold, at a round count the other folds choose (no-peek.ts).
         addImportance(importance, model, d.pipeline.sources);

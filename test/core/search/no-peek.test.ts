@@ -10,6 +10,7 @@ import { evaluateTrial, type TrialTask } from '../../../src/core/search/evaluate
 import { prepareSearchContext } from '../../../src/core/search/context.ts';
 import { fitGbdt } from '../../../src/core/models/gbdt/index.ts';
 import { evaluate } from '../../../src/core/metrics/index.ts';
+import { runSearch } from '../../../src/core/search/runner.ts';
 import { wide } from './clock-helpers.ts';
 
 /** Brute force: argmin over r ≤ cap of the mean of the other curves (last value carried forward). */
@@ -174,6 +175,48 @@ describe('a boosted trial is scored without peeking', () => {
     whole.forEach((v, r) => expect(v).toBeCloseTo(m.history.valid[r], 12));
     // the refit uses the holdout's own best round (the refit is not scored)
     expect(out.result.resources).toEqual([m.bestIteration + 1]);
+  });
+
+  it('noPeek: false (replays of searches recorded before it) scores each fold at its own best round', async () => {
+    const table = wide(300, 5, 4);
+    const ctx = prepareSearchContext({
+      table,
+      spec: { target: 'y', task: 'binary', seed: 2, metric: 'roc_auc', families: ['gbdt'], folds: 3 },
+    });
+    const out = await evaluateTrial(ctx, task({ noPeek: false }));
+    expect(out.noPeek).toBeUndefined();
+    for (let f = 0; f < 3; f++) {
+      const d = ctx.foldData('tree', f);
+      const m = fitGbdt(d.Xtr, d.ytr, {
+        task: 'binary',
+        nClasses: 2,
+        config: { ...CONFIG, seed: 3, rounds: 2000 },
+        validation: { X: d.Xva, y: d.yva },
+      });
+      expect(out.result.resources![f]).toBe(m.bestIteration + 1);
+      expect(out.result.foldValues![f]).toBe(evaluate('binary', d.yva, m.predict(d.Xva), 2).roc_auc);
+    }
+  });
+
+  it('the search records its trial scoring; an unknown one is refused', async () => {
+    const table = wide(200, 4, 6);
+    const base = {
+      table,
+      target: 'y',
+      task: 'binary' as const,
+      families: ['gbdt' as const],
+      seed: 1,
+      maxTrials: 2,
+      folds: 3,
+    };
+    const r = await runSearch(base);
+    expect(r.manifest.trialScoring).toBe('no-peek');
+    const old = await runSearch({ ...base, trialScoring: 'own-fold' });
+    expect(old.manifest.trialScoring).toBe('own-fold');
+    expect(old.trials.map((t) => t.value)).not.toEqual(r.trials.map((t) => t.value));
+    await expect(runSearch({ ...base, trialScoring: 'peek' as never })).rejects.toThrow(
+      /unknown trialScoring/,
+    );
   });
 
   it('is deterministic: the same trial twice gives the same bits', async () => {
