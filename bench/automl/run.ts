@@ -8,7 +8,10 @@
  *
  *   npx tsx bench/automl/run.ts [--budget 60] [--seeds 42,43,44] [--datasets a,b] [--side TUNE|CHECK]
  *                                 [--families gbdt,mlp] [--workers N] [--no-defaults] [--json out.json]
+ *                                 [--trial-scoring no-peek|own-fold]
  *
+ * --trial-scoring own-fold: score boosted trials at each fold's own early-stopping round (as before
+ * issue 17), to compare the optimism of the two rules. *
  * --workers N: trials in N worker threads (default cores − 1, at least 1; 0 = in process), as the CLI.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { ingestCsv } from '../../src/core/ingest/index.ts';
 import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
 import { runSearch } from '../../src/core/search/index.ts';
+import type { TrialScoring } from '../../src/core/search/runner.ts';
 import { evaluate } from '../../src/core/metrics/index.ts';
 import { automlExecutor } from '../../src/cli/tracking.ts';
 import type { FamilyName } from '../../src/core/train/families.ts';
@@ -44,6 +48,7 @@ const { values } = parseArgs({
     json: { type: 'string' },
     workers: { type: 'string' },
     'no-defaults': { type: 'boolean', default: false },
+    'trial-scoring': { type: 'string', default: 'no-peek' },
   },
 });
 
@@ -92,6 +97,7 @@ async function searchOnce(d: DatasetEntry, seed: number): Promise<SeedRun> {
     task: d.task,
     seed,
     metric: d.primary_metric,
+    trialScoring: values['trial-scoring'] as TrialScoring,
     timeBudgetSeconds: budget,
     executor: await automlExecutor(values.workers === undefined ? undefined : Number(values.workers)),
     ...(families ? { families } : {}),
