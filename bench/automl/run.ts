@@ -8,8 +8,10 @@
  *
  *   npx tsx bench/automl/run.ts [--budget 60] [--seeds 42,43,44] [--datasets a,b] [--side TUNE|CHECK]
  *                                 [--families gbdt,mlp] [--workers N] [--no-defaults] [--json out.json]
- *                                 [--trial-scoring no-peek|own-fold]
+ *                                 [--trial-scoring no-peek|own-fold] [--max-trials N]
  *
+ * --max-trials N: a trial cap instead of the time budget (the same trials whatever the machine's
+ * load; with --trial-scoring it isolates the scoring rule's effect on the optimism). *
  * --trial-scoring own-fold: score boosted trials at each fold's own early-stopping round (as before
  * issue 17), to compare the optimism of the two rules. *
  * --workers N: trials in N worker threads (default cores − 1, at least 1; 0 = in process), as the CLI.
@@ -49,6 +51,7 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     'no-defaults': { type: 'boolean', default: false },
     'trial-scoring': { type: 'string', default: 'no-peek' },
+    'max-trials': { type: 'string' },
   },
 });
 
@@ -98,7 +101,7 @@ async function searchOnce(d: DatasetEntry, seed: number): Promise<SeedRun> {
     seed,
     metric: d.primary_metric,
     trialScoring: values['trial-scoring'] as TrialScoring,
-    timeBudgetSeconds: budget,
+    ...(values['max-trials'] ? { maxTrials: Number(values['max-trials']) } : { timeBudgetSeconds: budget }),
     executor: await automlExecutor(values.workers === undefined ? undefined : Number(values.workers)),
     ...(families ? { families } : {}),
   });
