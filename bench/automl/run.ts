@@ -224,9 +224,14 @@ for (const side of ['TUNE', 'CHECK', 'all']) {
   const auc = s
     .filter((r) => r.metric === 'roc_auc')
     .flatMap((r) => r.runs.map((x) => optimism(r.metric, x)));
+  const capped = values['max-trials'] !== undefined;
   console.log(
     `${side}: search ≥ xgb_optuna ${nOpt}/${s.length}; ≥ xgb_default ${nBeat}/${s.length}; within 0.01 AUC / 5% of xgb_default ${nDef}/${s.length}; ` +
-      `default GBDT within 0.005 AUC / 3% ${gd}/${s.length}; mean AUC optimism ${fmt(mean(auc))}; wall ≤ budget+10% ${nTime}/${s.length} (budget ${budget} s)`,
+      (values['no-defaults'] ? '' : `default GBDT within 0.005 AUC / 3% ${gd}/${s.length}; `) +
+      `mean AUC optimism ${fmt(mean(auc))}` +
+      (capped
+        ? ` (${values['max-trials']} trials each)`
+        : `; wall ≤ budget+10% ${nTime}/${s.length} (budget ${budget} s)`),
   );
 }
 if (values.json) writeFileSync(values.json, JSON.stringify(rows, null, 1));
