@@ -1,33 +1,57 @@
 /**
- * AutoML benchmark: for every dataset in ../shared/datasets (or $DATASETS_DIR), run the search on
- * train.csv with a wall-clock budget, predict test.csv, score with score.py and print the primary
- * metric beside the xgb_default and xgb_optuna rows of baselines.csv.
+ * AutoML benchmark (issue 17): for every dataset in ../shared/datasets (or $DATASETS_DIR), marked TUNE
+ * or CHECK (split.ts): the test metric of the default GBDT (as `cli fit --model gbdt`), of a search
+ * with a wall-clock budget (per seed; mean and spread), xgb_default and xgb_optuna from baselines.csv,
+ * the trials run, the search's cross-validated estimate of its final model (out-of-fold or holdout
+ * metric of the chosen combination) and its optimism, CV estimate − test for AUC (test − CV estimate
+ * for log loss / RMSE, so that positive is optimistic in both). Predictions are scored by score.py.
  *
- *   npx tsx bench/automl/run.ts [--budget 60] [--datasets a,b] [--seed 42] [--families gbdt,mlp]
- *                                 [--workers N] [--json out.json]
+ *   npx tsx bench/automl/run.ts [--budget 60] [--seeds 42,43,44] [--datasets a,b] [--side TUNE|CHECK]
+ *                                 [--families gbdt,mlp] [--workers N] [--no-defaults] [--json out.json]
+ *                                 [--trial-scoring no-peek|own-fold] [--max-trials N]
  *
+ * --max-trials N: a trial cap instead of the time budget (the same trials whatever the machine's
+ * load; with --trial-scoring it isolates the scoring rule's effect on the optimism). *
+ * --trial-scoring own-fold: score boosted trials at each fold's own early-stopping round (as before
+ * issue 17), to compare the optimism of the two rules. *
  * --workers N: trials in N worker threads (default cores − 1, at least 1; 0 = in process), as the CLI.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ingestCsv } from '../../src/core/ingest/index.ts';
 import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
 import { runSearch } from '../../src/core/search/index.ts';
+import type { TrialScoring } from '../../src/core/search/runner.ts';
+import { evaluate } from '../../src/core/metrics/index.ts';
 import { automlExecutor } from '../../src/cli/tracking.ts';
 import type { FamilyName } from '../../src/core/train/families.ts';
-import type { Task } from '../../src/core/models/types.ts';
+import { splitOf } from './split.ts';
+import {
+  atLeast,
+  defaultGbdtTest,
+  higherIsBetter,
+  loadBaselines,
+  predictionsCsv,
+  scoreFile,
+  withinTolerance,
+  type DatasetEntry,
+} from './common.ts';
 
 const { values } = parseArgs({
   options: {
     budget: { type: 'string', default: '60' },
     datasets: { type: 'string' },
-    seed: { type: 'string', default: '42' },
+    side: { type: 'string' },
+    seed: { type: 'string' },
+    seeds: { type: 'string', default: '42' },
     families: { type: 'string' },
     python: { type: 'string', default: '/usr/bin/python3' },
     json: { type: 'string' },
     workers: { type: 'string' },
+    'no-defaults': { type: 'boolean', default: false },
+    'trial-scoring': { type: 'string', default: 'no-peek' },
+    'max-trials': { type: 'string' },
   },
 });
 
@@ -35,36 +59,20 @@ const root = resolve(import.meta.dirname, '..', '..');
 const dsDir = process.env.DATASETS_DIR ?? resolve(root, '..', 'shared', 'datasets');
 const outDir = resolve(root, '.bench-out', 'automl');
 mkdirSync(outDir, { recursive: true });
-const manifest = JSON.parse(readFileSync(join(dsDir, 'datasets.json'), 'utf8')) as {
-  name: string;
-  target: string;
-  task: Task;
-  primary_metric: string;
-}[];
+const manifest = JSON.parse(readFileSync(join(dsDir, 'datasets.json'), 'utf8')) as DatasetEntry[];
 const wanted = values.datasets?.split(',');
-const datasets = manifest.filter((d) => !wanted || wanted.includes(d.name));
+const datasets = manifest.filter(
+  (d) => (!wanted || wanted.includes(d.name)) && (!values.side || splitOf(d.name) === values.side),
+);
 const budget = Number(values.budget);
-const seed = Number(values.seed);
+const seeds = (values.seed ?? values.seeds).split(',').map(Number);
 const families = values.families?.split(',') as FamilyName[] | undefined;
+const baselines = loadBaselines(dsDir);
 
-const baselines = new Map<string, Record<string, string>>();
-{
-  const lines = readFileSync(join(dsDir, 'baselines.csv'), 'utf8').trim().split('\n');
-  const header = lines[0].split(',');
-  for (const line of lines.slice(1)) {
-    const cells = line.split(',');
-    baselines.set(`${cells[0]}/${cells[3]}`, Object.fromEntries(header.map((h, i) => [h, cells[i]])));
-  }
-}
-
-const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-
-interface Row {
-  dataset: string;
-  metric: string;
-  ours: number;
-  xgbDefault: number;
-  xgbOptuna: number;
+interface SeedRun {
+  seed: number;
+  test: number;
+  cv: number;
   seconds: number;
   trials: number;
   pruned: number;
@@ -72,123 +80,158 @@ interface Row {
   best: string;
   split: string;
 }
-const rows: Row[] = [];
-for (const d of datasets) {
+interface Row {
+  dataset: string;
+  side: string;
+  metric: string;
+  gbdtDefault: number;
+  runs: SeedRun[];
+  xgbDefault: number;
+  xgbOptuna: number;
+}
+
+async function searchOnce(d: DatasetEntry, seed: number): Promise<SeedRun> {
+  const t0 = performance.now();
   const train = await ingestCsv(fileSource(join(dsDir, d.name, 'train.csv')), { createHasher: nodeHasher });
   const types = Object.fromEntries(train.schema.map((c) => [c.name, c.type]));
-  const t0 = performance.now();
-  let ours = NaN;
-  let info: Partial<Row>;
-  try {
-    const result = await runSearch({
-      table: train.table,
-      target: d.target,
-      task: d.task,
-      seed,
-      timeBudgetSeconds: budget,
-      executor: await automlExecutor(values.workers === undefined ? undefined : Number(values.workers)),
-      ...(families ? { families } : {}),
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    const test = await ingestCsv(fileSource(join(dsDir, d.name, 'test.csv')), {
-      createHasher: nodeHasher,
-      typeOverrides: types,
-    });
-    const pred = result.model.predictTable(test.table);
-    const n = test.table.nRows;
-    let csv: string;
-    if (d.task === 'regression') {
-      csv = 'prediction\n' + Array.from(pred, (v) => String(v)).join('\n') + '\n';
-    } else {
-      const k = result.classes!.length;
-      const lines = [result.classes!.map(csvCell).join(',')];
-      for (let i = 0; i < n; i++)
-        lines.push(Array.from(pred.subarray(i * k, i * k + k), (v) => String(v)).join(','));
-      csv = lines.join('\n') + '\n';
+  const result = await runSearch({
+    table: train.table,
+    target: d.target,
+    task: d.task,
+    seed,
+    metric: d.primary_metric,
+    trialScoring: values['trial-scoring'] as TrialScoring,
+    ...(values['max-trials'] ? { maxTrials: Number(values['max-trials']) } : { timeBudgetSeconds: budget }),
+    executor: await automlExecutor(values.workers === undefined ? undefined : Number(values.workers)),
+    ...(families ? { families } : {}),
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const test = await ingestCsv(fileSource(join(dsDir, d.name, 'test.csv')), {
+    createHasher: nodeHasher,
+    typeOverrides: types,
+  });
+  const pred = result.model.predictTable(test.table);
+  const predFile = join(outDir, `${d.name}.${seed}.csv`);
+  writeFileSync(predFile, predictionsCsv(d.task, pred, test.table.nRows, result.classes));
+  writeFileSync(
+    join(outDir, `${d.name}.${seed}.manifest.json`),
+    JSON.stringify({ manifest: result.manifest, study: result.study.toJSON() }, null, 1),
+  );
+  const v = result.validation;
+  const cv = evaluate(d.task, v.y, v.pred, result.classes?.length ?? 1)[d.primary_metric];
+  const m = result.manifest;
+  return {
+    seed,
+    test: scoreFile(values.python, dsDir, d, predFile),
+    cv,
+    seconds,
+    trials: result.trials.length,
+    pruned: result.trials.filter((t) => t.state === 'PRUNED').length,
+    kind: `${m.final.kind}(${m.final.members.length})`,
+    best: `${result.best.family}#${result.best.number}`,
+    split: `${m.split.strategy}${m.split.strategy === 'kfold' ? m.split.folds : ''}`,
+  };
+}
+
+const rows: Row[] = [];
+for (const d of datasets) {
+  let gbdtDefault = NaN;
+  if (!values['no-defaults']) {
+    try {
+      gbdtDefault = await defaultGbdtTest(dsDir, d, { seed: 42, python: values.python, outDir });
+    } catch (err) {
+      process.stderr.write(`${d.name} default gbdt: ${(err as Error).stack}\n`);
     }
-    const predFile = join(outDir, `${d.name}.csv`);
-    writeFileSync(predFile, csv);
-    writeFileSync(
-      join(outDir, `${d.name}.manifest.json`),
-      JSON.stringify({ manifest: result.manifest, study: result.study.toJSON() }, null, 1),
-    );
-    const out = execFileSync(values.python, [join(dsDir, 'score.py'), join(dsDir, d.name), predFile], {
-      encoding: 'utf8',
-    });
-    ours = JSON.parse(out).metrics[d.primary_metric];
-    const m = result.manifest;
-    info = {
-      seconds,
-      trials: result.trials.length,
-      pruned: result.trials.filter((t) => t.state === 'PRUNED').length,
-      kind: `${m.final.kind}(${m.final.members.length})`,
-      best: `${result.best.family}#${result.best.number}`,
-      split: `${m.split.strategy}${m.split.strategy === 'kfold' ? m.split.folds : ''}`,
-    };
-  } catch (err) {
-    process.stderr.write(`${d.name}: ${(err as Error).stack}\n`);
-    info = { seconds: (performance.now() - t0) / 1000 };
+  }
+  const runs: SeedRun[] = [];
+  for (const seed of seeds) {
+    try {
+      runs.push(await searchOnce(d, seed));
+    } catch (err) {
+      process.stderr.write(`${d.name} seed ${seed}: ${(err as Error).stack}\n`);
+    }
   }
   const row: Row = {
     dataset: d.name,
+    side: splitOf(d.name),
     metric: d.primary_metric,
-    ours,
-    xgbDefault: Number(baselines.get(`${d.name}/xgb_default`)?.[d.primary_metric]),
-    xgbOptuna: Number(baselines.get(`${d.name}/xgb_optuna`)?.[d.primary_metric]),
-    seconds: info.seconds ?? NaN,
-    trials: info.trials ?? 0,
-    pruned: info.pruned ?? 0,
-    kind: info.kind ?? 'FAILED',
-    best: info.best ?? '',
-    split: info.split ?? '',
+    gbdtDefault,
+    runs,
+    xgbDefault: baselines.metric(d.name, 'xgb_default', d.primary_metric),
+    xgbOptuna: baselines.metric(d.name, 'xgb_optuna', d.primary_metric),
   };
   rows.push(row);
   process.stderr.write(`${JSON.stringify(row)}\n`);
 }
 
-const higher = (m: string) => m === 'roc_auc';
-/** Goal checks: ≥ xgb_optuna; not worse than xgb_default by > 0.01 AUC or 5% (log loss / RMSE). */
-const geOptuna = (r: Row) => (higher(r.metric) ? r.ours >= r.xgbOptuna : r.ours <= r.xgbOptuna);
-const okDefault = (r: Row) =>
-  higher(r.metric) ? r.ours >= r.xgbDefault - 0.01 : r.ours <= r.xgbDefault * 1.05;
+const mean = (a: number[]) => (a.length ? a.reduce((s, v) => s + v, 0) / a.length : NaN);
+const spread = (a: number[]) => (a.length > 1 ? Math.max(...a) - Math.min(...a) : 0);
+const testOf = (r: Row) => mean(r.runs.map((x) => x.test));
+/** Positive = the CV estimate was better than the test score. */
+const optimism = (metric: string, run: SeedRun) =>
+  higherIsBetter(metric) ? run.cv - run.test : run.test - run.cv;
+const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4)) : 'NaN');
 const header = [
   'dataset',
+  'side',
   'metric',
-  'ours',
+  'gbdt default',
+  'search',
+  '± (range)',
   'xgb_default',
   'xgb_optuna',
   '≥optuna',
   'ok vs default',
-  'wall s',
   'trials',
-  'pruned',
+  'cv est',
+  'optimism',
+  'wall s',
   'final',
-  'best',
   'split',
 ];
-const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4)) : 'NaN');
-const table = rows.map((r) => [
-  r.dataset,
-  r.metric,
-  fmt(r.ours),
-  fmt(r.xgbDefault),
-  fmt(r.xgbOptuna),
-  geOptuna(r) ? 'yes' : 'no',
-  okDefault(r) ? 'yes' : 'NO',
-  r.seconds.toFixed(1),
-  String(r.trials),
-  String(r.pruned),
-  r.kind,
-  r.best,
-  r.split,
-]);
+const table = rows.map((r) => {
+  const t = testOf(r);
+  return [
+    r.dataset,
+    r.side,
+    r.metric,
+    fmt(r.gbdtDefault),
+    fmt(t),
+    fmt(spread(r.runs.map((x) => x.test))),
+    fmt(r.xgbDefault),
+    fmt(r.xgbOptuna),
+    Number.isFinite(t) ? (atLeast(r.metric, t, r.xgbOptuna) ? 'yes' : 'no') : '-',
+    Number.isFinite(t) ? (withinTolerance(r.metric, t, r.xgbDefault, 0.01, 0.05) ? 'yes' : 'NO') : '-',
+    r.runs.map((x) => x.trials).join('/'),
+    fmt(mean(r.runs.map((x) => x.cv))),
+    fmt(mean(r.runs.map((x) => optimism(r.metric, x)))),
+    r.runs.map((x) => x.seconds.toFixed(1)).join('/'),
+    r.runs.map((x) => x.kind).join('/'),
+    r.runs[0]?.split ?? '',
+  ];
+});
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
 const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i])).join('  ');
 console.log([line(header), ...table.map(line)].join('\n'));
-const nOpt = rows.filter(geOptuna).length;
-const nDef = rows.filter(okDefault).length;
-const nTime = rows.filter((r) => r.seconds <= budget * 1.1).length;
-console.log(
-  `\n≥ xgb_optuna: ${nOpt}/${rows.length}; within tolerance of xgb_default: ${nDef}/${rows.length}; wall ≤ budget+10%: ${nTime}/${rows.length} (budget ${budget} s)`,
-);
+for (const side of ['TUNE', 'CHECK', 'all']) {
+  const s = rows.filter((r) => (side === 'all' || r.side === side) && r.runs.length);
+  if (!s.length) continue;
+  const nOpt = s.filter((r) => atLeast(r.metric, testOf(r), r.xgbOptuna)).length;
+  const nDef = s.filter((r) => withinTolerance(r.metric, testOf(r), r.xgbDefault, 0.01, 0.05)).length;
+  const nBeat = s.filter((r) => atLeast(r.metric, testOf(r), r.xgbDefault)).length;
+  const gd = s.filter((r) => withinTolerance(r.metric, r.gbdtDefault, r.xgbDefault, 0.005, 0.03)).length;
+  const nTime = s.filter((r) => r.runs.every((x) => x.seconds <= budget * 1.1)).length;
+  const auc = s
+    .filter((r) => r.metric === 'roc_auc')
+    .flatMap((r) => r.runs.map((x) => optimism(r.metric, x)));
+  const capped = values['max-trials'] !== undefined;
+  console.log(
+    `${side}: search ≥ xgb_optuna ${nOpt}/${s.length}; ≥ xgb_default ${nBeat}/${s.length}; within 0.01 AUC / 5% of xgb_default ${nDef}/${s.length}; ` +
+      (values['no-defaults'] ? '' : `default GBDT within 0.005 AUC / 3% ${gd}/${s.length}; `) +
+      `mean AUC optimism ${fmt(mean(auc))}` +
+      (capped
+        ? ` (${values['max-trials']} trials each)`
+        : `; wall ≤ budget+10% ${nTime}/${s.length} (budget ${budget} s)`),
+  );
+}
 if (values.json) writeFileSync(values.json, JSON.stringify(rows, null, 1));

@@ -168,6 +168,13 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
         seed: { type: 'integer' },
         families: strList,
         sampler: nonEmpty,
+        trialScoring: {
+          description:
+            "How boosted trials' folds were scored: 'no-peek' — at the round count the other folds' mean " +
+            "validation curve chooses; 'own-fold' — at the fold's own early-stopping round. Absent in " +
+            "bundles made before no-peek scoring (replayed as 'own-fold').",
+          enum: ['no-peek', 'own-fold'],
+        },
         budget: obj,
         split: obj,
         replay: {

@@ -115,6 +115,13 @@ export function searchReplayProblems(search: unknown): { missing: string[]; inva
     'a non-empty list of family names',
   );
   check('search.sampler', s.sampler, isText(s.sampler), 'a sampler name');
+  if (s.trialScoring !== undefined)
+    check(
+      'search.trialScoring',
+      s.trialScoring,
+      s.trialScoring === 'no-peek' || s.trialScoring === 'own-fold',
+      "'no-peek' or 'own-fold'",
+    );
   check('search.replay', s.replay, Array.isArray(s.replay), 'a list of trials');
   check(
     'search.stoppedBy',
@@ -388,6 +395,7 @@ export async function reproduceBundle(
       replay: s.replay,
       ...(s.clock ? { replayClock: s.clock, replayStoppedBy: s.stoppedBy } : { maxTrials: s.replay.length }),
       sampler: s.sampler,
+      trialScoring: s.trialScoring ?? 'own-fold',
       folds: s.split.strategy === 'kfold' ? s.split.folds : 1,
       ...(s.split.validFraction !== undefined ? { holdoutFraction: s.split.validFraction } : {}),
       halving:

@@ -18,8 +18,9 @@ import type { FittedPipeline } from '../pipeline/index.ts';
 import { TF_FAMILIES, estimatorFor, type FamilyName } from '../train/families.ts';
 import { halvingDecision, type HalvingConfig, type HalvingDecision } from './halving.ts';
 import { familySpace } from './spaces.ts';
-import { pipeKey, type SearchContext } from './context.ts';
+import { pipeKey, type PipeKey, type SearchContext } from './context.ts';
 import type { EndReason, RungRecord, TrialResult } from './study.ts';
+import { crossFitRounds, holdoutHalves, stagedModel, type StagedModel } from './no-peek.ts';
 
 /** What a worker needs to run one trial (structured-clone safe). */
 export interface TrialTask {
@@ -37,6 +38,11 @@ export interface TrialTask {
   readonly peers: Readonly<Record<number, readonly number[]>>;
   /** Milliseconds from the start of the evaluation after which the trial stops ('deadline'). */
   readonly timeLimitMs?: number;
+  /**
+   * false: score boosted folds at their own early-stopping round (searches recorded before no-peek
+   * scoring); absent or true: at the round the other folds choose (no-peek.ts).
+   */
+  readonly noPeek?: boolean;
   /** Return the fold-0 model of a holdout plan (as JSON across a worker boundary). */
   readonly keepHoldoutModel?: boolean;
   /**
@@ -79,6 +85,8 @@ export interface TrialOutcome<M = Fitted> {
   readonly holdout?: { readonly model: M; readonly resource: number };
   /** Feature importance by input column, summed over the folds (families that have one; COMPLETE only). */
   readonly importance?: ImportanceEvidence;
+  /** Boosted trials: the validation curves and the round count each block was scored at (no-peek.ts). */
+  readonly noPeek?: NoPeekRecord;
 }
 
 /** Resource a fitted fold model actually used (boosting: best iteration; forest: trees; nets: best epoch). */
@@ -172,6 +180,7 @@ export async function evaluateTrial(
     return remotePrune ? 'prune' : local;
   };
   let holdoutModel: TrialOutcome['holdout'];
+  const stagedFolds: { model: StagedModel; fold: number }[] = [];
   for (let f = 0; f < nFolds; f++) {
     if (pending.length) await Promise.all(pending.splice(0));
     const before = clockCut(f, 0);
@@ -213,6 +222,17 @@ export async function evaluateTrial(
         foldDur.push((now() - fStart) / 1000);
         return ended('PRUNED', cut);
       }
+      const staged = cut || task.noPeek === false ? undefined : stagedModel(model);
+      if (staged) {
+        // Scored after the last fold, at a round count the other folds choose (no-peek.ts).
+        addImportance(importance, model, d.pipeline.sources);
+        dropState(model);
+        stagedFolds.push({ model: staged, fold: f });
+        if (nFolds === 1 && task.keepHoldoutModel !== false)
+          holdoutModel = { model, resource: usedResource(model) };
+        foldDur.push((now() - fStart) / 1000);
+        continue;
+      }
       p = model.predict(d.Xva);
       if (!cut) addImportance(importance, model, d.pipeline.sources);
       dropState(model);
@@ -240,6 +260,14 @@ export async function evaluateTrial(
     }
     foldDur.push((now() - fStart) / 1000);
   }
+  let noPeek: NoPeekRecord | undefined;
+  if (stagedFolds.length) {
+    try {
+      noPeek = scoreStaged(ctx, key, stagedFolds, pred, foldValues, resources);
+    } catch (err) {
+      return ended('FAILED', 'error', { error: (err as Error)?.message ?? String(err) });
+    }
+  }
   const value = evaluate(ctx.task, ctx.yEval, pred, nClasses)[metric];
   if (!Number.isFinite(value)) return ended('FAILED', 'error', { error: `non-finite ${metric}` });
   const imp = importanceEvidence(importance);
@@ -255,7 +283,78 @@ export async function evaluateTrial(
     pred,
     ...(holdoutModel ? { holdout: holdoutModel } : {}),
     ...(imp ? { importance: imp } : {}),
+    ...(noPeek ? { noPeek } : {}),
   };
+}
+
+/** How a trial's boosted fold models were scored without peeking (see no-peek.ts). */
+export interface NoPeekRecord {
+  /** The validation curve of each block: a fold's (k-fold) or a half of the holdout's. */
+  readonly curves: readonly (readonly number[])[];
+  /** The round count each block was predicted with, chosen on the other blocks' curves. */
+  readonly rounds: readonly number[];
+  /** Rounds each block's model had (the cap). */
+  readonly caps: readonly number[];
+  /** Holdout: the positions (in the holdout's validation rows) of each half. */
+  readonly halves?: readonly Int32Array[];
+}
+
+/**
+ * Scores the staged fold models of a finished trial: k-fold — fold f at the round count minimising the
+ * mean curve of the other folds; holdout — each half of the holdout at the round count minimising the
+ * other half's curve. Fills the out-of-fold predictions, fold values and resources (the rounds used).
+ */
+function scoreStaged(
+  ctx: SearchContext,
+  key: PipeKey,
+  folds: readonly { readonly model: StagedModel; readonly fold: number }[],
+  pred: Float64Array,
+  foldValues: number[],
+  resources: number[],
+): NoPeekRecord {
+  const { width, nClasses, metric } = ctx;
+  const put = (valid: Int32Array, p: Float64Array) => {
+    for (let i = 0; i < valid.length; i++) {
+      const at = ctx.posOf[valid[i]];
+      for (let c = 0; c < width; c++) pred[at * width + c] = p[i * width + c];
+    }
+  };
+  if (folds.length === 1) {
+    const { model } = folds[0];
+    const d = ctx.foldData(key, folds[0].fold);
+    const halves = holdoutHalves(d.valid.length);
+    const curves = model.stagedLoss(d.Xva, d.yva, halves);
+    const caps = [model.rounds, model.rounds];
+    const rounds = crossFitRounds(curves, caps);
+    const p = new Float64Array(d.valid.length * width);
+    for (let h = 0; h < 2; h++) {
+      const ph = model.predictAt(d.Xva, rounds[h]);
+      for (const i of halves[h]) for (let c = 0; c < width; c++) p[i * width + c] = ph[i * width + c];
+    }
+    put(d.valid, p);
+    foldValues.push(evaluate(ctx.task, d.yva, p, nClasses)[metric]);
+    // The refit's round count: the holdout's whole curve (the refit is not scored).
+    resources.push(argminRound(model.curve));
+    return { curves, rounds, caps, halves };
+  }
+  const curves = folds.map((f) => f.model.curve);
+  const caps = folds.map((f) => f.model.rounds);
+  const rounds = crossFitRounds(curves, caps);
+  folds.forEach(({ model, fold }, j) => {
+    const d = ctx.foldData(key, fold);
+    const p = model.predictAt(d.Xva, rounds[j]);
+    put(d.valid, p);
+    foldValues.push(evaluate(ctx.task, d.yva, p, nClasses)[metric]);
+    resources.push(rounds[j]);
+  });
+  return { curves, rounds, caps };
+}
+
+/** 1-based round with the lowest value (the first of equals). */
+function argminRound(curve: readonly number[]): number {
+  let best = 1;
+  for (let r = 2; r <= curve.length; r++) if (curve[r - 1] < curve[best - 1]) best = r;
+  return best;
 }
 
 /**

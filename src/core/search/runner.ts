@@ -133,6 +133,12 @@ export interface SearchOptions {
   readonly holdoutFraction?: number;
   /** Successive halving settings, or false to never prune. */
   readonly halving?: false | Pick<HalvingConfig, 'reductionFactor' | 'minPeers'>;
+  /**
+   * How a boosted trial's folds are scored (no-peek.ts): 'no-peek' (default) — at the round count the
+   * other folds choose; 'own-fold' — at the fold's own early-stopping round, as searches recorded
+   * before no-peek scoring did (a replay of such a manifest uses it).
+   */
+  readonly trialScoring?: TrialScoring;
   /** How many of the best trials are ensemble candidates (default 16; 1 = no ensemble). */
   readonly ensembleSize?: number;
   /** Greedy ensemble steps (default 40). */
@@ -275,6 +281,8 @@ export interface SearchManifest {
   readonly seed: number;
   readonly families: readonly FamilyName[];
   readonly sampler: string;
+  /** How boosted trials were scored (absent in manifests made before no-peek scoring: 'own-fold'). */
+  readonly trialScoring?: TrialScoring;
   readonly halving:
     | false
     | {
@@ -312,6 +320,9 @@ export interface SearchManifest {
   /** The clock's decisions, applied by a replay (absent in bundles made before it was recorded). */
   readonly clock: ClockRecord;
 }
+
+/** How boosted trials' folds are scored: see `SearchOptions.trialScoring`. */
+export type TrialScoring = 'no-peek' | 'own-fold';
 
 export interface SearchResult {
   readonly target: string;
@@ -388,6 +399,9 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     throw new SearchError(`batchSize must be a whole number >= 1, got ${opts.batchSize}`);
   const margin = opts.marginFraction ?? 0.1;
   const replayClock = opts.replayClock;
+  const trialScoring: TrialScoring = opts.trialScoring ?? 'no-peek';
+  if (trialScoring !== 'no-peek' && trialScoring !== 'own-fold')
+    throw new SearchError(`unknown trialScoring '${String(trialScoring)}' (no-peek or own-fold)`);
   if (replayClock) checkClockRecord(replayClock, opts.replay?.length ?? 0);
   const deadline = t0 + budgetMs;
   const hardDeadline = t0 + budgetMs * (1 + margin);
@@ -572,6 +586,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
         peers,
         ...(stopAt !== Infinity ? { timeLimitMs: Math.max(0, stopAt - clock()) } : {}),
         keepHoldoutModel: nFolds === 1,
+        ...(trialScoring === 'own-fold' ? { noPeek: false } : {}),
         ...(recordedCut ? { cut: recordedCut as CutPoint } : {}),
       };
       let out;
@@ -931,6 +946,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     seed,
     families,
     sampler: study.sampler.name,
+    trialScoring,
     halving: halvingInfo,
     budget: {
       ...(opts.timeBudgetSeconds !== undefined

@@ -132,6 +132,7 @@ describe('gbdt WebAssembly kernels', () => {
       maxCatThreshold: 32,
       catSmooth: 10,
       catL2: 10,
+      minDataPerGroup: 0,
       extraTrees: false,
       colsampleByNode: 1,
     };

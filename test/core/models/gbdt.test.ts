@@ -103,7 +103,10 @@ describe('gbdt: training behaviour', () => {
     const good = new Set([1, 4, 6, 7]);
     const y = Float64Array.from({ length: n }, (_, i) => (good.has(cat[i]) ? 1 : 0));
     const X = matrixFromColumns([cat], { categorical: [true] });
-    const m = fitGbdt(X, y, { task: 'binary', config: { rounds: 30, maxDepth: 1, catSmooth: 1, catL2: 0 } });
+    const m = fitGbdt(X, y, {
+      task: 'binary',
+      config: { rounds: 30, maxDepth: 1, catSmooth: 1, catL2: 0, maxCatToOnehot: 4 },
+    });
     expect(accuracyOf(m.predict(X), y, 2)).toBe(1);
     const p = m.forest.pack();
     expect(p.catStart[p.treeRoot[0]]).toBeGreaterThanOrEqual(0);

@@ -263,6 +263,39 @@ export class GbdtModel implements Fitted {
     return this.task === 'regression' ? Math.sqrt(loss / sw) : loss / sw;
   }
 
+  /**
+   * The training metric (as the validation curve: logloss / mlogloss / rmse / huber, unweighted) after
+   * each round 1..nRounds on each block of rows of (X, y): out[b][r − 1]. One pass over the trees.
+   */
+  stagedLoss(X: FeatureMatrix, y: Float64Array, blocks: readonly Int32Array[]): number[][] {
+    validateMatrix(X);
+    if (X.nCols !== this.nFeatures) {
+      throw new ModelConfigError(`model has ${this.nFeatures} features, X has ${X.nCols} columns`);
+    }
+    if (y.length !== X.nRows) throw new ModelConfigError(`y has ${y.length} values for ${X.nRows} rows`);
+    const n = X.nRows;
+    const G = this.nGroups;
+    const raw = new Float64Array(G * n);
+    for (let k = 0; k < G; k++) raw.fill(this.baseScore[k], k * n, (k + 1) * n);
+    const packed = this.forest.pack();
+    const bufs = blocks.map((b) => ({
+      raw: new Float64Array(G * b.length),
+      y: Float64Array.from(b, (i) => y[i]),
+    }));
+    const out = blocks.map(() => [] as number[]);
+    for (let r = 0; r < this.rounds_; r++) {
+      addTreesRaw(packed, X, r * G, (r + 1) * G, raw);
+      for (let bi = 0; bi < blocks.length; bi++) {
+        const b = blocks[bi];
+        const m = b.length;
+        const buf = bufs[bi];
+        for (let k = 0; k < G; k++) for (let j = 0; j < m; j++) buf.raw[k * m + j] = raw[k * n + b[j]];
+        out[bi].push(this.metricOf(buf.raw, buf.y, null, m, r + 1));
+      }
+    }
+    return out;
+  }
+
   /** Total split gain ('gain') or number of splits ('split') per feature, over the default rounds. */
   featureImportance(kind: 'gain' | 'split' = 'gain'): Float64Array {
     const out = new Float64Array(this.nFeatures);
@@ -293,6 +326,7 @@ export class GbdtModel implements Fitted {
       maxCatThreshold: c.maxCatThreshold,
       catSmooth: c.catSmooth,
       catL2: c.catL2,
+      minDataPerGroup: c.minDataPerGroup,
       extraTrees: c.extraTrees,
       colsampleByNode: c.colsampleByNode === 'sqrt' ? Math.min(1, Math.sqrt(nf) / nf) : c.colsampleByNode,
     };

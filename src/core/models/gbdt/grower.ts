@@ -40,6 +40,8 @@ export interface GrowParams {
   readonly maxCatThreshold: number;
   readonly catSmooth: number;
   readonly catL2: number;
+  /** 0: off; else LightGBM's min_data_per_group (see categoricalSplit). */
+  readonly minDataPerGroup: number;
   readonly extraTrees: boolean;
   /** Fraction of the tree's features tried at each split (1 = all). */
   readonly colsampleByNode: number;
@@ -731,18 +733,37 @@ export class TreeGrower {
       }
       return;
     }
+    // LightGBM's regularisation of many-category splits (minDataPerGroup > 0): only categories with
+    // at least catSmooth rows are sorted and can go left (rarer ones stay right, with unseen ones);
+    // at most half of them go left; a split is tried only once the categories added to the left
+    // since the last try hold minDataPerGroup rows, and the right side keeps at least that many.
+    // Row counts are the histogram's, or hessian × (rows / hessian sum) without one (as LightGBM).
+    const group = p.minDataPerGroup;
+    const perH = counted || !(H > 0) ? 0 : C / H;
+    const countOf = (j: number) => (counted ? hist[j + 2] : hist[j + 1] * perH);
     const cats: number[] = [];
-    for (let b = 1; b <= nb; b++)
-      if (hist[(o + b) * S + 1] > 0 || (counted && hist[(o + b) * S + 2] > 0)) cats.push(b);
-    if (cats.length + (hasMissing ? 1 : 0) < 2) return;
+    for (let b = 1; b <= nb; b++) {
+      const j = (o + b) * S;
+      if (!(hist[j + 1] > 0 || (counted && hist[j + 2] > 0))) continue;
+      if (group > 0 && countOf(j) < p.catSmooth) continue;
+      cats.push(b);
+    }
+    if (cats.length + (hasMissing ? 1 : 0) < 2 && group === 0) return;
+    if (cats.length === 0) return;
     const ratio = this.catRatio;
     for (const b of cats) ratio[b] = hist[(o + b) * S] / (hist[(o + b) * S + 1] + p.catSmooth);
     const sorted = cats.sort(this.byCatRatio);
-    const maxK = Math.min(p.maxCatThreshold, sorted.length - 1 + (hasMissing ? 1 : 0));
+    const maxK =
+      group > 0
+        ? Math.min(p.maxCatThreshold, Math.max(1, (sorted.length + 1) >> 1))
+        : Math.min(p.maxCatThreshold, sorted.length - 1 + (hasMissing ? 1 : 0));
+    const total = counted ? C : H * perH;
     for (const dir of [1, -1]) {
       let gl = 0;
       let hl = 0;
       let cl = 0;
+      let nl = 0;
+      let sinceTry = 0;
       const left: number[] = [];
       for (let k = 0; k < maxK && k < sorted.length; k++) {
         const b = dir === 1 ? sorted[k] : sorted[sorted.length - 1 - k];
@@ -751,6 +772,14 @@ export class TreeGrower {
         hl += hist[j + 1];
         if (counted) cl += hist[j + 2];
         left.push(b);
+        if (group > 0) {
+          const c = countOf(j);
+          nl += c;
+          sinceTry += c;
+          if (total - nl < group) break;
+          if (sinceTry < group) continue;
+          sinceTry = 0;
+        }
         this.considerCat(left, 0, gl, hl, cl);
       }
     }
