@@ -77,19 +77,19 @@ describe('GBDT sorted categorical splits with minDataPerGroup', () => {
     for (const s of leftSets(m.forest.pack())) expect(s.every((c) => c < 10)).toBe(true);
   });
 
-  it('by default a column of up to 16 categories gets one-vs-rest splits (as XGBoost on one-hot columns)', () => {
+  it('maxCatToOnehot 16: a column of 10 categories gets one-vs-rest splits (as XGBoost on one-hot columns)', () => {
     const codes10 = codes.map((c) => c % 10);
     const X10 = matrixFromColumns([Float64Array.from(codes10)], { categorical: [true] });
-    const m = fitGbdt(X10, y, { task: 'regression', config: { rounds: 10, maxDepth: 3 } });
-    expect(m.config.maxCatToOnehot).toBe(16);
+    const m = fitGbdt(X10, y, {
+      task: 'regression',
+      config: { rounds: 10, maxDepth: 3, maxCatToOnehot: 16 },
+    });
     const sets = leftSets(m.forest.pack());
     expect(sets.length).toBeGreaterThan(0);
     for (const s of sets) expect(s).toHaveLength(1);
-    // with the old default (4) the same data gets sorted-partition splits of several categories
-    const old = fitGbdt(X10, y, {
-      task: 'regression',
-      config: { rounds: 10, maxDepth: 3, maxCatToOnehot: 4 },
-    });
+    // with the default (4) the same data gets sorted-partition splits of several categories
+    const old = fitGbdt(X10, y, { task: 'regression', config: { rounds: 10, maxDepth: 3 } });
+    expect(old.config.maxCatToOnehot).toBe(4);
     expect(leftSets(old.forest.pack()).some((s) => s.length > 1)).toBe(true);
   });
 
