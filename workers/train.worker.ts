@@ -1,7 +1,10 @@
 /**
- * Training worker: reads the dataset, selects the TensorFlow.js backend, trains one model with
- * `trainModel`, streams the learning curve, and returns metrics, chart data and the model bundle.
- * Also predicts a CSV file with a bundle (the same code path as the CLI's `predict`).
+ * Training worker: the studio's adapter over the jobs in src/core/jobs — `fit` (one model, its
+ * learning curve streamed to the page) and `automl` (a search over a pool of trial workers, its
+ * leaderboard streamed) — plus the preprocessing preview. It reads the dataset, selects the
+ * TensorFlow.js backend, passes this runtime's specifics (bundle environment, scorer, the IndexedDB
+ * tracking store) to the job and turns the job's result or error into the page's plain data. The CLI
+ * runs the same jobs (src/cli/commands/fit.ts, automl.ts), so a run records the same things in both.
  *
  * The dataset arrives as the File the data screen read (a File crosses postMessage by reference:
  * no copy of the bytes on the page) and is read again here with the same type choices. That keeps
