@@ -268,6 +268,7 @@ const cbpe: {
   aucEstimated: number;
   accActual: number;
   accEstimated: number;
+  calibration: string;
 }[] = [];
 if (!values['no-cbpe']) {
   for (const d of datasets.filter((x) => x.task === 'binary')) {
@@ -307,6 +308,7 @@ if (!values['no-cbpe']) {
       aucEstimated: m(est, 'roc_auc'),
       accActual: m(actual, 'accuracy'),
       accEstimated: m(est, 'accuracy'),
+      calibration: (est as { performance: { calibration?: string } }).performance.calibration ?? 'not stored',
     });
     process.stderr.write(`${d.name}: cbpe done\n`);
   }
@@ -400,12 +402,12 @@ if (!onlyCbpe) {
 if (cbpe.length) {
   console.log('');
   console.log(
-    '| dataset | ROC AUC actual | estimated (CBPE) | abs error | accuracy actual | estimated | abs error |',
+    '| dataset | calibration | ROC AUC actual | estimated (CBPE) | abs error | accuracy actual | estimated | abs error |',
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const c of cbpe) {
     console.log(
-      `| ${c.dataset} | ${c.aucActual.toFixed(4)} | ${c.aucEstimated.toFixed(4)} | ${Math.abs(c.aucActual - c.aucEstimated).toFixed(4)} | ${c.accActual.toFixed(4)} | ${c.accEstimated.toFixed(4)} | ${Math.abs(c.accActual - c.accEstimated).toFixed(4)} |`,
+      `| ${c.dataset} | ${c.calibration} | ${c.aucActual.toFixed(4)} | ${c.aucEstimated.toFixed(4)} | ${Math.abs(c.aucActual - c.aucEstimated).toFixed(4)} | ${c.accActual.toFixed(4)} | ${c.accEstimated.toFixed(4)} | ${Math.abs(c.accActual - c.accEstimated).toFixed(4)} |`,
     );
   }
 }
