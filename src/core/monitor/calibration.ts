@@ -144,8 +144,19 @@ export function plattMap(p: ArrayLike<number>, t: ArrayLike<number>): Calibratio
   const lo = 1 / (n - nPos + 2);
   const z = Float64Array.from({ length: n }, (_, i) => logit(p[i]!));
   const target = Float64Array.from({ length: n }, (_, i) => (t[i]! > 0.5 ? hi : lo));
+  const loss = (a: number, b: number) => {
+    let l = 0;
+    for (let i = 0; i < n; i++) {
+      // −[t log σ(s) + (1 − t) log(1 − σ(s))] = log(1 + e^s) − t·s, computed stably.
+      const s = a * z[i]! + b;
+      l += (s > 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s))) - target[i]! * s;
+    }
+    return l;
+  };
+  // Newton's method with step halving (a plain Newton step can overshoot on saturated rows).
   let a = 1;
   let b = 0;
+  let current = loss(a, b);
   for (let it = 0; it < 100; it++) {
     let ga = 0;
     let gb = 0;
@@ -166,9 +177,18 @@ export function plattMap(p: ArrayLike<number>, t: ArrayLike<number>): Calibratio
     if (!(Math.abs(det) > 0)) break;
     const da = (hbb * ga - hab * gb) / det;
     const db = (haa * gb - hab * ga) / det;
-    a -= da;
-    b -= db;
-    if (Math.abs(da) + Math.abs(db) < 1e-10) break;
+    let step = 1;
+    let next = loss(a - da, b - db);
+    while (!(next <= current) && step > 1e-10) {
+      step /= 2;
+      next = loss(a - step * da, b - step * db);
+    }
+    if (!(next <= current)) break;
+    a -= step * da;
+    b -= step * db;
+    const gain = current - next;
+    current = next;
+    if (step * (Math.abs(da) + Math.abs(db)) < 1e-10 || gain < 1e-12 * Math.max(1, current)) break;
   }
   if (!Number.isFinite(a) || !Number.isFinite(b)) return { kind: 'identity' };
   return { kind: 'platt', a, b };
