@@ -211,7 +211,9 @@ describe('fitCalibration', () => {
     const withUnknown = Float64Array.from(y);
     withUnknown[0] = NaN;
     expect(fitCalibration('binary', withUnknown, pred, 2).rows).toBe(299);
-    expect(() => fitCalibration('multiclass', y, pred, 3)).toThrow(/300 predictions for 300 rows and 3 classes/);
+    expect(() => fitCalibration('multiclass', y, pred, 3)).toThrow(
+      /300 predictions for 300 rows and 3 classes/,
+    );
   });
 
   it('multiclass: one map per class, calibrated rows sum to 1 and keep their layout', () => {

@@ -3,12 +3,28 @@
  * estimate is far from the actual ROC AUC and accuracy and the estimate after the calibration map
  * (fitted on a separate labelled reference) is close; on calibrated probabilities both are close;
  * a reference.json without a map still loads and the estimate says it is uncalibrated; a map
- * round-trips through reference.json and a malformed one is refused.
+ * round-trips through reference.json and a malformed one is refused; end to end, a bundle fitted on
+ * german_credit stores a map and monitoring its test split without the target uses it, and the same
+ * bundle with the map removed (as made before) is still monitored, uncalibrated, saying so.
  */
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { trainModel } from '../../../src/core/train/train.ts';
+import { createBundleFiles, loadBundle } from '../../../src/core/export/bundle.ts';
+import { ingestCsv } from '../../../src/core/ingest/ingest.ts';
+import { bytesSource } from '../../../src/core/ingest/index.ts';
+import { monitorBatch } from '../../../src/core/monitor/monitor-batch.ts';
+import type { Table } from '../../../src/core/data/table.ts';
+import { datasetFile } from '../../helpers/paths.ts';
+import { rehashed } from '../../helpers/rehash.ts';
 import { actualPerformance, estimatedPerformance } from '../../../src/core/monitor/performance.ts';
 import { fitCalibration } from '../../../src/core/monitor/calibration.ts';
-import { buildReference, parseReference, referenceJson } from '../../../src/core/monitor/reference.ts';
+import {
+  REFERENCE_FILE,
+  buildReference,
+  parseReference,
+  referenceJson,
+} from '../../../src/core/monitor/reference.ts';
 import { createRng } from '../../../src/core/util/random.ts';
 import { num, table } from '../../helpers/table.ts';
 
@@ -42,7 +58,14 @@ describe('CBPE with a calibration map', () => {
     expect(cal.method).toBe('isotonic');
     const actual = actualPerformance('binary', batch.y, batch.pred, 2, 'roc_auc');
     const raw = estimatedPerformance('binary', batch.pred, batch.y.length, 2);
-    const calibrated = estimatedPerformance('binary', batch.pred, batch.y.length, 2, {}, { calibration: cal });
+    const calibrated = estimatedPerformance(
+      'binary',
+      batch.pred,
+      batch.y.length,
+      2,
+      {},
+      { calibration: cal },
+    );
     for (const m of ['roc_auc', 'accuracy']) {
       expect(Math.abs(value(raw, m) - value(actual, m))).toBeGreaterThan(0.05);
       expect(Math.abs(value(calibrated, m) - value(actual, m))).toBeLessThan(0.02);
@@ -138,9 +161,16 @@ describe('reference.json and the calibration map', () => {
     expect(old).not.toContain('calibration');
     const profile = parseReference(old);
     expect(profile.calibration).toBeUndefined();
-    const est = estimatedPerformance('binary', Float64Array.from([0.9, 0.2]), 2, 2, {}, {
-      ...(profile.calibration ? { calibration: profile.calibration } : {}),
-    });
+    const est = estimatedPerformance(
+      'binary',
+      Float64Array.from([0.9, 0.2]),
+      2,
+      2,
+      {},
+      {
+        ...(profile.calibration ? { calibration: profile.calibration } : {}),
+      },
+    );
     expect(est.calibration).toBe('not stored');
   });
 
@@ -151,8 +181,88 @@ describe('reference.json and the calibration map', () => {
     expect(parseReference(text).calibration).toEqual(calibration);
     const bad = JSON.parse(text);
     bad.calibration.maps[0].y.pop();
-    expect(() => parseReference(JSON.stringify(bad))).toThrow(/^calibration map 0: an isotonic map needs x and y/);
+    expect(() => parseReference(JSON.stringify(bad))).toThrow(
+      /^calibration map 0: an isotonic map needs x and y/,
+    );
     bad.calibration.method = 'beta';
     expect(() => parseReference(JSON.stringify(bad))).toThrow(/method/);
+  });
+});
+
+describe('a bundle end to end (german_credit, GBDT)', () => {
+  const env = {
+    app: { name: 'automl-studio', version: 'test', commit: 'abc123' },
+    runtime: 'vitest',
+    libraries: {},
+    backend: { name: 'cpu', reason: 'trees' },
+    createdAt: '2026-01-01T00:00:00.000Z',
+  };
+  let files: Record<string, string>;
+  let noTarget: Uint8Array;
+  beforeAll(async () => {
+    const text = readFileSync(datasetFile('german_credit'));
+    const train: Table = (await ingestCsv(bytesSource('train.csv', new Uint8Array(text)))).table;
+    const trained = await trainModel({
+      table: train,
+      target: 'class',
+      task: 'binary',
+      family: 'gbdt',
+      seed: 7,
+      params: { rounds: 60 },
+    });
+    const dataset = {
+      name: 'train.csv',
+      fingerprint: {
+        sha256: 'a'.repeat(64),
+        bytes: 1,
+        rows: train.nRows,
+        columns: train.columns.length,
+        schemaHash: 'b'.repeat(64),
+      },
+      schema: train.columns.map((c, index) => ({
+        name: c.name,
+        originalName: c.name,
+        index,
+        type: c.type,
+        inferredType: c.type,
+        overridden: false,
+      })) as never,
+    };
+    files = createBundleFiles(trained, dataset, env, { table: train, scorer: '//\n' });
+    const lines = readFileSync(datasetFile('german_credit', 'test.csv'), 'utf8').trim().split('\n');
+    const j = lines[0]!.split(',').indexOf('class');
+    // german_credit has no quoted commas: drop the last field (the target) line by line.
+    expect(j).toBe(lines[0]!.split(',').length - 1);
+    noTarget = new TextEncoder().encode(lines.map((l) => l.slice(0, l.lastIndexOf(','))).join('\n') + '\n');
+  }, 120_000);
+
+  it('stores a map and the estimate without labels uses it; without the map it still works, uncalibrated', async () => {
+    const bundle = loadBundle(files);
+    const cal = bundle.reference!.calibration!;
+    expect(['isotonic', 'platt']).toContain(cal.method);
+    const est = await monitorBatch(bundle, bytesSource('test.csv', noTarget));
+    expect(est.performance?.kind).toBe('estimated');
+    if (est.performance?.kind !== 'estimated') return;
+    expect(est.performance.calibration).toBe(cal.method);
+
+    const profile = JSON.parse(files[REFERENCE_FILE]!);
+    delete profile.calibration;
+    const old = rehashed({ ...files, [REFERENCE_FILE]: JSON.stringify(profile) });
+    delete old['manifest.sig'];
+    const oldBundle = loadBundle(old);
+    expect(oldBundle.reference!.calibration).toBeUndefined();
+    const raw = await monitorBatch(oldBundle, bytesSource('test.csv', noTarget));
+    if (raw.performance?.kind !== 'estimated') throw new Error('expected an estimate');
+    expect(raw.performance.calibration).toBe('not stored');
+    expect(raw.performance.assumption).toMatch(/no calibration map/);
+    const auc = (p: typeof raw.performance) => p.metrics.find((m) => m.metric === 'roc_auc')!.value;
+    // With the labels: the calibrated estimate is the closer one.
+    const actual = await monitorBatch(
+      bundle,
+      bytesSource('test.csv', new Uint8Array(readFileSync(datasetFile('german_credit', 'test.csv')))),
+    );
+    if (actual.performance?.kind !== 'actual') throw new Error('expected actual metrics');
+    const truth = actual.performance.metrics.find((m) => m.metric === 'roc_auc')!.value;
+    expect(Math.abs(auc(est.performance) - truth)).toBeLessThan(Math.abs(auc(raw.performance) - truth));
   });
 });
