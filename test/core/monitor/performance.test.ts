@@ -17,7 +17,11 @@ import { monitorBatch } from '../../../src/core/monitor/monitor-batch.ts';
 import type { Table } from '../../../src/core/data/table.ts';
 import { datasetFile } from '../../helpers/paths.ts';
 import { rehashed } from '../../helpers/rehash.ts';
-import { actualPerformance, estimatedPerformance } from '../../../src/core/monitor/performance.ts';
+import {
+  actualPerformance,
+  estimatedPerformance,
+  type EstimatedPerformance,
+} from '../../../src/core/monitor/performance.ts';
 import { fitCalibration } from '../../../src/core/monitor/calibration.ts';
 import {
   REFERENCE_FILE,
@@ -255,7 +259,7 @@ describe('a bundle end to end (german_credit, GBDT)', () => {
     if (raw.performance?.kind !== 'estimated') throw new Error('expected an estimate');
     expect(raw.performance.calibration).toBe('not stored');
     expect(raw.performance.assumption).toMatch(/no calibration map/);
-    const auc = (p: typeof raw.performance) => p.metrics.find((m) => m.metric === 'roc_auc')!.value;
+    const auc = (p: EstimatedPerformance) => p.metrics.find((m) => m.metric === 'roc_auc')!.value;
     // With the labels: the calibrated estimate is the closer one.
     const actual = await monitorBatch(
       bundle,
