@@ -2,8 +2,10 @@
  * Calibration maps for CBPE: pool-adjacent-violators against a brute force over every partition
  * into consecutive blocks, its properties (monotone, each block's value is the weighted mean of its
  * rows, equal inputs share a value), the stored map read between block ends, Platt scaling
- * recovering a known logistic, and the choice of method by the size of the reference.
+ * recovering a known logistic, the choice of method by the size of the reference, and the map
+ * against scikit-learn's IsotonicRegression(out_of_bounds='clip') when python3-sklearn is there.
  */
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -150,6 +152,46 @@ describe('the stored isotonic map', () => {
     expect(calibrate(map, 0.95)).toBe(1);
     expect(calibrate(map, 0.65)).toBeCloseTo(0.75, 12);
     expect(calibrate(map, 0.15)).toBeCloseTo(1 / 6, 12);
+  });
+});
+
+describe('against scikit-learn', () => {
+  const python = '/usr/bin/python3';
+  const hasSklearn = (() => {
+    try {
+      execFileSync(python, ['-c', 'import sklearn'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.runIf(hasSklearn)('the isotonic map equals IsotonicRegression(out_of_bounds="clip") everywhere', () => {
+    const cases = [1, 2, 3].map((seed) => {
+      const rng = createRng(seed);
+      const n = 300 * seed;
+      // Rounded to make ties, as model probabilities often have.
+      const p = Array.from({ length: n }, () => Math.round(rng.next() * 200) / 200);
+      const t = p.map((v) => (rng.next() < v ** (seed / 2) ? 1 : 0));
+      const grid = Array.from({ length: 601 }, (_, i) => -0.1 + (1.2 * i) / 600);
+      return { p, t, grid };
+    });
+    const script = `
+import json, sys
+from sklearn.isotonic import IsotonicRegression
+out = []
+for c in json.load(sys.stdin):
+    ir = IsotonicRegression(out_of_bounds='clip').fit(c['p'], c['t'])
+    out.append([float(v) for v in ir.predict(c['grid'])])
+print(json.dumps(out))
+`;
+    const ref = JSON.parse(
+      execFileSync(python, ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8' }),
+    ) as number[][];
+    cases.forEach((c, k) => {
+      const map = isotonicMap(c.p, c.t);
+      c.grid.forEach((g, i) => expect(calibrate(map, g), `case ${k} at ${g}`).toBeCloseTo(ref[k]![i]!, 12));
+    });
   });
 });
 
