@@ -3,7 +3,7 @@
  * ../shared/datasets (or $DATASETS_DIR), the report's speed on a 100,000-row batch, and the CBPE
  * estimate's error on the binary datasets.
  *
- *   npx tsx bench/monitor/run.ts [--datasets a,b] [--seed 7] [--no-cbpe] [--json out.json]
+ *   npx tsx bench/monitor/run.ts [--datasets a,b] [--seed 7] [--no-cbpe | --only-cbpe] [--json out.json]
  *
  * Reference = train.csv (statistics on the data). For each dataset and each input column, batches
  * made from test.csv with only that column changed:
@@ -40,6 +40,7 @@ const { values } = parseArgs({
     datasets: { type: 'string' },
     seed: { type: 'string', default: '7' },
     'no-cbpe': { type: 'boolean', default: false },
+    'only-cbpe': { type: 'boolean', default: false },
     json: { type: 'string' },
   },
 });
@@ -55,6 +56,7 @@ const all = JSON.parse(readFileSync(join(dsDir, 'datasets.json'), 'utf8')) as {
 const wanted = values.datasets?.split(',');
 const datasets = all.filter((d) => !wanted || wanted.includes(d.name));
 const seed = Number(values.seed);
+const onlyCbpe = values['only-cbpe'];
 
 async function read(file: string, types?: Record<string, Column['type']>): Promise<Table> {
   return (
@@ -148,7 +150,7 @@ interface Row {
 }
 const rows: Row[] = [];
 
-for (const d of datasets) {
+for (const d of onlyCbpe ? [] : datasets) {
   const dir = join(dsDir, d.name);
   const train = await read(join(dir, 'train.csv'));
   const types = Object.fromEntries(train.columns.map((c) => [c.name, c.type]));
@@ -224,6 +226,7 @@ for (const d of datasets) {
 // Speed: a 100,000-row × 30-column batch against a 10,000-row reference, from the stored profile
 // and from the data.
 const speed = (() => {
+  if (onlyCbpe) return { profileMs: NaN, dataMs: NaN };
   const rng = createRng(seed);
   const mk = (n: number, shift: number): Table => ({
     nRows: n,
@@ -265,6 +268,7 @@ const cbpe: {
   aucEstimated: number;
   accActual: number;
   accEstimated: number;
+  calibration: string;
 }[] = [];
 if (!values['no-cbpe']) {
   for (const d of datasets.filter((x) => x.task === 'binary')) {
@@ -304,6 +308,7 @@ if (!values['no-cbpe']) {
       aucEstimated: m(est, 'roc_auc'),
       accActual: m(actual, 'accuracy'),
       accEstimated: m(est, 'accuracy'),
+      calibration: (est as { performance: { calibration?: string } }).performance.calibration ?? 'not stored',
     });
     process.stderr.write(`${d.name}: cbpe done\n`);
   }
@@ -334,14 +339,16 @@ function toCsv(t: Table): string {
 }
 
 const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(0)}%` : '—');
-console.log(
-  '| dataset | test rows | numeric: 1 sd | 0.5 sd | categorical: top halved | 30% missing | unshifted flagged | verdict (unshifted) | report ms |',
-);
-console.log('|---|---|---|---|---|---|---|---|---|');
-for (const r of rows) {
+if (!onlyCbpe) {
   console.log(
-    `| ${r.dataset} | ${r.testRows} | ${r.flagged1sd}/${r.numeric} | ${r.flagged05sd}/${r.numeric} | ${r.flaggedTopHalved}/${r.categorical} | ${r.flaggedMissing30}/${r.missing30} | ${r.unshiftedFlagged}/${r.unshiftedColumns} | ${r.verdict} | ${r.reportMs.toFixed(0)} |`,
+    '| dataset | test rows | numeric: 1 sd | 0.5 sd | categorical: top halved | 30% missing | unshifted flagged | verdict (unshifted) | report ms |',
   );
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.dataset} | ${r.testRows} | ${r.flagged1sd}/${r.numeric} | ${r.flagged05sd}/${r.numeric} | ${r.flaggedTopHalved}/${r.categorical} | ${r.flaggedMissing30}/${r.missing30} | ${r.unshiftedFlagged}/${r.unshiftedColumns} | ${r.verdict} | ${r.reportMs.toFixed(0)} |`,
+    );
+  }
 }
 const sum = (f: (r: Row) => number, rs = rows) => rs.reduce((s, r) => s + f(r), 0);
 const big = rows.filter((r) => r.testRows >= 1000);
@@ -378,25 +385,29 @@ const goals = {
     ),
   wrongVerdicts: rows.filter((r) => r.verdict !== 'no drift').length,
 };
-console.log('');
-console.log(`numeric columns flagged at 1 sd: ${pct(goals.at1sd, 1)} (goal ≥ 95%)`);
-console.log(`numeric columns flagged at 0.5 sd, test ≥ 1,000 rows: ${pct(goals.at05sdBig, 1)} (goal ≥ 80%)`);
-console.log(`categorical columns flagged with the top share halved: ${pct(goals.topHalved, 1)}`);
-console.log(`columns flagged with 30% missing (drift or missing-jump warning): ${pct(goals.missing30, 1)}`);
-console.log(`unshifted columns flagged: ${pct(goals.falseAlarms, 1)} (goal ≤ 5%)`);
-console.log(`unshifted datasets with a drift verdict: ${goals.wrongVerdicts} (goal ≤ 1)`);
-console.log(
-  `100,000 × 30 batch vs 10,000-row reference: ${speed.profileMs.toFixed(0)} ms from the stored profile, ${speed.dataMs.toFixed(0)} ms on the data (goal < 2,000 ms)`,
-);
+if (!onlyCbpe) {
+  console.log('');
+  console.log(`numeric columns flagged at 1 sd: ${pct(goals.at1sd, 1)} (goal ≥ 95%)`);
+  console.log(
+    `numeric columns flagged at 0.5 sd, test ≥ 1,000 rows: ${pct(goals.at05sdBig, 1)} (goal ≥ 80%)`,
+  );
+  console.log(`categorical columns flagged with the top share halved: ${pct(goals.topHalved, 1)}`);
+  console.log(`columns flagged with 30% missing (drift or missing-jump warning): ${pct(goals.missing30, 1)}`);
+  console.log(`unshifted columns flagged: ${pct(goals.falseAlarms, 1)} (goal ≤ 5%)`);
+  console.log(`unshifted datasets with a drift verdict: ${goals.wrongVerdicts} (goal ≤ 1)`);
+  console.log(
+    `100,000 × 30 batch vs 10,000-row reference: ${speed.profileMs.toFixed(0)} ms from the stored profile, ${speed.dataMs.toFixed(0)} ms on the data (goal < 2,000 ms)`,
+  );
+}
 if (cbpe.length) {
   console.log('');
   console.log(
-    '| dataset | ROC AUC actual | estimated (CBPE) | abs error | accuracy actual | estimated | abs error |',
+    '| dataset | calibration | ROC AUC actual | estimated (CBPE) | abs error | accuracy actual | estimated | abs error |',
   );
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const c of cbpe) {
     console.log(
-      `| ${c.dataset} | ${c.aucActual.toFixed(4)} | ${c.aucEstimated.toFixed(4)} | ${Math.abs(c.aucActual - c.aucEstimated).toFixed(4)} | ${c.accActual.toFixed(4)} | ${c.accEstimated.toFixed(4)} | ${Math.abs(c.accActual - c.accEstimated).toFixed(4)} |`,
+      `| ${c.dataset} | ${c.calibration} | ${c.aucActual.toFixed(4)} | ${c.aucEstimated.toFixed(4)} | ${Math.abs(c.aucActual - c.aucEstimated).toFixed(4)} | ${c.accActual.toFixed(4)} | ${c.accEstimated.toFixed(4)} | ${Math.abs(c.accActual - c.accEstimated).toFixed(4)} |`,
     );
   }
 }

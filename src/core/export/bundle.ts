@@ -44,6 +44,7 @@ import {
   referenceJson,
   type ReferenceProfile,
 } from '../monitor/reference.ts';
+import { fitCalibration } from '../monitor/calibration.ts';
 import {
   SIGNATURE_FILE,
   hashFiles,
@@ -454,6 +455,16 @@ export function bundleReference(
         .filter(([, v]) => typeof v === 'number' && Number.isFinite(v))
         .map(([k, v]) => [k, { mean: v }]),
     ),
+    ...(rows > 0 && manifest.task !== 'regression'
+      ? {
+          calibration: fitCalibration(
+            manifest.task,
+            validation!.y,
+            validation!.pred,
+            manifest.classes?.length ?? 2,
+          ),
+        }
+      : {}),
   });
 }
 

@@ -2,3 +2,4 @@
 export * from './reference.ts';
 export * from './drift.ts';
 export * from './report.ts';
+export * from './calibration.ts';

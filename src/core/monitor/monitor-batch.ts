@@ -218,7 +218,11 @@ export async function monitorBatch(
       notes.push('no row of the batch has a usable target value: performance not measured');
     }
   } else if (task !== 'regression') {
-    performance = estimatedPerformance(task, batchPred.values, batchTable.nRows, nClasses, validation);
+    // The calibration map is the bundle's (a reference built from data has no predictions to fit one).
+    const calibration = (options.referenceProfile ?? bundle.reference)?.calibration;
+    performance = estimatedPerformance(task, batchPred.values, batchTable.nRows, nClasses, validation, {
+      ...(calibration ? { calibration } : {}),
+    });
   } else {
     notes.push('regression without the target: performance cannot be estimated, only drift');
   }

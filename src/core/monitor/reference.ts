@@ -21,6 +21,7 @@ import {
 } from '../data/table.ts';
 import { quantileSorted } from '../profile/quantiles.ts';
 import { validateJson, type JsonSchema } from '../export/manifest-schema.ts';
+import type { Calibration } from './calibration.ts';
 
 export const REFERENCE_BINS = 10;
 /** Quantiles kept for the distance and KS computations from the profile: every percentile. */
@@ -233,6 +234,12 @@ export interface ReferenceProfile {
   readonly target?: ColumnReference;
   /** Validation metrics with their fold spread, e.g. { roc_auc: { mean, std } }. */
   readonly metrics?: Readonly<Record<string, { readonly mean: number; readonly std?: number }>>;
+  /**
+   * Classifiers: the calibration map fitted on the out-of-fold (or holdout) predictions and their
+   * labels (./calibration.ts), applied to a batch's probabilities before CBPE. Absent in bundles
+   * made before it existed: the estimate is then made on the raw probabilities and says so.
+   */
+  readonly calibration?: Calibration;
 }
 
 export interface ReferenceOptions {
@@ -241,6 +248,7 @@ export interface ReferenceOptions {
   readonly target?: string;
   readonly predictions?: Column;
   readonly metrics?: ReferenceProfile['metrics'];
+  readonly calibration?: Calibration;
 }
 
 /** The reference profile of a training table (see the header). */
@@ -263,6 +271,7 @@ export function buildReference(table: Table, options: ReferenceOptions = {}): Re
     ...(options.predictions ? { predictions: columnReference(options.predictions) } : {}),
     ...(target ? { target: columnReference(target) } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.calibration ? { calibration: options.calibration } : {}),
   };
 }
 
@@ -340,6 +349,31 @@ const COLUMN_REFERENCE_SCHEMA: JsonSchema = {
   additionalProperties: false,
 };
 
+const CALIBRATION_MAP_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['kind'],
+  properties: {
+    kind: { enum: ['isotonic', 'platt', 'identity'] },
+    x: { type: 'array', items: { type: 'number' } },
+    y: { type: 'array', items: { type: 'number' } },
+    a: { type: 'number' },
+    b: { type: 'number' },
+  },
+  additionalProperties: false,
+};
+
+const CALIBRATION_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['method', 'rows', 'maps', 'reason'],
+  properties: {
+    method: { enum: ['isotonic', 'platt', 'none'] },
+    rows: count,
+    maps: { type: 'array', items: CALIBRATION_MAP_SCHEMA },
+    reason: { type: 'string' },
+  },
+  additionalProperties: false,
+};
+
 /** JSON Schema of reference.json (format version 1). */
 export const REFERENCE_SCHEMA_V1: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
@@ -361,6 +395,7 @@ export const REFERENCE_SCHEMA_V1: JsonSchema = {
         additionalProperties: false,
       },
     },
+    calibration: CALIBRATION_SCHEMA,
   },
   additionalProperties: false,
 };
@@ -390,6 +425,16 @@ export function parseReference(text: string): ReferenceProfile {
   const problems = validateJson(value, REFERENCE_SCHEMA_V1);
   if (problems.length) throw new Error(problems[0]);
   const profile = value as ReferenceProfile;
+  for (const [i, m] of (profile.calibration?.maps ?? []).entries()) {
+    const bad =
+      m.kind === 'isotonic'
+        ? !Array.isArray(m.x) || !Array.isArray(m.y) || m.x.length !== m.y.length
+        : m.kind === 'platt' && (typeof m.a !== 'number' || typeof m.b !== 'number');
+    if (bad)
+      throw new Error(
+        `calibration map ${i}: an isotonic map needs x and y of one length, a Platt map a and b`,
+      );
+  }
   const columns = [profile.predictions, profile.target, ...profile.columns];
   for (const c of columns) {
     if (!c) continue;

@@ -200,6 +200,11 @@ export const MONITOR_REPORT_SCHEMA: JsonSchema = {
         kind: { enum: ['actual', 'estimated'] },
         method: { const: 'CBPE' },
         assumption: str,
+        calibration: {
+          description:
+            "CBPE: how the probabilities were calibrated first (the reference's map; 'not stored' for an older bundle)",
+          enum: ['isotonic', 'platt', 'none', 'not stored'],
+        },
         rows: count,
         metrics: { type: 'array', items: metricCheck },
         conceptDrift: { type: 'boolean' },

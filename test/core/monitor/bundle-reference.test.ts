@@ -28,6 +28,7 @@ import {
   referenceJson,
 } from '../../../src/core/monitor/reference.ts';
 import { monitorBatch } from '../../../src/core/monitor/monitor-batch.ts';
+import { fitCalibration } from '../../../src/core/monitor/calibration.ts';
 import { runSearch } from '../../../src/core/search/runner.ts';
 import type { Table } from '../../../src/core/data/table.ts';
 import { REPO_ROOT, datasetFile } from '../../helpers/paths.ts';
@@ -112,8 +113,11 @@ describe('reference.json in a bundle', () => {
       metrics: Object.fromEntries(
         Object.entries(trained.metrics.validation).map(([k, v]) => [k, { mean: v }]),
       ),
+      // The calibration map for CBPE, fitted on the same holdout predictions and their labels.
+      calibration: fitCalibration('multiclass', trained.validation.y, trained.validation.pred, 3),
     });
     expect(bundle.reference).toEqual(parseReference(referenceJson(want)));
+    expect(bundle.reference!.calibration!.maps).toHaveLength(3);
     expect(bundle.reference!.columns.map((c) => c.name)).toEqual(inputs);
     expect(bundle.reference!.rows).toBe(train.nRows);
     // The target's counts are the training table's class counts.
