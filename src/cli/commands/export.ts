@@ -66,7 +66,9 @@ export const exportCommand: Command = {
     const format = values.format as (typeof FORMATS)[number];
     if (!FORMATS.includes(format))
       throw new CliError(`--format ${values.format}: unknown format (one of ${FORMATS.join(', ')})`);
-    const ext = { zip: 'FILE.zip', xgboost: 'FILE.json', onnx: 'FILE.onnx', mlflow: 'DIR', python: 'DIR' }[format];
+    const ext = { zip: 'FILE.zip', xgboost: 'FILE.json', onnx: 'FILE.onnx', mlflow: 'DIR', python: 'DIR' }[
+      format
+    ];
     if (!values.out) throw new CliError(`export needs --out ${ext}`);
     const [path] = positionals as [string];
     if (format === 'xgboost') return exportXgboost(path, values.out, values.data, values.features, io);

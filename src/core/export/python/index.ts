@@ -82,24 +82,34 @@ function differences(cfg: GbdtConfig, steps: readonly { kind: string }[]): strin
       '(`pd.to_datetime`, UTC), which accepts more formats than the studio.',
   ];
   if (typeof cfg.colsampleByNode !== 'number')
-    out.push(`colsampleByNode '${cfg.colsampleByNode}' has no XGBoost form: all features are tried at each node.`);
+    out.push(
+      `colsampleByNode '${cfg.colsampleByNode}' has no XGBoost form: all features are tried at each node.`,
+    );
   if (cfg.minSamplesLeaf > 1)
     out.push(`minSamplesLeaf (${cfg.minSamplesLeaf}) has no XGBoost form: only min_child_weight applies.`);
-  if (cfg.extraTrees) out.push('extraTrees (random thresholds) has no XGBoost form: ordinary splits are searched.');
-  if (cfg.bootstrap) out.push('bootstrap sampling has no XGBoost form: subsample draws rows without replacement.');
+  if (cfg.extraTrees)
+    out.push('extraTrees (random thresholds) has no XGBoost form: ordinary splits are searched.');
+  if (cfg.bootstrap)
+    out.push('bootstrap sampling has no XGBoost form: subsample draws rows without replacement.');
   if (steps.some((s) => s.kind === 'target_encode'))
     out.push(
       "Target encoding is out-of-fold on the training rows as in the studio, but the folds come from NumPy's " +
-        'random generator, not the studio\'s: the encoded training values differ slightly.',
+        "random generator, not the studio's: the encoded training values differ slightly.",
     );
   return out;
 }
 
 function stepKinds(bundle: LoadedBundle): { kind: string; columns: string[]; config?: unknown }[] {
-  const steps = bundle.pipeline!.spec.steps as unknown as { kind: string; columns: string[]; config?: unknown }[];
+  const steps = bundle.pipeline!.spec.steps as unknown as {
+    kind: string;
+    columns: string[];
+    config?: unknown;
+  }[];
   steps.forEach((s, k) => {
     if (!(PYTHON_STEPS as readonly string[]).includes(s.kind))
-      throw new PythonExportError(`pipeline step ${k + 1} (${s.kind}) has no pandas translation: not exported`);
+      throw new PythonExportError(
+        `pipeline step ${k + 1} (${s.kind}) has no pandas translation: not exported`,
+      );
   });
   return steps;
 }
@@ -148,7 +158,7 @@ export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOpti
     xgboost: { params, num_boost_round: model.defaultRounds },
   };
   return {
-    'MLproject': mlproject(),
+    MLproject: mlproject(),
     'python_env.yaml': PYTHON_ENV,
     'requirements.txt': REQUIREMENTS,
     'README.md': readme(bundle, opts, settings.xgboost, differences(cfg, steps)),
@@ -157,9 +167,14 @@ export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOpti
   };
 }
 
-const REQUIREMENTS = ['pandas>=1.5', 'numpy>=1.21', 'xgboost>=1.7', 'dask>=2022.12', 'distributed>=2022.12', ''].join(
-  '\n',
-);
+const REQUIREMENTS = [
+  'pandas>=1.5',
+  'numpy>=1.21',
+  'xgboost>=1.7',
+  'dask>=2022.12',
+  'distributed>=2022.12',
+  '',
+].join('\n');
 
 const PYTHON_ENV = [
   'python: "3.11"',

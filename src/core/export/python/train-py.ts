@@ -473,6 +473,10 @@ def train(X, y, settings, scheduler):
     import dask.dataframe as dd
     from distributed import Client, LocalCluster
 
+    import logging
+
+    for name in ("distributed", "xgboost.dask"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     if scheduler == "local":
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
         client = Client(cluster)
