@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
 import { datasetFile, scorePy } from '../helpers/paths.ts';
+import { readBundleFiles } from '../../src/cli/bundle-io.ts';
+import { loadBundle, type LoadedBundle } from '../../src/core/export/bundle.ts';
+import { pythonProjectFiles } from '../../src/core/export/python/index.ts';
 
 const PY = '/usr/bin/python3';
 const hasPython = (() => {
@@ -144,5 +147,61 @@ describe('export --format python refusals', () => {
     const bad = await cli(['export', bundle, '--format', 'pyton', '--out', busy]);
     expect(bad.code).toBe(2);
     expect(bad.err).toContain('python');
+  });
+
+  it('a random forest, the Huber objective and an ensemble are refused, naming what they are', async () => {
+    const rf = join(dir, 'rf');
+    expect(
+      (
+        await cli([
+          'fit',
+          datasetFile('penguins'),
+          '--target',
+          'species',
+          '--model',
+          'rf',
+          '--out',
+          rf,
+          '--no-track',
+        ])
+      ).code,
+    ).toBe(0);
+    const r = await cli(['export', rf, '--format', 'python', '--out', join(dir, 'rf.project')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('random forest');
+    const huber = join(dir, 'huber');
+    const fit = await cli([
+      'fit',
+      datasetFile('diabetes'),
+      '--target',
+      'target',
+      '--params',
+      '{"objective": "huber", "rounds": 5}',
+      '--out',
+      huber,
+      '--no-track',
+    ]);
+    expect(fit.code, fit.err).toBe(0);
+    const h = await cli(['export', huber, '--format', 'python', '--out', join(dir, 'huber.project')]);
+    expect(h.code).toBe(2);
+    expect(h.err).toContain('huber objective has no XGBoost counterpart');
+    // an ensemble: the same bundle seen as one without its own pipeline, with members
+    const { files } = readBundleFiles(huber);
+    const bundle = loadBundle(files);
+    const ensemble = {
+      ...bundle,
+      pipeline: null,
+      manifest: {
+        ...bundle.manifest,
+        model: {
+          ...bundle.manifest.model,
+          family: 'ensemble',
+          members: [{ family: 'gbdt' }, { family: 'mlp' }],
+        },
+      },
+    } as unknown as LoadedBundle;
+    expect(() => pythonProjectFiles(ensemble, { manifestSha256: '0', source: 'x' })).toThrow(
+      /ensemble \(gbdt, mlp averaged\): only single-model GBDT/,
+    );
   });
 });
