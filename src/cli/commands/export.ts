@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CliError } from '../errors.ts';
 import type { Command } from './command.ts';
 
-const FORMATS = ['zip', 'xgboost', 'onnx', 'mlflow'] as const;
+const FORMATS = ['zip', 'xgboost', 'onnx', 'mlflow', 'python'] as const;
 
 export const exportCommand: Command = {
   name: 'export',
@@ -22,6 +22,7 @@ export const exportCommand: Command = {
     '',
     'export <bundle-dir|model.zip> --format onnx --out <model.onnx>',
     'export <bundle-dir|model.zip> --format mlflow --out <dir>',
+    'export <bundle-dir|model.zip> --format python --out <dir>',
     '',
     '  onnx: the whole model — every pipeline step and the model, or each ensemble member with its own',
     '  pipeline — as one ONNX graph (opset 17, ai.onnx.ml 3) that onnxruntime runs with the same',
@@ -42,6 +43,12 @@ export const exportCommand: Command = {
     "  data are put through the bundle's pipeline and written as a CSV of those features (header = the",
     '  feature names, category codes as numbers, missing values empty) to feed the Booster. Random forests,',
     '  the Huber objective, linear models, MLPs and ensembles have no exact XGBoost form and are refused.',
+    '',
+    '  python: a Python project (MLproject, python_env.yaml, requirements.txt, README.md, settings.json,',
+    "  train.py) that trains the model again: the bundle's preprocessing rebuilt with pandas and fitted on",
+    "  the training rows, then XGBoost with the bundle's hyperparameters, on a Dask LocalCluster by default:",
+    '  python train.py --train data.csv [--predict new.csv --out predictions.csv] [--scheduler local|none|ADDRESS].',
+    '  Close to the bundle, not bit-identical. Single-model GBDT bundles only; others are refused.',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -59,13 +66,16 @@ export const exportCommand: Command = {
     const format = values.format as (typeof FORMATS)[number];
     if (!FORMATS.includes(format))
       throw new CliError(`--format ${values.format}: unknown format (one of ${FORMATS.join(', ')})`);
-    const ext = { zip: 'FILE.zip', xgboost: 'FILE.json', onnx: 'FILE.onnx', mlflow: 'DIR' }[format];
+    const ext = { zip: 'FILE.zip', xgboost: 'FILE.json', onnx: 'FILE.onnx', mlflow: 'DIR', python: 'DIR' }[
+      format
+    ];
     if (!values.out) throw new CliError(`export needs --out ${ext}`);
     const [path] = positionals as [string];
     if (format === 'xgboost') return exportXgboost(path, values.out, values.data, values.features, io);
     if (values.data || values.features) throw new CliError('--data and --features go with --format xgboost');
     if (format === 'onnx') return exportOnnx(path, values.out, io);
     if (format === 'mlflow') return exportMlflow(path, values.out, io);
+    if (format === 'python') return exportPython(path, values.out, io);
     if (!values.out.toLowerCase().endsWith('.zip'))
       throw new CliError(`--out must name a .zip file, got '${values.out}'`);
     const { BundleError, loadBundle } = await import('../../core/export/bundle.ts');
@@ -173,5 +183,31 @@ async function exportMlflow(path: string, out: string, io: { stdout(text: string
     writeFileSync(file, content);
   }
   io.stdout(`wrote ${out} (MLflow model: ${Object.keys(files).sort().join(', ')})\n`);
+  return 0;
+}
+
+async function exportPython(path: string, out: string, io: { stdout(text: string): void }): Promise<number> {
+  if (existsSync(out) && readdirSync(out).length > 0)
+    throw new CliError(`--out ${out} exists and is not empty: the Python project goes in a new directory`);
+  const { loadVerifiedBundleArg, readBundleFiles } = await import('../bundle-io.ts');
+  const { pythonProjectFiles, PythonExportError } = await import('../../core/export/python/index.ts');
+  const { bundle } = await loadVerifiedBundleArg(path);
+  const manifest = readBundleFiles(path).files['manifest.json'] ?? '';
+  let files: Record<string, string>;
+  try {
+    files = pythonProjectFiles(bundle, {
+      manifestSha256: createHash('sha256').update(manifest).digest('hex'),
+      source: basename(path),
+    });
+  } catch (err) {
+    if (err instanceof PythonExportError) throw new CliError(`${path}: ${err.message}`);
+    throw err;
+  }
+  mkdirSync(out, { recursive: true });
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(out, name), content);
+  io.stdout(
+    `wrote ${out} (Python project: ${Object.keys(files).sort().join(', ')})\n` +
+      `run: python ${join(out, 'train.py')} --train data.csv [--predict new.csv --out predictions.csv]\n`,
+  );
   return 0;
 }

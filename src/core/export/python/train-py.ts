@@ -1,0 +1,548 @@
+/**
+ * The train.py of an exported Python project (index.ts): a fixed script that reads settings.json beside it.
+ * Kept as Python source text; String.raw keeps its backslashes as written.
+ */
+export const TRAIN_PY = String.raw`#!/usr/bin/env python3
+"""Retrains an AutoML Studio model with pandas and XGBoost.
+
+Exported from an AutoML Studio model bundle (see README.md and settings.json). The preprocessing steps
+of the bundle's pipeline are fitted again on the rows of --train, exactly in the order the studio ran
+them; the model is gradient-boosted trees trained by XGBoost with the bundle's hyperparameters.
+
+    python train.py --train data.csv [--predict new.csv --out predictions.csv]
+                    [--scheduler local|none|ADDRESS] [--model model.json]
+
+--scheduler local (the default) trains on a Dask LocalCluster (2 workers, 1 thread each, in this
+process) through xgboost.dask; none trains with plain xgboost; anything else is a Dask scheduler
+address (tcp://host:8786).
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OTHER = "(other)"
+MISSING = "(missing)"
+# The studio's missing-value tokens ('' after trimming counts as missing too).
+NA_TOKENS = {"NA", "N/A", "n/a", "null", "NULL", "NaN", "nan", "None", "?", "-", "--", "#N/A"}
+TRUE_TOKENS = {"true", "yes", "t", "y", "1"}
+FALSE_TOKENS = {"false", "no", "f", "n", "0"}
+
+
+class ExportError(Exception):
+    """A setting this project cannot reproduce, or bad input data: the message says which."""
+
+
+# ---------------------------------------------------------------------------------------- reading
+
+
+def read_table(path, settings, need_target):
+    """Reads a CSV as the studio does: NA tokens are missing, each column parsed as its training type."""
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError) as err:
+        raise ExportError(f"{path}: cannot read the CSV ({err})")
+    raw.columns = [c.strip() for c in raw.columns]
+    dropped = {c for s in settings["steps"] if s["kind"] == "drop" for c in s["columns"]}
+    lacking = [c["name"] for c in settings["inputs"] if c["name"] not in raw.columns and c["name"] not in dropped]
+    if lacking:
+        raise ExportError(f"{path}: the data lacks column(s) the model needs: {', '.join(lacking)}")
+    df = pd.DataFrame(index=raw.index)
+    for col in settings["inputs"]:
+        name, kind = col["name"], col["type"]
+        if name not in raw.columns:
+            continue
+        text = raw[name].str.strip()
+        text = text.where(~(text.isin(NA_TOKENS) | (text == "")))
+        if kind in ("numeric", "integer"):
+            df[name] = pd.to_numeric(text, errors="coerce").astype(float)
+        elif kind == "boolean":
+            low = text.str.lower()
+            df[name] = np.where(low.isin(TRUE_TOKENS), 1.0, np.where(low.isin(FALSE_TOKENS), 0.0, np.nan))
+        elif kind == "datetime":
+            df[name] = pd.to_datetime(text, utc=True, errors="coerce")
+        else:  # categorical, text, id: labels
+            df[name] = text.astype(object)
+    if not need_target:
+        return df, None
+    target = settings["target"]
+    if target not in raw.columns:
+        raise ExportError(f"{path}: no target column '{target}'")
+    y = read_target(raw[target].str.strip(), settings, path)
+    keep = ~np.isnan(y)  # rows without a target are left out of training, as in the studio
+    return df[keep].reset_index(drop=True), y[keep]
+
+
+def read_target(text, settings, path):
+    if settings["task"] == "regression":
+        return pd.to_numeric(text.where(~text.isin(NA_TOKENS)), errors="coerce").to_numpy(float)
+    classes = settings["classes"]
+    index = {c: k for k, c in enumerate(classes)}
+    y = np.full(len(text), np.nan)
+    unknown = set()
+    for i, v in enumerate(text):
+        if v == "" or v in NA_TOKENS:
+            continue
+        if v not in index:
+            unknown.add(v)
+            continue
+        y[i] = index[v]
+    if unknown:
+        shown = ", ".join(sorted(unknown)[:5])
+        raise ExportError(f"{path}: target '{settings['target']}' holds label(s) the model does not know: {shown} "
+                          f"(classes: {', '.join(classes)})")
+    return y
+
+
+# ---------------------------------------------------------------------------------------- steps
+# Each step: fit(df, step, y, settings) -> state (fitted on the training rows only) and
+# apply(df, step, state) -> df. Semantics follow src/core/pipeline/steps/*.ts of the studio.
+
+
+def label_counts(series):
+    """[(label, count)], most frequent first, ties by label (the studio's order)."""
+    counts = series.dropna().astype(str).value_counts()
+    return sorted(counts.items(), key=lambda lc: (-lc[1], lc[0]))
+
+
+def labels_of(series):
+    return series.astype(object).where(series.notna()).map(lambda v: v if v is None or v != v else str(v))
+
+
+def fit_drop(df, step, y, settings):
+    return None
+
+
+def apply_drop(df, step, state):
+    return df.drop(columns=[c for c in step["columns"] if c in df.columns])
+
+
+def fit_impute(df, step, y, settings):
+    cfg = step.get("config") or {}
+    strategy = cfg.get("strategy", "median")
+    fill_value = cfg.get("fillValue")
+    kinds = {c["name"]: c["type"] for c in settings["inputs"]}
+    fills, indicators = {}, []
+    for name in step["columns"]:
+        col = df[name]
+        if is_labels(col):
+            counts = label_counts(col)
+            if strategy == "constant" or not counts:
+                fills[name] = str(fill_value if fill_value is not None else MISSING)
+            else:
+                fills[name] = counts[0][0]
+        elif kinds.get(name) == "boolean":
+            ones, zeros = int((col == 1).sum()), int((col == 0).sum())
+            fills[name] = 1.0 if ones > zeros else 0.0
+        else:
+            v = col.dropna().to_numpy(float)
+            if strategy == "constant":
+                fills[name] = float(fill_value) if isinstance(fill_value, (int, float)) else 0.0
+            elif len(v) == 0:
+                fills[name] = 0.0
+            elif strategy == "mean":
+                fills[name] = float(v.mean())
+            elif strategy == "median":
+                fills[name] = float(np.median(v))
+            else:  # most frequent, smallest on ties
+                values, counts = np.unique(v, return_counts=True)
+                fills[name] = float(values[np.argmax(counts)])
+        if cfg.get("addIndicator") and col.isna().any():
+            indicators.append(name)
+    return {"fills": fills, "indicators": indicators}
+
+
+def apply_impute(df, step, state):
+    out = {}
+    for name in df.columns:
+        col = df[name]
+        if name not in step["columns"]:
+            out[name] = col
+            continue
+        fill = state["fills"][name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            if fill not in col.cat.categories:
+                col = col.cat.add_categories([fill])
+            out[name] = col.fillna(fill)
+        else:
+            out[name] = col.fillna(fill)
+        if name in state["indicators"]:
+            out[f"{name}__missing"] = col.isna().astype(float)
+    return pd.DataFrame(out, index=df.index)
+
+
+def fit_string_index(df, step, y, settings):
+    cfg = step.get("config") or {}
+    most = int(cfg.get("maxCategories", 254))
+    vocab, other = {}, {}
+    for name in step["columns"]:
+        counts = label_counts(df[name])
+        too_many = len(counts) > most
+        vocab[name] = [label for label, _ in counts[: most - 1 if too_many else most]]
+        other[name] = too_many
+    return {"vocab": vocab, "other": other}
+
+
+def apply_string_index(df, step, state):
+    df = df.copy()
+    for name in step["columns"]:
+        words = state["vocab"][name]
+        labels = labels_of(df[name])
+        if state["other"][name]:
+            dictionary = words + [OTHER]
+            labels = labels.where(labels.isna() | labels.isin(words), OTHER)
+        else:
+            dictionary = words  # unseen labels become missing
+        df[name] = pd.Categorical(labels, categories=dictionary)
+    return df
+
+
+def fit_one_hot(df, step, y, settings):
+    cfg = step.get("config") or {}
+    most = int(cfg.get("maxCategories", 20))
+    min_count = cfg.get("minCount", 1)
+    cats = {}
+    for name in step["columns"]:
+        kept = [(label, n) for label, n in label_counts(df[name]) if n >= min_count][:most]
+        cats[name] = [label for label, _ in kept]
+    return {"categories": cats}
+
+
+def apply_one_hot(df, step, state):
+    out = {}
+    for name in df.columns:
+        if name not in step["columns"]:
+            out[name] = df[name]
+            continue
+        cats = state["categories"][name]
+        labels = labels_of(df[name])
+        for c in cats:
+            out[f"{name}={c}"] = (labels == c).astype(float)
+        out[f"{name}={OTHER}"] = (labels.notna() & ~labels.isin(cats)).astype(float)
+    return pd.DataFrame(out, index=df.index)
+
+
+def fit_frequency_encode(df, step, y, settings):
+    n = len(df)
+    return {"freq": {name: {label: c / n for label, c in label_counts(df[name])} for name in step["columns"]}}
+
+
+def apply_frequency_encode(df, step, state):
+    df = df.copy()
+    for name in step["columns"]:
+        freq = state["freq"][name]
+        labels = labels_of(df[name])
+        df[name] = labels.map(lambda v: np.nan if v is None or v != v else freq.get(v, 0.0)).astype(float)
+    return df
+
+
+def target_outputs(y, settings):
+    """Columns of the encoded target: P(class 1) or the mean (1 output), or one per class (multiclass)."""
+    if settings["task"] == "multiclass":
+        return np.eye(len(settings["classes"]))[y.astype(int)]
+    return y.reshape(-1, 1).astype(float)
+
+
+def target_stats(labels, Y):
+    frame = pd.DataFrame(Y, index=labels.index)
+    frame["__label"] = labels
+    frame = frame[labels.notna()]
+    grouped = frame.groupby("__label")
+    sums, counts = grouped.sum(), grouped.size()
+    return {label: [float(counts[label])] + [float(s) for s in sums.loc[label]] for label in counts.index}
+
+
+def target_encode_with(labels, stats, prior, m):
+    rows = np.tile(np.asarray(prior, float), (len(labels), 1))
+    for i, v in enumerate(labels):
+        s = stats.get(v) if isinstance(v, str) else None
+        if s:
+            rows[i] = [(s[1 + k] + m * p) / (s[0] + m) for k, p in enumerate(prior)]
+    return rows
+
+
+def fit_target_encode(df, step, y, settings):
+    cfg = step.get("config") or {}
+    if y is None:
+        raise ExportError("target encoding needs the target values while fitting")
+    Y = target_outputs(y, settings)
+    stats = {name: target_stats(labels_of(df[name]), Y) for name in step["columns"]}
+    return {"prior": Y.mean(axis=0).tolist(), "smoothing": cfg.get("smoothing", 10), "stats": stats}
+
+
+def target_columns(df, step, state, encoded):
+    out = {}
+    for name in df.columns:
+        if name not in step["columns"]:
+            out[name] = df[name]
+            continue
+        rows = encoded[name]
+        names = [f"{name}__te"] if rows.shape[1] == 1 else [f"{name}__te{k}" for k in range(rows.shape[1])]
+        for k, n in enumerate(names):
+            out[n] = rows[:, k]
+    return pd.DataFrame(out, index=df.index)
+
+
+def apply_target_encode(df, step, state):
+    m = state["smoothing"]
+    encoded = {n: target_encode_with(labels_of(df[n]), state["stats"][n], state["prior"], m) for n in step["columns"]}
+    return target_columns(df, step, state, encoded)
+
+
+def fit_apply_target_encode(df, step, state, y, settings):
+    """On the training rows the encoding is out-of-fold: a row never sees its own target."""
+    cfg = step.get("config") or {}
+    folds = int(cfg.get("folds", 5))
+    if len(df) < folds * 2:
+        return apply_target_encode(df, step, state)
+    Y = target_outputs(y, settings)
+    fold_of = np.random.default_rng(settings["seed"]).permutation(len(df)) % folds
+    encoded = {}
+    for name in step["columns"]:
+        labels = labels_of(df[name])
+        rows = np.zeros((len(df), Y.shape[1]))
+        for f in range(folds):
+            rest = fold_of != f
+            stats = target_stats(labels[rest], Y[rest])
+            rows[~rest] = target_encode_with(labels[~rest], stats, Y[rest].mean(axis=0), state["smoothing"])
+        encoded[name] = rows
+    return target_columns(df, step, state, encoded)
+
+
+def fit_standard_scale(df, step, y, settings):
+    mean, std = {}, {}
+    for name in step["columns"]:
+        v = numeric(df[name]).dropna().to_numpy(float)
+        m = float(v.mean()) if len(v) else 0.0
+        sd = float(v.std()) if len(v) > 1 else 0.0
+        mean[name] = m
+        std[name] = sd if sd > 1e-9 * max(1.0, abs(m)) and math.isfinite(sd) else 1.0
+    return {"mean": mean, "std": std}
+
+
+def apply_standard_scale(df, step, state):
+    df = df.copy()
+    for name in step["columns"]:
+        df[name] = (numeric(df[name]) - state["mean"][name]) / state["std"][name]
+    return df
+
+
+def fit_date_parts(df, step, y, settings):
+    has_time = {}
+    for name in step["columns"]:
+        d = df[name].dropna()
+        has_time[name] = bool(((d - d.dt.normalize()) != pd.Timedelta(0)).any())
+    return {"hasTime": has_time}
+
+
+def apply_date_parts(df, step, state):
+    cyclic = (step.get("config") or {}).get("cyclic", True) is not False
+    out = {}
+    for name in df.columns:
+        if name not in step["columns"]:
+            out[name] = df[name]
+            continue
+        d = df[name].dt
+        t = state["hasTime"][name]
+        month, weekday = d.month.astype(float), d.weekday.astype(float)  # Monday = 0
+        hour = d.hour.astype(float) + d.minute.astype(float) / 60
+        out[f"{name}__year"] = d.year.astype(float)
+        out[f"{name}__month"] = month
+        out[f"{name}__day"] = d.day.astype(float)
+        out[f"{name}__weekday"] = weekday
+        out[f"{name}__dayofyear"] = d.dayofyear.astype(float)
+        if t:
+            out[f"{name}__hour"] = hour
+        if cyclic:
+            for label, src, period, offset in [("month", month, 12, 1), ("weekday", weekday, 7, 0)] + (
+                [("hour", hour, 24, 0)] if t else []
+            ):
+                angle = 2 * np.pi * (src - offset) / period
+                out[f"{name}__{label}_sin"] = np.sin(angle)
+                out[f"{name}__{label}_cos"] = np.cos(angle)
+    return pd.DataFrame(out, index=df.index)
+
+
+def is_labels(col):
+    return col.dtype == object or isinstance(col.dtype, pd.CategoricalDtype)
+
+
+def numeric(col):
+    if is_labels(col):
+        raise ExportError(f"column '{col.name}' holds text where numbers are expected")
+    if pd.api.types.is_datetime64_any_dtype(col):
+        return col.map(lambda v: np.nan if pd.isna(v) else v.value / 1e6).astype(float)  # epoch ms
+    return col.astype(float)
+
+
+STEPS = {
+    kind: (globals()[f"fit_{kind}"], globals()[f"apply_{kind}"])
+    for kind in ["drop", "impute", "string_index", "one_hot", "frequency_encode", "target_encode",
+                 "standard_scale", "date_parts"]
+}
+
+
+def fit_pipeline(df, y, settings):
+    """Fits every step on the training rows; returns the fitted states and the training features."""
+    states = []
+    for k, step in enumerate(settings["steps"]):
+        if step["kind"] not in STEPS:
+            raise ExportError(f"step {k + 1} ({step['kind']}) has no pandas translation in this project")
+        fit, apply = STEPS[step["kind"]]
+        state = fit(df, step, y, settings)
+        states.append(state)
+        if step["kind"] == "target_encode":
+            df = fit_apply_target_encode(df, step, state, y, settings)
+        else:
+            df = apply(df, step, state)
+    layout = learn_layout(df)
+    return states, layout, assemble(df, layout)
+
+
+def transform(df, states, layout, settings):
+    for step, state in zip(settings["steps"], states):
+        df = STEPS[step["kind"]][1](df, step, state)
+    return assemble(df, layout)
+
+
+def learn_layout(df):
+    """Columns still holding labels are categorical features with their training vocabulary."""
+    layout = []
+    for name in df.columns:
+        col = df[name]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            layout.append((name, [str(c) for c in col.cat.categories]))
+        elif col.dtype == object:
+            layout.append((name, [label for label, _ in label_counts(col)]))
+        else:
+            layout.append((name, None))
+    return layout
+
+
+def feature_name(name):
+    # XGBoost refuses [, ] and < in feature names
+    return name.replace("[", "(").replace("]", ")").replace("<", "lt")
+
+
+def assemble(df, layout):
+    out = {}
+    for name, vocab in layout:
+        if name not in df.columns:
+            raise ExportError(f"the data lacks feature column '{name}' that the pipeline expects")
+        col = df[name]
+        if vocab is not None:
+            out[feature_name(name)] = pd.Categorical(labels_of(col), categories=vocab)
+        else:
+            out[feature_name(name)] = numeric(col).to_numpy(float)
+    return pd.DataFrame(out, index=df.index)
+
+
+# ---------------------------------------------------------------------------------------- training
+
+
+def sample_weights(y, settings):
+    if settings["classWeight"] != "balanced" or settings["task"] == "regression":
+        return None
+    counts = np.bincount(y.astype(int), minlength=len(settings["classes"])).astype(float)
+    present = (counts > 0).sum()
+    return counts.sum() / (present * counts[y.astype(int)])
+
+
+def xgb_params(y, settings):
+    params = dict(settings["xgboost"]["params"])
+    if settings["task"] == "binary":
+        params["base_score"] = float(np.clip(y.mean(), 1e-6, 1 - 1e-6))
+    elif settings["task"] == "regression":
+        params["base_score"] = float(y.mean())
+    return params
+
+
+def train(X, y, settings, scheduler):
+    params = xgb_params(y, settings)
+    rounds = settings["xgboost"]["num_boost_round"]
+    w = sample_weights(y, settings)
+    if scheduler == "none":
+        dtrain = xgb.DMatrix(X, label=y, weight=w, enable_categorical=True)
+        return xgb.train(params, dtrain, num_boost_round=rounds)
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    import logging
+
+    for name in ("distributed", "xgboost.dask"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)
+        client = Client(cluster)
+    else:
+        cluster, client = None, Client(scheduler)
+    try:
+        dX = dd.from_pandas(X, npartitions=2)
+        dy = dd.from_array(y, chunksize=math.ceil(len(y) / 2))
+        dw = None if w is None else dd.from_array(w, chunksize=math.ceil(len(y) / 2))
+        dtrain = xgb.dask.DaskDMatrix(client, dX, dy, weight=dw, enable_categorical=True)
+        return xgb.dask.train(client, params, dtrain, num_boost_round=rounds)["booster"]
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def predictions_frame(booster, X, settings):
+    """The studio's predictions CSV: one probability column per class and "prediction", or "prediction"."""
+    p = booster.predict(xgb.DMatrix(X, enable_categorical=True))
+    if settings["task"] == "regression":
+        return pd.DataFrame({"prediction": p})
+    classes = settings["classes"]
+    if settings["task"] == "binary":
+        p = np.column_stack([1 - p, p])
+        positive = classes.index(settings["positiveClass"]) if settings.get("positiveClass") in classes else 1
+        hit = p[:, positive] >= settings["threshold"]
+        label = np.where(hit, classes[positive], classes[1 - positive])
+    else:
+        label = np.asarray(classes, dtype=object)[p.argmax(axis=1)]
+    frame = pd.DataFrame({c: p[:, k] for k, c in enumerate(classes)})
+    frame["prediction"] = label
+    return frame
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--train", required=True, help="training CSV (with the target column)")
+    ap.add_argument("--predict", help="CSV of rows to predict")
+    ap.add_argument("--out", default="predictions.csv", help="where --predict writes (default predictions.csv)")
+    ap.add_argument("--scheduler", default="local", help="local (default), none, or a Dask scheduler address")
+    ap.add_argument("--model", help="also save the XGBoost model (JSON) here")
+    ap.add_argument("--settings", default=os.path.join(HERE, "settings.json"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    with open(args.settings, encoding="utf-8") as f:
+        settings = json.load(f)
+    try:
+        df, y = read_table(args.train, settings, need_target=True)
+        states, layout, X = fit_pipeline(df, y, settings)
+        booster = train(X, y, settings, args.scheduler)
+        print(f"trained XGBoost ({settings['task']}, {settings['xgboost']['num_boost_round']} rounds) "
+              f"on {len(X)} rows × {X.shape[1]} features, scheduler {args.scheduler}")
+        if args.model:
+            booster.save_model(args.model)
+            print(f"wrote {args.model}")
+        if args.predict:
+            new, _ = read_table(args.predict, settings, need_target=False)
+            predictions_frame(booster, transform(new, states, layout, settings), settings).to_csv(
+                args.out, index=False, float_format="%.17g")
+            print(f"wrote {args.out} ({len(new)} rows)")
+    except ExportError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+`;
