@@ -15,6 +15,10 @@ import { SearchSpaceError } from '../../src/core/search/space.ts';
 import { MissingColumnsError } from '../../src/core/export/score.ts';
 import { ReproduceCancelledError, ReproduceInputError } from '../../src/core/export/reproduce.ts';
 import { CliError } from '../../src/cli/errors.ts';
+import { OnnxExportError } from '../../src/core/export/onnx/builder.ts';
+import { PythonExportError } from '../../src/core/export/python/index.ts';
+import { XgboostExportError } from '../../src/core/explain/xgboost-json.ts';
+import { MonitorInputError } from '../../src/core/monitor/monitor-batch.ts';
 import { datasetFile } from '../helpers/paths.ts';
 import { cli } from '../helpers/cli.ts';
 
@@ -43,6 +47,10 @@ describe('describeError', () => {
       [new ReproduceInputError('not the training file', 'data'), 'data', 'not the training file'],
       [new ReproduceInputError('no search record', 'bundle'), 'bundle', 'no search record'],
       [new CliError('--budget must be > 0'), 'input', '--budget must be > 0'],
+      [new OnnxExportError('huber', 'no ONNX translation of huber'), 'input', 'no ONNX translation of huber'],
+      [new PythonExportError('ensembles are not exported'), 'input', 'ensembles are not exported'],
+      [new XgboostExportError('random forests: not exported'), 'input', 'random forests: not exported'],
+      [new MonitorInputError('the batch b.csv has no rows'), 'data', 'the batch b.csv has no rows'],
     ];
     for (const [err, kind, message] of cases) {
       expect(err).toBeInstanceOf(StudioError);

@@ -14,6 +14,7 @@
  * - `sum_hessian` is our cover, so path-dependent TreeSHAP weights children identically.
  * Random forests (averaged trees) and the Huber objective are refused with a reason.
  */
+import { StudioError } from '../errors.ts';
 import type { GbdtModel } from '../models/gbdt/booster.ts';
 import type { FeatureMatrix } from '../models/types.ts';
 
@@ -45,7 +46,9 @@ function f32Up(x: number): number {
   return f32[0]!;
 }
 
-export class XgboostExportError extends Error {}
+export class XgboostExportError extends StudioError {
+  readonly kind = 'input';
+}
 
 export interface XgboostJson {
   readonly learner: Record<string, unknown>;

@@ -10,6 +10,7 @@
  * 3. else the file's own time (its modification time: `File.lastModified`, `fs.stat` mtime);
  * 4. else when it was monitored.
  */
+import { StudioError } from '../errors.ts';
 import type { Column, Table } from '../data/table.ts';
 
 export type BatchDateSource = 'column' | 'user' | 'file' | 'monitored';
@@ -40,7 +41,9 @@ export interface BatchDateOptions {
   readonly now: number;
 }
 
-export class BatchDateError extends Error {}
+export class BatchDateError extends StudioError {
+  readonly kind = 'input';
+}
 
 const DATE_NAME = /(^|[^a-z])(date|time|timestamp|datetime|day|dt|created|updated|period|month)([^a-z]|$)/i;
 

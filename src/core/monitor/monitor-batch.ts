@@ -8,6 +8,7 @@
  * those rows (in-sample: a model fits its training rows better, which the prediction-drift test
  * reads as a slightly sharper reference; stated in the notes).
  */
+import { StudioError } from '../errors.ts';
 import { cellText, columnByName, type Column, type Table } from '../data/table.ts';
 import type { ByteSource, IngestOptions } from '../ingest/types.ts';
 import {
@@ -61,7 +62,9 @@ export interface MonitorBatchResult {
   readonly notes: readonly string[];
 }
 
-export class MonitorInputError extends Error {}
+export class MonitorInputError extends StudioError {
+  readonly kind = 'data';
+}
 
 /** The model's predictions as one column: P(positive class), the predicted label, or the value. */
 export function predictionColumn(bundle: LoadedBundle, p: Predictions): Column {

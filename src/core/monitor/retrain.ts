@@ -14,6 +14,7 @@
  *   search's ensemble, the heaviest member's) — with the same excluded columns and decision.
  * - `compareModels`: champion vs challenger metric by metric on one labelled batch.
  */
+import { StudioError } from '../errors.ts';
 import { cellText, columnByName, type Column, type SemanticType, type Table } from '../data/table.ts';
 import { ingestCsv } from '../ingest/ingest.ts';
 import type { ByteSource, IngestOptions } from '../ingest/types.ts';
@@ -49,7 +50,9 @@ export interface CombinedData {
   readonly notes: readonly string[];
 }
 
-export class RetrainInputError extends Error {}
+export class RetrainInputError extends StudioError {
+  readonly kind = 'data';
+}
 
 /** A cell as text that reads back as the same value with the same type. */
 function cell(col: Column, i: number): string {

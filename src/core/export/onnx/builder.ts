@@ -2,6 +2,7 @@
  * Building an ONNX graph: fresh tensor names, constants (initializers, shared when equal), nodes,
  * and small helpers for the operators the exporter uses (ai.onnx opset 17, ai.onnx.ml opset 3).
  */
+import { StudioError } from '../../errors.ts';
 import {
   DT,
   type AttributeValue,
@@ -17,7 +18,8 @@ export const ONNX_ML_OPSET = 3;
 export const ML_DOMAIN = 'ai.onnx.ml';
 
 /** No faithful ONNX translation exists for this part of the model: the message names it. */
-export class OnnxExportError extends Error {
+export class OnnxExportError extends StudioError {
+  readonly kind = 'input';
   /** The pipeline step or model family that was refused. */
   readonly what: string;
   constructor(what: string, message: string) {

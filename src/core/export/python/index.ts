@@ -4,12 +4,14 @@
  * trees with XGBoost (plain, or xgboost.dask on a Dask cluster) using the bundle's hyperparameters.
  * The files are plain text; the caller writes them. Single-model GBDT bundles only, so far.
  */
+import { StudioError } from '../../errors.ts';
 import type { LoadedBundle } from '../bundle.ts';
 import { GbdtModel } from '../../models/gbdt/booster.ts';
 import type { GbdtConfig } from '../../models/gbdt/config.ts';
 import { TRAIN_PY } from './train-py.ts';
 
-export class PythonExportError extends Error {
+export class PythonExportError extends StudioError {
+  readonly kind = 'input';
   override name = 'PythonExportError';
 }
 
