@@ -112,6 +112,11 @@ describe('export --format onnx', () => {
     if (hasPythonOnnx) checkWithPythonOnnx(mlBytes, join(dir, 'mlflow-copy.onnx'));
     const s2 = await ort.InferenceSession.create(mlBytes);
     expect(s2.outputNames).toEqual(['label', ...classes.map((c) => `probability(${c})`)]);
+    // the MLmodel signature names exactly the graph's outputs (MLflow turns each into a column)
+    const sigOutputs = JSON.parse(JSON.parse(/^ {2}outputs: (".*")$/m.exec(mlmodel)![1])) as {
+      name: string;
+    }[];
+    expect(sigOutputs.map((o) => o.name)).toEqual(s2.outputNames);
     const r2 = await s2.run(await feedsFor(bundle, test, inputs));
     for (const name of s2.outputNames) expect(r2[name]!.dims).toEqual([ours.rows.length]);
     expect(Array.from(r2.label!.data as string[])).toEqual(Array.from(labels));

@@ -70,11 +70,18 @@ export function mlflowInputs(bundle: LoadedBundle): ColumnSpec[] {
   }));
 }
 
-/** The graph's per-row outputs as MLflow column specs: `label` (classification) or `variable`. */
+/**
+ * The graph's per-row outputs as MLflow column specs: regression `variable`; classification `label`
+ * and one `probability(<class>)` per class (the graph exported with `perRowOutputs`, whose names
+ * `probabilityOutput` gives — repeated here so that this module needs no ONNX code).
+ */
 export function mlflowOutputs(bundle: LoadedBundle): ColumnSpec[] {
-  return bundle.manifest.task === 'regression'
-    ? [{ type: 'double', name: 'variable', required: true }]
-    : [{ type: 'string', name: 'label', required: true }];
+  const m = bundle.manifest;
+  if (m.task === 'regression') return [{ type: 'double', name: 'variable', required: true }];
+  return [
+    { type: 'string', name: 'label', required: true },
+    ...(m.classes ?? []).map((c) => ({ type: 'double', name: `probability(${c})`, required: true })),
+  ];
 }
 
 /** A YAML double-quoted scalar (a JSON string is one). */

@@ -84,7 +84,11 @@ describe('MLflow model directory', () => {
     );
     for (const s of py.signature_inputs)
       expect(['double', 'long', 'string', 'boolean', 'datetime']).toContain(s.type);
-    expect(py.signature_outputs).toEqual([{ type: 'string', name: 'label', required: true }]);
+    // the label and one probability column per class: the outputs of the graph MLflow loads
+    expect(py.signature_outputs).toEqual([
+      { type: 'string', name: 'label', required: true },
+      ...bundle.manifest.classes!.map((c) => ({ type: 'double', name: `probability(${c})`, required: true })),
+    ]);
     // The example: the signature's columns, typed (numbers as numbers).
     expect(py.example.columns).toEqual(inputs.map((c) => c.name));
     expect(py.example.data.length).toBeGreaterThan(0);
