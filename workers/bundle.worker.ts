@@ -45,6 +45,7 @@ import {
   SCORE_PREVIEW_ROWS,
   type BundleFailure,
   type BundleFiles,
+  type BundleResult,
   type BundleSummary,
   type BundleWorkerApi,
   type ImportedBundle,
@@ -81,6 +82,15 @@ function failure(err: unknown, what: string, unexpected?: string): BundleFailure
 /** The message for an unexpected error while reading a bundle (`name`: its file name, when known). */
 const unreadable = (name?: string) =>
   `could not read the model bundle${name ? ` ${name}` : ''}: it is damaged or was not made by this studio`;
+
+/** The bundle the page sent, or the failure that says why it cannot be read. */
+function loadOrFail(files: BundleFiles): BundleResult<LoadedBundle> {
+  try {
+    return { ok: true, value: loadBundle(files) };
+  } catch (err) {
+    return { ok: false, error: failure(err, 'the bundle', unreadable()) };
+  }
+}
 
 function release(cb: unknown): void {
   const remote = cb as { [releaseProxy]?: () => void } | undefined;
@@ -254,12 +264,9 @@ const api: BundleWorkerApi = {
 
   async monitor(files, csv, options = {}) {
     const source = sourceOf(csv);
-    let bundle: LoadedBundle;
-    try {
-      bundle = loadBundle(files);
-    } catch (err) {
-      return { ok: false, error: failure(err, 'the bundle', unreadable()) };
-    }
+    const loaded = loadOrFail(files);
+    if (!loaded.ok) return loaded;
+    const bundle = loaded.value;
     try {
       const result = await monitorBatch(bundle, source, {
         ...(!bundle.reference && options.reference ? { referenceSource: sourceOf(options.reference) } : {}),
@@ -284,12 +291,9 @@ const api: BundleWorkerApi = {
   },
 
   async combineTraining(files, training, batches) {
-    let bundle: LoadedBundle;
-    try {
-      bundle = loadBundle(files);
-    } catch (err) {
-      return { ok: false, error: failure(err, 'the bundle', unreadable()) };
-    }
+    const loaded = loadOrFail(files);
+    if (!loaded.ok) return loaded;
+    const bundle = loaded.value;
     try {
       const combined = await combineTrainingData(
         [
@@ -328,12 +332,9 @@ const api: BundleWorkerApi = {
 
   async score(files, csv, options = {}) {
     const source = sourceOf(csv);
-    let bundle: LoadedBundle;
-    try {
-      bundle = loadBundle(files);
-    } catch (err) {
-      return { ok: false, error: failure(err, 'the bundle', unreadable()) };
-    }
+    const loaded = loadOrFail(files);
+    if (!loaded.ok) return loaded;
+    const bundle = loaded.value;
     try {
       const { data, ignored } = await readForScoring(bundle, source);
       const { mismatches, notes } = scoringNotes(bundle, data, ignored);
@@ -412,12 +413,9 @@ const api: BundleWorkerApi = {
 
   async explain(files, csv, options = {}) {
     const source = sourceOf(csv);
-    let bundle: LoadedBundle;
-    try {
-      bundle = loadBundle(files);
-    } catch (err) {
-      return { ok: false, error: failure(err, 'the bundle', unreadable()) };
-    }
+    const loaded = loadOrFail(files);
+    if (!loaded.ok) return loaded;
+    const bundle = loaded.value;
     try {
       const { data } = await readForScoring(bundle, source);
       return {

@@ -200,7 +200,6 @@ export interface TrainProgress {
 export type TrainProgressCallback = (p: TrainProgress) => void;
 
 export type { RoundPoint, TrainCharts } from '../src/core/jobs/charts.ts';
-export { MAX_CURVE_POINTS, MAX_IMPORTANCE_FEATURES, MAX_SCATTER_POINTS } from '../src/core/jobs/charts.ts';
 
 export interface TrainOutcome {
   readonly target: string;

@@ -16,8 +16,6 @@ export function storePath(option: string | undefined): string {
   return storeFiles(option ?? process.env.AUTOML_STORE ?? DEFAULT_STORE).db;
 }
 
-export { flatParams } from '../core/tracking/params.ts';
-
 /**
  * What the jobs (src/core/jobs) need from the CLI: the bundle's environment, the scorer, and — unless
  * `--no-track` — the tracking database, opened (created, migrated, recovered) before training so that

@@ -11,10 +11,9 @@
  */
 import { createSearchBundleFiles } from '../export/bundle.ts';
 import { evaluate } from '../metrics/index.ts';
-import { profileTable } from '../profile/index.ts';
 import { recordSearch, type SearchHooks, type SearchRecorder } from '../search/record.ts';
 import { runSearch, type SearchOptions, type SearchResult } from '../search/runner.ts';
-import { startDatasetRun } from '../tracking/start.ts';
+import { bundleDataset, bundleEnvironment, errorText, startJobRun } from './common.ts';
 import type { RunHandle } from '../tracking/tracker.ts';
 import type { DecisionRequest } from '../train/decision.ts';
 import type { ParamValue } from '../tracking/types.ts';
@@ -62,8 +61,6 @@ export interface AutomlJobResult extends JobRecord {
   readonly metrics: Readonly<Record<string, number>>;
 }
 
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 /** The search's hooks: the recorder's first (tracking), then the runtime's (progress). */
 function chain(recorder: SearchRecorder | undefined, own: Partial<SearchHooks> | undefined): SearchHooks {
   const r = recorder?.hooks;
@@ -97,27 +94,12 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
   };
   if (tracking) {
     try {
-      ({ run: parent } = await startDatasetRun(
-        tracking.tracker,
-        {
-          fingerprint: data.fingerprint.sha256,
-          name: data.sourceName,
-          schema: data.schema,
-          ...(tracking.raw ? { raw: tracking.raw } : {}),
-        },
-        opts.target,
-        {
-          name: 'automl search',
-          tags: {
-            task: opts.task,
-            target: opts.target,
-            family: 'automl',
-            backend: opts.backend.name,
-            source: tracking.source,
-            ...tracking.tags,
-          },
-        },
-      ));
+      parent = await startJobRun(tracking, data, opts.target, 'automl search', {
+        task: opts.task,
+        target: opts.target,
+        family: 'automl',
+        backend: opts.backend.name,
+      });
       recorder = recordSearch({
         parent,
         params: {
@@ -160,17 +142,8 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
 
   const files = createSearchBundleFiles(
     result,
-    {
-      name: data.sourceName,
-      fingerprint: data.fingerprint,
-      schema: data.schema,
-      warnings: profileTable(data.table, { target: opts.target, task: opts.task }).warnings,
-    },
-    {
-      ...opts.environment,
-      backend: { ...opts.backend },
-      createdAt: (opts.now?.() ?? new Date()).toISOString(),
-    },
+    bundleDataset(data, opts.target, opts.task),
+    bundleEnvironment(opts, opts.backend),
     {
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
       table: data.table,

@@ -9,9 +9,8 @@
  * and a store that cannot record does not cost the user the model: `trackingError` says why.
  */
 import { createBundleFiles } from '../export/bundle.ts';
-import { profileTable } from '../profile/index.ts';
 import { flatParams } from '../tracking/params.ts';
-import { startDatasetRun } from '../tracking/start.ts';
+import { bundleDataset, bundleEnvironment, errorText, startJobRun } from './common.ts';
 import type { RunHandle } from '../tracking/tracker.ts';
 import { trainModel, type TrainedModel, type TrainRequest } from '../train/train.ts';
 import type { RoundInfo } from '../models/types.ts';
@@ -38,8 +37,6 @@ export interface FitJobResult extends JobRecord {
   readonly curveMetric: string;
 }
 
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
 export async function runFitJob(opts: FitJobOptions): Promise<FitJobResult> {
   const { data, tracking } = opts;
   let run: RunHandle | undefined;
@@ -50,28 +47,13 @@ export async function runFitJob(opts: FitJobOptions): Promise<FitJobResult> {
   };
   if (tracking) {
     try {
-      ({ run } = await startDatasetRun(
-        tracking.tracker,
-        {
-          fingerprint: data.fingerprint.sha256,
-          name: data.sourceName,
-          schema: data.schema,
-          ...(tracking.raw ? { raw: tracking.raw } : {}),
-        },
-        opts.target,
-        {
-          name: opts.family,
-          tags: {
-            task: opts.task,
-            target: opts.target,
-            family: opts.family,
-            metric: opts.metric ?? DEFAULT_METRIC[opts.task],
-            backend: opts.backend.name,
-            source: tracking.source,
-            ...tracking.tags,
-          },
-        },
-      ));
+      run = await startJobRun(tracking, data, opts.target, opts.family, {
+        task: opts.task,
+        target: opts.target,
+        family: opts.family,
+        metric: opts.metric ?? DEFAULT_METRIC[opts.task],
+        backend: opts.backend.name,
+      });
     } catch (err) {
       lost(err);
     }
@@ -111,17 +93,8 @@ export async function runFitJob(opts: FitJobOptions): Promise<FitJobResult> {
 
   const files = createBundleFiles(
     trained,
-    {
-      name: data.sourceName,
-      fingerprint: data.fingerprint,
-      schema: data.schema,
-      warnings: profileTable(data.table, { target: opts.target, task: opts.task }).warnings,
-    },
-    {
-      ...opts.environment,
-      backend: { ...opts.backend },
-      createdAt: (opts.now?.() ?? new Date()).toISOString(),
-    },
+    bundleDataset(data, opts.target, opts.task),
+    bundleEnvironment(opts, opts.backend),
     {
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
       ...(opts.params ? { params: opts.params } : {}),
