@@ -26,6 +26,8 @@ const hasPandas = (() => {
     return false;
   }
 })();
+if (!hasPandas && process.env.CI)
+  throw new Error('CI must install python3-pandas and python3-xgboost (see .ci/run)');
 
 /** A seeded CSV: numbers with gaps, categories (rare, missing, many labels), booleans, date-times. */
 function makeCsv(rows: number, seed: number, unseen: boolean): string {

@@ -20,6 +20,8 @@ export const hasPythonOnnx = (() => {
     return false;
   }
 })();
+// A checker that is missing verifies nothing: in CI (which installs python3-onnx) that is an error.
+if (!hasPythonOnnx && process.env.CI) throw new Error('CI must install python3-onnx (see .ci/run)');
 
 export interface OnnxOutputs {
   readonly label?: string[];

@@ -165,6 +165,7 @@ describe('against scikit-learn', () => {
       return false;
     }
   })();
+  if (!hasSklearn && process.env.CI) throw new Error('CI must install python3-sklearn (see .ci/run)');
 
   it.runIf(hasSklearn)('the isotonic map equals IsotonicRegression(out_of_bounds="clip") everywhere', () => {
     const cases = [1, 2, 3].map((seed) => {
