@@ -124,8 +124,7 @@ export async function openCliStore(path: string): Promise<CliStore> {
   }
   const migrated = await migrateJournal(store, journal);
   const host = hostname();
-  const check = await ownerCheck({ process: { host, pidAlive } });
-  const interrupted = await recoverInterrupted(store, check, {
+  const interrupted = await recoverInterrupted(store, () => ownerCheck({ process: { host, pidAlive } }), {
     running: async () => store.runningRuns(),
     message: 'the CLI process recording this run ended before the run did',
   });

@@ -712,7 +712,7 @@ export async function openBrowserTrackingStore(
   const store = await DexieTrackingStore.open(options);
   const locks = options.locks !== undefined ? options.locks : browserLocks();
   const now = options.now ?? Date.now;
-  const { interrupted, alive } = await recoverRuns(store, await ownerCheck({ locks, now }), {
+  const { interrupted, alive } = await recoverRuns(store, () => ownerCheck({ locks, now }), {
     now: now(),
     running: () => store.runningRuns(),
   });

@@ -6,7 +6,7 @@
  * that was already open.
  */
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { experimentNameFor } from '../../src/core/tracking/start.ts';
 import {
   datasetPath,
@@ -25,6 +25,11 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
+});
+// a test that fails leaves no tab behind: a leftover tab would still be searching, or watching and
+// recovering the next test's runs before the tab under test can
+afterEach(async () => {
+  for (const p of browser?.context.pages() ?? []) await p.close().catch(() => undefined);
 });
 
 // The studio's friendly experiment name for penguins' train.csv and its target, made today (UTC).

@@ -88,7 +88,7 @@ describe('ownRuns + recovery with Web Locks', () => {
     expect(locks.isHeld(runLockName('r'))).toBe(true);
     expect((await base.getRun('r'))?.tags).toEqual({}); // no owner tags where locks exist
     // another tab starting now recovers nothing
-    const check = await ownerCheck({ locks: locks.context('tab-b') });
+    const check = () => ownerCheck({ locks: locks.context('tab-b') });
     expect(await recoverRuns(base, check, { now: 5 })).toEqual({ interrupted: 0, alive: ['r'] });
     await worker.write([{ op: 'endRun', runId: 'r', state: 'COMPLETE', endTime: 9 }]);
     await expect.poll(() => locks.isHeld(runLockName('r'))).toBe(false);
@@ -97,6 +97,36 @@ describe('ownRuns + recovery with Web Locks', () => {
       worker.write([{ op: 'startRun', id: 'x', experimentId: 'nope', startTime: 1 }]),
     ).rejects.toThrow();
     await expect.poll(() => locks.isHeld(runLockName('x'))).toBe(false);
+  });
+
+  it('a run started while another tab opens is never marked: owners are checked after the read', async () => {
+    // CI failure (two-tabs.e2e): tab B took its lock snapshot, A's worker then started a trial (lock,
+    // then record), B's read listed the trial RUNNING and, not finding its lock in the older
+    // snapshot, marked it interrupted under its live owner.
+    const locks = new Locks();
+    const base = createMemoryStore();
+    const a = ownRuns(base, { locks: locks.context('tab-a') });
+    await a.write([{ op: 'createExperiment', id: 'e', name: 'E', createdAt: 1 }]);
+    const b = locks.context('tab-b');
+    let built = false;
+    const { interrupted, alive } = await recoverRuns(
+      base,
+      async () => {
+        built = true;
+        return ownerCheck({ locks: b });
+      },
+      {
+        now: 5,
+        running: async () => {
+          expect(built).toBe(false); // the check is not built before the read
+          await a.write([{ op: 'startRun', id: 'trial', experimentId: 'e', startTime: 2 }]);
+          return (await base.searchRuns({ experimentId: 'e' })).runs.filter((r) => r.state === 'RUNNING');
+        },
+      },
+    );
+    expect(interrupted).toBe(0);
+    expect(alive).toEqual(['trial']);
+    expect((await base.getRun('trial'))?.state).toBe('RUNNING');
   });
 
   it('recovery marks only runs whose owner is gone; a watching tab recovers a dying owner’s runs', async () => {
@@ -109,7 +139,7 @@ describe('ownRuns + recovery with Web Locks', () => {
     // a run with no owner at all (a tab closed before this code existed)
     await base.write([{ op: 'startRun', id: 'orphan', experimentId: 'e', startTime: 1 }]);
     const b = locks.context('tab-b');
-    const { interrupted, alive } = await recoverRuns(base, await ownerCheck({ locks: b }), { now: 10 });
+    const { interrupted, alive } = await recoverRuns(base, () => ownerCheck({ locks: b }), { now: 10 });
     expect(interrupted).toBe(1);
     expect([...alive].sort()).toEqual(['search', 'trial']);
     expect((await base.getRun('orphan'))?.error?.reason).toBe('interrupted');

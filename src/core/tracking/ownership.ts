@@ -217,12 +217,19 @@ export async function runningRuns(store: TrackingStore): Promise<RunRecord[]> {
 }
 
 /**
+ * Builds the liveness check once the RUNNING runs have been read. It must be built after that read:
+ * a lock snapshot taken before it misses a run started in between (its lock is granted before its
+ * record exists), which would then look ownerless and be marked interrupted under its live owner.
+ */
+export type OwnerCheckAfterRead = () => Promise<OwnerCheck>;
+
+/**
  * Crash recovery on start: marks FAILED 'interrupted' every RUNNING run whose owner is gone; runs
  * owned by a live tab, worker or process are left alone. Returns how many were marked.
  */
 export async function recoverInterrupted(
   store: TrackingStore,
-  isOwned: OwnerCheck,
+  isOwned: OwnerCheckAfterRead,
   options: { now?: number; running?: () => Promise<readonly RunRecord[]>; message?: string } = {},
 ): Promise<number> {
   return (await recoverRuns(store, isOwned, options)).interrupted;
@@ -231,12 +238,15 @@ export async function recoverInterrupted(
 /** `recoverInterrupted`, also telling which RUNNING runs have a live owner (to watch them). */
 export async function recoverRuns(
   store: TrackingStore,
-  isOwned: OwnerCheck,
+  checkAfterRead: OwnerCheckAfterRead,
   options: { now?: number; running?: () => Promise<readonly RunRecord[]>; message?: string } = {},
 ): Promise<{ interrupted: number; alive: readonly string[] }> {
-  // read first, then check owners: a run started after the read is not listed, and one that ends
-  // before the write is skipped by the op
+  // read first, then check owners: a run started after the read is not listed, one listed holds its
+  // lock already (granted before its record was written), and one that ends before the write is
+  // skipped by the op
   const running = await (options.running ?? (() => runningRuns(store)))();
+  if (!running.length) return { interrupted: 0, alive: [] };
+  const isOwned = await checkAfterRead();
   const alive = running.filter((r) => isOwned(r)).map((r) => r.id);
   const gone = running.filter((r) => !isOwned(r)).map((r) => r.id);
   if (!gone.length) return { interrupted: 0, alive };
