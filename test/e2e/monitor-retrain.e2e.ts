@@ -165,6 +165,12 @@ describe('Monitor: the retrain → challenger → promote loop', () => {
     await page.locator('[data-testid="model-item"][data-model="penguin-species"]').click();
     const versions = await page.getByTestId('versions-table').textContent();
     expect(versions).toMatch(/Retrained from penguin-species v1/);
+    // the lineage tag reads as the files it learned from, not as JSON
+    const v2tags = page.locator('[data-testid="version-tags"]').first();
+    await expect
+      .poll(() => v2tags.textContent())
+      .toMatch(/^trained on penguins\.csv \(training, [\d,]+ rows\) \+ /);
+    expect(await v2tags.textContent()).not.toContain('sha256');
     studio.assertNoErrors();
   }, 300_000);
 });

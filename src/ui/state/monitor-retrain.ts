@@ -32,7 +32,8 @@ import { checkCompatibility, loadModelShape, loadRunShape, modelArtifact } from 
 export const MAX_KEPT_BATCH_BYTES = 64 * 1024 * 1024;
 
 /** Version tags written on a retrained version. */
-export const LINEAGE_TAG = 'retrain.lineage';
+export { LINEAGE_TAG } from './tracking-models.svelte.ts';
+import { LINEAGE_TAG } from './tracking-models.svelte.ts';
 export const RETRAINED_FROM_TAG = 'retrain.from';
 
 type Write = (ops: readonly WriteOp[]) => Promise<WriteResult>;

@@ -104,6 +104,58 @@ export function formatTags(tags: Readonly<Record<string, string>>): string {
     .join(', ');
 }
 
+/** A tag the one-line "a=1, b=x" text can carry and give back unchanged (no separator in it). */
+const fitsText = (k: string, v: string) =>
+  k.trim() === k && v.trim() === v && k !== '' && !/[,\n=]/.test(k) && !/[,\n]/.test(v);
+
+/**
+ * The tags the edit form offers, and those it keeps as they are: a value with a comma or a line
+ * break (the JSON lineage a retrain records, say) would be cut apart by the text and saved broken.
+ */
+export function splitEditableTags(tags: Readonly<Record<string, string>>): {
+  editable: Record<string, string>;
+  kept: string[];
+} {
+  const editable: Record<string, string> = {};
+  const kept: string[] = [];
+  for (const [k, v] of Object.entries(tags)) {
+    if (fitsText(k, v)) editable[k] = v;
+    else kept.push(k);
+  }
+  return { editable, kept };
+}
+
+/** The tag that lists the files a retrained version learned from (JSON), as the person reads it. */
+export const LINEAGE_TAG = 'retrain.lineage';
+
+function lineageValue(v: string): string | null {
+  try {
+    const l = JSON.parse(v) as unknown;
+    if (!Array.isArray(l) || !l.length) return null;
+    const parts = l.map((e: { name?: unknown; rows?: unknown; role?: unknown }) => {
+      if (typeof e?.name !== 'string') throw new Error('not a lineage entry');
+      const rows = typeof e.rows === 'number' ? `, ${e.rows.toLocaleString('en-US')} rows` : '';
+      return `${e.name} (${e.role === 'batch' ? 'batch' : 'training'}${rows})`;
+    });
+    return `trained on ${parts.join(' + ')}`;
+  } catch {
+    return null;
+  }
+}
+
+/** Tags for display: like `formatTags`, with the retrain lineage written out rather than as JSON. */
+export function displayTags(tags: Readonly<Record<string, string>>): string {
+  return Object.entries(tags)
+    .map(([k, v]) => {
+      if (k === LINEAGE_TAG) {
+        const text = lineageValue(v);
+        if (text !== null) return text;
+      }
+      return v === '' ? k : `${k}=${v}`;
+    })
+    .join(', ');
+}
+
 /** The tag changes (null = remove) that turn `before` into `after`. */
 export function tagChanges(
   before: Readonly<Record<string, string>>,
