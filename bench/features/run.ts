@@ -2,7 +2,7 @@
  * Multi-table feature benchmark (README.md beside this file):
  *
  *   npx tsx bench/features/run.ts [--dir DIR] [--budget 30] [--customers 20000] [--purchases 1000000] [--seed 7]
- *       [--skip-automl]
+ *       [--skip-automl] [--max-trials N]
  *
  * 1. generates the shop twice (no leak, and a leak variant whose rows after the cutoff carry the label);
  * 2. times the suggestion and the build of the suggested features on 1,000,000 purchases in Node;
@@ -29,7 +29,8 @@ import {
 } from '../../src/core/features/index.ts';
 import type { Table } from '../../src/core/data/table.ts';
 import { rocAuc } from '../../src/core/metrics/classification.ts';
-import { generate, writeGenerated } from './generate.ts';
+import { writeGenerated } from './generate.ts';
+import { generate } from './shop.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 const { values } = parseArgs({
@@ -40,6 +41,7 @@ const { values } = parseArgs({
     purchases: { type: 'string', default: '1000000' },
     seed: { type: 'string', default: '7' },
     'skip-automl': { type: 'boolean', default: false },
+    'max-trials': { type: 'string' },
   },
 });
 const dir = values.dir;
@@ -125,6 +127,7 @@ function automl(train: string, test: string, out: string): { valid: number; test
       values.budget,
       '--seed',
       '1',
+      ...(values['max-trials'] ? ['--max-trials', values['max-trials']] : []),
       '--exclude',
       'customer_id',
       '--no-track',
@@ -229,7 +232,8 @@ if (!values['skip-automl']) {
   rows.push(['with point-in-time features', automl(a.train, a.test, join(dir, 'm-pit'))]);
   rows.push(['leak variant, point-in-time features', automl(b.train, b.test, join(dir, 'm-pit-leak'))]);
   rows.push(['leak variant, naive features (no cutoff)', automl(n.train, n.test, join(dir, 'm-naive-leak'))]);
-  console.log(`\nAutoML (--budget ${values.budget}, --seed 1), ROC AUC:`);
+  const trials = values['max-trials'] ? `, --max-trials ${values['max-trials']}` : '';
+  console.log(`\nAutoML (--budget ${values.budget}${trials}, --seed 1), ROC AUC:`);
   console.log(`${'run'.padEnd(44)} ${'validation'.padStart(10)} ${'test'.padStart(8)}`);
   for (const [name, m] of rows)
     console.log(`${name.padEnd(44)} ${m.valid.toFixed(4).padStart(10)} ${m.test.toFixed(4).padStart(8)}`);
