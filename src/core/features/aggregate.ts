@@ -338,3 +338,34 @@ export function codeUnitRank(dictionary: readonly string[]): Int32Array {
   idx.forEach((c, i) => (rank[c] = i));
   return rank;
 }
+
+/**
+ * The value of the `periods`-th latest row before each target row's cutoff (same entity): dictionary codes
+ * (-1 missing) for a category, else numbers (NaN missing). The row may itself hold a missing value.
+ */
+export function lagValues(
+  index: ChildIndex,
+  targetEntity: Int32Array,
+  cutoffs: Float64Array,
+  periods: number,
+  source: Exclude<AggSource, { kind: 'none' }>,
+): AggResult {
+  const n = targetEntity.length;
+  const { order, times, start } = index;
+  const out = source.kind === 'num' ? new Float64Array(n) : new Int32Array(n);
+  for (let r = 0; r < n; r++) {
+    const e = targetEntity[r];
+    const cut = cutoffs[r];
+    let k = -1;
+    if (e >= 0 && !Number.isNaN(cut)) {
+      const lo = start[e];
+      const hi = lowerBound(times, lo, start[e + 1], cut);
+      if (hi - periods >= lo) k = order[hi - periods];
+    }
+    if (source.kind === 'num') out[r] = k < 0 ? NaN : source.values[k];
+    else out[r] = k < 0 ? -1 : source.codes[k];
+  }
+  return source.kind === 'num'
+    ? { kind: 'num', values: out as Float64Array }
+    : { kind: 'cat', codes: out as Int32Array };
+}

@@ -5,7 +5,15 @@
  * target row.
  */
 import { columnByName, type Column, type Table } from '../data/table.ts';
-import { aggregate, codeUnitRank, indexChildRows, type AggSource, type ChildIndex } from './aggregate.ts';
+import {
+  aggregate,
+  codeUnitRank,
+  indexChildRows,
+  lagValues,
+  type AggResult,
+  type AggSource,
+  type ChildIndex,
+} from './aggregate.ts';
 import { indexKeys, keyCodes, matchCodes, matchRate, percent, type KeyCodes } from './keys.ts';
 import { cutoffValues, missingColumn, timeValues } from './time.ts';
 import {
@@ -15,6 +23,9 @@ import {
   MS_PER_DAY,
   RECIPE_SCHEMA_VERSION,
   type AggregateFeature,
+  type Aggregation,
+  type LagFeature,
+  type RollingFeature,
   type DatePart,
   type FeatureSpec,
   type LookupFeature,
@@ -125,8 +136,36 @@ export function parseRecipe(value: unknown, where = 'recipe'): Recipe {
       case 'days_since':
         if (typeof s.column !== 'string') throw bad(`${at}: names no column`);
         break;
+      case 'rolling':
+      case 'lag':
+        if (typeof s.time !== 'string') throw bad(`${at}: a ${s.kind} names its time column ("time")`);
+        if (s.entity !== undefined && typeof s.entity !== 'string')
+          throw bad(`${at}: entity must be a column name`);
+        if (s.kind === 'lag') {
+          if (typeof s.column !== 'string') throw bad(`${at}: a lag names the column it shifts`);
+          if (s.periods !== undefined && !(Number.isInteger(s.periods) && (s.periods as number) >= 1)) {
+            throw bad(`${at}: periods must be a whole number ≥ 1`);
+          }
+        } else {
+          if (!AGGREGATIONS.includes(s.aggregation as never)) {
+            throw bad(
+              `${at}: aggregation '${String(s.aggregation)}' is unknown (one of ${AGGREGATIONS.join(', ')})`,
+            );
+          }
+          if (s.column !== undefined && typeof s.column !== 'string')
+            throw bad(`${at}: column must be a name`);
+          if (
+            s.windowDays !== undefined &&
+            !(typeof s.windowDays === 'number' && s.windowDays > 0 && Number.isFinite(s.windowDays))
+          ) {
+            throw bad(`${at}: windowDays must be a positive number of days`);
+          }
+        }
+        break;
       default:
-        throw bad(`${at}: kind '${String(s.kind)}' is unknown (lookup, aggregate, date_part, days_since)`);
+        throw bad(
+          `${at}: kind '${String(s.kind)}' is unknown (lookup, aggregate, date_part, days_since, rolling, lag)`,
+        );
     }
   });
   return value as Recipe;
@@ -221,6 +260,10 @@ export function buildFeatures(recipe: Recipe, tables: Tables, options: BuildOpti
         columns.push({ name: f.name, type: 'integer', storage: 'float64', values: datePart(t, f.part) });
         break;
       }
+      case 'rolling':
+      case 'lag':
+        columns.push(selfColumn(recipe, target, f));
+        break;
       case 'days_since': {
         if (!cutoffs)
           throw new FeatureError(
@@ -313,38 +356,7 @@ function aggregateColumn(
     );
   }
   const child = tables[f.relationship.child];
-  let source: AggSource = { kind: 'none' };
-  let dictionary: readonly string[] = [];
-  if (f.column !== undefined) {
-    const col = getColumn(child, f.relationship.child, f.column);
-    if (col.storage === 'dict') {
-      if (!['count', 'distinct_count', 'most_frequent', 'last'].includes(f.aggregation)) {
-        throw new FeatureError(
-          'bad-type',
-          `${at}: ${f.aggregation} needs numbers, but ${f.relationship.child}.${f.column} holds text (use count, distinct_count, most_frequent or last)`,
-        );
-      }
-      source = { kind: 'cat', codes: col.codes, rank: codeUnitRank(col.dictionary) };
-      dictionary = col.dictionary;
-    } else if (col.storage === 'bool') {
-      const v = new Float64Array(col.values.length);
-      for (let i = 0; i < v.length; i++) v[i] = col.values[i] > 1 ? NaN : col.values[i];
-      source = { kind: 'num', values: v };
-    } else if (col.storage === 'datetime') {
-      if (!['count', 'distinct_count'].includes(f.aggregation)) {
-        throw new FeatureError(
-          'bad-type',
-          `${at}: ${f.aggregation} of a date column (${f.relationship.child}.${f.column}) is not supported (use time_since_last)`,
-        );
-      }
-      source = { kind: 'num', values: col.values };
-    } else source = { kind: 'num', values: col.values };
-  } else if (f.aggregation !== 'count' && f.aggregation !== 'time_since_last') {
-    throw new FeatureError(
-      'bad-recipe',
-      `${at}: ${f.aggregation} needs a column of '${f.relationship.child}'`,
-    );
-  }
+  const { source, dictionary } = aggSource(child, f.relationship.child, f.column, f.aggregation, at);
   const res = aggregate(g.index, {
     aggregation: f.aggregation,
     source,
@@ -352,10 +364,91 @@ function aggregateColumn(
     cutoffs,
     windowDays: f.windowDays,
   });
-  if (res.kind === 'cat')
-    return { name: f.name, type: 'categorical', storage: 'dict', codes: res.codes, dictionary };
-  const integral = f.aggregation === 'count' || f.aggregation === 'distinct_count';
-  return { name: f.name, type: integral ? 'integer' : 'numeric', storage: 'float64', values: res.values };
+  return resultColumn(f.name, f.aggregation, res, dictionary);
+}
+
+function resultColumn(
+  name: string,
+  aggregation: Aggregation | 'lag',
+  res: AggResult,
+  dictionary: readonly string[],
+): Column {
+  if (res.kind === 'cat') return { name, type: 'categorical', storage: 'dict', codes: res.codes, dictionary };
+  const integral = aggregation === 'count' || aggregation === 'distinct_count';
+  return { name, type: integral ? 'integer' : 'numeric', storage: 'float64', values: res.values };
+}
+
+/** What an aggregation reads from a column (or from rows when `column` is undefined), with type checks. */
+function aggSource(
+  table: Table,
+  tableName: string,
+  column: string | undefined,
+  aggregation: Aggregation | 'lag',
+  at: string,
+): { source: AggSource; dictionary: readonly string[] } {
+  if (column === undefined) {
+    if (aggregation !== 'count' && aggregation !== 'time_since_last') {
+      throw new FeatureError('bad-recipe', `${at}: ${aggregation} needs a column of '${tableName}'`);
+    }
+    return { source: { kind: 'none' }, dictionary: [] };
+  }
+  const col = getColumn(table, tableName, column);
+  if (col.storage === 'dict') {
+    if (!['count', 'distinct_count', 'most_frequent', 'last', 'lag'].includes(aggregation)) {
+      throw new FeatureError(
+        'bad-type',
+        `${at}: ${aggregation} needs numbers, but ${tableName}.${column} holds text (use count, distinct_count, most_frequent or last)`,
+      );
+    }
+    return {
+      source: { kind: 'cat', codes: col.codes, rank: codeUnitRank(col.dictionary) },
+      dictionary: col.dictionary,
+    };
+  }
+  if (col.storage === 'bool') {
+    const v = new Float64Array(col.values.length);
+    for (let i = 0; i < v.length; i++) v[i] = col.values[i] > 1 ? NaN : col.values[i];
+    return { source: { kind: 'num', values: v }, dictionary: [] };
+  }
+  if (col.storage === 'datetime' && !['count', 'distinct_count'].includes(aggregation)) {
+    throw new FeatureError(
+      'bad-type',
+      `${at}: ${aggregation} of a date column (${tableName}.${column}) is not supported (use time_since_last)`,
+    );
+  }
+  return { source: { kind: 'num', values: col.values }, dictionary: [] };
+}
+
+/** Rolling statistics and lags of the target table itself, ordered by its time column, per entity. */
+function selfColumn(recipe: Recipe, target: Table, f: RollingFeature | LagFeature): Column {
+  const at = `feature '${f.name}'`;
+  const name = recipe.target;
+  const time = timeValues(target, name, f.time);
+  let entity: Int32Array;
+  let nEntities: number;
+  if (f.entity !== undefined) {
+    const k = keyCodes(getColumn(target, name, f.entity));
+    entity = k.codes;
+    nEntities = k.keys.length;
+  } else {
+    entity = new Int32Array(target.nRows);
+    nEntities = 1;
+  }
+  const index = indexChildRows(entity, nEntities, time);
+  if (f.kind === 'lag') {
+    const { source, dictionary } = aggSource(target, name, f.column, 'lag', at);
+    if (source.kind === 'none') throw new FeatureError('bad-recipe', `${at}: a lag names a column`);
+    return resultColumn(f.name, 'lag', lagValues(index, entity, time, f.periods ?? 1, source), dictionary);
+  }
+  const { source, dictionary } = aggSource(target, name, f.column, f.aggregation, at);
+  const res = aggregate(index, {
+    aggregation: f.aggregation,
+    source,
+    targetEntity: entity,
+    cutoffs: time,
+    windowDays: f.windowDays,
+  });
+  return resultColumn(f.name, f.aggregation, res, dictionary);
 }
 
 function lookupRows(

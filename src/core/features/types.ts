@@ -80,7 +80,35 @@ export interface DaysSinceFeature {
   readonly column: string;
 }
 
-export type FeatureSpec = LookupFeature | AggregateFeature | DatePartFeature | DaysSinceFeature;
+/**
+ * A rolling statistic of one time-indexed table (the target itself): for each row, `aggregation` over the
+ * earlier rows (time strictly before the row's) of the same entity (all rows without `entity`), over all
+ * history or the last `windowDays` days — e.g. the 7-day mean of a sensor per machine.
+ */
+export interface RollingFeature {
+  readonly kind: 'rolling';
+  readonly name: string;
+  /** The datetime column ordering the rows. */
+  readonly time: string;
+  readonly entity?: string;
+  readonly aggregation: Aggregation;
+  readonly column?: string;
+  readonly windowDays?: number;
+}
+
+/** The value of `column` in the `periods`-th previous row (time strictly before) of the same entity. */
+export interface LagFeature {
+  readonly kind: 'lag';
+  readonly name: string;
+  readonly time: string;
+  readonly entity?: string;
+  readonly column: string;
+  /** 1 = the previous row (default). */
+  readonly periods?: number;
+}
+
+export type FeatureSpec =
+  LookupFeature | AggregateFeature | DatePartFeature | DaysSinceFeature | RollingFeature | LagFeature;
 
 export interface Recipe {
   readonly schemaVersion: number;

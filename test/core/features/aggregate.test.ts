@@ -291,3 +291,100 @@ describe('the cutoff rule, by example', () => {
     expect(run('std', 'v', 3)).toEqual([null, Math.sqrt(((1 - 50.5) ** 2 + (100 - 50.5) ** 2) / 1), null]);
   });
 });
+
+describe('rolling statistics and lags of one time-indexed table equal a naive reference', () => {
+  // the table's own rows are the "child" rows, each row's own time its cutoff: only strictly earlier rows count
+  const rowsArb = fc.array(
+    fc.record({
+      key: keyArb,
+      day: dayArb,
+      value: valueArb,
+      cat: fc.option(fc.integer({ min: 0, max: 3 }), { freq: 6 }),
+    }),
+    { minLength: 1, maxLength: 40 },
+  );
+  const selfCase = (rows: Case['child']): Case => ({
+    targetKeys: rows.map((r) => r.key),
+    cutoffDays: rows.map((r) => r.day),
+    child: rows,
+  });
+  const selfRecipe = (feature: Recipe['features'][number]): Recipe => ({
+    schemaVersion: RECIPE_SCHEMA_VERSION,
+    name: 't',
+    version: 1,
+    target: 'child',
+    timeIndex: {},
+    features: [feature],
+  });
+
+  for (const [agg, column] of PLANS) {
+    for (const windowDays of [undefined, 2]) {
+      it(`rolling ${agg}(${column ?? 'rows'})${windowDays ? ` over ${windowDays} days` : ''} per entity`, () => {
+        fc.assert(
+          fc.property(rowsArb, (rows) => {
+            const c = selfCase(rows);
+            const { child } = tables(c);
+            const res = buildFeatures(
+              selfRecipe({
+                kind: 'rolling',
+                name: 'f',
+                time: 'time',
+                entity: 'tid',
+                aggregation: agg,
+                ...(column ? { column } : {}),
+                ...(windowDays ? { windowDays } : {}),
+              }),
+              { child },
+            );
+            const col = res.features.columns[0];
+            for (let r = 0; r < rows.length; r++)
+              expect(valueAt(col, r), `row ${r}`).toStrictEqual(
+                reference(c, r, agg, column, windowDays, true),
+              );
+          }),
+          { numRuns: 60 },
+        );
+      });
+    }
+  }
+
+  for (const column of ['v', 'c'] as const) {
+    it(`lag 1 and 2 of ${column}, per entity and over the whole table`, () => {
+      fc.assert(
+        fc.property(rowsArb, fc.boolean(), (rows, perEntity) => {
+          const c = selfCase(rows);
+          const { child } = tables(c);
+          for (const periods of [1, 2]) {
+            const col = buildFeatures(
+              selfRecipe({
+                kind: 'lag',
+                name: 'f',
+                time: 'time',
+                ...(perEntity ? { entity: 'tid' } : {}),
+                column,
+                periods,
+              }),
+              { child },
+            ).features.columns[0];
+            for (let r = 0; r < rows.length; r++) {
+              const key = c.targetKeys[r];
+              const cut = c.cutoffDays[r];
+              let want: Ref = null;
+              if ((key !== null || !perEntity) && cut !== null) {
+                const earlier = c.child
+                  .map((row, i) => ({ row, i }))
+                  .filter(({ row }) => (!perEntity || row.key === key) && row.day !== null && row.day < cut)
+                  .sort((a, b) => a.row.day! - b.row.day! || a.i - b.i);
+                const hit = earlier[earlier.length - periods];
+                if (hit)
+                  want = column === 'v' ? hit.row.value : hit.row.cat === null ? null : CATS[hit.row.cat];
+              }
+              expect(valueAt(col, r), `row ${r} lag ${periods}`).toStrictEqual(want);
+            }
+          }
+        }),
+        { numRuns: 100 },
+      );
+    });
+  }
+});
