@@ -86,7 +86,15 @@ function keyable(col: Column): boolean {
   return false;
 }
 
-export function proposeRelationships(tables: Tables): RelationshipProposals {
+export interface ProposeOptions {
+  /**
+   * The target table: its rows may repeat a key (e.g. one row per customer and prediction date) when it
+   * is the parent of a link, since aggregations give each target row its own value and never multiply rows.
+   */
+  readonly target?: string;
+}
+
+export function proposeRelationships(tables: Tables, options: ProposeOptions = {}): RelationshipProposals {
   const names = Object.keys(tables);
   const keyIndexCache = new Map<string, KeyIndex>();
   const keyIndex = (t: string, col: Column): KeyIndex => {
@@ -101,6 +109,7 @@ export function proposeRelationships(tables: Tables): RelationshipProposals {
   interface Candidate {
     readonly p: ProposedRelationship;
     readonly childUnique: boolean;
+    readonly targetSide: boolean;
   }
   const candidates: Candidate[] = [];
   const refused: RefusedRelationship[] = [];
@@ -122,7 +131,8 @@ export function proposeRelationships(tables: Tables): RelationshipProposals {
             parentColumn: pcol.name,
           };
           const parentDupShare = pk.nonMissing ? pk.duplicateRows / pk.nonMissing : 0;
-          if (parentDupShare > MAX_PARENT_DUPLICATE_SHARE) {
+          const targetSide = parentName === options.target;
+          if (parentDupShare > MAX_PARENT_DUPLICATE_SHARE && !targetSide) {
             if (ck.duplicateRows > 0) {
               refused.push({
                 ...rel,
@@ -144,7 +154,9 @@ export function proposeRelationships(tables: Tables): RelationshipProposals {
             continue;
           }
           let text = `${linkText(rel)}, ${percent(m.rate)} of values match`;
-          if (pk.duplicateRows > 0) {
+          if (pk.duplicateRows > 0 && targetSide) {
+            text += ` (the target's rows repeat keys: each row gets its own aggregates at its own cutoff)`;
+          } else if (pk.duplicateRows > 0) {
             text += ` — but ${parentName}.${pcol.name} repeats ${pk.duplicateRows} keys (e.g. ${pk.duplicateExamples.map((k) => `'${k}'`).join(', ')}): remove the duplicates before joining`;
           }
           candidates.push({
@@ -158,6 +170,7 @@ export function proposeRelationships(tables: Tables): RelationshipProposals {
               text,
             },
             childUnique: ck.duplicateRows === 0,
+            targetSide,
           });
         }
       }
@@ -168,7 +181,8 @@ export function proposeRelationships(tables: Tables): RelationshipProposals {
     .map((c, i) => ({ c, i }))
     .sort(
       (a, b) =>
-        Number(a.c.p.parentDuplicateRows > 0) - Number(b.c.p.parentDuplicateRows > 0) ||
+        Number(a.c.p.parentDuplicateRows > 0 && !a.c.targetSide) -
+          Number(b.c.p.parentDuplicateRows > 0 && !b.c.targetSide) ||
         Number(a.c.childUnique) - Number(b.c.childUnique) ||
         b.c.p.matchRate - a.c.p.matchRate ||
         a.i - b.i,
@@ -190,7 +204,23 @@ export function proposeRelationships(tables: Tables): RelationshipProposals {
     }
     accepted.push(p);
   }
-  return { relationships: accepted, refused, timeIndexes: names.map((n) => proposeTimeIndex(n, tables[n])) };
+  // a many-to-many refusal of a pair whose other direction was accepted (into the target) says nothing
+  const kept = refused.filter(
+    (r) =>
+      r.reason !== 'many-to-many' ||
+      !accepted.some(
+        (a) =>
+          a.child === r.parent &&
+          a.childColumn === r.parentColumn &&
+          a.parent === r.child &&
+          a.parentColumn === r.childColumn,
+      ),
+  );
+  return {
+    relationships: accepted,
+    refused: kept,
+    timeIndexes: names.map((n) => proposeTimeIndex(n, tables[n])),
+  };
 }
 
 /** A path of links from `from` to `to` (table names), or null. */

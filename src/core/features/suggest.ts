@@ -76,7 +76,7 @@ export function suggestFeatures(tables: Tables, options: SuggestOptions = {}): S
   if (!target) {
     return suggestFeaturesError(targetName, names);
   }
-  const proposals = proposeRelationships(tables);
+  const proposals = proposeRelationships(tables, { target: targetName });
   const rels = options.relationships ?? proposals.relationships;
   const cutoff = options.cutoff;
   const windows = cutoff ? (options.windows ?? [7, 14, 30]) : [];

@@ -239,6 +239,35 @@ describe('suggestion', () => {
   });
 });
 
+describe('a target table with one row per customer and prediction date', () => {
+  it('links purchases to it although its keys repeat, and gives each row its own point-in-time aggregates', async () => {
+    const t = await shop();
+    const snapshots = table(
+      num('customer_id', [1, 1, 1, 3, 3], 'integer'),
+      date('as_of', [
+        '2024-02-01T00:00:00Z',
+        '2024-02-28T00:00:00Z',
+        '2024-03-02T00:00:00Z',
+        '2024-03-14T00:00:00Z',
+        '2024-04-01T00:00:00Z',
+      ]),
+      cat('label', ['a', 'b', 'b', 'a', 'b']),
+    );
+    const tables = { snapshots, purchases: t.purchases };
+    // without naming the target, repeating keys on both sides read as many-to-many
+    expect(proposeRelationships(tables).relationships).toEqual([]);
+    const s = suggestFeatures(tables, { target: 'snapshots', label: 'label', cutoff: { column: 'as_of' } });
+    expect(s.proposals.relationships.map((r) => r.text)).toEqual([
+      "purchases.customer_id → snapshots.customer_id, 57.1% of values match (the target's rows repeat keys: each row gets its own aggregates at its own cutoff)",
+    ]);
+    expect(s.proposals.refused.filter((r) => r.reason === 'many-to-many')).toEqual([]);
+    const built = buildFeatures(s.recipe, tables);
+    expect(built.features.nRows).toBe(5);
+    // customer 1 bought on 01-05, 02-20, 02-28, 03-01; customer 3 on 02-14, 03-10, 03-14, 03-16
+    expect(values(columnByName(built.features, 'purchases_count'))).toEqual([1, 2, 4, 2, 4]);
+  });
+});
+
 describe('bad input: what and where', () => {
   it('keys with no matches report the match rate', async () => {
     const t = await shop();
