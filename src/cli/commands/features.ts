@@ -9,7 +9,7 @@ import type { CliIO, Command } from './command.ts';
 
 const USAGE = [
   'features suggest --table NAME=FILE.csv ... [--target COL] [--target-table NAME] [--cutoff COL | --cutoff-date ISO]',
-  '        [--max-features N] [--windows 7,14,30] [--name NAME] [--out recipe.json] [--json]',
+  '        [--time COL [--entity COL]] [--max-features N] [--windows 7,14,30] [--name NAME] [--out recipe.json] [--json]',
   'features build <recipe.json> --table NAME=FILE.csv ... --out features.csv [--features-only] [--json]',
   '',
   '  suggest proposes relationships (column names plus value overlap) and time indexes, then a recipe of',
@@ -21,6 +21,8 @@ const USAGE = [
   '  --target COL         the column to predict (scored against every suggested feature; never a feature)',
   "  --cutoff COL         the target column holding each row's prediction time: no child row at or after it counts",
   '  --cutoff-date ISO    one fixed prediction time for every row instead (e.g. 2024-06-01)',
+  "  --time COL           the target table's own time column: adds lags and rolling statistics of its numbers",
+  '  --entity COL         with --time: per entity (e.g. store_id), else over the whole table',
   '  --max-features N     keep at most N suggested features, the most associated with the target (default 40)',
   '  --windows LIST       windows in days for aggregations (default 7,14,30; needs a cutoff)',
   '  --out FILE           suggest: write the recipe (JSON); build: write the features (CSV)',
@@ -96,6 +98,8 @@ async function suggest(argv: string[], io: CliIO): Promise<number> {
       'cutoff-date': { type: 'string' },
       'max-features': { type: 'string' },
       windows: { type: 'string' },
+      time: { type: 'string' },
+      entity: { type: 'string' },
       name: { type: 'string' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -134,6 +138,18 @@ async function suggest(argv: string[], io: CliIO): Promise<number> {
     throw new CliError(
       `cutoff column '${values.cutoff}' not found in table '${targetTable}' (${files[targetTable].sourceName})`,
     );
+  for (const [flag, col] of [
+    ['--time', values.time],
+    ['--entity', values.entity],
+  ] as const) {
+    if (col !== undefined && !cols.includes(col)) {
+      throw new CliError(
+        `${flag} column '${col}' not found in table '${targetTable}' (${files[targetTable].sourceName})`,
+      );
+    }
+  }
+  if (values.entity !== undefined && values.time === undefined)
+    throw new CliError('--entity goes with --time');
   const { suggestFeatures } = await import('../../core/features/index.ts');
   const cutoff =
     values.cutoff !== undefined
@@ -148,6 +164,8 @@ async function suggest(argv: string[], io: CliIO): Promise<number> {
     cutoff,
     maxFeatures,
     windows,
+    time: values.time,
+    entity: values.entity,
     name: values.name,
   });
   const seconds = (performance.now() - t0) / 1000;

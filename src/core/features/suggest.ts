@@ -34,6 +34,12 @@ export interface SuggestOptions {
   readonly name?: string;
   /** Relationships to use instead of the proposed ones. */
   readonly relationships?: readonly Relationship[];
+  /**
+   * The target table's own time column: adds lags and rolling statistics of its numeric columns (the
+   * label included — only strictly earlier rows count), per `entity` when given.
+   */
+  readonly time?: string;
+  readonly entity?: string;
 }
 
 export interface FeatureAssociation {
@@ -138,6 +144,45 @@ export function suggestFeatures(tables: Tables, options: SuggestOptions = {}): S
           name: `${rel.parent}_${col.name}`,
           relationship: rel,
           column: col.name,
+        });
+      }
+    }
+  }
+  if (options.time !== undefined) {
+    const time = options.time;
+    const entity = options.entity;
+    const rollWindows = options.windows ?? [7, 14, 30];
+    const base = { time, ...(entity !== undefined ? { entity } : {}) };
+    for (const w of rollWindows) {
+      specs.push({
+        kind: 'rolling',
+        name: `rows_rolling_count_${w}d`,
+        ...base,
+        aggregation: 'count',
+        windowDays: w,
+      });
+    }
+    const keys = keysOf(targetName);
+    if (entity !== undefined) keys.add(entity);
+    for (const col of target.columns) {
+      if (col.storage === 'dict' || usable(col, keys, time) !== 'num') continue;
+      specs.push({ kind: 'lag', name: `${col.name}_lag1`, ...base, column: col.name, periods: 1 });
+      for (const w of rollWindows) {
+        specs.push({
+          kind: 'rolling',
+          name: `${col.name}_rolling_mean_${w}d`,
+          ...base,
+          aggregation: 'mean',
+          column: col.name,
+          windowDays: w,
+        });
+        specs.push({
+          kind: 'rolling',
+          name: `${col.name}_rolling_max_${w}d`,
+          ...base,
+          aggregation: 'max',
+          column: col.name,
+          windowDays: w,
         });
       }
     }

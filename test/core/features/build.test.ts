@@ -268,6 +268,36 @@ describe('a target table with one row per customer and prediction date', () => {
   });
 });
 
+describe('one time-indexed table: lags and rolling statistics', () => {
+  it('suggests the lag of the label per entity, strictly earlier rows only', () => {
+    // two stores, daily sales that follow yesterday's closely; rows given out of time order
+    const days: string[] = [];
+    const stores: number[] = [];
+    const sales: number[] = [];
+    let a = 10;
+    let b = 50;
+    for (let d = 0; d < 40; d++) {
+      a += d % 3 === 0 ? 2 : -1;
+      b += d % 4 === 0 ? -3 : 1;
+      for (const [store, v] of [
+        [2, b],
+        [1, a],
+      ] as const) {
+        days.push(new Date(Date.UTC(2024, 0, 1 + d)).toISOString());
+        stores.push(store);
+        sales.push(v);
+      }
+    }
+    const t = table(num('store_id', stores, 'integer'), date('day', days), num('sales', sales));
+    const s = suggestFeatures({ t }, { label: 'sales', time: 'day', entity: 'store_id', maxFeatures: 5 });
+    expect(s.features[0].name).toBe('sales_lag1');
+    expect(s.features[0].association).toBeGreaterThan(0.99);
+    const lag = values(columnByName(buildFeatures(s.recipe, { t }).features, 'sales_lag1'));
+    expect(lag.slice(0, 4)).toEqual([null, null, sales[0], sales[1]]); // first day of each store has no earlier row
+    expect(lag[4]).toBe(sales[2]); // store 2, day 2 ← store 2, day 1
+  });
+});
+
 describe('bad input: what and where', () => {
   it('keys with no matches report the match rate', async () => {
     const t = await shop();
