@@ -13,6 +13,7 @@ import { reproduceCommand } from './commands/reproduce.ts';
 import { monitorCommand } from './commands/monitor.ts';
 import { explainCommand } from './commands/explain.ts';
 import { serveCommand } from './commands/serve.ts';
+import { featuresCommand } from './commands/features.ts';
 
 export const COMMANDS: readonly Command[] = [
   profileCommand,
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   reproduceCommand,
   monitorCommand,
   explainCommand,
+  featuresCommand,
   runsCommand,
 ];
 
