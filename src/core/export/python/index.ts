@@ -4,16 +4,17 @@
  * trees with XGBoost (plain, or xgboost.dask on a Dask cluster) using the bundle's hyperparameters.
  * The files are plain text; the caller writes them. Single-model GBDT bundles only, so far.
  */
-import { StudioError } from '../../errors.ts';
+import { PythonExportError } from './errors.ts';
 import type { LoadedBundle } from '../bundle.ts';
 import { GbdtModel } from '../../models/gbdt/booster.ts';
 import type { GbdtConfig } from '../../models/gbdt/config.ts';
+import { xgboostParams } from './xgboost-params.ts';
 import { TRAIN_PY } from './train-py.ts';
+import { TUNE_PY } from './tune-py.ts';
+import { tuneSettings, type TuneSettings } from './tune.ts';
 
-export class PythonExportError extends StudioError {
-  readonly kind = 'input';
-  override name = 'PythonExportError';
-}
+export { PythonExportError } from './errors.ts';
+export { xgboostParams };
 
 /** Pipeline steps train.py translates (src/core/pipeline/steps). */
 export const PYTHON_STEPS = [
@@ -32,45 +33,6 @@ export interface PythonProjectOptions {
   readonly manifestSha256: string;
   /** How the source bundle is called (its file or folder name), for the README. */
   readonly source: string;
-}
-
-const OBJECTIVES: Record<string, string> = {
-  logloss: 'binary:logistic',
-  softmax: 'multi:softprob',
-  squared_error: 'reg:squarederror',
-};
-
-/** The XGBoost training parameters for our GBDT config (see explain/xgboost-json.ts for the model side). */
-export function xgboostParams(
-  cfg: GbdtConfig,
-  objective: string,
-  nClasses: number,
-): Record<string, string | number> {
-  const xgbObjective = OBJECTIVES[objective];
-  if (!xgbObjective) {
-    throw new PythonExportError(`the ${objective} objective has no XGBoost counterpart: not exported`);
-  }
-  const params: Record<string, string | number> = {
-    objective: xgbObjective,
-    tree_method: 'hist',
-    eta: cfg.learningRate,
-    max_depth: cfg.maxDepth,
-    max_leaves: cfg.maxLeaves,
-    grow_policy: cfg.growPolicy,
-    min_child_weight: cfg.minChildWeight,
-    lambda: cfg.lambda,
-    alpha: cfg.alpha,
-    gamma: cfg.minSplitGain,
-    subsample: cfg.subsample,
-    colsample_bytree: cfg.colsampleByTree,
-    max_bin: cfg.maxBins,
-    max_cat_to_onehot: cfg.maxCatToOnehot,
-    max_cat_threshold: cfg.maxCatThreshold,
-    seed: cfg.seed,
-  };
-  if (typeof cfg.colsampleByNode === 'number') params.colsample_bynode = cfg.colsampleByNode;
-  if (xgbObjective === 'multi:softprob') params.num_class = nClasses;
-  return params;
 }
 
 /** What the project does differently from the studio's own training, in the user's words. */
@@ -158,13 +120,15 @@ export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOpti
     steps,
     classWeight: cfg.classWeight,
     xgboost: { params, num_boost_round: model.defaultRounds },
+    search: tuneSettings(bundle, model.objective.name, model.nClasses),
   };
   return {
     MLproject: mlproject(),
     'python_env.yaml': PYTHON_ENV,
     'requirements.txt': REQUIREMENTS,
-    'README.md': readme(bundle, opts, settings.xgboost, differences(cfg, steps)),
+    'README.md': readme(bundle, opts, settings.xgboost, differences(cfg, steps), settings.search),
     'train.py': TRAIN_PY,
+    'tune.py': TUNE_PY,
     'settings.json': JSON.stringify(settings, null, 2) + '\n',
   };
 }
@@ -175,6 +139,8 @@ const REQUIREMENTS = [
   'xgboost>=1.7',
   'dask>=2022.12',
   'distributed>=2022.12',
+  'scikit-learn>=1.2',
+  'optuna>=3.1',
   '',
 ].join('\n');
 
@@ -199,6 +165,14 @@ function mlproject(): string {
     '      out: {type: string, default: predictions.csv}',
     '      scheduler: {type: string, default: local}',
     '    command: "python train.py --train {train} --predict \'{predict}\' --out {out} --scheduler {scheduler}"',
+    '  tune:',
+    '    parameters:',
+    '      train: path',
+    '      trials: {type: float, default: 20}',
+    '      scheduler: {type: string, default: local}',
+    '      workers: {type: float, default: 2}',
+    '      out: {type: string, default: tuned.json}',
+    '    command: "python tune.py --train {train} --trials {trials} --scheduler {scheduler} --workers {workers} --out {out}"',
     '',
   ].join('\n');
 }
@@ -208,6 +182,7 @@ function readme(
   opts: PythonProjectOptions,
   xgb: { params: Record<string, string | number>; num_boost_round: number },
   diffs: string[],
+  search: TuneSettings,
 ): string {
   const m = bundle.manifest;
   const steps = m.pipeline.steps.length ? m.pipeline.steps.map((s) => `- ${s}`) : ['- (none)'];
@@ -229,6 +204,8 @@ function readme(
     'python train.py --train data.csv --scheduler none              # plain xgboost, no Dask',
     'python train.py --train data.csv --scheduler tcp://host:8786   # an existing Dask cluster',
     'mlflow run . -P train=data.csv -P predict=new.csv              # as an MLflow project',
+    'python tune.py --train data.csv --trials 40                    # search again (Optuna, Dask)',
+    'python train.py --settings tuned.json --train data.csv         # train the best trial',
     '```',
     '',
     '`--scheduler local` (the default) starts a Dask `LocalCluster` (2 workers, 1 thread each, in this process)',
@@ -253,6 +230,7 @@ function readme(
     `Model: XGBoost, ${xgb.num_boost_round} rounds, ${params.join(', ')}` +
       (m.task === 'binary' || m.task === 'regression' ? ', base score = training mean.' : '.'),
     '',
+    ...tuneReadme(search),
     '## What differs from the bundle',
     '',
     ...diffs.map((d) => `- ${d}`),
@@ -261,4 +239,42 @@ function readme(
     'line (exit status 2) on a step it does not know, a missing column or an unknown class label.',
     '',
   ].join('\n');
+}
+
+/** The README's section on tune.py. */
+function tuneReadme(search: TuneSettings): string[] {
+  const families = Object.keys(search.families);
+  const split =
+    search.split.strategy === 'kfold'
+      ? `${search.split.folds} folds${search.split.stratified ? ' stratified by class' : ''}, seed ${search.split.seed}`
+      : `a holdout of ${search.split.validFraction ?? 0.2} of the rows${search.split.stratified ? ' stratified by class' : ''}, seed ${search.split.seed}`;
+  return [
+    '## Tuning (tune.py)',
+    '',
+    search.from === 'automl'
+      ? "`tune.py` runs the experiment's search again as an Optuna study:"
+      : "The bundle was trained by `fit` (no search recorded): `tune.py` searches its family's space with the studio's defaults:",
+    '',
+    `- families: ${families.join(', ') || '(none)'}; the ranges are the studio's (\`settings.json\`, \`search.families\`);`,
+    `- metric: ${search.metric} (${search.direction}), on ${split} (the same plan, not the same rows: the folds`,
+    "  come from scikit-learn's shuffling), the pipeline fitted on each fold's training rows;",
+    `- sampler: Optuna's TPE, seed ${search.seed}; each trial trains up to ${Object.values(search.families)[0]?.maxRounds ?? 0} rounds`,
+    '  with early stopping on the fold (patience ≈ 2.5 / learning rate, within [40, 250]); the rounds kept are',
+    "  the folds' mean.",
+    ...(search.leftOut.length
+      ? [
+          `- not searched: ${search.leftOut.join(', ')} (no faithful translation in this project; tune.py says so when it starts).`,
+        ]
+      : []),
+    '',
+    '`--scheduler none` runs the trials in this process, one after another: the same trials every time.',
+    '`--scheduler local` (default) starts a Dask `LocalCluster` of `--workers` workers and runs one optimize',
+    "loop per worker on one study shared through Optuna's Dask integration (`optuna.integration.DaskStorage`:",
+    'the Dask scheduler holds the trials), or through `--storage URL` (any Optuna storage, e.g. `sqlite:///tune.db`);',
+    'each loop has its own TPE seed (seed + k), so a parallel search is not repeatable trial for trial.',
+    '`--scheduler tcp://host:8786` does the same on an existing cluster (train.py is uploaded to its workers).',
+    "Successive halving is not run: every trial trains to its early stop. `--out` (default `tuned.json`) is",
+    "train.py's settings with the best trial's parameters and rounds.",
+    '',
+  ];
 }

@@ -519,7 +519,8 @@ def main(argv=None):
     ap.add_argument("--out", default="predictions.csv", help="where --predict writes (default predictions.csv)")
     ap.add_argument("--scheduler", default="local", help="local (default), none, or a Dask scheduler address")
     ap.add_argument("--model", help="also save the XGBoost model (JSON) here")
-    ap.add_argument("--settings", default=os.path.join(HERE, "settings.json"), help=argparse.SUPPRESS)
+    ap.add_argument("--settings", default=os.path.join(HERE, "settings.json"),
+                    help="the project's settings (default settings.json; tune.py --out writes tuned ones)")
     args = ap.parse_args(argv)
     with open(args.settings, encoding="utf-8") as f:
         settings = json.load(f)
