@@ -201,7 +201,7 @@ describe('export --format python refusals', () => {
       },
     } as unknown as LoadedBundle;
     expect(() => pythonProjectFiles(ensemble, { manifestSha256: '0', source: 'x' })).toThrow(
-      /ensemble \(gbdt, mlp averaged\): only single-model GBDT/,
+      /ensemble \(gbdt, mlp averaged\) without its members' pipelines/,
     );
   });
 });

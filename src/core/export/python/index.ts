@@ -7,6 +7,9 @@
 import { PythonExportError } from './errors.ts';
 import type { LoadedBundle } from '../bundle.ts';
 import { GbdtModel } from '../../models/gbdt/booster.ts';
+import type { Fitted } from '../../models/types.ts';
+import type { FittedPipeline } from '../../pipeline/pipeline.ts';
+import { EnsembleModel } from '../../search/ensemble.ts';
 import type { GbdtConfig } from '../../models/gbdt/config.ts';
 import { xgboostParams } from './xgboost-params.ts';
 import { TRAIN_PY } from './train-py.ts';
@@ -63,8 +66,8 @@ function differences(cfg: GbdtConfig, steps: readonly { kind: string }[]): strin
   return out;
 }
 
-function stepKinds(bundle: LoadedBundle): { kind: string; columns: string[]; config?: unknown }[] {
-  const steps = bundle.pipeline!.spec.steps as unknown as {
+function stepKinds(pipeline: FittedPipeline): { kind: string; columns: string[]; config?: unknown }[] {
+  const steps = pipeline.spec.steps as unknown as {
     kind: string;
     columns: string[];
     config?: unknown;
@@ -78,29 +81,63 @@ function stepKinds(bundle: LoadedBundle): { kind: string; columns: string[]; con
   return steps;
 }
 
-/** The project's files (name → text): MLproject, python_env.yaml, requirements.txt, README.md, train.py, settings.json. */
-export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOptions): Record<string, string> {
+/** The model the project trains: the bundle's own, or an AutoML ensemble's heaviest member. */
+interface Chosen {
+  readonly model: Fitted;
+  readonly pipeline: FittedPipeline;
+  readonly family: string;
+  /** For an ensemble: the member taken, its weight and how many members there are. */
+  readonly member?: { readonly trial: number | null; readonly weight: number; readonly of: number };
+}
+
+function chooseModel(bundle: LoadedBundle): Chosen {
   const m = bundle.manifest;
+  const model = bundle.model;
+  if (model instanceof EnsembleModel) {
+    // a search's result: one member (the best trial) or a weighted average; the heaviest member is
+    // the ensemble's first pick (greedy selection starts from the best single trial)
+    const k = model.members.reduce((best, x, i) => (x.weight > model.members[best]!.weight ? i : best), 0);
+    const member = model.members[k]!;
+    const trial = member.trial ?? null;
+    const family =
+      (m.model.members ?? []).find((x) => trial !== null && x.trial === trial)?.family ?? member.model.family;
+    return {
+      model: member.model,
+      pipeline: model.pipelines[member.pipeline]!,
+      family,
+      member: { trial, weight: member.weight, of: model.members.length },
+    };
+  }
   if (!bundle.pipeline) {
     const members = (m.model.members ?? []).map((x) => x.family).join(', ');
     throw new PythonExportError(
-      `the bundle holds an ensemble (${members || 'several models'} averaged): only single-model GBDT bundles export to a Python project so far`,
+      `the bundle holds an ensemble (${members || 'several models'} averaged) without its members' pipelines: not exported`,
     );
   }
-  const model = bundle.model;
+  return { model, pipeline: bundle.pipeline, family: m.model.family };
+}
+
+/** The project's files (name → text): MLproject, python_env.yaml, requirements.txt, README.md, train.py, tune.py, settings.json. */
+export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOptions): Record<string, string> {
+  const m = bundle.manifest;
+  const chosen = chooseModel(bundle);
+  const model = chosen.model;
+  const which = chosen.member
+    ? `the ensemble's heaviest member (trial ${chosen.member.trial ?? '?'}) is a ${chosen.family} model`
+    : `the bundle holds a ${chosen.family} model`;
   if (!(model instanceof GbdtModel)) {
     throw new PythonExportError(
-      `the bundle holds a ${m.model.family} model: only gradient-boosted trees (gbdt) export to a Python project so far`,
+      `${which}: only gradient-boosted trees (gbdt) export to a Python project so far`,
     );
   }
   if (model.isForest) {
     throw new PythonExportError(
-      'the bundle holds a random forest (averaged trees): XGBoost sums boosted trees; only boosting exports to a Python project',
+      `${which.replace(/a gbdt model$|a random_forest model$/, 'a random forest')} (averaged trees): XGBoost sums boosted trees; only boosting exports to a Python project`,
     );
   }
   const cfg = model.config;
   const params = xgboostParams(cfg, model.objective.name, model.nClasses);
-  const steps = stepKinds(bundle);
+  const steps = stepKinds(chosen.pipeline);
   const settings = {
     source: {
       bundle: opts.source,
@@ -109,6 +146,7 @@ export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOpti
       app: m.app,
       dataset: { name: m.dataset.name, sha256: m.dataset.sha256, rows: m.dataset.rows },
       family: m.model.family,
+      ...(chosen.member ? { member: chosen.member } : {}),
     },
     target: m.target,
     task: m.task,
@@ -116,7 +154,7 @@ export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOpti
     positiveClass: m.decision?.positiveClass ?? m.positiveClass ?? null,
     threshold: m.decision?.threshold ?? 0.5,
     seed: m.seed,
-    inputs: bundle.pipeline.inputs,
+    inputs: chosen.pipeline.inputs,
     steps,
     classWeight: cfg.classWeight,
     xgboost: { params, num_boost_round: model.defaultRounds },
@@ -126,7 +164,7 @@ export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOpti
     MLproject: mlproject(),
     'python_env.yaml': PYTHON_ENV,
     'requirements.txt': REQUIREMENTS,
-    'README.md': readme(bundle, opts, settings.xgboost, differences(cfg, steps), settings.search),
+    'README.md': readme(bundle, chosen, opts, settings.xgboost, differences(cfg, steps), settings.search),
     'train.py': TRAIN_PY,
     'tune.py': TUNE_PY,
     'settings.json': JSON.stringify(settings, null, 2) + '\n',
@@ -179,22 +217,38 @@ function mlproject(): string {
 
 function readme(
   bundle: LoadedBundle,
+  chosen: Chosen,
   opts: PythonProjectOptions,
   xgb: { params: Record<string, string | number>; num_boost_round: number },
   diffs: string[],
   search: TuneSettings,
 ): string {
   const m = bundle.manifest;
-  const steps = m.pipeline.steps.length ? m.pipeline.steps.map((s) => `- ${s}`) : ['- (none)'];
+  const described = chosen.member
+    ? chosen.pipeline.spec.steps.map((s) => `${s.kind}: ${s.columns.join(', ')}`)
+    : m.pipeline.steps;
+  const steps = described.length ? described.map((s) => `- ${s}`) : ['- (none)'];
+  const member = chosen.member;
+  const what = member
+    ? member.of > 1
+      ? `gbdt model of trial ${member.trial ?? '?'}, the heaviest member (weight ${member.weight.toFixed(3)}) of the ${member.of}-model ensemble`
+      : `gbdt model of trial ${member.trial ?? '?'} (the search's final model)`
+    : `${m.model.family} model`;
   const params = Object.entries(xgb.params).map(([k, v]) => `\`${k}=${v}\``);
   return [
     `# ${m.task} model on '${m.target}' — AutoML Studio export`,
     '',
-    `A Python project that trains again the ${m.model.family} model of the AutoML Studio bundle \`${opts.source}\``,
+    `A Python project that trains again the ${what} of the AutoML Studio bundle \`${opts.source}\``,
     `(manifest SHA-256 \`${opts.manifestSha256}\`, created ${m.createdAt}, trained on \`${m.dataset.name}\`,`,
     `${m.dataset.rows} rows, SHA-256 \`${m.dataset.sha256}\`). It is not the bundle's model: it rebuilds the same`,
     'preprocessing with pandas, fitted on the rows you give it, and trains gradient-boosted trees with XGBoost',
     "using the bundle's hyperparameters, so its scores are close to the bundle's, not bit-identical.",
+    ...(member && member.of > 1
+      ? [
+          `The studio's model averages ${member.of} models; this project trains one of them, so expect its score to`,
+          "be a little below the ensemble's.",
+        ]
+      : []),
     '',
     '## Run',
     '',
@@ -210,7 +264,7 @@ function readme(
     '',
     '`--scheduler local` (the default) starts a Dask `LocalCluster` (2 workers, 1 thread each, in this process)',
     'and trains with `xgboost.dask`. The training CSV needs the target column; the columns the bundle read are',
-    `${bundle.pipeline!.inputs.map((c) => `\`${c.name}\` (${c.type})`).join(', ')}.`,
+    `${chosen.pipeline.inputs.map((c) => `\`${c.name}\` (${c.type})`).join(', ')}.`,
     '`--model FILE` also saves the XGBoost model as JSON.',
     '',
     'The predictions CSV has the format of `automl-studio predict`: ' +
@@ -273,7 +327,7 @@ function tuneReadme(search: TuneSettings): string[] {
     'the Dask scheduler holds the trials), or through `--storage URL` (any Optuna storage, e.g. `sqlite:///tune.db`);',
     'each loop has its own TPE seed (seed + k), so a parallel search is not repeatable trial for trial.',
     '`--scheduler tcp://host:8786` does the same on an existing cluster (train.py is uploaded to its workers).',
-    "Successive halving is not run: every trial trains to its early stop. `--out` (default `tuned.json`) is",
+    'Successive halving is not run: every trial trains to its early stop. `--out` (default `tuned.json`) is',
     "train.py's settings with the best trial's parameters and rounds.",
     '',
   ];

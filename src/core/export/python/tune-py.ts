@@ -13,7 +13,7 @@ train.py is fitted on each fold's training rows once, before the first trial. A 
 thread: the parallelism is across trials (Dask workers).
 
     python tune.py --train data.csv [--trials 20] [--scheduler none|local|ADDRESS] [--workers 2]
-                   [--storage URL] [--out tuned.json]
+                   [--max-rounds N] [--storage URL] [--out tuned.json]
 
 --scheduler none runs the trials one after another in this process: with the same --trials, the same
 trials and scores every time. local (the default) starts a Dask LocalCluster of --workers workers
@@ -279,6 +279,8 @@ def main(argv=None):
     ap.add_argument("--trials", type=whole, default=20, help="number of trials (default 20)")
     ap.add_argument("--scheduler", default="local", help="local (default), none, or a Dask scheduler address")
     ap.add_argument("--workers", type=whole, default=2, help="workers of the local Dask cluster (default 2)")
+    ap.add_argument("--max-rounds", type=whole, help="train each trial for at most this many rounds "
+                    "(default: the studio's, in settings.json)")
     ap.add_argument("--storage", help="an Optuna storage URL shared by the workers (default: the Dask scheduler)")
     ap.add_argument("--out", default="tuned.json", help="settings for train.py with the best trial (default tuned.json)")
     ap.add_argument("--settings", default=os.path.join(HERE, "settings.json"), help="the project's settings")
@@ -295,6 +297,9 @@ def main(argv=None):
                 raise ExportError(f"family '{name}' has no translation in this project")
         if search["leftOut"]:
             print(f"not searched (no translation in this project): {', '.join(search['leftOut'])}")
+        if args.max_rounds:
+            for family in search["families"].values():
+                family["maxRounds"] = min(family["maxRounds"], args.max_rounds)
         df, y = read_table(args.train, settings, need_target=True)
         started = time.time()
         folds = prepare_folds(df, y, settings)

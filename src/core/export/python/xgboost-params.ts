@@ -39,4 +39,3 @@ export function xgboostParams(
   if (xgbObjective === 'multi:softprob') params.num_class = nClasses;
   return params;
 }
-
