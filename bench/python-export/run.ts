@@ -1,13 +1,14 @@
 /**
  * Exported Python project vs the bundle (issue 22): for each dataset, make a bundle on train.csv —
- * `cli fit` (GBDT defaults) or, with --automl, `cli automl --families gbdt --max-trials N` (the
- * project then trains the ensemble's heaviest member) — score `cli predict` on test.csv, export it with
+ * `cli fit --model F` (defaults) or, with --automl, `cli automl --families F --max-trials N` (the
+ * project then trains the ensemble's heaviest member); F is gbdt (default) or linear. Then score
+ * `cli predict` on test.csv, export it with
  * `--format python`, run the project's train.py (--scheduler none, or local) on the same train.csv, and
  * score its predictions with the same score.py. Prints the primary metric of each and the difference,
  * and the wall clock of train.py.
  *
  *   npx tsx bench/python-export/run.ts [--datasets telco_churn,penguins,diabetes,german_credit] [--scheduler none]
- *        [--automl --max-trials 6]
+ *        [--families gbdt|linear] [--automl --max-trials 6]
  *
  * Datasets come from the vendored copies in test/fixtures when present, else ../shared/datasets.
  */
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     datasets: { type: 'string', default: 'telco_churn,penguins,diabetes,german_credit' },
     scheduler: { type: 'string', default: 'none' },
     automl: { type: 'boolean', default: false },
+    /** fit: the model family; automl: the families searched (comma-separated) */
+    families: { type: 'string', default: 'gbdt' },
     'max-trials': { type: 'string', default: '6' },
   },
 });
@@ -39,7 +42,7 @@ function score(name: string, predictions: string): { metric: string; value: numb
 
 console.log(
   `dataset         metric    bundle     train.py   diff       train.py s (scheduler ${values.scheduler}, ` +
-    `${values.automl ? `automl gbdt, ${values['max-trials']} trials` : 'fit'})`,
+    `${values.automl ? `automl ${values.families}, ${values['max-trials']} trials` : `fit ${values.families}`})`,
 );
 for (const name of values.datasets!.split(',')) {
   const meta = JSON.parse(readFileSync(datasetFile(name, 'meta.json'), 'utf8')) as {
@@ -55,7 +58,7 @@ for (const name of values.datasets!.split(',')) {
         '--target',
         meta.target,
         '--families',
-        'gbdt',
+        values.families!,
         '--max-trials',
         values['max-trials']!,
         '--workers',
@@ -64,7 +67,17 @@ for (const name of values.datasets!.split(',')) {
         bundle,
         '--no-track',
       ])
-    : await cli(['fit', train, '--target', meta.target, '--out', bundle, '--no-track']);
+    : await cli([
+        'fit',
+        train,
+        '--target',
+        meta.target,
+        '--model',
+        values.families!,
+        '--out',
+        bundle,
+        '--no-track',
+      ]);
   if (fit.code !== 0) throw new Error(`${name}: fit failed: ${fit.err}`);
   const ours = join(work, `${name}.ours.csv`);
   if ((await cli(['predict', bundle, test, '--out', ours])).code !== 0)

@@ -8,6 +8,7 @@ import { PythonExportError } from './errors.ts';
 import type { LoadedBundle } from '../bundle.ts';
 import { GbdtModel } from '../../models/gbdt/booster.ts';
 import type { Fitted } from '../../models/types.ts';
+import type { DenseNetConfig } from '../../models/nn/config.ts';
 import type { FittedPipeline } from '../../pipeline/pipeline.ts';
 import { EnsembleModel } from '../../search/ensemble.ts';
 import type { GbdtConfig } from '../../models/gbdt/config.ts';
@@ -88,14 +89,16 @@ interface Chosen {
   readonly family: string;
   /** For an ensemble: the member taken, its weight and how many members there are. */
   readonly member?: { readonly trial: number | null; readonly weight: number; readonly of: number };
+  /** The trial's own parameters (an ensemble member's), e.g. its classWeight. */
+  readonly params?: Readonly<Record<string, unknown>>;
 }
 
 function chooseModel(bundle: LoadedBundle): Chosen {
   const m = bundle.manifest;
   const model = bundle.model;
   if (model instanceof EnsembleModel) {
-    // a search's result: one member (the best trial) or a weighted average; the heaviest member is
-    // the ensemble's first pick (greedy selection starts from the best single trial)
+    // a search's result: one member (the best trial) or a weighted average; the heaviest member
+    // (greedy selection starts from the best single trial, which usually ends heaviest)
     const k = model.members.reduce((best, x, i) => (x.weight > model.members[best]!.weight ? i : best), 0);
     const member = model.members[k]!;
     const trial = member.trial ?? null;
@@ -106,6 +109,7 @@ function chooseModel(bundle: LoadedBundle): Chosen {
       pipeline: model.pipelines[member.pipeline]!,
       family,
       member: { trial, weight: member.weight, of: model.members.length },
+      ...(member.params ? { params: member.params } : {}),
     };
   }
   if (!bundle.pipeline) {
@@ -114,30 +118,16 @@ function chooseModel(bundle: LoadedBundle): Chosen {
       `the bundle holds an ensemble (${members || 'several models'} averaged) without its members' pipelines: not exported`,
     );
   }
-  return { model, pipeline: bundle.pipeline, family: m.model.family };
+  const config = (m.model as { config?: Record<string, unknown> }).config;
+  return { model, pipeline: bundle.pipeline, family: m.model.family, ...(config ? { params: config } : {}) };
 }
 
 /** The project's files (name → text): MLproject, python_env.yaml, requirements.txt, README.md, train.py, tune.py, settings.json. */
 export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOptions): Record<string, string> {
   const m = bundle.manifest;
   const chosen = chooseModel(bundle);
-  const model = chosen.model;
-  const which = chosen.member
-    ? `the ensemble's heaviest member (trial ${chosen.member.trial ?? '?'}) is a ${chosen.family} model`
-    : `the bundle holds a ${chosen.family} model`;
-  if (!(model instanceof GbdtModel)) {
-    throw new PythonExportError(
-      `${which}: only gradient-boosted trees (gbdt) export to a Python project so far`,
-    );
-  }
-  if (model.isForest) {
-    throw new PythonExportError(
-      `${which.replace(/a gbdt model$|a random_forest model$/, 'a random forest')} (averaged trees): XGBoost sums boosted trees; only boosting exports to a Python project`,
-    );
-  }
-  const cfg = model.config;
-  const params = xgboostParams(cfg, model.objective.name, model.nClasses);
   const steps = stepKinds(chosen.pipeline);
+  const family = familySettings(chosen, steps);
   const settings = {
     source: {
       bundle: opts.source,
@@ -156,19 +146,93 @@ export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOpti
     seed: m.seed,
     inputs: chosen.pipeline.inputs,
     steps,
-    classWeight: cfg.classWeight,
-    xgboost: { params, num_boost_round: model.defaultRounds },
-    search: tuneSettings(bundle, model.objective.name, model.nClasses),
+    ...family.settings,
+    search: tuneSettings(
+      bundle,
+      TASK_OBJECTIVE[m.task]!,
+      m.classes?.length ?? 1,
+      chosen.pipeline.layout.some((f) => f.kind === 'cat'),
+    ),
   };
   return {
     MLproject: mlproject(),
     'python_env.yaml': PYTHON_ENV,
     'requirements.txt': REQUIREMENTS,
-    'README.md': readme(bundle, chosen, opts, settings.xgboost, differences(cfg, steps), settings.search),
+    'README.md': readme(bundle, chosen, opts, family, settings.search),
     'train.py': TRAIN_PY,
     'tune.py': TUNE_PY,
     'settings.json': JSON.stringify(settings, null, 2) + '\n',
   };
+}
+
+/** The objective of the studio's GBDT per task (what tune.py's trials train). */
+const TASK_OBJECTIVE: Record<string, string> = {
+  binary: 'logloss',
+  multiclass: 'softmax',
+  regression: 'squared_error',
+};
+
+/** The model part of settings.json, the README's line on the model and what differs from the studio. */
+interface FamilySettings {
+  readonly settings: Record<string, unknown>;
+  readonly modelLine: string;
+  readonly diffs: string[];
+}
+
+function familySettings(chosen: Chosen, steps: readonly { kind: string }[]): FamilySettings {
+  const model = chosen.model;
+  const which = chosen.member
+    ? `the ensemble's heaviest member (trial ${chosen.member.trial ?? '?'}) is a ${chosen.family} model`
+    : `the bundle holds a ${chosen.family} model`;
+  const only = 'only gradient-boosted trees (gbdt) and linear models export to a Python project so far';
+  if (model instanceof GbdtModel) {
+    if (model.isForest) {
+      throw new PythonExportError(
+        `${which.replace(/a gbdt model$|a random_forest model$/, 'a random forest')} (averaged trees): XGBoost sums boosted trees; ${only}`,
+      );
+    }
+    const cfg = model.config;
+    const params = xgboostParams(cfg, model.objective.name, model.nClasses);
+    const shown = Object.entries(params).map(([k, v]) => `\`${k}=${v}\``);
+    return {
+      settings: {
+        family: 'gbdt',
+        classWeight: cfg.classWeight,
+        xgboost: { params, num_boost_round: model.defaultRounds },
+      },
+      modelLine:
+        `Model: XGBoost, ${model.defaultRounds} rounds, ${shown.join(', ')}` +
+        (model.task === 'binary' || model.task === 'regression' ? ', base score = training mean.' : '.'),
+      diffs: differences(cfg, steps),
+    };
+  }
+  const dense = (model as { state?: { format?: string; config?: DenseNetConfig } }).state;
+  if (model.family === 'linear' && dense?.format === 'dense-net' && dense.config?.hidden.length === 0) {
+    const cfg = dense.config;
+    if (cfg.regressionLoss !== 'squared_error' && model.task === 'regression')
+      throw new PythonExportError(
+        `${which} with the ${cfg.regressionLoss} loss: scikit-learn's linear models have no counterpart; not exported`,
+      );
+    const classWeight = chosen.params?.classWeight ?? 'none';
+    const kind = model.task === 'regression' ? (cfg.l1 > 0 ? 'ElasticNet' : 'Ridge') : 'LogisticRegression';
+    return {
+      settings: { family: 'linear', classWeight, linear: { l1: cfg.l1, l2: cfg.l2 } },
+      modelLine:
+        `Model: scikit-learn \`${kind}\` on standardised features with the bundle's penalty ` +
+        `(l2 = ${cfg.l2 === 'auto' ? '1 / (2 × rows)' : cfg.l2}, l1 = ${cfg.l1}` +
+        `${classWeight === 'balanced' ? ', balanced class weights' : ''}), fitted in the Python process.`,
+      diffs: [
+        'The studio trains the linear model with Adam for a few epochs and stops early on a validation split; ' +
+          'scikit-learn solves the same penalised objective to convergence on all the rows, so the ' +
+          'coefficients are close, not identical.',
+        'The linear model does not train on Dask: `--scheduler` is accepted and ignored.',
+        ...(steps.some((s) => s.kind === 'target_encode')
+          ? ["Target encoding's out-of-fold split uses NumPy's generator, not the studio's."]
+          : []),
+      ],
+    };
+  }
+  throw new PythonExportError(`${which}: ${only}`);
 }
 
 const REQUIREMENTS = [
@@ -219,8 +283,7 @@ function readme(
   bundle: LoadedBundle,
   chosen: Chosen,
   opts: PythonProjectOptions,
-  xgb: { params: Record<string, string | number>; num_boost_round: number },
-  diffs: string[],
+  family: FamilySettings,
   search: TuneSettings,
 ): string {
   const m = bundle.manifest;
@@ -231,17 +294,19 @@ function readme(
   const member = chosen.member;
   const what = member
     ? member.of > 1
-      ? `gbdt model of trial ${member.trial ?? '?'}, the heaviest member (weight ${member.weight.toFixed(3)}) of the ${member.of}-model ensemble`
-      : `gbdt model of trial ${member.trial ?? '?'} (the search's final model)`
+      ? `${chosen.family} model of trial ${member.trial ?? '?'}, the heaviest member (weight ${member.weight.toFixed(3)}) of the ${member.of}-model ensemble`
+      : `${chosen.family} model of trial ${member.trial ?? '?'} (the search's final model)`
     : `${m.model.family} model`;
-  const params = Object.entries(xgb.params).map(([k, v]) => `\`${k}=${v}\``);
   return [
     `# ${m.task} model on '${m.target}' — AutoML Studio export`,
     '',
     `A Python project that trains again the ${what} of the AutoML Studio bundle \`${opts.source}\``,
     `(manifest SHA-256 \`${opts.manifestSha256}\`, created ${m.createdAt}, trained on \`${m.dataset.name}\`,`,
     `${m.dataset.rows} rows, SHA-256 \`${m.dataset.sha256}\`). It is not the bundle's model: it rebuilds the same`,
-    'preprocessing with pandas, fitted on the rows you give it, and trains gradient-boosted trees with XGBoost',
+    'preprocessing with pandas, fitted on the rows you give it, and trains ' +
+      (chosen.family === 'linear'
+        ? 'a linear model with scikit-learn'
+        : 'gradient-boosted trees with XGBoost'),
     "using the bundle's hyperparameters, so its scores are close to the bundle's, not bit-identical.",
     ...(member && member.of > 1
       ? [
@@ -281,13 +346,12 @@ function readme(
     '',
     ...steps,
     '',
-    `Model: XGBoost, ${xgb.num_boost_round} rounds, ${params.join(', ')}` +
-      (m.task === 'binary' || m.task === 'regression' ? ', base score = training mean.' : '.'),
+    family.modelLine,
     '',
     ...tuneReadme(search),
     '## What differs from the bundle',
     '',
-    ...diffs.map((d) => `- ${d}`),
+    ...family.diffs.map((d) => `- ${d}`),
     '',
     `Steps without a pandas translation are refused when exporting; train.py itself stops with an \`error:\``,
     'line (exit status 2) on a step it does not know, a missing column or an unknown class label.',
@@ -312,9 +376,19 @@ function tuneReadme(search: TuneSettings): string[] {
     `- families: ${families.join(', ') || '(none)'}; the ranges are the studio's (\`settings.json\`, \`search.families\`);`,
     `- metric: ${search.metric} (${search.direction}), on ${split} (the same plan, not the same rows: the folds`,
     "  come from scikit-learn's shuffling), the pipeline fitted on each fold's training rows;",
-    `- sampler: Optuna's TPE, seed ${search.seed}; each trial trains up to ${Object.values(search.families)[0]?.maxRounds ?? 0} rounds`,
-    '  with early stopping on the fold (patience ≈ 2.5 / learning rate, within [40, 250]); the rounds kept are',
-    "  the folds' mean.",
+    `- sampler: Optuna's TPE, seed ${search.seed}` +
+      (search.families.gbdt
+        ? `; a gbdt trial trains up to ${search.families.gbdt.maxRounds} rounds with early stopping on the fold`
+        : ''),
+    ...(search.families.gbdt
+      ? ["  (patience ≈ 2.5 / learning rate, within [40, 250]); the rounds kept are the folds' mean."]
+      : []),
+    ...(search.families.linear
+      ? [
+          '- linear trials search l1, l2 and class weights (scikit-learn solves exactly: the studio’s',
+          '  learning rate and batch size do not apply);',
+        ]
+      : []),
     ...(search.leftOut.length
       ? [
           `- not searched: ${search.leftOut.join(', ')} (no faithful translation in this project; tune.py says so when it starts).`,

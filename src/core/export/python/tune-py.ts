@@ -42,7 +42,8 @@ from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from train import ExportError, fit_pipeline, read_table, sample_weights, transform, xgb_params  # noqa: E402
+from train import (ExportError, fit_pipeline, read_table, sample_weights, train_linear,  # noqa: E402
+                   transform, xgb_params)
 
 # DaskStorage says it is experimental each time it is created or unpickled on a worker.
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
@@ -168,6 +169,8 @@ def gbdt_settings(values, family, settings):
     else:
         params["max_leaves"] = 0
     out = copy.deepcopy(settings)
+    out["family"] = "gbdt"
+    out.pop("linear", None)
     out["classWeight"] = values.get("classWeight", "none")
     out["xgboost"] = {"params": params, "num_boost_round": family["maxRounds"]}
     return out
@@ -197,7 +200,21 @@ def gbdt_trial(values, family, settings, folds, threads):
     return float(np.mean(fold_scores)), trial_settings
 
 
-FAMILIES = {"gbdt": gbdt_trial}
+def linear_trial(values, family, settings, folds, threads):
+    """Mean validation score over the folds of train.py's linear model with these penalties."""
+    trial_settings = copy.deepcopy(settings)
+    trial_settings.pop("xgboost", None)
+    trial_settings["family"] = "linear"
+    trial_settings["classWeight"] = values.get("classWeight", "none")
+    trial_settings["linear"] = {"l1": values["l1"], "l2": values["l2"]}
+    fold_scores = []
+    for X_fit, y_fit, X_valid, y_valid in folds:
+        model = train_linear(X_fit, y_fit, trial_settings)
+        fold_scores.append(score(settings["search"]["metric"], y_valid, model.predict(X_valid), settings))
+    return float(np.mean(fold_scores)), trial_settings
+
+
+FAMILIES = {"gbdt": gbdt_trial, "linear": linear_trial}
 
 
 def objective_for(settings, folds, threads):
@@ -297,9 +314,9 @@ def main(argv=None):
                 raise ExportError(f"family '{name}' has no translation in this project")
         if search["leftOut"]:
             print(f"not searched (no translation in this project): {', '.join(search['leftOut'])}")
-        if args.max_rounds:
-            for family in search["families"].values():
-                family["maxRounds"] = min(family["maxRounds"], args.max_rounds)
+        if args.max_rounds and "gbdt" in search["families"]:
+            gbdt = search["families"]["gbdt"]
+            gbdt["maxRounds"] = min(gbdt["maxRounds"], args.max_rounds)
         df, y = read_table(args.train, settings, need_target=True)
         started = time.time()
         folds = prepare_folds(df, y, settings)
@@ -318,7 +335,9 @@ def main(argv=None):
               f"scheduler {args.scheduler}, {workers} worker(s), {time.time() - started:.1f} s")
         for t in sorted(done, key=lambda t: t.number):
             shown = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in t.params.items())
-            print(f"  trial {t.number:3d}  {t.value:.5f}  rounds={t.user_attrs['settings']['xgboost']['num_boost_round']}  {shown}")
+            xgb_settings = t.user_attrs["settings"].get("xgboost")
+            rounds = f"  rounds={xgb_settings['num_boost_round']}" if xgb_settings else ""
+            print(f"  trial {t.number:3d}  {t.value:.5f}  {t.user_attrs['family']}{rounds}  {shown}")
         best = (max if search["direction"] == "maximize" else min)(done, key=lambda t: t.value)
         print(f"best: trial {best.number} {search['metric']} {best.value:.5f}")
         tuned = best.user_attrs["settings"]

@@ -8,11 +8,13 @@ import type { LoadedBundle } from '../bundle.ts';
 import { GBDT_DEFAULTS, type GbdtConfig } from '../../models/gbdt/config.ts';
 import { DEFAULT_METRIC, METRICS } from '../../metrics/evaluate.ts';
 import { FAMILY_SPACES, gbdtPatience } from '../../search/spaces.ts';
-import type { FamilyName } from '../../train/families.ts';
 import { xgboostParams } from './xgboost-params.ts';
 
-/** Families tune.py can search (each with a trial function in tune.py). */
-export const TUNE_FAMILIES: readonly FamilyName[] = ['gbdt'];
+/**
+ * The linear family's parameters an exact solver uses: learningRate and batchSize only steer the
+ * studio's Adam, so tune.py does not sample them.
+ */
+const LINEAR_PARAMS = ['l1', 'l2', 'classWeight'];
 
 export interface TuneSettings {
   /** 'automl': the bundle's recorded search; 'default': no search recorded (a `fit` bundle). */
@@ -28,30 +30,52 @@ export interface TuneSettings {
     readonly validFraction?: number;
   };
   readonly families: Record<string, TuneFamily>;
-  /** Families the experiment searched that tune.py cannot (no faithful translation). */
+  /** Families the experiment searched that tune.py cannot (gbdt and linear have trial functions). */
   readonly leftOut: readonly string[];
 }
 
 export interface TuneFamily {
   /** The family's parameters, as src/core/search/space.ts records them (names, types, ranges, conditions). */
   readonly params: readonly unknown[];
-  /** XGBoost parameters every trial of the family starts from (the searched ones replace theirs). */
-  readonly xgboost: Record<string, string | number>;
-  /** Rounds a trial trains at most; early stopping on the fold's validation rows ends it sooner. */
-  readonly maxRounds: number;
-  /** Early-stopping patience: round(perLearningRate / learningRate), within [min, max]. */
-  readonly patience: { readonly perLearningRate: number; readonly min: number; readonly max: number };
+  /** gbdt: XGBoost parameters every trial of the family starts from (the searched ones replace theirs). */
+  readonly xgboost?: Record<string, string | number>;
+  /** gbdt: rounds a trial trains at most; early stopping on the fold's validation rows ends it sooner. */
+  readonly maxRounds?: number;
+  /** gbdt: early-stopping patience, round(perLearningRate / learningRate) within [min, max]. */
+  readonly patience?: { readonly perLearningRate: number; readonly min: number; readonly max: number };
 }
 
-/** The search tune.py runs for a bundle (its objective and task come from the bundle's model). */
-export function tuneSettings(bundle: LoadedBundle, objective: string, nClasses: number): TuneSettings {
+/**
+ * The search tune.py runs for a bundle: every trial uses the exported pipeline, so a linear family is
+ * searched only when that pipeline leaves no categorical features (`categorical`).
+ */
+export function tuneSettings(
+  bundle: LoadedBundle,
+  objective: string,
+  nClasses: number,
+  categorical: boolean,
+): TuneSettings {
   const m = bundle.manifest;
   const search = m.search;
   const task = m.task;
   const searched: readonly string[] = search ? search.families : [m.model.family];
   const families: Record<string, TuneFamily> = {};
+  const leftOut: string[] = [];
   for (const f of searched) {
-    if (f !== 'gbdt') continue;
+    if (f === 'linear') {
+      if (categorical) {
+        leftOut.push('linear (the exported pipeline leaves categorical features, which it cannot take)');
+        continue;
+      }
+      families.linear = {
+        params: FAMILY_SPACES.linear.space.params.filter((p) => LINEAR_PARAMS.includes(p.name)),
+      };
+      continue;
+    }
+    if (f !== 'gbdt') {
+      leftOut.push(f);
+      continue;
+    }
     const space = FAMILY_SPACES.gbdt;
     const base: GbdtConfig = { ...GBDT_DEFAULTS, seed: search?.seed ?? m.seed };
     families.gbdt = {
@@ -79,6 +103,6 @@ export function tuneSettings(bundle: LoadedBundle, objective: string, nClasses: 
     seed: search?.seed ?? m.seed,
     split,
     families,
-    leftOut: searched.filter((f) => !TUNE_FAMILIES.includes(f as FamilyName)),
+    leftOut,
   };
 }
