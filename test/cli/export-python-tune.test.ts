@@ -81,7 +81,7 @@ describe('tuneSettings: the search tune.py runs', () => {
     expect(r.code, r.err).toBe(0);
     const bundle = loadBundle(readBundleFiles(out).files);
     const search = bundle.manifest.search!;
-    const t = tuneSettings(bundle, 'softmax', 3);
+    const t = tuneSettings(bundle, 'softmax', 3, true);
     expect(t.from).toBe('automl');
     expect(t.metric).toBe(search.metric);
     expect(t.direction).toBe(search.direction);
@@ -94,7 +94,17 @@ describe('tuneSettings: the search tune.py runs', () => {
       ...(search.split.validFraction !== undefined ? { validFraction: search.split.validFraction } : {}),
     });
     expect(Object.keys(t.families)).toEqual(['gbdt']);
-    expect(t.leftOut).toEqual(['linear']);
+    // a pipeline with categorical features: linear trials could not take them
+    expect(t.leftOut).toEqual([expect.stringMatching(/^linear \(the exported pipeline leaves categorical/)]);
+    // without categorical features the linear family is searched, over what an exact solver uses
+    const numeric = tuneSettings(bundle, 'softmax', 3, false);
+    expect(Object.keys(numeric.families)).toEqual(['gbdt', 'linear']);
+    expect(numeric.leftOut).toEqual([]);
+    expect((numeric.families.linear!.params as { name: string }[]).map((p) => p.name)).toEqual([
+      'l2',
+      'l1',
+      'classWeight',
+    ]);
     expect(t.families.gbdt!.params).toEqual(FAMILY_SPACES.gbdt.space.params);
     expect(t.families.gbdt!.xgboost).toMatchObject({ objective: 'multi:softprob', num_class: 3, seed: 7 });
 
@@ -103,7 +113,9 @@ describe('tuneSettings: the search tune.py runs', () => {
     const project = join(dir, 'automl.project');
     const exp = await cli(['export', out, '--format', 'python', '--out', project]);
     expect(exp.code, exp.err).toBe(0);
-    expect(readFileSync(join(project, 'README.md'), 'utf8')).toContain('not searched: linear');
+    // penguins' island and sex stay categories in the tree pipeline: no linear trials
+    const notSearched = 'not searched: linear (the exported pipeline leaves categorical features';
+    expect(readFileSync(join(project, 'README.md'), 'utf8')).toContain(notSearched);
     const log = python([
       join(project, 'tune.py'),
       '--train',
@@ -117,7 +129,7 @@ describe('tuneSettings: the search tune.py runs', () => {
       '--out',
       join(dir, 'automl.tuned.json'),
     ]);
-    expect(log).toContain('not searched (no translation in this project): linear');
+    expect(log).toContain(notSearched);
     expect(log).toContain(`${search.metric} (${search.direction}), ${search.split.folds} fold(s)`);
   }, 120_000);
 });
@@ -229,6 +241,55 @@ describe.runIf(hasOptuna)('tune.py: an Optuna study over the exported search spa
     const tuned = JSON.parse(readFileSync(join(dir, 'tuned-dask.json'), 'utf8')) as Tuned;
     expect(tuned.tuned.value).toBeCloseTo(Math.min(...values.values()), 5);
   }, 180_000);
+
+  it('a linear bundle: trials search l1, l2 and class weights with scikit-learn; tuned.json trains the linear model', async () => {
+    const bundle = join(dir, 'german-linear');
+    const fit = await cli([
+      'fit',
+      datasetFile('german_credit'),
+      '--target',
+      'class',
+      '--model',
+      'linear',
+      '--out',
+      bundle,
+      '--no-track',
+    ]);
+    expect(fit.code, fit.err).toBe(0);
+    const project = join(dir, 'german-linear.project');
+    expect((await cli(['export', bundle, '--format', 'python', '--out', project])).code).toBe(0);
+    const out = join(dir, 'tuned-linear.json');
+    const log = python([
+      join(project, 'tune.py'),
+      '--train',
+      datasetFile('german_credit'),
+      '--trials',
+      '3',
+      '--scheduler',
+      'none',
+      '--out',
+      out,
+    ]);
+    expect(log).toMatch(/^3 trials, roc_auc \(maximize\), 5 fold\(s\)/m);
+    expect(log).toMatch(/^ {2}trial +0 +0\.\d+ +linear +l2=/m);
+    const tuned = JSON.parse(readFileSync(out, 'utf8')) as Tuned & {
+      family: string;
+      linear: { l1: number; l2: number };
+    };
+    expect(tuned.family).toBe('linear');
+    expect(tuned.linear).toEqual({ l1: tuned.tuned.params.l1, l2: tuned.tuned.params.l2 });
+    expect(tuned.tuned.value).toBeCloseTo(Math.max(...trialValues(log).values()), 5);
+    const trained = python([
+      join(project, 'train.py'),
+      '--settings',
+      out,
+      '--train',
+      datasetFile('german_credit'),
+      '--scheduler',
+      'none',
+    ]);
+    expect(trained).toContain('trained LogisticRegression (binary');
+  }, 120_000);
 
   it('a bad --trials is refused by name (exit 2)', () => {
     let err = '';

@@ -390,9 +390,7 @@ function tuneReadme(search: TuneSettings): string[] {
         ]
       : []),
     ...(search.leftOut.length
-      ? [
-          `- not searched: ${search.leftOut.join(', ')} (no faithful translation in this project; tune.py says so when it starts).`,
-        ]
+      ? [`- not searched: ${search.leftOut.join(', ')} (tune.py says so when it starts).`]
       : []),
     '',
     '`--scheduler none` runs the trials in this process, one after another: the same trials every time.',

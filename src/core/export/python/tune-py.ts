@@ -313,7 +313,7 @@ def main(argv=None):
             if name not in FAMILIES:
                 raise ExportError(f"family '{name}' has no translation in this project")
         if search["leftOut"]:
-            print(f"not searched (no translation in this project): {', '.join(search['leftOut'])}")
+            print(f"not searched: {', '.join(search['leftOut'])}")
         if args.max_rounds and "gbdt" in search["families"]:
             gbdt = search["families"]["gbdt"]
             gbdt["maxRounds"] = min(gbdt["maxRounds"], args.max_rounds)

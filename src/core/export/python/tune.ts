@@ -73,7 +73,7 @@ export function tuneSettings(
       continue;
     }
     if (f !== 'gbdt') {
-      leftOut.push(f);
+      leftOut.push(`${f} (no faithful translation in this project)`);
       continue;
     }
     const space = FAMILY_SPACES.gbdt;
