@@ -284,6 +284,12 @@ export interface BundleWorkerApi {
    * transferred. A model or step without a faithful translation is a 'bundle' failure naming it.
    */
   onnx(files: BundleFiles): Promise<BundleResult<ArrayBuffer>>;
+  /**
+   * The bundle as a runnable Python project (the files `cli export --format python` writes for a bundle
+   * called `source`), zipped under one folder `folder/`; the buffer is transferred. A family or step
+   * without a Python translation is a 'bundle' failure naming it.
+   */
+  pythonProject(files: BundleFiles, source: string, folder: string): Promise<BundleResult<ArrayBuffer>>;
   /** Check a batch against the bundle's reference (like `cli monitor`): drift, quality, performance. */
   monitor(
     files: BundleFiles,

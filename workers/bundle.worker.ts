@@ -37,6 +37,7 @@ import { PipelineError } from '../src/core/pipeline/index.ts';
 import { TrainingError } from '../src/core/train/target.ts';
 import { ModelConfigError } from '../src/core/models/types.ts';
 import { bundleToOnnx, OnnxExportError } from '../src/core/export/onnx/index.ts';
+import { PythonExportError, pythonProjectFiles } from '../src/core/export/python/index.ts';
 import { explainRows } from '../src/core/explain/rows.ts';
 import { rowReasons, withReasonsCsv } from '../src/core/explain/reasons.ts';
 import { explainView } from '../src/core/explain/view.ts';
@@ -465,6 +466,25 @@ const api: BundleWorkerApi = {
       return transfer({ ok: true as const, value: buffer }, [buffer]);
     } catch (err) {
       if (err instanceof OnnxExportError)
+        return { ok: false, error: { code: 'bundle', message: err.message } };
+      return { ok: false, error: failure(err, 'the bundle', unreadable()) };
+    }
+  },
+
+  async pythonProject(files, source, folder) {
+    try {
+      const project = pythonProjectFiles(loadBundle(files), {
+        manifestSha256: sha256Hex(files['manifest.json'] ?? ''),
+        source,
+      });
+      const prefix = folder.replace(/[^\w.-]+/g, '_') || 'python-project';
+      const bytes = bundleToZip(
+        Object.fromEntries(Object.entries(project).map(([name, text]) => [`${prefix}/${name}`, text])),
+      );
+      const buffer = bytes.slice().buffer as ArrayBuffer;
+      return transfer({ ok: true as const, value: buffer }, [buffer]);
+    } catch (err) {
+      if (err instanceof PythonExportError)
         return { ok: false, error: { code: 'bundle', message: err.message } };
       return { ok: false, error: failure(err, 'the bundle', unreadable()) };
     }

@@ -1,11 +1,14 @@
 /**
- * Exported Python project vs the bundle (issue 22): for each dataset, fit a GBDT bundle on train.csv
- * (`cli fit`, defaults), score `cli predict` on test.csv, export it with `--format python`, run the
- * project's train.py (--scheduler none, or --scheduler local) on the same train.csv, and score its
- * predictions with the same score.py. Prints the primary metric of each and the difference, and the
- * wall clock of train.py.
+ * Exported Python project vs the bundle (issue 22): for each dataset, make a bundle on train.csv —
+ * `cli fit --model F` (defaults) or, with --automl, `cli automl --families F --max-trials N` (the
+ * project then trains the ensemble's heaviest member); F is gbdt (default) or linear. Then score
+ * `cli predict` on test.csv, export it with
+ * `--format python`, run the project's train.py (--scheduler none, or local) on the same train.csv, and
+ * score its predictions with the same score.py. Prints the primary metric of each and the difference,
+ * and the wall clock of train.py.
  *
  *   npx tsx bench/python-export/run.ts [--datasets telco_churn,penguins,diabetes,german_credit] [--scheduler none]
+ *        [--families gbdt|linear] [--automl --max-trials 6]
  *
  * Datasets come from the vendored copies in test/fixtures when present, else ../shared/datasets.
  */
@@ -21,6 +24,10 @@ const { values } = parseArgs({
   options: {
     datasets: { type: 'string', default: 'telco_churn,penguins,diabetes,german_credit' },
     scheduler: { type: 'string', default: 'none' },
+    automl: { type: 'boolean', default: false },
+    /** fit: the model family; automl: the families searched (comma-separated) */
+    families: { type: 'string', default: 'gbdt' },
+    'max-trials': { type: 'string', default: '6' },
   },
 });
 const PY = '/usr/bin/python3';
@@ -34,7 +41,8 @@ function score(name: string, predictions: string): { metric: string; value: numb
 }
 
 console.log(
-  `dataset         metric    bundle     train.py   diff       train.py s (scheduler ${values.scheduler})`,
+  `dataset         metric    bundle     train.py   diff       train.py s (scheduler ${values.scheduler}, ` +
+    `${values.automl ? `automl ${values.families}, ${values['max-trials']} trials` : `fit ${values.families}`})`,
 );
 for (const name of values.datasets!.split(',')) {
   const meta = JSON.parse(readFileSync(datasetFile(name, 'meta.json'), 'utf8')) as {
@@ -43,7 +51,33 @@ for (const name of values.datasets!.split(',')) {
   const train = datasetFile(name);
   const test = datasetFile(name, 'test.csv');
   const bundle = join(work, name);
-  const fit = await cli(['fit', train, '--target', meta.target, '--out', bundle, '--no-track']);
+  const fit = values.automl
+    ? await cli([
+        'automl',
+        train,
+        '--target',
+        meta.target,
+        '--families',
+        values.families!,
+        '--max-trials',
+        values['max-trials']!,
+        '--workers',
+        '1',
+        '--out',
+        bundle,
+        '--no-track',
+      ])
+    : await cli([
+        'fit',
+        train,
+        '--target',
+        meta.target,
+        '--model',
+        values.families!,
+        '--out',
+        bundle,
+        '--no-track',
+      ]);
   if (fit.code !== 0) throw new Error(`${name}: fit failed: ${fit.err}`);
   const ours = join(work, `${name}.ours.csv`);
   if ((await cli(['predict', bundle, test, '--out', ours])).code !== 0)

@@ -121,23 +121,25 @@ describe.runIf(hasPython)('export --format python → train.py with pandas + XGB
 });
 
 describe('export --format python refusals', () => {
-  it('a linear model is refused naming the family; a non-empty --out and an unknown format too (exit 2)', async () => {
-    const bundle = join(dir, 'linear');
+  it('an MLP is refused naming the family; a non-empty --out and an unknown format too (exit 2)', async () => {
+    const bundle = join(dir, 'mlp');
     const fit = await cli([
       'fit',
       datasetFile('penguins'),
       '--target',
       'species',
       '--model',
-      'linear',
+      'mlp',
+      '--params',
+      '{"epochs": 3}',
       '--out',
       bundle,
       '--no-track',
     ]);
     expect(fit.code, fit.err).toBe(0);
-    const lin = await cli(['export', bundle, '--format', 'python', '--out', join(dir, 'linear.project')]);
-    expect(lin.code).toBe(2);
-    expect(lin.err).toMatch(/linear model: only gradient-boosted trees/);
+    const mlp = await cli(['export', bundle, '--format', 'python', '--out', join(dir, 'mlp.project')]);
+    expect(mlp.code).toBe(2);
+    expect(mlp.err).toMatch(/mlp model: only gradient-boosted trees \(gbdt\) and linear models/);
     const busy = join(dir, 'busy');
     mkdirSync(busy, { recursive: true });
     writeFileSync(join(busy, 'x'), '');
@@ -201,7 +203,7 @@ describe('export --format python refusals', () => {
       },
     } as unknown as LoadedBundle;
     expect(() => pythonProjectFiles(ensemble, { manifestSha256: '0', source: 'x' })).toThrow(
-      /ensemble \(gbdt, mlp averaged\): only single-model GBDT/,
+      /ensemble \(gbdt, mlp averaged\) without its members' pipelines/,
     );
   });
 });

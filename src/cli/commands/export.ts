@@ -45,10 +45,12 @@ export const exportCommand: Command = {
     '  the Huber objective, linear models, MLPs and ensembles have no exact XGBoost form and are refused.',
     '',
     '  python: a Python project (MLproject, python_env.yaml, requirements.txt, README.md, settings.json,',
-    "  train.py) that trains the model again: the bundle's preprocessing rebuilt with pandas and fitted on",
-    "  the training rows, then XGBoost with the bundle's hyperparameters, on a Dask LocalCluster by default:",
-    '  python train.py --train data.csv [--predict new.csv --out predictions.csv] [--scheduler local|none|ADDRESS].',
-    '  Close to the bundle, not bit-identical. Single-model GBDT bundles only; others are refused.',
+    "  train.py, tune.py) that trains the model again: the bundle's preprocessing rebuilt with pandas and",
+    "  fitted on the training rows, then XGBoost with the bundle's hyperparameters on a Dask LocalCluster",
+    '  by default (a linear model: scikit-learn; an AutoML ensemble: its heaviest member):',
+    '  python train.py --train data.csv [--predict new.csv --out predictions.csv] [--scheduler local|none|ADDRESS];',
+    "  python tune.py --train data.csv --trials N searches the experiment's space again with Optuna.",
+    '  Close to the bundle, not bit-identical. MLPs and random forests are refused.',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({

@@ -105,6 +105,11 @@ export class BundleClient {
     return this.#call((r) => r.onnx(files));
   }
 
+  /** The bundle as a Python project zip (the files `cli export --format python` writes), under `folder/`. */
+  pythonProject(files: BundleFiles, source: string, folder: string): Promise<BundleResult<ArrayBuffer>> {
+    return this.#call((r) => r.pythonProject(files, source, folder));
+  }
+
   verify(
     files: BundleFiles,
     trainCsv: LoadInput,

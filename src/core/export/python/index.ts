@@ -4,16 +4,21 @@
  * trees with XGBoost (plain, or xgboost.dask on a Dask cluster) using the bundle's hyperparameters.
  * The files are plain text; the caller writes them. Single-model GBDT bundles only, so far.
  */
-import { StudioError } from '../../errors.ts';
+import { PythonExportError } from './errors.ts';
 import type { LoadedBundle } from '../bundle.ts';
 import { GbdtModel } from '../../models/gbdt/booster.ts';
+import type { Fitted } from '../../models/types.ts';
+import type { DenseNetConfig } from '../../models/nn/config.ts';
+import type { FittedPipeline } from '../../pipeline/pipeline.ts';
+import { EnsembleModel } from '../../search/ensemble.ts';
 import type { GbdtConfig } from '../../models/gbdt/config.ts';
+import { xgboostParams } from './xgboost-params.ts';
 import { TRAIN_PY } from './train-py.ts';
+import { TUNE_PY } from './tune-py.ts';
+import { tuneSettings, type TuneSettings } from './tune.ts';
 
-export class PythonExportError extends StudioError {
-  readonly kind = 'input';
-  override name = 'PythonExportError';
-}
+export { PythonExportError } from './errors.ts';
+export { xgboostParams };
 
 /** Pipeline steps train.py translates (src/core/pipeline/steps). */
 export const PYTHON_STEPS = [
@@ -32,45 +37,6 @@ export interface PythonProjectOptions {
   readonly manifestSha256: string;
   /** How the source bundle is called (its file or folder name), for the README. */
   readonly source: string;
-}
-
-const OBJECTIVES: Record<string, string> = {
-  logloss: 'binary:logistic',
-  softmax: 'multi:softprob',
-  squared_error: 'reg:squarederror',
-};
-
-/** The XGBoost training parameters for our GBDT config (see explain/xgboost-json.ts for the model side). */
-export function xgboostParams(
-  cfg: GbdtConfig,
-  objective: string,
-  nClasses: number,
-): Record<string, string | number> {
-  const xgbObjective = OBJECTIVES[objective];
-  if (!xgbObjective) {
-    throw new PythonExportError(`the ${objective} objective has no XGBoost counterpart: not exported`);
-  }
-  const params: Record<string, string | number> = {
-    objective: xgbObjective,
-    tree_method: 'hist',
-    eta: cfg.learningRate,
-    max_depth: cfg.maxDepth,
-    max_leaves: cfg.maxLeaves,
-    grow_policy: cfg.growPolicy,
-    min_child_weight: cfg.minChildWeight,
-    lambda: cfg.lambda,
-    alpha: cfg.alpha,
-    gamma: cfg.minSplitGain,
-    subsample: cfg.subsample,
-    colsample_bytree: cfg.colsampleByTree,
-    max_bin: cfg.maxBins,
-    max_cat_to_onehot: cfg.maxCatToOnehot,
-    max_cat_threshold: cfg.maxCatThreshold,
-    seed: cfg.seed,
-  };
-  if (typeof cfg.colsampleByNode === 'number') params.colsample_bynode = cfg.colsampleByNode;
-  if (xgbObjective === 'multi:softprob') params.num_class = nClasses;
-  return params;
 }
 
 /** What the project does differently from the studio's own training, in the user's words. */
@@ -101,8 +67,8 @@ function differences(cfg: GbdtConfig, steps: readonly { kind: string }[]): strin
   return out;
 }
 
-function stepKinds(bundle: LoadedBundle): { kind: string; columns: string[]; config?: unknown }[] {
-  const steps = bundle.pipeline!.spec.steps as unknown as {
+function stepKinds(pipeline: FittedPipeline): { kind: string; columns: string[]; config?: unknown }[] {
+  const steps = pipeline.spec.steps as unknown as {
     kind: string;
     columns: string[];
     config?: unknown;
@@ -116,29 +82,52 @@ function stepKinds(bundle: LoadedBundle): { kind: string; columns: string[]; con
   return steps;
 }
 
-/** The project's files (name → text): MLproject, python_env.yaml, requirements.txt, README.md, train.py, settings.json. */
-export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOptions): Record<string, string> {
+/** The model the project trains: the bundle's own, or an AutoML ensemble's heaviest member. */
+interface Chosen {
+  readonly model: Fitted;
+  readonly pipeline: FittedPipeline;
+  readonly family: string;
+  /** For an ensemble: the member taken, its weight and how many members there are. */
+  readonly member?: { readonly trial: number | null; readonly weight: number; readonly of: number };
+  /** The trial's own parameters (an ensemble member's), e.g. its classWeight. */
+  readonly params?: Readonly<Record<string, unknown>>;
+}
+
+function chooseModel(bundle: LoadedBundle): Chosen {
   const m = bundle.manifest;
+  const model = bundle.model;
+  if (model instanceof EnsembleModel) {
+    // a search's result: one member (the best trial) or a weighted average; the heaviest member
+    // (greedy selection starts from the best single trial, which usually ends heaviest)
+    const k = model.members.reduce((best, x, i) => (x.weight > model.members[best]!.weight ? i : best), 0);
+    const member = model.members[k]!;
+    const trial = member.trial ?? null;
+    const family =
+      (m.model.members ?? []).find((x) => trial !== null && x.trial === trial)?.family ?? member.model.family;
+    return {
+      model: member.model,
+      pipeline: model.pipelines[member.pipeline]!,
+      family,
+      member: { trial, weight: member.weight, of: model.members.length },
+      ...(member.params ? { params: member.params } : {}),
+    };
+  }
   if (!bundle.pipeline) {
     const members = (m.model.members ?? []).map((x) => x.family).join(', ');
     throw new PythonExportError(
-      `the bundle holds an ensemble (${members || 'several models'} averaged): only single-model GBDT bundles export to a Python project so far`,
+      `the bundle holds an ensemble (${members || 'several models'} averaged) without its members' pipelines: not exported`,
     );
   }
-  const model = bundle.model;
-  if (!(model instanceof GbdtModel)) {
-    throw new PythonExportError(
-      `the bundle holds a ${m.model.family} model: only gradient-boosted trees (gbdt) export to a Python project so far`,
-    );
-  }
-  if (model.isForest) {
-    throw new PythonExportError(
-      'the bundle holds a random forest (averaged trees): XGBoost sums boosted trees; only boosting exports to a Python project',
-    );
-  }
-  const cfg = model.config;
-  const params = xgboostParams(cfg, model.objective.name, model.nClasses);
-  const steps = stepKinds(bundle);
+  const config = (m.model as { config?: Record<string, unknown> }).config;
+  return { model, pipeline: bundle.pipeline, family: m.model.family, ...(config ? { params: config } : {}) };
+}
+
+/** The project's files (name → text): MLproject, python_env.yaml, requirements.txt, README.md, train.py, tune.py, settings.json. */
+export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOptions): Record<string, string> {
+  const m = bundle.manifest;
+  const chosen = chooseModel(bundle);
+  const steps = stepKinds(chosen.pipeline);
+  const family = familySettings(chosen, steps);
   const settings = {
     source: {
       bundle: opts.source,
@@ -147,6 +136,7 @@ export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOpti
       app: m.app,
       dataset: { name: m.dataset.name, sha256: m.dataset.sha256, rows: m.dataset.rows },
       family: m.model.family,
+      ...(chosen.member ? { member: chosen.member } : {}),
     },
     target: m.target,
     task: m.task,
@@ -154,19 +144,95 @@ export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOpti
     positiveClass: m.decision?.positiveClass ?? m.positiveClass ?? null,
     threshold: m.decision?.threshold ?? 0.5,
     seed: m.seed,
-    inputs: bundle.pipeline.inputs,
+    inputs: chosen.pipeline.inputs,
     steps,
-    classWeight: cfg.classWeight,
-    xgboost: { params, num_boost_round: model.defaultRounds },
+    ...family.settings,
+    search: tuneSettings(
+      bundle,
+      TASK_OBJECTIVE[m.task]!,
+      m.classes?.length ?? 1,
+      chosen.pipeline.layout.some((f) => f.kind === 'cat'),
+    ),
   };
   return {
     MLproject: mlproject(),
     'python_env.yaml': PYTHON_ENV,
     'requirements.txt': REQUIREMENTS,
-    'README.md': readme(bundle, opts, settings.xgboost, differences(cfg, steps)),
+    'README.md': readme(bundle, chosen, opts, family, settings.search),
     'train.py': TRAIN_PY,
+    'tune.py': TUNE_PY,
     'settings.json': JSON.stringify(settings, null, 2) + '\n',
   };
+}
+
+/** The objective of the studio's GBDT per task (what tune.py's trials train). */
+const TASK_OBJECTIVE: Record<string, string> = {
+  binary: 'logloss',
+  multiclass: 'softmax',
+  regression: 'squared_error',
+};
+
+/** The model part of settings.json, the README's line on the model and what differs from the studio. */
+interface FamilySettings {
+  readonly settings: Record<string, unknown>;
+  readonly modelLine: string;
+  readonly diffs: string[];
+}
+
+function familySettings(chosen: Chosen, steps: readonly { kind: string }[]): FamilySettings {
+  const model = chosen.model;
+  const which = chosen.member
+    ? `the ensemble's heaviest member (trial ${chosen.member.trial ?? '?'}) is a ${chosen.family} model`
+    : `the bundle holds a ${chosen.family} model`;
+  const only = 'only gradient-boosted trees (gbdt) and linear models export to a Python project so far';
+  if (model instanceof GbdtModel) {
+    if (model.isForest) {
+      throw new PythonExportError(
+        `${which.replace(/a gbdt model$|a random_forest model$/, 'a random forest')} (averaged trees): XGBoost sums boosted trees; ${only}`,
+      );
+    }
+    const cfg = model.config;
+    const params = xgboostParams(cfg, model.objective.name, model.nClasses);
+    const shown = Object.entries(params).map(([k, v]) => `\`${k}=${v}\``);
+    return {
+      settings: {
+        family: 'gbdt',
+        classWeight: cfg.classWeight,
+        xgboost: { params, num_boost_round: model.defaultRounds },
+      },
+      modelLine:
+        `Model: XGBoost, ${model.defaultRounds} rounds, ${shown.join(', ')}` +
+        (model.task === 'binary' || model.task === 'regression' ? ', base score = training mean.' : '.'),
+      diffs: differences(cfg, steps),
+    };
+  }
+  const dense = (model as { state?: { format?: string; config?: DenseNetConfig } }).state;
+  if (model.family === 'linear' && dense?.format === 'dense-net' && dense.config?.hidden.length === 0) {
+    const cfg = dense.config;
+    if (cfg.regressionLoss !== 'squared_error' && model.task === 'regression')
+      throw new PythonExportError(
+        `${which} with the ${cfg.regressionLoss} loss: scikit-learn's linear models have no counterpart; not exported`,
+      );
+    const classWeight = chosen.params?.classWeight ?? 'none';
+    const kind = model.task === 'regression' ? (cfg.l1 > 0 ? 'ElasticNet' : 'Ridge') : 'LogisticRegression';
+    return {
+      settings: { family: 'linear', classWeight, linear: { l1: cfg.l1, l2: cfg.l2 } },
+      modelLine:
+        `Model: scikit-learn \`${kind}\` on standardised features with the bundle's penalty ` +
+        `(l2 = ${cfg.l2 === 'auto' ? '1 / (2 × rows)' : cfg.l2}, l1 = ${cfg.l1}` +
+        `${classWeight === 'balanced' ? ', balanced class weights' : ''}), fitted in the Python process.`,
+      diffs: [
+        'The studio trains the linear model with Adam for a few epochs and stops early on a validation split; ' +
+          'scikit-learn solves the same penalised objective to convergence on all the rows, so the ' +
+          'coefficients are close, not identical.',
+        'The linear model does not train on Dask: `--scheduler` is accepted and ignored.',
+        ...(steps.some((s) => s.kind === 'target_encode')
+          ? ["Target encoding's out-of-fold split uses NumPy's generator, not the studio's."]
+          : []),
+      ],
+    };
+  }
+  throw new PythonExportError(`${which}: ${only}`);
 }
 
 const REQUIREMENTS = [
@@ -175,6 +241,8 @@ const REQUIREMENTS = [
   'xgboost>=1.7',
   'dask>=2022.12',
   'distributed>=2022.12',
+  'scikit-learn>=1.2',
+  'optuna>=3.1',
   '',
 ].join('\n');
 
@@ -199,27 +267,53 @@ function mlproject(): string {
     '      out: {type: string, default: predictions.csv}',
     '      scheduler: {type: string, default: local}',
     '    command: "python train.py --train {train} --predict \'{predict}\' --out {out} --scheduler {scheduler}"',
+    '  tune:',
+    '    parameters:',
+    '      train: path',
+    '      trials: {type: float, default: 20}',
+    '      scheduler: {type: string, default: local}',
+    '      workers: {type: float, default: 2}',
+    '      out: {type: string, default: tuned.json}',
+    '    command: "python tune.py --train {train} --trials {trials} --scheduler {scheduler} --workers {workers} --out {out}"',
     '',
   ].join('\n');
 }
 
 function readme(
   bundle: LoadedBundle,
+  chosen: Chosen,
   opts: PythonProjectOptions,
-  xgb: { params: Record<string, string | number>; num_boost_round: number },
-  diffs: string[],
+  family: FamilySettings,
+  search: TuneSettings,
 ): string {
   const m = bundle.manifest;
-  const steps = m.pipeline.steps.length ? m.pipeline.steps.map((s) => `- ${s}`) : ['- (none)'];
-  const params = Object.entries(xgb.params).map(([k, v]) => `\`${k}=${v}\``);
+  const described = chosen.member
+    ? chosen.pipeline.spec.steps.map((s) => `${s.kind}: ${s.columns.join(', ')}`)
+    : m.pipeline.steps;
+  const steps = described.length ? described.map((s) => `- ${s}`) : ['- (none)'];
+  const member = chosen.member;
+  const what = member
+    ? member.of > 1
+      ? `${chosen.family} model of trial ${member.trial ?? '?'}, the heaviest member (weight ${member.weight.toFixed(3)}) of the ${member.of}-model ensemble`
+      : `${chosen.family} model of trial ${member.trial ?? '?'} (the search's final model)`
+    : `${m.model.family} model`;
   return [
     `# ${m.task} model on '${m.target}' — AutoML Studio export`,
     '',
-    `A Python project that trains again the ${m.model.family} model of the AutoML Studio bundle \`${opts.source}\``,
+    `A Python project that trains again the ${what} of the AutoML Studio bundle \`${opts.source}\``,
     `(manifest SHA-256 \`${opts.manifestSha256}\`, created ${m.createdAt}, trained on \`${m.dataset.name}\`,`,
     `${m.dataset.rows} rows, SHA-256 \`${m.dataset.sha256}\`). It is not the bundle's model: it rebuilds the same`,
-    'preprocessing with pandas, fitted on the rows you give it, and trains gradient-boosted trees with XGBoost',
+    'preprocessing with pandas, fitted on the rows you give it, and trains ' +
+      (chosen.family === 'linear'
+        ? 'a linear model with scikit-learn'
+        : 'gradient-boosted trees with XGBoost'),
     "using the bundle's hyperparameters, so its scores are close to the bundle's, not bit-identical.",
+    ...(member && member.of > 1
+      ? [
+          `The studio's model averages ${member.of} models; this project trains one of them, so expect its score to`,
+          "be a little below the ensemble's.",
+        ]
+      : []),
     '',
     '## Run',
     '',
@@ -229,11 +323,13 @@ function readme(
     'python train.py --train data.csv --scheduler none              # plain xgboost, no Dask',
     'python train.py --train data.csv --scheduler tcp://host:8786   # an existing Dask cluster',
     'mlflow run . -P train=data.csv -P predict=new.csv              # as an MLflow project',
+    'python tune.py --train data.csv --trials 40                    # search again (Optuna, Dask)',
+    'python train.py --settings tuned.json --train data.csv         # train the best trial',
     '```',
     '',
     '`--scheduler local` (the default) starts a Dask `LocalCluster` (2 workers, 1 thread each, in this process)',
     'and trains with `xgboost.dask`. The training CSV needs the target column; the columns the bundle read are',
-    `${bundle.pipeline!.inputs.map((c) => `\`${c.name}\` (${c.type})`).join(', ')}.`,
+    `${chosen.pipeline.inputs.map((c) => `\`${c.name}\` (${c.type})`).join(', ')}.`,
     '`--model FILE` also saves the XGBoost model as JSON.',
     '',
     'The predictions CSV has the format of `automl-studio predict`: ' +
@@ -250,15 +346,61 @@ function readme(
     '',
     ...steps,
     '',
-    `Model: XGBoost, ${xgb.num_boost_round} rounds, ${params.join(', ')}` +
-      (m.task === 'binary' || m.task === 'regression' ? ', base score = training mean.' : '.'),
+    family.modelLine,
     '',
+    ...tuneReadme(search),
     '## What differs from the bundle',
     '',
-    ...diffs.map((d) => `- ${d}`),
+    ...family.diffs.map((d) => `- ${d}`),
     '',
     `Steps without a pandas translation are refused when exporting; train.py itself stops with an \`error:\``,
     'line (exit status 2) on a step it does not know, a missing column or an unknown class label.',
     '',
   ].join('\n');
+}
+
+/** The README's section on tune.py. */
+function tuneReadme(search: TuneSettings): string[] {
+  const families = Object.keys(search.families);
+  const split =
+    search.split.strategy === 'kfold'
+      ? `${search.split.folds} folds${search.split.stratified ? ' stratified by class' : ''}, seed ${search.split.seed}`
+      : `a holdout of ${search.split.validFraction ?? 0.2} of the rows${search.split.stratified ? ' stratified by class' : ''}, seed ${search.split.seed}`;
+  return [
+    '## Tuning (tune.py)',
+    '',
+    search.from === 'automl'
+      ? "`tune.py` runs the experiment's search again as an Optuna study:"
+      : "The bundle was trained by `fit` (no search recorded): `tune.py` searches its family's space with the studio's defaults:",
+    '',
+    `- families: ${families.join(', ') || '(none)'}; the ranges are the studio's (\`settings.json\`, \`search.families\`);`,
+    `- metric: ${search.metric} (${search.direction}), on ${split} (the same plan, not the same rows: the folds`,
+    "  come from scikit-learn's shuffling), the pipeline fitted on each fold's training rows;",
+    `- sampler: Optuna's TPE, seed ${search.seed}` +
+      (search.families.gbdt
+        ? `; a gbdt trial trains up to ${search.families.gbdt.maxRounds} rounds with early stopping on the fold`
+        : ''),
+    ...(search.families.gbdt
+      ? ["  (patience ≈ 2.5 / learning rate, within [40, 250]); the rounds kept are the folds' mean."]
+      : []),
+    ...(search.families.linear
+      ? [
+          '- linear trials search l1, l2 and class weights (scikit-learn solves exactly: the studio’s',
+          '  learning rate and batch size do not apply);',
+        ]
+      : []),
+    ...(search.leftOut.length
+      ? [`- not searched: ${search.leftOut.join(', ')} (tune.py says so when it starts).`]
+      : []),
+    '',
+    '`--scheduler none` runs the trials in this process, one after another: the same trials every time.',
+    '`--scheduler local` (default) starts a Dask `LocalCluster` of `--workers` workers and runs one optimize',
+    "loop per worker on one study shared through Optuna's Dask integration (`optuna.integration.DaskStorage`:",
+    'the Dask scheduler holds the trials), or through `--storage URL` (any Optuna storage, e.g. `sqlite:///tune.db`);',
+    'each loop has its own TPE seed (seed + k), so a parallel search is not repeatable trial for trial.',
+    '`--scheduler tcp://host:8786` does the same on an existing cluster (train.py is uploaded to its workers).',
+    'Successive halving is not run: every trial trains to its early stop. `--out` (default `tuned.json`) is',
+    "train.py's settings with the best trial's parameters and rounds.",
+    '',
+  ];
 }

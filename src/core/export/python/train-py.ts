@@ -3,18 +3,19 @@
  * Kept as Python source text; String.raw keeps its backslashes as written.
  */
 export const TRAIN_PY = String.raw`#!/usr/bin/env python3
-"""Retrains an AutoML Studio model with pandas and XGBoost.
+"""Retrains an AutoML Studio model with pandas and XGBoost (or scikit-learn for a linear model).
 
 Exported from an AutoML Studio model bundle (see README.md and settings.json). The preprocessing steps
 of the bundle's pipeline are fitted again on the rows of --train, exactly in the order the studio ran
-them; the model is gradient-boosted trees trained by XGBoost with the bundle's hyperparameters.
+them; the model (settings.json "family") is gradient-boosted trees trained by XGBoost with the bundle's
+hyperparameters, or a linear model with the bundle's penalty solved by scikit-learn.
 
     python train.py --train data.csv [--predict new.csv --out predictions.csv]
                     [--scheduler local|none|ADDRESS] [--model model.json]
 
 --scheduler local (the default) trains on a Dask LocalCluster (2 workers, 1 thread each, in this
 process) through xgboost.dask; none trains with plain xgboost; anything else is a Dask scheduler
-address (tcp://host:8786).
+address (tcp://host:8786). A linear model always trains in this process.
 """
 import argparse
 import json
@@ -464,6 +465,31 @@ def xgb_params(y, settings):
 
 
 def train(X, y, settings, scheduler):
+    """The model of settings["family"], with predict(X) -> probabilities or values and save(path)."""
+    family = settings.get("family", "gbdt")
+    if family == "gbdt":
+        return Boosted(train_xgboost(X, y, settings, scheduler))
+    if family == "linear":
+        return train_linear(X, y, settings)
+    raise ExportError(f"model family '{family}' has no translation in this project")
+
+
+class Boosted:
+    def __init__(self, booster):
+        self.booster = booster
+
+    def describe(self, settings):
+        return f"XGBoost ({settings['task']}, {settings['xgboost']['num_boost_round']} rounds)"
+
+    def predict(self, X):
+        return self.booster.predict(xgb.DMatrix(X, enable_categorical=True))
+
+    def save(self, path):
+        self.booster.save_model(path)
+
+
+def train_xgboost(X, y, settings, scheduler):
+    """Gradient-boosted trees: plain xgboost, or xgboost.dask on a Dask cluster."""
     params = xgb_params(y, settings)
     rounds = settings["xgboost"]["num_boost_round"]
     w = sample_weights(y, settings)
@@ -494,9 +520,71 @@ def train(X, y, settings, scheduler):
             cluster.close()
 
 
-def predictions_frame(booster, X, settings):
+def train_linear(X, y, settings):
+    """Logistic / softmax / linear regression with the studio's penalty, solved by scikit-learn.
+
+    The studio minimises  mean loss + l2·Σw² + l1·Σ|w|  on standardised features (missing → 0, the
+    mean) and, for regression, a standardised target. scikit-learn's objectives are the same up to a
+    factor, so: logistic C = 1 / (n·(l1 + 2·l2)), l1_ratio = l1 / (l1 + 2·l2); ridge alpha = n·l2;
+    elastic net alpha = l1/2 + l2, l1_ratio = l1 / (2·alpha). It runs in this process (no Dask)."""
+    from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
+
+    cfg = settings["linear"]
+    lacking = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+    if lacking:
+        raise ExportError(f"column(s) {', '.join(lacking)} reach the linear model as categories: not translated")
+    mean = X.mean()
+    std = X.std(ddof=0)
+    std = std.where((std > 1e-12) & np.isfinite(std), np.inf)  # constant in training: always 0
+    Z = ((X - mean) / std).fillna(0.0).to_numpy(float)
+    n, l1 = len(y), cfg["l1"]
+    l2 = 1 / (2 * n) if cfg["l2"] == "auto" else cfg["l2"]  # 'auto': scikit-learn's C = 1 / alpha = 1
+    w = sample_weights(y, settings)
+    if settings["task"] == "regression":
+        y_mean, y_std = float(y.mean()), float(y.std()) or 1.0
+        if l1 == 0:
+            model = Ridge(alpha=n * l2)
+        else:
+            alpha = l1 / 2 + l2
+            model = ElasticNet(alpha=alpha, l1_ratio=l1 / (2 * alpha), max_iter=10000)
+        model.fit(Z, (y - y_mean) / y_std, sample_weight=w)
+        return Linear(model, mean, std, lambda M: model.predict(M) * y_std + y_mean)
+    a = l1 + 2 * l2
+    if a == 0:
+        model = LogisticRegression(penalty=None, max_iter=5000)
+    elif l1 == 0:
+        model = LogisticRegression(C=1 / (n * a), max_iter=5000)
+    else:
+        model = LogisticRegression(penalty="elasticnet", solver="saga", C=1 / (n * a), l1_ratio=l1 / a, max_iter=5000)
+    model.fit(Z, y.astype(int), sample_weight=w)
+    if len(model.classes_) != (2 if settings["task"] == "binary" else len(settings["classes"])):
+        raise ExportError("every class must occur in the training rows for the linear model")
+    if settings["task"] == "binary":
+        return Linear(model, mean, std, lambda M: model.predict_proba(M)[:, 1])
+    return Linear(model, mean, std, model.predict_proba)
+
+
+class Linear:
+    def __init__(self, model, mean, std, predict):
+        self.model, self.mean, self.std, self._predict = model, mean, std, predict
+
+    def describe(self, settings):
+        return f"{type(self.model).__name__} ({settings['task']}, scikit-learn, in this process)"
+
+    def predict(self, X):
+        return self._predict(((X[self.mean.index] - self.mean) / self.std).fillna(0.0).to_numpy(float))
+
+    def save(self, path):
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"features": list(self.mean.index), "mean": self.mean.tolist(),
+                       "std": [s if math.isfinite(s) else None for s in self.std],
+                       "coef": np.atleast_2d(self.model.coef_).tolist(),
+                       "intercept": np.atleast_1d(self.model.intercept_).tolist()}, f, indent=2)
+
+
+def predictions_frame(model, X, settings):
     """The studio's predictions CSV: one probability column per class and "prediction", or "prediction"."""
-    p = booster.predict(xgb.DMatrix(X, enable_categorical=True))
+    p = model.predict(X)
     if settings["task"] == "regression":
         return pd.DataFrame({"prediction": p})
     classes = settings["classes"]
@@ -518,23 +606,24 @@ def main(argv=None):
     ap.add_argument("--predict", help="CSV of rows to predict")
     ap.add_argument("--out", default="predictions.csv", help="where --predict writes (default predictions.csv)")
     ap.add_argument("--scheduler", default="local", help="local (default), none, or a Dask scheduler address")
-    ap.add_argument("--model", help="also save the XGBoost model (JSON) here")
-    ap.add_argument("--settings", default=os.path.join(HERE, "settings.json"), help=argparse.SUPPRESS)
+    ap.add_argument("--model", help="also save the model here (XGBoost JSON, or the linear model's coefficients)")
+    ap.add_argument("--settings", default=os.path.join(HERE, "settings.json"),
+                    help="the project's settings (default settings.json; tune.py --out writes tuned ones)")
     args = ap.parse_args(argv)
     with open(args.settings, encoding="utf-8") as f:
         settings = json.load(f)
     try:
         df, y = read_table(args.train, settings, need_target=True)
         states, layout, X = fit_pipeline(df, y, settings)
-        booster = train(X, y, settings, args.scheduler)
-        print(f"trained XGBoost ({settings['task']}, {settings['xgboost']['num_boost_round']} rounds) "
-              f"on {len(X)} rows × {X.shape[1]} features, scheduler {args.scheduler}")
+        model = train(X, y, settings, args.scheduler)
+        print(f"trained {model.describe(settings)} on {len(X)} rows × {X.shape[1]} features, "
+              f"scheduler {args.scheduler}")
         if args.model:
-            booster.save_model(args.model)
+            model.save(args.model)
             print(f"wrote {args.model}")
         if args.predict:
             new, _ = read_table(args.predict, settings, need_target=False)
-            predictions_frame(booster, transform(new, states, layout, settings), settings).to_csv(
+            predictions_frame(model, transform(new, states, layout, settings), settings).to_csv(
                 args.out, index=False, float_format="%.17g")
             print(f"wrote {args.out} ({len(new)} rows)")
     except ExportError as err:
