@@ -74,13 +74,16 @@ function reproducibility(
 const withNote = (r: NonNullable<BundleManifest['reproducibility']>, note: string | undefined) =>
   note ? { ...r, note: `${r.note}; ${note}` } : r;
 
-/** Rounds (trees per class) or epochs a fitted model uses, when it says. */
+/**
+ * The manifest's model.iterations, as bundles have always recorded it: for a tree model the rounds its
+ * predictions use (early stopping's best round + 1), for a net the epochs it ran (past its best one when
+ * it stopped early); null for a model without iterations (an ensemble).
+ */
 function iterationsOf(model: Fitted): number | null {
-  const m = model as unknown as { defaultRounds?: number; state?: { epochsRun?: number } };
-  if (typeof m.defaultRounds === 'number') return m.defaultRounds;
-  if (typeof m.state?.epochsRun === 'number') return m.state.epochsRun;
-  return null;
+  const n = TREE_FAMILIES.has(model.family) ? model.iterationsUsed : model.iterationsRun;
+  return typeof n === 'number' ? n : null;
 }
+const TREE_FAMILIES: ReadonlySet<string> = new Set(['gbdt', 'random_forest']);
 
 function environmentOf(env: BundleEnvironment): BundleManifest['environment'] {
   const tfjs = env.libraries['@tensorflow/tfjs'];

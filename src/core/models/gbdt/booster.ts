@@ -190,6 +190,15 @@ export class GbdtModel implements Fitted {
       : this.rounds_;
   }
 
+  /** Fitted.iterationsUsed: the rounds predict uses by default (defaultRounds). */
+  get iterationsUsed(): number {
+    return this.defaultRounds;
+  }
+  /** Fitted.iterationsRun: the rounds trained (nRounds). */
+  get iterationsRun(): number {
+    return this.rounds_;
+  }
+
   /** Raw margins (class-major, nGroups × nRows) using the first `rounds` rounds. */
   predictRaw(X: FeatureMatrix, rounds = this.defaultRounds): Float64Array {
     validateMatrix(X);
