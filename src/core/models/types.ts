@@ -73,6 +73,21 @@ export interface Fitted {
    */
   predict(X: FeatureMatrix): Float64Array;
   toJSON(): SerializedModel;
+  /**
+   * Iterative models (boosting rounds: trees per class, or a forest's trees; epochs): the iterations
+   * the predictions use. Boosting: the best round + 1 when early stopping is on, else every round that
+   * ran; nets: the epoch with the best monitored loss (validation, else training), whose weights the
+   * model keeps. What a refit on all rows trains for and a trial's resource. Absent for models without
+   * iterations (an ensemble) and for nets saved without it.
+   */
+  readonly iterationsUsed?: number;
+  /** Iterations training ran (>= iterationsUsed: early stopping runs on past the best one). */
+  readonly iterationsRun?: number;
+  /**
+   * Frees what only further training needs (training data, buffers), for models that hold any; the
+   * model still predicts and serialises the same.
+   */
+  dropTrainingState?(): void;
 }
 
 /** A model family. `fit` may be async (e.g. tfjs training); callers always `await` it. */

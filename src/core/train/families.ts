@@ -128,11 +128,9 @@ export function refitConfig(
   config: Readonly<Record<string, unknown>>,
 ): { config: Record<string, unknown>; iterations: number } {
   if (family === 'gbdt' || family === 'random_forest') {
-    const rounds = (model as Fitted & { defaultRounds?: number }).defaultRounds ?? Number(config.rounds);
-    const iterations = Math.max(1, rounds);
+    const iterations = Math.max(1, model.iterationsUsed ?? Number(config.rounds));
     return { config: { ...config, rounds: iterations, earlyStoppingRounds: 0 }, iterations };
   }
-  const state = (model as Fitted & { state?: { bestEpoch?: number } }).state;
-  const iterations = Math.max(1, state?.bestEpoch ?? Number(config.epochs));
+  const iterations = Math.max(1, model.iterationsUsed ?? Number(config.epochs));
   return { config: { ...config, epochs: iterations, patience: 0 }, iterations };
 }

@@ -20,6 +20,11 @@ export interface SuiteSubject {
   config?: Record<string, unknown>;
   /** A config key/value that the family must reject. Default: an unknown key. */
   badConfig?: Record<string, unknown>;
+  /**
+   * Config that turns on early stopping on a validation set (stopping `patience` iterations after the
+   * best one, unless `max` iterations run first); without it the family has no early stopping.
+   */
+  earlyStopping?: { config: Record<string, unknown>; patience: number; max: number };
 }
 
 const TASKS: Task[] = ['binary', 'multiclass', 'regression'];
@@ -201,6 +206,31 @@ export function runEstimatorSuite(name: string, factory: () => SuiteSubject): vo
         });
       });
     }
+
+    it('reports the iterations its predictions use and the ones it ran, the same after a JSON round trip', async () => {
+      const { estimator, config, earlyStopping } = factory();
+      const d = synth('binary', 300, 21);
+      const v = synth('binary', 200, 22);
+      const model = await estimator.fit(d.X, d.y, {
+        task: 'binary',
+        nClasses: 2,
+        config: { ...config, ...earlyStopping?.config },
+        ...(earlyStopping ? { validation: { X: v.X, y: v.y } } : {}),
+      });
+      const used = model.iterationsUsed!;
+      const run = model.iterationsRun!;
+      expect(Number.isInteger(used) && used >= 1).toBe(true);
+      expect(Number.isInteger(run) && run >= used).toBe(true);
+      if (earlyStopping && run < earlyStopping.max) expect(run - used).toBe(earlyStopping.patience);
+      const back = deserializeModel(JSON.stringify(model.toJSON()));
+      expect([back.iterationsUsed, back.iterationsRun]).toEqual([used, run]);
+      // Dropping training-only state (where there is any) changes neither predictions nor the file.
+      const p = Array.from(model.predict(v.X));
+      const json = JSON.stringify(model.toJSON());
+      model.dropTrainingState?.();
+      expect(Array.from(model.predict(v.X))).toEqual(p);
+      expect(JSON.stringify(model.toJSON())).toBe(json);
+    });
 
     it('rejects bad config with a specific error', async () => {
       const { estimator, config, badConfig } = factory();

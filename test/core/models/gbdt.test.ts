@@ -247,6 +247,7 @@ describe('gbdt: continue training, validation curve, early stopping', () => {
     expect(m.nRounds).toBeLessThan(500);
     const best = m.bestIteration;
     expect(m.nRounds).toBe(best + 6);
+    expect([m.iterationsUsed, m.iterationsRun]).toEqual([best + 1, m.nRounds]);
     const curve = m.history.valid;
     expect(Math.min(...curve)).toBe(curve[best]);
     expect(rounds).toEqual(Array.from({ length: m.nRounds }, (_, i) => i));

@@ -4,9 +4,10 @@
  * than fit, the rest share an "other" bin). Bin 0 of every feature holds missing values.
  *
  * Training bins the data column-major (binColumns: sequential writes, and what the row partition reads);
- * the tree grower transposes it once into row-major global bin indices for the histogram builder, which
- * walks the rows of a node and touches every feature of a row in one cache line (measured faster than
- * column-major in bench/gbdt/layout.ts). binMatrix gives the row-major Uint8Array.
+ * the grow kernel (grow-kernel.ts) transposes it once into row-major global bin indices for the histogram
+ * builder (histogram.ts), which walks the rows of a node and touches every feature of a row in one cache
+ * line (measured faster than column-major in bench/gbdt/layout.ts). binMatrix gives the row-major
+ * Uint8Array.
  */
 import type { FeatureMatrix } from '../types.ts';
 import { createRng } from '../../util/random.ts';
@@ -409,7 +410,7 @@ export function binMatrix(mapper: BinMapper, X: FeatureMatrix): Uint8Array {
 
 /**
  * Bins X column-major (feature f, row r at f * nRows + r): what training uses. Writes are sequential
- * (row-major binning writes with a stride of nFeatures), and the tree grower derives its row-major
+ * (row-major binning writes with a stride of nFeatures), and the grow kernel derives its row-major
  * global-bin matrix from it in one pass.
  */
 export function binColumns(mapper: BinMapper, X: FeatureMatrix): Uint8Array {

@@ -190,6 +190,15 @@ export class GbdtModel implements Fitted {
       : this.rounds_;
   }
 
+  /** Fitted.iterationsUsed: the rounds predict uses by default (defaultRounds). */
+  get iterationsUsed(): number {
+    return this.defaultRounds;
+  }
+  /** Fitted.iterationsRun: the rounds trained (nRounds). */
+  get iterationsRun(): number {
+    return this.rounds_;
+  }
+
   /** Raw margins (class-major, nGroups × nRows) using the first `rounds` rounds. */
   predictRaw(X: FeatureMatrix, rounds = this.defaultRounds): Float64Array {
     validateMatrix(X);
@@ -343,7 +352,7 @@ export class GbdtModel implements Fitted {
     const n = X.nRows;
     const w = classWeights(y, data.weights, this.task, K, this.config);
     const grower = new TreeGrower(this.mapper, X, this.growParams(), n * this.nGroups);
-    // The margins live where the grower's kernels add leaf values to them.
+    // The margins live where the grow kernel adds leaf values to them (grow-kernel.ts).
     const raw = grower.margins(this.predictRaw(X, this.rounds_));
     // One group, boosting: targets and gradients live there too (the objective's kernel reads and writes
     // them). A forest scales its targets per tree into another array: they must survive grow().

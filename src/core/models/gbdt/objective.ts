@@ -309,7 +309,7 @@ const logloss: Objective = {
     const g = gh[0];
     const kern = kernelsOf(raw.buffer);
     if (kern !== null && y.buffer === raw.buffer && g.buffer === raw.buffer) {
-      // The same computation in WebAssembly (the grower's kernels hold raw, y and g; kernels.wat).
+      // The same computation in WebAssembly (the grow kernel's memory holds raw, y and g: grow-kernel.ts, kernels.wat).
       const tab = kern.table;
       if (tab[0] === 0) tab.set(LOGLOSS_KERNEL_TABLE);
       kern.k.loglossGrad(raw.byteOffset, y.byteOffset, n, g.byteOffset, tab.byteOffset);

@@ -166,6 +166,15 @@ class DenseFitted implements Fitted {
     this.layout = layoutOf(this.nFeatures, embedded);
   }
 
+  /** Fitted.iterationsUsed: the best epoch, whose weights the net keeps (absent in states saved without it). */
+  get iterationsUsed(): number | undefined {
+    return typeof this.state.bestEpoch === 'number' ? this.state.bestEpoch : undefined;
+  }
+  /** Fitted.iterationsRun: the epochs trained. */
+  get iterationsRun(): number | undefined {
+    return typeof this.state.epochsRun === 'number' ? this.state.epochsRun : undefined;
+  }
+
   predict(X: FeatureMatrix): Float64Array {
     validateMatrix(X);
     if (X.nCols !== this.nFeatures) {

@@ -20,11 +20,13 @@ beforeAll(async () => {
 runEstimatorSuite('linear', () => ({
   estimator: getEstimator('linear'),
   config: { epochs: 40, learningRate: 0.02 },
+  earlyStopping: { config: { epochs: 150, patience: 3, learningRate: 0.05 }, patience: 3, max: 150 },
 }));
 runEstimatorSuite('mlp', () => ({
   estimator: getEstimator('mlp'),
   config: { epochs: 25, hidden: [16], dropout: 0.1 },
   badConfig: { dropout: 2 },
+  earlyStopping: { config: { epochs: 150, patience: 3 }, patience: 3, max: 150 },
 }));
 runEstimatorSuite('mlp (batch normalisation)', () => ({
   estimator: getEstimator('mlp'),
