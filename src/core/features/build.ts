@@ -67,6 +67,21 @@ export function linkText(r: Relationship): string {
 /** Checks a parsed JSON value is a recipe (shape, schema version, known kinds) — not yet against tables. */
 export function parseRecipe(value: unknown, where = 'recipe'): Recipe {
   const bad = (msg: string): FeatureError => new FeatureError('bad-recipe', `${where}: ${msg}`);
+  /** The aggregation, its column and its window, shared by `aggregate` and `rolling` features. */
+  const checkAggregation = (s: Record<string, unknown>, at: string): void => {
+    if (!AGGREGATIONS.includes(s.aggregation as never)) {
+      throw bad(
+        `${at}: aggregation '${String(s.aggregation)}' is unknown (one of ${AGGREGATIONS.join(', ')})`,
+      );
+    }
+    if (s.column !== undefined && typeof s.column !== 'string') throw bad(`${at}: column must be a name`);
+    if (
+      s.windowDays !== undefined &&
+      !(typeof s.windowDays === 'number' && s.windowDays > 0 && Number.isFinite(s.windowDays))
+    ) {
+      throw bad(`${at}: windowDays must be a positive number of days`);
+    }
+  };
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw bad('not a JSON object');
   const r = value as Record<string, unknown>;
   if (r.schemaVersion !== RECIPE_SCHEMA_VERSION) {
@@ -112,19 +127,7 @@ export function parseRecipe(value: unknown, where = 'recipe'): Recipe {
         if (s.kind === 'lookup' && typeof s.column !== 'string')
           throw bad(`${at}: a lookup names the parent column to copy`);
         if (s.kind === 'aggregate') {
-          if (!AGGREGATIONS.includes(s.aggregation as never)) {
-            throw bad(
-              `${at}: aggregation '${String(s.aggregation)}' is unknown (one of ${AGGREGATIONS.join(', ')})`,
-            );
-          }
-          if (s.column !== undefined && typeof s.column !== 'string')
-            throw bad(`${at}: column must be a name`);
-          if (
-            s.windowDays !== undefined &&
-            !(typeof s.windowDays === 'number' && s.windowDays > 0 && Number.isFinite(s.windowDays))
-          ) {
-            throw bad(`${at}: windowDays must be a positive number of days`);
-          }
+          checkAggregation(s, at);
         }
         break;
       }
@@ -147,19 +150,7 @@ export function parseRecipe(value: unknown, where = 'recipe'): Recipe {
             throw bad(`${at}: periods must be a whole number ≥ 1`);
           }
         } else {
-          if (!AGGREGATIONS.includes(s.aggregation as never)) {
-            throw bad(
-              `${at}: aggregation '${String(s.aggregation)}' is unknown (one of ${AGGREGATIONS.join(', ')})`,
-            );
-          }
-          if (s.column !== undefined && typeof s.column !== 'string')
-            throw bad(`${at}: column must be a name`);
-          if (
-            s.windowDays !== undefined &&
-            !(typeof s.windowDays === 'number' && s.windowDays > 0 && Number.isFinite(s.windowDays))
-          ) {
-            throw bad(`${at}: windowDays must be a positive number of days`);
-          }
+          checkAggregation(s, at);
         }
         break;
       default:
