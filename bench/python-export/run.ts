@@ -1,14 +1,14 @@
 /**
  * Exported Python project vs the bundle (issue 22): for each dataset, make a bundle on train.csv —
  * `cli fit --model F` (defaults) or, with --automl, `cli automl --families F --max-trials N` (the
- * project then trains the ensemble's heaviest member); F is gbdt (default) or linear. Then score
+ * project then trains every member of the ensemble); F is gbdt (default), linear, random_forest or mlp. Then score
  * `cli predict` on test.csv, export it with
  * `--format python`, run the project's train.py (--scheduler none, or local) on the same train.csv, and
  * score its predictions with the same score.py. Prints the primary metric of each and the difference,
  * and the wall clock of train.py.
  *
  *   npx tsx bench/python-export/run.ts [--datasets telco_churn,penguins,diabetes,german_credit] [--scheduler none]
- *        [--families gbdt|linear] [--automl --max-trials 6]
+ *        [--families gbdt,linear,random_forest,mlp] [--automl --max-trials 6]
  *
  * Datasets come from the vendored copies in test/fixtures when present, else ../shared/datasets.
  */

@@ -121,7 +121,7 @@ describe.runIf(hasPython)('export --format python → train.py with pandas + XGB
 });
 
 describe('export --format python refusals', () => {
-  it('an MLP is refused naming the family; a non-empty --out and an unknown format too (exit 2)', async () => {
+  it('an MLP with batch normalisation is refused naming it; a non-empty --out and an unknown format too (exit 2)', async () => {
     const bundle = join(dir, 'mlp');
     const fit = await cli([
       'fit',
@@ -131,7 +131,7 @@ describe('export --format python refusals', () => {
       '--model',
       'mlp',
       '--params',
-      '{"epochs": 3}',
+      '{"epochs": 3, "batchNorm": true}',
       '--out',
       bundle,
       '--no-track',
@@ -139,7 +139,7 @@ describe('export --format python refusals', () => {
     expect(fit.code, fit.err).toBe(0);
     const mlp = await cli(['export', bundle, '--format', 'python', '--out', join(dir, 'mlp.project')]);
     expect(mlp.code).toBe(2);
-    expect(mlp.err).toMatch(/mlp model: only gradient-boosted trees \(gbdt\) and linear models/);
+    expect(mlp.err).toContain("mlp model with batch normalisation: scikit-learn's MLP has no counterpart");
     const busy = join(dir, 'busy');
     mkdirSync(busy, { recursive: true });
     writeFileSync(join(busy, 'x'), '');
@@ -151,8 +151,8 @@ describe('export --format python refusals', () => {
     expect(bad.err).toContain('python');
   });
 
-  it('a random forest, the Huber objective and an ensemble are refused, naming what they are', async () => {
-    const rf = join(dir, 'rf');
+  it('a GELU MLP, the Huber objective and an ensemble without pipelines are refused, naming what they are', async () => {
+    const gelu = join(dir, 'gelu');
     expect(
       (
         await cli([
@@ -161,16 +161,18 @@ describe('export --format python refusals', () => {
           '--target',
           'species',
           '--model',
-          'rf',
+          'mlp',
+          '--params',
+          '{"activation": "gelu", "epochs": 3}',
           '--out',
-          rf,
+          gelu,
           '--no-track',
         ])
       ).code,
     ).toBe(0);
-    const r = await cli(['export', rf, '--format', 'python', '--out', join(dir, 'rf.project')]);
+    const r = await cli(['export', gelu, '--format', 'python', '--out', join(dir, 'gelu.project')]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain('random forest');
+    expect(r.err).toContain("mlp model with the gelu activation: scikit-learn's MLP has no counterpart");
     const huber = join(dir, 'huber');
     const fit = await cli([
       'fit',

@@ -82,7 +82,7 @@ function stepKinds(pipeline: FittedPipeline): { kind: string; columns: string[];
   return steps;
 }
 
-/** The model the project trains: the bundle's own, or an AutoML ensemble's heaviest member. */
+/** A model the project trains: the bundle's own, or one member of an AutoML ensemble. */
 interface Chosen {
   readonly model: Fitted;
   readonly pipeline: FittedPipeline;
@@ -93,24 +93,28 @@ interface Chosen {
   readonly params?: Readonly<Record<string, unknown>>;
 }
 
-function chooseModel(bundle: LoadedBundle): Chosen {
+/** The models of the bundle: its one model, or every member of its ensemble with a weight above 0, heaviest first. */
+function chooseMembers(bundle: LoadedBundle): Chosen[] {
   const m = bundle.manifest;
   const model = bundle.model;
   if (model instanceof EnsembleModel) {
-    // a search's result: one member (the best trial) or a weighted average; the heaviest member
-    // (greedy selection starts from the best single trial, which usually ends heaviest)
-    const k = model.members.reduce((best, x, i) => (x.weight > model.members[best]!.weight ? i : best), 0);
-    const member = model.members[k]!;
-    const trial = member.trial ?? null;
-    const family =
-      (m.model.members ?? []).find((x) => trial !== null && x.trial === trial)?.family ?? member.model.family;
-    return {
-      model: member.model,
-      pipeline: model.pipelines[member.pipeline]!,
-      family,
-      member: { trial, weight: member.weight, of: model.members.length },
-      ...(member.params ? { params: member.params } : {}),
-    };
+    const of = model.members.filter((x) => x.weight > 0).length;
+    return model.members
+      .filter((x) => x.weight > 0)
+      .sort((a, b) => b.weight - a.weight)
+      .map((member) => {
+        const trial = member.trial ?? null;
+        const family =
+          (m.model.members ?? []).find((x) => trial !== null && x.trial === trial)?.family ??
+          member.model.family;
+        return {
+          model: member.model,
+          pipeline: model.pipelines[member.pipeline]!,
+          family,
+          member: { trial, weight: member.weight, of },
+          ...(member.params ? { params: member.params } : {}),
+        };
+      });
   }
   if (!bundle.pipeline) {
     const members = (m.model.members ?? []).map((x) => x.family).join(', ');
@@ -119,15 +123,75 @@ function chooseModel(bundle: LoadedBundle): Chosen {
     );
   }
   const config = (m.model as { config?: Record<string, unknown> }).config;
-  return { model, pipeline: bundle.pipeline, family: m.model.family, ...(config ? { params: config } : {}) };
+  return [
+    { model, pipeline: bundle.pipeline, family: m.model.family, ...(config ? { params: config } : {}) },
+  ];
+}
+
+/** A member translated for train.py, with its settings and README lines. */
+interface Translated {
+  readonly chosen: Chosen;
+  readonly steps: ReturnType<typeof stepKinds>;
+  readonly family: FamilySettings;
+}
+
+/** A member with no faithful Python translation, left out of the exported ensemble. */
+interface LeftOut {
+  readonly trial: number | null;
+  readonly family: string;
+  readonly weight: number;
+  readonly reason: string;
+}
+
+/**
+ * Translates every member; an ensemble's member with no translation is left out (and said so) as
+ * long as one member remains; a single model with no translation is refused.
+ */
+function translateMembers(bundle: LoadedBundle): { kept: Translated[]; leftOut: LeftOut[] } {
+  const chosen = chooseMembers(bundle);
+  const kept: Translated[] = [];
+  const leftOut: LeftOut[] = [];
+  let first: unknown = null;
+  for (const c of chosen) {
+    try {
+      const steps = stepKinds(c.pipeline);
+      kept.push({ chosen: c, steps, family: familySettings(c, steps) });
+    } catch (err) {
+      if (!(err instanceof PythonExportError) || chosen.length === 1) throw err;
+      first ??= err;
+      leftOut.push({
+        trial: c.member?.trial ?? null,
+        family: c.family,
+        weight: c.member?.weight ?? 1,
+        reason: err.message,
+      });
+    }
+  }
+  if (kept.length === 0) throw first instanceof Error ? first : new PythonExportError('no member exports');
+  return { kept, leftOut };
 }
 
 /** The project's files (name → text): MLproject, python_env.yaml, requirements.txt, README.md, train.py, tune.py, settings.json. */
 export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOptions): Record<string, string> {
   const m = bundle.manifest;
-  const chosen = chooseModel(bundle);
-  const steps = stepKinds(chosen.pipeline);
-  const family = familySettings(chosen, steps);
+  const { kept, leftOut } = translateMembers(bundle);
+  // the heaviest member is also the project's single model: tune.py searches from its pipeline
+  const top = kept[0]!;
+  const chosen = top.chosen;
+  const total = kept.reduce((a, t) => a + (t.chosen.member?.weight ?? 1), 0);
+  const members =
+    kept.length > 1
+      ? kept.map((t) => ({
+          trial: t.chosen.member?.trial ?? null,
+          weight: (t.chosen.member?.weight ?? 1) / total,
+          inputs: t.chosen.pipeline.inputs,
+          steps: t.steps,
+          ...t.family.settings,
+        }))
+      : null;
+  const inputs = new Map<string, unknown>();
+  for (const t of kept)
+    for (const c of t.chosen.pipeline.inputs) if (!inputs.has(c.name)) inputs.set(c.name, c);
   const settings = {
     source: {
       bundle: opts.source,
@@ -144,9 +208,11 @@ export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOpti
     positiveClass: m.decision?.positiveClass ?? m.positiveClass ?? null,
     threshold: m.decision?.threshold ?? 0.5,
     seed: m.seed,
-    inputs: chosen.pipeline.inputs,
-    steps,
-    ...family.settings,
+    inputs: [...inputs.values()],
+    steps: top.steps,
+    ...top.family.settings,
+    ...(members ? { members } : {}),
+    ...(leftOut.length ? { leftOut } : {}),
     search: tuneSettings(
       bundle,
       TASK_OBJECTIVE[m.task]!,
@@ -158,7 +224,7 @@ export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOpti
     MLproject: mlproject(),
     'python_env.yaml': PYTHON_ENV,
     'requirements.txt': REQUIREMENTS,
-    'README.md': readme(bundle, chosen, opts, family, settings.search),
+    'README.md': readme(bundle, kept, leftOut, opts, settings.search),
     'train.py': TRAIN_PY,
     'tune.py': TUNE_PY,
     'settings.json': JSON.stringify(settings, null, 2) + '\n',
@@ -182,15 +248,12 @@ interface FamilySettings {
 function familySettings(chosen: Chosen, steps: readonly { kind: string }[]): FamilySettings {
   const model = chosen.model;
   const which = chosen.member
-    ? `the ensemble's heaviest member (trial ${chosen.member.trial ?? '?'}) is a ${chosen.family} model`
+    ? `the ensemble's member of trial ${chosen.member.trial ?? '?'} is a ${chosen.family} model`
     : `the bundle holds a ${chosen.family} model`;
-  const only = 'only gradient-boosted trees (gbdt) and linear models export to a Python project so far';
+  const only =
+    'gradient-boosted trees, random forests, linear models and ReLU MLPs export to a Python project';
   if (model instanceof GbdtModel) {
-    if (model.isForest) {
-      throw new PythonExportError(
-        `${which.replace(/a gbdt model$|a random_forest model$/, 'a random forest')} (averaged trees): XGBoost sums boosted trees; ${only}`,
-      );
-    }
+    if (model.isForest) return forestSettings(model, steps);
     const cfg = model.config;
     const params = xgboostParams(cfg, model.objective.name, model.nClasses);
     const shown = Object.entries(params).map(([k, v]) => `\`${k}=${v}\``);
@@ -232,7 +295,98 @@ function familySettings(chosen: Chosen, steps: readonly { kind: string }[]): Fam
       ],
     };
   }
-  throw new PythonExportError(`${which}: ${only}`);
+  if (model.family === 'mlp' && dense?.format === 'dense-net' && dense.config)
+    return mlpSettings(model, dense.config, chosen, which);
+  throw new PythonExportError(`${which}: only ${only}`);
+}
+
+/** A random forest as scikit-learn's RandomForest / ExtraTrees (the studio averages leaf means, as they do). */
+function forestSettings(model: GbdtModel, steps: readonly { kind: string }[]): FamilySettings {
+  const cfg = model.config;
+  const kind =
+    (cfg.extraTrees ? 'ExtraTrees' : 'RandomForest') +
+    (model.task === 'regression' ? 'Regressor' : 'Classifier');
+  const forest = {
+    estimator: kind,
+    n_estimators: model.defaultRounds,
+    max_depth: cfg.maxDepth > 0 ? cfg.maxDepth : null,
+    max_leaf_nodes: cfg.growPolicy === 'lossguide' && cfg.maxLeaves > 1 ? cfg.maxLeaves : null,
+    min_samples_leaf: Math.max(1, cfg.minSamplesLeaf),
+    max_features: cfg.colsampleByNode,
+    bootstrap: cfg.bootstrap,
+    seed: cfg.seed,
+  };
+  const diffs = [
+    "scikit-learn grows the trees on exact thresholds, not the studio's value bins, with its own random " +
+      'numbers: the forest is close to the bundle, not identical.',
+    'Missing numbers go to the low side of every split (they are set below the training minimum); the ' +
+      'studio sends them to the side that fits better.',
+  ];
+  if (model.task !== 'regression' || steps.some((s) => s.kind === 'string_index'))
+    diffs.push(
+      'Categories reach scikit-learn as ordinal codes (most frequent first), split by thresholds; the studio ' +
+        'splits categories into subsets.',
+    );
+  if (!cfg.bootstrap && cfg.subsample < 1)
+    diffs.push(
+      `subsample (${cfg.subsample}) without bootstrap has no scikit-learn form: each tree sees all rows.`,
+    );
+  if (cfg.colsampleByTree < 1)
+    diffs.push(
+      `colsampleByTree (${cfg.colsampleByTree}) has no scikit-learn form: only max_features applies.`,
+    );
+  if (cfg.minChildWeight > 0 || cfg.lambda > 0 || cfg.minSplitGain > 0)
+    diffs.push('min_child_weight, lambda and gamma have no scikit-learn forest form: not applied.');
+  return {
+    settings: { family: 'random_forest', classWeight: cfg.classWeight, forest },
+    modelLine:
+      `Model: scikit-learn \`${kind}\`, ${forest.n_estimators} trees, max_depth=${forest.max_depth ?? 'None'}, ` +
+      `max_features=${forest.max_features}, min_samples_leaf=${forest.min_samples_leaf}, ` +
+      `bootstrap=${cfg.bootstrap ? 'True' : 'False'}, fitted in the Python process.`,
+    diffs,
+  };
+}
+
+/** A multilayer perceptron as scikit-learn's MLPClassifier / MLPRegressor (Adam, the bundle's layers and epochs). */
+function mlpSettings(model: Fitted, cfg: DenseNetConfig, chosen: Chosen, which: string): FamilySettings {
+  const refuse = (why: string): never => {
+    throw new PythonExportError(`${which} with ${why}: scikit-learn's MLP has no counterpart; not exported`);
+  };
+  if (cfg.activation !== 'relu') refuse(`the ${cfg.activation} activation`);
+  if (cfg.batchNorm) refuse('batch normalisation');
+  if (cfg.embeddings) refuse('learned category embeddings');
+  if (cfg.l1 > 0) refuse(`an L1 penalty (${cfg.l1})`);
+  if (model.task === 'regression' && cfg.regressionLoss !== 'squared_error')
+    refuse(`the ${cfg.regressionLoss} loss`);
+  const classWeight = chosen.params?.classWeight ?? 'none';
+  if (classWeight === 'balanced' && model.task !== 'regression')
+    refuse('balanced class weights (its fit takes no sample weights)');
+  const epochs = Math.max(1, model.iterationsUsed ?? cfg.epochs);
+  const kind = model.task === 'regression' ? 'MLPRegressor' : 'MLPClassifier';
+  return {
+    settings: {
+      family: 'mlp',
+      classWeight: 'none',
+      mlp: {
+        hidden: [...cfg.hidden],
+        learning_rate: cfg.learningRate,
+        batch_size: cfg.batchSize,
+        l2: cfg.l2,
+        epochs,
+        seed: cfg.seed,
+      },
+    },
+    modelLine:
+      `Model: scikit-learn \`${kind}\`, hidden layers ${cfg.hidden.join(' × ')}, ReLU, Adam (learning rate ` +
+      `${cfg.learningRate}), ${epochs} epochs (the bundle's), batches of up to ${cfg.batchSize} rows, fitted in the Python process.`,
+    diffs: [
+      "The net's starting weights and the order of its batches come from scikit-learn's random numbers, " +
+        "not the studio's: the net is close to the bundle's, not identical.",
+      ...(cfg.dropout > 0 ? [`Dropout (${cfg.dropout}) has no scikit-learn form: not applied.`] : []),
+      "The net trains the bundle's number of epochs on all the rows; no validation split or early stopping is run.",
+      'The net does not train on Dask: `--scheduler` is accepted and ignored.',
+    ],
+  };
 }
 
 const REQUIREMENTS = [
@@ -281,37 +435,74 @@ function mlproject(): string {
 
 function readme(
   bundle: LoadedBundle,
-  chosen: Chosen,
+  kept: readonly Translated[],
+  leftOut: readonly LeftOut[],
   opts: PythonProjectOptions,
-  family: FamilySettings,
   search: TuneSettings,
 ): string {
   const m = bundle.manifest;
-  const described = chosen.member
-    ? chosen.pipeline.spec.steps.map((s) => `${s.kind}: ${s.columns.join(', ')}`)
-    : m.pipeline.steps;
-  const steps = described.length ? described.map((s) => `- ${s}`) : ['- (none)'];
+  const top = kept[0]!;
+  const chosen = top.chosen;
   const member = chosen.member;
-  const what = member
-    ? member.of > 1
-      ? `${chosen.family} model of trial ${member.trial ?? '?'}, the heaviest member (weight ${member.weight.toFixed(3)}) of the ${member.of}-model ensemble`
-      : `${chosen.family} model of trial ${member.trial ?? '?'} (the search's final model)`
-    : `${m.model.family} model`;
+  const ensemble = kept.length > 1;
+  const stepLines = (t: Translated): string[] => {
+    const described = t.chosen.member
+      ? t.chosen.pipeline.spec.steps.map((s) => `${s.kind}: ${s.columns.join(', ')}`)
+      : m.pipeline.steps;
+    return described.length ? described.map((s) => `- ${s}`) : ['- (none)'];
+  };
+  const what = ensemble
+    ? `${member?.of ?? kept.length}-model ensemble`
+    : member
+      ? member.of > 1
+        ? `${chosen.family} model of trial ${member.trial ?? '?'}, the only member of the ${member.of}-model ensemble with a Python translation`
+        : `${chosen.family} model of trial ${member.trial ?? '?'} (the search's final model)`
+      : `${m.model.family} model`;
+  const library = (t: Translated): string => (t.chosen.family === 'gbdt' ? 'XGBoost' : 'scikit-learn');
+  const libraries = [...new Set(kept.map(library))].join(' and ');
+  const diffs = [...new Set(kept.flatMap((t) => t.family.diffs))];
+  const modelPart = ensemble
+    ? [
+        `The ${kept.length} models below are each trained on the rows with their own preprocessing; the project`,
+        "predicts their weighted average of probabilities (or values), as the studio's ensemble does:",
+        '',
+        ...kept.flatMap((t, k) => [
+          `### Member ${k + 1}: trial ${t.chosen.member?.trial ?? '?'} (${t.chosen.family}), weight ${((t.chosen.member?.weight ?? 1) / kept.reduce((a, x) => a + (x.chosen.member?.weight ?? 1), 0)).toFixed(3)}`,
+          '',
+          'Preprocessing, in order (each step fitted on the training rows):',
+          '',
+          ...stepLines(t),
+          '',
+          t.family.modelLine,
+          '',
+        ]),
+      ]
+    : [
+        'Preprocessing, in order (each step fitted on the training rows; settings in `settings.json`):',
+        '',
+        ...stepLines(top),
+        '',
+        top.family.modelLine,
+        '',
+      ];
   return [
     `# ${m.task} model on '${m.target}' — AutoML Studio export`,
     '',
     `A Python project that trains again the ${what} of the AutoML Studio bundle \`${opts.source}\``,
     `(manifest SHA-256 \`${opts.manifestSha256}\`, created ${m.createdAt}, trained on \`${m.dataset.name}\`,`,
     `${m.dataset.rows} rows, SHA-256 \`${m.dataset.sha256}\`). It is not the bundle's model: it rebuilds the same`,
-    'preprocessing with pandas, fitted on the rows you give it, and trains ' +
-      (chosen.family === 'linear'
-        ? 'a linear model with scikit-learn'
-        : 'gradient-boosted trees with XGBoost'),
+    `preprocessing with pandas, fitted on the rows you give it, and trains the model${ensemble ? 's' : ''} with ${libraries}`,
     "using the bundle's hyperparameters, so its scores are close to the bundle's, not bit-identical.",
-    ...(member && member.of > 1
+    ...(leftOut.length
       ? [
-          `The studio's model averages ${member.of} models; this project trains one of them, so expect its score to`,
-          "be a little below the ensemble's.",
+          '',
+          `Left out of the ensemble (no faithful Python translation; the other members' weights are scaled up to sum to 1):`,
+          '',
+          ...leftOut.map(
+            (l) => `- trial ${l.trial ?? '?'} (${l.family}, weight ${l.weight.toFixed(3)}): ${l.reason}`,
+          ),
+          '',
+          "Expect the project's score to be a little below the studio ensemble's.",
         ]
       : []),
     '',
@@ -328,9 +519,11 @@ function readme(
     '```',
     '',
     '`--scheduler local` (the default) starts a Dask `LocalCluster` (2 workers, 1 thread each, in this process)',
-    'and trains with `xgboost.dask`. The training CSV needs the target column; the columns the bundle read are',
-    `${chosen.pipeline.inputs.map((c) => `\`${c.name}\` (${c.type})`).join(', ')}.`,
-    '`--model FILE` also saves the XGBoost model as JSON.',
+    'and trains the gradient-boosted trees with `xgboost.dask`; other models train in this process. The training',
+    'CSV needs the target column; the columns the bundle read are',
+    `${[...new Map(kept.flatMap((t) => t.chosen.pipeline.inputs.map((c) => [c.name, c] as const))).values()].map((c) => `\`${c.name}\` (${c.type})`).join(', ')}.`,
+    '`--model FILE` also saves the model (XGBoost JSON, or a JSON/pickle of the scikit-learn model' +
+      (ensemble ? '; one file per member, `FILE` with `.member1`, `.member2`… before its extension).' : ').'),
     '',
     'The predictions CSV has the format of `automl-studio predict`: ' +
       (m.task === 'regression'
@@ -339,19 +532,20 @@ function readme(
           (m.task === 'binary'
             ? ` (${m.decision?.positiveClass ?? m.positiveClass} from probability ${m.decision?.threshold ?? 0.5}).`
             : ' (the most probable class).')),
+    "When the `--predict` CSV has the target column, train.py also scores the predictions (the experiment's",
+    'metric and the usual ones), prints them and writes them to `--metrics` (default `metrics.json`).',
+    '',
+    '**MLflow:** when `mlflow` is importable, train.py logs its parameters (the settings), the metrics, the',
+    'predictions and the model file(s) to an MLflow run (`MLFLOW_TRACKING_URI` as usual; `--no-mlflow` to skip).',
+    'mlflow is optional: it is not in requirements.txt.',
     '',
     '## What it does',
     '',
-    'Preprocessing, in order (each step fitted on the training rows; settings in `settings.json`):',
-    '',
-    ...steps,
-    '',
-    family.modelLine,
-    '',
+    ...modelPart,
     ...tuneReadme(search),
     '## What differs from the bundle',
     '',
-    ...family.diffs.map((d) => `- ${d}`),
+    ...diffs.map((d) => `- ${d}`),
     '',
     `Steps without a pandas translation are refused when exporting; train.py itself stops with an \`error:\``,
     'line (exit status 2) on a step it does not know, a missing column or an unknown class label.',

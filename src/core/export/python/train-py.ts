@@ -3,19 +3,22 @@
  * Kept as Python source text; String.raw keeps its backslashes as written.
  */
 export const TRAIN_PY = String.raw`#!/usr/bin/env python3
-"""Retrains an AutoML Studio model with pandas and XGBoost (or scikit-learn for a linear model).
+"""Retrains an AutoML Studio model with pandas, XGBoost and scikit-learn.
 
 Exported from an AutoML Studio model bundle (see README.md and settings.json). The preprocessing steps
 of the bundle's pipeline are fitted again on the rows of --train, exactly in the order the studio ran
 them; the model (settings.json "family") is gradient-boosted trees trained by XGBoost with the bundle's
-hyperparameters, or a linear model with the bundle's penalty solved by scikit-learn.
+hyperparameters, or a random forest, a linear model or an MLP trained by scikit-learn. An AutoML
+ensemble ("members") trains each member with its own preprocessing and averages their predictions
+with the members' weights.
 
     python train.py --train data.csv [--predict new.csv --out predictions.csv]
-                    [--scheduler local|none|ADDRESS] [--model model.json]
+                    [--scheduler local|none|ADDRESS] [--model model.json] [--metrics metrics.json]
 
---scheduler local (the default) trains on a Dask LocalCluster (2 workers, 1 thread each, in this
-process) through xgboost.dask; none trains with plain xgboost; anything else is a Dask scheduler
-address (tcp://host:8786). A linear model always trains in this process.
+--scheduler local (the default) trains the boosted trees on a Dask LocalCluster (2 workers, 1 thread
+each, in this process) through xgboost.dask; none trains with plain xgboost; anything else is a Dask
+scheduler address (tcp://host:8786). Other models always train in this process. When mlflow is
+importable, the run is logged to MLflow (--no-mlflow to skip).
 """
 import argparse
 import json
@@ -50,7 +53,9 @@ def read_table(path, settings, need_target):
     except (OSError, pd.errors.ParserError) as err:
         raise ExportError(f"{path}: cannot read the CSV ({err})")
     raw.columns = [c.strip() for c in raw.columns]
-    dropped = {c for s in settings["steps"] if s["kind"] == "drop" for c in s["columns"]}
+    # a column every model drops may be absent
+    dropped = set.intersection(*[{c for s in m["steps"] if s["kind"] == "drop" for c in s["columns"]}
+                                 for m in members_of(settings)])
     lacking = [c["name"] for c in settings["inputs"] if c["name"] not in raw.columns and c["name"] not in dropped]
     if lacking:
         raise ExportError(f"{path}: the data lacks column(s) the model needs: {', '.join(lacking)}")
@@ -464,6 +469,13 @@ def xgb_params(y, settings):
     return params
 
 
+def members_of(settings):
+    """The models to train: each member of the ensemble (its own settings and weight), or the one model."""
+    if settings.get("members"):
+        return [{**settings, **member} for member in settings["members"]]
+    return [dict(settings, weight=1.0)]
+
+
 def train(X, y, settings, scheduler):
     """The model of settings["family"], with predict(X) -> probabilities or values and save(path)."""
     family = settings.get("family", "gbdt")
@@ -471,6 +483,10 @@ def train(X, y, settings, scheduler):
         return Boosted(train_xgboost(X, y, settings, scheduler))
     if family == "linear":
         return train_linear(X, y, settings)
+    if family == "random_forest":
+        return train_forest(X, y, settings)
+    if family == "mlp":
+        return train_mlp(X, y, settings)
     raise ExportError(f"model family '{family}' has no translation in this project")
 
 
@@ -485,7 +501,9 @@ class Boosted:
         return self.booster.predict(xgb.DMatrix(X, enable_categorical=True))
 
     def save(self, path):
-        self.booster.save_model(path)
+        # JSON whatever the file is called: XGBoost's binary format cannot hold categorical splits
+        with open(path, "wb") as f:
+            f.write(self.booster.save_raw("json"))
 
 
 def train_xgboost(X, y, settings, scheduler):
@@ -582,9 +600,111 @@ class Linear:
                        "intercept": np.atleast_1d(self.model.intercept_).tolist()}, f, indent=2)
 
 
-def predictions_frame(model, X, settings):
-    """The studio's predictions CSV: one probability column per class and "prediction", or "prediction"."""
-    p = model.predict(X)
+def train_forest(X, y, settings):
+    """A random forest (or extra trees) by scikit-learn: the studio's forest also averages its trees'
+    leaf means. Categories become ordinal codes and missing numbers fall below the training minimum,
+    as scikit-learn's trees take neither."""
+    from sklearn import ensemble
+
+    cfg = settings["forest"]
+    fills = {c: float(X[c].min()) - 1 if X[c].notna().any() else 0.0
+             for c in X.columns if not isinstance(X[c].dtype, pd.CategoricalDtype)}
+    max_features = cfg["max_features"]
+    model = getattr(ensemble, cfg["estimator"])(
+        n_estimators=cfg["n_estimators"], max_depth=cfg["max_depth"], max_leaf_nodes=cfg["max_leaf_nodes"],
+        min_samples_leaf=cfg["min_samples_leaf"], max_features=max_features if max_features != 1 else None,
+        bootstrap=cfg["bootstrap"], random_state=cfg["seed"], n_jobs=1)
+    forest = Forest(model, fills, settings)
+    model.fit(forest.matrix(X), y if settings["task"] == "regression" else y.astype(int),
+              sample_weight=sample_weights(y, settings))
+    return forest
+
+
+class Forest:
+    def __init__(self, model, fills, settings):
+        self.model, self.fills, self.task = model, fills, settings["task"]
+        self.n_classes = len(settings["classes"] or [])
+
+    def describe(self, settings):
+        return f"{type(self.model).__name__} ({settings['task']}, {self.model.n_estimators} trees, scikit-learn)"
+
+    def matrix(self, X):
+        cols = [X[c].cat.codes.to_numpy(float) if isinstance(X[c].dtype, pd.CategoricalDtype)
+                else X[c].fillna(self.fills[c]).to_numpy(float) for c in X.columns]
+        return np.column_stack(cols) if cols else np.zeros((len(X), 0))
+
+    def predict(self, X):
+        M = self.matrix(X)
+        if self.task == "regression":
+            return self.model.predict(M)
+        P = np.zeros((len(M), self.n_classes))
+        P[:, self.model.classes_.astype(int)] = self.model.predict_proba(M)  # a class absent in training: 0
+        return P[:, 1] if self.task == "binary" else P
+
+    def save(self, path):
+        import pickle
+
+        with open(path, "wb") as f:
+            pickle.dump(self.model, f)
+
+
+def train_mlp(X, y, settings):
+    """A ReLU MLP by scikit-learn with the bundle's layers, Adam learning rate, batch size and epochs.
+
+    The studio minimises  mean loss + l2·Σw²  on mini-batches of b rows; scikit-learn adds
+    alpha·Σw² / (2·b) per batch, so alpha = 2·b·l2. Regression targets are standardised, as in the studio."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    cfg = settings["mlp"]
+    lacking = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+    if lacking:
+        raise ExportError(f"column(s) {', '.join(lacking)} reach the MLP as categories: not translated")
+    n = len(y)
+    batch = max(1, min(cfg["batch_size"], n, max(16, math.ceil(n / 10))))  # the studio's rule
+    l2 = 1 / (2 * n) if cfg["l2"] == "auto" else cfg["l2"]
+    kind = MLPRegressor if settings["task"] == "regression" else MLPClassifier
+    model = kind(hidden_layer_sizes=tuple(cfg["hidden"]), activation="relu", solver="adam", alpha=2 * batch * l2,
+                 batch_size=batch, learning_rate_init=cfg["learning_rate"], max_iter=cfg["epochs"],
+                 n_iter_no_change=cfg["epochs"] + 1, tol=0.0, shuffle=True, random_state=cfg["seed"])
+    Z = X.fillna(0.0).to_numpy(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed number of epochs, as in the bundle
+        if settings["task"] == "regression":
+            y_mean, y_std = float(y.mean()), float(y.std()) or 1.0
+            model.fit(Z, (y - y_mean) / y_std)
+            return Net(model, list(X.columns), lambda M: model.predict(M) * y_std + y_mean)
+        model.fit(Z, y.astype(int))
+    if len(model.classes_) != (2 if settings["task"] == "binary" else len(settings["classes"])):
+        raise ExportError("every class must occur in the training rows for the MLP")
+    if settings["task"] == "binary":
+        return Net(model, list(X.columns), lambda M: model.predict_proba(M)[:, 1])
+    return Net(model, list(X.columns), model.predict_proba)
+
+
+class Net:
+    def __init__(self, model, columns, predict):
+        self.model, self.columns, self._predict = model, columns, predict
+
+    def describe(self, settings):
+        layers = " × ".join(str(h) for h in self.model.hidden_layer_sizes)
+        return f"{type(self.model).__name__} ({settings['task']}, {layers}, {self.model.n_iter_} epochs, scikit-learn)"
+
+    def predict(self, X):
+        return self._predict(X[self.columns].fillna(0.0).to_numpy(float))
+
+    def save(self, path):
+        import pickle
+
+        with open(path, "wb") as f:
+            pickle.dump(self.model, f)
+
+
+def predictions_frame(p, settings):
+    """The studio's predictions CSV from P(class 1), class probabilities or values: one probability
+    column per class and "prediction", or "prediction"."""
     if settings["task"] == "regression":
         return pd.DataFrame({"prediction": p})
     classes = settings["classes"]
@@ -600,13 +720,68 @@ def predictions_frame(model, X, settings):
     return frame
 
 
+def score_predictions(y, p, settings):
+    """Metrics of predictions p against the known targets y (rows with a target only)."""
+    from sklearn import metrics as skm
+
+    if settings["task"] == "regression":
+        err = p - y
+        return {"rmse": float(np.sqrt(np.mean(err ** 2))), "mae": float(np.mean(np.abs(err))),
+                "r2": float(skm.r2_score(y, p))}
+    classes = settings["classes"]
+    if settings["task"] == "binary":
+        positive = classes.index(settings["positiveClass"]) if settings.get("positiveClass") in classes else 1
+        p_pos = p if positive == 1 else 1 - p
+        P = np.column_stack([1 - p, p])
+        out = {"log_loss": float(skm.log_loss(y, np.clip(P, 1e-15, 1 - 1e-15), labels=[0, 1])),
+               "accuracy": float(np.mean((p >= 0.5).astype(int) == y))}
+        if len(np.unique(y)) == 2:
+            out["roc_auc"] = float(skm.roc_auc_score((y == positive).astype(int), p_pos))
+        return out
+    P = np.clip(p, 1e-15, 1)
+    P = P / P.sum(axis=1, keepdims=True)
+    return {"log_loss": float(skm.log_loss(y, P, labels=list(range(len(classes))))),
+            "accuracy": float(np.mean(p.argmax(axis=1) == y))}
+
+
+def member_path(path, k, count):
+    """Where --model writes member k of an ensemble: model.json -> model.member1.json."""
+    if count == 1:
+        return path
+    root, ext = os.path.splitext(path)
+    return f"{root}.member{k + 1}{ext}"
+
+
+def log_to_mlflow(settings, metrics, files):
+    """Logs the run to MLflow when mlflow is importable (MLFLOW_TRACKING_URI as usual); else nothing."""
+    try:
+        import mlflow
+    except ImportError:
+        return False
+    params = {"family": settings.get("family"), "task": settings["task"], "target": settings["target"],
+              "members": len(members_of(settings)), "seed": settings["seed"],
+              "bundle_manifest_sha256": settings["source"]["manifestSha256"]}
+    for k, m in enumerate(members_of(settings)):
+        block = m.get({"gbdt": "xgboost", "linear": "linear", "random_forest": "forest", "mlp": "mlp"}.get(m["family"]))
+        params[f"member{k + 1}"] = json.dumps({"family": m["family"], "weight": m["weight"], "model": block})[:500]
+    with mlflow.start_run(run_name=f"automl-studio {settings['task']} on {settings['target']}"):
+        mlflow.log_params(params)
+        if metrics:
+            mlflow.log_metrics(metrics)
+        for f in files:
+            mlflow.log_artifact(f)
+    return True
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--train", required=True, help="training CSV (with the target column)")
     ap.add_argument("--predict", help="CSV of rows to predict")
     ap.add_argument("--out", default="predictions.csv", help="where --predict writes (default predictions.csv)")
     ap.add_argument("--scheduler", default="local", help="local (default), none, or a Dask scheduler address")
-    ap.add_argument("--model", help="also save the model here (XGBoost JSON, or the linear model's coefficients)")
+    ap.add_argument("--model", help="also save the model here (XGBoost JSON, the linear model's coefficients, "
+                                    "or a pickle of the scikit-learn model); one file per ensemble member")
+    ap.add_argument("--metrics", default="metrics.json",
+                    help="where the scores of --predict go when it has the target column (default metrics.json)")
+    ap.add_argument("--no-mlflow", action="store_true", help="do not log to MLflow even when it is installed")
     ap.add_argument("--settings", default=os.path.join(HERE, "settings.json"),
                     help="the project's settings (default settings.json; tune.py --out writes tuned ones)")
     args = ap.parse_args(argv)
@@ -614,18 +789,43 @@ def main(argv=None):
         settings = json.load(f)
     try:
         df, y = read_table(args.train, settings, need_target=True)
-        states, layout, X = fit_pipeline(df, y, settings)
-        model = train(X, y, settings, args.scheduler)
-        print(f"trained {model.describe(settings)} on {len(X)} rows × {X.shape[1]} features, "
-              f"scheduler {args.scheduler}")
-        if args.model:
-            model.save(args.model)
-            print(f"wrote {args.model}")
+        members = members_of(settings)
+        fitted, files, metrics = [], [], {}
+        for k, member in enumerate(members):
+            columns = [c["name"] for c in member["inputs"] if c["name"] in df.columns]
+            states, layout, X = fit_pipeline(df[columns], y, member)
+            model = train(X, y, member, args.scheduler)
+            fitted.append((member, columns, states, layout, model))
+            share = f", weight {member['weight']:.3f}" if len(members) > 1 else ""
+            print(f"trained {model.describe(member)} on {len(X)} rows × {X.shape[1]} features, "
+                  f"scheduler {args.scheduler}{share}")
+            if args.model:
+                path = member_path(args.model, k, len(members))
+                model.save(path)
+                files.append(path)
+                print(f"wrote {path}")
         if args.predict:
             new, _ = read_table(args.predict, settings, need_target=False)
-            predictions_frame(model, transform(new, states, layout, settings), settings).to_csv(
-                args.out, index=False, float_format="%.17g")
+            p = None
+            for member, columns, states, layout, model in fitted:
+                part = member["weight"] * np.asarray(model.predict(transform(new[columns], states, layout, member)))
+                p = part if p is None else p + part
+            predictions_frame(p, settings).to_csv(args.out, index=False, float_format="%.17g")
+            files.append(args.out)
             print(f"wrote {args.out} ({len(new)} rows)")
+            raw = pd.read_csv(args.predict, dtype=str, keep_default_na=False, usecols=lambda c: c.strip() == settings["target"])
+            if raw.shape[1] == 1:
+                known = read_target(raw.iloc[:, 0].str.strip(), settings, args.predict)
+                rows = ~np.isnan(known)
+                if rows.any():
+                    metrics = score_predictions(known[rows], p[rows], settings)
+                    with open(args.metrics, "w", encoding="utf-8") as f:
+                        json.dump({"rows": int(rows.sum()), **metrics}, f, indent=2)
+                    files.append(args.metrics)
+                    shown = ", ".join(f"{k} {v:.6g}" for k, v in metrics.items())
+                    print(f"scored {int(rows.sum())} rows of {args.predict}: {shown}; wrote {args.metrics}")
+        if not args.no_mlflow and log_to_mlflow(settings, metrics, files):
+            print("logged the run to MLflow")
     except ExportError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

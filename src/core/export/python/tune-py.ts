@@ -304,6 +304,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
     with open(args.settings, encoding="utf-8") as f:
         settings = json.load(f)
+    # trials are single models on the heaviest member's preprocessing (the top-level settings): the
+    # ensemble's other members, and the top model's own family block, are not carried into tuned.json
+    for key in ("members", "leftOut", "xgboost", "linear", "forest", "mlp"):
+        settings.pop(key, None)
     search = settings["search"]
     try:
         if not search["families"]:
