@@ -268,6 +268,11 @@ const cbpe: {
   aucEstimated: number;
   accActual: number;
   accEstimated: number;
+  /** The estimate's standard errors (the report's), to read the errors against. */
+  aucSe: number;
+  accSe: number;
+  /** The model's validation ROC AUC (the holdout its calibration map was fitted on). */
+  aucValidation: number;
   calibration: string;
 }[] = [];
 if (!values['no-cbpe']) {
@@ -300,14 +305,22 @@ if (!values['no-cbpe']) {
     const est = JSON.parse(
       cli(['monitor', zip, noTarget, '--reference', join(dir, 'train.csv'), '--json', '--no-track']),
     );
-    const m = (r: { performance: { metrics: { metric: string; value: number }[] } }, k: string) =>
-      r.performance.metrics.find((x) => x.metric === k)!.value;
+    type Perf = {
+      performance: {
+        metrics: { metric: string; value: number; standardError?: number; validation?: number }[];
+      };
+    };
+    const find = (r: Perf, k: string) => r.performance.metrics.find((x) => x.metric === k)!;
+    const m = (r: Perf, k: string) => find(r, k).value;
     cbpe.push({
       dataset: d.name,
       aucActual: m(actual, 'roc_auc'),
       aucEstimated: m(est, 'roc_auc'),
       accActual: m(actual, 'accuracy'),
       accEstimated: m(est, 'accuracy'),
+      aucSe: find(est, 'roc_auc').standardError ?? NaN,
+      accSe: find(est, 'accuracy').standardError ?? NaN,
+      aucValidation: find(est, 'roc_auc').validation ?? NaN,
       calibration: (est as { performance: { calibration?: string } }).performance.calibration ?? 'not stored',
     });
     process.stderr.write(`${d.name}: cbpe done\n`);
@@ -402,13 +415,18 @@ if (!onlyCbpe) {
 if (cbpe.length) {
   console.log('');
   console.log(
-    '| dataset | calibration | ROC AUC actual | estimated (CBPE) | abs error | accuracy actual | estimated | abs error |',
+    '| dataset | calibration | ROC AUC validation | actual | estimated (CBPE) | abs error | error / SE | accuracy actual | estimated | abs error | error / SE |',
   );
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const c of cbpe) {
+    const auc = Math.abs(c.aucActual - c.aucEstimated);
+    const acc = Math.abs(c.accActual - c.accEstimated);
     console.log(
-      `| ${c.dataset} | ${c.calibration} | ${c.aucActual.toFixed(4)} | ${c.aucEstimated.toFixed(4)} | ${Math.abs(c.aucActual - c.aucEstimated).toFixed(4)} | ${c.accActual.toFixed(4)} | ${c.accEstimated.toFixed(4)} | ${Math.abs(c.accActual - c.accEstimated).toFixed(4)} |`,
+      `| ${c.dataset} | ${c.calibration} | ${c.aucValidation.toFixed(4)} | ${c.aucActual.toFixed(4)} | ${c.aucEstimated.toFixed(4)} | ${auc.toFixed(4)} | ${(auc / c.aucSe).toFixed(2)} | ${c.accActual.toFixed(4)} | ${c.accEstimated.toFixed(4)} | ${acc.toFixed(4)} | ${(acc / c.accSe).toFixed(2)} |`,
     );
   }
+  console.log(
+    "error / SE: the absolute error in units of the estimate's standard error; the realized metric of a test split has a sampling error of about the same size, so errors up to ~2 SE are what an unbiased estimate gives.",
+  );
 }
 if (values.json) writeFileSync(values.json, JSON.stringify({ rows, goals, speed, cbpe }, null, 2));

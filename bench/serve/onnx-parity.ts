@@ -127,7 +127,11 @@ for (const d of meta) {
       const session = await ort.InferenceSession.create(exp.bytes);
       const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
       for (const [name, f] of Object.entries(onnxFeeds(table, exp.inputs)))
-        feeds[name] = new ort.Tensor(f.kind === 'string' ? 'string' : 'float64', f.data, [f.data.length]);
+        feeds[name] = new ort.Tensor(
+          f.kind === 'string' ? 'string' : f.kind === 'float' ? 'float32' : 'float64',
+          f.data,
+          [f.data.length],
+        );
       const out = await session.run(feeds);
       await session.release();
       const got = (out.probabilities ?? out.variable)!.data as Float64Array;

@@ -78,7 +78,11 @@ for (const name of values.datasets!.split(',')) {
     t = performance.now();
     const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
     for (const [col, f] of Object.entries(onnxFeeds(table, exp.inputs)))
-      feeds[col] = new ort.Tensor(f.kind === 'string' ? 'string' : 'float64', f.data, [f.data.length]);
+      feeds[col] = new ort.Tensor(
+        f.kind === 'string' ? 'string' : f.kind === 'float' ? 'float32' : 'float64',
+        f.data,
+        [f.data.length],
+      );
     await session.run(feeds);
     theirs.push(performance.now() - t);
   }

@@ -13,7 +13,7 @@ import { datasetFile } from '../helpers/paths.ts';
 import { loadBundleArg } from '../../src/cli/bundle-io.ts';
 import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
 import { readForScoring } from '../../src/core/export/score.ts';
-import { onnxFeeds } from '../../src/core/export/onnx/index.ts';
+import { onnxFeeds, type InputKind } from '../../src/core/export/onnx/index.ts';
 import { predictTable } from '../../src/core/export/bundle.ts';
 import { bundleToOnnx } from '../../src/core/export/onnx/index.ts';
 import {
@@ -31,16 +31,16 @@ function csvRows(path: string): { header: string[]; rows: string[][] } {
   return { header: head!.split(','), rows: lines.map((l) => l.split(',')) };
 }
 
-async function feedsFor(
-  bundlePath: string,
-  csv: string,
-  inputs: { name: string; kind: 'double' | 'string' }[],
-) {
+async function feedsFor(bundlePath: string, csv: string, inputs: { name: string; kind: InputKind }[]) {
   const bundle = loadBundleArg(bundlePath);
   const { data } = await readForScoring(bundle, fileSource(csv), { createHasher: nodeHasher });
   const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
   for (const [name, f] of Object.entries(onnxFeeds(data.table, inputs)))
-    feeds[name] = new ort.Tensor(f.kind === 'string' ? 'string' : 'float64', f.data, [f.data.length]);
+    feeds[name] = new ort.Tensor(
+      f.kind === 'string' ? 'string' : f.kind === 'float' ? 'float32' : 'float64',
+      f.data,
+      [f.data.length],
+    );
   return feeds;
 }
 

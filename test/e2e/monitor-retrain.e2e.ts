@@ -4,12 +4,16 @@
  * column, where the model's accuracy dropped) → the timeline and alerts show them, with the
  * suggested actions → "Retrain with new data" (the training worker) → a new version with the alias
  * `challenger`, its lineage listing every input file → champion vs challenger on the latest labelled
- * batch → "Promote" → a reload keeps it all (timeline, aliases, lineage).
+ * batch → "Verify by replay" of the challenger → "✓ Reproduced" → "Promote" → a reload keeps it
+ * all (timeline, aliases, lineage). Then the same loop for a model made by a search: "the model's
+ * search again" is the default, the challenger is a new version made by a search, and the Models
+ * screen's Verify of that version, given the training data the Monitor screen downloads, says
+ * "✓ Reproduced".
  */
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasetPath, launchBrowser, openStudio, type Browser } from './helpers.ts';
+import { datasetPath, launchBrowser, openStudio, waitForDataset, type Browser } from './helpers.ts';
 import { populate } from './tour.ts';
 
 let browser: Browser;
@@ -143,6 +147,18 @@ describe('Monitor: the retrain → challenger → promote loop', () => {
     for (const c of cells) expect(Number(c)).toBeGreaterThan(0);
     expect(await panel.textContent()).toContain('penguin-species v2 (@challenger)');
 
+    // Verify by replay: the challenger trains again from its manifest on its kept training data.
+    await page.getByTestId('monitor-verify').click();
+    const verdict = page.getByTestId('monitor-verify-verdict');
+    await expect.poll(() => verdict.count(), { timeout: 180_000 }).toBe(1);
+    expect(await page.getByTestId('retrain-error').count()).toBe(0);
+    expect(await verdict.textContent()).toContain('✓ Reproduced');
+    expect(await verdict.getAttribute('data-verdict')).toBe('reproduced');
+    // the replay ran on the joined data: the training rows plus the three labelled batches
+    const trainRows = readFileSync(datasetPath('penguins', 'test.csv'), 'utf8').trim().split('\n').length - 1;
+    const joined = Number(/\((\d+) rows/.exec((await verdict.textContent())!)?.[1]);
+    expect(joined).toBeGreaterThan(3 * trainRows);
+
     await page.screenshot({ path: 'test-results/monitor/retrain.png', fullPage: true });
 
     // Promote: champion moves to v2, the challenger alias goes.
@@ -173,4 +189,95 @@ describe('Monitor: the retrain → challenger → promote loop', () => {
     expect(await v2tags.textContent()).not.toContain('sha256');
     studio.assertNoErrors();
   }, 300_000);
+
+  it('a model made by a search: retrain by searching again → challenger → Verify on the Models screen → ✓ Reproduced', async () => {
+    const studio = await openStudio(browser.context);
+    const { page } = studio;
+    await page.locator('[data-testid="sample"][data-sample="penguins"]').click();
+    await waitForDataset(page, 'penguins.csv');
+    await expect.poll(() => page.getByTestId('target-select').inputValue()).toBe('species');
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('search-panel').waitFor();
+    await page.getByTestId('mode-automl').check();
+    for (const f of ['gbdt', 'random_forest', 'linear', 'mlp']) {
+      const box = page.getByTestId(`search-family-${f}`);
+      if (f === 'gbdt') await box.check();
+      else await box.uncheck();
+    }
+    await page.getByTestId('max-trials-input').fill('3');
+    await page.getByTestId('max-trials-input').dispatchEvent('change');
+    await page.getByTestId('search-start').click();
+    await page.getByTestId('search-results').waitFor({ timeout: 240_000 });
+
+    // Register the search's model as `penguin-search` and make it the champion.
+    // the search's run, in its experiment
+    await page.getByTestId('search-open-run').click();
+    await page.getByTestId('experiment-title').waitFor();
+    const back = page.getByTestId('back-to-runs');
+    if (await back.isVisible()) await back.click();
+    const searchRow = page.locator('[data-testid="run-row"][data-run-name="automl search"]').first();
+    await searchRow.getByTestId('run-select').check();
+    await page.getByTestId('register-button').click();
+    await page.getByTestId('register-dialog').waitFor();
+    const select = page.getByTestId('register-model-select');
+    if ((await select.locator('option[value="__new__"]').count()) > 0) await select.selectOption('__new__');
+    await page.getByTestId('register-model-name').fill('penguin-search');
+    await page.getByTestId('register-submit').click();
+    await expect.poll(() => page.getByTestId('register-done').textContent()).toContain('penguin-search');
+    await page.getByTestId('nav-models').click();
+    await page.locator('[data-testid="model-item"][data-model="penguin-search"]').click();
+    await page.getByTestId('alias-name').fill('champion');
+    await page.getByTestId('alias-set').click();
+    await page.locator('[data-testid="version-alias"][data-alias="champion"]').waitFor();
+
+    // One labelled batch, then retrain: searching again is offered and is the default.
+    await page.getByTestId('nav-monitor').click();
+    await page.getByTestId('monitor-screen').waitFor();
+    await page.getByTestId('monitor-model-select').selectOption('penguin-search@1');
+    const relabelled = editedTest((r, h) => {
+      const j = h.indexOf('species');
+      if (r[j] === 'Gentoo') r[j] = 'Chinstrap';
+    });
+    await monitor(page, csv('relabelled.csv', relabelled), '2026-07-01');
+    const search = page.getByTestId('retrain-mode-search');
+    await expect.poll(() => search.isChecked()).toBe(true);
+    expect(await search.isDisabled()).toBe(false);
+    await page.getByTestId('monitor-retrain').click();
+    const challenger = page.getByTestId('monitor-challenger');
+    await expect.poll(() => challenger.getAttribute('data-version'), { timeout: 240_000 }).toBe('2');
+    expect(await page.getByTestId('retrain-error').count()).toBe(0);
+    expect(await page.getByTestId('monitor-lineage').textContent()).toMatch(/relabelled\.csv \(sha256/);
+
+    // The challenger's training data, as the Monitor screen downloads it …
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('monitor-download-training').click(),
+    ]);
+    const dataPath = (await download.path())!;
+    const joined = readFileSync(dataPath, 'utf8').trim().split('\n');
+    expect(joined[0]).toContain('species');
+    // the relabelled batch is in it: no Gentoo among its last rows
+    const nBatch = relabelled.trim().split('\n').length - 1;
+    expect(joined.slice(-nBatch).some((l) => l.includes('Gentoo'))).toBe(false);
+
+    // … given to the Models screen's Verify of version 2: the search replays to the same model.
+    await page.getByTestId('nav-models').click();
+    await page.locator('[data-testid="model-item"][data-model="penguin-search"]').click();
+    const row = page.locator('[data-testid="version-row"][data-version="2"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain('challenger');
+    await row.getByTestId('version-verify').click();
+    await row.getByTestId('verify-bundle').waitFor();
+    await row.getByTestId('verify-csv-input').setInputFiles({
+      name: download.suggestedFilename(),
+      mimeType: 'text/csv',
+      buffer: readFileSync(dataPath),
+    });
+    await row.getByTestId('verify-button').click();
+    await expect
+      .poll(() => row.getByTestId('verify-verdict').textContent(), { timeout: 300_000 })
+      .toContain('✓ Reproduced');
+    expect(await row.getByTestId('verify-verdict').getAttribute('data-verdict')).toBe('reproduced');
+    studio.assertNoErrors();
+  }, 600_000);
 });

@@ -20,7 +20,7 @@ export const exportCommand: Command = {
     '  and predict.mjs. A format 1 folder is upgraded to format 2 on the way (fields it never recorded are',
     "  marked 'unknown').",
     '',
-    'export <bundle-dir|model.zip> --format onnx --out <model.onnx>',
+    'export <bundle-dir|model.zip> --format onnx --out <model.onnx> [--onnx-input-type double|float32]',
     'export <bundle-dir|model.zip> --format mlflow --out <dir>',
     'export <bundle-dir|model.zip> --format python --out <dir>',
     '',
@@ -31,6 +31,9 @@ export const exportCommand: Command = {
     '  Outputs: label (string) and probabilities (double, one column per class) for classification,',
     '  variable (double) for regression. Date parts are computed in the graph. A step or model without',
     '  an exact translation (e.g. an encoder applied to a numeric column) is refused, naming it.',
+    '  --onnx-input-type float32: number and boolean inputs are float32 tensors, cast to double as the',
+    "  graph's first step (dates stay double: epoch milliseconds need more than float32's 24 bits);",
+    '  values float32 cannot hold exactly are rounded to the nearest float32 by the caller. Default double.',
     '',
     '  mlflow: an MLflow model directory (MLmodel with the onnx and python_function flavors, the',
     '  signature, input example, environment files, model.onnx and our bundle under automl-studio/).',
@@ -62,6 +65,7 @@ export const exportCommand: Command = {
         format: { type: 'string', default: 'zip' },
         data: { type: 'string' },
         features: { type: 'string' },
+        'onnx-input-type': { type: 'string' },
       },
     });
     if (positionals.length !== 1) throw new CliError('export takes one bundle');
@@ -75,7 +79,12 @@ export const exportCommand: Command = {
     const [path] = positionals as [string];
     if (format === 'xgboost') return exportXgboost(path, values.out, values.data, values.features, io);
     if (values.data || values.features) throw new CliError('--data and --features go with --format xgboost');
-    if (format === 'onnx') return exportOnnx(path, values.out, io);
+    const inputType = values['onnx-input-type'];
+    if (inputType !== undefined && format !== 'onnx')
+      throw new CliError('--onnx-input-type goes with --format onnx');
+    if (inputType !== undefined && inputType !== 'double' && inputType !== 'float32')
+      throw new CliError(`--onnx-input-type ${inputType}: use double or float32`);
+    if (format === 'onnx') return exportOnnx(path, values.out, io, inputType ?? 'double');
     if (format === 'mlflow') return exportMlflow(path, values.out, io);
     if (format === 'python') return exportPython(path, values.out, io);
     if (!values.out.toLowerCase().endsWith('.zip'))
@@ -143,23 +152,28 @@ async function exportXgboost(
   return 0;
 }
 
-async function onnxOf(path: string, perRowOutputs: boolean) {
+async function onnxOf(path: string, perRowOutputs: boolean, inputType: 'double' | 'float32' = 'double') {
   const { loadVerifiedBundleArg } = await import('../bundle-io.ts');
   const { bundleToOnnx, OnnxExportError } = await import('../../core/export/onnx/index.ts');
   const { bundle } = await loadVerifiedBundleArg(path);
   try {
-    return { bundle, exp: bundleToOnnx(bundle, { perRowOutputs }) };
+    return { bundle, exp: bundleToOnnx(bundle, { perRowOutputs, inputType }) };
   } catch (err) {
     if (err instanceof OnnxExportError) throw new CliError(`${path}: ${err.message}`);
     throw err;
   }
 }
 
-async function exportOnnx(path: string, out: string, io: { stdout(text: string): void }): Promise<number> {
+async function exportOnnx(
+  path: string,
+  out: string,
+  io: { stdout(text: string): void },
+  inputType: 'double' | 'float32',
+): Promise<number> {
   if (!out.toLowerCase().endsWith('.onnx')) throw new CliError(`--out must name a .onnx file, got '${out}'`);
-  const { bundle, exp } = await onnxOf(path, false);
+  const { bundle, exp } = await onnxOf(path, false, inputType);
   writeFileSync(out, exp.bytes);
-  const inputs = exp.inputs.map((c) => `${c.name} (${c.kind})`).join(', ');
+  const inputs = exp.inputs.map((c) => `${c.name} (${c.kind === 'float' ? 'float32' : c.kind})`).join(', ');
   io.stdout(
     `wrote ${out} (ONNX, ${bundle.manifest.model.family} ${bundle.manifest.task}, ${exp.bytes.length} bytes)\n` +
       `inputs: ${inputs}\noutputs: ${exp.outputs.join(', ')}\n`,

@@ -17,7 +17,7 @@ import { clockNote } from '../search/clock-note.ts';
 import { modelCard } from './model-card.ts';
 import { REFERENCE_FILE, buildReference, predictionsColumn, referenceJson } from '../monitor/reference.ts';
 import type { ReferenceProfile } from '../monitor/reference.ts';
-import { fitCalibration } from '../monitor/calibration.ts';
+import { fitCalibration, type Calibration } from '../monitor/calibration.ts';
 import { hashFiles } from './integrity.ts';
 import {
   BUNDLE_FORMAT_VERSION,
@@ -321,14 +321,17 @@ function finishBundle(
     'metrics.json': JSON.stringify(metrics, finite, 2) + '\n',
     'signature.json': JSON.stringify(signatureOf(base), null, 2) + '\n',
   };
+  let calibration: Calibration | undefined;
   if (extras.table) {
     derived['input_example.csv'] = inputExampleCsv(extras.table, base.signature.inputs);
-    derived[REFERENCE_FILE] = referenceJson(bundleReference(base, extras.table, validation));
+    const reference = bundleReference(base, extras.table, validation);
+    calibration = reference.calibration;
+    derived[REFERENCE_FILE] = referenceJson(reference);
   }
   const names = [...Object.keys(core), ...Object.keys(derived), 'MODEL_CARD.md'];
   if (extras.scorer !== undefined) names.push('predict.mjs');
   names.sort((a, b) => bundleFileOrder(a) - bundleFileOrder(b));
-  const card = modelCard({ ...base, files: names });
+  const card = modelCard({ ...base, files: names }, calibration ? { calibration } : {});
   const content: Record<string, string> = {
     ...core,
     ...derived,

@@ -6,6 +6,16 @@
 import type { BundleManifest } from './bundle.ts';
 import { metricLabel } from '../metrics/labels.ts';
 import { listedFiles } from './integrity.ts';
+import type { Calibration } from '../monitor/calibration.ts';
+
+export interface ModelCardOptions {
+  /**
+   * The calibration map stored in reference.json (fitted on the out-of-fold or holdout predictions
+   * for monitoring's performance estimate): the card says which method, on which rows, and its
+   * effect on log loss and Brier score.
+   */
+  readonly calibration?: Calibration;
+}
 
 /** The marker left in the intended-use section until the user writes it. */
 export const INTENDED_USE_PLACEHOLDER = 'TO BE FILLED IN BY THE MODEL OWNER';
@@ -16,7 +26,7 @@ const fmt = (v: number | null | undefined) =>
 /** Markdown text of a cell: pipes and line breaks would break the table. */
 const cell = (t: string) => t.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 
-export function modelCard(m: BundleManifest): string {
+export function modelCard(m: BundleManifest, options: ModelCardOptions = {}): string {
   const lines: string[] = [];
   const push = (...l: string[]) => lines.push(...l);
   const isSearch = m.search !== undefined;
@@ -87,6 +97,42 @@ export function modelCard(m: BundleManifest): string {
         (m.metrics.holdout ? ` ${fmt(m.metrics.holdout[k])} |` : ''),
     );
   push('');
+
+  const cal = options.calibration;
+  if (cal && m.task !== 'regression') {
+    push('## Probability calibration', '');
+    const rows =
+      split.strategy === 'kfold'
+        ? `${cal.rows} out-of-fold predictions (${how})`
+        : `the ${cal.rows} rows of ${how}`;
+    if (cal.method === 'none') {
+      push(
+        `No calibration map was fitted: ${cal.reason}. Monitoring's performance estimate (CBPE) reads the model's probabilities as they are.`,
+      );
+    } else {
+      const method =
+        cal.method === 'isotonic'
+          ? 'isotonic regression (pool-adjacent-violators)'
+          : "Platt scaling (a logistic regression on the probability's logit)";
+      push(
+        `A calibration map, ${method}${m.task === 'multiclass' ? ', one per class (one-vs-rest), each row renormalised to sum to 1' : ` of P(${m.classes?.[1] ?? 'class 1'})`}, was fitted on ${rows} and is stored in \`reference.json\`. ` +
+          "It is used only by monitoring's performance estimate without labels (CBPE); the model's own predictions and the metrics above are not calibrated by it.",
+        '',
+      );
+      if (cal.effect) {
+        const e = cal.effect;
+        push('| on the rows it was fitted on | raw probabilities | calibrated |');
+        push('| --- | --- | --- |');
+        push(`| log loss | ${fmt(e.logLoss.before)} | ${fmt(e.logLoss.after)} |`);
+        push(`| Brier score | ${fmt(e.brier.before)} | ${fmt(e.brier.after)} |`);
+        push(
+          '',
+          'Measured on the same rows the map was fitted on, so the improvement is optimistic; on new data it is smaller.',
+        );
+      }
+    }
+    push('');
+  }
 
   push('## Training data', '');
   const d = m.dataset;

@@ -39,6 +39,59 @@ export interface Calibration {
   readonly maps: readonly CalibrationMap[];
   /** Why this method, in words. */
   readonly reason: string;
+  /**
+   * What the map does to the probabilities on the rows it was fitted on (in-sample, so an optimistic
+   * figure): log loss and Brier score before and after. Absent when no map was fitted (`none`) and
+   * in reference profiles made before it was recorded.
+   */
+  readonly effect?: CalibrationEffect;
+}
+
+/** Log loss and Brier score of the raw and the calibrated probabilities on the same rows. */
+export interface CalibrationEffect {
+  readonly logLoss: { readonly before: number; readonly after: number };
+  /** Binary: mean (p − y)² of P(class 1); multiclass: mean over rows of Σ_c (p_c − [y = c])². */
+  readonly brier: { readonly before: number; readonly after: number };
+}
+
+/** Probabilities are clipped to [EPS, 1 − EPS] in the log loss (as scikit-learn's `log_loss`). */
+const LOG_LOSS_EPS = 1e-15;
+
+/**
+ * Log loss and Brier score of `pred` (the layout of {@link fitCalibration}) on the rows `keep`,
+ * whose class indices are `y`.
+ */
+export function probabilityScores(
+  y: ArrayLike<number>,
+  pred: ArrayLike<number>,
+  keep: readonly number[],
+  width: number,
+  nClasses: number,
+): { readonly logLoss: number; readonly brier: number } {
+  let ll = 0;
+  let brier = 0;
+  for (const i of keep) {
+    const yi = y[i]!;
+    if (nClasses === 2) {
+      // binary: P(class 1) is the one column or the second of two
+      const p = pred[i * width + width - 1]!;
+      const t = yi === 1 ? 1 : 0;
+      const q = Math.min(1 - LOG_LOSS_EPS, Math.max(LOG_LOSS_EPS, t ? p : 1 - p));
+      ll -= Math.log(q);
+      brier += (p - t) ** 2;
+    } else {
+      let sum = 0;
+      for (let c = 0; c < nClasses; c++) sum += pred[i * width + c]!;
+      for (let c = 0; c < nClasses; c++) {
+        const p = pred[i * width + c]!;
+        const t = yi === c ? 1 : 0;
+        if (t) ll -= Math.log(Math.min(1 - LOG_LOSS_EPS, Math.max(LOG_LOSS_EPS, sum > 0 ? p / sum : p)));
+        brier += (p - t) ** 2;
+      }
+    }
+  }
+  const n = keep.length || 1;
+  return { logLoss: ll / n, brier: brier / n };
 }
 
 /**
@@ -279,7 +332,23 @@ export function fitCalibration(
       : method === 'isotonic'
         ? `isotonic regression (pool-adjacent-violators) on ${rows} out-of-fold/holdout predictions${methods.size > 1 ? '; classes with too few rows use Platt scaling or none' : ''}`
         : `Platt scaling (too few rows for isotonic regression: ${rows}, under ${ISOTONIC_MIN_ROWS} or fewer than ${ISOTONIC_MIN_CLASS} of a class)`;
-  return { method, rows, maps: method === 'none' ? maps.map(() => ({ kind: 'identity' })) : maps, reason };
+  const cal: Calibration = {
+    method,
+    rows,
+    maps: method === 'none' ? maps.map(() => ({ kind: 'identity' })) : maps,
+    reason,
+  };
+  if (method === 'none' || rows === 0) return cal;
+  const before = probabilityScores(y, pred, keep, width, nClasses);
+  const calibrated = applyCalibration(cal, task, Float64Array.from(pred), n, nClasses);
+  const after = probabilityScores(y, calibrated, keep, width, nClasses);
+  return {
+    ...cal,
+    effect: {
+      logLoss: { before: before.logLoss, after: after.logLoss },
+      brier: { before: before.brier, after: after.brier },
+    },
+  };
 }
 
 /**

@@ -2,9 +2,12 @@
  * Performance on a batch: the actual metrics when the batch has the target, flagged as concept
  * drift when they fall outside the validation band; without the target, for classifiers, an
  * estimate from the predicted probabilities alone (confidence-based performance estimation, the
- * idea of NannyML's CBPE): if the probabilities are calibrated, row i is right with probability
- * max_k p_ik, so the expected accuracy is their mean, and the expected ROC AUC is the AUC of the
- * rows counted as a positive with weight p_i and as a negative with weight 1 − p_i.
+ * idea of NannyML's CBPE): if the probabilities are calibrated, row i is right with the calibrated
+ * probability of the label the model gives it (the label the actual accuracy scores: P(class 1) ≥
+ * 0.5 on the raw probabilities, or their argmax), so the expected accuracy is their mean — not the
+ * largest calibrated probability, which is the accuracy of labels the model does not give; and the
+ * expected ROC AUC is the AUC of the rows, ranked by the model's raw score as the actual AUC ranks
+ * them, counted as a positive with weight p_i and as a negative with weight 1 − p_i.
  * The estimate is labelled as such, with its assumption and a standard error (accuracy: the
  * binomial spread of the expected hits; AUC: Hanley–McNeil with the expected class counts).
  * Raw model probabilities are seldom calibrated (boosted trees are over-confident: on real data
@@ -122,37 +125,48 @@ export function estimatedPerformance(
   const cal = options.calibration;
   const pred = cal ? applyCalibration(cal, task, rawPred, nRows, nClasses) : rawPred;
   const width = task === 'binary' && pred.length === nRows ? 1 : nClasses;
+  // The row is right when its true class is the class the model predicts: the label the actual
+  // metrics score (P(class 1) ≥ 0.5, or the argmax of the raw probabilities), which the calibrated
+  // probabilities need not agree with. P(right) is the calibrated probability of that label (as
+  // NannyML's CBPE does with y_pred), not the largest calibrated probability.
   let hits = 0;
   let hitVar = 0;
   const pPos = new Float64Array(nRows);
+  const rawPos = new Float64Array(nRows);
   for (let i = 0; i < nRows; i++) {
-    let best = 0;
-    if (width === 1) {
-      const p = pred[i]!;
+    let right: number;
+    if (task === 'binary') {
+      const raw = rawPred[i * width + width - 1]!;
+      const p = pred[i * width + width - 1]!;
+      rawPos[i] = raw;
       pPos[i] = p;
-      best = Math.max(p, 1 - p);
+      right = raw >= 0.5 ? p : 1 - p;
     } else {
-      for (let c = 0; c < width; c++) best = Math.max(best, pred[i * width + c]!);
-      if (task === 'binary') pPos[i] = pred[i * width + 1]!;
+      let label = 0;
+      for (let c = 1; c < width; c++) if (rawPred[i * width + c]! > rawPred[i * width + label]!) label = c;
+      right = pred[i * width + label]!;
     }
-    hits += best;
-    hitVar += best * (1 - best);
+    hits += right;
+    hitVar += right * (1 - right);
   }
   const accuracy = hits / nRows;
   const metrics: (MetricCheck & { standardError: number })[] = [
     { ...bandCheck('accuracy', accuracy, validation.accuracy), standardError: Math.sqrt(hitVar) / nRows },
   ];
   if (task === 'binary') {
+    // Expected ROC: rows ranked by the model's raw score (what the actual AUC ranks by; the
+    // calibrated values have ties where the isotonic map is flat), each counted as a positive with
+    // weight p and as a negative with weight 1 − p, p being its calibrated probability.
     const y = new Float64Array(2 * nRows);
     const s = new Float64Array(2 * nRows);
     const w = new Float64Array(2 * nRows);
     let nPos = 0;
     for (let i = 0; i < nRows; i++) {
       y[i] = 1;
-      s[i] = pPos[i]!;
+      s[i] = rawPos[i]!;
       w[i] = pPos[i]!;
       y[nRows + i] = 0;
-      s[nRows + i] = pPos[i]!;
+      s[nRows + i] = rawPos[i]!;
       w[nRows + i] = 1 - pPos[i]!;
       nPos += pPos[i]!;
     }

@@ -362,6 +362,13 @@ const CALIBRATION_MAP_SCHEMA: JsonSchema = {
   additionalProperties: false,
 };
 
+const BEFORE_AFTER_SCHEMA: JsonSchema = {
+  type: 'object',
+  required: ['before', 'after'],
+  properties: { before: { type: 'number' }, after: { type: 'number' } },
+  additionalProperties: false,
+};
+
 const CALIBRATION_SCHEMA: JsonSchema = {
   type: 'object',
   required: ['method', 'rows', 'maps', 'reason'],
@@ -370,6 +377,15 @@ const CALIBRATION_SCHEMA: JsonSchema = {
     rows: count,
     maps: { type: 'array', items: CALIBRATION_MAP_SCHEMA },
     reason: { type: 'string' },
+    effect: {
+      type: 'object',
+      required: ['logLoss', 'brier'],
+      properties: {
+        logLoss: BEFORE_AFTER_SCHEMA,
+        brier: BEFORE_AFTER_SCHEMA,
+      },
+      additionalProperties: false,
+    },
   },
   additionalProperties: false,
 };

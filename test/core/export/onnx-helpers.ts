@@ -38,7 +38,9 @@ export async function runOnnx(exp: OnnxExport, table: Table): Promise<OnnxOutput
       feeds[name] =
         f.kind === 'string'
           ? new ort.Tensor('string', f.data, [f.data.length])
-          : new ort.Tensor('float64', f.data, [f.data.length]);
+          : f.kind === 'float'
+            ? new ort.Tensor('float32', f.data, [f.data.length])
+            : new ort.Tensor('float64', f.data, [f.data.length]);
     const out = await session.run(feeds);
     return {
       ...(out.label ? { label: out.label.data as string[] } : {}),

@@ -22,7 +22,7 @@ import {
   estimatedPerformance,
   type EstimatedPerformance,
 } from '../../../src/core/monitor/performance.ts';
-import { fitCalibration } from '../../../src/core/monitor/calibration.ts';
+import { applyCalibration, fitCalibration, type Calibration } from '../../../src/core/monitor/calibration.ts';
 import {
   REFERENCE_FILE,
   buildReference,
@@ -268,5 +268,68 @@ describe('a bundle end to end (german_credit, GBDT)', () => {
     if (actual.performance?.kind !== 'actual') throw new Error('expected actual metrics');
     const truth = actual.performance.metrics.find((m) => m.metric === 'roc_auc')!.value;
     expect(Math.abs(auc(est.performance) - truth)).toBeLessThan(Math.abs(auc(raw.performance) - truth));
+  });
+});
+
+describe('CBPE accuracy scores the label the model gives (NannyML: P(right) from y_pred)', () => {
+  // A map that pulls everything toward 0.3: a raw 0.6 (predicted positive) is right with 0.3.
+  const pull: Calibration = {
+    method: 'platt',
+    rows: 100,
+    maps: [{ kind: 'isotonic', x: [0, 1], y: [0.3, 0.3] }],
+    reason: 'test',
+  };
+  it('binary: a row predicted positive (raw ≥ 0.5) is right with its calibrated P(positive), not the larger side', () => {
+    const raw = Float64Array.of(0.6, 0.9, 0.2, 0.4);
+    const est = estimatedPerformance('binary', raw, 4, 2, {}, { calibration: pull });
+    const acc = est.metrics.find((m) => m.metric === 'accuracy')!.value;
+    // rows 0 and 1 are predicted positive (right with 0.3), rows 2 and 3 negative (right with 0.7)
+    expect(acc).toBeCloseTo((0.3 + 0.3 + 0.7 + 0.7) / 4, 12);
+    // the same with two columns per row
+    const two = Float64Array.from([0.6, 0.9, 0.2, 0.4].flatMap((p) => [1 - p, p]));
+    const est2 = estimatedPerformance('binary', two, 4, 2, {}, { calibration: pull });
+    expect(est2.metrics.find((m) => m.metric === 'accuracy')!.value).toBeCloseTo(acc, 12);
+  });
+
+  it('the estimate equals the expected accuracy of the labels actualPerformance scores (simulated)', () => {
+    // Truth drawn from the calibrated probability; the expected actual accuracy, averaged over many
+    // draws, is what CBPE estimates.
+    const rng = createRng(11);
+    const n = 400;
+    const raw = Float64Array.from({ length: n }, () => rng.next());
+    const map: Calibration = {
+      method: 'isotonic',
+      rows: 100,
+      maps: [{ kind: 'isotonic', x: [0, 0.7, 1], y: [0.1, 0.2, 0.9] }],
+      reason: 'test',
+    };
+    const est = estimatedPerformance('binary', raw, n, 2, {}, { calibration: map });
+    const cal = applyCalibration(map, 'binary', raw, n, 2);
+    let sum = 0;
+    const draws = 300;
+    for (let k = 0; k < draws; k++) {
+      const y = Float64Array.from(cal, (p) => (rng.next() < p ? 1 : 0));
+      sum += actualPerformance('binary', y, raw, 2, 'accuracy').metrics.find(
+        (m) => m.metric === 'accuracy',
+      )!.value;
+    }
+    expect(est.metrics.find((m) => m.metric === 'accuracy')!.value).toBeCloseTo(sum / draws, 2);
+  });
+
+  it('multiclass: the probability of the raw argmax class after calibration', () => {
+    const raw = Float64Array.of(0.5, 0.3, 0.2);
+    const flip: Calibration = {
+      method: 'isotonic',
+      rows: 100,
+      maps: [
+        { kind: 'isotonic', x: [0, 1], y: [0.2, 0.2] },
+        { kind: 'isotonic', x: [0, 1], y: [0.6, 0.6] },
+        { kind: 'isotonic', x: [0, 1], y: [0.2, 0.2] },
+      ],
+      reason: 'test',
+    };
+    const est = estimatedPerformance('multiclass', raw, 1, 3, {}, { calibration: flip });
+    // the model says class 0; after calibration (renormalised) class 0 has 0.2
+    expect(est.metrics[0]!.value).toBeCloseTo(0.2, 12);
   });
 });

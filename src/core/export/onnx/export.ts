@@ -17,11 +17,17 @@ import { EnsembleModel } from '../../search/ensemble.ts';
 import type { FittedPipeline } from '../../pipeline/pipeline.ts';
 import { encodeModel, DT } from './protobuf.ts';
 import { GraphBuilder, ML_DOMAIN, ONNX_ML_OPSET, ONNX_OPSET, OnnxExportError, attr } from './builder.ts';
-import { GraphInputs, translatePipeline, type InputKind, type PipelineFeatures } from './pipeline.ts';
+import {
+  GraphInputs,
+  translatePipeline,
+  type InputKind,
+  type NumericInput,
+  type PipelineFeatures,
+} from './pipeline.ts';
 import { translateModel } from './models.ts';
 
 export { OnnxExportError } from './builder.ts';
-export type { InputKind } from './pipeline.ts';
+export type { InputKind, NumericInput } from './pipeline.ts';
 
 export const ONNX_IR_VERSION = 8;
 export const OUTPUT_NAMES = ['label', 'probabilities', 'variable'] as const;
@@ -47,6 +53,13 @@ export interface OnnxExportOptions {
    * instead of the `probabilities` matrix; regression gives `variable` as [N].
    */
   readonly perRowOutputs?: boolean;
+  /**
+   * The tensor type of number inputs (numbers and booleans; dates stay double): `double` (default)
+   * or `float32`, cast to double as the graph's first step, for runtimes and callers that hold
+   * float32 data. A number that float32 cannot hold exactly (0.1, an integer over 2^24) is rounded
+   * to the nearest float32 before the graph sees it.
+   */
+  readonly inputType?: NumericInput;
 }
 
 /** The name of a class's probability output with `perRowOutputs`. */
@@ -68,7 +81,10 @@ export function bundleToOnnx(bundle: LoadedBundle, options: OnnxExportOptions = 
     if (types.has(name))
       throw new OnnxExportError('signature', `the input column '${name}' has the name of an ONNX output`);
   const g = new GraphBuilder([...types.keys(), ...OUTPUT_NAMES, ...classNames]);
-  const inputs = new GraphInputs(g, types);
+  const inputType = options.inputType ?? 'double';
+  if (inputType !== 'double' && inputType !== 'float32')
+    throw new OnnxExportError('inputs', `input type '${String(inputType)}': use double or float32`);
+  const inputs = new GraphInputs(g, types, inputType);
   const cache = new Map<FittedPipeline, PipelineFeatures>();
   const features = (p: FittedPipeline) => {
     let f = cache.get(p);
@@ -154,6 +170,7 @@ export function bundleToOnnx(bundle: LoadedBundle, options: OnnxExportOptions = 
     target: m.target,
     family: m.model.family,
     inputs: JSON.stringify(inputs.used.map((c) => ({ name: c.name, type: c.type, tensor: c.kind }))),
+    input_type: inputType,
   };
   if (m.classes) metadata.classes = JSON.stringify(m.classes);
   if (m.decision)
@@ -173,7 +190,9 @@ export function bundleToOnnx(bundle: LoadedBundle, options: OnnxExportOptions = 
     metadata,
     graph: g.graph(
       'automl_studio',
-      'Inputs: one 1-D tensor per column (double: numbers, booleans 1/0, dates as epoch ms UTC, NaN = missing; string: categories, empty = missing).',
+      inputType === 'float32'
+        ? 'Inputs: one 1-D tensor per column (float32, cast to double in the graph: numbers, booleans 1/0, NaN = missing; double: dates as epoch ms UTC; string: categories, empty = missing).'
+        : 'Inputs: one 1-D tensor per column (double: numbers, booleans 1/0, dates as epoch ms UTC, NaN = missing; string: categories, empty = missing).',
     ),
   });
   return { bytes, inputs: inputs.used, outputs };

@@ -1,7 +1,8 @@
 /**
  * A table's columns as the exported graph's inputs (see export.ts): double arrays for numbers,
- * booleans (1/0) and dates (epoch milliseconds), NaN when missing; strings for categories, '' when
- * missing. For tests, benchmarks and anyone feeding the graph from our reader.
+ * booleans (1/0) and dates (epoch milliseconds), NaN when missing — float32 arrays for the inputs a
+ * `float32` export declares so; strings for categories, '' when missing. For tests, benchmarks and
+ * anyone feeding the graph from our reader.
  */
 import type { Table } from '../../data/table.ts';
 import { cellText, isMissing } from '../../data/table.ts';
@@ -9,6 +10,7 @@ import type { InputKind } from './pipeline.ts';
 
 export type OnnxFeed =
   | { readonly kind: 'double'; readonly data: Float64Array }
+  | { readonly kind: 'float'; readonly data: Float32Array }
   | { readonly kind: 'string'; readonly data: string[] };
 
 export function onnxFeeds(
@@ -28,12 +30,12 @@ export function onnxFeeds(
     }
     if (col.storage === 'dict')
       throw new Error(`column '${input.name}' holds text but the ONNX graph reads it as numbers`);
-    const data = new Float64Array(n);
+    const data = input.kind === 'float' ? new Float32Array(n) : new Float64Array(n);
     for (let i = 0; i < n; i++) {
       if (col.storage === 'bool') data[i] = col.values[i] === 255 ? NaN : col.values[i];
       else data[i] = col.values[i];
     }
-    out[input.name] = { kind: 'double', data };
+    out[input.name] = data instanceof Float32Array ? { kind: 'float', data } : { kind: 'double', data: data };
   }
   return out;
 }

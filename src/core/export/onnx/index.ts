@@ -6,6 +6,6 @@ export {
   OUTPUT_NAMES,
   probabilityOutput,
 } from './export.ts';
-export type { OnnxExport, OnnxExportOptions, InputKind } from './export.ts';
+export type { OnnxExport, OnnxExportOptions, InputKind, NumericInput } from './export.ts';
 export { onnxFeeds, type OnnxFeed } from './feeds.ts';
 export { ProtoWriter, encodeModel } from './protobuf.ts';

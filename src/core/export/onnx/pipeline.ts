@@ -59,10 +59,19 @@ interface Encoder {
 }
 
 /** How a column is fed to the graph. */
-export type InputKind = 'double' | 'string';
+/** A graph input's tensor type: double or float32 numbers, or strings. */
+export type InputKind = 'double' | 'float' | 'string';
 
-export function inputKindOf(type: SemanticType): InputKind {
-  return type === 'categorical' || type === 'text' || type === 'id' ? 'string' : 'double';
+/** How numbers enter the graph: as double (the default) or as float32 tensors cast to double inside. */
+export type NumericInput = 'double' | 'float32';
+
+/**
+ * The tensor of a column: strings for categories; numbers as `numeric` says, except dates, which
+ * stay double (epoch milliseconds need 41 bits; float32 would round them to about 2 minutes).
+ */
+export function inputKindOf(type: SemanticType, numeric: NumericInput = 'double'): InputKind {
+  if (type === 'categorical' || type === 'text' || type === 'id') return 'string';
+  return numeric === 'float32' && type !== 'datetime' ? 'float' : 'double';
 }
 
 /** The graph inputs: one 1-D tensor [N] per column the pipelines read, created when first read. */
@@ -72,6 +81,7 @@ export class GraphInputs {
   constructor(
     private readonly g: GraphBuilder,
     private readonly types: ReadonlyMap<string, SemanticType>,
+    private readonly numeric: NumericInput = 'double',
   ) {}
 
   get(name: string): Rep {
@@ -81,17 +91,18 @@ export class GraphInputs {
         'signature',
         `column '${name}' is read by the pipeline but not in the signature`,
       );
-    const kind = inputKindOf(type);
+    const kind = inputKindOf(type, this.numeric);
     let t = this.made.get(name);
     if (t === undefined) {
       this.g.inputs.push({
         name,
-        type: kind === 'string' ? DT.STRING : DT.DOUBLE,
+        type: kind === 'string' ? DT.STRING : kind === 'float' ? DT.FLOAT : DT.DOUBLE,
         dims: ['N'],
-        doc: inputDoc(type),
+        doc: inputDoc(type) + (kind === 'float' ? ' (float32, cast to double in the graph)' : ''),
       });
       this.used.push({ name, type, kind });
-      t = this.g.reshape(name, [-1, 1]);
+      // float32 inputs are cast to double first: every step after reads doubles as with double inputs
+      t = this.g.reshape(kind === 'float' ? this.g.cast(name, DT.DOUBLE) : name, [-1, 1]);
       this.made.set(name, t);
     }
     return kind === 'string'
