@@ -77,6 +77,7 @@ import {
   type TrialTask,
 } from './evaluate-trial.ts';
 import { inProcessExecutor, type TrialExecutor } from './executor.ts';
+import type { SubsampleOption, SubsamplePlan } from './subsample.ts';
 
 /** Policy defaults (see the header). */
 const DEFAULT_KFOLD_MAX_ROWS = 10_000;
@@ -131,8 +132,14 @@ export interface SearchOptions {
   readonly kfoldMaxRows?: number;
   /** Holdout share on larger data (default 0.2). */
   readonly holdoutFraction?: number;
-  /** Successive halving settings, or false to never prune. */
+  /** Successive halving settings, or false to never prune (and never subsample rows). */
   readonly halving?: false | Pick<HalvingConfig, 'reductionFactor' | 'minPeers'>;
+  /**
+   * Row-subsample rungs on big data (subsample.ts): default on above `SUBSAMPLE_MIN_ROWS` training
+   * rows of a holdout plan; false = off; a replay passes the recorded `split.subsample` (or false
+   * when the manifest has none).
+   */
+  readonly subsample?: SubsampleOption;
   /**
    * How a boosted trial's folds are scored (no-peek.ts): 'no-peek' (default) — at the round count the
    * other folds choose; 'own-fold' — at the fold's own early-stopping round, as searches recorded
@@ -191,6 +198,8 @@ export interface SearchOptions {
 export interface TrialCut {
   readonly trial: number;
   readonly reason: 'deadline' | 'aborted';
+  /** Trials with row-subsample levels: the level it was cut in (see `CutPoint.level`). */
+  readonly level?: number;
   readonly fold?: number;
   readonly round?: number;
 }
@@ -269,6 +278,11 @@ export interface SearchManifest {
     readonly seed: number;
     readonly validFraction?: number;
     readonly rows: number;
+    /**
+     * Row-subsample rungs (subsample.ts): the levels' training rows; absent when every trial trained
+     * on all the plan's training rows (small data, k-fold, or made before subsampling existed).
+     */
+    readonly subsample?: SubsamplePlan;
   };
   /** How trials were scheduled (see the header: batched = deterministic with a seed). */
   readonly execution: {
@@ -427,12 +441,24 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       kfoldMaxRows: opts.kfoldMaxRows ?? DEFAULT_KFOLD_MAX_ROWS,
       ...(opts.holdoutFraction !== undefined ? { holdoutFraction: opts.holdoutFraction } : {}),
       budgetMs,
+      ...(opts.subsample !== undefined || opts.halving === false
+        ? { subsample: opts.halving === false ? false : opts.subsample }
+        : {}),
     },
   });
   const { plan, nFolds, y, yEval, features, nClasses } = ctx;
   const n = y.length;
 
-  const study = new Study({ task, metric, families, seed, sampler: opts.sampler, halving: opts.halving });
+  const rowLevels = ctx.subsample?.rows;
+  const study = new Study({
+    task,
+    metric,
+    families,
+    seed,
+    sampler: opts.sampler,
+    halving: opts.halving,
+    ...(rowLevels ? { rowRungs: rowLevels } : {}),
+  });
   if (opts.replay?.length) study.enqueue(...opts.replay);
 
   const executor = opts.executor ?? inProcessExecutor({ now: clock });
@@ -452,16 +478,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     return study.ask();
   };
   /** Peers of a replayed trial: the same family's rung values among the trials told before it was asked. */
-  const recordedPeers = (trial: Trial, rec: ClockRecord): Record<number, number[]> => {
-    const before = rec.told.slice(0, rec.asked[trial.number]).sort((a, b) => a - b);
-    const out: Record<number, number[]> = {};
-    for (const num of before) {
-      const o = study.trials[num];
-      if (o.family !== trial.family) continue;
-      for (const r of o.rungs) (out[r.budget] ??= []).push(r.value);
-    }
-    return out;
-  };
+  const recordedPeers = (trial: Trial, rec: ClockRecord): Record<number, number[]> =>
+    study.peersAmong(trial.family, rec.told.slice(0, rec.asked[trial.number]));
 
   const oof = new Map<number, Float64Array>();
   const holdoutModels = new Map<number, KeptModel>();
@@ -471,8 +489,10 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const fs = t.durations.folds ?? [];
     return fs.length ? fs.reduce((a, b) => a + b, 0) / fs.length : 0;
   };
-  const refitEstimateMs = (t: Trial) =>
-    foldSeconds(t) * 1000 * (nFolds > 1 ? nFolds / (nFolds - 1) : 1.25) * 1.2;
+  // A refit trains on all n rows: the trial's fit time scaled by n / the rows it trained on (a fold's
+  // training rows, or its row subsample), with 20% to spare.
+  const trainRows = nFolds > 1 ? (n * (nFolds - 1)) / nFolds : (ctx.subsample?.trainRows ?? n * 0.8);
+  const refitEstimateMs = (t: Trial) => foldSeconds(t) * 1000 * (n / (t.rows ?? trainRows)) * 1.2;
   const searchDeadline = (): number => {
     if (budgetMs === Infinity) return Infinity;
     // Reserve for the refit: the estimated refit time of the two best trials (the usual ensemble
@@ -507,6 +527,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     seed,
     ...(plan.validFraction !== undefined ? { validFraction: plan.validFraction } : {}),
     rows: n,
+    ...(ctx.subsample ? { subsample: ctx.subsample } : {}),
   };
   const execution: SearchManifest['execution'] = {
     mode: deterministic ? 'batched' : 'async',
@@ -548,7 +569,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       recordedCut &&
       (recordedCut.fold === undefined ||
         recordedCut.round === undefined ||
-        recordedCut.fold + recordedCut.round === 0)
+        (recordedCut.fold + recordedCut.round === 0 && !recordedCut.level))
     ) {
       // replay: the recorded trial never trained (stopped before it started, or where is unknown)
       result = { state: 'PRUNED', reason: recordedCut.reason, rungs: [], durations: {} };
@@ -582,6 +603,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
         config: trial.config,
         seed: trial.seed,
         rungs: study.rungs(fam),
+        ...(rowLevels ? { rowLevels } : {}),
         halving: study.halving,
         peers,
         ...(stopAt !== Infinity ? { timeLimitMs: Math.max(0, stopAt - clock()) } : {}),
@@ -610,11 +632,14 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     }
     // Rungs the live channel did not deliver (e.g. a worker that died right after reporting).
     for (const r of result.rungs) record(r.budget, r.value);
-    if (result.reason === 'deadline' || result.reason === 'aborted') {
-      const at = result.cut ?? (recordedCut?.reason === result.reason ? recordedCut : undefined);
+    // A cut is recorded also when it left the trial COMPLETE at a row-subsample level (`result.cut`).
+    const cutReason = result.reason === 'deadline' || result.reason === 'aborted' ? result.reason : result.cut?.reason;
+    if (cutReason) {
+      const at = result.cut ?? (recordedCut?.reason === cutReason ? recordedCut : undefined);
       cuts.push({
         trial: trial.number,
-        reason: result.reason,
+        reason: cutReason,
+        ...(at?.level !== undefined ? { level: at.level } : {}),
         ...(at?.fold !== undefined && at.round !== undefined ? { fold: at.fold, round: at.round } : {}),
       });
     }
@@ -843,7 +868,10 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   // √(all rows / rows a fold trained on) — 1.12 for 5 folds or a 20% holdout, 1.22 for 3 folds —
   // and at least 1.1.
   const trainShare = nFolds > 1 ? (nFolds - 1) / nFolds : 1 - (plan.validFraction ?? 0.2);
-  const gbdtRefitScale = Math.max(1.1, Math.sqrt(1 / trainShare));
+  // A trial that ended on a row subsample trained on `rows` of them: √(n / rows), at most 3 (its best
+  // iteration on a 30th of the data says little about how many rounds all of it supports).
+  const gbdtRefitScale = (t: Trial) =>
+    t.rows !== undefined ? Math.min(3, Math.max(1.1, Math.sqrt(n / t.rows))) : Math.max(1.1, Math.sqrt(1 / trainShare));
   const pipelines: FittedPipeline[] = [];
   const members: EnsembleMember[] = [];
   const finalMembers: { trial: number; weight: number; resource: number; refit: boolean }[] = [];
@@ -889,7 +917,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const res = familySpace(t.family).resource;
     const used = (t.resources ?? []).filter((r) => Number.isFinite(r));
     const mean = used.length ? used.reduce((a, b) => a + b, 0) / used.length : res.max;
-    const scale = t.family === 'gbdt' ? gbdtRefitScale : 1;
+    const scale = t.family === 'gbdt' ? gbdtRefitScale(t) : 1;
     const resource = Math.max(1, Math.min(res.max * 2, Math.round(mean * scale)));
     const { pipeline, matrix } = fullData(pipeKey(t.family, t.config));
     const est = estimatorFor(t.family);
@@ -1030,8 +1058,12 @@ export function checkClockRecord(rec: ClockRecord, n: number): void {
   for (const c of rec.cuts) {
     if (!isCount(c.trial) || c.trial >= n) bad(`a cut names trial ${c.trial}, not one of the ${n} trials`);
     if (c.reason !== 'deadline' && c.reason !== 'aborted') bad(`cut of trial ${c.trial}: reason ${c.reason}`);
-    if ((c.fold !== undefined && !isCount(c.fold)) || (c.round !== undefined && !isCount(c.round)))
-      bad(`cut of trial ${c.trial}: fold and round must be whole numbers`);
+    if (
+      (c.fold !== undefined && !isCount(c.fold)) ||
+      (c.round !== undefined && !isCount(c.round)) ||
+      (c.level !== undefined && !isCount(c.level))
+    )
+      bad(`cut of trial ${c.trial}: level, fold and round must be whole numbers`);
   }
   for (const r of rec.refit ?? []) {
     if (!isCount(r.trial) || r.trial >= n) bad(`a refit names trial ${r.trial}, not one of the ${n} trials`);
