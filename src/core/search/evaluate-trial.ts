@@ -18,7 +18,7 @@ import type { FittedPipeline } from '../pipeline/index.ts';
 import { TF_FAMILIES, estimatorFor, type FamilyName } from '../train/families.ts';
 import { halvingDecision, promotionDecision, type HalvingConfig, type HalvingDecision } from './halving.ts';
 import { familySpace } from './spaces.ts';
-import { pipeKey, takeMatrixRows, type PipeKey, type SearchContext } from './context.ts';
+import { pipeKey, takeMatrixRows, type FoldData, type PipeKey, type SearchContext } from './context.ts';
 import type { EndReason, RungRecord, TrialResult } from './study.ts';
 import { crossFitRounds, holdoutHalves, stagedModel, type StagedModel } from './no-peek.ts';
 
@@ -121,8 +121,13 @@ export function holdoutPipeline(
   ctx: SearchContext,
   family: FamilyName,
   config?: Readonly<Record<string, unknown>>,
+  rows?: number,
 ): FittedPipeline {
-  return ctx.foldData(pipeKey(family, config), 0).pipeline;
+  const key = pipeKey(family, config);
+  // A model trained on a row-subsample level (`Trial.rows`) read that level's pipeline.
+  const level = rows === undefined ? -1 : (ctx.subsample?.rows.indexOf(rows) ?? -1);
+  if (rows !== undefined && level < 0) throw new Error(`no subsample level of ${rows} rows in this search`);
+  return level >= 0 ? ctx.levelPipeline(key, level) : ctx.foldData(key, 0).pipeline;
 }
 
 export async function evaluateTrial(
@@ -166,12 +171,17 @@ export async function evaluateTrial(
   const levels = nFolds === 1 && ctx.subsample ? (task.rowLevels ?? []) : [];
   /** The level being trained (trials with row levels; `levels.length` = all rows). */
   let level: number | undefined = levels.length ? 0 : undefined;
-  const clockCut = (f: number, round: number): 'deadline' | 'aborted' | undefined => {
+  /**
+   * `expectMs` (before a fit starts): how long it is expected to take; when it would end past the
+   * time limit it is not started (a fit that cannot finish only delays the deadline: a net cannot
+   * be stopped within an epoch, and a cut fit after a subsample level leaves that level's outcome).
+   */
+  const clockCut = (f: number, round: number, expectMs = 0): 'deadline' | 'aborted' | undefined => {
     let why: 'deadline' | 'aborted' | undefined;
     if (replayCut && replayCut.fold === f && replayCut.round === round && replayCut.level === level)
       why = replayCut.reason;
     else if (hooks.signal?.aborted) why = 'aborted';
-    else if (!replayCut && now() > stopAt) why = 'deadline';
+    else if (!replayCut && now() + expectMs > stopAt) why = 'deadline';
     if (why) cutAt = { reason: why, ...(level !== undefined ? { level } : {}), fold: f, round };
     return why;
   };
@@ -207,9 +217,12 @@ export async function evaluateTrial(
     result: { ...d.result, rungs: rungs.slice(), durations: { ...durations(), folds: d.result.durations?.folds ?? [] }, ...(withCut ? { cut: withCut } : {}) },
   });
   const direction = METRICS[metric]?.direction ?? 'minimize';
+  /** Expected ms of a fit on `rows` training rows: the last level's fit time scaled by rows. */
+  let lastFit: { rows: number; ms: number } | undefined;
+  const expectedMs = (rows: number) => (lastFit ? (lastFit.ms * rows) / lastFit.rows : 0);
   for (; level !== undefined && level < levels.length; level++) {
     if (pending.length) await Promise.all(pending.splice(0));
-    const before = clockCut(0, 0);
+    const before = clockCut(0, 0, expectedMs(levels[level]));
     if (before) return done ? fromLevel(done, cutAt) : ended('PRUNED', before);
     const lv = level;
     const fStart = now();
@@ -240,7 +253,7 @@ export async function evaluateTrial(
       addImportance(lvImportance, model, d.pipeline.sources);
       if (staged) {
         p = new Float64Array(ctx.evalRows.length * width);
-        scoreStaged(ctx, key, [{ model: staged, fold: 0 }], p, lvValues, lvResources);
+        scoreStaged(ctx, key, [{ model: staged, fold: 0 }], p, lvValues, lvResources, d);
         value = lvValues[0];
       } else {
         p = model.predict(d.Xva);
@@ -253,6 +266,7 @@ export async function evaluateTrial(
       return ended('FAILED', 'error', { error: (err as Error)?.message ?? String(err) });
     }
     const secs = (now() - fStart) / 1000;
+    lastFit = { rows: levels[lv], ms: secs * 1000 };
     if (cut) {
       // Smallest level cut by the deadline: scored as it is (PRUNED with a value), a fallback for
       // when no trial completes, as a cut holdout trial.
@@ -285,7 +299,7 @@ export async function evaluateTrial(
   const stagedFolds: { model: StagedModel; fold: number }[] = [];
   for (let f = 0; f < nFolds; f++) {
     if (pending.length) await Promise.all(pending.splice(0));
-    const before = clockCut(f, 0);
+    const before = clockCut(f, 0, f === 0 && done ? expectedMs(ctx.foldData(key, 0).ytr.length) : 0);
     if (before) return done ? fromLevel(done, cutAt) : ended('PRUNED', before);
     if (remotePrune) return done ? fromLevel(done) : ended('PRUNED', 'halving');
     const fStart = now();
@@ -415,6 +429,8 @@ function scoreStaged(
   pred: Float64Array,
   foldValues: number[],
   resources: number[],
+  /** The data of a single fold when it is not `ctx.foldData(key, fold)` (a row-subsample level). */
+  single?: FoldData,
 ): NoPeekRecord {
   const { width, nClasses, metric } = ctx;
   const put = (valid: Int32Array, p: Float64Array) => {
@@ -425,7 +441,7 @@ function scoreStaged(
   };
   if (folds.length === 1) {
     const { model } = folds[0];
-    const d = ctx.foldData(key, folds[0].fold);
+    const d = single ?? ctx.foldData(key, folds[0].fold);
     const halves = holdoutHalves(d.valid.length);
     const curves = model.stagedLoss(d.Xva, d.yva, halves);
     const caps = [model.rounds, model.rounds];

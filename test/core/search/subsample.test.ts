@@ -111,8 +111,11 @@ describe('the search context', () => {
       const d = ctx.levelData('tree', level);
       expect(d.Xtr.nRows).toBe(rows);
       expect(d.ytr.length).toBe(rows);
-      expect(d.Xva).toBe(full.Xva);
-      expect(d.valid).toBe(full.valid);
+      // the same validation rows, through the level's own pipeline
+      expect(Array.from(d.valid)).toEqual(Array.from(full.valid));
+      expect(Array.from(d.yva)).toEqual(Array.from(full.yva));
+      expect(d.Xva.nRows).toBe(full.Xva.nRows);
+      expect(ctx.levelPipeline('tree', level)).toBe(d.pipeline);
       // stratified: the positive share within a row of the training rows' share
       const pos = (v: Float64Array) => v.reduce((a, b) => a + b, 0);
       expect(Math.abs(pos(d.ytr) - (pos(full.ytr) * rows) / full.ytr.length)).toBeLessThan(1);
