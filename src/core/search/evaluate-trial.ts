@@ -95,8 +95,12 @@ export interface TrialOutcome<M = Fitted> {
   readonly result: TrialResultWithRungs;
   /** Validation predictions over `ctx.evalRows` (row-major, `ctx.width` values per row). */
   readonly pred?: Float64Array;
-  /** Holdout plans: the model trained on the training rows (usable when a refit does not fit). */
-  readonly holdout?: { readonly model: M; readonly resource: number };
+  /**
+   * Holdout plans: the model trained on the training rows (usable when a refit does not fit) and the
+   * pipeline it reads (sent along so the coordinator need not fit it again: on 950,000 rows that
+   * took up to 40 s, after the deadline).
+   */
+  readonly holdout?: { readonly model: M; readonly resource: number; readonly pipeline?: FittedPipeline };
   /** Feature importance by input column, summed over the folds (families that have one; COMPLETE only). */
   readonly importance?: ImportanceEvidence;
   /** Boosted trials: the validation curves and the round count each block was scored at (no-peek.ts). */
@@ -231,11 +235,16 @@ export async function evaluateTrial(
     let model: Fitted;
     let p: Float64Array;
     let value: number;
+    let pipeline: FittedPipeline;
     const lvValues: number[] = [];
     const lvResources: number[] = [];
     const lvImportance = new Map<string, number>();
     try {
       const d = ctx.levelData(key, lv);
+      pipeline = d.pipeline;
+      // building the level's data may take a while: the limit may have passed meanwhile
+      const late = clockCut(0, 0);
+      if (late) return done ? fromLevel(done, cutAt) : ended('PRUNED', late);
       model = await est.fit(d.Xtr, d.ytr, {
         task: ctx.task,
         nClasses: ctx.task === 'regression' ? undefined : nClasses,
@@ -274,7 +283,7 @@ export async function evaluateTrial(
       return {
         ...ended('PRUNED', cut, { value, resources: [usedResource(model)], rows: levels[lv] }),
         pred: p,
-        holdout: { model, resource: usedResource(model) },
+        holdout: { model, resource: usedResource(model), pipeline },
       };
     }
     if (!Number.isFinite(value)) return ended('FAILED', 'error', { error: `non-finite ${metric}` });
@@ -290,7 +299,7 @@ export async function evaluateTrial(
         durations: { folds: [secs] },
       },
       pred: p,
-      holdout: { model, resource: usedResource(model) },
+      holdout: { model, resource: usedResource(model), pipeline },
       ...(imp ? { importance: imp } : {}),
     };
     // The row rung: the metric as a loss, judged against every family's trials at this level.
@@ -347,7 +356,7 @@ export async function evaluateTrial(
         dropState(model);
         stagedFolds.push({ model: staged, fold: f });
         if (nFolds === 1 && task.keepHoldoutModel !== false)
-          holdoutModel = { model, resource: usedResource(model) };
+          holdoutModel = { model, resource: usedResource(model), pipeline: d.pipeline };
         foldDur.push((now() - fStart) / 1000);
         continue;
       }
@@ -362,11 +371,11 @@ export async function evaluateTrial(
         return {
           ...ended('PRUNED', cut, { value, resources: [usedResource(model)] }),
           pred: p,
-          holdout: { model, resource: usedResource(model) },
+          holdout: { model, resource: usedResource(model), pipeline: d.pipeline },
         };
       }
       if (nFolds === 1 && task.keepHoldoutModel !== false)
-        holdoutModel = { model, resource: usedResource(model) };
+        holdoutModel = { model, resource: usedResource(model), pipeline: d.pipeline };
       foldValues.push(value);
       resources.push(usedResource(model));
       for (let i = 0; i < d.valid.length; i++) {

@@ -384,6 +384,8 @@ interface KeptModel {
   readonly family: FamilyName;
   readonly model: Fitted | SerializedModel;
   readonly resource: number;
+  /** The pipeline it reads, when the trial sent it (else rebuilt: `holdoutPipeline`). */
+  readonly pipeline?: FittedPipeline;
 }
 
 function call(fn: () => void): void {
@@ -519,6 +521,13 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     return deadline - reserve;
   };
   const current = (t: Trial) => study.trials[t.number];
+  /** Duration of the fastest complete trial so far (0 when none completed yet). */
+  const fastestMs = (): number => {
+    let ms = Infinity;
+    for (const t of study.trials)
+      if (t.state === 'COMPLETE' && t.durations.total !== undefined) ms = Math.min(ms, t.durations.total * 1000);
+    return ms === Infinity ? 0 : ms;
+  };
   /**
    * Ensemble candidates, best first: the top `ensembleSize` complete trials by value plus the best
    * `DEFAULT_PER_FAMILY` of each family (diversity: on small data the top trials are often near-copies
@@ -568,7 +577,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const recordedCrash = replayCrashed.get(trial.number);
     let result: TrialResultWithRungs;
     let pred: Float64Array | undefined;
-    let holdout: { model: Fitted | SerializedModel; resource: number } | undefined;
+    let holdout: { model: Fitted | SerializedModel; resource: number; pipeline?: FittedPipeline } | undefined;
     let importance: TrialOutcome['importance'];
     const reported = new Set<number>();
     const record = (step: number, value: number): HalvingDecision => {
@@ -750,7 +759,10 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       const inflight = new Set<Promise<void>>();
       for (;;) {
         if (opts.signal?.aborted || study.trials.length >= maxTrials) break;
-        if (clock() >= searchDeadline()) {
+        // Big data: no new trial when not even the fastest complete trial so far would finish before
+        // the search deadline (a cut trial's work is lost, and its uncuttable start — the pipeline of
+        // a level, a net's epoch — would push the run past its limit).
+        if (clock() + (rowLevels ? fastestMs() : 0) >= searchDeadline()) {
           stoppedBy = 'deadline';
           break;
         }
@@ -901,6 +913,17 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const at = pipelines.indexOf(p);
     return at >= 0 ? at : pipelines.push(p) - 1;
   };
+  // One pipeline object per pipeline key and row level, whichever member brought it.
+  const keptPipes = new Map<string, FittedPipeline>();
+  const keptPipeline = (t: Trial, kept: KeptModel): FittedPipeline => {
+    const id = `${pipeKey(t.family, t.config)}/${t.rows ?? 'all'}`;
+    let p = keptPipes.get(id);
+    if (!p) {
+      p = kept.pipeline ?? holdoutPipeline(ctx, kept.family, t.config, t.rows);
+      keptPipes.set(id, p);
+    }
+    return p;
+  };
   const recordedRefit = replayClock ? new Map(replayClock.refit.map((r) => [r.trial, r])) : undefined;
   for (const [i, { t, w }] of chosen.entries()) {
     const recorded = recordedRefit?.get(t.number);
@@ -921,7 +944,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       const keptModel = isFitted(kept.model) ? kept.model : deserializeModel(kept.model);
       members.push({
         weight: w,
-        pipeline: pipelineIndex(holdoutPipeline(ctx, kept.family, t.config, t.rows)),
+        pipeline: pipelineIndex(keptPipeline(t, kept)),
         model: keptModel,
         trial: t.number,
         params: { family: t.family, ...t.params },
