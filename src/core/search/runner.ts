@@ -89,6 +89,14 @@ import type { SubsampleOption, SubsamplePlan } from './subsample.ts';
 const DEFAULT_KFOLD_MAX_ROWS = 10_000;
 const DEFAULT_ENSEMBLE_SIZE = 16;
 const DEFAULT_ENSEMBLE_ROUNDS = 40;
+/**
+ * Big data (row-subsample rungs on): each greedy ensemble step scores rows × candidates blends, so
+ * the default number of steps is cut so that rows × candidates × steps stays under this (at least
+ * 5 steps), about a second of ROC AUC on one core: 50,000 holdout rows with 4 candidates get 10
+ * steps instead of 40 (16 s → 4 s on a loaded machine, after the search deadline). A function of
+ * the data and the trials only, so a replay takes the same number of steps; smaller data keeps 40.
+ */
+const ENSEMBLE_MAX_CELLS = 2_000_000;
 /** Best trials of each family kept as ensemble candidates besides the overall top `ensembleSize`. */
 const DEFAULT_PER_FAMILY = 2;
 
@@ -324,6 +332,8 @@ export interface SearchManifest {
     readonly bestSingleScore: number;
     readonly used: boolean;
     readonly droppedAtRefit: readonly number[];
+    /** Greedy steps taken (fewer than 40 on big data: `ENSEMBLE_MAX_CELLS`); absent in older manifests. */
+    readonly rounds?: number;
   };
   readonly final: {
     readonly kind: 'single' | 'ensemble';
@@ -505,9 +515,22 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   // (50,000 holdout rows, 18 candidates, ROC AUC) that is seconds, so the reserve includes it, from
   // the time one score of a trial's predictions took.
   let scoreMs: number | undefined;
-  const ensembleRounds = opts.ensembleRounds ?? DEFAULT_ENSEMBLE_ROUNDS;
-  const ensembleEstimateMs = () =>
-    scoreMs === undefined || ensembleSize <= 1 ? 0 : scoreMs * (ensembleRounds + 1) * candidates().length * 1.2;
+  const ensembleRounds = (nCandidates: number) =>
+    opts.ensembleRounds ??
+    (rowLevels
+      ? Math.max(
+          5,
+          Math.min(
+            DEFAULT_ENSEMBLE_ROUNDS,
+            Math.floor(ENSEMBLE_MAX_CELLS / (yEval.length * Math.max(1, nCandidates))),
+          ),
+        )
+      : DEFAULT_ENSEMBLE_ROUNDS);
+  const ensembleEstimateMs = () => {
+    const c = candidates().length;
+    // × 2: a step also blends, and scores under load vary
+    return scoreMs === undefined || ensembleSize <= 1 ? 0 : scoreMs * (ensembleRounds(c) + 1) * c * 2;
+  };
   const searchDeadline = (): number => {
     if (budgetMs === Infinity) return Infinity;
     // Reserve for the refit: the estimated refit time of the two best trials (the usual ensemble
@@ -680,10 +703,11 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     told.push(trial.number);
     const done = study.tell(trial.id, result);
     if (pred && done.state === 'COMPLETE') {
-      if (scoreMs === undefined && budgetMs !== Infinity) {
+      if (budgetMs !== Infinity) {
+        // the fastest of these timings (the first runs before the code is optimised)
         const t = clock();
         metricValue(task, yEval, pred, nClasses, metric);
-        scoreMs = clock() - t;
+        scoreMs = Math.min(scoreMs ?? Infinity, clock() - t);
       }
       oof.set(done.number, pred);
       if (holdout) holdoutModels.set(done.number, { family: done.family, ...holdout });
@@ -865,7 +889,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     : selectEnsemble(
         ranked.map((t) => oof.get(t.number)!),
         yEval,
-        { task, nClasses, metric, rounds: ensembleRounds },
+        { task, nClasses, metric, rounds: ensembleRounds(ranked.length) },
       );
   const nonZero = sel.weights.filter((w) => w > 0).length;
   const useEnsemble = nonZero > 1 && study.better(sel.score, sel.bestSingle.score);
@@ -1035,6 +1059,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       bestSingleScore: sel.bestSingle.score,
       used: useEnsemble,
       droppedAtRefit: dropped,
+      ...(rescued ? {} : { rounds: ensembleRounds(ranked.length) }),
     },
     final: { kind: members.length > 1 ? 'ensemble' : 'single', members: finalMembers },
     timings: {

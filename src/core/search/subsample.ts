@@ -8,14 +8,15 @@
  * is not promoted ends COMPLETE with the value, predictions and model of the last level it finished
  * (`Trial.rows` says how many rows that was); the final refit is on all rows, as always.
  *
- * Levels: m/η^k training rows for k = K…1 (η = 3, the round rungs' factor), K the largest k ≤ 3 with
- * m/η^k ≥ `SUBSAMPLE_MIN_LEVEL_ROWS`; e.g. 800,000 training rows (1,000,000 rows, 20% holdout) →
- * 29,630 / 88,889 / 266,667, then all 800,000. Why these: the smallest level is what every trial
- * pays, so it has to be cheap enough for a minute's search to try every family several times on a
- * million rows (a trial on 30k rows costs a few seconds where one on 800k rows takes most of a
- * minute), and large enough that the validation ranking means something (FLAML starts at 10,000 rows;
- * we keep at least 1/3 of the threshold, 16,667); three levels at η = 3 give the usual
- * successive-halving funnel without a level so close to the full data that it costs nearly as much.
+ * Levels: m/η^k training rows for k = K…1 (η = 3, the round rungs' factor), K the largest k ≤ 4 with
+ * m/η^k ≥ a fifth of the threshold (10,000 rows); e.g. 950,000 training rows (1,000,000 rows, a
+ * 50,000-row holdout) → 11,729 / 35,186 / 105,556 / 316,667, then all 950,000; 250,000 → 27,778 /
+ * 83,334. Why these: the smallest level is what every trial pays, so it has to be cheap enough for a
+ * minute's search to try every family several times on a million rows (a boosted trial on 35,000
+ * rows took 5–30 s on a loaded 2-core machine, one on 800,000 rows most of a minute), and large
+ * enough that the validation ranking means something (FLAML's first sample is 10,000 rows too);
+ * η = 3 between levels gives the usual successive-halving funnel, and no level is so close to the
+ * full data that it costs nearly as much (the largest is a third of it).
  *
  * The subsample of each level is a pure function of the training rows, their labels (classification)
  * and the search seed: within each class a seeded shuffle, and each class gets its share of the level's
@@ -27,12 +28,12 @@ import { createRng } from '../util/random.ts';
 
 /** Training rows above which trials start on row subsamples. */
 export const SUBSAMPLE_MIN_ROWS = 50_000;
-/** Smallest subsample level (a third of the threshold). */
-export const SUBSAMPLE_MIN_LEVEL_ROWS = Math.ceil(SUBSAMPLE_MIN_ROWS / 3);
+/** Smallest subsample level: a fifth of the threshold (10,000 rows by default). */
+export const SUBSAMPLE_MIN_LEVEL_ROWS = Math.ceil(SUBSAMPLE_MIN_ROWS / 5);
 /** Reduction factor between levels (η, as the round rungs). */
 export const SUBSAMPLE_ETA = 3;
 /** At most this many subsample levels below the full training rows. */
-export const SUBSAMPLE_MAX_LEVELS = 3;
+export const SUBSAMPLE_MAX_LEVELS = 4;
 
 /** The recorded subsample plan (`manifest.search.split.subsample`). */
 export interface SubsamplePlan {
@@ -53,13 +54,13 @@ export type SubsampleOption = false | { readonly threshold?: number; readonly ro
 
 /**
  * The subsample levels for `trainRows` training rows: empty at or below `threshold`, else
- * m/η^k (rounded up) for k = K…1 as described in the header.
+ * m/η^k (rounded up) for k = K…1 while at least a fifth of the threshold, as in the header.
  */
 export function subsampleLevels(trainRows: number, threshold = SUBSAMPLE_MIN_ROWS): number[] {
   if (!(Number.isInteger(trainRows) && trainRows >= 0)) throw new Error(`bad training row count ${trainRows}`);
   if (!(threshold > 0)) throw new Error(`the subsample threshold must be > 0, got ${threshold}`);
   if (trainRows <= threshold) return [];
-  const minLevel = Math.ceil(threshold / 3);
+  const minLevel = Math.ceil(threshold / 5);
   const out: number[] = [];
   for (let k = 1; k <= SUBSAMPLE_MAX_LEVELS; k++) {
     const r = Math.ceil(trainRows / SUBSAMPLE_ETA ** k);

@@ -17,16 +17,17 @@ import { runSearch } from '../../../src/core/search/runner.ts';
 import { mixedTable } from '../../../bench/search-scale/table.ts';
 
 describe('subsample levels', () => {
-  it('none at or below the threshold; m/27, m/9, m/3 above it while each keeps a third of the threshold', () => {
+  it('none at or below the threshold; m/81, m/27, m/9, m/3 above it while each keeps a fifth of the threshold', () => {
     expect(SUBSAMPLE_MIN_ROWS).toBe(50_000);
     expect(subsampleLevels(0)).toEqual([]);
     expect(subsampleLevels(50_000)).toEqual([]);
     expect(subsampleLevels(50_001)).toEqual([16_667]);
     expect(subsampleLevels(60_000)).toEqual([20_000]);
     expect(subsampleLevels(240_000)).toEqual([26_667, 80_000]);
-    // 1,000,000 rows with a 20% holdout
     expect(subsampleLevels(800_000)).toEqual([29_630, 88_889, 266_667]);
-    expect(subsampleLevels(9_000_000)).toEqual([333_334, 1_000_000, 3_000_000]);
+    // 1,000,000 rows with a 50,000-row holdout
+    expect(subsampleLevels(950_000)).toEqual([11_729, 35_186, 105_556, 316_667]);
+    expect(subsampleLevels(9_000_000)).toEqual([111_112, 333_334, 1_000_000, 3_000_000]);
     expect(subsampleLevels(3000, 1000)).toEqual([334, 1000]);
   });
 
