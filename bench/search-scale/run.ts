@@ -47,7 +47,8 @@ const r = await runSearch({
   ...(values['no-subsample'] ? { subsample: false as const } : {}),
   ...(workers > 0 ? { executor: createNodeTrialPool({ size: workers }) } : {}),
   onTrialStart: () => void (firstTrialAt ??= (performance.now() - start) / 1000),
-  onPhase: (phase) => console.log(`  ${((performance.now() - start) / 1000).toFixed(1).padStart(5)} s  phase ${phase}`),
+  onPhase: (phase) =>
+    console.log(`  ${((performance.now() - start) / 1000).toFixed(1).padStart(5)} s  phase ${phase}`),
   onTrial: (t) =>
     console.log(
       `  ${((performance.now() - start) / 1000).toFixed(1).padStart(5)} s  trial ${t.number} ${t.family} ` +

@@ -61,7 +61,11 @@ export function metricValue(
 ): number {
   if (task === 'binary' && (metric === 'roc_auc' || metric === 'pr_auc' || metric === 'log_loss')) {
     const { pos, score } = binaryForPositive(y, pred, 1);
-    return metric === 'roc_auc' ? rocAuc(pos, score) : metric === 'pr_auc' ? prAuc(pos, score) : binaryLogLoss(pos, score);
+    return metric === 'roc_auc'
+      ? rocAuc(pos, score)
+      : metric === 'pr_auc'
+        ? prAuc(pos, score)
+        : binaryLogLoss(pos, score);
   }
   if (task === 'regression' && (metric === 'rmse' || metric === 'mae' || metric === 'r2'))
     return (metric === 'rmse' ? rmse : metric === 'mae' ? mae : r2)(y, pred);

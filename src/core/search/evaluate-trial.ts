@@ -218,7 +218,12 @@ export async function evaluateTrial(
   /** Ends the trial with the last level it finished; `cut`: the clock or a stop ended the next. */
   const fromLevel = (d: TrialOutcome, withCut?: CutPoint): TrialOutcome => ({
     ...d,
-    result: { ...d.result, rungs: rungs.slice(), durations: { ...durations(), folds: d.result.durations?.folds ?? [] }, ...(withCut ? { cut: withCut } : {}) },
+    result: {
+      ...d.result,
+      rungs: rungs.slice(),
+      durations: { ...durations(), folds: d.result.durations?.folds ?? [] },
+      ...(withCut ? { cut: withCut } : {}),
+    },
   });
   const direction = METRICS[metric]?.direction ?? 'minimize';
   /** Expected ms of a fit on `rows` training rows: the last level's fit time scaled by rows. */

@@ -7,14 +7,20 @@
  *
  * Validation protocol: k-fold (5; 3 for budgets under 20 s or more than 2,000 cells per second of
  * budget, e.g. over 120k rows × columns at 60 s) when there are at most `kfoldMaxRows`
- * rows (default 10,000), else a 20% holdout; stratified for classification; the same plan (seed =
- * the search seed) for every trial. Each fold fits the automatic pipeline on its training rows only.
+ * rows (default 10,000), else a 20% holdout of at most 50,000 rows (context.ts); stratified for
+ * classification; the same plan (seed = the search seed) for every trial. Each fold fits the
+ * automatic pipeline on its training rows only. Big data: above 50,000 training rows of a holdout,
+ * trials start on row subsamples and only promoted ones see all rows (subsample.ts); a trial not
+ * promoted is COMPLETE with the score of its last level (`Trial.rows`).
  * Refits train on all rows: boosting with the folds' mean best iteration × √(all rows / fold training
  * rows) (at least × 1.1), forests and nets with the folds' mean trees/best epoch.
  *
  * Budget: the search phase stops early enough to leave a refit reserve — max(10% of the budget, the
- * estimated refit time of the top 2 trials), at most 40% of the budget (the 10% floor also covers the
- * hand-back of a trial cut at the search deadline, e.g. a large holdout model sent from a worker).
+ * estimated refit time of the top 2 trials (their fit time × all rows / the rows they trained on;
+ * on a holdout plan a refit estimated over 40% of the budget is not reserved for: the trial's own
+ * model is kept) plus the estimated ensemble selection), at most 40% of the budget (the 10% floor
+ * also covers the hand-back of a trial cut at the search deadline). With row-subsample rungs no new
+ * trial is asked when the fastest complete trial would not finish before the search deadline.
  * A trial running at the search deadline is stopped at its next round/epoch and recorded PRUNED with
  * reason 'deadline'.
  * Refits stop adding rounds at budget × (1 + marginFraction); ensemble members whose estimated refit
@@ -59,7 +65,7 @@ import {
   estimatorFor,
   type FamilyName,
 } from '../train/families.ts';
-import type { Sampler } from './samplers/index.ts';
+import { portfolioSampler, type Sampler } from './samplers/index.ts';
 import { familySpace } from './spaces.ts';
 import type { HalvingConfig, HalvingDecision } from './halving.ts';
 import { Study, type Trial, type TrialSpec } from './study.ts';
@@ -473,7 +479,11 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     metric,
     families,
     seed,
-    sampler: opts.sampler,
+    // Big data: the portfolio gives each family its first trial before any family's second.
+    sampler:
+      rowLevels && (opts.sampler === undefined || opts.sampler === 'portfolio')
+        ? portfolioSampler({ familiesFirst: true })
+        : opts.sampler,
     halving: opts.halving,
     ...(rowLevels ? { rowRungs: rowLevels } : {}),
   });
@@ -548,7 +558,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   const fastestMs = (): number => {
     let ms = Infinity;
     for (const t of study.trials)
-      if (t.state === 'COMPLETE' && t.durations.total !== undefined) ms = Math.min(ms, t.durations.total * 1000);
+      if (t.state === 'COMPLETE' && t.durations.total !== undefined)
+        ms = Math.min(ms, t.durations.total * 1000);
     return ms === Infinity ? 0 : ms;
   };
   /**
@@ -681,7 +692,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     // Rungs the live channel did not deliver (e.g. a worker that died right after reporting).
     for (const r of result.rungs) record(r.budget, r.value);
     // A cut is recorded also when it left the trial COMPLETE at a row-subsample level (`result.cut`).
-    const cutReason = result.reason === 'deadline' || result.reason === 'aborted' ? result.reason : result.cut?.reason;
+    const cutReason =
+      result.reason === 'deadline' || result.reason === 'aborted' ? result.reason : result.cut?.reason;
     if (cutReason) {
       const at = result.cut ?? (recordedCut?.reason === cutReason ? recordedCut : undefined);
       cuts.push({
@@ -928,7 +940,9 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   // A trial that ended on a row subsample trained on `rows` of them: √(n / rows), at most 3 (its best
   // iteration on a 30th of the data says little about how many rounds all of it supports).
   const gbdtRefitScale = (t: Trial) =>
-    t.rows !== undefined ? Math.min(3, Math.max(1.1, Math.sqrt(n / t.rows))) : Math.max(1.1, Math.sqrt(1 / trainShare));
+    t.rows !== undefined
+      ? Math.min(3, Math.max(1.1, Math.sqrt(n / t.rows)))
+      : Math.max(1.1, Math.sqrt(1 / trainShare));
   const pipelines: FittedPipeline[] = [];
   const members: EnsembleMember[] = [];
   const finalMembers: { trial: number; weight: number; resource: number; refit: boolean }[] = [];

@@ -266,8 +266,7 @@ export class Study {
     for (const num of [...numbers].sort((a, b) => a - b)) {
       const o = this.live[num].trial;
       const same = o.family === family;
-      for (const r of o.rungs)
-        if (same || this.rowRungs.has(r.budget)) (out[r.budget] ??= []).push(r.value);
+      for (const r of o.rungs) if (same || this.rowRungs.has(r.budget)) (out[r.budget] ??= []).push(r.value);
     }
     return out;
   }

@@ -57,7 +57,8 @@ export type SubsampleOption = false | { readonly threshold?: number; readonly ro
  * m/η^k (rounded up) for k = K…1 while at least a fifth of the threshold, as in the header.
  */
 export function subsampleLevels(trainRows: number, threshold = SUBSAMPLE_MIN_ROWS): number[] {
-  if (!(Number.isInteger(trainRows) && trainRows >= 0)) throw new Error(`bad training row count ${trainRows}`);
+  if (!(Number.isInteger(trainRows) && trainRows >= 0))
+    throw new Error(`bad training row count ${trainRows}`);
   if (!(threshold > 0)) throw new Error(`the subsample threshold must be > 0, got ${threshold}`);
   if (trainRows <= threshold) return [];
   const minLevel = Math.ceil(threshold / 5);

@@ -56,7 +56,13 @@ describe('reproduce of a deadline-cut search with row-subsample rungs', () => {
       executor: twoLaneExecutor(clock.now),
     });
     const m = r.manifest;
-    expect(m.split.subsample).toEqual({ threshold: 800, rows: [267, 800], trainRows: 2400, seed: 4, stratified: true });
+    expect(m.split.subsample).toEqual({
+      threshold: 800,
+      rows: [267, 800],
+      trainRows: 2400,
+      seed: 4,
+      stratified: true,
+    });
     expect(m.stoppedBy).toBe('deadline');
     // trials ran on subsamples and the deadline cut one while it trained
     expect(r.trials.some((t) => t.state === 'COMPLETE' && t.rows !== undefined)).toBe(true);
@@ -84,7 +90,10 @@ describe('reproduce of a deadline-cut search with row-subsample rungs', () => {
     // Without the recorded plan (a manifest made before subsampling) the replay trains on all rows,
     // so this search is not reproduced: the plan is what makes it exact.
     const { subsample: _, ...split } = saved.search.split;
-    const old = { ...files, 'manifest.json': JSON.stringify({ ...saved, search: { ...saved.search, split } }) };
+    const old = {
+      ...files,
+      'manifest.json': JSON.stringify({ ...saved, search: { ...saved.search, split } }),
+    };
     delete (old as Record<string, string>)['manifest.sig'];
     const report2 = await reproduceBundle(loadBundle(old), {
       source: fileSource(path),

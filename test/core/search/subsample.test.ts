@@ -105,7 +105,13 @@ describe('the search context', () => {
 
   it('subsamples a holdout plan above the threshold: smaller training rows, the same validation rows', () => {
     const ctx = prepareSearchContext({ table, spec });
-    expect(ctx.subsample).toEqual({ threshold: 1000, rows: [356, 1067], trainRows: 3200, seed: 3, stratified: true });
+    expect(ctx.subsample).toEqual({
+      threshold: 1000,
+      rows: [356, 1067],
+      trainRows: 3200,
+      seed: 3,
+      stratified: true,
+    });
     expect(ctx.spec.subsample).toEqual({ threshold: 1000, rows: [356, 1067] });
     const full = ctx.foldData('tree', 0);
     for (const [level, rows] of [356, 1067].entries()) {
@@ -123,21 +129,25 @@ describe('the search context', () => {
     }
     // a worker given ctx.spec builds the same levels
     const again = prepareSearchContext({ table, spec: ctx.spec });
-    expect(Array.from(again.levelData('tree', 0).Xtr.data)).toEqual(Array.from(ctx.levelData('tree', 0).Xtr.data));
+    expect(Array.from(again.levelData('tree', 0).Xtr.data)).toEqual(
+      Array.from(ctx.levelData('tree', 0).Xtr.data),
+    );
   });
 
   it('no plan at or below the threshold, for k-fold, or when turned off', () => {
-    expect(prepareSearchContext({ table, spec: { ...spec, subsample: { threshold: 3200 } } }).subsample).toBeUndefined();
+    expect(
+      prepareSearchContext({ table, spec: { ...spec, subsample: { threshold: 3200 } } }).subsample,
+    ).toBeUndefined();
     expect(prepareSearchContext({ table, spec: { ...spec, folds: 3 } }).subsample).toBeUndefined();
     expect(prepareSearchContext({ table, spec: { ...spec, subsample: false } }).subsample).toBeUndefined();
     // the default threshold: 3,200 training rows are far below it
     const { subsample: _, ...plain } = spec;
     expect(prepareSearchContext({ table, spec: plain }).subsample).toBeUndefined();
     expect(() =>
-      prepareSearchContext({ table, spec: { ...spec, subsample: { threshold: 1000, rows: [100, 200] } } }).levelData(
-        'tree',
-        2,
-      ),
+      prepareSearchContext({
+        table,
+        spec: { ...spec, subsample: { threshold: 1000, rows: [100, 200] } },
+      }).levelData('tree', 2),
     ).toThrow(/no subsample level 2/);
   });
 });
@@ -156,7 +166,17 @@ describe('a search with row-subsample rungs', () => {
       subsample: { threshold: 1000 },
     });
     const levels = [356, 1067];
-    expect(r.manifest.split.subsample).toEqual({ threshold: 1000, rows: levels, trainRows: 3200, seed: 1, stratified: true });
+    expect(r.manifest.split.subsample).toEqual({
+      threshold: 1000,
+      rows: levels,
+      trainRows: 3200,
+      seed: 1,
+      stratified: true,
+    });
+    // every family gets its first trial before any family its second
+    expect(new Set(r.trials.slice(0, 3).map((t) => t.family))).toEqual(
+      new Set(['gbdt', 'random_forest', 'linear']),
+    );
     const complete = r.trials.filter((t) => t.state === 'COMPLETE');
     expect(complete.length).toBe(12);
     expect(new Set(complete.map((t) => t.family)).size).toBe(3);
