@@ -338,6 +338,11 @@ export class DatasetStore {
     };
   }
 
+  /** Replace the caller's meta of a stored dataset (e.g. a new target chosen after it was saved). */
+  async updateMeta<M>(id: string, meta: M): Promise<void> {
+    await this.#db.datasets.update(id, { meta });
+  }
+
   async delete(id: string): Promise<void> {
     await this.#remove(id);
   }
