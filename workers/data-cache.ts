@@ -16,6 +16,8 @@ let cached: { key: string; data: Promise<IngestResult> } | null = null;
 /** The table handed over by the data worker (and the file's bytes when small). */
 let held: { key: string; data: IngestResult; raw?: ArrayBuffer } | null = null;
 const stats = { fileReads: 0, tableInputs: 0 };
+// Readable from a debugger or a test attached to this worker (test/e2e/dataset-persist.e2e.ts).
+(globalThis as { __studioTrainData?: typeof stats }).__studioTrainData = stats;
 
 /** How this worker got its data so far (the studio's e2e checks the file is never read here). */
 export function dataStats(): { fileReads: number; tableInputs: number } {
