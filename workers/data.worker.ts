@@ -5,7 +5,13 @@
  */
 import { expose, releaseProxy, transfer } from 'comlink';
 import { sourceOf } from './source.ts';
-import { cellText, tableTransferables, type Column, type SemanticType, type Table } from '../src/core/data/table.ts';
+import {
+  cellText,
+  tableTransferables,
+  type Column,
+  type SemanticType,
+  type Table,
+} from '../src/core/data/table.ts';
 import { sampleRows } from '../src/core/ingest/sample.ts';
 import { DatasetStore, DatasetStoreError, type StoredDatasetInfo } from '../src/store/datasets.ts';
 import { MAX_KEPT_RAW_BYTES } from './tracking.ts';
@@ -23,7 +29,6 @@ import type {
   LoadOptions,
   PersistProgress,
   Preview,
-  StoredDatasetSummary,
   TableInput,
   ProfileSummary,
   ProgressCallback,
@@ -307,7 +312,8 @@ const api: DataWorkerApi = {
     try {
       const raw = await rawBytes(cur);
       const shared = sharedMemory();
-      if (shared && !isSharedTable(cur.result.table)) cur.result = { ...cur.result, table: toShared(cur.result.table) };
+      if (shared && !isSharedTable(cur.result.table))
+        cur.result = { ...cur.result, table: toShared(cur.result.table) };
       const data = shared ? cur.result : { ...cur.result, table: copyTable(cur.result.table) };
       const value: TableInput = {
         kind: 'table',
@@ -493,7 +499,9 @@ function sharedMemory(): boolean {
 }
 
 function isSharedTable(t: Table): boolean {
-  return t.columns.every((c) => (c.storage === 'dict' ? c.codes : c.values).buffer instanceof SharedArrayBuffer);
+  return t.columns.every(
+    (c) => (c.storage === 'dict' ? c.codes : c.values).buffer instanceof SharedArrayBuffer,
+  );
 }
 
 function mapColumns(t: Table, copy: <A extends Float64Array | Int32Array | Uint8Array>(a: A) => A): Table {

@@ -142,7 +142,12 @@ export interface LoadedDataset {
   /** Present when the dataset was reopened from the browser's storage (no file behind it). */
   readonly stored?: StoredDatasetSummary;
   /** Present when only a sample of the file's rows was loaded. */
-  readonly sampled?: { readonly rows: number; readonly ofRows: number; readonly seed: number; readonly stratifyOn?: string };
+  readonly sampled?: {
+    readonly rows: number;
+    readonly ofRows: number;
+    readonly seed: number;
+    readonly stratifyOn?: string;
+  };
 }
 
 export type WorkerErrorCode = IngestErrorCode | 'no-dataset' | 'unknown-column' | 'internal' | 'worker-died';
@@ -186,7 +191,10 @@ export interface DataWorkerApi {
   /** Datasets kept in the browser's storage, the last opened first. */
   storedDatasets(): Promise<WorkerResult<readonly StoredDatasetSummary[]>>;
   /** Open a stored dataset (the latest when no id) without its file and without parsing. */
-  restore(id?: string, onProgress?: (p: PersistProgress) => void): Promise<WorkerResult<LoadedDataset | null>>;
+  restore(
+    id?: string,
+    onProgress?: (p: PersistProgress) => void,
+  ): Promise<WorkerResult<LoadedDataset | null>>;
   deleteStored(id: string): Promise<WorkerResult<true>>;
 }
 

@@ -33,7 +33,12 @@ export type StoredColumn =
       readonly storage: 'bool';
       readonly labels?: readonly [string, string];
     }
-  | { readonly name: string; readonly type: SemanticType; readonly storage: 'datetime'; readonly format: string };
+  | {
+      readonly name: string;
+      readonly type: SemanticType;
+      readonly storage: 'datetime';
+      readonly format: string;
+    };
 
 export interface DatasetRow<M = unknown> {
   readonly id: string;

@@ -9,7 +9,14 @@
  */
 import type { Page, Worker } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchBrowser, openStudio, pickFile, waitForDataset, type Browser, type StudioPage } from './helpers.ts';
+import {
+  launchBrowser,
+  openStudio,
+  pickFile,
+  waitForDataset,
+  type Browser,
+  type StudioPage,
+} from './helpers.ts';
 
 const ROWS = 3000;
 let browser: Browser;
@@ -52,7 +59,9 @@ afterEach(async () => {
 async function trainWorker(page: Page): Promise<Worker> {
   let found: Worker | undefined;
   await expect
-    .poll(() => (found = page.workers().find((w) => /train/.test(w.url()))) !== undefined, { timeout: 30_000 })
+    .poll(() => (found = page.workers().find((w) => /train/.test(w.url()))) !== undefined, {
+      timeout: 30_000,
+    })
     .toBe(true);
   return found!;
 }
@@ -74,7 +83,9 @@ async function countFileReads(worker: Worker): Promise<void> {
   });
 }
 
-async function workerCounts(worker: Worker): Promise<{ fileReads: number; injected: number; tableInputs: number }> {
+async function workerCounts(
+  worker: Worker,
+): Promise<{ fileReads: number; injected: number; tableInputs: number }> {
   return worker.evaluate(() => {
     const g = globalThis as unknown as {
       __fileReads: number;
@@ -100,7 +111,9 @@ async function trainOnce(page: Page): Promise<void> {
   const results = page.getByTestId('train-results');
   await results.waitFor({ timeout: 120_000 });
   const auc = Number(
-    await results.locator('[data-testid="metric-row"][data-metric="roc_auc"] [data-testid="metric-value"]').textContent(),
+    await results
+      .locator('[data-testid="metric-row"][data-metric="roc_auc"] [data-testid="metric-value"]')
+      .textContent(),
   );
   expect(auc).toBeGreaterThan(0.7);
 }
@@ -182,7 +195,9 @@ describe('datasets in the browser (issue 21)', () => {
     await page.getByTestId('offer-sample').click();
     await waitForDataset(page, 'big-for-test.csv');
     expect(await page.getByTestId('summary-rows').textContent()).toBe('500');
-    expect(await page.getByTestId('sampled').textContent()).toMatch(/500 of 3,000 rows \(seed 42, stratified on label\)/);
+    expect(await page.getByTestId('sampled').textContent()).toMatch(
+      /500 of 3,000 rows \(seed 42, stratified on label\)/,
+    );
     // clean up what was kept
     const entry = page.locator('[data-testid="stored-dataset"][data-name="big-for-test.csv"]');
     await entry.waitFor({ timeout: 60_000 });

@@ -72,7 +72,10 @@ async function scan(
     if (signal?.aborted) throw new IngestError('cancelled', 'sampling was cancelled', { file: source.name });
     if (first) {
       first = false;
-      if (chunk.length >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)))
+      if (
+        chunk.length >= 2 &&
+        ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))
+      )
         throw new IngestError(
           'encoding',
           'sampling rows needs a UTF-8 or single-byte file; this one is UTF-16 (save it as UTF-8, or load it whole)',
@@ -148,7 +151,9 @@ export function allocate(sizes: readonly number[], n: number): number[] {
   const exact = sizes.map((s) => (s * n) / total);
   const out = exact.map((e) => Math.floor(e));
   let left = n - out.reduce((a, b) => a + b, 0);
-  const order = exact.map((e, i) => [e - Math.floor(e), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  const order = exact
+    .map((e, i) => [e - Math.floor(e), i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1]);
   for (const [, i] of order) {
     if (left <= 0) break;
     if (out[i] < sizes[i]) {

@@ -62,9 +62,8 @@ export class DataClient {
   #factory: WorkerFactory;
   #instance: Instance | null = null;
   #lastGood:
-    | { input: File; overrides: TypeOverrides; sample?: LoadOptions['sample'] }
-    | { storedId: string }
-    | null = null;
+    { input: File; overrides: TypeOverrides; sample?: LoadOptions['sample'] } | { storedId: string } | null =
+    null;
   /** The load in progress, which cancel() can settle; a newer load replaces it. */
   #pendingCancel: Pending | null = null;
 

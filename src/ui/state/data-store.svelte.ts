@@ -182,7 +182,8 @@ export class DataStore {
         this.dataset = { ...this.dataset, stored: res.value };
       this.storedError = null;
       await this.refreshStored();
-    } else if (res.error.code === 'cancelled') this.notice = `${name} was not kept in the browser (cancelled).`;
+    } else if (res.error.code === 'cancelled')
+      this.notice = `${name} was not kept in the browser (cancelled).`;
     else this.storedError = `${name} could not be kept in the browser: ${res.error.message}`;
   }
 
@@ -226,7 +227,10 @@ export class DataStore {
    * Load a file. A file whose estimated memory (from its size and its first bytes) is over the limit
    * is not loaded: `offer` asks whether to load a sample of it or all of it anyway.
    */
-  async loadFile(file: File, options: { whole?: boolean; sample?: LoadOptions['sample'] } = {}): Promise<void> {
+  async loadFile(
+    file: File,
+    options: { whole?: boolean; sample?: LoadOptions['sample'] } = {},
+  ): Promise<void> {
     const seq = ++this.#seq;
     this.offer = null;
     if (!options.whole && !options.sample) {

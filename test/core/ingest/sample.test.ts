@@ -55,7 +55,8 @@ describe('sampleRows', () => {
           const ids = part.table.columns[0];
           const notes = part.table.columns[2];
           const fullNotes = full.table.columns[2];
-          if (ids.storage !== 'float64' || notes.storage !== 'dict' || fullNotes.storage !== 'dict') throw new Error('types');
+          if (ids.storage !== 'float64' || notes.storage !== 'dict' || fullNotes.storage !== 'dict')
+            throw new Error('types');
           for (let i = 0; i < part.table.nRows; i++) {
             const id = ids.values[i];
             if (i > 0) expect(id).toBeGreaterThan(ids.values[i - 1]);
@@ -83,19 +84,23 @@ describe('sampleRows', () => {
     };
     expect(part.table.nRows).toBe(100);
     expect(Math.abs(share(part.table) - share(full.table))).toBeLessThanOrEqual(0.01);
-    await expect(sampleRows(bytesSource('f.csv', file), { rows: 10, seed: 1, stratifyOn: 'nope' })).rejects.toThrow(
-      /no such column/,
-    );
+    await expect(
+      sampleRows(bytesSource('f.csv', file), { rows: 10, seed: 1, stratifyOn: 'nope' }),
+    ).rejects.toThrow(/no such column/);
   });
 
   it('allocate splits in proportion and sums to n', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 8 }), fc.nat(5000), (sizes, n) => {
-        const out = allocate(sizes, n);
-        const total = sizes.reduce((a, b) => a + b, 0);
-        expect(out.reduce((a, b) => a + b, 0)).toBe(Math.min(n, total));
-        out.forEach((o, i) => expect(o).toBeLessThanOrEqual(sizes[i]));
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 8 }),
+        fc.nat(5000),
+        (sizes, n) => {
+          const out = allocate(sizes, n);
+          const total = sizes.reduce((a, b) => a + b, 0);
+          expect(out.reduce((a, b) => a + b, 0)).toBe(Math.min(n, total));
+          out.forEach((o, i) => expect(o).toBeLessThanOrEqual(sizes[i]));
+        },
+      ),
     );
   });
 
