@@ -23,7 +23,10 @@ import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
 import { profileTable } from '../../src/core/profile/index.ts';
 
 const MB = 1024 * 1024;
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
 const ROWS = sizes.length ? sizes : [100_000, 1_000_000];
 const DIR = process.env.SCALE_DIR ?? join(tmpdir(), 'automl-scale');
 
@@ -69,7 +72,8 @@ async function workerHeaps(page: Page): Promise<Record<string, number>> {
     const name = /(\w+)\.worker/.exec(w.url())?.[1] ?? /(data|train|trial)/.exec(w.url())?.[1] ?? 'worker';
     try {
       const used = await w.evaluate(
-        () => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? -1,
+        () =>
+          (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? -1,
       );
       out[name] = (out[name] ?? 0) + used;
     } catch {
@@ -141,10 +145,7 @@ async function measure(rows: number): Promise<Row> {
     const longMs = await longest(page);
     const pageHeap = await heap(session);
     const workers = await workerHeaps(page);
-    await page
-      .locator('[data-testid="stored-dataset"]')
-      .first()
-      .waitFor({ timeout: 600_000 });
+    await page.locator('[data-testid="stored-dataset"]').first().waitFor({ timeout: 600_000 });
     const keptS = (performance.now() - t0) / 1000;
     const peak = rss.stop();
     const storage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
