@@ -3,8 +3,8 @@
  * (bench/scale/generate.ts, seeded), drive the built studio and measure
  *   - time from picking the file to the shown profile,
  *   - the longest main-thread task while loading (PerformanceObserver 'longtask'),
- *   - page JS heap (CDP Performance.getMetrics), each worker's JS heap (CDP on the worker target, via
- *     the page's auto-attached sessions), and the peak resident memory of all Chromium processes,
+ *   - page JS heap (CDP Performance.getMetrics), each worker's JS heap (CDP Runtime.getHeapUsage on the
+ *     worker target, via the page's auto-attached sessions), and the peak resident memory of all Chromium processes,
  *   - time until the dataset is kept in IndexedDB, storage used (navigator.storage.estimate),
  *   - time to reopen the studio (a reload) with the dataset stored, until the profile is shown,
  * and the Node CLI's ingest + profile time on the same file for reference. Prints a table.
@@ -65,22 +65,61 @@ async function heap(session: CDPSession): Promise<number> {
   return metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
 }
 
-/** JS heap of each dedicated worker of the page (by the worker's name in its URL). */
-async function workerHeaps(page: Page): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const w of page.workers()) {
-    const name = /(\w+)\.worker/.exec(w.url())?.[1] ?? /(data|train|trial)/.exec(w.url())?.[1] ?? 'worker';
-    try {
-      const used = await w.evaluate(
-        () =>
-          (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? -1,
-      );
-      out[name] = (out[name] ?? 0) + used;
-    } catch {
-      out[name] = NaN;
-    }
+/**
+ * JS heap of each dedicated worker of the page, by the worker's name (data, train, trial): CDP
+ * `Runtime.getHeapUsage` on each worker target (worker targets have no Performance domain), reached through the page session's auto-attach
+ * (non-flat mode: messages go through Target.sendMessageToTarget).
+ */
+class WorkerHeaps {
+  readonly #session: CDPSession;
+  readonly #targets = new Map<string, string>(); // sessionId → name
+  readonly #pending = new Map<number, (r: unknown) => void>();
+  #id = 0;
+
+  constructor(session: CDPSession) {
+    this.#session = session;
+    session.on('Target.attachedToTarget', (e) => {
+      if (e.targetInfo.type === 'worker')
+        this.#targets.set(e.sessionId, e.targetInfo.title || e.targetInfo.url);
+    });
+    session.on('Target.detachedFromTarget', (e) => {
+      if (e.sessionId) this.#targets.delete(e.sessionId);
+    });
+    session.on('Target.receivedMessageFromTarget', (e) => {
+      const msg = JSON.parse(e.message) as { id?: number; result?: unknown };
+      if (msg.id !== undefined) this.#pending.get(msg.id)?.(msg.result);
+    });
   }
-  return out;
+
+  async start(): Promise<void> {
+    await this.#session.send('Target.setAutoAttach', {
+      autoAttach: true,
+      waitForDebuggerOnStart: false,
+      flatten: false,
+    });
+  }
+
+  #send(sessionId: string, method: string): Promise<unknown> {
+    const id = ++this.#id;
+    return new Promise((resolve) => {
+      this.#pending.set(id, resolve);
+      void this.#session
+        .send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) })
+        .catch(() => resolve(undefined));
+      setTimeout(() => resolve(undefined), 5000);
+    });
+  }
+
+  async heaps(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const [sid, title] of this.#targets) {
+      const name = /(data|train|trial|bundle)/.exec(title)?.[1] ?? 'worker';
+      const r = (await this.#send(sid, 'Runtime.getHeapUsage')) as { usedSize: number } | undefined;
+      const used = r?.usedSize;
+      if (used !== undefined) out[name] = (out[name] ?? 0) + used;
+    }
+    return out;
+  }
 }
 
 async function startLongTasks(page: Page): Promise<void> {
@@ -112,6 +151,7 @@ interface Row {
   pageHeapMB: number;
   workerHeapMB: string;
   peakRssMB: number;
+  rssBeforeMB: number;
   keptS: number;
   storageMB: number;
   reopenS: number;
@@ -128,9 +168,12 @@ async function measure(rows: number): Promise<Row> {
   try {
     const page = await b.context.newPage();
     const session = await b.context.newCDPSession(page);
+    const workerHeaps = new WorkerHeaps(session);
+    await workerHeaps.start();
     await page.goto(b.baseUrl);
     await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
     await startLongTasks(page);
+    const rssBefore = chromiumRss();
     const rss = peakSampler();
     const t0 = performance.now();
     await page.getByTestId('file-input').setInputFiles(path);
@@ -144,7 +187,7 @@ async function measure(rows: number): Promise<Row> {
     const profileS = (performance.now() - t0) / 1000;
     const longMs = await longest(page);
     const pageHeap = await heap(session);
-    const workers = await workerHeaps(page);
+    const workers = await workerHeaps.heaps();
     await page.locator('[data-testid="stored-dataset"]').first().waitFor({ timeout: 600_000 });
     const keptS = (performance.now() - t0) / 1000;
     const peak = rss.stop();
@@ -168,6 +211,7 @@ async function measure(rows: number): Promise<Row> {
         .map(([k, v]) => `${k} ${v >= 0 ? (v / MB).toFixed(0) : 'n/a'}`)
         .join(', '),
       peakRssMB: peak / MB,
+      rssBeforeMB: rssBefore / MB,
       keptS,
       storageMB: storage / MB,
       reopenS,
@@ -189,10 +233,10 @@ for (const rows of ROWS) {
 }
 const f = (n: number, d = 1): string => n.toFixed(d);
 console.log(
-  '| rows | file MB | CLI ingest+profile s | browser profile shown s | longest task ms | page heap MB | worker heap MB | peak Chromium RSS MB | kept in IDB s | storage MB | reopen s | reopen longest task ms |',
+  '| rows | file MB | CLI ingest+profile s | browser profile shown s | longest task ms | page heap MB | worker heap MB | Chromium RSS before → peak MB | kept in IDB s | storage MB | reopen s | reopen longest task ms |',
 );
 console.log('|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|');
 for (const r of results)
   console.log(
-    `| ${r.rows.toLocaleString('en-US')} | ${f(r.fileMB)} | ${f(r.cliS)} | ${f(r.profileS)} | ${f(r.longMs, 0)} | ${f(r.pageHeapMB)} | ${r.workerHeapMB} | ${f(r.peakRssMB, 0)} | ${f(r.keptS)} | ${f(r.storageMB)} | ${f(r.reopenS)} | ${f(r.reopenLongMs, 0)} |`,
+    `| ${r.rows.toLocaleString('en-US')} | ${f(r.fileMB)} | ${f(r.cliS)} | ${f(r.profileS)} | ${f(r.longMs, 0)} | ${f(r.pageHeapMB)} | ${r.workerHeapMB} | ${f(r.rssBeforeMB, 0)} → ${f(r.peakRssMB, 0)} | ${f(r.keptS)} | ${f(r.storageMB)} | ${f(r.reopenS)} | ${f(r.reopenLongMs, 0)} |`,
   );
