@@ -114,8 +114,11 @@ class WorkerHeaps {
     const out: Record<string, number> = {};
     for (const [sid, title] of this.#targets) {
       const name = /(data|train|trial|bundle)/.exec(title)?.[1] ?? 'worker';
-      const r = (await this.#send(sid, 'Runtime.getHeapUsage')) as { usedSize: number } | undefined;
-      const used = r?.usedSize;
+      // usedSize is the V8 heap; typed arrays' bytes are backing stores outside it (newer Chromium
+      // reports them as backingStorageSize).
+      const r = (await this.#send(sid, 'Runtime.getHeapUsage')) as
+        { usedSize: number; backingStorageSize?: number } | undefined;
+      const used = r ? r.usedSize + (r.backingStorageSize ?? 0) : undefined;
       if (used !== undefined) out[name] = (out[name] ?? 0) + used;
     }
     return out;
