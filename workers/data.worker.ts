@@ -192,6 +192,7 @@ async function ingestAndProfile(
   inFlight?.abort();
   const controller = new AbortController();
   inFlight = controller;
+  const mine = ++generation;
   let source = sourceOf(input);
   const overrides = options.typeOverrides ?? {};
   try {
@@ -228,7 +229,10 @@ async function ingestAndProfile(
       inferred: inferredTypes(result, current, input),
       ...(sampled ? { sampled, sampleRequest: options.sample } : {}),
     };
-    // Only a complete success replaces the dataset the user already has.
+    // Only a complete success replaces the dataset the user already has, and only the latest request
+    // (a stored dataset opened meanwhile wins over this load, and the other way round).
+    if (mine !== generation)
+      throw new IngestError('cancelled', 'loading was superseded by a newer request', { file: source.name });
     current = next;
     currentProfile = prof;
     return { ok: true, value: summary(next, prof) };
@@ -380,6 +384,7 @@ const api: DataWorkerApi = {
 
   async restore(id, onProgress) {
     inFlight?.abort();
+    const mine = ++generation;
     try {
       const store = await datasetStore();
       const which = id ?? (await store.latest())?.id;
@@ -396,6 +401,11 @@ const api: DataWorkerApi = {
         ...(m.sampled ? { sampled: m.sampled } : {}),
         stored: got.info,
       };
+      if (mine !== generation)
+        return {
+          ok: false,
+          error: { code: 'cancelled', message: 'Opening was superseded by a newer request' },
+        };
       current = next;
       currentProfile = m.profile;
       return { ok: true, value: summary(next, m.profile) };
@@ -421,6 +431,8 @@ const api: DataWorkerApi = {
 // --- Handing the table to the training worker, and keeping it in the browser's storage (issue 21).
 
 let persistAbort: AbortController | null = null;
+/** Loads and restores in order of request: only the latest one may replace `current`. */
+let generation = 0;
 let storePromise: Promise<DatasetStore> | null = null;
 
 function datasetStore(): Promise<DatasetStore> {

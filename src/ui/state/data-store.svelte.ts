@@ -146,8 +146,8 @@ export class DataStore {
     const res = await this.#client.restore(id, (p) => {
       if (seq === this.#seq && this.restoring) this.restoring = { name, progress: p };
     });
-    if (seq !== this.#seq) return;
     this.restoring = null;
+    if (seq !== this.#seq) return; // a newer load or open won
     if (res.ok && res.value) {
       this.dataset = res.value;
       this.file = new File([], res.value.sourceName, { type: 'text/csv' });
