@@ -101,6 +101,8 @@ export class DataStore {
   restoring = $state.raw<{ readonly name: string; readonly progress: PersistProgress | null } | null>(null);
   /** The file just dropped needs more memory than the limit: the choice offered. */
   offer = $state.raw<SampleOffer | null>(null);
+  /** The stored copy of the dataset on screen (once kept, or when reopened), null when none. */
+  storedId = $state<string | null>(null);
   #initialized = false;
 
   /** The chosen target / task as in effect in the profile. */
@@ -150,6 +152,7 @@ export class DataStore {
     if (seq !== this.#seq) return; // a newer load or open won
     if (res.ok && res.value) {
       this.dataset = res.value;
+      this.storedId = res.value.stored?.id ?? null;
       this.file = new File([], res.value.sourceName, { type: 'text/csv' });
       this.taskChosen = false;
       this.selectedColumn = null;
@@ -160,10 +163,7 @@ export class DataStore {
   async deleteStored(id: string): Promise<void> {
     const res = await this.#client.deleteStored(id);
     if (!res.ok) this.storedError = res.error.message;
-    if (this.dataset?.stored?.id === id) {
-      const { stored: _gone, ...rest } = this.dataset;
-      this.dataset = rest;
-    }
+    if (this.storedId === id) this.storedId = null;
     await this.refreshStored();
   }
 
@@ -178,8 +178,8 @@ export class DataStore {
     });
     this.persisting = null;
     if (res.ok) {
-      if (this.dataset?.fingerprint.sha256 === ds.fingerprint.sha256)
-        this.dataset = { ...this.dataset, stored: res.value };
+      // Not `dataset` itself: replacing it would render the whole Data screen (and what derives from it) again.
+      if (this.dataset === ds) this.storedId = res.value.id;
       this.storedError = null;
       await this.refreshStored();
     } else if (res.error.code === 'cancelled')
@@ -260,6 +260,7 @@ export class DataStore {
     this.loading = null;
     if (res.ok) {
       this.dataset = res.value;
+      this.storedId = null;
       this.file = file;
       this.taskChosen = false;
       this.selectedColumn = null;
@@ -328,6 +329,7 @@ export class DataStore {
     this.loading = null;
     if (res.ok) {
       this.dataset = res.value;
+      this.storedId = null;
       void this.persist();
     } else if (res.error.code === 'cancelled')
       this.notice = 'Changing the type was cancelled; nothing changed.';
