@@ -10,7 +10,7 @@ import { ingestCsv } from '../src/core/ingest/index.ts';
 import type { IngestResult } from '../src/core/ingest/types.ts';
 import { TrainingError } from '../src/core/train/target.ts';
 import { sourceOf } from './source.ts';
-import { isTableInput, type JobInput, type TypeOverrides } from './types.ts';
+import { isTableInput, type JobInput, type TableInput, type TypeOverrides } from './types.ts';
 
 let cached: { key: string; data: Promise<IngestResult> } | null = null;
 /** The table handed over by the data worker (and the file's bytes when small). */
@@ -33,19 +33,38 @@ export function heldRaw(input: JobInput): ArrayBuffer | undefined {
   return isTableInput(input) && held?.key === input.key ? held.raw : undefined;
 }
 
-export function readData(input: JobInput, typeOverrides: TypeOverrides): Promise<IngestResult> {
-  if (isTableInput(input)) {
-    if (input.data) {
-      stats.tableInputs++;
-      held = { key: input.key, data: input.data, ...(input.raw ? { raw: input.raw } : {}) };
-      cached = null; // one dataset in memory at a time
-    }
-    if (held?.key !== input.key)
-      return Promise.reject(
-        new TrainingError(`the training worker no longer holds ${input.name}: start again to send it`),
-      );
-    return Promise.resolve(held.data);
+/** A message the data worker posted on a table port. */
+type Posted = { ok: true; value: TableInput } | { ok: false; error: { message: string } };
+
+function received(port: MessagePort): Promise<Posted> {
+  return new Promise((resolve) => {
+    port.onmessage = (e: MessageEvent<Posted>) => {
+      port.close();
+      resolve(e.data);
+    };
+    port.start();
+  });
+}
+
+async function tableData(input: TableInput): Promise<IngestResult> {
+  let table: TableInput = input;
+  if (input.port) {
+    const msg = await received(input.port);
+    if (!msg.ok) throw new TrainingError(`the dataset could not be handed over: ${msg.error.message}`);
+    table = msg.value;
   }
+  if (table.data) {
+    stats.tableInputs++;
+    held = { key: table.key, data: table.data, ...(table.raw ? { raw: table.raw } : {}) };
+    cached = null; // one dataset in memory at a time
+  }
+  if (held?.key !== input.key)
+    throw new TrainingError(`the training worker no longer holds ${input.name}: start again to send it`);
+  return held.data;
+}
+
+export function readData(input: JobInput, typeOverrides: TypeOverrides): Promise<IngestResult> {
+  if (isTableInput(input)) return tableData(input);
   const key =
     input instanceof Blob
       ? JSON.stringify([input.name, input.size, (input as File).lastModified ?? 0, typeOverrides])

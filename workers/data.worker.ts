@@ -3,7 +3,7 @@
  * (the File or bytes and the columnar Table) so the page never holds the big table.
  * A thin comlink endpoint over `src/core`; the typed API is in `./types.ts`.
  */
-import { expose, releaseProxy, transfer } from 'comlink';
+import { expose, releaseProxy } from 'comlink';
 import { sourceOf } from './source.ts';
 import {
   cellText,
@@ -310,28 +310,33 @@ const api: DataWorkerApi = {
     return current ? keyOf(current) : null;
   },
 
-  async exportTable() {
+  async sendTable(port) {
     const cur = current;
-    if (!cur) return { ok: false, error: { code: 'no-dataset', message: 'No dataset is loaded' } };
     try {
+      if (!cur) throw new DatasetStoreError('not-found', 'No dataset is loaded');
       const raw = await rawBytes(cur);
       const shared = sharedMemory();
       if (shared && !isSharedTable(cur.result.table))
         cur.result = { ...cur.result, table: toShared(cur.result.table) };
       const data = shared ? cur.result : { ...cur.result, table: copyTable(cur.result.table) };
+      const key = keyOf(cur);
       const value: TableInput = {
         kind: 'table',
-        key: keyOf(cur),
+        key,
         name: cur.result.sourceName,
         data,
         shared,
         ...(raw ? { raw } : {}),
       };
-      const result: WorkerResult<TableInput> = { ok: true, value };
-      const buffers = shared ? [] : tableTransferables(data.table);
-      return transfer(result, raw ? [...buffers, raw] : buffers);
+      const buffers: Transferable[] = shared ? [] : tableTransferables(data.table);
+      port.postMessage({ ok: true, value }, raw ? [...buffers, raw] : buffers);
+      return { ok: true, value: { key } };
     } catch (err) {
-      return { ok: false, error: failure(err, cur.result.sourceName) };
+      const error = storeFailure(err, cur?.result.sourceName ?? 'the dataset');
+      port.postMessage({ ok: false, error });
+      return { ok: false, error };
+    } finally {
+      port.close();
     }
   },
 

@@ -40,6 +40,11 @@ export interface TableInput {
   readonly raw?: ArrayBuffer;
   /** True when the columns are SharedArrayBuffers (no copy was made). */
   readonly shared?: boolean;
+  /**
+   * The port the data worker posted `{ ok, value: TableInput }` on (a MessageChannel between the two
+   * workers: the table never passes through the page's main thread).
+   */
+  readonly port?: MessagePort;
 }
 
 /** What a training job reads: the data worker's table, else a file (read in the training worker). */
@@ -183,8 +188,11 @@ export interface DataWorkerApi {
   cancel(): void;
   /** Which table is loaded (the file's SHA-256 and type choices), null when none. */
   tableKey(): Promise<string | null>;
-  /** The loaded table for the training worker: a copy to transfer, or shared buffers. */
-  exportTable(): Promise<WorkerResult<TableInput>>;
+  /**
+   * Post the loaded table for the training worker on `port` (a copy, transferred, or shared buffers);
+   * resolves with its key once posted.
+   */
+  sendTable(port: MessagePort): Promise<WorkerResult<{ readonly key: string }>>;
   /** Keep the loaded dataset in the browser's storage (as columns), with progress; cancel stops it. */
   persist(onProgress?: (p: PersistProgress) => void): Promise<WorkerResult<StoredDatasetSummary>>;
   cancelPersist(): void;

@@ -106,7 +106,7 @@ function stub(hold = false): Stub {
     async tableKey() {
       return null;
     },
-    async exportTable() {
+    async sendTable() {
       return { ok: false, error: { code: 'no-dataset', message: 'stub' } };
     },
     async persist() {

@@ -15,7 +15,6 @@ import type {
   ProfileSummary,
   ProgressCallback,
   StoredDatasetSummary,
-  TableInput,
   TypeOverrides,
   WorkerFailure,
   WorkerResult,
@@ -231,12 +230,15 @@ export class DataClient {
     }
   }
 
-  /** The loaded table, copied (or shared) for the training worker; its buffers arrive transferred. */
-  async exportTable(): Promise<WorkerResult<TableInput>> {
+  /**
+   * Have the data worker post the loaded table (a copy, or shared buffers) on `port`, the other end of
+   * which goes to the training worker: the table never passes through this thread.
+   */
+  async sendTable(port: MessagePort): Promise<WorkerResult<{ readonly key: string }>> {
     const inst = this.#get();
     const ready = await this.#ensureDataset(inst);
     if (!ready.ok) return ready;
-    return this.#call(inst, () => inst.remote.exportTable());
+    return this.#call(inst, () => inst.remote.sendTable(transfer(port, [port])));
   }
 
   /** Keep the loaded dataset in the browser's storage, as columns (cancel with cancelPersist). */

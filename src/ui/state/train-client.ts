@@ -46,7 +46,8 @@ type Instance = WorkerInstance<TrainWorkerApi, TrainFailure>;
  */
 export interface TableSource {
   tableKey(): Promise<string | null>;
-  exportTable(): Promise<WorkerResult<TableInput>>;
+  /** Post the table on this port (the training worker reads the other end). */
+  sendTable(port: MessagePort): Promise<WorkerResult<{ readonly key: string }>>;
 }
 
 let defaultTables: TableSource | null = null;
@@ -101,18 +102,16 @@ export class TrainClient {
     const held = await Promise.race([inst.remote.heldTable(), inst.died]).catch(() => null);
     const name = job.input.name;
     if (held === key) return { ...job, input: { kind: 'table', key, name } };
-    const res = await tables.exportTable();
-    if (!res.ok || res.value.key !== key) return job;
-    const table = res.value;
-    const buffers: Transferable[] = [];
-    if (!table.shared && table.data) {
-      for (const c of table.data.table.columns) {
-        const buf = (c.storage === 'dict' ? c.codes : c.values).buffer;
-        if (buf instanceof ArrayBuffer && !buffers.includes(buf)) buffers.push(buf);
-      }
+    // A channel between the two workers: the data worker posts the table on one end (before the job
+    // is sent, so a failure falls back to the file), the training worker reads it from the other.
+    const channel = new MessageChannel();
+    const res = await tables.sendTable(channel.port1);
+    if (!res.ok || res.value.key !== key) {
+      channel.port2.close();
+      return job;
     }
-    if (table.raw) buffers.push(table.raw);
-    return transfer({ ...job, input: table }, buffers);
+    const input: TableInput = { kind: 'table', key, name, port: channel.port2 };
+    return transfer({ ...job, input }, [channel.port2]);
   }
 
   /** How the training worker got its data (files it read itself, tables handed over). */
