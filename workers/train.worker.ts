@@ -6,8 +6,9 @@
  * tracking store) to the job and turns the job's result or error into the page's plain data. The CLI
  * runs the same jobs (src/cli/commands/fit.ts, automl.ts), so a run records the same things in both.
  *
- * The dataset arrives as the data worker's parsed table (issue 21: `TableInput`, its buffers a copy
- * transferred to this worker, or shared when the page is cross-origin isolated), once per dataset:
+ * The dataset arrives as the data worker's parsed table (issue 21: `TableInput`, posted by the data
+ * worker on a MessageChannel port, its buffers a copy transferred to this worker, or shared when the
+ * page is cross-origin isolated), once per dataset:
  * later jobs name it by key (`heldTable`). The file is not read again here. A File input (sent when
  * no data worker table is at hand) is still read, once, with the same type choices (data-cache.ts).
  *
