@@ -5,7 +5,16 @@
  */
 import { expose, releaseProxy } from 'comlink';
 import { sourceOf } from './source.ts';
-import { cellText, type SemanticType, type Table } from '../src/core/data/table.ts';
+import {
+  cellText,
+  tableTransferables,
+  type Column,
+  type SemanticType,
+  type Table,
+} from '../src/core/data/table.ts';
+import { sampleRows } from '../src/core/ingest/sample.ts';
+import { DatasetStore, DatasetStoreError, type StoredDatasetInfo } from '../src/store/datasets.ts';
+import { MAX_KEPT_RAW_BYTES } from './tracking.ts';
 import { ingestCsv } from '../src/core/ingest/index.ts';
 import { IngestError, type IngestProgress, type IngestResult } from '../src/core/ingest/types.ts';
 import { profileTable } from '../src/core/profile/index.ts';
@@ -18,7 +27,9 @@ import type {
   LoadedDataset,
   LoadInput,
   LoadOptions,
+  PersistProgress,
   Preview,
+  TableInput,
   ProfileSummary,
   ProgressCallback,
   TypeOverrides,
@@ -30,13 +41,36 @@ const PREVIEW_ROWS = 50;
 const PREVIEW_COLUMNS = 100;
 const PROGRESS_INTERVAL_MS = 50;
 
+/** A dataset reopened from the browser's storage: no file behind it. */
+interface StoredInput {
+  readonly kind: 'stored';
+  readonly info: StoredDatasetInfo;
+  readonly raw?: ArrayBuffer;
+}
+
 interface Current {
-  readonly input: LoadInput;
-  readonly result: IngestResult;
+  readonly input: LoadInput | StoredInput;
+  result: IngestResult;
   readonly overrides: TypeOverrides;
   /** Types inferred without any override, by column name (ingest reports the override's own type). */
   readonly inferred: ReadonlyMap<string, SemanticType>;
+  readonly sampled?: LoadedDataset['sampled'];
+  readonly sampleRequest?: LoadOptions['sample'];
+  /** The stored copy of this dataset, once saved or when reopened from storage. */
+  stored?: StoredDatasetInfo;
 }
+
+/** What is kept with a stored dataset besides its columns. */
+interface StoredMeta {
+  readonly ingest: Omit<IngestResult, 'table'>;
+  readonly profile: DatasetProfile;
+  readonly overrides: TypeOverrides;
+  readonly inferred: readonly (readonly [string, SemanticType])[];
+  readonly sampled?: LoadedDataset['sampled'];
+}
+
+const isStored = (input: Current['input']): input is StoredInput =>
+  !(input instanceof Blob) && (input as { kind?: string }).kind === 'stored';
 
 let current: Current | null = null;
 /** The full profile of `current` (the page only gets a summary). */
@@ -94,7 +128,7 @@ function profile(table: Table, target: string | undefined, task: Task | undefine
 function inferredTypes(
   result: IngestResult,
   before: Current | null,
-  input: LoadInput,
+  input: Current['input'],
 ): Map<string, SemanticType> {
   const known = before && before.input === input ? before.inferred : new Map<string, SemanticType>();
   const out = new Map<string, SemanticType>();
@@ -137,6 +171,8 @@ function summarize(p: DatasetProfile): ProfileSummary {
 function summary(cur: Current, prof: DatasetProfile): LoadedDataset {
   const r = cur.result;
   return {
+    ...(cur.stored ? { stored: { ...cur.stored } } : {}),
+    ...(cur.sampled ? { sampled: cur.sampled } : {}),
     sourceName: r.sourceName,
     schema: r.schema.map((c) => ({ ...c, inferredType: cur.inferred.get(c.name) ?? c.inferredType })),
     dialect: r.dialect,
@@ -156,9 +192,22 @@ async function ingestAndProfile(
   inFlight?.abort();
   const controller = new AbortController();
   inFlight = controller;
-  const source = sourceOf(input);
+  const mine = ++generation;
+  let source = sourceOf(input);
   const overrides = options.typeOverrides ?? {};
   try {
+    let sampled: LoadedDataset['sampled'];
+    if (options.sample) {
+      onProgress?.({ bytesRead: 0, totalBytes: source.size, rows: 0, phase: 'parse' });
+      const s = await sampleRows(source, { ...options.sample, signal: controller.signal });
+      source = s.source;
+      sampled = {
+        rows: s.rows,
+        ofRows: s.ofRows,
+        seed: options.sample.seed,
+        ...(options.sample.stratifyOn !== undefined ? { stratifyOn: options.sample.stratifyOn } : {}),
+      };
+    }
     const result = await ingestCsv(source, {
       typeOverrides: overrides,
       signal: controller.signal,
@@ -173,8 +222,17 @@ async function ingestAndProfile(
       phase: 'profile',
     });
     const prof = profile(result.table, options.target, options.task);
-    const next: Current = { input, result, overrides, inferred: inferredTypes(result, current, input) };
-    // Only a complete success replaces the dataset the user already has.
+    const next: Current = {
+      input,
+      result,
+      overrides,
+      inferred: inferredTypes(result, current, input),
+      ...(sampled ? { sampled, sampleRequest: options.sample } : {}),
+    };
+    // Only a complete success replaces the dataset the user already has, and only the latest request
+    // (a stored dataset opened meanwhile wins over this load, and the other way round).
+    if (mine !== generation)
+      throw new IngestError('cancelled', 'loading was superseded by a newer request', { file: source.name });
     current = next;
     currentProfile = prof;
     return { ok: true, value: summary(next, prof) };
@@ -201,6 +259,7 @@ const api: DataWorkerApi = {
     }
     try {
       currentProfile = profileTable(current.result.table, { target, task });
+      keepStoredProfile(current, currentProfile);
       return { ok: true, value: summarize(currentProfile) };
     } catch (err) {
       return { ok: false, error: failure(err, current.result.sourceName) };
@@ -222,12 +281,269 @@ const api: DataWorkerApi = {
     if (!current) {
       return Promise.resolve({ ok: false, error: { code: 'no-dataset', message: 'No dataset is loaded' } });
     }
-    return ingestAndProfile(current.input, { ...options, typeOverrides: overrides }, onProgress);
+    const input = current.input;
+    if (isStored(input)) {
+      return Promise.resolve({
+        ok: false,
+        error: {
+          code: 'io',
+          message: `${input.info.name} was reopened from the browser's storage without its file: load the file again to change a column's type`,
+        },
+      });
+    }
+    return ingestAndProfile(
+      input,
+      {
+        ...options,
+        typeOverrides: overrides,
+        ...(current.sampleRequest ? { sample: current.sampleRequest } : {}),
+      },
+      onProgress,
+    );
   },
 
   cancel() {
     inFlight?.abort();
   },
+
+  async tableKey() {
+    return current ? keyOf(current) : null;
+  },
+
+  async sendTable(port) {
+    const cur = current;
+    try {
+      if (!cur) throw new DatasetStoreError('not-found', 'No dataset is loaded');
+      const raw = await rawBytes(cur);
+      const shared = sharedMemory();
+      if (shared && !isSharedTable(cur.result.table))
+        cur.result = { ...cur.result, table: toShared(cur.result.table) };
+      const data = shared ? cur.result : { ...cur.result, table: copyTable(cur.result.table) };
+      const key = keyOf(cur);
+      const value: TableInput = {
+        kind: 'table',
+        key,
+        name: cur.result.sourceName,
+        data,
+        shared,
+        ...(raw ? { raw } : {}),
+      };
+      const buffers: Transferable[] = shared ? [] : tableTransferables(data.table);
+      port.postMessage({ ok: true, value }, raw ? [...buffers, raw] : buffers);
+      return { ok: true, value: { key } };
+    } catch (err) {
+      const error = storeFailure(err, cur?.result.sourceName ?? 'the dataset');
+      port.postMessage({ ok: false, error });
+      return { ok: false, error };
+    } finally {
+      port.close();
+    }
+  },
+
+  async persist(onProgress) {
+    const cur = current;
+    const prof = currentProfile;
+    if (!cur || !prof) return { ok: false, error: { code: 'no-dataset', message: 'No dataset is loaded' } };
+    persistAbort?.abort();
+    const controller = new AbortController();
+    persistAbort = controller;
+    try {
+      const store = await datasetStore();
+      const raw = await rawBytes(cur);
+      const saved = await store.save(
+        {
+          name: cur.result.sourceName,
+          key: keyOf(cur),
+          table: cur.result.table,
+          meta: metaOf(cur, prof),
+          sourceBytes: cur.result.fingerprint.bytes,
+          ...(raw ? { raw } : {}),
+        },
+        {
+          signal: controller.signal,
+          onProgress: (p) => persistProgress(onProgress, p),
+        },
+      );
+      if (current === cur) cur.stored = saved;
+      return { ok: true, value: { ...saved } };
+    } catch (err) {
+      return { ok: false, error: storeFailure(err, cur.result.sourceName) };
+    } finally {
+      if (persistAbort === controller) persistAbort = null;
+      release(onProgress as ProgressCallback | undefined);
+    }
+  },
+
+  cancelPersist() {
+    persistAbort?.abort();
+  },
+
+  async storedDatasets() {
+    try {
+      const store = await datasetStore();
+      return { ok: true, value: (await store.list()).map((d) => ({ ...d })) };
+    } catch (err) {
+      return { ok: false, error: storeFailure(err, 'the stored datasets') };
+    }
+  },
+
+  async restore(id, onProgress) {
+    inFlight?.abort();
+    const mine = ++generation;
+    try {
+      const store = await datasetStore();
+      const which = id ?? (await store.latest())?.id;
+      if (which === undefined) return { ok: true, value: null };
+      const got = await store.load<StoredMeta>(which, {
+        onProgress: (p) => persistProgress(onProgress, p),
+      });
+      const m = got.meta;
+      const next: Current = {
+        input: { kind: 'stored', info: got.info, ...(got.raw ? { raw: got.raw } : {}) },
+        result: { ...m.ingest, table: got.table },
+        overrides: m.overrides,
+        inferred: new Map(m.inferred),
+        ...(m.sampled ? { sampled: m.sampled } : {}),
+        stored: got.info,
+      };
+      if (mine !== generation)
+        return {
+          ok: false,
+          error: { code: 'cancelled', message: 'Opening was superseded by a newer request' },
+        };
+      current = next;
+      currentProfile = m.profile;
+      return { ok: true, value: summary(next, m.profile) };
+    } catch (err) {
+      return { ok: false, error: storeFailure(err, 'the stored dataset') };
+    } finally {
+      release(onProgress as ProgressCallback | undefined);
+    }
+  },
+
+  async deleteStored(id) {
+    try {
+      const store = await datasetStore();
+      await store.delete(id);
+      if (current?.stored?.id === id) delete current.stored;
+      return { ok: true, value: true };
+    } catch (err) {
+      return { ok: false, error: storeFailure(err, 'the stored dataset') };
+    }
+  },
 };
+
+// --- Handing the table to the training worker, and keeping it in the browser's storage (issue 21).
+
+let persistAbort: AbortController | null = null;
+/** Loads and restores in order of request: only the latest one may replace `current`. */
+let generation = 0;
+let storePromise: Promise<DatasetStore> | null = null;
+
+function datasetStore(): Promise<DatasetStore> {
+  if (!storePromise) {
+    storePromise = DatasetStore.open();
+    storePromise.catch(() => (storePromise = null));
+  }
+  return storePromise;
+}
+
+/** A stored dataset keeps the target chosen after it was saved (reopened with it). */
+function keepStoredProfile(cur: Current, prof: DatasetProfile): void {
+  const id = cur.stored?.id;
+  if (id === undefined) return;
+  void datasetStore()
+    .then((s) => s.updateMeta(id, metaOf(cur, prof)))
+    .catch(() => {});
+}
+
+function keyOf(cur: Current): string {
+  const overrides = Object.keys(cur.overrides)
+    .sort()
+    .map((k) => [k, cur.overrides[k]]);
+  const s = cur.sampled;
+  return JSON.stringify([
+    cur.result.fingerprint.sha256,
+    overrides,
+    s ? [s.rows, s.seed, s.stratifyOn ?? null] : null,
+  ]);
+}
+
+function metaOf(cur: Current, prof: DatasetProfile): StoredMeta {
+  const { table: _table, ...ingest } = cur.result;
+  return {
+    ingest,
+    profile: prof,
+    overrides: cur.overrides,
+    inferred: [...cur.inferred],
+    ...(cur.sampled ? { sampled: cur.sampled } : {}),
+  };
+}
+
+/** The file's bytes when small enough to be kept with a tracked run (read here, not in the training worker). */
+async function rawBytes(cur: Current): Promise<ArrayBuffer | undefined> {
+  if (cur.sampled) return undefined; // the run's data is the sample, not the file
+  const input = cur.input;
+  if (isStored(input)) return input.raw?.slice(0);
+  if (input instanceof Blob) return input.size <= MAX_KEPT_RAW_BYTES ? input.arrayBuffer() : undefined;
+  return input.bytes.byteLength <= MAX_KEPT_RAW_BYTES ? input.bytes.slice(0) : undefined;
+}
+
+function persistProgress(cb: ((p: PersistProgress) => void) | undefined, p: PersistProgress): void {
+  try {
+    void Promise.resolve(cb?.({ written: p.written, total: p.total }) as unknown).catch(() => {});
+  } catch {
+    // the page went away
+  }
+}
+
+function storeFailure(err: unknown, what: string): WorkerFailure {
+  if (err instanceof DatasetStoreError) {
+    return {
+      code: err.code === 'cancelled' ? 'cancelled' : err.code === 'not-found' ? 'no-dataset' : 'io',
+      message: err.message,
+    };
+  }
+  return failure(err, what);
+}
+
+/** SharedArrayBuffer works only in a cross-origin isolated page (COOP/COEP headers). */
+function sharedMemory(): boolean {
+  return (
+    typeof SharedArrayBuffer !== 'undefined' &&
+    (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true
+  );
+}
+
+function isSharedTable(t: Table): boolean {
+  return t.columns.every(
+    (c) => (c.storage === 'dict' ? c.codes : c.values).buffer instanceof SharedArrayBuffer,
+  );
+}
+
+function mapColumns(t: Table, copy: <A extends Float64Array | Int32Array | Uint8Array>(a: A) => A): Table {
+  const columns = t.columns.map((c): Column => {
+    if (c.storage === 'dict') return { ...c, codes: copy(c.codes) };
+    if (c.storage === 'bool') return { ...c, values: copy(c.values) };
+    if (c.storage === 'datetime') return { ...c, values: copy(c.values) };
+    return { ...c, values: copy(c.values) };
+  });
+  return { nRows: t.nRows, columns };
+}
+
+/** A copy of the columns (to transfer: the data screen keeps its own). */
+function copyTable(t: Table): Table {
+  return mapColumns(t, (a) => a.slice() as typeof a);
+}
+
+/** The columns moved into SharedArrayBuffers (one copy, then shared with the training worker). */
+function toShared(t: Table): Table {
+  return mapColumns(t, (a) => {
+    const Ctor = a.constructor as new (buf: SharedArrayBuffer) => typeof a;
+    const out = new Ctor(new SharedArrayBuffer(a.byteLength));
+    out.set(a as never);
+    return out;
+  });
+}
 
 expose(api);

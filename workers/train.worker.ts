@@ -6,17 +6,17 @@
  * tracking store) to the job and turns the job's result or error into the page's plain data. The CLI
  * runs the same jobs (src/cli/commands/fit.ts, automl.ts), so a run records the same things in both.
  *
- * The dataset arrives as the File the data screen read (a File crosses postMessage by reference:
- * no copy of the bytes on the page) and is read again here with the same type choices. That keeps
- * the data worker's table where it is (transferring its buffers would take it away from the data
- * screen), lets this worker be terminated and restarted on its own, and costs one more parse, which
- * is fast next to training.
+ * The dataset arrives as the data worker's parsed table (issue 21: `TableInput`, posted by the data
+ * worker on a MessageChannel port, its buffers a copy transferred to this worker, or shared when the
+ * page is cross-origin isolated), once per dataset:
+ * later jobs name it by key (`heldTable`). The file is not read again here. A File input (sent when
+ * no data worker table is at hand) is still read, once, with the same type choices (data-cache.ts).
  *
  * A thin comlink endpoint over `src/core`; the typed API is in `./types.ts`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { expose, releaseProxy } from 'comlink';
-import { readData } from './data-cache.ts';
+import { dataStats, heldKey, heldRaw, readData } from './data-cache.ts';
 import { scorerSource } from './scorer-source.ts';
 import { createBrowserTrialPool } from './pool.ts';
 import { MAX_KEPT_RAW_BYTES, trackingStore } from './tracking.ts';
@@ -40,6 +40,7 @@ import { runAutomlJob } from '../src/core/jobs/automl.ts';
 import type { JobRuntime } from '../src/core/jobs/types.ts';
 import { name as appName, version as appVersion } from '../package.json';
 import {
+  type JobInput,
   type BackendReport,
   type SearchPhase,
   type SearchProgress,
@@ -98,7 +99,7 @@ function send<P = TrainProgress>(cb: ((p: P) => void) | undefined, p: P): void {
  * A store that cannot be opened does not stop training: `storeError` says why the run was not recorded.
  */
 async function jobRuntime(
-  input: Blob | unknown,
+  input: JobInput,
   source: string,
   track = true,
 ): Promise<{ runtime: JobRuntime; storeError?: string }> {
@@ -115,8 +116,10 @@ async function jobRuntime(
   if (!track) return { runtime: base };
   try {
     const store = await trackingStore();
-    const raw =
-      input instanceof Blob && input.size <= MAX_KEPT_RAW_BYTES
+    const held = heldRaw(input);
+    const raw = held
+      ? new Uint8Array(held)
+      : input instanceof Blob && input.size <= MAX_KEPT_RAW_BYTES
         ? new Uint8Array(await input.arrayBuffer())
         : undefined;
     return {
@@ -370,6 +373,14 @@ const api: TrainWorkerApi = {
   stop() {
     stopRequested = true;
     searchAbort?.abort();
+  },
+
+  async heldTable() {
+    return heldKey();
+  },
+
+  async dataStats() {
+    return dataStats();
   },
 };
 

@@ -12,6 +12,7 @@ import type {
   Dialect,
   Fixup,
   IngestErrorCode,
+  IngestResult,
 } from '../src/core/ingest/types.ts';
 import type { ColumnProfile, DatasetProfile, TargetAssociation, Task } from '../src/core/profile/types.ts';
 import type { PipelineSpec } from '../src/core/pipeline/types.ts';
@@ -23,11 +24,68 @@ export type LoadInput = File | { readonly name: string; readonly bytes: ArrayBuf
 
 export type TypeOverrides = Readonly<Record<string, SemanticType>>;
 
+/**
+ * The data worker's parsed dataset handed to the training worker (issue 21), so that the training
+ * worker never reads the file again: the columns' buffers are transferred (a copy made for it, the
+ * data screen keeps its own) or shared (`SharedArrayBuffer`, when the page is cross-origin isolated).
+ * Without `data` it names the table the training worker already holds (see `heldTable`).
+ */
+export interface TableInput {
+  readonly kind: 'table';
+  /** The file's SHA-256 and the type choices: which table this is. */
+  readonly key: string;
+  readonly name: string;
+  readonly data?: IngestResult;
+  /** The file's bytes when small enough to be kept with a tracked run (see workers/tracking.ts). */
+  readonly raw?: ArrayBuffer;
+  /** True when the columns are SharedArrayBuffers (no copy was made). */
+  readonly shared?: boolean;
+  /**
+   * The port the data worker posted `{ ok, value: TableInput }` on (a MessageChannel between the two
+   * workers: the table never passes through the page's main thread).
+   */
+  readonly port?: MessagePort;
+}
+
+/** What a training job reads: the data worker's table, else a file (read in the training worker). */
+export type JobInput = LoadInput | TableInput;
+
+export function isTableInput(input: unknown): input is TableInput {
+  return !!input && typeof input === 'object' && (input as { kind?: unknown }).kind === 'table';
+}
+
+/** A dataset kept in the browser's storage (the Data screen lists them). */
+export interface StoredDatasetSummary {
+  readonly id: string;
+  readonly name: string;
+  readonly rows: number;
+  readonly columns: number;
+  readonly storedBytes: number;
+  readonly sourceBytes: number;
+  readonly savedAt: number;
+  readonly openedAt: number;
+}
+
+export interface PersistProgress {
+  readonly written: number;
+  readonly total: number;
+}
+
+/** Sample rows instead of loading a whole file that would not fit in memory. */
+export interface SampleRequest {
+  readonly rows: number;
+  readonly seed: number;
+  /** Keep each class of this column in proportion (stratified). */
+  readonly stratifyOn?: string;
+}
+
 export interface LoadOptions {
   readonly typeOverrides?: TypeOverrides;
   /** Target / task to profile against; absent = the suggested target and the detected task. */
   readonly target?: string;
   readonly task?: Task;
+  /** Load a seeded sample of rows instead of the whole file. */
+  readonly sample?: SampleRequest;
 }
 
 export interface LoadProgress {
@@ -86,6 +144,15 @@ export interface LoadedDataset {
   readonly preview: Preview;
   readonly profile: ProfileSummary;
   readonly typeOverrides: TypeOverrides;
+  /** Present when the dataset was reopened from the browser's storage (no file behind it). */
+  readonly stored?: StoredDatasetSummary;
+  /** Present when only a sample of the file's rows was loaded. */
+  readonly sampled?: {
+    readonly rows: number;
+    readonly ofRows: number;
+    readonly seed: number;
+    readonly stratifyOn?: string;
+  };
 }
 
 export type WorkerErrorCode = IngestErrorCode | 'no-dataset' | 'unknown-column' | 'internal' | 'worker-died';
@@ -119,6 +186,24 @@ export interface DataWorkerApi {
   ): Promise<WorkerResult<LoadedDataset>>;
   /** Stop the load in progress (it resolves with code 'cancelled'); the previous dataset stays. */
   cancel(): void;
+  /** Which table is loaded (the file's SHA-256 and type choices), null when none. */
+  tableKey(): Promise<string | null>;
+  /**
+   * Post the loaded table for the training worker on `port` (a copy, transferred, or shared buffers);
+   * resolves with its key once posted.
+   */
+  sendTable(port: MessagePort): Promise<WorkerResult<{ readonly key: string }>>;
+  /** Keep the loaded dataset in the browser's storage (as columns), with progress; cancel stops it. */
+  persist(onProgress?: (p: PersistProgress) => void): Promise<WorkerResult<StoredDatasetSummary>>;
+  cancelPersist(): void;
+  /** Datasets kept in the browser's storage, the last opened first. */
+  storedDatasets(): Promise<WorkerResult<readonly StoredDatasetSummary[]>>;
+  /** Open a stored dataset (the latest when no id) without its file and without parsing. */
+  restore(
+    id?: string,
+    onProgress?: (p: PersistProgress) => void,
+  ): Promise<WorkerResult<LoadedDataset | null>>;
+  deleteStored(id: string): Promise<WorkerResult<true>>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -148,7 +233,7 @@ export interface BackendReport {
  * screen (a File crosses postMessage by reference, so nothing is copied on the page).
  */
 export interface TrainJob {
-  readonly input: LoadInput;
+  readonly input: JobInput;
   readonly typeOverrides: TypeOverrides;
   readonly target: string;
   readonly task: Task;
@@ -170,7 +255,7 @@ export interface TrainJob {
 
 /** What the automatic preprocessing for a family would be, before training (the Train screen shows it). */
 export interface PipelineRequest {
-  readonly input: LoadInput;
+  readonly input: JobInput;
   readonly typeOverrides: TypeOverrides;
   readonly target: string;
   readonly task: Task;
@@ -251,6 +336,10 @@ export interface TrainWorkerApi {
   search(job: SearchJob, onProgress?: SearchProgressCallback): Promise<TrainResult<SearchOutcome>>;
   /** Ask the running training or search to stop (a search then refits the best so far). */
   stop(): void;
+  /** The key of the table this worker holds from the data worker, null when none. */
+  heldTable(): Promise<string | null>;
+  /** How this worker got its data: files it parsed itself, tables handed over by the data worker. */
+  dataStats(): Promise<{ readonly fileReads: number; readonly tableInputs: number }>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -259,7 +348,7 @@ export interface TrainWorkerApi {
 
 /** An AutoML search as the Train screen starts it. */
 export interface SearchJob {
-  readonly input: LoadInput;
+  readonly input: JobInput;
   readonly typeOverrides: TypeOverrides;
   readonly target: string;
   readonly task: Task;

@@ -103,6 +103,25 @@ function stub(hold = false): Stub {
     cancel() {
       calls.push('cancel');
     },
+    async tableKey() {
+      return null;
+    },
+    async sendTable() {
+      return { ok: false, error: { code: 'no-dataset', message: 'stub' } };
+    },
+    async persist() {
+      return { ok: false, error: { code: 'no-dataset', message: 'stub' } };
+    },
+    cancelPersist() {},
+    async storedDatasets() {
+      return { ok: true, value: [] };
+    },
+    async restore() {
+      return { ok: true, value: null };
+    },
+    async deleteStored() {
+      return { ok: true, value: true };
+    },
   };
   const worker = new FakeWorker(api);
   return { worker, calls, release: () => release() };

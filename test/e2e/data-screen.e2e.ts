@@ -93,6 +93,16 @@ describe('data screen', () => {
   it('loads a file dropped on the drop zone', async () => {
     studio = await openStudio(browser.context);
     const { page } = studio;
+    // Datasets kept by the tests before reopen on a new page (issue 21): start from an empty studio.
+    await page.evaluate(
+      () =>
+        new Promise<void>((done) => {
+          const req = indexedDB.deleteDatabase('automl-studio-datasets');
+          req.onsuccess = req.onerror = req.onblocked = () => done();
+        }),
+    );
+    await page.reload();
+    await page.getByTestId('empty-state').waitFor();
     expect(await page.getByTestId('empty-state').count()).toBe(1);
     await page.getByTestId('drop-zone').evaluate((el) => {
       const dt = new DataTransfer();

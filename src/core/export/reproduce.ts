@@ -152,6 +152,19 @@ export function searchReplayProblems(search: unknown): { missing: string[]; inva
         isNumber(split.validFraction) && split.validFraction > 0 && split.validFraction < 1,
         'a number between 0 and 1',
       );
+    if (split.subsample !== undefined) {
+      const sub = split.subsample;
+      check(
+        'search.split.subsample',
+        sub,
+        isObject(sub) &&
+          isNumber(sub.threshold) &&
+          Number.isInteger(sub.trainRows) &&
+          Array.isArray(sub.rows) &&
+          sub.rows.every((r) => Number.isInteger(r) && (r as number) > 0),
+        'an object with threshold, trainRows and a list of row counts',
+      );
+    }
   }
   check('search.halving', s.halving, s.halving === false || isObject(s.halving), 'false or an object');
   if (isObject(s.halving)) {
@@ -398,6 +411,8 @@ export async function reproduceBundle(
       trialScoring: s.trialScoring ?? 'own-fold',
       folds: s.split.strategy === 'kfold' ? s.split.folds : 1,
       ...(s.split.validFraction !== undefined ? { holdoutFraction: s.split.validFraction } : {}),
+      // Row-subsample rungs as recorded; a manifest without them trained every trial on all rows.
+      subsample: s.split.subsample ?? false,
       halving:
         s.halving === false
           ? false

@@ -6,7 +6,17 @@
  * best ensemble seen, so on the selection data it is never worse than the best single model.
  */
 import type { Table } from '../data/table.ts';
-import { evaluate, METRICS } from '../metrics/index.ts';
+import {
+  METRICS,
+  binaryForPositive,
+  binaryLogLoss,
+  evaluate,
+  mae,
+  prAuc,
+  r2,
+  rmse,
+  rocAuc,
+} from '../metrics/index.ts';
 import type { Estimator, FeatureMatrix, Fitted, SerializedModel, Task } from '../models/types.ts';
 import { ModelConfigError, predictionWidth } from '../models/types.ts';
 import { deserializeModel, registerEstimator } from '../models/registry.ts';
@@ -33,8 +43,33 @@ export interface Selection {
 }
 
 function score(opts: SelectionOptions, y: Float64Array, pred: Float64Array): number {
-  const v = evaluate(opts.task, y, pred, opts.nClasses)[opts.metric];
+  const v = metricValue(opts.task, y, pred, opts.nClasses, opts.metric);
   return Number.isFinite(v) ? v : NaN;
+}
+
+/**
+ * One metric of `evaluate` (the same function on the same inputs, so the same bits), computing only
+ * that one where it can: the greedy selection scores (rounds + 1) × candidates blends, which on big
+ * data took seconds when every metric of the task was computed each time.
+ */
+export function metricValue(
+  task: Task,
+  y: Float64Array,
+  pred: Float64Array,
+  nClasses: number,
+  metric: string,
+): number {
+  if (task === 'binary' && (metric === 'roc_auc' || metric === 'pr_auc' || metric === 'log_loss')) {
+    const { pos, score } = binaryForPositive(y, pred, 1);
+    return metric === 'roc_auc'
+      ? rocAuc(pos, score)
+      : metric === 'pr_auc'
+        ? prAuc(pos, score)
+        : binaryLogLoss(pos, score);
+  }
+  if (task === 'regression' && (metric === 'rmse' || metric === 'mae' || metric === 'r2'))
+    return (metric === 'rmse' ? rmse : metric === 'mae' ? mae : r2)(y, pred);
+  return evaluate(task, y, pred, nClasses)[metric];
 }
 
 /** Caruana's greedy selection with replacement over candidates' validation predictions. */

@@ -11,14 +11,14 @@
  * `report` also stops the trial at its next round (it is awaited between folds). The function runs
  * unchanged in process and in a worker (see trial-endpoint.ts).
  */
-import { evaluate } from '../metrics/index.ts';
+import { METRICS, evaluate } from '../metrics/index.ts';
 import { addImportance, importanceEvidence, type ImportanceEvidence } from '../tracking/evidence.ts';
 import type { Fitted, RoundInfo } from '../models/types.ts';
 import type { FittedPipeline } from '../pipeline/index.ts';
 import { TF_FAMILIES, estimatorFor, type FamilyName } from '../train/families.ts';
-import { halvingDecision, type HalvingConfig, type HalvingDecision } from './halving.ts';
+import { halvingDecision, promotionDecision, type HalvingConfig, type HalvingDecision } from './halving.ts';
 import { familySpace } from './spaces.ts';
-import { pipeKey, type PipeKey, type SearchContext } from './context.ts';
+import { pipeKey, takeMatrixRows, type FoldData, type PipeKey, type SearchContext } from './context.ts';
 import type { EndReason, RungRecord, TrialResult } from './study.ts';
 import { crossFitRounds, holdoutHalves, stagedModel, type StagedModel } from './no-peek.ts';
 
@@ -34,7 +34,16 @@ export interface TrialTask {
   readonly rungs: readonly number[];
   /** Successive halving settings, or false (never prune). */
   readonly halving: false | Pick<HalvingConfig, 'reductionFactor' | 'minPeers'>;
-  /** Peer losses per rung resource (same family, trials finished before this one was asked). */
+  /**
+   * Row-subsample levels (training rows, smallest first; `ctx.subsample.rows`): the trial trains on
+   * each in turn and goes on to the next (then all rows) only when promoted at that row rung
+   * (subsample.ts). Absent: it trains on all rows at once.
+   */
+  readonly rowLevels?: readonly number[];
+  /**
+   * Peer losses per rung resource (trials finished before this one was asked): the same family's at
+   * round rungs, every family's at row rungs.
+   */
   readonly peers: Readonly<Record<number, readonly number[]>>;
   /** Milliseconds from the start of the evaluation after which the trial stops ('deadline'). */
   readonly timeLimitMs?: number;
@@ -56,6 +65,11 @@ export interface TrialTask {
 /** Where a trial was stopped early (deadline or stop): the fold and the rounds/epochs it had run there. */
 export interface CutPoint {
   readonly reason: 'deadline' | 'aborted';
+  /**
+   * Trials with row-subsample levels only: the level it was in (0 = smallest subsample;
+   * `rowLevels.length` = all rows).
+   */
+  readonly level?: number;
   readonly fold: number;
   /** Training callbacks seen in that fold when it stopped (0: before the fold started). */
   readonly round: number;
@@ -81,8 +95,12 @@ export interface TrialOutcome<M = Fitted> {
   readonly result: TrialResultWithRungs;
   /** Validation predictions over `ctx.evalRows` (row-major, `ctx.width` values per row). */
   readonly pred?: Float64Array;
-  /** Holdout plans: the model trained on the training rows (usable when a refit does not fit). */
-  readonly holdout?: { readonly model: M; readonly resource: number };
+  /**
+   * Holdout plans: the model trained on the training rows (usable when a refit does not fit) and the
+   * pipeline it reads (sent along so the coordinator need not fit it again: on 950,000 rows that
+   * took up to 40 s, after the deadline).
+   */
+  readonly holdout?: { readonly model: M; readonly resource: number; readonly pipeline?: FittedPipeline };
   /** Feature importance by input column, summed over the folds (families that have one; COMPLETE only). */
   readonly importance?: ImportanceEvidence;
   /** Boosted trials: the validation curves and the round count each block was scored at (no-peek.ts). */
@@ -107,8 +125,13 @@ export function holdoutPipeline(
   ctx: SearchContext,
   family: FamilyName,
   config?: Readonly<Record<string, unknown>>,
+  rows?: number,
 ): FittedPipeline {
-  return ctx.foldData(pipeKey(family, config), 0).pipeline;
+  const key = pipeKey(family, config);
+  // A model trained on a row-subsample level (`Trial.rows`) read that level's pipeline.
+  const level = rows === undefined ? -1 : (ctx.subsample?.rows.indexOf(rows) ?? -1);
+  if (rows !== undefined && level < 0) throw new Error(`no subsample level of ${rows} rows in this search`);
+  return level >= 0 ? ctx.levelPipeline(key, level) : ctx.foldData(key, 0).pipeline;
 }
 
 export async function evaluateTrial(
@@ -149,17 +172,27 @@ export async function evaluateTrial(
   });
   const replayCut = task.cut;
   /** Stop here? `round` = training callbacks seen in fold `f` (0 before it starts). */
-  const clockCut = (f: number, round: number): 'deadline' | 'aborted' | undefined => {
+  const levels = nFolds === 1 && ctx.subsample ? (task.rowLevels ?? []) : [];
+  /** The level being trained (trials with row levels; `levels.length` = all rows). */
+  let level: number | undefined = levels.length ? 0 : undefined;
+  /**
+   * `expectMs` (before a fit starts): how long it is expected to take; when it would end past the
+   * time limit it is not started (a fit that cannot finish only delays the deadline: a net cannot
+   * be stopped within an epoch, and a cut fit after a subsample level leaves that level's outcome).
+   */
+  const clockCut = (f: number, round: number, expectMs = 0): 'deadline' | 'aborted' | undefined => {
     let why: 'deadline' | 'aborted' | undefined;
-    if (replayCut && replayCut.fold === f && replayCut.round === round) why = replayCut.reason;
+    if (replayCut && replayCut.fold === f && replayCut.round === round && replayCut.level === level)
+      why = replayCut.reason;
     else if (hooks.signal?.aborted) why = 'aborted';
-    else if (!replayCut && now() > stopAt) why = 'deadline';
-    if (why) cutAt = { reason: why, fold: f, round };
+    else if (!replayCut && now() + expectMs > stopAt) why = 'deadline';
+    if (why) cutAt = { reason: why, ...(level !== undefined ? { level } : {}), fold: f, round };
     return why;
   };
   const report = (step: number, value: number): HalvingDecision => {
+    const decide = levels.includes(step) ? promotionDecision : halvingDecision;
     const local: HalvingDecision =
-      task.halving === false ? 'continue' : halvingDecision(value, task.peers[step] ?? [], task.halving);
+      task.halving === false ? 'continue' : decide(value, task.peers[step] ?? [], task.halving);
     rungs.push({ budget: step, value, decision: local });
     if (hooks.report) {
       try {
@@ -180,12 +213,109 @@ export async function evaluateTrial(
     return remotePrune ? 'prune' : local;
   };
   let holdoutModel: TrialOutcome['holdout'];
+  /** The last row-subsample level the trial finished (its outcome if it goes no further). */
+  let done: TrialOutcome | undefined;
+  /** Ends the trial with the last level it finished; `cut`: the clock or a stop ended the next. */
+  const fromLevel = (d: TrialOutcome, withCut?: CutPoint): TrialOutcome => ({
+    ...d,
+    result: {
+      ...d.result,
+      rungs: rungs.slice(),
+      durations: { ...durations(), folds: d.result.durations?.folds ?? [] },
+      ...(withCut ? { cut: withCut } : {}),
+    },
+  });
+  const direction = METRICS[metric]?.direction ?? 'minimize';
+  /** Expected ms of a fit on `rows` training rows: the last level's fit time scaled by rows. */
+  let lastFit: { rows: number; ms: number } | undefined;
+  const expectedMs = (rows: number) => (lastFit ? (lastFit.ms * rows) / lastFit.rows : 0);
+  for (; level !== undefined && level < levels.length; level++) {
+    if (pending.length) await Promise.all(pending.splice(0));
+    const before = clockCut(0, 0, expectedMs(levels[level]));
+    if (before) return done ? fromLevel(done, cutAt) : ended('PRUNED', before);
+    const lv = level;
+    const fStart = now();
+    let cut: EndReason | undefined;
+    let calls = 0;
+    let model: Fitted;
+    let p: Float64Array;
+    let value: number;
+    let pipeline: FittedPipeline;
+    const lvValues: number[] = [];
+    const lvResources: number[] = [];
+    const lvImportance = new Map<string, number>();
+    try {
+      const d = ctx.levelData(key, lv);
+      pipeline = d.pipeline;
+      // building the level's data may take a while: the limit may have passed meanwhile
+      const late = clockCut(0, 0);
+      if (late) return done ? fromLevel(done, cutAt) : ended('PRUNED', late);
+      model = await est.fit(d.Xtr, d.ytr, {
+        task: ctx.task,
+        nClasses: ctx.task === 'regression' ? undefined : nClasses,
+        config,
+        validation: { X: d.Xstop, y: d.ystop },
+        onRound: () => {
+          const stop = clockCut(0, ++calls);
+          if (!stop) return undefined;
+          cut = stop;
+          return false;
+        },
+      });
+      if (cut && done) return fromLevel(done, cutAt);
+      const staged = cut || task.noPeek === false ? undefined : stagedModel(model);
+      addImportance(lvImportance, model, d.pipeline.sources);
+      if (staged) {
+        p = new Float64Array(ctx.evalRows.length * width);
+        scoreStaged(ctx, key, [{ model: staged, fold: 0 }], p, lvValues, lvResources, d);
+        value = lvValues[0];
+      } else {
+        p = model.predict(d.Xva);
+        value = evaluate(ctx.task, d.yva, p, nClasses)[metric];
+        lvValues.push(value);
+        lvResources.push(usedResource(model));
+      }
+      dropState(model);
+    } catch (err) {
+      return ended('FAILED', 'error', { error: (err as Error)?.message ?? String(err) });
+    }
+    const secs = (now() - fStart) / 1000;
+    lastFit = { rows: levels[lv], ms: secs * 1000 };
+    if (cut) {
+      // Smallest level cut by the deadline: scored as it is (PRUNED with a value), a fallback for
+      // when no trial completes, as a cut holdout trial.
+      foldDur.push(secs);
+      return {
+        ...ended('PRUNED', cut, { value, resources: [usedResource(model)], rows: levels[lv] }),
+        pred: p,
+        holdout: { model, resource: usedResource(model), pipeline },
+      };
+    }
+    if (!Number.isFinite(value)) return ended('FAILED', 'error', { error: `non-finite ${metric}` });
+    const imp = importanceEvidence(lvImportance);
+    done = {
+      result: {
+        state: 'COMPLETE',
+        value,
+        foldValues: lvValues,
+        resources: lvResources,
+        rows: levels[lv],
+        rungs: [],
+        durations: { folds: [secs] },
+      },
+      pred: p,
+      holdout: { model, resource: usedResource(model), pipeline },
+      ...(imp ? { importance: imp } : {}),
+    };
+    // The row rung: the metric as a loss, judged against every family's trials at this level.
+    if (report(levels[lv], direction === 'maximize' ? -value : value) === 'prune') return fromLevel(done);
+  }
   const stagedFolds: { model: StagedModel; fold: number }[] = [];
   for (let f = 0; f < nFolds; f++) {
     if (pending.length) await Promise.all(pending.splice(0));
-    const before = clockCut(f, 0);
-    if (before) return ended('PRUNED', before);
-    if (remotePrune) return ended('PRUNED', 'halving');
+    const before = clockCut(f, 0, f === 0 && done ? expectedMs(ctx.foldData(key, 0).ytr.length) : 0);
+    if (before) return done ? fromLevel(done, cutAt) : ended('PRUNED', before);
+    if (remotePrune) return done ? fromLevel(done) : ended('PRUNED', 'halving');
     const fStart = now();
     let cut: EndReason | undefined;
     let calls = 0;
@@ -218,6 +348,8 @@ export async function evaluateTrial(
         validation: { X: d.Xva, y: d.yva },
         onRound,
       });
+      // After row-subsample levels: a cut or pruned full fit leaves the last level's outcome.
+      if (cut && done) return fromLevel(done, cut === 'halving' ? undefined : cutAt);
       if (cut && !(cut === 'deadline' && nFolds === 1)) {
         foldDur.push((now() - fStart) / 1000);
         return ended('PRUNED', cut);
@@ -229,7 +361,7 @@ export async function evaluateTrial(
         dropState(model);
         stagedFolds.push({ model: staged, fold: f });
         if (nFolds === 1 && task.keepHoldoutModel !== false)
-          holdoutModel = { model, resource: usedResource(model) };
+          holdoutModel = { model, resource: usedResource(model), pipeline: d.pipeline };
         foldDur.push((now() - fStart) / 1000);
         continue;
       }
@@ -244,11 +376,11 @@ export async function evaluateTrial(
         return {
           ...ended('PRUNED', cut, { value, resources: [usedResource(model)] }),
           pred: p,
-          holdout: { model, resource: usedResource(model) },
+          holdout: { model, resource: usedResource(model), pipeline: d.pipeline },
         };
       }
       if (nFolds === 1 && task.keepHoldoutModel !== false)
-        holdoutModel = { model, resource: usedResource(model) };
+        holdoutModel = { model, resource: usedResource(model), pipeline: d.pipeline };
       foldValues.push(value);
       resources.push(usedResource(model));
       for (let i = 0; i < d.valid.length; i++) {
@@ -311,6 +443,8 @@ function scoreStaged(
   pred: Float64Array,
   foldValues: number[],
   resources: number[],
+  /** The data of a single fold when it is not `ctx.foldData(key, fold)` (a row-subsample level). */
+  single?: FoldData,
 ): NoPeekRecord {
   const { width, nClasses, metric } = ctx;
   const put = (valid: Int32Array, p: Float64Array) => {
@@ -321,15 +455,18 @@ function scoreStaged(
   };
   if (folds.length === 1) {
     const { model } = folds[0];
-    const d = ctx.foldData(key, folds[0].fold);
+    const d = single ?? ctx.foldData(key, folds[0].fold);
     const halves = holdoutHalves(d.valid.length);
     const curves = model.stagedLoss(d.Xva, d.yva, halves);
     const caps = [model.rounds, model.rounds];
     const rounds = crossFitRounds(curves, caps);
     const p = new Float64Array(d.valid.length * width);
     for (let h = 0; h < 2; h++) {
-      const ph = model.predictAt(d.Xva, rounds[h]);
-      for (const i of halves[h]) for (let c = 0; c < width; c++) p[i * width + c] = ph[i * width + c];
+      // each half predicted at its own round count (only its rows: prediction is per row)
+      const ph = model.predictAt(takeMatrixRows(d.Xva, halves[h]), rounds[h]);
+      halves[h].forEach((i, j) => {
+        for (let c = 0; c < width; c++) p[i * width + c] = ph[j * width + c];
+      });
     }
     put(d.valid, p);
     foldValues.push(evaluate(ctx.task, d.yva, p, nClasses)[metric]);

@@ -48,3 +48,19 @@ export function halvingDecision(
   const threshold = all[Math.min(k, all.length - 1)];
   return value <= threshold ? 'continue' : 'prune';
 }
+
+/**
+ * Decision at a row-subsample rung (subsample.ts): 'continue' = promoted to the next, larger
+ * subsample (or to all rows). Unlike a round rung, a trial is promoted only when enough values are
+ * recorded there (`minPeers`, itself included) and it is among the top ⌊n/η⌋: while there are too
+ * few peers to judge, trials stay cheap (they end COMPLETE at that level, not discarded).
+ */
+export function promotionDecision(
+  value: number,
+  peers: readonly number[],
+  cfg: Pick<HalvingConfig, 'reductionFactor' | 'minPeers'> = {},
+): HalvingDecision {
+  const minPeers = cfg.minPeers ?? 3;
+  if (peers.length + 1 < Math.max(2, minPeers) || !Number.isFinite(value)) return 'prune';
+  return halvingDecision(value, peers, cfg);
+}

@@ -7,14 +7,20 @@
  *
  * Validation protocol: k-fold (5; 3 for budgets under 20 s or more than 2,000 cells per second of
  * budget, e.g. over 120k rows × columns at 60 s) when there are at most `kfoldMaxRows`
- * rows (default 10,000), else a 20% holdout; stratified for classification; the same plan (seed =
- * the search seed) for every trial. Each fold fits the automatic pipeline on its training rows only.
+ * rows (default 10,000), else a 20% holdout of at most 50,000 rows (context.ts); stratified for
+ * classification; the same plan (seed = the search seed) for every trial. Each fold fits the
+ * automatic pipeline on its training rows only. Big data: above 50,000 training rows of a holdout,
+ * trials start on row subsamples and only promoted ones see all rows (subsample.ts); a trial not
+ * promoted is COMPLETE with the score of its last level (`Trial.rows`).
  * Refits train on all rows: boosting with the folds' mean best iteration × √(all rows / fold training
  * rows) (at least × 1.1), forests and nets with the folds' mean trees/best epoch.
  *
  * Budget: the search phase stops early enough to leave a refit reserve — max(10% of the budget, the
- * estimated refit time of the top 2 trials), at most 40% of the budget (the 10% floor also covers the
- * hand-back of a trial cut at the search deadline, e.g. a large holdout model sent from a worker).
+ * estimated refit time of the top 2 trials (their fit time × all rows / the rows they trained on;
+ * on a holdout plan a refit estimated over 40% of the budget is not reserved for: the trial's own
+ * model is kept) plus the estimated ensemble selection), at most 40% of the budget (the 10% floor
+ * also covers the hand-back of a trial cut at the search deadline). With row-subsample rungs no new
+ * trial is asked when the fastest complete trial would not finish before the search deadline.
  * A trial running at the search deadline is stopped at its next round/epoch and recorded PRUNED with
  * reason 'deadline'.
  * Refits stop adding rounds at budget × (1 + marginFraction); ensemble members whose estimated refit
@@ -59,11 +65,17 @@ import {
   estimatorFor,
   type FamilyName,
 } from '../train/families.ts';
-import type { Sampler } from './samplers/index.ts';
+import { portfolioSampler, type Sampler } from './samplers/index.ts';
 import { familySpace } from './spaces.ts';
 import type { HalvingConfig, HalvingDecision } from './halving.ts';
 import { Study, type Trial, type TrialSpec } from './study.ts';
-import { EnsembleModel, ensureEnsembleRegistered, selectEnsemble, type EnsembleMember } from './ensemble.ts';
+import {
+  EnsembleModel,
+  ensureEnsembleRegistered,
+  metricValue,
+  selectEnsemble,
+  type EnsembleMember,
+} from './ensemble.ts';
 import { pipeKey, prepareSearchContext, type PipeKey } from './context.ts';
 import {
   dropState,
@@ -77,11 +89,20 @@ import {
   type TrialTask,
 } from './evaluate-trial.ts';
 import { inProcessExecutor, type TrialExecutor } from './executor.ts';
+import type { SubsampleOption, SubsamplePlan } from './subsample.ts';
 
 /** Policy defaults (see the header). */
 const DEFAULT_KFOLD_MAX_ROWS = 10_000;
 const DEFAULT_ENSEMBLE_SIZE = 16;
 const DEFAULT_ENSEMBLE_ROUNDS = 40;
+/**
+ * Big data (row-subsample rungs on): each greedy ensemble step scores rows × candidates blends, so
+ * the default number of steps is cut so that rows × candidates × steps stays under this (at least
+ * 5 steps), about a second of ROC AUC on one core: 50,000 holdout rows with 4 candidates get 10
+ * steps instead of 40 (16 s → 4 s on a loaded machine, after the search deadline). A function of
+ * the data and the trials only, so a replay takes the same number of steps; smaller data keeps 40.
+ */
+const ENSEMBLE_MAX_CELLS = 2_000_000;
 /** Best trials of each family kept as ensemble candidates besides the overall top `ensembleSize`. */
 const DEFAULT_PER_FAMILY = 2;
 
@@ -131,8 +152,14 @@ export interface SearchOptions {
   readonly kfoldMaxRows?: number;
   /** Holdout share on larger data (default 0.2). */
   readonly holdoutFraction?: number;
-  /** Successive halving settings, or false to never prune. */
+  /** Successive halving settings, or false to never prune (and never subsample rows). */
   readonly halving?: false | Pick<HalvingConfig, 'reductionFactor' | 'minPeers'>;
+  /**
+   * Row-subsample rungs on big data (subsample.ts): default on above `SUBSAMPLE_MIN_ROWS` training
+   * rows of a holdout plan; false = off; a replay passes the recorded `split.subsample` (or false
+   * when the manifest has none).
+   */
+  readonly subsample?: SubsampleOption;
   /**
    * How a boosted trial's folds are scored (no-peek.ts): 'no-peek' (default) — at the round count the
    * other folds choose; 'own-fold' — at the fold's own early-stopping round, as searches recorded
@@ -191,6 +218,8 @@ export interface SearchOptions {
 export interface TrialCut {
   readonly trial: number;
   readonly reason: 'deadline' | 'aborted';
+  /** Trials with row-subsample levels: the level it was cut in (see `CutPoint.level`). */
+  readonly level?: number;
   readonly fold?: number;
   readonly round?: number;
 }
@@ -269,6 +298,11 @@ export interface SearchManifest {
     readonly seed: number;
     readonly validFraction?: number;
     readonly rows: number;
+    /**
+     * Row-subsample rungs (subsample.ts): the levels' training rows; absent when every trial trained
+     * on all the plan's training rows (small data, k-fold, or made before subsampling existed).
+     */
+    readonly subsample?: SubsamplePlan;
   };
   /** How trials were scheduled (see the header: batched = deterministic with a seed). */
   readonly execution: {
@@ -304,6 +338,8 @@ export interface SearchManifest {
     readonly bestSingleScore: number;
     readonly used: boolean;
     readonly droppedAtRefit: readonly number[];
+    /** Greedy steps taken (fewer than 40 on big data: `ENSEMBLE_MAX_CELLS`); absent in older manifests. */
+    readonly rounds?: number;
   };
   readonly final: {
     readonly kind: 'single' | 'ensemble';
@@ -364,6 +400,8 @@ interface KeptModel {
   readonly family: FamilyName;
   readonly model: Fitted | SerializedModel;
   readonly resource: number;
+  /** The pipeline it reads, when the trial sent it (else rebuilt: `holdoutPipeline`). */
+  readonly pipeline?: FittedPipeline;
 }
 
 function call(fn: () => void): void {
@@ -427,12 +465,28 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       kfoldMaxRows: opts.kfoldMaxRows ?? DEFAULT_KFOLD_MAX_ROWS,
       ...(opts.holdoutFraction !== undefined ? { holdoutFraction: opts.holdoutFraction } : {}),
       budgetMs,
+      ...(opts.subsample !== undefined || opts.halving === false
+        ? { subsample: opts.halving === false ? false : opts.subsample }
+        : {}),
     },
   });
   const { plan, nFolds, y, yEval, features, nClasses } = ctx;
   const n = y.length;
 
-  const study = new Study({ task, metric, families, seed, sampler: opts.sampler, halving: opts.halving });
+  const rowLevels = ctx.subsample?.rows;
+  const study = new Study({
+    task,
+    metric,
+    families,
+    seed,
+    // Big data: the portfolio gives each family its first trial before any family's second.
+    sampler:
+      rowLevels && (opts.sampler === undefined || opts.sampler === 'portfolio')
+        ? portfolioSampler({ familiesFirst: true })
+        : opts.sampler,
+    halving: opts.halving,
+    ...(rowLevels ? { rowRungs: rowLevels } : {}),
+  });
   if (opts.replay?.length) study.enqueue(...opts.replay);
 
   const executor = opts.executor ?? inProcessExecutor({ now: clock });
@@ -452,16 +506,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     return study.ask();
   };
   /** Peers of a replayed trial: the same family's rung values among the trials told before it was asked. */
-  const recordedPeers = (trial: Trial, rec: ClockRecord): Record<number, number[]> => {
-    const before = rec.told.slice(0, rec.asked[trial.number]).sort((a, b) => a - b);
-    const out: Record<number, number[]> = {};
-    for (const num of before) {
-      const o = study.trials[num];
-      if (o.family !== trial.family) continue;
-      for (const r of o.rungs) (out[r.budget] ??= []).push(r.value);
-    }
-    return out;
-  };
+  const recordedPeers = (trial: Trial, rec: ClockRecord): Record<number, number[]> =>
+    study.peersAmong(trial.family, rec.told.slice(0, rec.asked[trial.number]));
 
   const oof = new Map<number, Float64Array>();
   const holdoutModels = new Map<number, KeptModel>();
@@ -471,18 +517,51 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const fs = t.durations.folds ?? [];
     return fs.length ? fs.reduce((a, b) => a + b, 0) / fs.length : 0;
   };
-  const refitEstimateMs = (t: Trial) =>
-    foldSeconds(t) * 1000 * (nFolds > 1 ? nFolds / (nFolds - 1) : 1.25) * 1.2;
+  // A refit trains on all n rows: the trial's fit time scaled by n / the rows it trained on (a fold's
+  // training rows, or its row subsample), with 20% to spare.
+  const trainRows = nFolds > 1 ? (n * (nFolds - 1)) / nFolds : (ctx.subsample?.trainRows ?? n * 0.8);
+  const refitEstimateMs = (t: Trial) => foldSeconds(t) * 1000 * (n / (t.rows ?? trainRows)) * 1.2;
+  // Ensemble selection scores (rounds + 1) × candidates blends on the evaluated rows: on big data
+  // (50,000 holdout rows, 18 candidates, ROC AUC) that is seconds, so the reserve includes it, from
+  // the time one score of a trial's predictions took.
+  let scoreMs: number | undefined;
+  const ensembleRounds = (nCandidates: number) =>
+    opts.ensembleRounds ??
+    (rowLevels
+      ? Math.max(
+          5,
+          Math.min(
+            DEFAULT_ENSEMBLE_ROUNDS,
+            Math.floor(ENSEMBLE_MAX_CELLS / (yEval.length * Math.max(1, nCandidates))),
+          ),
+        )
+      : DEFAULT_ENSEMBLE_ROUNDS);
+  const ensembleEstimateMs = () => {
+    const c = candidates().length;
+    // × 2: a step also blends, and scores under load vary
+    return scoreMs === undefined || ensembleSize <= 1 ? 0 : scoreMs * (ensembleRounds(c) + 1) * c * 2;
+  };
   const searchDeadline = (): number => {
     if (budgetMs === Infinity) return Infinity;
     // Reserve for the refit: the estimated refit time of the two best trials (the usual ensemble
     // core), at least 10% and at most 40% of the budget.
     const top = study.ranked().slice(0, 2);
-    const est = top.reduce((a, t) => a + refitEstimateMs(t), 0);
+    // Holdout plans: a refit that would not fit in 40% of the budget is not reserved for (big data on
+    // a short budget): the refit then keeps the trial's holdout model, and the search uses the time.
+    const fitting = top.map(refitEstimateMs).filter((ms) => nFolds > 1 || ms <= 0.4 * budgetMs);
+    const est = fitting.reduce((a, ms) => a + ms, 0) + ensembleEstimateMs();
     const reserve = Math.min(0.4 * budgetMs, Math.max(0.1 * budgetMs, est));
     return deadline - reserve;
   };
   const current = (t: Trial) => study.trials[t.number];
+  /** Duration of the fastest complete trial so far (0 when none completed yet). */
+  const fastestMs = (): number => {
+    let ms = Infinity;
+    for (const t of study.trials)
+      if (t.state === 'COMPLETE' && t.durations.total !== undefined)
+        ms = Math.min(ms, t.durations.total * 1000);
+    return ms === Infinity ? 0 : ms;
+  };
   /**
    * Ensemble candidates, best first: the top `ensembleSize` complete trials by value plus the best
    * `DEFAULT_PER_FAMILY` of each family (diversity: on small data the top trials are often near-copies
@@ -507,6 +586,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     seed,
     ...(plan.validFraction !== undefined ? { validFraction: plan.validFraction } : {}),
     rows: n,
+    ...(ctx.subsample ? { subsample: ctx.subsample } : {}),
   };
   const execution: SearchManifest['execution'] = {
     mode: deterministic ? 'batched' : 'async',
@@ -531,7 +611,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const recordedCrash = replayCrashed.get(trial.number);
     let result: TrialResultWithRungs;
     let pred: Float64Array | undefined;
-    let holdout: { model: Fitted | SerializedModel; resource: number } | undefined;
+    let holdout: { model: Fitted | SerializedModel; resource: number; pipeline?: FittedPipeline } | undefined;
     let importance: TrialOutcome['importance'];
     const reported = new Set<number>();
     const record = (step: number, value: number): HalvingDecision => {
@@ -548,7 +628,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       recordedCut &&
       (recordedCut.fold === undefined ||
         recordedCut.round === undefined ||
-        recordedCut.fold + recordedCut.round === 0)
+        (recordedCut.fold + recordedCut.round === 0 && !recordedCut.level))
     ) {
       // replay: the recorded trial never trained (stopped before it started, or where is unknown)
       result = { state: 'PRUNED', reason: recordedCut.reason, rungs: [], durations: {} };
@@ -582,6 +662,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
         config: trial.config,
         seed: trial.seed,
         rungs: study.rungs(fam),
+        ...(rowLevels ? { rowLevels } : {}),
         halving: study.halving,
         peers,
         ...(stopAt !== Infinity ? { timeLimitMs: Math.max(0, stopAt - clock()) } : {}),
@@ -610,11 +691,15 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     }
     // Rungs the live channel did not deliver (e.g. a worker that died right after reporting).
     for (const r of result.rungs) record(r.budget, r.value);
-    if (result.reason === 'deadline' || result.reason === 'aborted') {
-      const at = result.cut ?? (recordedCut?.reason === result.reason ? recordedCut : undefined);
+    // A cut is recorded also when it left the trial COMPLETE at a row-subsample level (`result.cut`).
+    const cutReason =
+      result.reason === 'deadline' || result.reason === 'aborted' ? result.reason : result.cut?.reason;
+    if (cutReason) {
+      const at = result.cut ?? (recordedCut?.reason === cutReason ? recordedCut : undefined);
       cuts.push({
         trial: trial.number,
-        reason: result.reason,
+        reason: cutReason,
+        ...(at?.level !== undefined ? { level: at.level } : {}),
         ...(at?.fold !== undefined && at.round !== undefined ? { fold: at.fold, round: at.round } : {}),
       });
     }
@@ -630,6 +715,12 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     told.push(trial.number);
     const done = study.tell(trial.id, result);
     if (pred && done.state === 'COMPLETE') {
+      if (budgetMs !== Infinity) {
+        // the fastest of these timings (the first runs before the code is optimised)
+        const t = clock();
+        metricValue(task, yEval, pred, nClasses, metric);
+        scoreMs = Math.min(scoreMs ?? Infinity, clock() - t);
+      }
       oof.set(done.number, pred);
       if (holdout) holdoutModels.set(done.number, { family: done.family, ...holdout });
       const keep = new Set(candidates().map((t) => t.number));
@@ -704,7 +795,10 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       const inflight = new Set<Promise<void>>();
       for (;;) {
         if (opts.signal?.aborted || study.trials.length >= maxTrials) break;
-        if (clock() >= searchDeadline()) {
+        // Big data: no new trial when not even the fastest complete trial so far would finish before
+        // the search deadline (a cut trial's work is lost, and its uncuttable start — the pipeline of
+        // a level, a net's epoch — would push the run past its limit).
+        if (clock() + (rowLevels ? fastestMs() : 0) >= searchDeadline()) {
           stoppedBy = 'deadline';
           break;
         }
@@ -807,7 +901,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     : selectEnsemble(
         ranked.map((t) => oof.get(t.number)!),
         yEval,
-        { task, nClasses, metric, rounds: opts.ensembleRounds ?? DEFAULT_ENSEMBLE_ROUNDS },
+        { task, nClasses, metric, rounds: ensembleRounds(ranked.length) },
       );
   const nonZero = sel.weights.filter((w) => w > 0).length;
   const useEnsemble = nonZero > 1 && study.better(sel.score, sel.bestSingle.score);
@@ -843,7 +937,12 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   // √(all rows / rows a fold trained on) — 1.12 for 5 folds or a 20% holdout, 1.22 for 3 folds —
   // and at least 1.1.
   const trainShare = nFolds > 1 ? (nFolds - 1) / nFolds : 1 - (plan.validFraction ?? 0.2);
-  const gbdtRefitScale = Math.max(1.1, Math.sqrt(1 / trainShare));
+  // A trial that ended on a row subsample trained on `rows` of them: √(n / rows), at most 3 (its best
+  // iteration on a 30th of the data says little about how many rounds all of it supports).
+  const gbdtRefitScale = (t: Trial) =>
+    t.rows !== undefined
+      ? Math.min(3, Math.max(1.1, Math.sqrt(n / t.rows)))
+      : Math.max(1.1, Math.sqrt(1 / trainShare));
   const pipelines: FittedPipeline[] = [];
   const members: EnsembleMember[] = [];
   const finalMembers: { trial: number; weight: number; resource: number; refit: boolean }[] = [];
@@ -851,6 +950,17 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   const pipelineIndex = (p: FittedPipeline) => {
     const at = pipelines.indexOf(p);
     return at >= 0 ? at : pipelines.push(p) - 1;
+  };
+  // One pipeline object per pipeline key and row level, whichever member brought it.
+  const keptPipes = new Map<string, FittedPipeline>();
+  const keptPipeline = (t: Trial, kept: KeptModel): FittedPipeline => {
+    const id = `${pipeKey(t.family, t.config)}/${t.rows ?? 'all'}`;
+    let p = keptPipes.get(id);
+    if (!p) {
+      p = kept.pipeline ?? holdoutPipeline(ctx, kept.family, t.config, t.rows);
+      keptPipes.set(id, p);
+    }
+    return p;
   };
   const recordedRefit = replayClock ? new Map(replayClock.refit.map((r) => [r.trial, r])) : undefined;
   for (const [i, { t, w }] of chosen.entries()) {
@@ -872,7 +982,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       const keptModel = isFitted(kept.model) ? kept.model : deserializeModel(kept.model);
       members.push({
         weight: w,
-        pipeline: pipelineIndex(holdoutPipeline(ctx, kept.family, t.config)),
+        pipeline: pipelineIndex(keptPipeline(t, kept)),
         model: keptModel,
         trial: t.number,
         params: { family: t.family, ...t.params },
@@ -889,7 +999,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     const res = familySpace(t.family).resource;
     const used = (t.resources ?? []).filter((r) => Number.isFinite(r));
     const mean = used.length ? used.reduce((a, b) => a + b, 0) / used.length : res.max;
-    const scale = t.family === 'gbdt' ? gbdtRefitScale : 1;
+    const scale = t.family === 'gbdt' ? gbdtRefitScale(t) : 1;
     const resource = Math.max(1, Math.min(res.max * 2, Math.round(mean * scale)));
     const { pipeline, matrix } = fullData(pipeKey(t.family, t.config));
     const est = estimatorFor(t.family);
@@ -963,6 +1073,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       bestSingleScore: sel.bestSingle.score,
       used: useEnsemble,
       droppedAtRefit: dropped,
+      ...(rescued ? {} : { rounds: ensembleRounds(ranked.length) }),
     },
     final: { kind: members.length > 1 ? 'ensemble' : 'single', members: finalMembers },
     timings: {
@@ -1030,8 +1141,12 @@ export function checkClockRecord(rec: ClockRecord, n: number): void {
   for (const c of rec.cuts) {
     if (!isCount(c.trial) || c.trial >= n) bad(`a cut names trial ${c.trial}, not one of the ${n} trials`);
     if (c.reason !== 'deadline' && c.reason !== 'aborted') bad(`cut of trial ${c.trial}: reason ${c.reason}`);
-    if ((c.fold !== undefined && !isCount(c.fold)) || (c.round !== undefined && !isCount(c.round)))
-      bad(`cut of trial ${c.trial}: fold and round must be whole numbers`);
+    if (
+      (c.fold !== undefined && !isCount(c.fold)) ||
+      (c.round !== undefined && !isCount(c.round)) ||
+      (c.level !== undefined && !isCount(c.level))
+    )
+      bad(`cut of trial ${c.trial}: level, fold and round must be whole numbers`);
   }
   for (const r of rec.refit ?? []) {
     if (!isCount(r.trial) || r.trial >= n) bad(`a refit names trial ${r.trial}, not one of the ${n} trials`);

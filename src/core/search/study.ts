@@ -22,7 +22,7 @@ import {
 import type { Observation, Sampler, TrialState } from './samplers/index.ts';
 import { createSampler } from './samplers/index.ts';
 import type { HalvingConfig, HalvingDecision } from './halving.ts';
-import { halvingDecision, rungBudgets } from './halving.ts';
+import { halvingDecision, promotionDecision, rungBudgets } from './halving.ts';
 
 export type { TrialState } from './samplers/index.ts';
 
@@ -58,6 +58,11 @@ export interface Trial {
   readonly durations: { readonly total?: number; readonly folds?: readonly number[] };
   readonly reason?: EndReason;
   readonly error?: string;
+  /**
+   * Training rows its value, predictions and model come from when that is a row subsample (a trial
+   * not promoted past a subsample level: subsample.ts); absent: all of the plan's training rows.
+   */
+  readonly rows?: number;
 }
 
 export interface TrialResult {
@@ -68,6 +73,8 @@ export interface TrialResult {
   readonly durations?: { readonly total?: number; readonly folds?: readonly number[] };
   readonly reason?: EndReason;
   readonly error?: string;
+  /** See `Trial.rows`. */
+  readonly rows?: number;
 }
 
 /** A configuration to run as is (replay of a recorded trial list, or a user's own). */
@@ -86,6 +93,12 @@ export interface StudyOptions {
   readonly sampler?: Sampler | string;
   /** Successive halving settings (η, minimum peers), or false to never prune. */
   readonly halving?: false | Pick<HalvingConfig, 'reductionFactor' | 'minPeers'>;
+  /**
+   * Row-subsample rung budgets (training rows, subsample.ts): at these rungs a trial's peers are the
+   * trials of every family (the value there is the search metric as a loss, comparable across
+   * families); at the round rungs only its own family's.
+   */
+  readonly rowRungs?: readonly number[];
 }
 
 function mix(seed: number, n: number): number {
@@ -110,6 +123,7 @@ export class Study {
   readonly space: SearchSpace;
   readonly sampler: Sampler;
   readonly halving: false | Pick<HalvingConfig, 'reductionFactor' | 'minPeers'>;
+  readonly rowRungs: ReadonlySet<number>;
   private readonly live: LiveTrial[] = [];
   private readonly queue: TrialSpec[] = [];
 
@@ -127,6 +141,7 @@ export class Study {
     this.sampler =
       typeof opts.sampler === 'object' ? opts.sampler : createSampler(opts.sampler ?? 'portfolio');
     this.halving = opts.halving ?? {};
+    this.rowRungs = new Set(opts.rowRungs ?? []);
   }
 
   get trials(): readonly Trial[] {
@@ -217,11 +232,16 @@ export class Study {
     if (peerValues) peers.push(...peerValues);
     else {
       for (const o of this.live) {
-        if (o === l || o.trial.family !== l.trial.family) continue;
+        if (o === l || (o.trial.family !== l.trial.family && !this.rowRungs.has(budget))) continue;
         for (const r of o.trial.rungs) if (r.budget === budget) peers.push(r.value);
       }
     }
-    const decision = this.halving === false ? 'continue' : halvingDecision(value, peers, this.halving);
+    const decision =
+      this.halving === false
+        ? 'continue'
+        : this.rowRungs.has(budget)
+          ? promotionDecision(value, peers, this.halving)
+          : halvingDecision(value, peers, this.halving);
     l.trial = freezeTrial({ ...l.trial, rungs: [...l.trial.rungs, { budget, value, decision }] });
     return decision;
   }
@@ -231,10 +251,22 @@ export class Study {
    * asked now is judged against (see the runner's determinism rule). `report(id, b, v, snap[b])`.
    */
   peerSnapshot(family: FamilyName): Record<number, number[]> {
+    return this.peersAmong(
+      family,
+      this.live.filter((o) => o.trial.state !== 'RUNNING').map((o) => o.trial.number),
+    );
+  }
+
+  /**
+   * Peer values for a trial of `family` judged against the trials `numbers` (ascending order is
+   * used): their rung values at the round rungs for the same family, at the row rungs for any family.
+   */
+  peersAmong(family: FamilyName, numbers: readonly number[]): Record<number, number[]> {
     const out: Record<number, number[]> = {};
-    for (const o of this.live) {
-      if (o.trial.family !== family || o.trial.state === 'RUNNING') continue;
-      for (const r of o.trial.rungs) (out[r.budget] ??= []).push(r.value);
+    for (const num of [...numbers].sort((a, b) => a - b)) {
+      const o = this.live[num].trial;
+      const same = o.family === family;
+      for (const r of o.rungs) if (same || this.rowRungs.has(r.budget)) (out[r.budget] ??= []).push(r.value);
     }
     return out;
   }
@@ -265,6 +297,7 @@ export class Study {
       durations: { ...result.durations },
       ...(result.reason ? { reason: result.reason } : {}),
       ...(result.error ? { error: result.error } : {}),
+      ...(result.rows !== undefined ? { rows: result.rows } : {}),
     };
     l.trial = freezeTrial(t);
     return l.trial;

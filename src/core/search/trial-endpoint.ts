@@ -53,7 +53,13 @@ export function createTrialEndpoint(options: TrialEndpointOptions = {}): TrialWo
           result: out.result,
           ...(out.pred ? { pred: out.pred } : {}),
           ...(out.holdout && task.keepHoldoutModel
-            ? { holdout: { model: out.holdout.model.toJSON(), resource: out.holdout.resource } }
+            ? {
+                holdout: {
+                  model: out.holdout.model.toJSON(),
+                  resource: out.holdout.resource,
+                  ...(out.holdout.pipeline ? { pipeline: out.holdout.pipeline } : {}),
+                },
+              }
             : {}),
           ...(out.importance ? { importance: out.importance } : {}),
         };

@@ -11,8 +11,10 @@ import type {
   LoadedDataset,
   LoadInput,
   LoadOptions,
+  PersistProgress,
   ProfileSummary,
   ProgressCallback,
+  StoredDatasetSummary,
   TypeOverrides,
   WorkerFailure,
   WorkerResult,
@@ -58,7 +60,9 @@ const fail = (code: WorkerFailure['code'], message: string): { ok: false; error:
 export class DataClient {
   #factory: WorkerFactory;
   #instance: Instance | null = null;
-  #lastGood: { input: File; overrides: TypeOverrides } | null = null;
+  #lastGood:
+    { input: File; overrides: TypeOverrides; sample?: LoadOptions['sample'] } | { storedId: string } | null =
+    null;
   /** The load in progress, which cancel() can settle; a newer load replaces it. */
   #pendingCancel: Pending | null = null;
 
@@ -136,24 +140,36 @@ export class DataClient {
     const res = await Promise.race([this.#call(inst, () => inst.remote.load(arg, options, cb)), cancelled]);
     this.#settled(pending);
     if (res.ok) {
-      this.#markLoaded(inst, input, res.value.typeOverrides);
+      this.#markLoaded(inst, input, res.value.typeOverrides, options.sample);
     }
     return res;
   }
 
-  #markLoaded(inst: Instance, input: LoadInput, overrides: TypeOverrides): void {
+  #markLoaded(
+    inst: Instance,
+    input: LoadInput,
+    overrides: TypeOverrides,
+    sample?: LoadOptions['sample'],
+  ): void {
     inst.hasDataset = true;
-    this.#lastGood = input instanceof File ? { input, overrides } : null;
+    this.#lastGood = input instanceof File ? { input, overrides, ...(sample ? { sample } : {}) } : null;
   }
 
   /** Make sure the current worker holds the last good dataset (after a replacement). */
   async #ensureDataset(inst: Instance, target?: string, task?: Task): Promise<WorkerResult<true>> {
     if (inst.hasDataset) return { ok: true, value: true };
-    if (!this.#lastGood)
-      return fail('no-dataset', 'The dataset is no longer in memory: load the file again.');
-    const { input, overrides } = this.#lastGood;
+    const last = this.#lastGood;
+    if (!last) return fail('no-dataset', 'The dataset is no longer in memory: load the file again.');
+    if ('storedId' in last) {
+      const res = await this.#call(inst, () => inst.remote.restore(last.storedId));
+      if (!res.ok) return res;
+      if (!res.value) return fail('no-dataset', 'The stored dataset is gone: load the file again.');
+      inst.hasDataset = true;
+      return { ok: true, value: true };
+    }
+    const { input, overrides, sample } = last;
     const res = await this.#call(inst, () =>
-      inst.remote.load(input, { typeOverrides: overrides, target, task }),
+      inst.remote.load(input, { typeOverrides: overrides, target, task, ...(sample ? { sample } : {}) }),
     );
     if (!res.ok) return res;
     inst.hasDataset = true;
@@ -180,9 +196,14 @@ export class DataClient {
     onProgress?: ProgressCallback,
   ): Promise<WorkerResult<LoadedDataset>> {
     const inst = this.#get();
-    if (!inst.hasDataset && this.#lastGood) {
+    const last = this.#lastGood;
+    if (!inst.hasDataset && last && 'input' in last) {
       // A fresh worker: read the kept file directly with the new choices.
-      return this.load(this.#lastGood.input, { ...options, typeOverrides: overrides }, onProgress);
+      return this.load(
+        last.input,
+        { ...options, typeOverrides: overrides, ...(last.sample ? { sample: last.sample } : {}) },
+        onProgress,
+      );
     }
     const cb = onProgress ? proxy(onProgress) : undefined;
     const [cancelled, pending] = this.#cancellable<LoadedDataset>('Re-reading the file was cancelled');
@@ -191,8 +212,75 @@ export class DataClient {
       cancelled,
     ]);
     this.#settled(pending);
-    if (res.ok && this.#lastGood)
-      this.#lastGood = { input: this.#lastGood.input, overrides: res.value.typeOverrides };
+    if (res.ok && this.#lastGood && 'input' in this.#lastGood)
+      this.#lastGood = { ...this.#lastGood, overrides: res.value.typeOverrides };
+    return res;
+  }
+
+  // --- The table for the training worker, and datasets kept in the browser's storage (issue 21).
+
+  /** The key of the loaded table (file SHA-256, type choices, sample), null when none is loaded. */
+  async tableKey(): Promise<string | null> {
+    const inst = this.#instance;
+    if (!inst || inst.dead || !inst.hasDataset) return null;
+    try {
+      return await Promise.race([inst.remote.tableKey(), inst.died]);
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Have the data worker post the loaded table (a copy, or shared buffers) on `port`, the other end of
+   * which goes to the training worker: the table never passes through this thread.
+   */
+  async sendTable(port: MessagePort): Promise<WorkerResult<{ readonly key: string }>> {
+    const inst = this.#get();
+    const ready = await this.#ensureDataset(inst);
+    if (!ready.ok) return ready;
+    return this.#call(inst, () => inst.remote.sendTable(transfer(port, [port])));
+  }
+
+  /** Keep the loaded dataset in the browser's storage, as columns (cancel with cancelPersist). */
+  async persist(onProgress?: (p: PersistProgress) => void): Promise<WorkerResult<StoredDatasetSummary>> {
+    const inst = this.#get();
+    const ready = await this.#ensureDataset(inst);
+    if (!ready.ok) return ready;
+    const res = await this.#call(inst, () => inst.remote.persist(onProgress ? proxy(onProgress) : undefined));
+    if (res.ok && this.#lastGood === null) this.#lastGood = { storedId: res.value.id };
+    return res;
+  }
+
+  cancelPersist(): void {
+    void this.#instance?.remote.cancelPersist().catch(() => {});
+  }
+
+  async storedDatasets(): Promise<WorkerResult<readonly StoredDatasetSummary[]>> {
+    const inst = this.#get();
+    return this.#call(inst, () => inst.remote.storedDatasets());
+  }
+
+  /** Reopen a stored dataset (the last opened when no id); null value when none is stored. */
+  async restore(
+    id?: string,
+    onProgress?: (p: PersistProgress) => void,
+  ): Promise<WorkerResult<LoadedDataset | null>> {
+    const inst = this.#get();
+    const res = await this.#call(inst, () =>
+      inst.remote.restore(id, onProgress ? proxy(onProgress) : undefined),
+    );
+    if (res.ok && res.value?.stored) {
+      inst.hasDataset = true;
+      this.#lastGood = { storedId: res.value.stored.id };
+    }
+    return res;
+  }
+
+  async deleteStored(id: string): Promise<WorkerResult<true>> {
+    const inst = this.#get();
+    const res = await this.#call(inst, () => inst.remote.deleteStored(id));
+    if (res.ok && this.#lastGood && 'storedId' in this.#lastGood && this.#lastGood.storedId === id)
+      this.#lastGood = null;
     return res;
   }
 

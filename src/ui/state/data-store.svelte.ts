@@ -9,12 +9,49 @@ import type { SemanticType } from '../../core/data/table.ts';
 import type { ColumnProfile, Task } from '../../core/profile/types.ts';
 import type {
   LoadedDataset,
+  LoadOptions,
   LoadProgress,
+  PersistProgress,
+  StoredDatasetSummary,
   TypeOverrides,
   WorkerFailure,
   WorkerResult,
 } from '../../../workers/types.ts';
+import {
+  estimateMemory,
+  memoryLimit,
+  rowsWithin,
+  SNIFF_BYTES,
+  type MemoryEstimate,
+} from '../../core/ingest/estimate.ts';
 import { assetUrl, DataClient } from './data-client.ts';
+import { setDefaultTableSource } from './train-client.ts';
+
+/** localStorage key of the memory limit in MB (`?memoryLimitMB=` in the URL wins). */
+export const MEMORY_LIMIT_KEY = 'automl.memoryLimitMB';
+/** The seed of a sample when the user does not choose one. */
+export const DEFAULT_SAMPLE_SEED = 42;
+
+/** A file whose estimated memory is over the limit: load a sample of it, or all of it anyway. */
+export interface SampleOffer {
+  readonly file: File;
+  readonly estimate: MemoryEstimate;
+  readonly limit: number;
+  /** Rows that fit under the limit (the suggested sample size). */
+  readonly rows: number;
+}
+
+/** The memory limit in effect in this page. */
+export function pageMemoryLimit(): number {
+  const search = typeof location === 'undefined' ? undefined : location.search;
+  let stored: string | null = null;
+  try {
+    stored = typeof localStorage === 'undefined' ? null : localStorage.getItem(MEMORY_LIMIT_KEY);
+  } catch {
+    // storage blocked
+  }
+  return memoryLimit(search, stored);
+}
 
 export interface Sample {
   readonly name: string;
@@ -49,8 +86,24 @@ export class DataStore {
   profiling = $state(false);
   selectedColumn = $state<string | null>(null);
   samples = $state.raw<readonly Sample[]>([]);
-  /** The file behind `dataset` (a reference, not a copy): the training worker reads it again. */
+  /**
+   * The file behind `dataset` (a reference, not a copy). The training worker gets the data worker's
+   * table instead (train-client.ts); after a dataset is reopened from storage this is an empty
+   * stand-in File with the dataset's name (there is no file then).
+   */
   file = $state.raw<File | null>(null);
+  /** Datasets kept in the browser's storage (as columns), the last opened first. */
+  stored = $state.raw<readonly StoredDatasetSummary[]>([]);
+  storedError = $state<string | null>(null);
+  /** Saving the loaded dataset to the browser's storage. */
+  persisting = $state.raw<{ readonly name: string; readonly progress: PersistProgress | null } | null>(null);
+  /** Reopening a stored dataset. */
+  restoring = $state.raw<{ readonly name: string; readonly progress: PersistProgress | null } | null>(null);
+  /** The file just dropped needs more memory than the limit: the choice offered. */
+  offer = $state.raw<SampleOffer | null>(null);
+  /** The stored copy of the dataset on screen (once kept, or when reopened), null when none. */
+  storedId = $state<string | null>(null);
+  #initialized = false;
 
   /** The chosen target / task as in effect in the profile. */
   readonly target = $derived(this.dataset?.profile.target);
@@ -60,8 +113,83 @@ export class DataStore {
 
   constructor(client: DataClient = new DataClient()) {
     this.#client = client;
+    setDefaultTableSource(client);
   }
 
+  /** Once per page: list the stored datasets and reopen the last one (unless a file came first). */
+  async init(): Promise<void> {
+    if (this.#initialized) return;
+    this.#initialized = true;
+    const seq = this.#seq;
+    const list = await this.#client.storedDatasets();
+    if (!list.ok) {
+      this.storedError = list.error.message;
+      return;
+    }
+    this.stored = list.value;
+    if (list.value.length && seq === this.#seq && !this.dataset) await this.openStored(list.value[0].id);
+  }
+
+  async refreshStored(): Promise<void> {
+    const list = await this.#client.storedDatasets();
+    if (list.ok) {
+      this.stored = list.value;
+      this.storedError = null;
+    } else this.storedError = list.error.message;
+  }
+
+  /** Reopen a stored dataset: its columns and profile, no file and no parsing. */
+  async openStored(id: string): Promise<void> {
+    const seq = ++this.#seq;
+    const name = this.stored.find((d) => d.id === id)?.name ?? 'the stored dataset';
+    this.error = null;
+    this.notice = null;
+    this.restoring = { name, progress: null };
+    const res = await this.#client.restore(id, (p) => {
+      if (seq === this.#seq && this.restoring) this.restoring = { name, progress: p };
+    });
+    this.restoring = null;
+    if (seq !== this.#seq) return; // a newer load or open won
+    if (res.ok && res.value) {
+      this.dataset = res.value;
+      this.storedId = res.value.stored?.id ?? null;
+      this.file = new File([], res.value.sourceName, { type: 'text/csv' });
+      this.taskChosen = false;
+      this.selectedColumn = null;
+      void this.refreshStored();
+    } else if (!res.ok) this.error = { ...res.error, during: 'load', file: name };
+  }
+
+  async deleteStored(id: string): Promise<void> {
+    const res = await this.#client.deleteStored(id);
+    if (!res.ok) this.storedError = res.error.message;
+    if (this.storedId === id) this.storedId = null;
+    await this.refreshStored();
+  }
+
+  /** Keep the loaded dataset in the browser's storage (progress in `persisting`; cancelPersist stops it). */
+  async persist(): Promise<void> {
+    const ds = this.dataset;
+    if (!ds) return;
+    const name = ds.sourceName;
+    this.persisting = { name, progress: null };
+    const res = await this.#client.persist((p) => {
+      if (this.persisting?.name === name) this.persisting = { name, progress: p };
+    });
+    this.persisting = null;
+    if (res.ok) {
+      // Not `dataset` itself: replacing it would render the whole Data screen (and what derives from it) again.
+      if (this.dataset === ds) this.storedId = res.value.id;
+      this.storedError = null;
+      await this.refreshStored();
+    } else if (res.error.code === 'cancelled')
+      this.notice = `${name} was not kept in the browser (cancelled).`;
+    else this.storedError = `${name} could not be kept in the browser: ${res.error.message}`;
+  }
+
+  cancelPersist(): void {
+    this.#client.cancelPersist();
+  }
   async loadSamples(baseUrl: string): Promise<void> {
     try {
       const res = await fetch(assetUrl('samples/index.json', baseUrl));
@@ -95,14 +223,36 @@ export class DataStore {
     await this.loadFile(file);
   }
 
-  async loadFile(file: File): Promise<void> {
+  /**
+   * Load a file. A file whose estimated memory (from its size and its first bytes) is over the limit
+   * is not loaded: `offer` asks whether to load a sample of it or all of it anyway.
+   */
+  async loadFile(
+    file: File,
+    options: { whole?: boolean; sample?: LoadOptions['sample'] } = {},
+  ): Promise<void> {
     const seq = ++this.#seq;
+    this.offer = null;
+    if (!options.whole && !options.sample) {
+      const limit = pageMemoryLimit();
+      try {
+        const head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
+        const estimate = estimateMemory(file.size, head);
+        if (seq !== this.#seq) return;
+        if (estimate.bytes > limit) {
+          this.offer = { file, estimate, limit, rows: Math.min(estimate.rows, rowsWithin(estimate, limit)) };
+          return;
+        }
+      } catch {
+        // unreadable here: the worker's load gives the clear error
+      }
+    }
     this.error = null;
     this.notice = null;
     this.loading = { name: file.name, what: 'load', progress: null };
     // Progress comes over its own port and may arrive after the result: ignore it once settled.
     let settled = false;
-    const res = await this.#client.load(file, {}, (p) => {
+    const res = await this.#client.load(file, options.sample ? { sample: options.sample } : {}, (p) => {
       if (!settled && seq === this.#seq) this.loading = { name: file.name, what: 'load', progress: p };
     });
     settled = true;
@@ -110,9 +260,11 @@ export class DataStore {
     this.loading = null;
     if (res.ok) {
       this.dataset = res.value;
+      this.storedId = null;
       this.file = file;
       this.taskChosen = false;
       this.selectedColumn = null;
+      void this.persist();
     } else if (res.error.code === 'cancelled') {
       this.notice = `Loading ${file.name} was cancelled.`;
     } else {
@@ -175,10 +327,32 @@ export class DataStore {
     settled = true;
     if (seq !== this.#seq) return;
     this.loading = null;
-    if (res.ok) this.dataset = res.value;
-    else if (res.error.code === 'cancelled')
+    if (res.ok) {
+      this.dataset = res.value;
+      this.storedId = null;
+      void this.persist();
+    } else if (res.error.code === 'cancelled')
       this.notice = 'Changing the type was cancelled; nothing changed.';
     else this.error = { ...res.error, during: 'retype', file: ds.sourceName };
+  }
+
+  /** Load a seeded sample of the offered file (stratified on a column when given). */
+  async loadOfferedSample(rows: number, stratifyOn?: string, seed = DEFAULT_SAMPLE_SEED): Promise<void> {
+    const offer = this.offer;
+    if (!offer) return;
+    await this.loadFile(offer.file, {
+      sample: { rows, seed, ...(stratifyOn ? { stratifyOn } : {}) },
+    });
+  }
+
+  /** Load all of the offered file anyway. */
+  async loadWhole(): Promise<void> {
+    const offer = this.offer;
+    if (offer) await this.loadFile(offer.file, { whole: true });
+  }
+
+  dismissOffer(): void {
+    this.offer = null;
   }
 
   dismissError(): void {

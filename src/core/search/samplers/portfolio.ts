@@ -7,7 +7,7 @@
  */
 import type { Params } from '../space.ts';
 import { checkParams } from '../space.ts';
-import { joinParams } from '../spaces.ts';
+import { FAMILY_PARAM, joinParams } from '../spaces.ts';
 import type { Observation, Sampler } from './types.ts';
 import { tpeSampler } from './tpe.ts';
 
@@ -176,6 +176,27 @@ export interface PortfolioOptions {
   readonly entries?: readonly Params[];
   /** Sampler used once the portfolio is exhausted (default: TPE with default options). */
   readonly fallback?: Sampler;
+  /**
+   * Each family's first entry first (in portfolio order), then the rest in order: on big data, where
+   * a minute holds only a handful of trials, every chosen family gets one early (runner.ts).
+   */
+  readonly familiesFirst?: boolean;
+}
+
+/** `entries` with each family's first entry moved to the front (stable otherwise). */
+export function familiesFirst(entries: readonly Params[]): Params[] {
+  const seen = new Set<unknown>();
+  const first: Params[] = [];
+  const rest: Params[] = [];
+  for (const e of entries) {
+    const f = e[FAMILY_PARAM];
+    if (seen.has(f)) rest.push(e);
+    else {
+      seen.add(f);
+      first.push(e);
+    }
+  }
+  return [...first, ...rest];
 }
 
 export function portfolioSampler(opts: PortfolioOptions = {}): Sampler {
@@ -184,7 +205,8 @@ export function portfolioSampler(opts: PortfolioOptions = {}): Sampler {
   return {
     name: 'portfolio',
     sample(space, history: readonly Observation[], rng) {
-      const valid = entries.filter((e) => checkParams(space, e).length === 0);
+      const fitting = entries.filter((e) => checkParams(space, e).length === 0);
+      const valid = opts.familiesFirst ? familiesFirst(fitting) : fitting;
       const i = history.length;
       if (i < valid.length) return { ...valid[i] };
       return fallback.sample(space, history, rng);

@@ -1,0 +1,249 @@
+/**
+ * Scale benchmark in Chromium (issue 21): for generated files of 100k / 1M / 3M rows × 30 columns
+ * (bench/scale/generate.ts, seeded), drive the built studio and measure
+ *   - time from picking the file to the shown profile,
+ *   - the longest main-thread task while loading (PerformanceObserver 'longtask'),
+ *   - page JS heap (CDP Performance.getMetrics), each worker's JS heap (CDP Runtime.getHeapUsage on the
+ *     worker target, via the page's auto-attached sessions), and the peak resident memory of all Chromium processes,
+ *   - time until the dataset is kept in IndexedDB, storage used (navigator.storage.estimate),
+ *   - time to reopen the studio (a reload) with the dataset stored, until the profile is shown,
+ * and the Node CLI's ingest + profile time on the same file for reference. Prints a table.
+ *
+ *   npx vite build && npx tsx bench/scale/run.ts [rows…]      (default: 100000 1000000)
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { CDPSession, Page } from 'playwright-core';
+import { openBenchBrowser } from '../browser.ts';
+import { generateScaleCsv } from './generate.ts';
+import { ingestCsv } from '../../src/core/ingest/index.ts';
+import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
+import { profileTable } from '../../src/core/profile/index.ts';
+
+const MB = 1024 * 1024;
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0);
+const ROWS = sizes.length ? sizes : [100_000, 1_000_000];
+const DIR = process.env.SCALE_DIR ?? join(tmpdir(), 'automl-scale');
+
+/** Sum of the resident memory of every Chromium process (Linux /proc), in bytes. */
+function chromiumRss(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!/chrom/i.test(cmd.split('\0')[0] ?? '') || !cmd.includes('bench-scale')) continue;
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const m = /VmRSS:\s+(\d+) kB/.exec(status);
+      if (m) total += Number(m[1]) * 1024;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+function peakSampler(): { stop(): number } {
+  let peak = 0;
+  const t = setInterval(() => (peak = Math.max(peak, chromiumRss())), 250);
+  return {
+    stop() {
+      clearInterval(t);
+      return Math.max(peak, chromiumRss());
+    },
+  };
+}
+
+async function heap(session: CDPSession): Promise<number> {
+  await session.send('Performance.enable');
+  const { metrics } = await session.send('Performance.getMetrics');
+  return metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN;
+}
+
+/**
+ * JS heap of each dedicated worker of the page, by the worker's name (data, train, trial): CDP
+ * `Runtime.getHeapUsage` on each worker target (worker targets have no Performance domain), reached through the page session's auto-attach
+ * (non-flat mode: messages go through Target.sendMessageToTarget).
+ */
+class WorkerHeaps {
+  readonly #session: CDPSession;
+  readonly #targets = new Map<string, string>(); // sessionId → name
+  readonly #pending = new Map<number, (r: unknown) => void>();
+  #id = 0;
+
+  constructor(session: CDPSession) {
+    this.#session = session;
+    session.on('Target.attachedToTarget', (e) => {
+      if (e.targetInfo.type === 'worker')
+        this.#targets.set(e.sessionId, e.targetInfo.title || e.targetInfo.url);
+    });
+    session.on('Target.detachedFromTarget', (e) => {
+      if (e.sessionId) this.#targets.delete(e.sessionId);
+    });
+    session.on('Target.receivedMessageFromTarget', (e) => {
+      const msg = JSON.parse(e.message) as { id?: number; result?: unknown };
+      if (msg.id !== undefined) this.#pending.get(msg.id)?.(msg.result);
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.#session.send('Target.setAutoAttach', {
+      autoAttach: true,
+      waitForDebuggerOnStart: false,
+      flatten: false,
+    });
+  }
+
+  #send(sessionId: string, method: string): Promise<unknown> {
+    const id = ++this.#id;
+    return new Promise((resolve) => {
+      this.#pending.set(id, resolve);
+      void this.#session
+        .send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) })
+        .catch(() => resolve(undefined));
+      setTimeout(() => resolve(undefined), 5000);
+    });
+  }
+
+  async heaps(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const [sid, title] of this.#targets) {
+      const name = /(data|train|trial|bundle)/.exec(title)?.[1] ?? 'worker';
+      // usedSize is the V8 heap; typed arrays' bytes are backing stores outside it (newer Chromium
+      // reports them as backingStorageSize).
+      const r = (await this.#send(sid, 'Runtime.getHeapUsage')) as
+        { usedSize: number; backingStorageSize?: number } | undefined;
+      const used = r ? r.usedSize + (r.backingStorageSize ?? 0) : undefined;
+      if (used !== undefined) out[name] = (out[name] ?? 0) + used;
+    }
+    return out;
+  }
+}
+
+async function startLongTasks(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __long: number[] };
+    w.__long = [];
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) w.__long.push(e.duration);
+    }).observe({ type: 'longtask' });
+  });
+}
+
+const longest = (page: Page): Promise<number> =>
+  page.evaluate(() => Math.max(0, ...(window as unknown as { __long: number[] }).__long));
+
+async function cliTime(path: string): Promise<number> {
+  const t0 = performance.now();
+  const r = await ingestCsv(fileSource(path), { createHasher: nodeHasher });
+  profileTable(r.table, {});
+  return (performance.now() - t0) / 1000;
+}
+
+interface Row {
+  rows: number;
+  fileMB: number;
+  cliS: number;
+  profileS: number;
+  longMs: number;
+  pageHeapMB: number;
+  workerHeapMB: string;
+  peakRssMB: number;
+  rssBeforeMB: number;
+  keptS: number;
+  storageMB: number;
+  reopenS: number;
+  reopenLongMs: number;
+  /** Whether the sampling offer was shown (the bench then loads all of it anyway). */
+  offered: boolean;
+}
+
+async function measure(rows: number): Promise<Row> {
+  mkdirSync(DIR, { recursive: true });
+  const path = join(DIR, `scale-${rows}.csv`);
+  if (!existsSync(path)) generateScaleCsv(path, rows);
+  const fileMB = statSync(path).size / MB;
+  const cliS = await cliTime(path);
+  const b = await openBenchBrowser('scale');
+  try {
+    const page = await b.context.newPage();
+    const session = await b.context.newCDPSession(page);
+    const workerHeaps = new WorkerHeaps(session);
+    await workerHeaps.start();
+    await page.goto(b.baseUrl);
+    await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
+    await startLongTasks(page);
+    const rssBefore = chromiumRss();
+    const rss = peakSampler();
+    const t0 = performance.now();
+    await page.getByTestId('file-input').setInputFiles(path);
+    const offer = page.getByTestId('sample-offer');
+    const name = page.getByTestId('dataset-name');
+    await Promise.race([offer.waitFor({ timeout: 600_000 }), name.waitFor({ timeout: 600_000 })]);
+    const offered = await offer.isVisible();
+    if (offered) await page.getByTestId('offer-whole').click();
+    await name.waitFor({ timeout: 600_000 });
+    await page.getByTestId('load-progress').waitFor({ state: 'detached', timeout: 600_000 });
+    await page.getByTestId('schema-row').first().waitFor();
+    const profileS = (performance.now() - t0) / 1000;
+    const longMs = await longest(page);
+    const pageHeap = await heap(session);
+    const workers = await workerHeaps.heaps();
+    await page.locator('[data-testid="stored-dataset"]').first().waitFor({ timeout: 600_000 });
+    const keptS = (performance.now() - t0) / 1000;
+    const peak = rss.stop();
+    const storage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+    // Reopen: a reload restores the dataset from IndexedDB (no file).
+    const t1 = performance.now();
+    await page.reload();
+    await startLongTasks(page);
+    await page.getByTestId('reopened').waitFor({ timeout: 600_000 });
+    await page.getByTestId('schema-row').first().waitFor();
+    const reopenS = (performance.now() - t1) / 1000;
+    const reopenLongMs = await longest(page);
+    return {
+      rows,
+      fileMB,
+      cliS,
+      profileS,
+      longMs,
+      pageHeapMB: pageHeap / MB,
+      workerHeapMB: Object.entries(workers)
+        .map(([k, v]) => `${k} ${v >= 0 ? (v / MB).toFixed(0) : 'n/a'}`)
+        .join(', '),
+      peakRssMB: peak / MB,
+      rssBeforeMB: rssBefore / MB,
+      keptS,
+      storageMB: storage / MB,
+      reopenS,
+      reopenLongMs,
+      offered,
+    };
+  } finally {
+    await b.close();
+  }
+}
+
+const results: Row[] = [];
+for (const rows of ROWS) {
+  console.error(`measuring ${rows.toLocaleString('en-US')} rows…`);
+  try {
+    results.push(await measure(rows));
+  } catch (err) {
+    console.error(`  ${rows} rows failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+const f = (n: number, d = 1): string => n.toFixed(d);
+console.log(
+  '| rows | file MB | CLI ingest+profile s | browser profile shown s | longest task ms | page heap MB | worker heap MB | Chromium RSS before → peak MB | kept in IDB s | storage MB | reopen s | reopen longest task ms | sampling offered |',
+);
+console.log('|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|');
+for (const r of results)
+  console.log(
+    `| ${r.rows.toLocaleString('en-US')} | ${f(r.fileMB)} | ${f(r.cliS)} | ${f(r.profileS)} | ${f(r.longMs, 0)} | ${f(r.pageHeapMB)} | ${r.workerHeapMB} | ${f(r.rssBeforeMB, 0)} → ${f(r.peakRssMB, 0)} | ${f(r.keptS)} | ${f(r.storageMB)} | ${f(r.reopenS)} | ${f(r.reopenLongMs, 0)} | ${r.offered ? 'yes (loaded all anyway)' : 'no'} |`,
+  );
