@@ -13,12 +13,14 @@
  *
  *   npx tsx bench/search-split/fingerprint.ts --out /tmp/before.json
  *   npx tsx bench/search-split/fingerprint.ts --compare /tmp/before.json   # exit 1 on any difference
+ *   [--only NAME-PART] runs the matching cases; [--dump DIR] writes the hashed JSON texts there (to diff)
  *
  * Not a unit test with recorded hashes: any deliberate change of the search (a sampler, a policy)
  * changes them. Record before the refactor, compare after.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Table } from '../../src/core/data/table.ts';
 import { ingestCsv } from '../../src/core/ingest/ingest.ts';
 import { bytesSource } from '../../src/core/ingest/index.ts';
@@ -40,10 +42,14 @@ const env = {
 const sha = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex').slice(0, 16);
 const floats = (a: Float64Array | Int32Array) => sha(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
 
-/** JSON with NaN/Infinity spelled out and, for real-clock searches, the wall-clock fields dropped. */
-function stable(v: unknown, dropTimes: boolean): string {
+/**
+ * JSON with NaN/Infinity spelled out and, for real-clock searches, the wall-clock fields dropped —
+ * and with several workers on the real clock the tell order (`clock.told`: which trial of a batch ends first).
+ */
+function stable(v: unknown, dropTimes: boolean, dropTold = false): string {
   return JSON.stringify(v, (k, x) => {
-    if (dropTimes && (k === 'timings' || k === 'durations')) return undefined;
+    if (dropTimes && (k === 'timings' || k === 'durations' || k === 'fitSeconds')) return undefined;
+    if (dropTold && k === 'told') return undefined;
     if (typeof x === 'number' && !Number.isFinite(x)) return String(x);
     if (x instanceof Float64Array || x instanceof Int32Array) return floats(x);
     return x;
@@ -77,13 +83,20 @@ function datasetOf(t: Table, name: string) {
   };
 }
 
-function fingerprint(r: SearchResult, test: Table, realClock: boolean, table: Table) {
+function fingerprint(r: SearchResult, test: Table, realClock: boolean, table: Table, dump?: string) {
   const files = createSearchBundleFiles(r, datasetOf(table, 'data.csv'), env);
   const manifest = JSON.parse(files['manifest.json']!);
+  const dropTold = realClock && r.manifest.execution.workers > 1;
+  const text = {
+    manifest: stable(r.manifest, realClock, dropTold),
+    trials: stable(r.trials, realClock),
+    bundleManifest: stable(manifest, realClock, dropTold),
+  };
+  if (dump) writeFileSync(dump, JSON.stringify(text, null, 1));
   return {
-    manifest: sha(stable(r.manifest, realClock)),
-    trials: sha(stable(r.trials, realClock)),
-    bundleManifest: sha(stable(manifest, realClock)),
+    manifest: sha(text.manifest),
+    trials: sha(text.trials),
+    bundleManifest: sha(text.bundleManifest),
     modelJson: sha(files['model.json'] ?? ''),
     bundleFiles: Object.keys(files).sort().join(','),
     validationPred: floats(r.validation.pred),
@@ -145,13 +158,16 @@ async function main() {
   const out = args.includes('--out') ? args[args.indexOf('--out') + 1] : undefined;
   const compare = args.includes('--compare') ? args[args.indexOf('--compare') + 1] : undefined;
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  const dump = args.includes('--dump') ? args[args.indexOf('--dump') + 1] : undefined;
   const result: Record<string, ReturnType<typeof fingerprint>> = {};
+  if (dump) mkdirSync(dump, { recursive: true });
   const t0 = performance.now();
   const run = async (name: string, opts: SearchOptions, test: Table, realClock = true) => {
     if (only && !name.includes(only)) return undefined;
     const t = performance.now();
     const r = await runSearch(opts);
-    result[name] = fingerprint(r, test, realClock, opts.table);
+    const file = dump ? join(dump, name.replaceAll('/', '_') + '.json') : undefined;
+    result[name] = fingerprint(r, test, realClock, opts.table, file);
     console.error(`${name}: ${result[name].summary} (${((performance.now() - t) / 1000).toFixed(1)} s)`);
     return r;
   };

@@ -529,7 +529,7 @@ export type RescueStop =
   { readonly minRounds: number; readonly pastDeadline: () => boolean } | { readonly rounds?: number };
 
 /**
- * The rescue of a time-budgeted search in which no trial finished (runner.ts): trains one trial's
+ * The rescue of a time-budgeted search in which no trial finished (select.ts): trains one trial's
  * family and parameters on fold 0 of the split plan (its training rows; for a holdout plan, the
  * holdout's training rows) as a trial would (up to the family's maximum resource, early stopping on
  * fold 0's validation rows, no halving), and scores it on those validation rows. Live, the clock may
