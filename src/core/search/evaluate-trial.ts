@@ -107,17 +107,12 @@ export interface TrialOutcome<M = Fitted> {
   readonly noPeek?: NoPeekRecord;
 }
 
-/** Resource a fitted fold model actually used (boosting: best iteration; forest: trees; nets: best epoch). */
+/**
+ * Resource a fitted fold model actually used (`Fitted.iterationsUsed` — boosting: best iteration;
+ * forest: trees; nets: best epoch, not the epochs run); NaN for a model without one.
+ */
 export function usedResource(model: Fitted): number {
-  const m = model as unknown as { defaultRounds?: number; state?: { bestEpoch?: number } };
-  if (typeof m.defaultRounds === 'number') return m.defaultRounds;
-  if (m.state && typeof m.state.bestEpoch === 'number') return m.state.bestEpoch;
-  return NaN;
-}
-
-export function dropState(model: Fitted): void {
-  const m = model as unknown as { dropTrainingState?: () => void };
-  if (typeof m.dropTrainingState === 'function') m.dropTrainingState();
+  return model.iterationsUsed ?? NaN;
 }
 
 /** The fold-0 pipeline a holdout model was trained with. */
@@ -275,7 +270,7 @@ export async function evaluateTrial(
         lvValues.push(value);
         lvResources.push(usedResource(model));
       }
-      dropState(model);
+      model.dropTrainingState?.();
     } catch (err) {
       return ended('FAILED', 'error', { error: (err as Error)?.message ?? String(err) });
     }
@@ -358,7 +353,7 @@ export async function evaluateTrial(
       if (staged) {
         // Scored after the last fold, at a round count the other folds choose (no-peek.ts).
         addImportance(importance, model, d.pipeline.sources);
-        dropState(model);
+        model.dropTrainingState?.();
         stagedFolds.push({ model: staged, fold: f });
         if (nFolds === 1 && task.keepHoldoutModel !== false)
           holdoutModel = { model, resource: usedResource(model), pipeline: d.pipeline };
@@ -367,7 +362,7 @@ export async function evaluateTrial(
       }
       p = model.predict(d.Xva);
       if (!cut) addImportance(importance, model, d.pipeline.sources);
-      dropState(model);
+      model.dropTrainingState?.();
       const value = evaluate(ctx.task, d.yva, p, nClasses)[metric];
       if (cut) {
         // Holdout cut by the deadline: the model trained so far is scored (PRUNED, with a value) and
@@ -534,7 +529,7 @@ export type RescueStop =
   { readonly minRounds: number; readonly pastDeadline: () => boolean } | { readonly rounds?: number };
 
 /**
- * The rescue of a time-budgeted search in which no trial finished (runner.ts): trains one trial's
+ * The rescue of a time-budgeted search in which no trial finished (select.ts): trains one trial's
  * family and parameters on fold 0 of the split plan (its training rows; for a holdout plan, the
  * holdout's training rows) as a trial would (up to the family's maximum resource, early stopping on
  * fold 0's validation rows, no halving), and scores it on those validation rows. Live, the clock may
@@ -569,7 +564,7 @@ export async function rescueFit(
     },
   });
   const pred = model.predict(d.Xva);
-  dropState(model);
+  model.dropTrainingState?.();
   const value = evaluate(ctx.task, d.yva, pred, ctx.nClasses)[ctx.metric];
   const used = usedResource(model);
   return {
