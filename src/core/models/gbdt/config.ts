@@ -13,6 +13,12 @@ export interface GbdtConfig {
   objective: GbdtObjective;
   /** Boosting rounds (trees per class), or trees in the forest. */
   rounds: number;
+  /**
+   * Upper bound on `rounds` (0 = none): training stops after min(rounds, roundCap) rounds. The
+   * search sets it per trial (spaces.ts `roundCap`, FLAML's cost-frugal idea: cheap configurations
+   * first) while it passes its resource as `rounds`; a refit keeps the trial's cap.
+   */
+  roundCap: number;
   learningRate: number;
   /** 0 = unlimited. */
   maxDepth: number;
@@ -78,6 +84,7 @@ export const GBDT_DEFAULTS: Readonly<GbdtConfig> = Object.freeze({
   mode: 'boosting',
   objective: 'auto',
   rounds: 100,
+  roundCap: 0,
   learningRate: 0.3,
   maxDepth: 6,
   maxLeaves: 0,
@@ -172,6 +179,7 @@ export function resolveGbdtConfig(
   oneOf(cfg, 'growPolicy', ['depthwise', 'lossguide'] as const);
   oneOf(cfg, 'classWeight', ['none', 'balanced'] as const);
   num(cfg, 'rounds', 0, 1e6, { int: true });
+  num(cfg, 'roundCap', 0, 1e6, { int: true });
   num(cfg, 'learningRate', 0, 1e3, { loOpen: true });
   num(cfg, 'maxDepth', 0, 64, { int: true });
   num(cfg, 'maxLeaves', 0, 1 << 24, { int: true });
@@ -218,6 +226,11 @@ export function resolveGbdtConfig(
     throw new ModelConfigError(`gbdt config: objective 'huber' is not available in random_forest mode`);
   }
   return cfg;
+}
+
+/** Rounds a fit trains: `rounds`, bounded by `roundCap` when that is set (> 0). */
+export function cappedRounds(cfg: Pick<GbdtConfig, 'rounds' | 'roundCap'>): number {
+  return cfg.roundCap > 0 ? Math.min(cfg.rounds, cfg.roundCap) : cfg.rounds;
 }
 
 export function resolvedObjective(cfg: GbdtConfig, task: Task): Exclude<GbdtObjective, 'auto'> {
