@@ -87,7 +87,7 @@ describe('frugal sampler', () => {
       fc.property(fc.array(obs, { maxLength: 30 }), (list) => {
         const h: Observation[] = list.map((o, i) => ({
           number: i,
-          params: o.gbdt ? { family: 'gbdt', 'gbdt.roundCap': o.cap } : { family: 'linear' },
+          params: (o.gbdt ? { family: 'gbdt', 'gbdt.roundCap': o.cap } : { family: 'linear' }) as Params,
           state: o.state as Observation['state'],
           ...(o.state === 'COMPLETE' ? { loss: o.loss } : {}),
         }));
