@@ -22,6 +22,8 @@ import {
 } from '../../../src/core/search/spaces.ts';
 import { Study } from '../../../src/core/search/study.ts';
 import { FAMILIES } from '../../../src/core/train/families.ts';
+import { runSearch, type SearchResult } from '../../../src/core/search/runner.ts';
+import { letterLikeTable } from '../../../bench/automl/letter-like.ts';
 
 const SPACE = jointSpace([...FAMILIES]);
 
@@ -145,4 +147,37 @@ describe('roundCap and replay', () => {
     expect(t.config.roundCap).toBe(100);
     expect(study.replayList()[0]).toMatchObject({ family: 'gbdt', params: { roundCap: 100 } });
   });
+});
+
+describe('frugal search on a letter-shaped set (26 classes)', () => {
+  it('caps its first trials at 100 rounds and is deterministic with a seed and a trial cap', async () => {
+    // letter's shape (16 integer columns, 26 classes) at 40 rows a class, to keep the test short;
+    // bench/automl/throughput.ts runs the 20,000-row set against the clock.
+    const table = letterLikeTable({ rows: 1_040, seed: 5 });
+    const search = () =>
+      runSearch({
+        table,
+        target: 'letter',
+        task: 'multiclass',
+        seed: 3,
+        maxTrials: 3,
+        folds: 3,
+        families: ['gbdt'],
+        sampler: 'frugal',
+        ensembleSize: 1,
+      });
+    const a = await search();
+    const b = await search();
+    expect(a.manifest.sampler).toBe('frugal');
+    const gbdt = a.trials.filter((t) => t.family === 'gbdt');
+    expect(gbdt.length).toBeGreaterThanOrEqual(2);
+    for (const t of a.trials.slice(0, 2)) {
+      expect(t).toMatchObject({ family: 'gbdt', params: { roundCap: 100 }, state: 'COMPLETE' });
+      for (const r of t.resources ?? []) expect(r).toBeLessThanOrEqual(100);
+    }
+    const strip = (r: SearchResult) =>
+      r.trials.map((t) => ({ params: t.params, seed: t.seed, value: t.value, resources: t.resources }));
+    expect(strip(b)).toEqual(strip(a));
+    expect(b.manifest.replay).toEqual(a.manifest.replay);
+  }, 240_000);
 });
