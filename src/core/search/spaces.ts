@@ -58,6 +58,10 @@ export interface FamilySpace {
  *   start: on data where a round is expensive (many rows × classes) cheap trials (few rounds at a
  *   high learning rate) come first (portfolio.ts) and the cap grows only when it pays. Trials
  *   recorded before it existed ran uncapped (legacy 2000).
+ * - minDataPerGroup: LightGBM's regularisation of many-category splits, 0 (off) or 100 (the GBDT
+ *   default since issue 17). A searched value, so every trial records the value it trained with and a
+ *   default change never alters a replay; trials recorded before it was a parameter ran with the
+ *   default of their day, 0 (legacy).
  * Fixed: early stopping on the fold's validation loss; its patience is scaled to the learning rate
  * (`gbdtPatience`: ≈ 2.5 / learningRate rounds, within [40, 250]) so a slow learner is not stopped on
  * a plateau it would have left. Resource: rounds up to 2000; halving rungs from 200 rounds
@@ -96,11 +100,12 @@ const GBDT: FamilySpace = {
       { name: 'colsampleByTree', type: 'float', low: 0.3, high: 1 },
       CLASS_WEIGHT,
       { name: 'roundCap', type: 'int', low: 30, high: GBDT_MAX_ROUNDS, log: true },
+      { name: 'minDataPerGroup', type: 'categorical', choices: [0, 100] },
     ],
   },
   fixed: { earlyStoppingRounds: 40 },
   resource: { key: 'rounds', max: GBDT_MAX_ROUNDS, min: 200 },
-  legacy: { classWeight: 'none', roundCap: GBDT_MAX_ROUNDS },
+  legacy: { classWeight: 'none', roundCap: GBDT_MAX_ROUNDS, minDataPerGroup: 0 },
 };
 
 /**

@@ -22,6 +22,8 @@ import {
 } from '../../../src/core/search/spaces.ts';
 import { Study } from '../../../src/core/search/study.ts';
 import { FAMILIES } from '../../../src/core/train/families.ts';
+import { GBDT_DEFAULTS, fitGbdt, type GbdtConfig } from '../../../src/core/models/gbdt/index.ts';
+import { synth } from '../models/synth.ts';
 import { runSearch, type SearchResult } from '../../../src/core/search/runner.ts';
 import { letterLikeTable } from '../../../bench/automl/letter-like.ts';
 
@@ -123,7 +125,11 @@ describe('roundCap and replay', () => {
     const legacy = withLegacyDefaults('gbdt', recorded);
     expect(legacy.roundCap).toBe(GBDT_MAX_ROUNDS);
     // the config it trains with is the one made before the cap existed (no roundCap key at all)
-    expect(toFamilyConfig('gbdt', legacy)).toEqual(toFamilyConfig('gbdt', recorded));
+    // (plus minDataPerGroup 0, the default of its day, now explicit: see the next test)
+    expect(toFamilyConfig('gbdt', legacy)).toEqual({
+      ...toFamilyConfig('gbdt', recorded),
+      minDataPerGroup: 0,
+    });
     expect('roundCap' in toFamilyConfig('gbdt', legacy)).toBe(false);
     const study = new Study({ task: 'binary', metric: 'roc_auc', families: ['gbdt'], seed: 1 });
     study.enqueue({ family: 'gbdt', params: recorded, seed: 7 });
@@ -132,6 +138,26 @@ describe('roundCap and replay', () => {
     expect(t.config.roundCap).toBeUndefined();
     // the manifest's replay list records the value used, so the next replay does not depend on legacy
     expect(study.replayList()[0].params.roundCap).toBe(GBDT_MAX_ROUNDS);
+  });
+
+  it('minDataPerGroup: new trials record the default (100); older trials replay with 0, the default of their day', async () => {
+    expect(GBDT_DEFAULTS.minDataPerGroup).toBe(100);
+    const study = new Study({ task: 'binary', metric: 'roc_auc', families: ['gbdt'], seed: 1 });
+    study.enqueue({ family: 'gbdt', params: recorded, seed: 7 });
+    const old = study.ask();
+    expect(old.params.minDataPerGroup).toBe(0);
+    expect(old.config.minDataPerGroup).toBe(0);
+    const fresh = study.ask(); // the portfolio's first entry
+    expect(fresh.params.minDataPerGroup).toBe(100);
+    expect(study.replayList().map((s) => s.params.minDataPerGroup)).toEqual([0, 100]);
+    // the model trained from the old trial's config has the old setting, not today's default
+    const d = synth('binary', 200, 3);
+    const m = fitGbdt(d.X, d.y, {
+      task: 'binary',
+      config: { ...old.config, rounds: 3 } as Partial<GbdtConfig>,
+    });
+    expect(m.config.minDataPerGroup).toBe(0);
+    expect(m.config.roundCap).toBe(0);
   });
 
   it('a capped trial records its cap and trains with it', () => {

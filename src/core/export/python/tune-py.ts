@@ -159,7 +159,8 @@ def gbdt_settings(values, family, settings):
     """train.py settings for one point of the GBDT space (rounds filled in after early stopping)."""
     params = dict(family["xgboost"])
     for key, value in values.items():
-        if key in ("classWeight", "roundCap"):
+        # roundCap bounds num_boost_round (gbdt_trial); XGBoost has no min_data_per_group
+        if key in ("classWeight", "roundCap", "minDataPerGroup"):
             continue
         if key not in GBDT_NAMES:
             raise ExportError(f"gbdt parameter '{key}' has no XGBoost translation in this project")

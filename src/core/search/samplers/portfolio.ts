@@ -5,6 +5,7 @@
  * a family the user left out) are skipped. Entry i is used for the i-th trial of the study (running
  * trials count), so a pool of workers asking concurrently still walks the list in order.
  */
+import { GBDT_DEFAULTS } from '../../models/gbdt/config.ts';
 import type { Params } from '../space.ts';
 import { checkParams } from '../space.ts';
 import { FAMILY_PARAM, GBDT_MAX_ROUNDS, joinParams } from '../spaces.ts';
@@ -32,9 +33,16 @@ import { tpeSampler } from './tpe.ts';
  *  11   a random forest; 12 a large-leaf, heavily regularised lossguide GBDT; 13 a slow depth-5 GBDT
  *       with strong subsampling; 14 a strongly regularised linear model.
  */
-/** A GBDT entry of the joint space; uncapped (`roundCap` at the resource maximum) unless it says so. */
+/**
+ * A GBDT entry of the joint space: uncapped (`roundCap` at the resource maximum) and with the GBDT
+ * default `minDataPerGroup` unless it says otherwise.
+ */
 function gbdt(params: Params): Params {
-  return joinParams('gbdt', { ...params, roundCap: params.roundCap ?? GBDT_MAX_ROUNDS });
+  return joinParams('gbdt', {
+    ...params,
+    roundCap: params.roundCap ?? GBDT_MAX_ROUNDS,
+    minDataPerGroup: params.minDataPerGroup ?? GBDT_DEFAULTS.minDataPerGroup,
+  });
 }
 
 export const DEFAULT_PORTFOLIO: readonly Params[] = [
