@@ -9,6 +9,7 @@
  *   npx tsx bench/automl/run.ts [--budget 60] [--seeds 42,43,44] [--datasets a,b] [--side TUNE|CHECK]
  *                                 [--families gbdt,mlp] [--workers N] [--no-defaults] [--json out.json]
  *                                 [--trial-scoring no-peek|own-fold] [--max-trials N]
+ *                                 [--sampler portfolio|frugal|tpe|random]
  *
  * --max-trials N: a trial cap instead of the time budget (the same trials whatever the machine's
  * load; with --trial-scoring it isolates the scoring rule's effect on the optimism). *
@@ -52,6 +53,7 @@ const { values } = parseArgs({
     'no-defaults': { type: 'boolean', default: false },
     'trial-scoring': { type: 'string', default: 'no-peek' },
     'max-trials': { type: 'string' },
+    sampler: { type: 'string' },
   },
 });
 
@@ -104,6 +106,7 @@ async function searchOnce(d: DatasetEntry, seed: number): Promise<SeedRun> {
     ...(values['max-trials'] ? { maxTrials: Number(values['max-trials']) } : { timeBudgetSeconds: budget }),
     executor: await automlExecutor(values.workers === undefined ? undefined : Number(values.workers)),
     ...(families ? { families } : {}),
+    ...(values.sampler ? { sampler: values.sampler } : {}),
   });
   const seconds = (performance.now() - t0) / 1000;
   const test = await ingestCsv(fileSource(join(dsDir, d.name, 'test.csv')), {

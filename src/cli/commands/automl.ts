@@ -16,7 +16,7 @@ export const automlCommand: Command = {
     'Search model families and hyperparameters within a time budget; write the best model (or ensemble) as a bundle.',
   usage: [
     'automl <train.csv> --target COL --out <dir|bundle.zip> [--budget SECONDS] [--max-trials N] [--task T]',
-    '       [--families gbdt,random_forest,linear,mlp] [--metric M] [--seed N] [--sampler portfolio|tpe|random]',
+    '       [--families gbdt,random_forest,linear,mlp] [--metric M] [--seed N] [--sampler portfolio|frugal|tpe|random]',
     '       [--exclude COL ...] [--workers N] [--json] [--store FILE | --no-track]',
     '',
     '  --budget S      wall-clock budget for search and final refit, seconds (default 60; the run may',
@@ -26,7 +26,8 @@ export const automlCommand: Command = {
     '  --max-trials N  stop after N trials (with --seed, the same trials and scores every time)',
     '  --families F    comma-separated model families to search (default all four)',
     '  --metric M      metric to optimise (default roc_auc / log_loss / rmse by task)',
-    '  --sampler S     portfolio (known-good settings first, then TPE; default), tpe or random',
+    '  --sampler S     portfolio (known-good settings first, then TPE; default), frugal (cheap',
+    '                  capped-round trials first, caps grown when they pay), tpe or random',
     '  --workers N     trials run in N worker threads at once (default: cores − 1, at least 1;',
     '                  0 = in this thread); with --max-trials the result does not depend on N',
     '  --json          print the manifest as JSON',

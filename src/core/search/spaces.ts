@@ -53,6 +53,15 @@ export interface FamilySpace {
  * - minChildWeight: minimum hessian sum per leaf, log [0.01, 50].
  * - lambda (L2, log [1e-3, 100]) and alpha (L1, log [1e-4, 10]) on leaf values.
  * - subsample (rows per round) [0.5, 1]; colsampleByTree (features per tree) [0.3, 1].
+ * - roundCap: the most boosting rounds the trial may train, log [30, 2000] (2000 = the resource's
+ *   maximum, i.e. no cap). The trial's cost knob, as FLAML searches n_estimators from a low-cost
+ *   start: on data where a round is expensive (many rows × classes) cheap trials (few rounds at a
+ *   high learning rate) come first (portfolio.ts) and the cap grows only when it pays. Trials
+ *   recorded before it existed ran uncapped (legacy 2000).
+ * - minDataPerGroup: LightGBM's regularisation of many-category splits, 0 (off) or 100 (the GBDT
+ *   default since issue 17). A searched value, so every trial records the value it trained with and a
+ *   default change never alters a replay; trials recorded before it was a parameter ran with the
+ *   default of their day, 0 (legacy).
  * Fixed: early stopping on the fold's validation loss; its patience is scaled to the learning rate
  * (`gbdtPatience`: ≈ 2.5 / learningRate rounds, within [40, 250]) so a slow learner is not stopped on
  * a plateau it would have left. Resource: rounds up to 2000; halving rungs from 200 rounds
@@ -60,6 +69,9 @@ export interface FamilySpace {
  * learning rate long before it has converged and steers the search to large ones (fast learners
  * usually early-stop before round 200 on small data, so they are not judged at all).
  */
+/** The GBDT resource's maximum: rounds a trial may train (early stopping usually ends it sooner). */
+export const GBDT_MAX_ROUNDS = 2000;
+
 const GBDT: FamilySpace = {
   family: 'gbdt',
   space: {
@@ -87,11 +99,13 @@ const GBDT: FamilySpace = {
       { name: 'subsample', type: 'float', low: 0.5, high: 1 },
       { name: 'colsampleByTree', type: 'float', low: 0.3, high: 1 },
       CLASS_WEIGHT,
+      { name: 'roundCap', type: 'int', low: 30, high: GBDT_MAX_ROUNDS, log: true },
+      { name: 'minDataPerGroup', type: 'categorical', choices: [0, 100] },
     ],
   },
   fixed: { earlyStoppingRounds: 40 },
-  resource: { key: 'rounds', max: 2000, min: 200 },
-  legacy: { classWeight: 'none' },
+  resource: { key: 'rounds', max: GBDT_MAX_ROUNDS, min: 200 },
+  legacy: { classWeight: 'none', roundCap: GBDT_MAX_ROUNDS, minDataPerGroup: 0 },
 };
 
 /**
@@ -233,7 +247,8 @@ export function gbdtPatience(learningRate: number): number {
 /**
  * The family config for a point of the family's space (without resource and seed). Mappings beyond
  * 1:1 keys: gbdt lossguide → maxDepth 0 (unlimited), gbdt earlyStoppingRounds from the learning rate
- * (`gbdtPatience`); random_forest featureFraction → colsampleByNode; mlp layers/width → hidden.
+ * (`gbdtPatience`), gbdt roundCap at the resource maximum → no cap (absent: the config of a trial
+ * recorded before the cap existed is unchanged); random_forest featureFraction → colsampleByNode; mlp layers/width → hidden.
  */
 export function toFamilyConfig(family: FamilyName, params: Params, _task?: Task): Record<string, unknown> {
   const fs = familySpace(family);
@@ -242,6 +257,9 @@ export function toFamilyConfig(family: FamilyName, params: Params, _task?: Task)
   if (family === 'gbdt' && params.growPolicy === 'lossguide') cfg.maxDepth = 0;
   if (family === 'gbdt' && typeof params.learningRate === 'number')
     cfg.earlyStoppingRounds = gbdtPatience(params.learningRate);
+  // A cap at the resource's maximum is no cap: the refit may go past it (mean best round × √ scale).
+  if (family === 'gbdt' && typeof params.roundCap === 'number' && params.roundCap >= fs.resource.max)
+    delete cfg.roundCap;
   if (family === 'random_forest') {
     cfg.colsampleByNode = params.featureFraction;
     delete cfg.featureFraction;

@@ -65,9 +65,11 @@ describe('GBDT sorted categorical splits with minDataPerGroup', () => {
     }
   });
 
-  it('off (0, the default), the rare extreme categories are split off: the rule changes the trees', () => {
-    const m = fitGbdt(X, y, { task: 'regression', config: base });
+  it('off (0; the default before issue 17), the rare extreme categories are split off: the rule changes the trees', () => {
+    const m = fitGbdt(X, y, { task: 'regression', config: { ...base, minDataPerGroup: 0 } });
     expect(m.config.minDataPerGroup).toBe(0);
+    // the default is on (LightGBM's 100)
+    expect(fitGbdt(X, y, { task: 'regression', config: base }).config.minDataPerGroup).toBe(100);
     expect(leftSets(m.forest.pack()).some((s) => s.some((c) => c >= 10))).toBe(true);
   });
 

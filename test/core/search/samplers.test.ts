@@ -36,6 +36,7 @@ const FACTORIES: Record<string, () => Sampler> = {
   random: () => createSampler('random'),
   tpe: () => createSampler('tpe', { nStartupTrials: 5 }),
   portfolio: () => createSampler('portfolio', { entries: ENTRIES }),
+  frugal: () => createSampler('frugal', { entries: ENTRIES }),
 };
 
 function run(sampler: Sampler, space: SearchSpace, n: number, seed: number, f = objective): Observation[] {

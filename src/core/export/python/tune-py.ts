@@ -159,7 +159,8 @@ def gbdt_settings(values, family, settings):
     """train.py settings for one point of the GBDT space (rounds filled in after early stopping)."""
     params = dict(family["xgboost"])
     for key, value in values.items():
-        if key == "classWeight":
+        # roundCap bounds num_boost_round (gbdt_trial); XGBoost has no min_data_per_group
+        if key in ("classWeight", "roundCap", "minDataPerGroup"):
             continue
         if key not in GBDT_NAMES:
             raise ExportError(f"gbdt parameter '{key}' has no XGBoost translation in this project")
@@ -190,7 +191,9 @@ def gbdt_trial(values, family, settings, folds, threads):
         params["nthread"] = threads
         dfit = xgb.DMatrix(X_fit, label=y_fit, weight=sample_weights(y_fit, trial_settings), enable_categorical=True)
         dvalid = xgb.DMatrix(X_valid, label=y_valid, enable_categorical=True)
-        booster = xgb.train(params, dfit, num_boost_round=family["maxRounds"], evals=[(dvalid, "valid")],
+        # roundCap: the most rounds the trial may train (the studio's cost-frugal knob)
+        max_rounds = min(family["maxRounds"], int(values.get("roundCap", family["maxRounds"])))
+        booster = xgb.train(params, dfit, num_boost_round=max_rounds, evals=[(dvalid, "valid")],
                             early_stopping_rounds=stop_after, verbose_eval=False)
         kept = booster.best_iteration + 1
         p = booster.predict(dvalid, iteration_range=(0, kept))

@@ -18,7 +18,13 @@ import { createRng } from '../../util/random.ts';
 import { log } from '../../util/portable-math.ts';
 import type { Rng } from '../../util/random.ts';
 import type { GbdtConfig } from './config.ts';
-import { GBDT_DEFAULTS, randomForestDefaults, resolveGbdtConfig, resolvedObjective } from './config.ts';
+import {
+  GBDT_DEFAULTS,
+  cappedRounds,
+  randomForestDefaults,
+  resolveGbdtConfig,
+  resolvedObjective,
+} from './config.ts';
 import type { BinMapper, SerializedFeatureBins } from './binning.ts';
 import { deserializeMapper, fitBinMapper, serializeMapper } from './binning.ts';
 import type { SerializedForest } from './forest.ts';
@@ -657,7 +663,7 @@ export function fitGbdt(X: FeatureMatrix, y: Float64Array, opts: FitOptions<Gbdt
     baseScore,
     mapper,
   });
-  model.continueTraining(config.rounds, {
+  model.continueTraining(cappedRounds(config), {
     X,
     y,
     weights: opts.weights,

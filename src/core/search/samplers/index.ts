@@ -7,7 +7,13 @@ import { portfolioSampler, type PortfolioOptions } from './portfolio.ts';
 export type { Observation, Sampler, TrialState } from './types.ts';
 export { randomSampler } from './random.ts';
 export { tpeSampler, defaultGamma, defaultWeights, type TpeOptions } from './tpe.ts';
-export { portfolioSampler, DEFAULT_PORTFOLIO, type PortfolioOptions } from './portfolio.ts';
+export {
+  portfolioSampler,
+  DEFAULT_PORTFOLIO,
+  FRUGAL_PROBES,
+  frugalAllowance,
+  type PortfolioOptions,
+} from './portfolio.ts';
 
 export type SamplerFactory = (options?: Readonly<Record<string, unknown>>) => Sampler;
 
@@ -32,3 +38,7 @@ export function listSamplers(): string[] {
 registerSampler('random', () => randomSampler());
 registerSampler('tpe', (o) => tpeSampler(o as TpeOptions | undefined));
 registerSampler('portfolio', (o) => portfolioSampler(o as PortfolioOptions | undefined));
+// The portfolio with a cost-frugal start (cheap probes, round caps grown when they pay).
+registerSampler('frugal', (o) =>
+  portfolioSampler({ ...(o as PortfolioOptions | undefined), costFrugal: true }),
+);

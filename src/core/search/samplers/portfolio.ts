@@ -5,9 +5,10 @@
  * a family the user left out) are skipped. Entry i is used for the i-th trial of the study (running
  * trials count), so a pool of workers asking concurrently still walks the list in order.
  */
+import { GBDT_DEFAULTS } from '../../models/gbdt/config.ts';
 import type { Params } from '../space.ts';
 import { checkParams } from '../space.ts';
-import { FAMILY_PARAM, joinParams } from '../spaces.ts';
+import { FAMILY_PARAM, GBDT_MAX_ROUNDS, joinParams } from '../spaces.ts';
 import type { Observation, Sampler } from './types.ts';
 import { tpeSampler } from './tpe.ts';
 
@@ -32,8 +33,20 @@ import { tpeSampler } from './tpe.ts';
  *  11   a random forest; 12 a large-leaf, heavily regularised lossguide GBDT; 13 a slow depth-5 GBDT
  *       with strong subsampling; 14 a strongly regularised linear model.
  */
+/**
+ * A GBDT entry of the joint space: uncapped (`roundCap` at the resource maximum) and with the GBDT
+ * default `minDataPerGroup` unless it says otherwise.
+ */
+function gbdt(params: Params): Params {
+  return joinParams('gbdt', {
+    ...params,
+    roundCap: params.roundCap ?? GBDT_MAX_ROUNDS,
+    minDataPerGroup: params.minDataPerGroup ?? GBDT_DEFAULTS.minDataPerGroup,
+  });
+}
+
 export const DEFAULT_PORTFOLIO: readonly Params[] = [
-  joinParams('gbdt', {
+  gbdt({
     learningRate: 0.1,
     growPolicy: 'depthwise',
     maxDepth: 6,
@@ -44,7 +57,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     colsampleByTree: 0.8,
     classWeight: 'none',
   }),
-  joinParams('gbdt', {
+  gbdt({
     learningRate: 0.05,
     growPolicy: 'lossguide',
     maxLeaves: 31,
@@ -56,7 +69,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     classWeight: 'none',
   }),
   joinParams('linear', { learningRate: 0.05, l2: 1e-4, l1: 1e-8, batchSize: 256, classWeight: 'none' }),
-  joinParams('gbdt', {
+  gbdt({
     learningRate: 0.05,
     growPolicy: 'depthwise',
     maxDepth: 10,
@@ -78,7 +91,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     embeddings: false,
     classWeight: 'none',
   }),
-  joinParams('gbdt', {
+  gbdt({
     learningRate: 0.08,
     growPolicy: 'depthwise',
     maxDepth: 8,
@@ -89,7 +102,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     colsampleByTree: 0.8,
     classWeight: 'none',
   }),
-  joinParams('gbdt', {
+  gbdt({
     learningRate: 0.025,
     growPolicy: 'depthwise',
     maxDepth: 3,
@@ -100,7 +113,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     colsampleByTree: 0.45,
     classWeight: 'none',
   }),
-  joinParams('gbdt', {
+  gbdt({
     learningRate: 0.04,
     growPolicy: 'depthwise',
     maxDepth: 6,
@@ -129,7 +142,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     embeddings: false,
     classWeight: 'none',
   }),
-  joinParams('gbdt', {
+  gbdt({
     learningRate: 0.05,
     growPolicy: 'depthwise',
     maxDepth: 2,
@@ -147,7 +160,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     minSamplesLeaf: 1,
     classWeight: 'none',
   }),
-  joinParams('gbdt', {
+  gbdt({
     learningRate: 0.02,
     growPolicy: 'lossguide',
     maxLeaves: 128,
@@ -158,7 +171,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     colsampleByTree: 0.4,
     classWeight: 'none',
   }),
-  joinParams('gbdt', {
+  gbdt({
     learningRate: 0.012,
     growPolicy: 'depthwise',
     maxDepth: 5,
@@ -172,6 +185,72 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
   joinParams('linear', { learningRate: 0.02, l2: 1e-2, l1: 1e-6, batchSize: 128, classWeight: 'none' }),
 ];
 
+/**
+ * Cost-frugal probes (FLAML's low-cost start, `costFrugal`): configurations that cost a few dozen
+ * rounds wherever they run, tried before the portfolio — XGBoost's default shape (learning rate 0.3,
+ * depth 6, at most 100 rounds: the baseline a search has to reach, at the price of 100 rounds), and a
+ * LightGBM-like 31-leaf tree at the same cost — then the cheap linear model.
+ */
+export const FRUGAL_PROBES: readonly Params[] = [
+  gbdt({
+    learningRate: 0.3,
+    growPolicy: 'depthwise',
+    maxDepth: 6,
+    minChildWeight: 1,
+    lambda: 1,
+    alpha: 1e-4,
+    subsample: 0.8,
+    colsampleByTree: 0.8,
+    classWeight: 'none',
+    roundCap: 100,
+  }),
+  gbdt({
+    learningRate: 0.2,
+    growPolicy: 'lossguide',
+    maxLeaves: 31,
+    minChildWeight: 1,
+    lambda: 1,
+    alpha: 1e-4,
+    subsample: 0.8,
+    colsampleByTree: 0.7,
+    classWeight: 'none',
+    roundCap: 100,
+  }),
+];
+
+/**
+ * Cost-frugal growth (`costFrugal`): the round allowance of the portfolio's GBDT entries starts at
+ * `FRUGAL_START_ROUNDS` and grows by `FRUGAL_GROWTH` (up to the uncapped maximum) each time it pays:
+ * when the best complete trial so far is a GBDT trial that ran at the current allowance (the most
+ * expensive level tried is the one winning, so more rounds may win more). An entry is proposed with
+ * roundCap = min(its own, the allowance). A pure function of the history's parameters and losses, so
+ * a seeded search with a trial cap stays deterministic.
+ */
+export const FRUGAL_START_ROUNDS = 100;
+export const FRUGAL_GROWTH = 3;
+
+/** The round allowance after `history` (see FRUGAL_START_ROUNDS). */
+export function frugalAllowance(history: readonly Observation[]): number {
+  let allowance = FRUGAL_START_ROUNDS;
+  let best: Observation | undefined;
+  for (const o of history) {
+    if (o.state !== 'COMPLETE' || o.loss === undefined || !Number.isFinite(o.loss)) continue;
+    if (best && !(o.loss < best.loss!)) continue;
+    best = o;
+    const cap = o.params['gbdt.roundCap'];
+    if (o.params[FAMILY_PARAM] === 'gbdt' && typeof cap === 'number' && cap >= allowance)
+      allowance = Math.min(GBDT_MAX_ROUNDS, Math.max(allowance, cap) * FRUGAL_GROWTH);
+  }
+  return allowance;
+}
+
+/** `entry` with its GBDT round cap lowered to `allowance` (other families unchanged). */
+export function capEntry(entry: Params, allowance: number): Params {
+  const cap = entry['gbdt.roundCap'];
+  if (entry[FAMILY_PARAM] !== 'gbdt' || typeof cap !== 'number' || cap <= allowance) return entry;
+  return { ...entry, 'gbdt.roundCap': Math.min(GBDT_MAX_ROUNDS, Math.round(allowance)) };
+}
+
 export interface PortfolioOptions {
   readonly entries?: readonly Params[];
   /** Sampler used once the portfolio is exhausted (default: TPE with default options). */
@@ -181,6 +260,13 @@ export interface PortfolioOptions {
    * a minute holds only a handful of trials, every chosen family gets one early (runner.ts).
    */
   readonly familiesFirst?: boolean;
+  /**
+   * FLAML-style cost-frugal start: `FRUGAL_PROBES` first, then the entries with their GBDT round cap
+   * bounded by the allowance that grows only when it pays (`frugalAllowance`). For data where a round
+   * is expensive (many rows × classes): on letter (16,000 rows, 26 classes) the portfolio's first
+   * entry alone took a minute.
+   */
+  readonly costFrugal?: boolean;
 }
 
 /** `entries` with each family's first entry moved to the front (stable otherwise). */
@@ -203,12 +289,14 @@ export function portfolioSampler(opts: PortfolioOptions = {}): Sampler {
   const entries = opts.entries ?? DEFAULT_PORTFOLIO;
   const fallback = opts.fallback ?? tpeSampler();
   return {
-    name: 'portfolio',
+    name: opts.costFrugal ? 'frugal' : 'portfolio',
     sample(space, history: readonly Observation[], rng) {
-      const fitting = entries.filter((e) => checkParams(space, e).length === 0);
+      const all = opts.costFrugal ? [...FRUGAL_PROBES, ...entries] : entries;
+      const fitting = all.filter((e) => checkParams(space, e).length === 0);
       const valid = opts.familiesFirst ? familiesFirst(fitting) : fitting;
       const i = history.length;
-      if (i < valid.length) return { ...valid[i] };
+      if (i < valid.length)
+        return opts.costFrugal ? { ...capEntry(valid[i], frugalAllowance(history)) } : { ...valid[i] };
       return fallback.sample(space, history, rng);
     },
   };
