@@ -80,7 +80,8 @@ export const sameLink = (a: Relationship, b: Relationship): boolean =>
 
 /** Why a link the user adds cannot be kept (in words), or null when it can. */
 export function refuseLink(links: readonly Relationship[], add: Relationship): string | null {
-  if (add.child === add.parent) return `${linkName(add)} links a table to itself: choose two different tables`;
+  if (add.child === add.parent)
+    return `${linkName(add)} links a table to itself: choose two different tables`;
   if (links.some((l) => sameLink(l, add))) return `${linkName(add)} is already there`;
   if (links.some((l) => l.child === add.parent && l.parent === add.child))
     return `${linkName(add)} refused: ${add.parent} already points to ${add.child} — a link goes one way only (a many-to-many pair needs a table between them)`;
