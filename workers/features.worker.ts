@@ -84,11 +84,9 @@ function tables(): Tables {
   return out;
 }
 
-function uniqueName(file: string): string {
-  const base = file.replace(/\.[^.]*$/, '').trim() || 'table';
-  let name = base;
-  for (let i = 2; held.has(name); i++) name = `${base}_${i}`;
-  return name;
+/** The name recipes use: the file's name without its extension (a file of the same name replaces it). */
+function tableName(file: string): string {
+  return file.replace(/\.[^.]*$/, '').trim() || 'table';
 }
 
 function summarize(name: string, file: string, table: Table, fixups: readonly string[]): FeatureTableSummary {
@@ -136,7 +134,8 @@ const api: FeaturesWorkerApi = {
     const file = input instanceof Blob ? (input as File).name : input.name;
     return attempt(`reading ${file}`, async () => {
       const res = await ingestCsv(sourceOf(input));
-      const name = uniqueName(file);
+      const name = tableName(file);
+      const before = held.get(name);
       const summary = summarize(
         name,
         res.sourceName,
@@ -145,6 +144,7 @@ const api: FeaturesWorkerApi = {
       );
       const h: Held = { table: res.table, summary, sha256: res.fingerprint.sha256 };
       held.set(name, h);
+      if (before?.storedId) await (await datasetStore()).delete(before.storedId).catch(() => {});
       // Kept at once (hidden: not one of the datasets listed), so a reload finds the project's tables.
       try {
         const store = await datasetStore();

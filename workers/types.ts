@@ -468,7 +468,7 @@ export interface SearchOutcome {
 
 /** One table of a multi-table project, as the page lists it (the table itself stays in the worker). */
 export interface FeatureTableSummary {
-  /** The name recipes use (the file's name without its extension, made unique). */
+  /** The name recipes use (the file's name without its extension). */
   readonly name: string;
   readonly file: string;
   readonly rows: number;
@@ -541,7 +541,10 @@ export interface FeatureCsv {
 }
 
 export interface FeaturesWorkerApi {
-  /** Read a CSV into the project under a unique name derived from the file's; replaces nothing on failure. */
+  /**
+   * Read a CSV into the project, named after the file without its extension (a table of that name is
+   * replaced); on failure nothing changes.
+   */
   addTable(input: LoadInput): Promise<WorkerResult<FeatureTableSummary>>;
   removeTable(name: string): Promise<WorkerResult<true>>;
   /** The engine's proposals (src/core/features proposeRelationships) with `target` as the target table. */

@@ -36,7 +36,7 @@ export class FeaturesStore {
   readonly #data: DataStore;
   /** The dropped files by table name (gone after a reload: the tables come from storage then). */
   readonly #files = new Map<string, File>();
-  #initialized = false;
+  #init: Promise<void> | null = null;
 
   tables = $state.raw<readonly FeatureTableSummary[]>([]);
   target = $state<string | null>(null);
@@ -69,9 +69,12 @@ export class FeaturesStore {
   }
 
   /** Once per page: reopen the kept project (its tables come from the browser's storage). */
-  async init(): Promise<void> {
-    if (this.#initialized) return;
-    this.#initialized = true;
+  init(): Promise<void> {
+    this.#init ??= this.#restore();
+    return this.#init;
+  }
+
+  async #restore(): Promise<void> {
     const res = await this.#client.restore();
     if (!res.ok) {
       this.message = `The kept tables could not be reopened: ${res.error.message}`;
@@ -113,6 +116,7 @@ export class FeaturesStore {
   /** Read several CSVs into the project; a bad one is reported (file, row, column) and the others kept. */
   async addFiles(files: readonly File[]): Promise<void> {
     this.message = null;
+    await this.init(); // the kept project first: new files join it
     const errors: FileError[] = [];
     const added: FeatureTableSummary[] = [];
     for (const file of files) {
@@ -126,7 +130,10 @@ export class FeaturesStore {
     this.busy = null;
     this.fileErrors = errors;
     if (!added.length) return;
-    this.tables = [...this.tables, ...added];
+    // a file named as a table already there replaces it, in its place
+    const byName = new Map(added.map((t) => [t.name, t]));
+    const kept = this.tables.map((t) => byName.get(t.name) ?? t);
+    this.tables = [...kept, ...added.filter((t) => !this.tables.some((x) => x.name === t.name))];
     const timeIndex = { ...this.timeIndex };
     for (const t of added) timeIndex[t.name] = t.timeIndex;
     this.timeIndex = timeIndex;
