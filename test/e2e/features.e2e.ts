@@ -11,11 +11,38 @@
  * - a bad CSV among several: its error names the file, row and column, and the others are kept.
  */
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/paths.ts';
-import { launchBrowser, openStudio, waitForDataset, type Browser, type StudioPage } from './helpers.ts';
+import {
+  injectScript,
+  launchBrowser,
+  openStudio,
+  waitForDataset,
+  type Browser,
+  type StudioPage,
+} from './helpers.ts';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe violations inside the features panel (as test/e2e/a11y.e2e.ts counts them). */
+async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await injectScript(page, AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: unknown[] }> };
+      }
+    ).axe;
+    const res = await axe.run('[data-testid="features-panel"]', { resultTypes: ['violations'] });
+    return res.violations as { id: string; impact: string; nodes: { target: string[] }[] }[];
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
+}
 
 const SHOP = resolve(REPO_ROOT, 'test', 'fixtures', 'features', 'shop');
 const FILES = ['customers.csv', 'purchases.csv', 'items.csv'].map((f) => resolve(SHOP, f));
@@ -54,7 +81,13 @@ describe('features across tables (issue 20)', () => {
   it('drops three tables, confirms relationships, previews and uses suggested features, trains, keeps them after a reload', async () => {
     studio = await openStudio(browser.context);
     const { page } = studio;
-    await page.getByTestId('file-input').setInputFiles(FILES);
+    // dropped together on the drop zone
+    const contents = FILES.map((f) => ({ name: basename(f), text: readFileSync(f, 'utf8') }));
+    await page.getByTestId('drop-zone').evaluate((el, files) => {
+      const dt = new DataTransfer();
+      for (const f of files) dt.items.add(new File([f.text], f.name, { type: 'text/csv' }));
+      el.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, contents);
     await page.getByTestId('features-panel').waitFor();
     await expect.poll(() => page.getByTestId('feature-table').count(), { timeout: 60_000 }).toBe(3);
     expect(await tableCounts(page)).toEqual({
@@ -122,6 +155,8 @@ describe('features across tables (issue 20)', () => {
     const header = await page.getByTestId('features-preview').locator('thead th').allTextContents();
     expect(header.slice(0, 5)).toEqual(['customer_id', 'region', 'signup', 'cutoff', 'churned']);
     expect(header).toContain('purchases_count_30d');
+
+    expect(await axeViolations(page), 'features panel at 1400 px').toEqual([]);
 
     // drop one feature: the preview is updated without it
     const dropped = await rows.nth(n - 1).getAttribute('data-name');
@@ -203,6 +238,7 @@ describe('features across tables (issue 20)', () => {
       .toBeLessThanOrEqual(390);
     const box = await page.getByTestId('relationship-diagram').boundingBox();
     expect(box!.width).toBeLessThanOrEqual(390);
+    expect(await axeViolations(page), 'features panel at 390 px').toEqual([]);
 
     await page.getByTestId('features-clear').click();
     await page.getByTestId('features-panel').waitFor({ state: 'detached' });
