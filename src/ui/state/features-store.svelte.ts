@@ -1,3 +1,4 @@
+/* eslint-disable svelte/prefer-svelte-reactivity -- Maps/Sets here are local temporaries, immutable values held in $state.raw (replaced, never mutated), or the non-reactive file handles. */
 /**
  * State of feature engineering across tables on the Data screen (issue 20), Svelte 5 runes.
  *
