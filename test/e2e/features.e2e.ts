@@ -280,4 +280,42 @@ describe('features across tables (issue 20)', () => {
     await page.getByTestId('features-clear').click();
     await page.getByTestId('features-panel').waitFor({ state: 'detached' });
   });
+
+  it('shows the engine refusing a many-to-many pair, in words', async () => {
+    studio = await openStudio(browser.context);
+    const { page } = studio;
+    const clear = page.getByTestId('features-clear');
+    if (
+      await clear.waitFor({ timeout: 5000 }).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      await clear.click();
+      await page.getByTestId('features-panel').waitFor({ state: 'detached' });
+    }
+    // customer_id repeats in both tables: neither side is the "one" side
+    const visits = [
+      'customer_id,day',
+      ...Array.from({ length: 40 }, (_, i) => `${i % 10},2024-01-${String(1 + (i % 28)).padStart(2, '0')}`),
+    ];
+    const calls = ['customer_id,minutes', ...Array.from({ length: 30 }, (_, i) => `${i % 8},${i}`)];
+    await page.getByTestId('file-input').setInputFiles([
+      { name: 'notes.csv', mimeType: 'text/csv', buffer: Buffer.from('note,score\nhello,1\nbye,2\n') },
+      { name: 'visits.csv', mimeType: 'text/csv', buffer: Buffer.from(visits.join('\n') + '\n') },
+      { name: 'calls.csv', mimeType: 'text/csv', buffer: Buffer.from(calls.join('\n') + '\n') },
+    ]);
+    await page.getByTestId('features-panel').waitFor();
+    const refused = page.locator('[data-testid="refused-item"][data-reason="many-to-many"]');
+    await refused.first().waitFor({ timeout: 60_000 });
+    expect(await refused.first().textContent()).toMatch(
+      /customer_id .* refused: many-to-many — keys repeat on both sides/,
+    );
+    expect(await page.getByTestId('link').count()).toBe(0);
+    expect(await page.getByTestId('relationship-diagram').locator('svg').getAttribute('aria-label')).toBe(
+      '3 tables, no relationship yet',
+    );
+    await clear.click();
+    await page.getByTestId('features-panel').waitFor({ state: 'detached' });
+  });
 });

@@ -34,9 +34,17 @@ export class FeaturesClient {
     });
   }
 
+  /** The worker that ran the last call: a new one (after a crash) first reopens the kept tables. */
+  #last: unknown = null;
+
   #call<T>(run: (remote: Remote<FeaturesWorkerApi>) => Promise<WorkerResult<T>>): Promise<WorkerResult<T>> {
     const inst = this.#slot.get();
-    return this.#slot.call(inst, () => run(inst.remote));
+    const replaced = this.#last !== null && this.#last !== inst;
+    this.#last = inst;
+    return this.#slot.call(inst, async () => {
+      if (replaced) await inst.remote.restore();
+      return run(inst.remote);
+    });
   }
 
   addTable(file: File): Promise<WorkerResult<FeatureTableSummary>> {
