@@ -6,10 +6,11 @@
  * The typed API is `FeaturesWorkerApi` in `./types.ts`.
  */
 import { expose, transfer } from 'comlink';
-import { cellText, type Column, type Table } from '../src/core/data/table.ts';
+import { cellText, columnByName, type Column, type Table } from '../src/core/data/table.ts';
 import { formatDateAs } from '../src/core/data/date-text.ts';
 import { describeError } from '../src/core/errors.ts';
 import {
+  associate,
   buildFeatures,
   FeatureError,
   proposeRelationships,
@@ -189,14 +190,39 @@ const api: FeaturesWorkerApi = {
         ...(req.cutoff !== undefined ? { cutoff: req.cutoff } : {}),
         ...(req.maxFeatures !== undefined ? { maxFeatures: req.maxFeatures } : {}),
       });
-      // The time indexes the user chose win over the proposed ones (tables the recipe aggregates only).
+      // The time indexes the user chose win over the proposed ones (tables the recipe aggregates only);
+      // when one differs, the features are computed again with it and scored again by the engine.
       const timeIndex: Record<string, string> = {};
+      let changed = false;
       for (const t of Object.keys(s.recipe.timeIndex)) {
         const chosen = req.timeIndex[t];
         const col = chosen === undefined ? s.recipe.timeIndex[t] : chosen;
         if (col) timeIndex[t] = col;
+        if (col !== s.recipe.timeIndex[t]) changed = true;
       }
-      return { recipe: { ...s.recipe, timeIndex }, features: s.features, candidates: s.candidates };
+      const recipe = { ...s.recipe, timeIndex };
+      if (!changed) return { recipe, features: s.features, candidates: s.candidates };
+      const built = buildFeatures(recipe, tables());
+      const label =
+        req.label !== undefined ? columnByName(needTable(req.target).table, req.label) : undefined;
+      const kinds = new Map(recipe.features.map((f) => [f.name, f.kind]));
+      const features = built.features.columns
+        .map((col) => {
+          const a = associate(col, label);
+          return {
+            name: col.name,
+            kind: kinds.get(col.name)!,
+            method: a.method,
+            association: a.value,
+            missingShare: a.missingShare,
+          };
+        })
+        .sort(
+          (x, y) =>
+            (Number.isNaN(y.association) ? -1 : y.association) -
+            (Number.isNaN(x.association) ? -1 : x.association),
+        );
+      return { recipe, features, candidates: s.candidates };
     });
   },
 

@@ -92,7 +92,7 @@ describe('features across tables (issue 20)', () => {
     await expect.poll(() => page.getByTestId('feature-table').count(), { timeout: 60_000 }).toBe(3);
     expect(await tableCounts(page)).toEqual({
       customers: ['240', '5'],
-      purchases: ['1,520', '5'],
+      purchases: ['1,520', '6'],
       items: ['12', '3'],
     });
     // customers is the target table (parent of purchases, child of none), profiled as a dropped file
@@ -149,6 +149,23 @@ describe('features across tables (issue 20)', () => {
     );
     const n = await rows.count();
     expect(n).toBeGreaterThan(5);
+
+    // another time index for purchases (shipped = ts + 12 days): the features are computed with it
+    const count30 = page.locator('[data-testid="suggestion"][data-name="purchases_count_30d"]');
+    const scoreOf = async (): Promise<number> =>
+      Number((await count30.getByTestId('suggestion-score').textContent())!.split(' ')[0]);
+    const timeIndex = page.locator('[data-testid="time-index"][data-table="purchases"]');
+    await timeIndex.selectOption('shipped');
+    await count30.waitFor({ state: 'detached' });
+    await page.getByTestId('suggest-features').click();
+    await count30.waitFor();
+    const shippedScore = await scoreOf();
+    expect(shippedScore).not.toBe(best);
+    await timeIndex.selectOption('ts');
+    await count30.waitFor({ state: 'detached' });
+    await page.getByTestId('suggest-features').click();
+    await count30.waitFor();
+    expect(await scoreOf()).toBe(best);
     // a lookup through items is not a depth-1 feature of customers: none suggested
     await page.getByTestId('features-preview').waitFor();
     expect(await page.getByTestId('preview-row').count()).toBe(10);
@@ -212,7 +229,7 @@ describe('features across tables (issue 20)', () => {
     await expect.poll(() => page.getByTestId('feature-table').count()).toBe(3);
     expect(await tableCounts(page)).toEqual({
       customers: ['240', '5'],
-      purchases: ['1,520', '5'],
+      purchases: ['1,520', '6'],
       items: ['12', '3'],
     });
     expect(await link(page, CUSTOMER_LINK).getAttribute('data-confirmed')).toBe('true');
