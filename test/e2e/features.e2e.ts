@@ -174,6 +174,9 @@ describe('features across tables (issue 20)', () => {
     expect(header).toContain('purchases_count_30d');
 
     expect(await axeViolations(page), 'features panel at 1400 px').toEqual([]);
+    await page
+      .getByTestId('features-panel')
+      .screenshot({ path: resolve(REPO_ROOT, 'test-results', 'features', 'features-1400.png') });
 
     // drop one feature: the preview is updated without it
     const dropped = await rows.nth(n - 1).getAttribute('data-name');
@@ -256,6 +259,9 @@ describe('features across tables (issue 20)', () => {
     const box = await page.getByTestId('relationship-diagram').boundingBox();
     expect(box!.width).toBeLessThanOrEqual(390);
     expect(await axeViolations(page), 'features panel at 390 px').toEqual([]);
+    await page
+      .getByTestId('features-panel')
+      .screenshot({ path: resolve(REPO_ROOT, 'test-results', 'features', 'features-390.png') });
 
     await page.getByTestId('features-clear').click();
     await page.getByTestId('features-panel').waitFor({ state: 'detached' });
