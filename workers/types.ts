@@ -18,6 +18,13 @@ import type { ColumnProfile, DatasetProfile, TargetAssociation, Task } from '../
 import type { PipelineSpec } from '../src/core/pipeline/types.ts';
 import type { DecisionRequest } from '../src/core/train/decision.ts';
 import type { RoundPoint, TrainCharts } from '../src/core/jobs/charts.ts';
+import type {
+  Cutoff,
+  FeatureAssociation,
+  Recipe,
+  Relationship,
+  RelationshipProposals,
+} from '../src/core/features/index.ts';
 
 /** What the page hands over: a File (read in the worker, never on the main thread) or raw bytes. */
 export type LoadInput = File | { readonly name: string; readonly bytes: ArrayBuffer };
@@ -155,7 +162,14 @@ export interface LoadedDataset {
   };
 }
 
-export type WorkerErrorCode = IngestErrorCode | 'no-dataset' | 'unknown-column' | 'internal' | 'worker-died';
+export type WorkerErrorCode =
+  | IngestErrorCode
+  | 'no-dataset'
+  | 'unknown-column'
+  | 'internal'
+  | 'worker-died'
+  /** A recipe or relationship the tables do not support (src/core/features FeatureError). */
+  | 'features';
 
 /** A failure as plain data: `message` is one human line (what is wrong and where). */
 export interface WorkerFailure {
@@ -448,4 +462,104 @@ export interface SearchOutcome {
   readonly experimentId?: string;
   /** Why tracking did not record this search (storage unavailable, quota), when it did not. */
   readonly trackingError?: string;
+}
+
+// --- Feature engineering across tables (issue 20): workers/features.worker.ts.
+
+/** One table of a multi-table project, as the page lists it (the table itself stays in the worker). */
+export interface FeatureTableSummary {
+  /** The name recipes use (the file's name without its extension). */
+  readonly name: string;
+  readonly file: string;
+  readonly rows: number;
+  readonly columns: readonly { readonly name: string; readonly type: SemanticType }[];
+  /** Columns that read as dates (time index and cutoff candidates) and the proposed time index. */
+  readonly dateColumns: readonly string[];
+  readonly timeIndex: string | null;
+  /** Repairs made while reading (e.g. padded rows), in words. */
+  readonly fixups: readonly string[];
+}
+
+/** A link as the page shows it: proposed by the engine (with its match rate) or added by the user. */
+export interface FeatureLink {
+  readonly child: string;
+  readonly childColumn: string;
+  readonly parent: string;
+  readonly parentColumn: string;
+  readonly origin: 'proposed' | 'added';
+  readonly confirmed: boolean;
+  /** Share of child keys found in the parent (null for a link added by the user, until built). */
+  readonly matchRate: number | null;
+  readonly text: string;
+}
+
+/** The multi-table project the Data screen edits; kept in IndexedDB beside the datasets. */
+export interface FeatureProjectState {
+  readonly tables: readonly FeatureTableSummary[];
+  readonly target: string | null;
+  readonly label: string | null;
+  readonly links: readonly FeatureLink[];
+  /** The engine's refusals (many-to-many, cycles, low match), in words. */
+  readonly refused: readonly { readonly reason: string; readonly text: string }[];
+  /** Time index per table (table name → date column, or null for none). */
+  readonly timeIndex: Readonly<Record<string, string | null>>;
+  readonly cutoff: Cutoff | null;
+  /** The recipe whose feature table is the dataset in use, and that dataset's name. */
+  readonly recipe: Recipe | null;
+  readonly builtName: string | null;
+}
+
+export interface FeatureSuggestRequest {
+  readonly target: string;
+  readonly label?: string;
+  readonly cutoff?: Cutoff;
+  readonly relationships: readonly Relationship[];
+  readonly timeIndex: Readonly<Record<string, string | null>>;
+  readonly maxFeatures?: number;
+}
+
+export interface FeatureSuggestResult {
+  readonly recipe: Recipe;
+  readonly features: readonly FeatureAssociation[];
+  readonly candidates: number;
+}
+
+export interface FeaturePreviewResult {
+  readonly preview: Preview;
+  /** Per relationship used: match rate and child rows without a time, in words. */
+  readonly relationships: readonly string[];
+  readonly missingCutoff: number;
+  readonly warnings: readonly string[];
+}
+
+/** A table written as CSV bytes (the data worker reads it as it reads a dropped file). */
+export interface FeatureCsv {
+  readonly name: string;
+  readonly bytes: ArrayBuffer;
+  readonly rows: number;
+  readonly columns: number;
+}
+
+export interface FeaturesWorkerApi {
+  /**
+   * Read a CSV into the project, named after the file without its extension (a table of that name is
+   * replaced); on failure nothing changes.
+   */
+  addTable(input: LoadInput): Promise<WorkerResult<FeatureTableSummary>>;
+  removeTable(name: string): Promise<WorkerResult<true>>;
+  /** The engine's proposals (src/core/features proposeRelationships) with `target` as the target table. */
+  propose(target: string | null): Promise<WorkerResult<RelationshipProposals>>;
+  suggest(request: FeatureSuggestRequest): Promise<WorkerResult<FeatureSuggestResult>>;
+  /** The first `rows` rows of the target table with the recipe's features. */
+  preview(recipe: Recipe, rows: number): Promise<WorkerResult<FeaturePreviewResult>>;
+  /** The target table with the recipe's features, as CSV (transferred). */
+  build(recipe: Recipe, name: string): Promise<WorkerResult<FeatureCsv>>;
+  /** One table of the project as CSV (to profile it when its file is gone, e.g. after a reload). */
+  tableCsv(name: string): Promise<WorkerResult<FeatureCsv>>;
+  /** Keep the project (and its tables, already stored as they were added) in IndexedDB. */
+  save(state: FeatureProjectState): Promise<WorkerResult<true>>;
+  /** The kept project with its tables reloaded into the worker, or null. */
+  restore(): Promise<WorkerResult<FeatureProjectState | null>>;
+  /** Forget the project and its stored tables. */
+  clear(): Promise<WorkerResult<true>>;
 }

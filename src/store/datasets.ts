@@ -57,6 +57,15 @@ export interface DatasetRow<M = unknown> {
   readonly complete: 0 | 1;
   readonly hasRaw: boolean;
   readonly meta: M;
+  /** 1 for a table kept as part of a project (e.g. a related table of a feature recipe): never listed. */
+  readonly hidden?: 1;
+}
+
+/** A project kept beside the datasets (e.g. the tables and recipe of feature engineering, issue 20). */
+export interface ProjectRow<P = unknown> {
+  readonly id: string;
+  readonly savedAt: number;
+  readonly value: P;
 }
 
 interface ChunkRow {
@@ -102,6 +111,7 @@ class DatasetsDb extends Dexie {
   declare datasets: DexieTable<DatasetRow, string>;
   declare chunks: DexieTable<ChunkRow, [string, number, number]>;
   declare raws: DexieTable<RawRow, string>;
+  declare projects: DexieTable<ProjectRow, string>;
 }
 
 export interface OpenOptions {
@@ -174,6 +184,7 @@ export class DatasetStore {
       chunks: '[datasetId+column+chunk], datasetId',
       raws: 'datasetId',
     });
+    db.version(2).stores({ projects: 'id' });
     try {
       await db.open();
     } catch (err) {
@@ -200,9 +211,9 @@ export class DatasetStore {
     });
   }
 
-  /** Complete datasets, the most recently opened first. */
+  /** Complete datasets, the most recently opened first (tables kept only as part of a project are not listed). */
   async list(): Promise<StoredDatasetInfo[]> {
-    const rows = await this.#db.datasets.where('complete').equals(1).toArray();
+    const rows = (await this.#db.datasets.where('complete').equals(1).toArray()).filter((r) => !r.hidden);
     return rows.sort((a, b) => b.openedAt - a.openedAt).map(info);
   }
 
@@ -223,6 +234,8 @@ export class DatasetStore {
       readonly meta: M;
       readonly sourceBytes: number;
       readonly raw?: ArrayBuffer;
+      /** Kept as part of a project: not listed, not reopened as the last dataset. */
+      readonly hidden?: boolean;
     },
     options: { signal?: AbortSignal; onProgress?: (p: SaveProgress) => void } = {},
   ): Promise<StoredDatasetInfo> {
@@ -247,6 +260,7 @@ export class DatasetStore {
       complete: 0,
       hasRaw: input.raw !== undefined,
       meta: input.meta,
+      ...(input.hidden ? { hidden: 1 as const } : {}),
     };
     const db = this.#db;
     const cancelled = (): boolean => options.signal?.aborted === true;
@@ -350,6 +364,20 @@ export class DatasetStore {
 
   async delete(id: string): Promise<void> {
     await this.#remove(id);
+  }
+
+  /** Keep a project (structured-cloneable) under `id`, replacing the one kept before. */
+  async putProject<P>(id: string, value: P): Promise<void> {
+    await this.#db.projects.put({ id, savedAt: Date.now(), value });
+  }
+
+  /** The project kept under `id`, if any. */
+  async getProject<P>(id: string): Promise<ProjectRow<P> | undefined> {
+    return (await this.#db.projects.get(id)) as ProjectRow<P> | undefined;
+  }
+
+  async deleteProject(id: string): Promise<void> {
+    await this.#db.projects.delete(id);
   }
 
   close(): void {
