@@ -9,16 +9,20 @@
  * (PerformanceObserver 'longtask') while opening, picking another row, another dependence column and
  * another PDP column.
  *
- *   npx vite build && npx tsx bench/explain/render.ts
+ *   npx vite build && npx tsx bench/explain/render.ts [--view FILE]
+ *
+ * With --view FILE the view is read from FILE when it exists (else computed and written there), to
+ * measure the page again without computing the view again.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { loadBundleArg } from '../../src/cli/bundle-io.ts';
 import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
 import { runCli } from '../../src/cli/run.ts';
-import { EXPLAIN_VIEW_ARTIFACT, explainView } from '../../src/core/explain/view.ts';
+import { EXPLAIN_VIEW_ARTIFACT, explainView, type ExplainView } from '../../src/core/explain/view.ts';
 import { readForScoring } from '../../src/core/export/score.ts';
 import { datasetFile } from '../../test/helpers/paths.ts';
 import { openBenchBrowser } from '../browser.ts';
@@ -38,36 +42,46 @@ const results: Record<string, number | string> = {};
 const ms = (x: number) => Math.round(x);
 
 // ---- the view, in Node
-const dir = mkdtempSync(join(tmpdir(), 'bench-explain-render-'));
-const out = join(dir, 'gbdt');
-let t = Date.now();
-const fit = await runCli(
-  [
-    'fit',
-    datasetFile('diamonds'),
-    '--target',
-    'price',
-    '--out',
-    out,
-    '--no-track',
-    '--params',
-    JSON.stringify({ rounds: ROUNDS }),
-  ],
-  { stdout: () => {}, stderr: () => {} },
-);
-if (fit !== 0) throw new Error(`cli fit failed (${fit})`);
-results['fit (s)'] = ((Date.now() - t) / 1000).toFixed(1);
-const bundle = await loadBundleArg(out);
-const table = (
-  await readForScoring(bundle, fileSource(datasetFile('diamonds', 'test.csv')), { createHasher: nodeHasher })
-).data.table;
-t = Date.now();
-const view = explainView(bundle, table, { rows: ROWS, seed: 0, dataName: 'diamonds test.csv' });
+const { values: args } = parseArgs({ options: { view: { type: 'string' } } });
+let view: ExplainView;
+if (args.view && existsSync(args.view)) {
+  view = JSON.parse(readFileSync(args.view, 'utf8')) as ExplainView;
+  results['view: read from'] = args.view;
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-explain-render-'));
+  const out = join(dir, 'gbdt');
+  let t = Date.now();
+  const fit = await runCli(
+    [
+      'fit',
+      datasetFile('diamonds'),
+      '--target',
+      'price',
+      '--out',
+      out,
+      '--no-track',
+      '--params',
+      JSON.stringify({ rounds: ROUNDS }),
+    ],
+    { stdout: () => {}, stderr: () => {} },
+  );
+  if (fit !== 0) throw new Error(`cli fit failed (${fit})`);
+  results['fit (s)'] = ((Date.now() - t) / 1000).toFixed(1);
+  const bundle = await loadBundleArg(out);
+  const table = (
+    await readForScoring(bundle, fileSource(datasetFile('diamonds', 'test.csv')), {
+      createHasher: nodeHasher,
+    })
+  ).data.table;
+  t = Date.now();
+  view = explainView(bundle, table, { rows: ROWS, seed: 0, dataName: 'diamonds test.csv' });
+  results['view: compute in Node (s)'] = ((Date.now() - t) / 1000).toFixed(1);
+  rmSync(dir, { recursive: true, force: true });
+  if (args.view) writeFileSync(args.view, JSON.stringify(view));
+}
 results['view: rows'] = view.rows;
 results['view: columns'] = view.importance.length;
-results['view: compute in Node (s)'] = ((Date.now() - t) / 1000).toFixed(1);
 results['view: explain.json (MB)'] = (JSON.stringify(view).length / 2 ** 20).toFixed(1);
-rmSync(dir, { recursive: true, force: true });
 
 // ---- the page
 const { baseUrl, context, close } = await openBenchBrowser('explain');
@@ -154,12 +168,15 @@ try {
     results[`${label}: settled (ms)`] = Date.now() - start;
     results[`${label}: long tasks (ms)`] = tasks.join(' ') || 'none';
   };
-  await step('another row', () =>
-    page
-      .getByTestId('explain-row')
-      .selectOption({ index: Math.floor(ROWS / 2) })
-      .then(() => {}),
-  );
+  await step('another row', async () => {
+    const half = Math.floor(view.rows / 2);
+    if (await page.getByTestId('explain-row').count())
+      await page.getByTestId('explain-row').selectOption({ index: half });
+    else {
+      await page.getByTestId('explain-row-number').fill(String(half + 1));
+      await page.getByTestId('explain-row-number').press('Enter');
+    }
+  });
   await step('another dependence column', () =>
     page
       .getByTestId('explain-dependence-column')
