@@ -142,6 +142,12 @@ try {
   await page.getByTestId('run-page').waitFor();
   await settle(page);
 
+  // PROFILE=1: a CPU profile of opening the tab, the functions with the most self time printed
+  const cdp = process.env.PROFILE ? await context.newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.start');
+  }
   let t0 = await now(page);
   results['open Explain tab → every chart drawn (ms)'] = ms(
     await page.evaluate(async () => {
@@ -155,6 +161,22 @@ try {
     }),
   );
   await settle(page);
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop');
+    const dt = profile.timeDeltas ?? [];
+    const self = new Map<number, number>();
+    (profile.samples ?? []).forEach((id, k) => self.set(id, (self.get(id) ?? 0) + (dt[k] ?? 0) / 1000));
+    const byFn = new Map<string, number>();
+    for (const node of profile.nodes) {
+      const f = node.callFrame;
+      const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}:${f.columnNumber}`;
+      byFn.set(key, (byFn.get(key) ?? 0) + (self.get(node.id) ?? 0));
+    }
+    [...byFn]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .forEach(([k, v], i) => (results[`profile ${String(i + 1).padStart(2)} ${k}`.slice(0, 47)] = ms(v)));
+  }
   let tasks = await longTasks(page, t0);
   results['open: long tasks (ms)'] = tasks.join(' ') || 'none';
   results['open: longest task (ms)'] = Math.max(0, ...tasks);
