@@ -151,7 +151,8 @@ export function dependenceOption(view: ExplainView, c: number): ChartOption {
       series: [
         {
           type: 'scatter',
-          symbolSize: 6,
+          symbolSize: data.length >= LARGE ? 4 : 6,
+          ...(data.length >= LARGE ? { symbol: 'rect' } : {}),
           large: data.length >= LARGE,
           largeThreshold: LARGE,
           data,
@@ -176,7 +177,8 @@ export function dependenceOption(view: ExplainView, c: number): ChartOption {
     series: [
       {
         type: 'scatter',
-        symbolSize: 6,
+        symbolSize: data.length >= LARGE ? 4 : 6,
+        ...(data.length >= LARGE ? { symbol: 'rect' } : {}),
         large: data.length >= LARGE,
         largeThreshold: LARGE,
         data,
