@@ -26,6 +26,21 @@ export interface PartialDependence {
   readonly ice: readonly (readonly number[])[];
 }
 
+/** One class of a multiclass model: every view of it, for the "Explain class" choice. */
+export interface ClassExplanation {
+  readonly label: string;
+  /** Per row of the sample: this class's base value and output (base + contributions). */
+  readonly base: readonly number[];
+  readonly output: readonly number[];
+  /** Per column, in the view's `importance` order: each row's contribution to this class's output. */
+  readonly contributions: readonly (readonly number[])[];
+  /** Columns by mean |contribution| to this class, largest first. */
+  readonly importance: readonly { readonly column: string; readonly meanAbs: number }[];
+  /** Partial dependence of this class's probability, for this class's top columns. */
+  readonly pdpOutput: string;
+  readonly pdp: readonly PartialDependence[];
+}
+
 export interface ExplainView {
   readonly kind: 'automl-studio-explain-view';
   readonly formatVersion: 1;
@@ -69,6 +84,12 @@ export interface ExplainView {
     readonly categorical: readonly boolean[];
   };
   readonly pdp: readonly PartialDependence[];
+  /**
+   * Multiclass only: each class's explanation (in the order of the bundle's classes), and the class
+   * the global views show by default (the one predicted most often in the sample; the top-level
+   * `importance` and `pdp` are for each row's predicted class and for that class).
+   */
+  readonly classes?: { readonly defaultClass: number; readonly byClass: readonly ClassExplanation[] };
 }
 
 export interface ExplainViewOptions {
@@ -107,39 +128,53 @@ function numberOf(col: Column, i: number): number | null {
   }
 }
 
-/** The output partial dependence shows: P(positive), P(a class) or the value, per row. */
-function pdpOutput(bundle: LoadedBundle, sample: Table): { f: (t: Table) => number[]; words: string } {
+/**
+ * The outputs partial dependence shows, per row: P(positive) (binary), every class's probability
+ * (multiclass: `width` = the classes) or the value (regression); `index` is the output shown by default
+ * (the positive class; for multiclass the class predicted most often in the sample).
+ */
+function pdpOutputs(
+  bundle: LoadedBundle,
+  sample: Table,
+): { f: (t: Table) => Float64Array; width: number; index: number; words: (k: number) => string } {
   const { task, classes, decision } = bundle.manifest;
   if (task === 'regression')
-    return { f: (t) => Array.from(predictTable(bundle, t).values), words: 'predicted value' };
+    return {
+      f: (t) => Float64Array.from(predictTable(bundle, t).values),
+      width: 1,
+      index: 0,
+      words: () => 'predicted value',
+    };
   const K = classes?.length ?? bundle.model.nClasses;
   let c: number;
   if (task === 'binary') {
     const k = decision && classes ? classes.indexOf(decision.positiveClass) : 1;
     c = k < 0 ? 1 : k;
-  } else {
-    // multiclass: the class predicted most often in the sample
-    const labels = predictTable(bundle, sample).labels ?? new Int32Array(0);
-    const counts = new Array<number>(K).fill(0);
-    for (const l of labels) counts[l]!++;
-    c = counts.indexOf(Math.max(...counts));
-  }
+  } else c = mostPredicted(predictTable(bundle, sample).labels, K);
   return {
-    f: (t) => {
-      const p = predictTable(bundle, t).values;
-      return Array.from({ length: t.nRows }, (_, i) => p[i * K + c]!);
-    },
-    words: `probability of ${classes?.[c] ?? `class ${c}`}`,
+    f: (t) => Float64Array.from(predictTable(bundle, t).values.subarray(0, t.nRows * K)),
+    width: K,
+    index: c,
+    words: (k) => `probability of ${classes?.[k] ?? `class ${k}`}`,
   };
 }
 
+/** The class predicted most often (the first of equals). */
+function mostPredicted(labels: ArrayLike<number> | undefined, K: number): number {
+  const counts = new Array<number>(K).fill(0);
+  for (let i = 0; i < (labels?.length ?? 0); i++) counts[labels![i]!]!++;
+  return counts.indexOf(Math.max(...counts));
+}
+
+/** Partial dependence of every output (`width` per row of `f`) on one column; null when it has no values. */
 function partialDependence(
   sample: Table,
   name: string,
-  f: (t: Table) => number[],
+  f: (t: Table) => Float64Array,
+  width: number,
   gridPoints: number,
   iceRows: number,
-): PartialDependence | null {
+): PartialDependence[] | null {
   const k = sample.columns.findIndex((c) => c.name === name);
   const col = sample.columns[k];
   if (!col) return null;
@@ -212,13 +247,18 @@ function partialDependence(
   const columns = stacked.columns.slice();
   columns[k] = merged;
   const out = f({ nRows: n * G, columns });
-  const mean = grid.map((_, g) => {
-    let s = 0;
-    for (let i = 0; i < n; i++) s += out[g * n + i]!;
-    return s / n;
+  const W = width;
+  return Array.from({ length: W }, (_, k) => {
+    const mean = grid.map((_, g) => {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += out[(g * n + i) * W + k]!;
+      return s / n;
+    });
+    const ice = Array.from({ length: Math.min(iceRows, n) }, (_, i) =>
+      grid.map((_, g) => out[(g * n + i) * W + k]!),
+    );
+    return { column: name, grid: grid.map((g) => g.text), x, mean, ice };
   });
-  const ice = Array.from({ length: Math.min(iceRows, n) }, (_, i) => grid.map((_, g) => out[g * n + i]!));
-  return { column: name, grid: grid.map((g) => g.text), x, mean, ice };
 }
 
 /** Computes the Explain view of `bundle` on `table` (read with the bundle's types). */
@@ -280,12 +320,59 @@ export function explainView(
     }
   } else notes.push(`no permutation importance: the data has no ${target} column`);
 
-  const { f, words } = pdpOutput(bundle, sample);
-  const pdp: PartialDependence[] = [];
-  for (const name of cols) {
-    if (pdp.length >= (options.pdpColumns ?? 3)) break;
-    const d = partialDependence(sample, name, f, options.gridPoints ?? 12, options.iceRows ?? 20);
-    if (d) pdp.push(d);
+  const out = pdpOutputs(bundle, sample);
+  // every output's partial dependence on a column, computed once per column
+  const pdpCache = new Map<string, PartialDependence[] | null>();
+  const pdpOf = (name: string) => {
+    if (!pdpCache.has(name))
+      pdpCache.set(
+        name,
+        partialDependence(sample, name, out.f, out.width, options.gridPoints ?? 12, options.iceRows ?? 20),
+      );
+    return pdpCache.get(name)!;
+  };
+  const topPdp = (ranked: readonly string[], k: number): PartialDependence[] => {
+    const list: PartialDependence[] = [];
+    for (const name of ranked) {
+      if (list.length >= (options.pdpColumns ?? 3)) break;
+      const d = pdpOf(name);
+      if (d) list.push(d[k]!);
+    }
+    return list;
+  };
+  const pdp = topPdp(cols, out.index);
+
+  // multiclass: every class's values, for the "Explain class" choice
+  let byClass: ClassExplanation[] | undefined;
+  if (ex.nGroups > 1 && ex.groupLabels) {
+    byClass = ex.groupLabels.map((label, g) => {
+      const cb: number[] = [];
+      const co: number[] = [];
+      const cc = cols.map(() => new Array<number>(n).fill(0));
+      for (let i = 0; i < n; i++) {
+        const at = (i * ex.nGroups + g) * (C + 1);
+        let o = ex.values[at + C]!;
+        for (let k = 0; k < C; k++) {
+          const v = ex.values[at + order[k]!]!;
+          cc[k]![i] = v;
+          o += v;
+        }
+        cb.push(ex.values[at + C]!);
+        co.push(o);
+      }
+      const mean = cc.map((cs) => cs.reduce((a, v) => a + Math.abs(v), 0) / n);
+      const rank = cols.map((_, k) => k).sort((a, b) => mean[b]! - mean[a]! || a - b);
+      const ranked = rank.map((k) => cols[k]!);
+      return {
+        label,
+        base: cb,
+        output: co,
+        contributions: cc,
+        importance: rank.map((k) => ({ column: cols[k]!, meanAbs: mean[k]! })),
+        pdpOutput: out.words(g),
+        pdp: topPdp(ranked, g),
+      };
+    });
   }
 
   return {
@@ -300,7 +387,7 @@ export function explainView(
     method: ex.method,
     scale: ex.scale,
     description: ex.description,
-    pdpOutput: words,
+    pdpOutput: out.words(out.index),
     notes,
     importance: cols.map((column, k) => ({ column, meanAbs: meanAbs[order[k]!]! })),
     ...(permutation ? { permutation } : {}),
@@ -318,5 +405,35 @@ export function explainView(
       categorical: valueCols.map((col) => col?.storage === 'dict' || col?.storage === 'bool'),
     },
     pdp,
+    ...(byClass ? { classes: { defaultClass: out.index, byClass } } : {}),
+  };
+}
+
+/**
+ * The view of one class of a multiclass model (`k` in the bundle's classes): importance, beeswarm,
+ * dependence, partial dependence and every row's waterfall for that class's output, the columns
+ * ranked by their contributions to it. The view itself when it has no classes to choose from.
+ */
+export function viewForClass(view: ExplainView, k: number): ExplainView {
+  const cls = view.classes?.byClass[k];
+  if (!cls) return view;
+  const at = new Map(view.importance.map((c, i) => [c.column, i]));
+  const order = cls.importance.map((c) => at.get(c.column)!);
+  const s = view.sample;
+  return {
+    ...view,
+    importance: cls.importance,
+    pdpOutput: cls.pdpOutput,
+    pdp: cls.pdp,
+    sample: {
+      ...s,
+      base: cls.base,
+      output: cls.output,
+      explainedClass: s.row.map(() => cls.label),
+      contributions: order.map((c) => cls.contributions[c]!),
+      values: order.map((c) => s.values[c]!),
+      text: order.map((c) => s.text[c]!),
+      categorical: order.map((c) => s.categorical[c]!),
+    },
   };
 }

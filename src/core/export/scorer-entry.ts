@@ -4,16 +4,21 @@
  * JavaScript) into one dependency-free ES module by `buildScorerSource` (src/cli/bundle-io.ts).
  *
  *   node predict.mjs data.csv > predictions.csv
+ *   node predict.mjs data.csv --out predictions.csv --explain [--top K]
  *
  * It reads the bundle files next to itself (the extracted zip or the bundle folder) and writes the
  * same CSV as `npm run cli -- predict`, and the same `note: …` lines on stderr (ignored columns,
  * cells that could not be read as the type the model was trained on). Exit status 0, or 2 with one
- * `error: …` line on stderr.
+ * `error: …` line on stderr. `--explain` adds the same per-row reasons columns as `cli predict
+ * --explain` (with its `--top`, `--permutations`, `--background` and `--seed`), computed by the same
+ * code (src/core/explain/rows.ts, reasons.ts), so the two files are identical.
  */
 import { bytesSource } from '../ingest/index.ts';
 import { IngestError } from '../ingest/types.ts';
 import { BUNDLE_FILES, BundleError, loadBundle } from './bundle.ts';
 import { MissingColumnsError, scoreCsv } from './score.ts';
+import { explainRows } from '../explain/rows.ts';
+import { rowReasons, withReasonsCsv } from '../explain/reasons.ts';
 
 interface NodeFs {
   existsSync(p: URL | string): boolean;
@@ -26,7 +31,40 @@ interface NodeProcess {
   stderr: { write(t: string): boolean };
 }
 
-const USAGE = 'usage: node predict.mjs <data.csv> [--out predictions.csv]\n';
+const USAGE =
+  'usage: node predict.mjs <data.csv> [--out predictions.csv] [--explain [--top K] [--permutations N]\n' +
+  '       [--background N] [--seed N]]\n' +
+  '  --explain adds per row the K largest contributions to the output (default --top 3), as\n' +
+  '  `cli predict --explain` does: explained_class, base_value, reason_k, reason_k_value,\n' +
+  '  reason_k_contribution, other_contribution, explained_output.\n';
+
+/** `--explain` and its options, as `cli predict` reads them; throws a usage error in words. */
+function explainOptions(
+  args: string[],
+): { top: number; permutations: number; background: number; seed: number } | null {
+  const explain = args.indexOf('--explain');
+  if (explain >= 0) args.splice(explain, 1);
+  const int = (name: string, min: number, max: number, dflt: number): number => {
+    const at = args.indexOf(`--${name}`);
+    if (at < 0) return dflt;
+    const text = args[at + 1];
+    args.splice(at, 2);
+    if (explain < 0) throw new UsageError(`--${name} goes with --explain`);
+    const v = Number(text);
+    if (text === undefined || text === '' || !Number.isInteger(v) || v < min || v > max)
+      throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got ${text ?? 'nothing'}`);
+    return v;
+  };
+  const opts = {
+    top: int('top', 1, 1000, 3),
+    permutations: int('permutations', 2, 10_000, 8),
+    background: int('background', 1, 10_000, 32),
+    seed: int('seed', 0, 2 ** 31 - 1, 0),
+  };
+  return explain >= 0 ? opts : null;
+}
+
+class UsageError extends Error {}
 
 /** Runs the scorer; `here` is the URL of the folder holding the bundle files. */
 export async function runScorer(here: URL): Promise<number> {
@@ -44,6 +82,13 @@ export async function runScorer(here: URL): Promise<number> {
   if (at >= 0) {
     out = args[at + 1];
     args.splice(at, 2);
+  }
+  let explain: ReturnType<typeof explainOptions>;
+  try {
+    explain = explainOptions(args);
+  } catch (err) {
+    proc.stderr.write(`error: ${(err as Error).message}\n${USAGE}`);
+    return 2;
   }
   if (args.length !== 1 || out === '') {
     proc.stderr.write(USAGE);
@@ -64,10 +109,20 @@ export async function runScorer(here: URL): Promise<number> {
     const result = await scoreCsv(bundle, bytesSource(name, bytes, 1 << 20));
     // The same notes as `cli predict`: ignored columns, unreadable cells (scored as missing), repairs.
     for (const note of result.notes) proc.stderr.write(`note: ${note}\n`);
+    let text = result.csv;
+    if (explain) {
+      // as `cli predict --explain`: the same rows, reasons and columns
+      const table = result.data.table;
+      const { permutations, background, seed, top } = explain;
+      const ex = explainRows(bundle, table, { permutations, background, seed });
+      proc.stderr.write(`note: explanations: ${ex.description}\n`);
+      for (const note of ex.notes) proc.stderr.write(`note: ${note}\n`);
+      text = withReasonsCsv(result.csv, ex, rowReasons(ex, table, result.predictions, top), top);
+    }
     if (out !== undefined) {
       const w = fs as unknown as { writeFileSync(p: string, t: string): void };
-      w.writeFileSync(out, result.csv);
-    } else proc.stdout.write(result.csv);
+      w.writeFileSync(out, text);
+    } else proc.stdout.write(text);
     return 0;
   } catch (err) {
     let msg: string;

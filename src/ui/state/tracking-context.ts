@@ -31,10 +31,16 @@ export function getTrackingStore(): TrackingService {
   return s;
 }
 
+/** The tabs of a run's page. */
+export type RunTab = 'overview' | 'explain';
+
 /** Cross-screen navigation requests (set by App.svelte, which owns the tabs). */
 export interface TrackingNav {
-  /** Show an experiment (and scroll to / highlight one of its runs). */
-  showRun(experimentId: string, runId?: string): void;
+  /**
+   * Show an experiment (and scroll to / highlight one of its runs); with `tab`, open that run's page
+   * on that tab (e.g. a model version's "Explain" opens its run's Explain tab).
+   */
+  showRun(experimentId: string, runId?: string, tab?: RunTab): void;
   /** Show a registered model (and one of its versions). */
   showModel(name: string, version?: number): void;
 }

@@ -13,7 +13,10 @@ import { fileSource } from '../../../src/cli/node-io.ts';
 import { readForScoring } from '../../../src/core/export/score.ts';
 import type { LoadedBundle } from '../../../src/core/export/bundle.ts';
 import type { Table } from '../../../src/core/data/table.ts';
-import { explainView } from '../../../src/core/explain/view.ts';
+import { explainView, viewForClass } from '../../../src/core/explain/view.ts';
+import { explainRows } from '../../../src/core/explain/rows.ts';
+import { gatherColumn } from '../../../src/core/explain/permutation.ts';
+import { predictTable } from '../../../src/core/export/bundle.ts';
 import { cli } from '../../helpers/cli.ts';
 import { datasetFile } from '../../helpers/paths.ts';
 
@@ -91,4 +94,65 @@ describe('explain view', () => {
     expect(v.permutation).toBeUndefined();
     expect(v.notes.join(' ')).toMatch(/no permutation importance: the data has no species column/);
   }, 60_000);
+
+  it('multiclass: the view of class k is that class’s own values, adds up to its score, softmax = the probabilities', () => {
+    const v = explainView(bundle, table, { rows: 40, seed: 2, iceRows: 40 });
+    const classes = bundle.manifest.classes!;
+    expect(v.classes?.byClass.map((c) => c.label)).toEqual(classes);
+    // an independent computation of the same rows: explainRows on the sampled rows
+    const rows = Int32Array.from(v.sample.row);
+    const sub: Table = { nRows: rows.length, columns: table.columns.map((c) => gatherColumn(c, rows)) };
+    const ex = explainRows(bundle, sub);
+    const p = predictTable(bundle, sub);
+    const K = classes.length;
+    const C = ex.columns.length;
+    // the default global class: the one predicted most often
+    const counts = classes.map((_, k) => Array.from(p.labels!).filter((l) => l === k).length);
+    expect(v.classes!.defaultClass).toBe(counts.indexOf(Math.max(...counts)));
+    const views = classes.map((_, k) => viewForClass(v, k));
+    views.forEach((cv, k) => {
+      expect(cv.sample.explainedClass!.every((c) => c === classes[k])).toBe(true);
+      expect(cv.pdpOutput).toBe(`probability of ${classes[k]}`);
+      // ranked by this class's mean |contribution|
+      cv.importance.forEach((imp, c) => {
+        const mean = cv.sample.contributions[c]!.reduce((a, x) => a + Math.abs(x), 0) / 40;
+        expect(imp.meanAbs).toBeCloseTo(mean, 12);
+        if (c > 0) expect(cv.importance[c - 1]!.meanAbs).toBeGreaterThanOrEqual(imp.meanAbs);
+      });
+      for (let i = 0; i < 40; i++) {
+        const at = (i * K + k) * (C + 1);
+        expect(cv.sample.base[i]).toBe(ex.values[at + C]);
+        let s = cv.sample.base[i]!;
+        cv.importance.forEach((imp, c) => {
+          // the contribution, the value and the text follow the column
+          expect(cv.sample.contributions[c]![i]).toBe(ex.values[at + ex.columns.indexOf(imp.column)]);
+          const top = v.importance.findIndex((x) => x.column === imp.column);
+          expect(cv.sample.text[c]![i]).toBe(v.sample.text[top]![i]);
+          expect(cv.sample.values[c]![i]).toBe(v.sample.values[top]![i]);
+          s += cv.sample.contributions[c]![i]!;
+        });
+        expect(Math.abs(s - cv.sample.output[i]!)).toBeLessThan(1e-9);
+        // the predicted class's view of a row is the default row view
+        if (p.labels![i] === k) expect(cv.sample.output[i]).toBeCloseTo(v.sample.output[i]!, 12);
+      }
+      // partial dependence: the probability of this class
+      for (const d of cv.pdp) for (const m of d.mean) expect(m >= 0 && m <= 1).toBe(true);
+    });
+    // the class scores are the model's: their softmax is its predicted probabilities
+    for (let i = 0; i < 40; i++) {
+      const z = views.map((cv) => cv.sample.output[i]!);
+      const mx = Math.max(...z);
+      const e = z.map((x) => Math.exp(x - mx));
+      const tot = e.reduce((a, b) => a + b, 0);
+      e.forEach((x, k) => expect(Math.abs(x / tot - p.values[i * K + k]!)).toBeLessThan(1e-9));
+    }
+    // the same column's partial dependence over all classes adds up to 1 at every grid point
+    const col = views[0]!.pdp[0]!.column;
+    const curves = views.map((cv) => cv.pdp.find((d) => d.column === col));
+    if (curves.every(Boolean))
+      curves[0]!.mean.forEach((_, g) =>
+        expect(Math.abs(curves.reduce((a, d) => a + d!.mean[g]!, 0) - 1)).toBeLessThan(1e-9),
+      );
+    expect(JSON.parse(JSON.stringify(v))).toEqual(v);
+  }, 120_000);
 });

@@ -64,25 +64,35 @@ function ranks(values: readonly (number | null)[]): (number | null)[] {
   });
 }
 
-/** The beeswarm: one row per column (top `k`), each sampled row a dot at its contribution, coloured by its value. */
+/** Colour bins of the beeswarm (low → high), plus one for missing values. */
+const BINS = 9;
+
+/** Scatter drawn as one batch (ECharts' large mode) once a series has this many points. */
+const LARGE = 2000;
+
+/**
+ * The beeswarm: one row per column (top `k`), each sampled row a dot at its contribution, coloured by
+ * its value's rank (in BINS colours, one series each, grey when missing). Points are plain arrays
+ * `[contribution, y, column, row]` (no per-point objects or labels: 10,000 rows × 10 columns stay
+ * cheap); large series are drawn in one batch. The tooltip names the row's value on demand.
+ */
 export function beeswarmOption(view: ExplainView, k: number): ChartOption {
   const C = Math.min(k, view.importance.length);
   const names = view.importance.slice(0, C).map((c) => c.column);
-  const data: { value: [number, number]; itemStyle: { color: string }; name: string }[] = [];
+  const bins: number[][][] = Array.from({ length: BINS + 1 }, () => []);
   for (let c = 0; c < C; c++) {
     const cs = view.sample.contributions[c]!;
     const rk = ranks(view.sample.values[c]!);
     const y = C - 1 - c;
-    cs.forEach((v, i) => {
+    for (let i = 0; i < cs.length; i++) {
       // deterministic jitter so dense columns spread out
       const jitter = (((i * 2654435761) >>> 0) / 2 ** 32 - 0.5) * 0.6;
-      data.push({
-        value: [v, y + jitter],
-        itemStyle: { color: colourOf(rk[i]!) },
-        name: `${names[c]} = ${view.sample.text[c]![i] || 'missing'}`,
-      });
-    });
+      const r = rk[i]!;
+      const bin = r === null ? BINS : Math.min(BINS - 1, Math.floor(r * BINS));
+      bins[bin]!.push([cs[i]!, y + jitter, c, i]);
+    }
   }
+  const large = view.sample.row.length * C >= LARGE;
   return {
     animation: false,
     grid: { left: 8, right: 16, top: 8, bottom: 28, containLabel: true },
@@ -102,11 +112,23 @@ export function beeswarmOption(view: ExplainView, k: number): ChartOption {
     tooltip: {
       trigger: 'item',
       formatter: (p: unknown) => {
-        const d = p as { name: string; value: [number, number] };
-        return `${escapeHtml(d.name)}<br>contribution ${formatNumber(d.value[0])}`;
+        const d = (p as { value: [number, number, number, number] }).value;
+        const text = view.sample.text[d[2]]?.[d[3]] || 'missing';
+        return `${escapeHtml(`${names[d[2]]} = ${text}`)}<br>contribution ${formatNumber(d[0])}`;
       },
     },
-    series: [{ type: 'scatter', symbolSize: 5, data }],
+    series: bins
+      .map((data, b) => ({
+        type: 'scatter' as const,
+        // large samples: small squares (a filled rectangle draws much faster than a circle)
+        ...(large ? { symbol: 'rect' } : {}),
+        symbolSize: large ? 3 : 5,
+        large,
+        largeThreshold: LARGE,
+        data,
+        itemStyle: { color: b === BINS ? '#999' : colourOf((b + 0.5) / BINS) },
+      }))
+      .filter((series) => series.data.length > 0),
   };
 }
 
@@ -126,7 +148,17 @@ export function dependenceOption(view: ExplainView, c: number): ChartOption {
       xAxis: { type: 'category', data: cats, name, nameLocation: 'middle', nameGap: 22 },
       yAxis: { type: 'value', name: 'contribution' },
       tooltip: { trigger: 'item' },
-      series: [{ type: 'scatter', symbolSize: 6, data, itemStyle: { color: BLUE } }],
+      series: [
+        {
+          type: 'scatter',
+          symbolSize: data.length >= LARGE ? 4 : 6,
+          ...(data.length >= LARGE ? { symbol: 'rect' } : {}),
+          large: data.length >= LARGE,
+          largeThreshold: LARGE,
+          data,
+          itemStyle: { color: BLUE },
+        },
+      ],
     };
   }
   const data = cs.flatMap((v, i) => (vs[i] !== null ? [[vs[i]!, v]] : []));
@@ -142,7 +174,17 @@ export function dependenceOption(view: ExplainView, c: number): ChartOption {
         return `${escapeHtml(name)} = ${formatNumber(d[0])}<br>contribution ${formatNumber(d[1])}`;
       },
     },
-    series: [{ type: 'scatter', symbolSize: 6, data, itemStyle: { color: BLUE } }],
+    series: [
+      {
+        type: 'scatter',
+        symbolSize: data.length >= LARGE ? 4 : 6,
+        ...(data.length >= LARGE ? { symbol: 'rect' } : {}),
+        large: data.length >= LARGE,
+        largeThreshold: LARGE,
+        data,
+        itemStyle: { color: BLUE },
+      },
+    ],
   };
 }
 

@@ -1,0 +1,219 @@
+/**
+ * bench/explain/render: the Explain tab of a run whose stored view covers 10,000 rows (issue #18's goal:
+ * renders in under 2 s after compute, no main-thread task over 100 ms), in the production build in
+ * Chromium. In Node: a GBDT on diamonds (`cli fit`, ROUNDS rounds, default 60 — the view's size, not the
+ * model's, is what the page draws) and its Explain view (src/core/explain/view.ts) on ROWS rows of the
+ * test split (default 10,000). In the page: the view is stored as a run's explain.json through the real
+ * Dexie store (bench/compare/seed-entry.ts), the app is reloaded, and the run's Explain tab is opened;
+ * prints the time from the tab click to every chart drawn and the main-thread long tasks
+ * (PerformanceObserver 'longtask') while opening, picking another row, another dependence column and
+ * another PDP column.
+ *
+ *   npx vite build && npx tsx bench/explain/render.ts [--view FILE]
+ *
+ * With --view FILE the view is read from FILE when it exists (else computed and written there), to
+ * measure the page again without computing the view again.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { loadBundleArg } from '../../src/cli/bundle-io.ts';
+import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
+import { runCli } from '../../src/cli/run.ts';
+import { EXPLAIN_VIEW_ARTIFACT, explainView, type ExplainView } from '../../src/core/explain/view.ts';
+import { readForScoring } from '../../src/core/export/score.ts';
+import { datasetFile } from '../../test/helpers/paths.ts';
+import { openBenchBrowser } from '../browser.ts';
+import { buildSeedScript } from '../compare/build-seed.ts';
+import type { TrackingSeedApi } from '../compare/seed-entry.ts';
+
+declare global {
+  interface Window {
+    trackingSeed: TrackingSeedApi;
+    __longtasks: { start: number; duration: number }[];
+  }
+}
+
+const ROWS = Number(process.env.ROWS ?? 10_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 60);
+const results: Record<string, number | string> = {};
+const ms = (x: number) => Math.round(x);
+
+// ---- the view, in Node
+const { values: args } = parseArgs({ options: { view: { type: 'string' } } });
+let view: ExplainView;
+if (args.view && existsSync(args.view)) {
+  view = JSON.parse(readFileSync(args.view, 'utf8')) as ExplainView;
+  results['view: read from'] = args.view;
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-explain-render-'));
+  const out = join(dir, 'gbdt');
+  let t = Date.now();
+  const fit = await runCli(
+    [
+      'fit',
+      datasetFile('diamonds'),
+      '--target',
+      'price',
+      '--out',
+      out,
+      '--no-track',
+      '--params',
+      JSON.stringify({ rounds: ROUNDS }),
+    ],
+    { stdout: () => {}, stderr: () => {} },
+  );
+  if (fit !== 0) throw new Error(`cli fit failed (${fit})`);
+  results['fit (s)'] = ((Date.now() - t) / 1000).toFixed(1);
+  const bundle = await loadBundleArg(out);
+  const table = (
+    await readForScoring(bundle, fileSource(datasetFile('diamonds', 'test.csv')), {
+      createHasher: nodeHasher,
+    })
+  ).data.table;
+  t = Date.now();
+  view = explainView(bundle, table, { rows: ROWS, seed: 0, dataName: 'diamonds test.csv' });
+  results['view: compute in Node (s)'] = ((Date.now() - t) / 1000).toFixed(1);
+  rmSync(dir, { recursive: true, force: true });
+  if (args.view) writeFileSync(args.view, JSON.stringify(view));
+}
+results['view: rows'] = view.rows;
+results['view: columns'] = view.importance.length;
+results['view: explain.json (MB)'] = (JSON.stringify(view).length / 2 ** 20).toFixed(1);
+
+// ---- the page
+const { baseUrl, context, close } = await openBenchBrowser('explain');
+async function longTasks(page: Page, since: number): Promise<number[]> {
+  return page.evaluate(
+    (t0) => window.__longtasks.filter((e) => e.start >= t0).map((e) => Math.round(e.duration)),
+    since,
+  );
+}
+const now = (page: Page) => page.evaluate(() => performance.now());
+/** Waits until the page has drawn two frames and had 300 ms without a long task. */
+async function settle(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    const frame = () => new Promise((r) => requestAnimationFrame(() => r(null)));
+    await frame();
+    await frame();
+    for (;;) {
+      const last = Math.max(0, ...window.__longtasks.map((e) => e.start + e.duration));
+      if (performance.now() - last > 300) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+}
+
+try {
+  await context.addInitScript('globalThis.__name = (f) => f;');
+  await context.addInitScript(() => {
+    window.__longtasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries())
+        window.__longtasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(baseUrl);
+  await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
+  await page.evaluate(await buildSeedScript());
+  await page.evaluate((spec) => window.trackingSeed.seed(spec), {
+    experiment: 'diamonds → price',
+    target: 'price',
+    parent: {
+      name: 'gbdt fit',
+      metrics: { rmse: 1 },
+      artifacts: [{ name: EXPLAIN_VIEW_ARTIFACT, kind: 'chart-data' as const, json: view }],
+    },
+    children: [],
+  });
+  await page.evaluate(() => window.trackingSeed.close());
+  await page.reload();
+  await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
+  await page.getByTestId('nav-experiments').click();
+  await page.getByTestId('experiment-open').first().click();
+  const row = page.locator('[data-testid="run-row"][data-run-name="gbdt fit"]');
+  await row.waitFor();
+  await row.getByTestId('run-open').click();
+  await page.getByTestId('run-page').waitFor();
+  await settle(page);
+
+  // PROFILE=1: a CPU profile of opening the tab, the functions with the most self time printed
+  const cdp = process.env.PROFILE ? await context.newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.start');
+  }
+  let t0 = await now(page);
+  results['open Explain tab → every chart drawn (ms)'] = ms(
+    await page.evaluate(async () => {
+      const start = performance.now();
+      (document.querySelector('[data-testid="run-tab-explain"]') as HTMLButtonElement).click();
+      const ids = ['explain-beeswarm', 'explain-dependence', 'explain-pdp', 'explain-waterfall'];
+      while (!ids.every((id) => document.querySelector(`[data-testid="${id}"] canvas`)))
+        await new Promise((r) => requestAnimationFrame(r));
+      await new Promise((r) => requestAnimationFrame(r));
+      return performance.now() - start;
+    }),
+  );
+  await settle(page);
+  if (cdp) {
+    const { profile } = await cdp.send('Profiler.stop');
+    const dt = profile.timeDeltas ?? [];
+    const self = new Map<number, number>();
+    (profile.samples ?? []).forEach((id, k) => self.set(id, (self.get(id) ?? 0) + (dt[k] ?? 0) / 1000));
+    const byFn = new Map<string, number>();
+    for (const node of profile.nodes) {
+      const f = node.callFrame;
+      const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}:${f.columnNumber}`;
+      byFn.set(key, (byFn.get(key) ?? 0) + (self.get(node.id) ?? 0));
+    }
+    [...byFn]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .forEach(([k, v], i) => (results[`profile ${String(i + 1).padStart(2)} ${k}`.slice(0, 47)] = ms(v)));
+  }
+  let tasks = await longTasks(page, t0);
+  results['open: long tasks (ms)'] = tasks.join(' ') || 'none';
+  results['open: longest task (ms)'] = Math.max(0, ...tasks);
+
+  const step = async (label: string, act: () => Promise<void>) => {
+    t0 = await now(page);
+    const start = Date.now();
+    await act();
+    await settle(page);
+    tasks = await longTasks(page, t0);
+    results[`${label}: settled (ms)`] = Date.now() - start;
+    results[`${label}: long tasks (ms)`] = tasks.join(' ') || 'none';
+  };
+  await step('another row', async () => {
+    const half = Math.floor(view.rows / 2);
+    if (await page.getByTestId('explain-row').count())
+      await page.getByTestId('explain-row').selectOption({ index: half });
+    else {
+      await page.getByTestId('explain-row-number').fill(String(half + 1));
+      await page.getByTestId('explain-row-number').press('Enter');
+    }
+  });
+  await step('another dependence column', () =>
+    page
+      .getByTestId('explain-dependence-column')
+      .selectOption({ index: 1 })
+      .then(() => {}),
+  );
+  await step('another PDP column', () =>
+    page
+      .getByTestId('explain-pdp-column')
+      .selectOption({ index: 1 })
+      .then(() => {}),
+  );
+  if (errors.length) results['page errors'] = errors.join(' | ');
+} finally {
+  await close();
+}
+for (const [k, v] of Object.entries(results)) console.log(`${k.padEnd(48)} ${v}`);
+console.log('goal: every chart drawn < 2000 ms after the click, no long task > 100 ms');
