@@ -77,6 +77,7 @@ import {
   type TrialTask,
 } from './evaluate-trial.ts';
 import { inProcessExecutor, type TrialExecutor } from './executor.ts';
+import type { TimeOrder } from './time-split.ts';
 
 /** Policy defaults (see the header). */
 const DEFAULT_KFOLD_MAX_ROWS = 10_000;
@@ -131,6 +132,11 @@ export interface SearchOptions {
   readonly kfoldMaxRows?: number;
   /** Holdout share on larger data (default 0.2). */
   readonly holdoutFraction?: number;
+  /**
+   * Time-ordered validation by this column (./time-split.ts): a holdout of the latest rows, or
+   * expanding-window folds; recorded in the manifest's split so a replay splits the same way.
+   */
+  readonly timeOrder?: TimeOrder;
   /** Successive halving settings, or false to never prune. */
   readonly halving?: false | Pick<HalvingConfig, 'reductionFactor' | 'minPeers'>;
   /**
@@ -269,6 +275,8 @@ export interface SearchManifest {
     readonly seed: number;
     readonly validFraction?: number;
     readonly rows: number;
+    /** Time-ordered (./time-split.ts): training rows always earlier; k folds are expanding windows. */
+    readonly timeOrder?: TimeOrder;
   };
   /** How trials were scheduled (see the header: batched = deterministic with a seed). */
   readonly execution: {
@@ -426,6 +434,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       folds: opts.folds ?? 'auto',
       kfoldMaxRows: opts.kfoldMaxRows ?? DEFAULT_KFOLD_MAX_ROWS,
       ...(opts.holdoutFraction !== undefined ? { holdoutFraction: opts.holdoutFraction } : {}),
+      ...(opts.timeOrder ? { timeOrder: { column: opts.timeOrder.column } } : {}),
       budgetMs,
     },
   });
@@ -507,6 +516,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     seed,
     ...(plan.validFraction !== undefined ? { validFraction: plan.validFraction } : {}),
     rows: n,
+    ...(opts.timeOrder ? { timeOrder: { column: opts.timeOrder.column } } : {}),
   };
   const execution: SearchManifest['execution'] = {
     mode: deterministic ? 'batched' : 'async',
