@@ -31,9 +31,16 @@ export function checkFeatureExcludes(
 export function featureLines(spec: FeaturesSpec | undefined, warnings: readonly string[] | undefined): string[] {
   if (!spec) return [];
   const tables = Object.entries(spec.tables).map(([n, t]) => `${n} (${t.nRows} rows)`);
+  const read = new Set(
+    spec.recipe.features.flatMap((f) =>
+      f.kind === 'lookup' || f.kind === 'aggregate' ? [f.relationship.child, f.relationship.parent] : [],
+    ),
+  );
+  const unused = Object.keys(spec.tables).filter((t) => !read.has(t));
   return [
     `features: recipe '${spec.recipe.name}' v${spec.recipe.version}, ${spec.recipe.features.length} features` +
       (tables.length ? ` from ${tables.join(', ')}` : ''),
+    ...(unused.length ? [`note: the recipe reads no column of ${unused.join(', ')}; not recorded`] : []),
     ...(warnings ?? []).map((w) => `warning: ${w}`),
   ];
 }

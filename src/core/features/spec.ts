@@ -189,14 +189,24 @@ export function applyFeatures(
       `recipe '${spec.recipe.name}' needs table${missing.length === 1 ? '' : 's'} ${missing.map((t) => `'${t}'`).join(', ')}, ` +
         `which ${missing.length === 1 ? 'was' : 'were'} not given (give ${missing.map((t) => `--table ${t}=FILE.csv`).join(' ')})`,
     );
-  const build = buildFeatures(spec.recipe, { ...spec.tables, [spec.recipe.target]: target });
+  // The label is checked only when present: rows to score have none.
+  const { label, ...unlabelled } = spec.recipe;
+  const recipe =
+    label !== undefined && !target.columns.some((c) => c.name === label) ? unlabelled : spec.recipe;
+  const build = buildFeatures(recipe, { ...spec.tables, [spec.recipe.target]: target });
   return { table: withFeatures(target, build.features), build };
 }
 
-/** The record a bundle keeps (features.json): the recipe, the related tables' fingerprints, the definitions. */
+/**
+ * The record a bundle keeps (features.json): the recipe, the fingerprints of the related tables it
+ * reads (others given are left out), the definitions.
+ */
 export function featuresRecord(spec: FeaturesSpec): FeaturesRecord {
   const tables: Record<string, TableRecord> = {};
+  // Only the tables the recipe reads: scoring and reproducing need exactly these.
+  const read = new Set(recipeTables(spec.recipe));
   for (const name of Object.keys(spec.tables).sort()) {
+    if (!read.has(name)) continue;
     const t = spec.tables[name];
     tables[name] = { rows: t.nRows, columns: t.columns.length, fingerprint: tableFingerprint(t) };
   }
