@@ -226,10 +226,8 @@ describe('cli automl with a recipe: time-ordered validation', () => {
     const edited = JSON.parse(files['manifest.json']);
     delete edited.split.timeOrder;
     delete edited.search.split.timeOrder;
-    const { 'manifest.sig': _sig, ...unsigned } = {
-      ...files,
-      'manifest.json': JSON.stringify(edited, null, 2),
-    };
+    const unsigned: Record<string, string> = { ...files, 'manifest.json': JSON.stringify(edited, null, 2) };
+    delete unsigned['manifest.sig'];
     const plainOut = join(dir, 'no-order');
     writeBundle(plainOut, unsigned);
     const differs = await cli(['reproduce', plainOut, '--data', F('customers.csv'), ...PURCHASES]);

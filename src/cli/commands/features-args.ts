@@ -28,7 +28,10 @@ export function checkFeatureExcludes(
 }
 
 /** What the text output says about the features a model was trained on. */
-export function featureLines(spec: FeaturesSpec | undefined, warnings: readonly string[] | undefined): string[] {
+export function featureLines(
+  spec: FeaturesSpec | undefined,
+  warnings: readonly string[] | undefined,
+): string[] {
   if (!spec) return [];
   const tables = Object.entries(spec.tables).map(([n, t]) => `${n} (${t.nRows} rows)`);
   const read = new Set(

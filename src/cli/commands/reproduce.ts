@@ -22,7 +22,7 @@ export const reproduceCommand: Command = {
     '  decided (trials cut at the deadline, halving peers, refit rounds); progress lines on stderr.',
     '  When not reproduced, `why:` lines say what differs and the likely cause.',
     '  --table NAME=FILE    a model trained with --recipe: each related table (repeatable); the recorded',
-    "                       recipe computes the features again; a table that differs from the one trained",
+    '                       recipe computes the features again; a table that differs from the one trained',
     '                       on is reported in words ("table purchases differs from the one trained on:',
     '                       1,204 rows vs 1,250") and the verdict is not reproduced',
     '  --json   print the verdict as JSON (with notes and explanation)',
@@ -43,7 +43,9 @@ export const reproduceCommand: Command = {
     if (positionals.length === 2 && values.data !== undefined)
       throw new CliError('give the training data once: as a second argument or as --data, not both');
     if (positionals.length !== 1 && positionals.length !== 2)
-      throw new CliError('reproduce takes one bundle (folder or .zip) and its training data (--data train.csv)');
+      throw new CliError(
+        'reproduce takes one bundle (folder or .zip) and its training data (--data train.csv)',
+      );
     const dataArg = values.data ?? positionals[1];
     if (!dataArg) throw new CliError('reproduce needs --data <train.csv>');
     const path = positionals[0];

@@ -126,7 +126,9 @@ export function modelCard(m: BundleManifest): string {
       '',
     );
     for (const [name, t] of Object.entries(feats.tables))
-      push(`- \`${cell(name)}\`: ${t.rows} rows × ${t.columns} columns, content SHA-256 \`${t.fingerprint}\``);
+      push(
+        `- \`${cell(name)}\`: ${t.rows} rows × ${t.columns} columns, content SHA-256 \`${t.fingerprint}\``,
+      );
     push('', '| Feature | Kind | Definition |', '|---|---|---|');
     for (const d of feats.definitions) push(`| \`${cell(d.name)}\` | ${d.kind} | ${cell(d.definition)} |`);
     push('');

@@ -175,10 +175,7 @@ export function recipeTables(recipe: Recipe): string[] {
  * The target table with the recipe's feature columns appended (one row per target row), computed
  * on the spec's related tables. Throws FeatureError naming a missing table or column.
  */
-export function applyFeatures(
-  spec: FeaturesSpec,
-  target: Table,
-): { table: Table; build: BuildResult } {
+export function applyFeatures(spec: FeaturesSpec, target: Table): { table: Table; build: BuildResult } {
   checkFeaturesSpec(spec);
   const missing = recipeTables(spec.recipe).filter(
     (t) => !Object.prototype.hasOwnProperty.call(spec.tables, t),
@@ -233,12 +230,21 @@ export function parseFeaturesRecord(text: string, where = FEATURES_FILE): Featur
   }
   const r = v as Partial<FeaturesRecord> | null;
   if (!r || typeof r !== 'object' || r.kind !== 'automl-studio-features')
-    throw new FeatureError('bad-recipe', `${where} is not a features record (kind is not "automl-studio-features")`);
+    throw new FeatureError(
+      'bad-recipe',
+      `${where} is not a features record (kind is not "automl-studio-features")`,
+    );
   if (r.formatVersion !== 1)
-    throw new FeatureError('bad-recipe', `${where}: formatVersion ${JSON.stringify(r.formatVersion)} is not supported (1)`);
+    throw new FeatureError(
+      'bad-recipe',
+      `${where}: formatVersion ${JSON.stringify(r.formatVersion)} is not supported (1)`,
+    );
   const recipe = parseRecipe(r.recipe, `${where} recipe`);
   if (!r.tables || typeof r.tables !== 'object' || Array.isArray(r.tables))
-    throw new FeatureError('bad-recipe', `${where}: tables must be an object (name → rows, columns, fingerprint)`);
+    throw new FeatureError(
+      'bad-recipe',
+      `${where}: tables must be an object (name → rows, columns, fingerprint)`,
+    );
   for (const [name, t] of Object.entries(r.tables)) {
     const ok =
       t &&
@@ -246,7 +252,11 @@ export function parseFeaturesRecord(text: string, where = FEATURES_FILE): Featur
       Number.isInteger(t.columns) &&
       typeof t.fingerprint === 'string' &&
       /^[0-9a-f]{64}$/.test(t.fingerprint);
-    if (!ok) throw new FeatureError('bad-recipe', `${where}: tables.${name} must have rows, columns and a SHA-256 fingerprint`);
+    if (!ok)
+      throw new FeatureError(
+        'bad-recipe',
+        `${where}: tables.${name} must have rows, columns and a SHA-256 fingerprint`,
+      );
   }
   return {
     kind: 'automl-studio-features',
@@ -274,7 +284,9 @@ export function tableDifferences(record: FeaturesRecord, tables: Tables): string
     else if (t.columns.length !== rec.columns)
       out.push(`${head}: ${count(t.columns.length)} columns vs ${count(rec.columns)}`);
     else if (tableFingerprint(t) !== rec.fingerprint)
-      out.push(`${head}: the same ${count(rec.rows)} rows and ${count(rec.columns)} columns, but other values`);
+      out.push(
+        `${head}: the same ${count(rec.rows)} rows and ${count(rec.columns)} columns, but other values`,
+      );
   }
   return out;
 }

@@ -128,8 +128,7 @@ export function prepareSearchContext(data: SearchData): SearchContext {
         : holdoutPlan(n, spec.holdoutFraction ?? 0.2, seed, labels);
     const folds = plan.strategy === 'kfold' ? plan.folds : 1;
     foldRows = Array.from({ length: folds }, (_, f) => foldIndices(plan, f));
-    evalRows =
-      plan.strategy === 'kfold' ? Int32Array.from({ length: n }, (_, i) => i) : foldRows[0].valid;
+    evalRows = plan.strategy === 'kfold' ? Int32Array.from({ length: n }, (_, i) => i) : foldRows[0].valid;
   }
   const nFolds = plan.strategy === 'kfold' ? plan.folds : 1;
   const posOf = new Int32Array(n).fill(-1);

@@ -70,7 +70,9 @@ export function timeOrderedSplit(
   if (folds >= 2) {
     const k = folds;
     if (n < k + 1)
-      throw new TrainingError(`time-ordered validation with ${k} folds needs at least ${k + 1} rows, got ${n}`);
+      throw new TrainingError(
+        `time-ordered validation with ${k} folds needs at least ${k + 1} rows, got ${n}`,
+      );
     const start = (b: number) => Math.floor((b * n) / (k + 1));
     const foldRows: FoldIndices[] = [];
     for (let f = 0; f < k; f++) {

@@ -152,7 +152,7 @@ describe('FeaturesSpec', () => {
           const x2 = [...x];
           x2[i] = x2[i] === null ? 0 : null;
           expect(tableFingerprint(table(num('x', x2), cat('s', s)))).not.toBe(tableFingerprint(t));
-          const s2 = [...s];
+          const s2: (string | null)[] = [...s];
           s2[i] = s2[i] === 'zz' ? null : 'zz';
           expect(tableFingerprint(table(num('x', x), cat('s', s2)))).not.toBe(tableFingerprint(t));
         },
