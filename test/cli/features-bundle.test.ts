@@ -45,10 +45,14 @@ describe('cli fit/predict/reproduce with a recipe', () => {
       ...PURCHASES,
       '--table',
       `items=${F('items.csv')}`,
-      '--no-track',
+      '--store',
+      join(dir, 'tracking.db'),
     ]);
-    expect(r.err).toBe('');
+    expect(r.err).toMatch(/^recorded run \w+ in /);
     expect(r.code).toBe(0);
+    // The tracked run says which recipe its features came from.
+    const runs = await cli(['runs', 'list', '--json', '--store', join(dir, 'tracking.db')]);
+    expect(JSON.parse(runs.out)[0].tags.recipe).toBe('churn v1');
     expect(r.out).toContain(
       "features: recipe 'churn' v1, 5 features from purchases (695 rows), items (5 rows)",
     );

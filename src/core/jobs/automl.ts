@@ -19,7 +19,7 @@ import type { DecisionRequest } from '../train/decision.ts';
 import type { ParamValue } from '../tracking/types.ts';
 import { bundleArtifacts, chartArtifacts } from './artifacts.ts';
 import { charts, decisionCharts, type TrainCharts } from './charts.ts';
-import { jobTimeColumn, withJobFeatures } from './features.ts';
+import { jobTimeColumn, recipeTag, withJobFeatures } from './features.ts';
 import type { FeaturesSpec } from '../features/spec.ts';
 import { bundleZipName, type BackendRecord, type JobData, type JobRecord, type JobRuntime } from './types.ts';
 
@@ -117,6 +117,7 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
         target: opts.target,
         family: 'automl',
         backend: opts.backend.name,
+        ...recipeTag(opts.features),
       });
       recorder = recordSearch({
         parent,

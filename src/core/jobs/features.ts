@@ -29,3 +29,8 @@ export function jobTimeColumn(spec: FeaturesSpec | undefined, asked: string | un
   const c = spec?.recipe.cutoff;
   return c && 'column' in c ? c.column : undefined;
 }
+
+/** The run's `recipe` tag ("churn v1"): which recipe a tracked model's features came from. */
+export function recipeTag(spec: FeaturesSpec | undefined): { recipe?: string } {
+  return spec ? { recipe: `${spec.recipe.name} v${spec.recipe.version}` } : {};
+}

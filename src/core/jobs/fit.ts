@@ -17,7 +17,7 @@ import type { RoundInfo } from '../models/types.ts';
 import { DEFAULT_METRIC } from '../metrics/index.ts';
 import { bundleArtifacts, chartArtifacts } from './artifacts.ts';
 import { charts, decisionCharts, importanceChart, type RoundPoint, type TrainCharts } from './charts.ts';
-import { withJobFeatures } from './features.ts';
+import { recipeTag, withJobFeatures } from './features.ts';
 import type { FeaturesSpec } from '../features/spec.ts';
 import { bundleZipName, type BackendRecord, type JobData, type JobRecord, type JobRuntime } from './types.ts';
 
@@ -65,6 +65,7 @@ export async function runFitJob(opts: FitJobOptions): Promise<FitJobResult> {
         family: opts.family,
         metric: opts.metric ?? DEFAULT_METRIC[opts.task],
         backend: opts.backend.name,
+        ...recipeTag(opts.features),
       });
     } catch (err) {
       lost(err);
