@@ -61,6 +61,13 @@ describe('cli fit/predict/reproduce with a recipe', () => {
     const manifest = JSON.parse(files['manifest.json']!);
     expect(Object.keys(manifest.files)).toContain('features.json');
     expect(manifest.features.recipe).toEqual({ name: 'churn', version: 1, target: 'customers' });
+    // The recipe's cutoff orders the holdout: the latest rows validate; reproduce reads it back.
+    expect(manifest.split).toMatchObject({
+      strategy: 'holdout',
+      stratified: false,
+      timeOrder: { column: 'cutoff' },
+    });
+    expect(r.out).toContain('held-out rows, the latest by cutoff');
     expect(Object.keys(manifest.features.tables)).toEqual(['purchases']);
     expect(manifest.features.tables.purchases.rows).toBe(695);
     // The model reads the features (they are in its signature) …

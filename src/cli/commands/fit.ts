@@ -17,7 +17,7 @@ export const fitCommand: Command = {
   usage: [
     'fit <train.csv> --target COL --out <dir|bundle.zip> [--model gbdt|linear|mlp|rf] [--task binary|multiclass|regression]',
     "        [--params '<json>'] [--seed N] [--valid-fraction F] [--exclude COL ...] [--json]",
-    '        [--recipe recipe.json --table NAME=FILE.csv ...]',
+    '        [--recipe recipe.json --table NAME=FILE.csv ...] [--time-column COL]',
     '        [--store FILE | --no-track]',
     '',
     '  --target COL         the column to predict',
@@ -32,6 +32,8 @@ export const fitCommand: Command = {
     '  --store FILE         record the run in this tracking database (default .automl/tracking.db)',
     '  --no-track           do not record the run',
     ...FEATURE_USAGE,
+    "  --time-column COL    hold out the latest rows by this column (default with --recipe: the recipe's",
+    '                       cutoff column) instead of a seeded sample; recorded for reproduce',
     ...DECISION_USAGE,
   ].join('\n'),
   async run(argv, io) {
@@ -50,6 +52,7 @@ export const fitCommand: Command = {
         exclude: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
         recipe: { type: 'string' },
+        'time-column': { type: 'string' },
         table: { type: 'string', multiple: true },
         store: { type: 'string' },
         'no-track': { type: 'boolean', default: false },
@@ -139,6 +142,7 @@ export const fitCommand: Command = {
       ...(values.exclude ? { exclude: values.exclude } : {}),
       ...(decisionRequest ? { decision: decisionRequest } : {}),
       ...(features ? { features } : {}),
+      ...(values['time-column'] !== undefined ? { timeOrder: { column: values['time-column'] } } : {}),
       backend,
       ...runtime,
     });
@@ -161,7 +165,8 @@ export const fitCommand: Command = {
             `with the ${trained.refit.iterations} rounds/epochs chosen on a validation holdout`
           : `trained ${family} (${task}) on ${trained.split.trainRows} rows of ${data.sourceName}, target '${target}'`,
         ...featureLines(features, job.featureWarnings),
-        `validation (${trained.split.validRows} held-out rows, model fitted on the other ${trained.split.trainRows}): ${metricText}`,
+        `validation (${trained.split.validRows} held-out rows${trained.split.timeOrder ? `, the latest by ${trained.split.timeOrder.column}` : ''}, ` +
+          `model fitted on the other ${trained.split.trainRows}): ${metricText}`,
         ...(trained.decision ? [decisionLine(trained.decision)] : []),
         ...(trained.droppedMissingTarget
           ? [`left out ${trained.droppedMissingTarget} rows with no target value`]

@@ -482,6 +482,9 @@ export async function reproduceBundle(
       params: manifest.model.config,
       seed: manifest.seed,
       validFraction: training.validFraction ?? 0.2,
+      ...('timeOrder' in manifest.split && manifest.split.timeOrder
+        ? { timeOrder: { column: manifest.split.timeOrder.column } }
+        : {}),
       exclude: training.exclude,
       ...(manifest.task === 'binary' ? { decision: replayRequest(manifest) } : {}),
     });

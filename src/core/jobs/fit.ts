@@ -17,7 +17,7 @@ import type { RoundInfo } from '../models/types.ts';
 import { DEFAULT_METRIC } from '../metrics/index.ts';
 import { bundleArtifacts, chartArtifacts } from './artifacts.ts';
 import { charts, decisionCharts, importanceChart, type RoundPoint, type TrainCharts } from './charts.ts';
-import { recipeTag, withJobFeatures } from './features.ts';
+import { jobTimeColumn, recipeTag, withJobFeatures } from './features.ts';
 import type { FeaturesSpec } from '../features/spec.ts';
 import { bundleZipName, type BackendRecord, type JobData, type JobRecord, type JobRuntime } from './types.ts';
 
@@ -51,6 +51,8 @@ export async function runFitJob(opts: FitJobOptions): Promise<FitJobResult> {
   // Features first: a recipe the tables cannot satisfy fails before anything is recorded.
   const featured = withJobFeatures(opts.data, opts.features);
   const data = featured.data;
+  // Time-ordered holdout: the column asked for, else the recipe's cutoff column.
+  const timeColumn = jobTimeColumn(opts.features, opts.timeOrder?.column);
   let run: RunHandle | undefined;
   let trackingError: string | undefined;
   const lost = (err: unknown) => {
@@ -84,6 +86,7 @@ export async function runFitJob(opts: FitJobOptions): Promise<FitJobResult> {
       seed: opts.seed,
       ...(opts.params ? { params: opts.params } : {}),
       ...(opts.validFraction !== undefined ? { validFraction: opts.validFraction } : {}),
+      ...(timeColumn !== undefined ? { timeOrder: { column: timeColumn } } : {}),
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
       ...(opts.metric ? { metric: opts.metric } : {}),
       ...(opts.pipelineSpec ? { pipelineSpec: opts.pipelineSpec } : {}),

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { timeOrderedSplit } from '../../../src/core/search/time-split.ts';
 import { prepareSearchContext } from '../../../src/core/search/context.ts';
 import { TrainingError } from '../../../src/core/train/target.ts';
+import { trainModel } from '../../../src/core/train/train.ts';
 import { cat, date, num, table } from '../../helpers/table.ts';
 
 const times = fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 2, maxLength: 120 });
@@ -133,5 +134,37 @@ describe('timeOrderedSplit', () => {
         spec: { ...base, timeOrder: { column: 'nope' } },
       }),
     ).toThrow(/time column 'nope'/);
+  });
+
+  it('trainModel with timeOrder holds out the latest rows (here: every row from the last fifth of the time)', async () => {
+    const n = 50;
+    // Rows shuffled in the file; the label says whether the row is in the latest 10 by time.
+    const order = Array.from({ length: n }, (_, i) => (i * 17) % n);
+    const tbl = table(
+      num('t', order),
+      num(
+        'x',
+        Array.from({ length: n }, (_, i) => (i * 7) % 11),
+      ),
+      cat(
+        'late',
+        order.map((v) => (v >= n - 10 ? 'yes' : 'no')),
+      ),
+    );
+    const req = {
+      table: tbl,
+      target: 'late',
+      task: 'binary' as const,
+      family: 'gbdt' as const,
+      seed: 1,
+      params: { rounds: 5 },
+    };
+    const timed = await trainModel({ ...req, timeOrder: { column: 't' } });
+    expect(timed.split).toMatchObject({ validRows: 10, stratified: false, timeOrder: { column: 't' } });
+    const yes = timed.classes!.indexOf('yes');
+    expect([...timed.validation.y].every((v) => v === yes)).toBe(true);
+    // Without it: a seeded, stratified sample (both classes in validation).
+    const plain = await trainModel(req);
+    expect(new Set(plain.validation.y).size).toBe(2);
   });
 });
