@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { CliError } from '../errors.ts';
 import { parseSeed, parseTask, readTrainingData } from '../args.ts';
 import type { Command } from './command.ts';
+import { checkFeatureExcludes, FEATURE_USAGE, featureLines, readFeaturesArgs } from './features-args.ts';
 import {
   DECISION_OPTIONS,
   DECISION_USAGE,
@@ -18,6 +19,7 @@ export const automlCommand: Command = {
     'automl <train.csv> --target COL --out <dir|bundle.zip> [--budget SECONDS] [--max-trials N] [--task T]',
     '       [--families gbdt,random_forest,linear,mlp] [--metric M] [--seed N] [--sampler portfolio|frugal|tpe|random]',
     '       [--exclude COL ...] [--workers N] [--json] [--store FILE | --no-track]',
+    '       [--recipe recipe.json --table NAME=FILE.csv ...] [--time-column COL]',
     '',
     '  --budget S      wall-clock budget for search and final refit, seconds (default 60; the run may',
     '                  exceed it by at most 10% for the refit). A budget too small for any trial to',
@@ -31,6 +33,11 @@ export const automlCommand: Command = {
     '  --workers N     trials run in N worker threads at once (default: cores − 1, at least 1;',
     '                  0 = in this thread); with --max-trials the result does not depend on N',
     '  --json          print the manifest as JSON',
+    ...FEATURE_USAGE,
+    "  --time-column COL    time-ordered validation by this column (default with --recipe: the recipe's",
+    '                       cutoff column): validation rows always later than training rows; k folds are',
+    '                       expanding windows (train on blocks 1..f, validate on block f+1); recorded in the',
+    '                       manifest so reproduce splits the same way',
     ...DECISION_USAGE,
   ].join('\n'),
   async run(argv, io) {
@@ -50,6 +57,9 @@ export const automlCommand: Command = {
         sampler: { type: 'string', default: 'portfolio' },
         exclude: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
+        recipe: { type: 'string' },
+        'time-column': { type: 'string' },
+        table: { type: 'string', multiple: true },
         store: { type: 'string' },
         'no-track': { type: 'boolean', default: false },
         ...DECISION_OPTIONS,
@@ -97,7 +107,16 @@ export const automlCommand: Command = {
 
     const file = positionals[0];
     const target = values.target;
-    const { data, task } = await readTrainingData(file, target, values.exclude ?? [], taskOption, io);
+    // With a recipe, the file is the recipe's target table and the features come from the related tables.
+    const features = await readFeaturesArgs(values.recipe, values.table, io);
+    const { data, task } = await readTrainingData(
+      file,
+      target,
+      features ? [] : (values.exclude ?? []),
+      taskOption,
+      io,
+    );
+    if (features) checkFeatureExcludes(features, data.schema, values.exclude ?? [], file);
     if (decisionRequest) {
       const { encodeTarget } = await import('../../core/train/target.ts');
       checkDecisionArgs(
@@ -133,6 +152,8 @@ export const automlCommand: Command = {
       ...(values.exclude ? { exclude: values.exclude } : {}),
       ...(executor ? { executor } : {}),
       ...(decisionRequest ? { decision: decisionRequest } : {}),
+      ...(features ? { features } : {}),
+      ...(values['time-column'] !== undefined ? { timeColumn: values['time-column'] } : {}),
       backend,
       ...runtime,
       hooks: automlProgress(io),
@@ -146,6 +167,7 @@ export const automlCommand: Command = {
     if (tooSmall && values.json) io.stderr(`warning: ${tooSmall}\n`);
     reportRecording(io, job, storePath, values.out);
     if (values.json) {
+      for (const w of job.featureWarnings ?? []) io.stderr(`warning: ${w}\n`);
       io.stdout(files['manifest.json']);
       return 0;
     }
@@ -157,7 +179,9 @@ export const automlCommand: Command = {
         ...(tooSmall ? [`warning: ${tooSmall}`] : []),
         `searched ${result.trials.length} trials (${counts.COMPLETE} complete, ${counts.PRUNED} pruned, ${counts.FAILED} failed) ` +
           `in ${m.timings.totalSeconds.toFixed(1)} s; stopped by ${m.stoppedBy}`,
-        `validation: ${m.split.strategy === 'kfold' ? `${m.split.folds}-fold` : 'holdout'}${m.split.stratified ? ', stratified' : ''}, seed ${m.split.seed}`,
+        ...featureLines(features, job.featureWarnings),
+        `validation: ${m.split.strategy === 'kfold' ? `${m.split.folds}-fold` : 'holdout'}${m.split.stratified ? ', stratified' : ''}` +
+          `${m.split.timeOrder ? `, time-ordered by ${m.split.timeOrder.column}${m.split.strategy === 'kfold' ? ' (expanding windows)' : ' (latest rows)'}` : ''}, seed ${m.split.seed}`,
         `best: trial ${result.best.number} (${result.best.family}) ${result.metric} ${result.best.value?.toFixed(4)}`,
         `final model: ${result.kind === 'ensemble' ? `ensemble of ${m.final.members.length} models` : `single ${result.best.family} model`}, ` +
           `${result.metric} ${Number.isFinite(score) ? Number(score).toFixed(4) : 'n/a'} (out-of-fold)`,

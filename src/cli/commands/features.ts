@@ -3,6 +3,8 @@ import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'nod
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Table } from '../../core/data/table.ts';
+import type { Recipe } from '../../core/features/types.ts';
+import type { FeaturesSpec } from '../../core/features/spec.ts';
 import type { IngestResult } from '../../core/ingest/types.ts';
 import { CliError } from '../errors.ts';
 import type { CliIO, Command } from './command.ts';
@@ -42,7 +44,7 @@ export const featuresCommand: Command = {
   },
 };
 
-async function readTables(
+export async function readTables(
   specs: readonly string[] | undefined,
   io: CliIO,
 ): Promise<{ tables: Record<string, Table>; files: Record<string, IngestResult> }> {
@@ -229,20 +231,8 @@ async function build(argv: string[], io: CliIO): Promise<number> {
   });
   if (positionals.length !== 1) throw new CliError('features build takes exactly one recipe.json');
   if (!values.out) throw new CliError('features build needs --out features.csv');
-  const { parseRecipe, buildFeatures, tableCsvLines, withFeatures } =
-    await import('../../core/features/index.ts');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(positionals[0], 'utf8'));
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    throw new CliError(
-      code === 'ENOENT'
-        ? `recipe file not found: ${positionals[0]}`
-        : `recipe ${positionals[0]} is not valid JSON: ${(err as Error).message}`,
-    );
-  }
-  const recipe = parseRecipe(raw, `recipe ${basename(positionals[0])}`);
+  const { buildFeatures, tableCsvLines, withFeatures } = await import('../../core/features/index.ts');
+  const recipe = await readRecipe(positionals[0]);
   const { tables, files } = await readTables(values.table, io);
   const t0 = performance.now();
   const res = buildFeatures(recipe, tables);
@@ -290,4 +280,58 @@ async function build(argv: string[], io: CliIO): Promise<number> {
   lines.push(`written to ${values.out} (computed in ${seconds.toFixed(2)} s)`);
   io.stdout(lines.join('\n') + '\n');
   return 0;
+}
+
+/** A recipe file, checked (shape, schema version, known kinds): one-line errors naming the file. */
+export async function readRecipe(path: string): Promise<Recipe> {
+  const { parseRecipe } = await import('../../core/features/index.ts');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new CliError(
+      code === 'ENOENT'
+        ? `recipe file not found: ${path}`
+        : `recipe ${path} is not valid JSON: ${(err as Error).message}`,
+    );
+  }
+  return parseRecipe(raw, `recipe ${basename(path)}`);
+}
+
+/**
+ * `--recipe FILE --table NAME=FILE …` of fit and automl: the recipe and its related tables (the
+ * recipe's target table is the main CSV file, so it is not given as a --table).
+ */
+export async function readFeaturesArgs(
+  recipePath: string | undefined,
+  tableSpecs: readonly string[] | undefined,
+  io: CliIO,
+): Promise<FeaturesSpec | undefined> {
+  if (recipePath === undefined) {
+    if (tableSpecs?.length) throw new CliError('--table goes with --recipe recipe.json');
+    return undefined;
+  }
+  const recipe = await readRecipe(recipePath);
+  const tables = tableSpecs?.length ? (await readTables(tableSpecs, io)).tables : {};
+  return { recipe, tables: await checkRelatedTables(recipe, tables) };
+}
+
+/** The related tables checked against a recipe: the target is not one of them; each it reads is given. */
+export async function checkRelatedTables(
+  recipe: Recipe,
+  tables: Record<string, Table>,
+): Promise<Record<string, Table>> {
+  const { recipeTables } = await import('../../core/features/index.ts');
+  if (Object.prototype.hasOwnProperty.call(tables, recipe.target))
+    throw new CliError(
+      `--table ${recipe.target}: '${recipe.target}' is the recipe's target table, which is the main CSV file; give only the related tables`,
+    );
+  const missing = recipeTables(recipe).filter((t) => !Object.prototype.hasOwnProperty.call(tables, t));
+  if (missing.length)
+    throw new CliError(
+      `recipe '${recipe.name}' needs table${missing.length === 1 ? '' : 's'} ${missing.map((t) => `'${t}'`).join(', ')}: ` +
+        `give ${missing.map((t) => `--table ${t}=FILE.csv`).join(' ')}`,
+    );
+  return tables;
 }

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { CliError } from '../errors.ts';
 import { parseSeed, parseTask, readTrainingData } from '../args.ts';
 import type { Command } from './command.ts';
+import { checkFeatureExcludes, FEATURE_USAGE, featureLines, readFeaturesArgs } from './features-args.ts';
 import {
   DECISION_OPTIONS,
   DECISION_USAGE,
@@ -16,6 +17,7 @@ export const fitCommand: Command = {
   usage: [
     'fit <train.csv> --target COL --out <dir|bundle.zip> [--model gbdt|linear|mlp|rf] [--task binary|multiclass|regression]',
     "        [--params '<json>'] [--seed N] [--valid-fraction F] [--exclude COL ...] [--json]",
+    '        [--recipe recipe.json --table NAME=FILE.csv ...] [--time-column COL]',
     '        [--store FILE | --no-track]',
     '',
     '  --target COL         the column to predict',
@@ -29,6 +31,9 @@ export const fitCommand: Command = {
     '  --json               print the manifest as JSON',
     '  --store FILE         record the run in this tracking database (default .automl/tracking.db)',
     '  --no-track           do not record the run',
+    ...FEATURE_USAGE,
+    "  --time-column COL    hold out the latest rows by this column (default with --recipe: the recipe's",
+    '                       cutoff column) instead of a seeded sample; recorded for reproduce',
     ...DECISION_USAGE,
   ].join('\n'),
   async run(argv, io) {
@@ -46,6 +51,9 @@ export const fitCommand: Command = {
         'valid-fraction': { type: 'string', default: '0.2' },
         exclude: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
+        recipe: { type: 'string' },
+        'time-column': { type: 'string' },
+        table: { type: 'string', multiple: true },
         store: { type: 'string' },
         'no-track': { type: 'boolean', default: false },
         ...DECISION_OPTIONS,
@@ -85,7 +93,16 @@ export const fitCommand: Command = {
 
     const file = positionals[0];
     const target = values.target;
-    const { data, task } = await readTrainingData(file, target, values.exclude ?? [], taskOption, io);
+    // With a recipe, the file is the recipe's target table and the features come from the related tables.
+    const features = await readFeaturesArgs(values.recipe, values.table, io);
+    const { data, task } = await readTrainingData(
+      file,
+      target,
+      features ? [] : (values.exclude ?? []),
+      taskOption,
+      io,
+    );
+    if (features) checkFeatureExcludes(features, data.schema, values.exclude ?? [], file);
     if (decisionRequest) {
       const { encodeTarget } = await import('../../core/train/target.ts');
       checkDecisionArgs(
@@ -124,6 +141,8 @@ export const fitCommand: Command = {
       validFraction,
       ...(values.exclude ? { exclude: values.exclude } : {}),
       ...(decisionRequest ? { decision: decisionRequest } : {}),
+      ...(features ? { features } : {}),
+      ...(values['time-column'] !== undefined ? { timeOrder: { column: values['time-column'] } } : {}),
       backend,
       ...runtime,
     });
@@ -131,6 +150,7 @@ export const fitCommand: Command = {
     writeBundle(values.out, files);
     reportRecording(io, job, storePath, values.out);
     if (values.json) {
+      for (const w of job.featureWarnings ?? []) io.stderr(`warning: ${w}\n`);
       io.stdout(files['manifest.json']);
       return 0;
     }
@@ -144,7 +164,9 @@ export const fitCommand: Command = {
           ? `trained ${family} (${task}) on all ${trained.refit.rows} rows of ${data.sourceName}, target '${target}', ` +
             `with the ${trained.refit.iterations} rounds/epochs chosen on a validation holdout`
           : `trained ${family} (${task}) on ${trained.split.trainRows} rows of ${data.sourceName}, target '${target}'`,
-        `validation (${trained.split.validRows} held-out rows, model fitted on the other ${trained.split.trainRows}): ${metricText}`,
+        ...featureLines(features, job.featureWarnings),
+        `validation (${trained.split.validRows} held-out rows${trained.split.timeOrder ? `, the latest by ${trained.split.timeOrder.column}` : ''}, ` +
+          `model fitted on the other ${trained.split.trainRows}): ${metricText}`,
         ...(trained.decision ? [decisionLine(trained.decision)] : []),
         ...(trained.droppedMissingTarget
           ? [`left out ${trained.droppedMissingTarget} rows with no target value`]

@@ -9,7 +9,7 @@ export const predictCommand: Command = {
   summary: 'Score a CSV file with a model bundle (folder or .zip); writes predictions as CSV.',
   usage: [
     'predict <bundle-dir|bundle.zip> <data.csv> [--out predictions.csv] [--explain [--top K] [--json]',
-    '        [--permutations N] [--background N] [--seed N]]',
+    '        [--permutations N] [--background N] [--seed N]] [--table NAME=FILE.csv ...]',
     '',
     '  Classification: one probability column per class (class labels as headers) and a `prediction`',
     '  column with the predicted label. Regression: one `prediction` column. Without --out, to stdout.',
@@ -23,6 +23,11 @@ export const predictCommand: Command = {
     '  exact TreeSHAP; linear models: exact linear SHAP; MLPs and ensembles: sampling Shapley values',
     '  (--permutations per row, default 8, over --background seeded rows of the file, default 32;',
     '  reason_k_stderr is the standard error). --json writes the same as JSON instead of CSV.',
+    '',
+    '  --table NAME=FILE  a model trained with --recipe reads features computed from related tables: give',
+    "                     each (repeatable); data.csv holds the rows of the recipe's target table. The",
+    '                     recorded recipe computes the features; a table that differs from the one trained',
+    '                     on (rows, content) is noted on stderr.',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -37,6 +42,7 @@ export const predictCommand: Command = {
         permutations: { type: 'string' },
         background: { type: 'string' },
         seed: { type: 'string' },
+        table: { type: 'string', multiple: true },
       },
     });
     const explainOnly = ['top', 'json', 'permutations', 'background', 'seed'] as const;
@@ -68,10 +74,21 @@ export const predictCommand: Command = {
     for (const note of integrity) io.stderr(`note: ${note}\n`);
     let result;
     try {
-      result = await scoreCsv(bundle, fileSource(file), {
-        createHasher: nodeHasher,
-        onProgress: io.progress,
-      });
+      if (bundle.features || values.table?.length) {
+        // Recipe features: computed from the related tables with the recorded recipe.
+        const { checkScoringTables, scoreWithFeatures } = await import('../../core/features/score.ts');
+        const { readTables } = await import('./features.ts');
+        const tables = values.table?.length ? (await readTables(values.table, io)).tables : {};
+        checkScoringTables(bundle, tables);
+        result = await scoreWithFeatures(bundle, fileSource(file), tables, {
+          createHasher: nodeHasher,
+          onProgress: io.progress,
+        });
+      } else
+        result = await scoreCsv(bundle, fileSource(file), {
+          createHasher: nodeHasher,
+          onProgress: io.progress,
+        });
     } catch (err) {
       if (err instanceof MissingColumnsError) throw new CliError(`${file} ${err.message}`);
       if (err instanceof PipelineError) throw new CliError(`${err.message} (${file})`);

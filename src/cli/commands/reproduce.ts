@@ -6,7 +6,8 @@ export const reproduceCommand: Command = {
   name: 'reproduce',
   summary: 'Re-fit a bundle from its manifest on the training data and check that the predictions match.',
   usage: [
-    'reproduce <bundle.zip|bundle-dir> --data <train.csv> [--json]',
+    'reproduce <bundle.zip|bundle-dir> --data <train.csv> [--table NAME=FILE.csv ...] [--json]',
+    '          (or: reproduce <bundle> <train.csv> ...)',
     '',
     '  Checks the data fingerprint (SHA-256 of the raw bytes) against the manifest, trains again from',
     '  the manifest (fit bundles: the same pipeline, family, hyperparameters, split and seed; automl',
@@ -20,6 +21,10 @@ export const reproduceCommand: Command = {
     '  A time-budgeted search replays the recorded trials without the clock, applying what the clock',
     '  decided (trials cut at the deadline, halving peers, refit rounds); progress lines on stderr.',
     '  When not reproduced, `why:` lines say what differs and the likely cause.',
+    '  --table NAME=FILE    a model trained with --recipe: each related table (repeatable); the recorded',
+    '                       recipe computes the features again; a table that differs from the one trained',
+    '                       on is reported in words ("table purchases differs from the one trained on:',
+    '                       1,204 rows vs 1,250") and the verdict is not reproduced',
     '  --json   print the verdict as JSON (with notes and explanation)',
     '  --trust FINGERPRINT   a signing key to report as known (repeatable; also .automl/trusted-keys.json)',
   ].join('\n'),
@@ -32,12 +37,19 @@ export const reproduceCommand: Command = {
         data: { type: 'string' },
         json: { type: 'boolean', default: false },
         trust: { type: 'string', multiple: true },
+        table: { type: 'string', multiple: true },
       },
     });
-    if (positionals.length !== 1) throw new CliError('reproduce takes one bundle (folder or .zip)');
-    if (!values.data) throw new CliError('reproduce needs --data <train.csv>');
+    if (positionals.length === 2 && values.data !== undefined)
+      throw new CliError('give the training data once: as a second argument or as --data, not both');
+    if (positionals.length !== 1 && positionals.length !== 2)
+      throw new CliError(
+        'reproduce takes one bundle (folder or .zip) and its training data (--data train.csv)',
+      );
+    const dataArg = values.data ?? positionals[1];
+    if (!dataArg) throw new CliError('reproduce needs --data <train.csv>');
     const path = positionals[0];
-    const file = values.data;
+    const file = dataArg;
     const { reproduceBundle, ReproduceInputError } = await import('../../core/export/reproduce.ts');
     const { loadVerifiedBundleArg, nodeEnvironment } = await import('../bundle-io.ts');
     const { fileSource, nodeHasher } = await import('../node-io.ts');
@@ -48,9 +60,13 @@ export const reproduceCommand: Command = {
 
     // Hashes and signature checked (a tampered bundle is refused); who signed it is reported.
     const { bundle, provenance, notes: integrity } = await loadVerifiedBundleArg(path, values.trust ?? []);
+    const tables = values.table?.length
+      ? (await (await import('./features.ts')).readTables(values.table, io)).tables
+      : undefined;
     let report;
     try {
       report = await reproduceBundle(bundle, {
+        ...(tables ? { tables } : {}),
         source: fileSource(file),
         dataLabel: file,
         createHasher: nodeHasher,
@@ -112,6 +128,7 @@ export const reproduceCommand: Command = {
             firstDifference: report.firstDifference,
             metrics: report.metrics,
             rows: report.rows,
+            ...(report.tableDifferences ? { tableDifferences: report.tableDifferences } : {}),
             notes,
             explanation: report.explanation,
           },

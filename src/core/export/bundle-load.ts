@@ -19,6 +19,7 @@ import type { ReferenceProfile } from '../monitor/reference.ts';
 import { listedFiles, verifyFileHashes } from './integrity.ts';
 import type { IntegrityResult } from './integrity.ts';
 import { READABLE_FORMAT_VERSIONS } from './bundle-manifest.ts';
+import { FEATURES_FILE, parseFeaturesRecord, type FeaturesRecord } from '../features/spec.ts';
 import type { BundleManifest } from './bundle-manifest.ts';
 
 export interface LoadedBundle {
@@ -30,6 +31,11 @@ export interface LoadedBundle {
   readonly model: Fitted;
   /** The reference profile for monitoring (reference.json); absent in bundles made before it. */
   readonly reference?: ReferenceProfile;
+  /**
+   * The recipe the model's features are computed with and the related tables it was trained on
+   * (features.json); absent when the model reads the data file's own columns only.
+   */
+  readonly features?: FeaturesRecord;
 }
 
 function parseJson(text: string | undefined, file: string): unknown {
@@ -297,6 +303,12 @@ export function loadBundle(
     if (manifest.pipeline.file && !required.includes(manifest.pipeline.file))
       required.push(manifest.pipeline.file);
     if (!required.includes('model.json')) required.push('model.json');
+    // A model on recipe features cannot score without its recipe.
+    if (manifest.features !== undefined) {
+      if (!listed.includes(FEATURES_FILE))
+        throw new BundleError(`manifest.json has features but does not list ${FEATURES_FILE} in files`);
+      if (!required.includes(FEATURES_FILE)) required.push(FEATURES_FILE);
+    }
     const missing = required.filter((f) => files[f] === undefined);
     if (missing.length)
       throw new BundleError(`the bundle lacks ${missing.join(', ')}, listed in manifest.json`);
@@ -333,7 +345,23 @@ export function loadBundle(
       throw new BundleError(`${REFERENCE_FILE}: ${(err as Error).message}`);
     }
   }
-  return { manifest, pipeline, model, integrity, ...(reference ? { reference } : {}) };
+  let features: FeaturesRecord | undefined;
+  const featuresText = listedFiles(manifest).includes(FEATURES_FILE) ? files[FEATURES_FILE] : undefined;
+  if (featuresText !== undefined) {
+    try {
+      features = parseFeaturesRecord(featuresText);
+    } catch (err) {
+      throw new BundleError((err as Error).message);
+    }
+  }
+  return {
+    manifest,
+    pipeline,
+    model,
+    integrity,
+    ...(reference ? { reference } : {}),
+    ...(features ? { features } : {}),
+  };
 }
 
 /** Columns the model drops anyway (ID-like, constant): a scoring file may lack them. */

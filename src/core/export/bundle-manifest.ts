@@ -9,6 +9,9 @@
  *   metrics.json        validation (and holdout) metrics; for a search the trial scores
  *   signature.json      input columns and types, target, output columns
  *   input_example.csv   the first rows of the training data's input columns
+ *   features.json       (models trained on recipe features) the feature recipe and each related table's
+ *                       name, row and column counts and content fingerprint — never its rows
+ *                       (src/core/features/spec.ts)
  *   reference.json      the reference profile for monitoring (monitor/reference.ts): binned
  *                       distributions of the inputs, the out-of-fold predictions and the target; no rows
  *   MODEL_CARD.md       model card (model-card.ts)
@@ -26,6 +29,7 @@ import type { SearchManifest } from '../search/runner.ts';
 import type { ProfileWarning } from '../profile/types.ts';
 import { REFERENCE_FILE } from '../monitor/reference.ts';
 import { SIGNATURE_FILE } from './integrity.ts';
+import { FEATURES_FILE, type FeatureDefinition, type TableRecord } from '../features/spec.ts';
 import type { ManifestFiles } from './integrity.ts';
 
 export const BUNDLE_FORMAT_VERSION = 2;
@@ -41,6 +45,7 @@ export const BUNDLE_FILES = [
   'metrics.json',
   'signature.json',
   'input_example.csv',
+  FEATURES_FILE,
   REFERENCE_FILE,
   'MODEL_CARD.md',
   'predict.mjs',
@@ -167,6 +172,17 @@ export interface BundleManifest {
    * made before integrity hashes list the names only (integrity.ts).
    */
   readonly files?: ManifestFiles;
+  /**
+   * The model reads features computed by a recipe from related tables: the recipe in features.json
+   * (listed and hashed in `files`), summarised here for the model card. Absent: the model reads the
+   * data file's own columns only.
+   */
+  readonly features?: {
+    readonly file: typeof FEATURES_FILE;
+    readonly recipe: { readonly name: string; readonly version: number; readonly target: string };
+    readonly tables: Readonly<Record<string, TableRecord>>;
+    readonly definitions: readonly FeatureDefinition[];
+  };
   readonly droppedMissingTarget: number;
   readonly fitSeconds: number;
 }

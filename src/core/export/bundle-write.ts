@@ -19,6 +19,7 @@ import { REFERENCE_FILE, buildReference, predictionsColumn, referenceJson } from
 import type { ReferenceProfile } from '../monitor/reference.ts';
 import { fitCalibration, type Calibration } from '../monitor/calibration.ts';
 import { hashFiles } from './integrity.ts';
+import { FEATURES_FILE, type FeaturesRecord } from '../features/spec.ts';
 import {
   BUNDLE_FORMAT_VERSION,
   INPUT_EXAMPLE_ROWS,
@@ -52,6 +53,8 @@ export interface BundleExtras {
    * null: record none (replays of bundles made before decisions existed: argmax).
    */
   readonly decision?: Decision | DecisionRequest | null;
+  /** The model reads recipe features: the record written as features.json (src/core/features/spec.ts). */
+  readonly features?: FeaturesRecord;
 }
 
 function reproducibility(
@@ -311,15 +314,28 @@ export function bundleReference(
 
 /** Adds the derived files (metrics, signature, example, reference, card, scorer) and the manifest's file list. */
 function finishBundle(
-  base: BundleManifest,
+  plain: BundleManifest,
   core: Record<string, string>,
   metrics: unknown,
   extras: BundleExtras,
   validation?: { readonly y: Float64Array; readonly pred: Float64Array },
 ): Record<string, string> {
+  const f = extras.features;
+  const base: BundleManifest = f
+    ? {
+        ...plain,
+        features: {
+          file: FEATURES_FILE,
+          recipe: { name: f.recipe.name, version: f.recipe.version, target: f.recipe.target },
+          tables: f.tables,
+          definitions: f.definitions,
+        },
+      }
+    : plain;
   const derived: Record<string, string> = {
     'metrics.json': JSON.stringify(metrics, finite, 2) + '\n',
     'signature.json': JSON.stringify(signatureOf(base), null, 2) + '\n',
+    ...(f ? { [FEATURES_FILE]: JSON.stringify(f, null, 2) + '\n' } : {}),
   };
   let calibration: Calibration | undefined;
   if (extras.table) {

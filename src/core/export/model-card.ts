@@ -161,6 +161,25 @@ export function modelCard(m: BundleManifest, options: ModelCardOptions = {}): st
   }
   push('');
 
+  const feats = m.features;
+  if (feats) {
+    push('## Features', '');
+    push(
+      `The model reads ${feats.definitions.length} feature${feats.definitions.length === 1 ? '' : 's'} computed by recipe ` +
+        `\`${cell(feats.recipe.name)}\` v${feats.recipe.version} (in \`${feats.file}\`) for each row of \`${cell(feats.recipe.target)}\` ` +
+        'from these related tables; scoring and reproducing need the same tables (`--table NAME=FILE.csv`). ' +
+        'The bundle keeps no rows of them, only what tells whether a table is the one trained on:',
+      '',
+    );
+    for (const [name, t] of Object.entries(feats.tables))
+      push(
+        `- \`${cell(name)}\`: ${t.rows} rows × ${t.columns} columns, content SHA-256 \`${t.fingerprint}\``,
+      );
+    push('', '| Feature | Kind | Definition |', '|---|---|---|');
+    for (const d of feats.definitions) push(`| \`${cell(d.name)}\` | ${d.kind} | ${cell(d.definition)} |`);
+    push('');
+  }
+
   push('## Caveats', '');
   push(
     '- The metrics describe data like the training file; performance on data from another source, period or population is unknown.',

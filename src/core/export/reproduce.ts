@@ -24,6 +24,8 @@ import {
 } from './bundle.ts';
 import { requestOf, type DecisionRequest } from '../train/decision.ts';
 import { upgradeManifest } from './package.ts';
+import type { Tables } from '../features/types.ts';
+import type { FeaturesRecord } from '../features/spec.ts';
 
 export type ReproducePhase = 'read' | 'backend' | 'refit' | 'compare';
 
@@ -70,6 +72,12 @@ export interface ReproduceOptions {
   readonly onReplay?: (progress: ReplayProgress) => void;
   /** Cancels the reproduction (it rejects with `ReproduceCancelledError` at the next round). */
   readonly signal?: AbortSignal;
+  /**
+   * A model trained on recipe features: the related tables by name (the source is the recipe's
+   * target table). Each must be given; one that differs from the table trained on (rows, content)
+   * makes the verdict "not reproduced", said in words.
+   */
+  readonly tables?: Tables;
 }
 
 /**
@@ -144,6 +152,13 @@ export function searchReplayProblems(search: unknown): { missing: string[]; inva
         split.folds,
         Number.isInteger(split.folds) && (split.folds as number) >= 2,
         'an integer >= 2',
+      );
+    if (split.timeOrder !== undefined)
+      check(
+        'search.split.timeOrder',
+        split.timeOrder,
+        isObject(split.timeOrder) && isText(split.timeOrder.column),
+        'an object naming the time column ({"column": NAME})',
       );
     if (split.validFraction !== undefined)
       check(
@@ -279,6 +294,8 @@ export interface ReproduceReport {
   readonly rows: number;
   /** Remarks, e.g. a search stopped by its clock is replayed without it. */
   readonly notes: readonly string[];
+  /** Recipe features: how the related tables given differ from the ones trained on (empty: the same). */
+  readonly tableDifferences?: readonly string[];
   /**
    * When not reproduced: why, in plain words (what differs and the likely cause), one per line;
    * empty when reproduced.
@@ -357,21 +374,45 @@ export async function reproduceBundle(
   const data = await readTrainingData(manifest, options);
   if (!data.schema.some((c) => c.name === manifest.target))
     throw new ReproduceInputError(`target column '${manifest.target}' not found`);
+  // Recipe features: computed again from the related tables with the recorded recipe.
+  let table = data.table;
+  let tableDiffs: string[] = [];
+  let featuresRec: FeaturesRecord | undefined;
+  if (bundle.features || (options.tables && Object.keys(options.tables).length)) {
+    const { checkScoringTables } = await import('../features/score.ts');
+    const { applyFeatures, featuresRecord, tableDifferences } = await import('../features/spec.ts');
+    const given = options.tables ?? {};
+    checkScoringTables(bundle, given);
+    const rec = bundle.features!;
+    const related = Object.fromEntries(Object.keys(rec.tables).map((t) => [t, given[t]]));
+    tableDiffs = tableDifferences(rec, related);
+    table = applyFeatures({ recipe: rec.recipe, tables: related }, data.table).table;
+    featuresRec = featuresRecord({ recipe: rec.recipe, tables: related });
+  }
   // The bundle's own predictions are compared on these rows: they need every column the model reads.
-  const have = new Set(data.schema.map((c) => c.name));
+  const have = new Set(table.columns.map((c) => c.name));
   const dropped = droppedColumns(bundle);
   const lacking = manifest.signature.inputs.map((c) => c.name).filter((n) => !have.has(n) && !dropped.has(n));
   if (lacking.length)
     throw new ReproduceInputError(`the data lacks column(s) the model needs: ${lacking.join(', ')}`);
-  const fingerprintSame = data.fingerprint.sha256 === manifest.dataset.sha256;
+  const fileSame = data.fingerprint.sha256 === manifest.dataset.sha256;
+  const fingerprintSame = fileSame && tableDiffs.length === 0;
   const lines: string[] = [];
   const notes: string[] = [];
   lines.push(
-    fingerprintSame
+    fileSame
       ? `data fingerprint matches: sha256 ${data.fingerprint.sha256}`
       : `data fingerprint differs: manifest sha256 ${manifest.dataset.sha256} (${manifest.dataset.rows} rows), ` +
           `${label} sha256 ${data.fingerprint.sha256} (${data.fingerprint.rows} rows)`,
   );
+  if (bundle.features) {
+    for (const d of tableDiffs) lines.push(d);
+    const same = Object.keys(bundle.features.tables).filter(
+      (t) => !tableDiffs.some((d) => d.startsWith(`table ${t} `)),
+    );
+    if (same.length)
+      lines.push(`related table${same.length === 1 ? '' : 's'} ${same.join(', ')}: the same as trained on`);
+  }
 
   const dataset = { name: data.sourceName, fingerprint: data.fingerprint, schema: data.schema };
   const env = options.environment(manifest.backend);
@@ -399,7 +440,7 @@ export async function reproduceBundle(
       onPhase: (phase) => {
         if (phase === 'refit') options.onReplay?.({ step: 'refit' });
       },
-      table: data.table,
+      table,
       target: manifest.target,
       task: manifest.task,
       families: s.families,
@@ -413,6 +454,7 @@ export async function reproduceBundle(
       ...(s.split.validFraction !== undefined ? { holdoutFraction: s.split.validFraction } : {}),
       // Row-subsample rungs as recorded; a manifest without them trained every trial on all rows.
       subsample: s.split.subsample ?? false,
+      ...(s.split.timeOrder ? { timeOrder: { column: s.split.timeOrder.column } } : {}),
       halving:
         s.halving === false
           ? false
@@ -432,6 +474,7 @@ export async function reproduceBundle(
     // The recorded decision (positive class, threshold) labels the replay's predictions too.
     files = createSearchBundleFiles(result, dataset, env, {
       exclude: training.exclude,
+      ...(featuresRec ? { features: featuresRec } : {}),
       decision: manifest.task === 'binary' ? (manifest.decision ?? null) : undefined,
     });
     newMetrics = JSON.parse(files['manifest.json']).metrics.validation;
@@ -447,19 +490,23 @@ export async function reproduceBundle(
     }
     options.onPhase?.('refit');
     const trained = await trainModel({
-      table: data.table,
+      table,
       target: manifest.target,
       task: manifest.task,
       family,
       params: manifest.model.config,
       seed: manifest.seed,
       validFraction: training.validFraction ?? 0.2,
+      ...('timeOrder' in manifest.split && manifest.split.timeOrder
+        ? { timeOrder: { column: manifest.split.timeOrder.column } }
+        : {}),
       exclude: training.exclude,
       ...(manifest.task === 'binary' ? { decision: replayRequest(manifest) } : {}),
     });
     // The recorded decision (positive class, threshold) labels the replay's predictions too.
     files = createBundleFiles(trained, dataset, env, {
       exclude: training.exclude,
+      ...(featuresRec ? { features: featuresRec } : {}),
       decision: manifest.task === 'binary' ? (manifest.decision ?? null) : undefined,
     });
     newMetrics = { ...trained.metrics.validation };
@@ -476,8 +523,8 @@ export async function reproduceBundle(
   if (!sameClasses) {
     difference = { classes: { expected: classes ?? null, got: again.manifest.classes ?? null } };
   } else {
-    const a = predictTable(bundle, data.table);
-    const b = predictTable(again, data.table);
+    const a = predictTable(bundle, table);
+    const b = predictTable(again, table);
     const k = manifest.task === 'regression' || !classes ? 1 : classes.length;
     for (let i = 0; i < a.values.length; i++) {
       const x = a.values[i];
@@ -521,7 +568,7 @@ export async function reproduceBundle(
 
   if (difference === null) {
     lines.push(
-      `predictions on ${data.table.nRows} rows: ${tolerance === 0 ? 'bit-identical' : `within tolerance ${tolerance} (largest difference ${maxAbs})`}`,
+      `predictions on ${table.nRows} rows: ${tolerance === 0 ? 'bit-identical' : `within tolerance ${tolerance} (largest difference ${maxAbs})`}`,
     );
   } else if ('classes' in difference) {
     lines.push(
@@ -539,7 +586,8 @@ export async function reproduceBundle(
   const explanation = reproduced
     ? []
     : explain({
-        fingerprintSame,
+        fingerprintSame: fileSame,
+        tableDiffs,
         label,
         difference,
         metricDiffs,
@@ -565,8 +613,9 @@ export async function reproduceBundle(
     maxDifference: maxAbs,
     metrics: metricDiffs,
     metricNames: Object.keys(oldMetrics),
-    rows: data.table.nRows,
+    rows: table.nRows,
     notes,
+    ...(bundle.features ? { tableDifferences: tableDiffs } : {}),
     explanation,
     lines,
   };
@@ -585,6 +634,7 @@ function replayRequest(manifest: BundleManifest): DecisionRequest | undefined {
 /** Plain-words reasons for a failed reproduction: what differs, and what most likely caused it. */
 function explain(f: {
   fingerprintSame: boolean;
+  tableDiffs: readonly string[];
   label: string;
   difference: ReproduceDifference | null;
   metricDiffs: readonly MetricDifference[];
@@ -599,11 +649,16 @@ function explain(f: {
       `${f.label} is not the file the model was trained on (its SHA-256 differs), so a different model is expected; ` +
         'verify with the original training file',
     );
+  if (f.tableDiffs.length)
+    out.push(
+      `${f.tableDiffs.length === 1 ? 'a related table is' : 'related tables are'} not the one${f.tableDiffs.length === 1 ? '' : 's'} ` +
+        'the model was trained on, so its features and a different model are expected; verify with the original tables',
+    );
   if (f.difference && 'classes' in f.difference)
     out.push('the data has different target classes than the training data, so the models cannot match');
   const s = m.search;
   const modelDiffers = f.difference !== null || f.metricDiffs.length > 0;
-  if (f.fingerprintSame && modelDiffers) {
+  if (f.fingerprintSame && !f.tableDiffs.length && modelDiffers) {
     if (s && !s.clock && clockMattered(s))
       out.push(
         'this bundle was made by a time-budgeted search before the studio recorded what the clock decided ' +

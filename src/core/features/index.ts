@@ -25,3 +25,18 @@ export {
 } from './suggest.ts';
 export { tableCsvLines, withFeatures } from './csv.ts';
 export { percent } from './keys.ts';
+export {
+  applyFeatures,
+  checkFeaturesSpec,
+  describeFeature,
+  featuresRecord,
+  parseFeaturesRecord,
+  recipeTables,
+  tableDifferences,
+  tableFingerprint,
+  FEATURES_FILE,
+  type FeatureDefinition,
+  type FeaturesRecord,
+  type FeaturesSpec,
+  type TableRecord,
+} from './spec.ts';

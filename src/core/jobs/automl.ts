@@ -19,6 +19,8 @@ import type { DecisionRequest } from '../train/decision.ts';
 import type { ParamValue } from '../tracking/types.ts';
 import { bundleArtifacts, chartArtifacts } from './artifacts.ts';
 import { charts, decisionCharts, type TrainCharts } from './charts.ts';
+import { jobTimeColumn, recipeTag, withJobFeatures } from './features.ts';
+import type { FeaturesSpec } from '../features/spec.ts';
 import { bundleZipName, type BackendRecord, type JobData, type JobRecord, type JobRuntime } from './types.ts';
 
 export interface AutomlJobOptions
@@ -51,6 +53,16 @@ export interface AutomlJobOptions
   readonly onRecording?: (run: { readonly runId: string; readonly experimentId: string }) => void;
   /** Extra params on the parent run (the recorder adds the search's own). */
   readonly params?: Readonly<Record<string, ParamValue>>;
+  /**
+   * Train on recipe features: `data` is the recipe's target table, the related tables come here; the
+   * bundle records the recipe and the tables' fingerprints (./features.ts).
+   */
+  readonly features?: FeaturesSpec;
+  /**
+   * Time-ordered validation by this column (default: the recipe's cutoff column, when it has one):
+   * training rows always earlier than validation rows; k folds are expanding windows.
+   */
+  readonly timeColumn?: string;
 }
 
 export interface AutomlJobResult extends JobRecord {
@@ -59,6 +71,8 @@ export interface AutomlJobResult extends JobRecord {
   readonly charts: TrainCharts;
   /** Every metric of the task over the final model's out-of-fold (or holdout) predictions. */
   readonly metrics: Readonly<Record<string, number>>;
+  /** What computing the recipe's features found worth telling. */
+  readonly featureWarnings?: readonly string[];
 }
 
 /** The search's hooks: the recorder's first (tracking), then the runtime's (progress). */
@@ -85,7 +99,11 @@ function chain(recorder: SearchRecorder | undefined, own: Partial<SearchHooks> |
 }
 
 export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobResult> {
-  const { data, tracking } = opts;
+  const { tracking } = opts;
+  // Features first: a recipe the tables cannot satisfy fails before anything is recorded.
+  const featured = withJobFeatures(opts.data, opts.features);
+  const data = featured.data;
+  const timeColumn = jobTimeColumn(opts.features, opts.timeColumn);
   let parent: RunHandle | undefined;
   let recorder: SearchRecorder | undefined;
   let trackingError: string | undefined;
@@ -99,6 +117,7 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
         target: opts.target,
         family: 'automl',
         backend: opts.backend.name,
+        ...recipeTag(opts.features),
       });
       recorder = recordSearch({
         parent,
@@ -133,6 +152,7 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
       ...(opts.executor ? { executor: opts.executor } : {}),
       ...(opts.tfBackend ? { tfBackend: opts.tfBackend } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(timeColumn !== undefined ? { timeOrder: { column: timeColumn } } : {}),
       ...chain(recorder, opts.hooks),
     });
   } catch (err) {
@@ -149,6 +169,7 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
       table: data.table,
       scorer: opts.scorer,
       ...(opts.decision ? { decision: opts.decision } : {}),
+      ...(featured.record ? { features: featured.record } : {}),
     },
   );
   const m = result.manifest;
@@ -184,6 +205,7 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
     files,
     charts: shown,
     metrics,
+    ...(featured.record ? { featureWarnings: featured.warnings } : {}),
     ...(parent ? { runId: parent.id, experimentId: parent.experimentId } : {}),
     ...(trackingError ? { trackingError } : {}),
   };

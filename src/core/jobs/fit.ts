@@ -17,6 +17,8 @@ import type { RoundInfo } from '../models/types.ts';
 import { DEFAULT_METRIC } from '../metrics/index.ts';
 import { bundleArtifacts, chartArtifacts } from './artifacts.ts';
 import { charts, decisionCharts, importanceChart, type RoundPoint, type TrainCharts } from './charts.ts';
+import { jobTimeColumn, recipeTag, withJobFeatures } from './features.ts';
+import type { FeaturesSpec } from '../features/spec.ts';
 import { bundleZipName, type BackendRecord, type JobData, type JobRecord, type JobRuntime } from './types.ts';
 
 export interface FitJobOptions extends Omit<TrainRequest, 'table' | 'onRound'>, JobRuntime {
@@ -25,6 +27,11 @@ export interface FitJobOptions extends Omit<TrainRequest, 'table' | 'onRound'>, 
   readonly backend: BackendRecord;
   /** Called with each round's losses; return false to stop training early (the model is kept). */
   readonly onRound?: (point: RoundPoint, metric: string) => boolean | void;
+  /**
+   * Train on recipe features: `data` is the recipe's target table, the related tables come here; the
+   * bundle records the recipe and the tables' fingerprints (./features.ts).
+   */
+  readonly features?: FeaturesSpec;
 }
 
 export interface FitJobResult extends JobRecord {
@@ -35,10 +42,17 @@ export interface FitJobResult extends JobRecord {
   /** The full learning curve (the charts carry a downsampled copy). */
   readonly curve: readonly RoundPoint[];
   readonly curveMetric: string;
+  /** What computing the recipe's features found worth telling. */
+  readonly featureWarnings?: readonly string[];
 }
 
 export async function runFitJob(opts: FitJobOptions): Promise<FitJobResult> {
-  const { data, tracking } = opts;
+  const { tracking } = opts;
+  // Features first: a recipe the tables cannot satisfy fails before anything is recorded.
+  const featured = withJobFeatures(opts.data, opts.features);
+  const data = featured.data;
+  // Time-ordered holdout: the column asked for, else the recipe's cutoff column.
+  const timeColumn = jobTimeColumn(opts.features, opts.timeOrder?.column);
   let run: RunHandle | undefined;
   let trackingError: string | undefined;
   const lost = (err: unknown) => {
@@ -53,6 +67,7 @@ export async function runFitJob(opts: FitJobOptions): Promise<FitJobResult> {
         family: opts.family,
         metric: opts.metric ?? DEFAULT_METRIC[opts.task],
         backend: opts.backend.name,
+        ...recipeTag(opts.features),
       });
     } catch (err) {
       lost(err);
@@ -71,6 +86,7 @@ export async function runFitJob(opts: FitJobOptions): Promise<FitJobResult> {
       seed: opts.seed,
       ...(opts.params ? { params: opts.params } : {}),
       ...(opts.validFraction !== undefined ? { validFraction: opts.validFraction } : {}),
+      ...(timeColumn !== undefined ? { timeOrder: { column: timeColumn } } : {}),
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
       ...(opts.metric ? { metric: opts.metric } : {}),
       ...(opts.pipelineSpec ? { pipelineSpec: opts.pipelineSpec } : {}),
@@ -100,6 +116,7 @@ export async function runFitJob(opts: FitJobOptions): Promise<FitJobResult> {
       ...(opts.params ? { params: opts.params } : {}),
       table: data.table,
       scorer: opts.scorer,
+      ...(featured.record ? { features: featured.record } : {}),
     },
   );
   const importance = importanceChart(
@@ -147,6 +164,7 @@ export async function runFitJob(opts: FitJobOptions): Promise<FitJobResult> {
     charts: shown,
     curve,
     curveMetric,
+    ...(featured.record ? { featureWarnings: featured.warnings } : {}),
     ...(run ? { runId: run.id, experimentId: run.experimentId } : {}),
     ...(trackingError ? { trackingError } : {}),
   };

@@ -6,7 +6,7 @@
  */
 import type { Table } from '../data/table.ts';
 import { takeRows, withoutColumns } from '../data/select.ts';
-import { foldIndices, holdoutPlan, kFoldPlan, type SplitPlan } from '../metrics/index.ts';
+import { foldIndices, holdoutPlan, kFoldPlan, type FoldIndices, type SplitPlan } from '../metrics/index.ts';
 import type { FeatureMatrix, Task } from '../models/types.ts';
 import { predictionWidth } from '../models/types.ts';
 import { buildAutoPipeline, fitPipeline, transformTable, type FittedPipeline } from '../pipeline/index.ts';
@@ -20,6 +20,7 @@ import {
   type SubsampleOption,
   type SubsamplePlan,
 } from './subsample.ts';
+import { timeOrderedSplit, timeValues, type TimeOrder } from './time-split.ts';
 
 /** Everything but the table that defines the prepared data (structured-clone safe). */
 export interface SearchDataSpec {
@@ -41,6 +42,8 @@ export interface SearchDataSpec {
    * recorded levels (a replay). Only holdout plans subsample.
    */
   readonly subsample?: SubsampleOption;
+  /** Time-ordered validation by this column (./time-split.ts): training always earlier than validation. */
+  readonly timeOrder?: TimeOrder;
 }
 
 /** What a trial worker receives once (`init`): the table (its buffers transferred) and the spec. */
@@ -160,14 +163,27 @@ export function prepareSearchContext(data: SearchData): SearchContext {
   const labels = task === 'regression' ? undefined : y;
   const k = resolveFolds(spec, n, features.columns.length);
   const seed = spec.seed;
-  const plan: SplitPlan =
-    k >= 2 && n >= k
-      ? kFoldPlan(n, k, seed, labels)
-      : holdoutPlan(n, spec.holdoutFraction ?? defaultHoldoutFraction(n), seed, labels);
+  let plan: SplitPlan;
+  let foldRows: readonly FoldIndices[];
+  let evalRows: Int32Array;
+  if (spec.timeOrder) {
+    const timed = timeOrderedSplit(
+      timeValues(features, spec.timeOrder.column),
+      k >= 2 && n >= k + 1 ? k : 1,
+      spec.holdoutFraction ?? 0.2,
+      seed,
+    );
+    ({ plan, foldRows, evalRows } = timed);
+  } else {
+    plan =
+      k >= 2 && n >= k
+        ? kFoldPlan(n, k, seed, labels)
+        : holdoutPlan(n, spec.holdoutFraction ?? defaultHoldoutFraction(n), seed, labels);
+    const folds = plan.strategy === 'kfold' ? plan.folds : 1;
+    foldRows = Array.from({ length: folds }, (_, f) => foldIndices(plan, f));
+    evalRows = plan.strategy === 'kfold' ? Int32Array.from({ length: n }, (_, i) => i) : foldRows[0].valid;
+  }
   const nFolds = plan.strategy === 'kfold' ? plan.folds : 1;
-  const foldRows = Array.from({ length: nFolds }, (_, f) => foldIndices(plan, f));
-  const evalRows =
-    plan.strategy === 'kfold' ? Int32Array.from({ length: n }, (_, i) => i) : foldRows[0].valid;
   const posOf = new Int32Array(n).fill(-1);
   evalRows.forEach((r, i) => (posOf[r] = i));
   const yEval = Float64Array.from(evalRows, (r) => y[r]);

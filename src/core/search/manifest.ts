@@ -5,6 +5,7 @@
  * finished search's parts together (its key order is part of the bundle's bytes: keep it);
  * `checkClockRecord` validates a recorded clock record before a replay uses it.
  */
+import type { TimeOrder } from './time-split.ts';
 import type { FamilyName } from '../train/families.ts';
 import type { SubsamplePlan } from './subsample.ts';
 import type { Study, TrialSpec } from './study.ts';
@@ -99,6 +100,8 @@ export interface SearchManifest {
     readonly seed: number;
     readonly validFraction?: number;
     readonly rows: number;
+    /** Time-ordered (./time-split.ts): training rows always earlier; k folds are expanding windows. */
+    readonly timeOrder?: TimeOrder;
     /**
      * Row-subsample rungs (subsample.ts): the levels' training rows; absent when every trial trained
      * on all the plan's training rows (small data, k-fold, or made before subsampling existed).
@@ -217,7 +220,11 @@ export function checkClockRecord(rec: ClockRecord, n: number): void {
 }
 
 /** The split plan as recorded (`manifest.split`; also told by `onPhase('search')`). */
-export function splitRecord(ctx: SearchContext, seed: number): SearchManifest['split'] {
+export function splitRecord(
+  ctx: SearchContext,
+  seed: number,
+  timeOrder?: TimeOrder,
+): SearchManifest['split'] {
   const { plan } = ctx;
   return {
     strategy: plan.strategy,
@@ -226,6 +233,7 @@ export function splitRecord(ctx: SearchContext, seed: number): SearchManifest['s
     seed,
     ...(plan.validFraction !== undefined ? { validFraction: plan.validFraction } : {}),
     rows: ctx.y.length,
+    ...(timeOrder ? { timeOrder: { column: timeOrder.column } } : {}),
     ...(ctx.subsample ? { subsample: ctx.subsample } : {}),
   };
 }

@@ -61,7 +61,10 @@ const std = (xs: readonly number[]) => {
 export function splitDescription(split: SearchStartInfo['split']): string {
   const how =
     split.strategy === 'kfold' ? `${split.folds}-fold` : `holdout ${split.validFraction ?? ''}`.trim();
-  return `${how}${split.stratified ? ', stratified' : ''}, seed ${split.seed}, ${split.rows} rows`;
+  const time = split.timeOrder
+    ? `, time-ordered by ${split.timeOrder.column}${split.strategy === 'kfold' ? ' (expanding windows)' : ''}`
+    : '';
+  return `${how}${split.stratified ? ', stratified' : ''}${time}, seed ${split.seed}, ${split.rows} rows`;
 }
 
 export function recordSearch(options: SearchRecorderOptions): SearchRecorder {

@@ -69,6 +69,7 @@ import { ensureEnsembleRegistered, type EnsembleModel } from './ensemble.ts';
 import { prepareSearchContext } from './context.ts';
 import type { TrialOutcome } from './evaluate-trial.ts';
 import { inProcessExecutor, type TrialExecutor } from './executor.ts';
+import type { TimeOrder } from './time-split.ts';
 import type { SubsampleOption } from './subsample.ts';
 import { call, TrialSchedule } from './schedule.ts';
 import { DEFAULT_ENSEMBLE_SIZE, ensembleRoundsFor, selectModel } from './select.ts';
@@ -141,6 +142,11 @@ export interface SearchOptions {
   readonly kfoldMaxRows?: number;
   /** Holdout share on larger data (default 0.2). */
   readonly holdoutFraction?: number;
+  /**
+   * Time-ordered validation by this column (./time-split.ts): a holdout of the latest rows, or
+   * expanding-window folds; recorded in the manifest's split so a replay splits the same way.
+   */
+  readonly timeOrder?: TimeOrder;
   /** Successive halving settings, or false to never prune (and never subsample rows). */
   readonly halving?: false | Pick<HalvingConfig, 'reductionFactor' | 'minPeers'>;
   /**
@@ -275,6 +281,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       folds: opts.folds ?? 'auto',
       kfoldMaxRows: opts.kfoldMaxRows ?? DEFAULT_KFOLD_MAX_ROWS,
       ...(opts.holdoutFraction !== undefined ? { holdoutFraction: opts.holdoutFraction } : {}),
+      ...(opts.timeOrder ? { timeOrder: { column: opts.timeOrder.column } } : {}),
       budgetMs,
       ...(opts.subsample !== undefined || opts.halving === false
         ? { subsample: opts.halving === false ? false : opts.subsample }
@@ -313,7 +320,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     ensembleSize: Math.max(1, opts.ensembleSize ?? DEFAULT_ENSEMBLE_SIZE),
     ensembleRounds,
   });
-  const split = splitRecord(ctx, seed);
+  const split = splitRecord(ctx, seed, opts.timeOrder);
   call(() =>
     opts.onPhase?.('search', {
       split,

@@ -14,6 +14,7 @@ import {
   type PipelineSpec,
 } from '../pipeline/index.ts';
 import { DEFAULT_METRIC, METRICS, evaluate, foldIndices, holdoutPlan } from '../metrics/index.ts';
+import { timeOrderedSplit, timeValues, type TimeOrder } from '../search/time-split.ts';
 import { encodeTarget, TrainingError } from './target.ts';
 import { estimatorFor, familyKind, refitConfig, type FamilyName } from './families.ts';
 import {
@@ -34,6 +35,8 @@ export interface TrainRequest {
   readonly seed: number;
   /** Share of rows held out for validation (early stopping and metrics). Default 0.2. */
   readonly validFraction?: number;
+  /** Hold out the latest rows by this time column instead of a seeded sample (../search/time-split.ts). */
+  readonly timeOrder?: TimeOrder;
   /** Columns the user excluded from the features. */
   readonly exclude?: readonly string[];
   /** The metric the model is judged by (default: the task's default); must apply to the task. */
@@ -70,6 +73,8 @@ export interface TrainedModel {
     readonly stratified: boolean;
     readonly trainRows: number;
     readonly validRows: number;
+    /** The holdout is the latest rows by this column (training rows never later). */
+    readonly timeOrder?: TimeOrder;
   };
   /** The metric the model is judged by (recorded in the manifest and the tracking run). */
   readonly metric: string;
@@ -104,13 +109,26 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
   const features = withoutColumns(req.table, [req.target]);
   const validFraction = req.validFraction ?? 0.2;
   if (enc.rows.length < 2) throw new TrainingError('need at least 2 rows with a target value to train');
-  const plan = holdoutPlan(
-    enc.rows.length,
-    validFraction,
-    req.seed,
-    req.task === 'regression' ? undefined : enc.y,
-  );
-  const { train, valid } = foldIndices(plan, 0);
+  let train: Int32Array;
+  let valid: Int32Array;
+  if (req.timeOrder) {
+    const t = timeValues(features, req.timeOrder.column);
+    const timed = timeOrderedSplit(
+      Float64Array.from(enc.rows, (r) => t[r]),
+      1,
+      validFraction,
+      req.seed,
+    );
+    ({ train, valid } = timed.foldRows[0]);
+  } else {
+    const plan = holdoutPlan(
+      enc.rows.length,
+      validFraction,
+      req.seed,
+      req.task === 'regression' ? undefined : enc.y,
+    );
+    ({ train, valid } = foldIndices(plan, 0));
+  }
   const trainRows = Int32Array.from(train, (i) => enc.rows[i]);
   const validRows = Int32Array.from(valid, (i) => enc.rows[i]);
   const yTrain = Float64Array.from(train, (i) => enc.y[i]);
@@ -181,9 +199,10 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
       strategy: 'holdout',
       validFraction,
       seed: req.seed,
-      stratified: req.task !== 'regression',
+      stratified: !req.timeOrder && req.task !== 'regression',
       trainRows: trainRows.length,
       validRows: validRows.length,
+      ...(req.timeOrder ? { timeOrder: { column: req.timeOrder.column } } : {}),
     },
     metric,
     metrics: { validation: metrics },
