@@ -59,7 +59,7 @@ def read_table(path, settings, need_target):
     lacking = [c["name"] for c in settings["inputs"] if c["name"] not in raw.columns and c["name"] not in dropped]
     if lacking:
         raise ExportError(f"{path}: the data lacks column(s) the model needs: {', '.join(lacking)}")
-    df = pd.DataFrame(index=raw.index)
+    columns = {}  # built apart and joined once: a frame grown column by column fragments
     for col in settings["inputs"]:
         name, kind = col["name"], col["type"]
         if name not in raw.columns:
@@ -67,14 +67,15 @@ def read_table(path, settings, need_target):
         text = raw[name].str.strip()
         text = text.where(~(text.isin(NA_TOKENS) | (text == "")))
         if kind in ("numeric", "integer"):
-            df[name] = pd.to_numeric(text, errors="coerce").astype(float)
+            columns[name] = pd.to_numeric(text, errors="coerce").astype(float)
         elif kind == "boolean":
             low = text.str.lower()
-            df[name] = np.where(low.isin(TRUE_TOKENS), 1.0, np.where(low.isin(FALSE_TOKENS), 0.0, np.nan))
+            columns[name] = np.where(low.isin(TRUE_TOKENS), 1.0, np.where(low.isin(FALSE_TOKENS), 0.0, np.nan))
         elif kind == "datetime":
-            df[name] = pd.to_datetime(text, utc=True, errors="coerce")
+            columns[name] = pd.to_datetime(text, utc=True, errors="coerce")
         else:  # categorical, text, id: labels
-            df[name] = text.astype(object)
+            columns[name] = text.astype(object)
+    df = pd.DataFrame(columns, index=raw.index)
     if not need_target:
         return df, None
     target = settings["target"]
