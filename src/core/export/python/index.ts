@@ -533,7 +533,7 @@ function readme(
             ? ` (${m.decision?.positiveClass ?? m.positiveClass} from probability ${m.decision?.threshold ?? 0.5}).`
             : ' (the most probable class).')),
     "When the `--predict` CSV has the target column, train.py also scores the predictions (the experiment's",
-    'metric and the usual ones), prints them and writes them to `--metrics` (default `metrics.json`).',
+    'metric and the usual ones), prints them and writes them to `--metrics` (default `metrics.json` beside `--out`).',
     '',
     '**MLflow:** when `mlflow` is importable, train.py logs its parameters (the settings), the metrics, the',
     'predictions and the model file(s) to an MLflow run (`MLFLOW_TRACKING_URI` as usual; `--no-mlflow` to skip).',

@@ -13,7 +13,7 @@ ensemble ("members") trains each member with its own preprocessing and averages 
 with the members' weights.
 
     python train.py --train data.csv [--predict new.csv --out predictions.csv]
-                    [--scheduler local|none|ADDRESS] [--model model.json] [--metrics metrics.json]
+                    [--scheduler local|none|ADDRESS] [--model model.json] [--metrics FILE]
 
 --scheduler local (the default) trains the boosted trees on a Dask LocalCluster (2 workers, 1 thread
 each, in this process) through xgboost.dask; none trains with plain xgboost; anything else is a Dask
@@ -780,8 +780,8 @@ def main(argv=None):
     ap.add_argument("--scheduler", default="local", help="local (default), none, or a Dask scheduler address")
     ap.add_argument("--model", help="also save the model here (XGBoost JSON, the linear model's coefficients, "
                                     "or a pickle of the scikit-learn model); one file per ensemble member")
-    ap.add_argument("--metrics", default="metrics.json",
-                    help="where the scores of --predict go when it has the target column (default metrics.json)")
+    ap.add_argument("--metrics", help="where the scores of --predict go when it has the target column "
+                                      "(default metrics.json beside --out)")
     ap.add_argument("--no-mlflow", action="store_true", help="do not log to MLflow even when it is installed")
     ap.add_argument("--settings", default=os.path.join(HERE, "settings.json"),
                     help="the project's settings (default settings.json; tune.py --out writes tuned ones)")
@@ -820,6 +820,7 @@ def main(argv=None):
                 rows = ~np.isnan(known)
                 if rows.any():
                     metrics = score_predictions(known[rows], p[rows], settings)
+                    args.metrics = args.metrics or os.path.join(os.path.dirname(os.path.abspath(args.out)), "metrics.json")
                     with open(args.metrics, "w", encoding="utf-8") as f:
                         json.dump({"rows": int(rows.sum()), **metrics}, f, indent=2)
                     files.append(args.metrics)
