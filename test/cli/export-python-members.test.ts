@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
-import { datasetFile, scorePy } from '../helpers/paths.ts';
+import { REPO_ROOT, datasetFile, scorePy } from '../helpers/paths.ts';
 import { readBundleFiles } from '../../src/cli/bundle-io.ts';
 import { loadBundle, type LoadedBundle } from '../../src/core/export/bundle.ts';
 import { pythonProjectFiles } from '../../src/core/export/python/index.ts';
@@ -106,7 +106,7 @@ describe.runIf(hasPython)('export --format python: forests, MLPs and whole ensem
   it.each([
     ['rf', 'telco_churn', 'roc_auc', 'RandomForestClassifier'],
     ['rf', 'diabetes', 'rmse', 'RandomForestRegressor'],
-    ['mlp', 'telco_churn', 'roc_auc', 'MLPClassifier'],
+    ['mlp', 'telco_churn', 'roc_auc', 'MLP'],
   ] as const)(
     'a %s model on %s (%s): scikit-learn %s scores within tolerance of the bundle',
     async (model, name, metric, estimator) => {
@@ -125,7 +125,9 @@ describe.runIf(hasPython)('export --format python: forests, MLPs and whole ensem
       expect(fit.code, fit.err).toBe(0);
       const r = await compare(name, bundle, metric);
       expect(r.log).toContain(`trained ${estimator} (`);
-      expect(r.readme).toContain(`scikit-learn \`${estimator}\``);
+      expect(r.readme).toContain(
+        model === 'mlp' ? 'Model: an MLP in NumPy' : `scikit-learn \`${estimator}\``,
+      );
       expect(r.settings.members).toBeUndefined();
       within(metric, r);
       // metrics.json holds the same score as score.py's
@@ -170,11 +172,11 @@ describe.runIf(hasPython)('export --format python: forests, MLPs and whole ensem
   }, 300_000);
 
   it('a member with no translation is left out of the ensemble and named; none left is refused', async () => {
-    // an ensemble of a GBDT (weight 0.7) and a GELU MLP (0.3) built from two fitted bundles
+    // an ensemble of a GBDT (weight 0.7) and an MLP with batch normalisation (0.3) from two fitted bundles
     const fitted: Record<string, LoadedBundle> = {};
     for (const [name, args] of [
       ['gbdt', ['--params', '{"rounds": 20}']],
-      ['gelu', ['--model', 'mlp', '--params', '{"activation": "gelu", "epochs": 3}']],
+      ['bn', ['--model', 'mlp', '--params', '{"batchNorm": true, "epochs": 3}']],
     ] as const) {
       const out = join(dir, `penguins-${name}`);
       const fit = await cli([
@@ -191,7 +193,7 @@ describe.runIf(hasPython)('export --format python: forests, MLPs and whole ensem
       fitted[name] = loadBundle(readBundleFiles(out).files);
     }
     const g = fitted.gbdt!;
-    const n = fitted.gelu!;
+    const n = fitted.bn!;
     const ensemble: LoadedBundle = {
       ...g,
       model: new EnsembleModel(
@@ -218,7 +220,7 @@ describe.runIf(hasPython)('export --format python: forests, MLPs and whole ensem
         family: 'mlp',
         weight: 0.3,
         reason:
-          "the ensemble's member of trial 9 is a mlp model with the gelu activation: scikit-learn's MLP has no counterpart; not exported",
+          "the ensemble's member of trial 9 is a mlp model with batch normalisation: train.py's MLP has no counterpart; not exported",
       },
     ]);
     expect(files['README.md']).toContain('trial 9 (mlp, weight 0.300):');
@@ -236,7 +238,9 @@ describe.runIf(hasPython)('export --format python: forests, MLPs and whole ensem
         ],
       ),
     };
-    expect(() => pythonProjectFiles(none, { manifestSha256: '0', source: 'x' })).toThrow(/gelu activation/);
+    expect(() => pythonProjectFiles(none, { manifestSha256: '0', source: 'x' })).toThrow(
+      /batch normalisation/,
+    );
   }, 120_000);
 
   it('logs params, metrics and files to MLflow when mlflow is importable', async () => {
@@ -289,4 +293,29 @@ describe.runIf(hasPython)('export --format python: forests, MLPs and whole ensem
       'metrics.json',
     ]);
   }, 180_000);
+  it("train.py's MLP gradients equal finite differences (every task, ReLU and GELU, Huber)", async () => {
+    const bundle = join(dir, 'penguins-gbdt-for-gradcheck');
+    const fit = await cli([
+      'fit',
+      datasetFile('penguins'),
+      '--target',
+      'species',
+      '--params',
+      '{"rounds": 5}',
+      '--out',
+      bundle,
+      '--no-track',
+    ]);
+    expect(fit.code, fit.err).toBe(0);
+    const exp = await cli(['export', bundle, '--format', 'python', '--out', `${bundle}.project`]);
+    expect(exp.code, exp.err).toBe(0);
+    const out = JSON.parse(
+      execFileSync(
+        PY,
+        [join(REPO_ROOT, 'test', 'fixtures', 'python', 'mlp_gradcheck.py'), `${bundle}.project`],
+        { encoding: 'utf8' },
+      ),
+    ) as { worst: number };
+    expect(out.worst).toBeLessThan(1e-6);
+  }, 120_000);
 });

@@ -139,7 +139,7 @@ describe('export --format python refusals', () => {
     expect(fit.code, fit.err).toBe(0);
     const mlp = await cli(['export', bundle, '--format', 'python', '--out', join(dir, 'mlp.project')]);
     expect(mlp.code).toBe(2);
-    expect(mlp.err).toContain("mlp model with batch normalisation: scikit-learn's MLP has no counterpart");
+    expect(mlp.err).toContain("mlp model with batch normalisation: train.py's MLP has no counterpart");
     const busy = join(dir, 'busy');
     mkdirSync(busy, { recursive: true });
     writeFileSync(join(busy, 'x'), '');
@@ -151,8 +151,8 @@ describe('export --format python refusals', () => {
     expect(bad.err).toContain('python');
   });
 
-  it('a GELU MLP, the Huber objective and an ensemble without pipelines are refused, naming what they are', async () => {
-    const gelu = join(dir, 'gelu');
+  it('an MLP with category embeddings, the Huber objective and an ensemble without pipelines are refused, naming what they are', async () => {
+    const gelu = join(dir, 'embeddings');
     expect(
       (
         await cli([
@@ -163,16 +163,16 @@ describe('export --format python refusals', () => {
           '--model',
           'mlp',
           '--params',
-          '{"activation": "gelu", "epochs": 3}',
+          '{"embeddings": true, "epochs": 3}',
           '--out',
           gelu,
           '--no-track',
         ])
       ).code,
     ).toBe(0);
-    const r = await cli(['export', gelu, '--format', 'python', '--out', join(dir, 'gelu.project')]);
+    const r = await cli(['export', gelu, '--format', 'python', '--out', join(dir, 'embeddings.project')]);
     expect(r.code).toBe(2);
-    expect(r.err).toContain("mlp model with the gelu activation: scikit-learn's MLP has no counterpart");
+    expect(r.err).toContain("mlp model with learned category embeddings: train.py's MLP has no counterpart");
     const huber = join(dir, 'huber');
     const fit = await cli([
       'fit',

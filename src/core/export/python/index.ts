@@ -250,8 +250,7 @@ function familySettings(chosen: Chosen, steps: readonly { kind: string }[]): Fam
   const which = chosen.member
     ? `the ensemble's member of trial ${chosen.member.trial ?? '?'} is a ${chosen.family} model`
     : `the bundle holds a ${chosen.family} model`;
-  const only =
-    'gradient-boosted trees, random forests, linear models and ReLU MLPs export to a Python project';
+  const only = 'gradient-boosted trees, random forests, linear models and MLPs export to a Python project';
   if (model instanceof GbdtModel) {
     if (model.isForest) return forestSettings(model, steps);
     const cfg = model.config;
@@ -347,42 +346,42 @@ function forestSettings(model: GbdtModel, steps: readonly { kind: string }[]): F
   };
 }
 
-/** A multilayer perceptron as scikit-learn's MLPClassifier / MLPRegressor (Adam, the bundle's layers and epochs). */
+/** A multilayer perceptron, trained by train.py the studio's way in NumPy (the same layers, activation, dropout, penalties, Adam and epochs). */
 function mlpSettings(model: Fitted, cfg: DenseNetConfig, chosen: Chosen, which: string): FamilySettings {
   const refuse = (why: string): never => {
-    throw new PythonExportError(`${which} with ${why}: scikit-learn's MLP has no counterpart; not exported`);
+    throw new PythonExportError(`${which} with ${why}: train.py's MLP has no counterpart; not exported`);
   };
-  if (cfg.activation !== 'relu') refuse(`the ${cfg.activation} activation`);
   if (cfg.batchNorm) refuse('batch normalisation');
   if (cfg.embeddings) refuse('learned category embeddings');
-  if (cfg.l1 > 0) refuse(`an L1 penalty (${cfg.l1})`);
-  if (model.task === 'regression' && cfg.regressionLoss !== 'squared_error')
-    refuse(`the ${cfg.regressionLoss} loss`);
   const classWeight = chosen.params?.classWeight ?? 'none';
-  if (classWeight === 'balanced' && model.task !== 'regression')
-    refuse('balanced class weights (its fit takes no sample weights)');
   const epochs = Math.max(1, model.iterationsUsed ?? cfg.epochs);
-  const kind = model.task === 'regression' ? 'MLPRegressor' : 'MLPClassifier';
+  const huber = model.task === 'regression' && cfg.regressionLoss === 'huber';
   return {
     settings: {
       family: 'mlp',
-      classWeight: 'none',
+      classWeight,
       mlp: {
         hidden: [...cfg.hidden],
+        activation: cfg.activation,
+        dropout: cfg.dropout,
         learning_rate: cfg.learningRate,
         batch_size: cfg.batchSize,
         l2: cfg.l2,
+        l1: cfg.l1,
+        huber,
         epochs,
         seed: cfg.seed,
       },
     },
     modelLine:
-      `Model: scikit-learn \`${kind}\`, hidden layers ${cfg.hidden.join(' × ')}, ReLU, Adam (learning rate ` +
-      `${cfg.learningRate}), ${epochs} epochs (the bundle's), batches of up to ${cfg.batchSize} rows, fitted in the Python process.`,
+      `Model: an MLP in NumPy, hidden layers ${cfg.hidden.join(' × ')}, ${cfg.activation === 'relu' ? 'ReLU' : 'GELU (tanh form)'}` +
+      `${cfg.dropout > 0 ? `, dropout ${cfg.dropout}` : ''}, Adam (learning rate ${cfg.learningRate}), ` +
+      `${epochs} epochs (the bundle's), batches of up to ${cfg.batchSize} rows` +
+      `${huber ? ', Huber loss' : ''}${classWeight === 'balanced' ? ', balanced class weights' : ''}, trained in the Python process.`,
     diffs: [
-      "The net's starting weights and the order of its batches come from scikit-learn's random numbers, " +
-        "not the studio's: the net is close to the bundle's, not identical.",
-      ...(cfg.dropout > 0 ? [`Dropout (${cfg.dropout}) has no scikit-learn form: not applied.`] : []),
+      "The net is trained by the studio's procedure written in NumPy; its starting weights, batch order and " +
+        "dropout masks come from NumPy's random numbers, not the studio's, so it is close to the bundle's net, " +
+        'not identical.',
       "The net trains the bundle's number of epochs on all the rows; no validation split or early stopping is run.",
       'The net does not train on Dask: `--scheduler` is accepted and ignored.',
     ],
@@ -522,7 +521,7 @@ function readme(
     'and trains the gradient-boosted trees with `xgboost.dask`; other models train in this process. The training',
     'CSV needs the target column; the columns the bundle read are',
     `${[...new Map(kept.flatMap((t) => t.chosen.pipeline.inputs.map((c) => [c.name, c] as const))).values()].map((c) => `\`${c.name}\` (${c.type})`).join(', ')}.`,
-    '`--model FILE` also saves the model (XGBoost JSON, or a JSON/pickle of the scikit-learn model' +
+    '`--model FILE` also saves the model (XGBoost JSON, the linear or MLP weights as JSON, or a pickle of a forest' +
       (ensemble ? '; one file per member, `FILE` with `.member1`, `.member2`… before its extension).' : ').'),
     '',
     'The predictions CSV has the format of `automl-studio predict`: ' +

@@ -8,7 +8,8 @@ export const TRAIN_PY = String.raw`#!/usr/bin/env python3
 Exported from an AutoML Studio model bundle (see README.md and settings.json). The preprocessing steps
 of the bundle's pipeline are fitted again on the rows of --train, exactly in the order the studio ran
 them; the model (settings.json "family") is gradient-boosted trees trained by XGBoost with the bundle's
-hyperparameters, or a random forest, a linear model or an MLP trained by scikit-learn. An AutoML
+hyperparameters, a random forest or a linear model trained by scikit-learn, or an MLP trained the
+studio's way in NumPy. An AutoML
 ensemble ("members") trains each member with its own preprocessing and averages their predictions
 with the members' weights.
 
@@ -650,57 +651,133 @@ class Forest:
 
 
 def train_mlp(X, y, settings):
-    """A ReLU MLP by scikit-learn with the bundle's layers, Adam learning rate, batch size and epochs.
-
-    The studio minimises  mean loss + l2·Σw²  on mini-batches of b rows; scikit-learn adds
-    alpha·Σw² / (2·b) per batch, so alpha = 2·b·l2. Regression targets are standardised, as in the studio."""
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier, MLPRegressor
-
+    """A multilayer perceptron trained the studio's way, in NumPy: Glorot-uniform weights, zero biases
+    (the output bias at the class prior), ReLU or GELU (tanh form), inverted dropout after each hidden
+    layer, Adam (TensorFlow.js's defaults), mini-batches by the studio's small-data rule, the loss
+    averaged over the batch (weighted by class weights) plus l2·Σw² + l1·Σ|w| over the weight matrices,
+    and the bundle's number of epochs. Regression targets are standardised, as in the studio."""
     cfg = settings["mlp"]
     lacking = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
     if lacking:
         raise ExportError(f"column(s) {', '.join(lacking)} reach the MLP as categories: not translated")
-    n = len(y)
-    batch = max(1, min(cfg["batch_size"], n, max(16, math.ceil(n / 10))))  # the studio's rule
-    l2 = 1 / (2 * n) if cfg["l2"] == "auto" else cfg["l2"]
-    kind = MLPRegressor if settings["task"] == "regression" else MLPClassifier
-    model = kind(hidden_layer_sizes=tuple(cfg["hidden"]), activation="relu", solver="adam", alpha=2 * batch * l2,
-                 batch_size=batch, learning_rate_init=cfg["learning_rate"], max_iter=cfg["epochs"],
-                 n_iter_no_change=cfg["epochs"] + 1, tol=0.0, shuffle=True, random_state=cfg["seed"])
+    task, n = settings["task"], len(y)
+    k = 1 if task != "multiclass" else len(settings["classes"])
     Z = X.fillna(0.0).to_numpy(float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # a fixed number of epochs, as in the bundle
-        if settings["task"] == "regression":
-            y_mean, y_std = float(y.mean()), float(y.std()) or 1.0
-            model.fit(Z, (y - y_mean) / y_std)
-            return Net(model, list(X.columns), lambda M: model.predict(M) * y_std + y_mean)
-        model.fit(Z, y.astype(int))
-    if len(model.classes_) != (2 if settings["task"] == "binary" else len(settings["classes"])):
-        raise ExportError("every class must occur in the training rows for the MLP")
-    if settings["task"] == "binary":
-        return Net(model, list(X.columns), lambda M: model.predict_proba(M)[:, 1])
-    return Net(model, list(X.columns), model.predict_proba)
+    w = sample_weights(y, settings)
+    w = np.ones(n) if w is None else w
+    y_mean, y_std = (float(y.mean()), float(y.std()) or 1.0) if task == "regression" else (0.0, 1.0)
+    target = (y - y_mean) / y_std if task == "regression" else y.astype(int)
+    rng = np.random.default_rng(cfg["seed"])
+    widths = [Z.shape[1], *cfg["hidden"], k]
+    W = [rng.uniform(-1, 1, (a, b)) * math.sqrt(6 / (a + b)) for a, b in zip(widths[:-1], widths[1:])]
+    B = [np.zeros(b) for b in widths[1:]]
+    if task == "binary":
+        p = float(np.clip(np.sum(w * target) / np.sum(w), 1e-3, 1 - 1e-3))
+        B[-1][:] = math.log(p / (1 - p))
+    elif task == "multiclass":
+        counts = np.bincount(target, weights=w, minlength=k)
+        B[-1][:] = np.log((counts + 1e-3 * w.sum()) / w.sum())
+    net = Mlp(W, B, cfg["activation"], task, y_mean, y_std)
+    params = W + B
+    m1 = [np.zeros_like(q) for q in params]
+    m2 = [np.zeros_like(q) for q in params]
+    l2 = 1 / (2 * n) if cfg["l2"] == "auto" else cfg["l2"]
+    batch = max(1, min(cfg["batch_size"], n, max(16, math.ceil(n / 10))))  # the studio's rule
+    lr, beta1, beta2, eps, step = cfg["learning_rate"], 0.9, 0.999, 1e-7, 0
+    for _ in range(cfg["epochs"]):
+        order = rng.permutation(n)
+        for s in range(0, n, batch):
+            rows = order[s:s + batch]
+            grads = net.gradients(Z[rows], target[rows], w[rows], cfg["dropout"], rng, cfg["huber"])
+            step += 1
+            for j, (q, g) in enumerate(zip(params, grads)):
+                if j < len(W):  # penalties on the weight matrices only
+                    g = g + 2 * l2 * q + cfg["l1"] * np.sign(q)
+                m1[j] = beta1 * m1[j] + (1 - beta1) * g
+                m2[j] = beta2 * m2[j] + (1 - beta2) * g * g
+                q -= lr * (m1[j] / (1 - beta1 ** step)) / (np.sqrt(m2[j] / (1 - beta2 ** step)) + eps)
+    net.columns = list(X.columns)
+    net.epochs = cfg["epochs"]
+    return net
 
 
-class Net:
-    def __init__(self, model, columns, predict):
-        self.model, self.columns, self._predict = model, columns, predict
+class Mlp:
+    """The net: weights W, biases B; predict gives P(class 1), class probabilities or values."""
+
+    def __init__(self, W, B, activation, task, y_mean, y_std):
+        self.W, self.B, self.activation, self.task = W, B, activation, task
+        self.y_mean, self.y_std = y_mean, y_std
+
+    def act(self, h):
+        if self.activation == "relu":
+            return np.maximum(h, 0)
+        return 0.5 * h * (1 + np.tanh(math.sqrt(2 / math.pi) * (h + 0.044715 * h ** 3)))
+
+    def act_grad(self, h):
+        if self.activation == "relu":
+            return (h > 0).astype(float)
+        c = math.sqrt(2 / math.pi)
+        t = np.tanh(c * (h + 0.044715 * h ** 3))
+        return 0.5 * (1 + t) + 0.5 * h * (1 - t * t) * c * (1 + 3 * 0.044715 * h * h)
+
+    def gradients(self, x, y, w, dropout, rng, huber):
+        """Gradients of the batch's weighted mean loss with respect to W then B (dropout applied)."""
+        pre, outs, masks = [], [x], []
+        h = x
+        for j, (Wj, Bj) in enumerate(zip(self.W, self.B)):
+            z = h @ Wj + Bj
+            if j == len(self.W) - 1:
+                break
+            pre.append(z)
+            h = self.act(z)
+            mask = (rng.random(h.shape) >= dropout) / (1 - dropout) if dropout > 0 else None
+            masks.append(mask)
+            h = h * mask if mask is not None else h
+            outs.append(h)
+        share = (w / w.sum())[:, None]
+        if self.task == "binary":
+            d = (1 / (1 + np.exp(-z[:, 0])) - y)[:, None]
+        elif self.task == "multiclass":
+            e = np.exp(z - z.max(axis=1, keepdims=True))
+            d = e / e.sum(axis=1, keepdims=True)
+            d[np.arange(len(y)), y] -= 1
+        else:
+            r = z[:, 0] - y
+            d = (np.clip(r, -1, 1) if huber else r)[:, None]
+        d = d * share
+        gW, gB = [None] * len(self.W), [None] * len(self.W)
+        for j in range(len(self.W) - 1, -1, -1):
+            gW[j] = outs[j].T @ d
+            gB[j] = d.sum(axis=0)
+            if j > 0:
+                d = d @ self.W[j].T
+                if masks[j - 1] is not None:
+                    d = d * masks[j - 1]
+                d = d * self.act_grad(pre[j - 1])
+        return gW + gB
 
     def describe(self, settings):
-        layers = " × ".join(str(h) for h in self.model.hidden_layer_sizes)
-        return f"{type(self.model).__name__} ({settings['task']}, {layers}, {self.model.n_iter_} epochs, scikit-learn)"
+        layers = " × ".join(str(W.shape[1]) for W in self.W[:-1])
+        return f"MLP ({settings['task']}, {layers}, {self.activation}, {self.epochs} epochs, NumPy)"
 
     def predict(self, X):
-        return self._predict(X[self.columns].fillna(0.0).to_numpy(float))
+        h = X[self.columns].fillna(0.0).to_numpy(float)
+        for j, (Wj, Bj) in enumerate(zip(self.W, self.B)):
+            h = h @ Wj + Bj
+            if j < len(self.W) - 1:
+                h = self.act(h)
+        if self.task == "binary":
+            return 1 / (1 + np.exp(-h[:, 0]))
+        if self.task == "multiclass":
+            e = np.exp(h - h.max(axis=1, keepdims=True))
+            return e / e.sum(axis=1, keepdims=True)
+        return h[:, 0] * self.y_std + self.y_mean
 
     def save(self, path):
-        import pickle
-
-        with open(path, "wb") as f:
-            pickle.dump(self.model, f)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"features": self.columns, "activation": self.activation,
+                       "weights": [Wj.tolist() for Wj in self.W], "biases": [Bj.tolist() for Bj in self.B],
+                       "target": {"mean": self.y_mean, "std": self.y_std}}, f)
 
 
 def predictions_frame(p, settings):
