@@ -78,7 +78,7 @@ describe('Download as Python project on a model version', () => {
     assertNoErrors();
   });
 
-  it('an MLP model version says why it has no Python project, in the page', async () => {
+  it('an MLP with batch normalisation says why it has no Python project, in the page', async () => {
     const zip = join(work, 'mlp.zip');
     await cli([
       'fit',
@@ -90,7 +90,7 @@ describe('Download as Python project on a model version', () => {
       '--out',
       zip,
       '--params',
-      '{"epochs": 2}',
+      '{"epochs": 2, "batchNorm": true}',
       '--no-track',
     ]);
     const { page } = await openStudio(browser.context);
@@ -105,6 +105,8 @@ describe('Download as Python project on a model version', () => {
       .toContain('penguins-mlp version 1');
     const row = page.locator('[data-testid="version-row"][data-version="1"]');
     await row.getByTestId('version-download-python').click();
-    await expect.poll(() => row.getByTestId('version-action-error').textContent()).toMatch(/mlp model: only/);
+    await expect
+      .poll(() => row.getByTestId('version-action-error').textContent())
+      .toMatch(/mlp model with batch normalisation: train.py's MLP has no counterpart/);
   });
 });
