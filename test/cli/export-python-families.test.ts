@@ -7,31 +7,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
-import { datasetFile, scorePy } from '../helpers/paths.ts';
-
-const PY = '/usr/bin/python3';
-const hasPython = (() => {
-  try {
-    execFileSync(PY, ['-c', 'import pandas, sklearn, xgboost, distributed'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasPython && process.env.CI)
-  throw new Error('CI must install python3-pandas, python3-sklearn, python3-xgboost, python3-distributed');
+import { datasetFile } from '../helpers/paths.ts';
+import { PY, hasPythonExportTools, scoreTestSplit } from '../helpers/python-export.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'export-py-families-'));
-
-function score(name: string, predictions: string): Record<string, number> {
-  const out = JSON.parse(
-    execFileSync(PY, [scorePy(), dirname(datasetFile(name, 'test.csv')), predictions], { encoding: 'utf8' }),
-  ) as { metrics: Record<string, number> };
-  return out.metrics;
-}
 
 /** Bundle → `cli predict` and exported train.py on the test split: both scores and train.py's log. */
 async function compare(
@@ -63,14 +45,14 @@ async function compare(
   );
   expect(readFileSync(theirs, 'utf8').split('\n')[0]).toBe(readFileSync(ours, 'utf8').split('\n')[0]);
   return {
-    ours: score(name, ours)[metric]!,
-    theirs: score(name, theirs)[metric]!,
+    ours: scoreTestSplit(name, ours)[metric]!,
+    theirs: scoreTestSplit(name, theirs)[metric]!,
     log,
     readme: readFileSync(join(project, 'README.md'), 'utf8'),
   };
 }
 
-describe.runIf(hasPython)('export --format python: linear models and AutoML ensembles', () => {
+describe.runIf(hasPythonExportTools)('export --format python: linear models and AutoML ensembles', () => {
   it.each([
     ['german_credit', 'roc_auc', 'LogisticRegression'],
     ['diabetes', 'rmse', 'Ridge'],

@@ -10,38 +10,20 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
-import { REPO_ROOT, datasetFile, scorePy } from '../helpers/paths.ts';
+import { REPO_ROOT, datasetFile } from '../helpers/paths.ts';
+import { PY, hasPythonExportTools, scoreTestSplit } from '../helpers/python-export.ts';
 import { readBundleFiles } from '../../src/cli/bundle-io.ts';
 import { loadBundle, type LoadedBundle } from '../../src/core/export/bundle.ts';
 import { pythonProjectFiles } from '../../src/core/export/python/index.ts';
 import { EnsembleModel } from '../../src/core/search/ensemble.ts';
 
-const PY = '/usr/bin/python3';
-const hasPython = (() => {
-  try {
-    execFileSync(PY, ['-c', 'import pandas, sklearn, xgboost, distributed'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasPython && process.env.CI)
-  throw new Error('CI must install python3-pandas, python3-sklearn, python3-xgboost, python3-distributed');
-
 const dir = mkdtempSync(join(tmpdir(), 'export-py-members-'));
 
 function target(name: string): string {
   return (JSON.parse(readFileSync(datasetFile(name, 'meta.json'), 'utf8')) as { target: string }).target;
-}
-
-function score(name: string, predictions: string): Record<string, number> {
-  const out = JSON.parse(
-    execFileSync(PY, [scorePy(), dirname(datasetFile(name, 'test.csv')), predictions], { encoding: 'utf8' }),
-  ) as { metrics: Record<string, number> };
-  return out.metrics;
 }
 
 interface Compared {
@@ -88,8 +70,8 @@ async function compare(
   );
   expect(readFileSync(theirs, 'utf8').split('\n')[0]).toBe(readFileSync(ours, 'utf8').split('\n')[0]);
   return {
-    ours: score(name, ours)[metric]!,
-    theirs: score(name, theirs)[metric]!,
+    ours: scoreTestSplit(name, ours)[metric]!,
+    theirs: scoreTestSplit(name, theirs)[metric]!,
     log,
     readme: readFileSync(join(project, 'README.md'), 'utf8'),
     settings: JSON.parse(readFileSync(join(project, 'settings.json'), 'utf8')) as Compared['settings'],
@@ -102,7 +84,7 @@ function within(metric: string, r: Compared): void {
   expect(Math.abs(r.theirs - r.ours), `${r.theirs} vs ours ${r.ours}`).toBeLessThanOrEqual(tolerance);
 }
 
-describe.runIf(hasPython)('export --format python: forests, MLPs and whole ensembles', () => {
+describe.runIf(hasPythonExportTools)('export --format python: forests, MLPs and whole ensembles', () => {
   it.each([
     ['rf', 'telco_churn', 'roc_auc', 'RandomForestClassifier'],
     ['rf', 'diabetes', 'rmse', 'RandomForestRegressor'],
