@@ -133,6 +133,8 @@ interface Translated {
   readonly chosen: Chosen;
   readonly steps: ReturnType<typeof stepKinds>;
   readonly family: FamilySettings;
+  /** Its weight among the kept members (they sum to 1). */
+  readonly share: number;
 }
 
 /** A member with no faithful Python translation, left out of the exported ensemble. */
@@ -155,7 +157,7 @@ function translateMembers(bundle: LoadedBundle): { kept: Translated[]; leftOut: 
   for (const c of chosen) {
     try {
       const steps = stepKinds(c.pipeline);
-      kept.push({ chosen: c, steps, family: familySettings(c, steps) });
+      kept.push({ chosen: c, steps, family: familySettings(c, steps), share: c.member?.weight ?? 1 });
     } catch (err) {
       if (!(err instanceof PythonExportError) || chosen.length === 1) throw err;
       first ??= err;
@@ -168,7 +170,8 @@ function translateMembers(bundle: LoadedBundle): { kept: Translated[]; leftOut: 
     }
   }
   if (kept.length === 0) throw first instanceof Error ? first : new PythonExportError('no member exports');
-  return { kept, leftOut };
+  const total = kept.reduce((a, t) => a + t.share, 0);
+  return { kept: kept.map((t) => ({ ...t, share: t.share / total })), leftOut };
 }
 
 /** The project's files (name → text): MLproject, python_env.yaml, requirements.txt, README.md, train.py, tune.py, settings.json. */
@@ -178,12 +181,11 @@ export function pythonProjectFiles(bundle: LoadedBundle, opts: PythonProjectOpti
   // the heaviest member is also the project's single model: tune.py searches from its pipeline
   const top = kept[0]!;
   const chosen = top.chosen;
-  const total = kept.reduce((a, t) => a + (t.chosen.member?.weight ?? 1), 0);
   const members =
     kept.length > 1
       ? kept.map((t) => ({
           trial: t.chosen.member?.trial ?? null,
-          weight: (t.chosen.member?.weight ?? 1) / total,
+          weight: t.share,
           inputs: t.chosen.pipeline.inputs,
           steps: t.steps,
           ...t.family.settings,
@@ -466,7 +468,7 @@ function readme(
         "predicts their weighted average of probabilities (or values), as the studio's ensemble does:",
         '',
         ...kept.flatMap((t, k) => [
-          `### Member ${k + 1}: trial ${t.chosen.member?.trial ?? '?'} (${t.chosen.family}), weight ${((t.chosen.member?.weight ?? 1) / kept.reduce((a, x) => a + (x.chosen.member?.weight ?? 1), 0)).toFixed(3)}`,
+          `### Member ${k + 1}: trial ${t.chosen.member?.trial ?? '?'} (${t.chosen.family}), weight ${t.share.toFixed(3)}`,
           '',
           'Preprocessing, in order (each step fitted on the training rows):',
           '',
