@@ -7,7 +7,7 @@
  * 20 ms at 50 connections; ratio ≥ 0.5.
  *
  * Usage: npx tsx bench/serve/run.ts [--dataset diamonds] [--target price] [--seconds 5]
- *          [--max-requests 20000] [--bundle model.zip] [--workers N]
+ *          [--max-requests 20000] [--bundle model.zip] [--workers N] [--no-batching]
  */
 import { spawn } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     'max-requests': { type: 'string', default: '20000' },
     bundle: { type: 'string' },
     workers: { type: 'string', default: '1' },
+    'no-batching': { type: 'boolean', default: false },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -119,6 +120,7 @@ const child = spawn(
     '--quiet',
     '--workers',
     values.workers!,
+    ...(values['no-batching'] ? ['--no-batching'] : []),
   ],
   {
     cwd: ROOT,
@@ -225,7 +227,7 @@ const inProcessRowsPerSec = Math.max(inBefore, await inProcess());
 
 const pad = (s: string, n: number) => s.padStart(n);
 console.log(
-  `\nscoring server: ${values.dataset} GBDT (${loaded.manifest.task}), ${values.workers} worker(s), ${SECONDS} s per scenario, node ${process.version}`,
+  `\nscoring server: ${values.dataset} GBDT (${loaded.manifest.task}), ${values.workers} worker(s), batching ${values['no-batching'] ? 'off' : 'on'}, ${SECONDS} s per scenario, node ${process.version}`,
 );
 console.log(
   `${'scenario'.padEnd(22)}${pad('requests', 10)}${pad('req/s', 10)}${pad('rows/s', 12)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('errors', 8)}`,

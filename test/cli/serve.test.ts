@@ -70,6 +70,8 @@ afterAll(async () => {
 
 /** Checks a JSON answer's rows against `cli predict`'s CSV rows (exact numbers, same labels). */
 interface Answer {
+  readonly rows?: number;
+  readonly warnings?: readonly string[];
   readonly classes?: readonly string[];
   readonly predictions: readonly { label: string; probabilities: Record<string, number> }[];
 }
@@ -321,6 +323,42 @@ describe('serve: answers equal cli predict', () => {
       expect(answer.rows).toBe(job.to - job.from);
       expectSameAsPredict(answer, predictPenguins, job.from);
     }
+  }, 120_000);
+});
+
+describe('serve: dynamic batching', () => {
+  it('single-row requests 40 at a time are read together, each answer equal to predict on its row', async () => {
+    const records = csvRecords(readCsv(PENGUINS_TEST), penguins.inputs);
+    const url = penguins.server.url;
+    const before = (await http(`${url}/health`)).json().requests.batched;
+    const agent = new Agent({ keepAlive: true, maxSockets: 40 });
+    const order = Array.from({ length: 400 }, (_, k) => (k * 7) % records.length);
+    let next = 0;
+    const answers: { i: number; answer: Answer }[] = [];
+    const worker = async () => {
+      while (next < order.length) {
+        const i = order[next++];
+        const r = await http(`${url}/invocations`, {
+          body: JSON.stringify({ dataframe_records: [records[i]] }),
+          headers: { 'content-type': 'application/json' },
+          agent,
+        });
+        expect(r.status).toBe(200);
+        answers.push({ i, answer: r.json() });
+      }
+    };
+    await Promise.all(Array.from({ length: 40 }, worker));
+    agent.destroy();
+    expect(answers).toHaveLength(order.length);
+    for (const { i, answer } of answers) {
+      expect(answer.rows).toBe(1);
+      expect(answer.warnings).toBeUndefined();
+      expectSameAsPredict(answer, predictPenguins, i);
+    }
+    const after = (await http(`${url}/health`)).json().requests.batched;
+    // some of them were answered by combined reads (40 requests in flight at once)
+    expect(after.frames - before.frames).toBeGreaterThan(0);
+    expect(after.reads - before.reads).toBeLessThan(after.frames - before.frames);
   }, 120_000);
 });
 

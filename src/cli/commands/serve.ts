@@ -29,6 +29,8 @@ export interface ServeOptions {
   readonly json?: boolean;
   /** How long a shutdown waits for requests in flight before closing their connections. */
   readonly drainSeconds?: number;
+  /** false: score every request in its own read (default: small JSON requests arriving together share one). */
+  readonly batching?: boolean;
 }
 
 export interface RunningServer {
@@ -87,6 +89,10 @@ export async function startServer(
     lenient: options.lenient,
     allowExtraColumns: options.allowExtraColumns,
     createHasher: nodeHasher,
+    // small JSON requests that arrive together are scored in one read (core/serve/batch.ts)
+    ...(options.batching === false
+      ? {}
+      : { batching: { schedule: (run: () => void) => void setImmediate(run) } }),
   });
   const service = new ScoringService(model, {
     name: options.name ?? basename(bundlePath).replace(/\.zip$/i, ''),
@@ -345,6 +351,8 @@ export const serveCommand: Command = {
     '  --drain-seconds S       on SIGTERM/SIGINT, wait up to S seconds for requests in flight (default 30)',
     '  --workers N             N server processes sharing the port (node:cluster; default 1); a worker that',
     '                          dies is replaced; SIGTERM/SIGINT drains every worker',
+    '  --no-batching           score every request on its own (default: small JSON requests that arrive',
+    '                          together are read and scored at once; each answer is what it would be alone)',
     '  --quiet                 no request log (one line per request on stderr, never data values)',
     '  --json                  startup line on stdout and log lines on stderr as JSON',
   ].join('\n'),
@@ -365,6 +373,7 @@ export const serveCommand: Command = {
         workers: { type: 'string' },
         quiet: { type: 'boolean' },
         json: { type: 'boolean' },
+        'no-batching': { type: 'boolean' },
       },
     });
     if (positionals.length !== 1) throw new CliError('serve takes one bundle (folder or .zip)');
@@ -393,6 +402,7 @@ export const serveCommand: Command = {
         quiet: values.quiet,
         json: values.json,
         drainSeconds: drain,
+        batching: !values['no-batching'],
       },
       io,
     );

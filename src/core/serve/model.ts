@@ -22,6 +22,7 @@ import { csvField } from '../export/csv-write.ts';
 import { PipelineError } from '../pipeline/types.ts';
 import { ServeError, showValue } from './errors.ts';
 import type { Cell, Frame } from './frame.ts';
+import { FrameBatcher, type BatchEntry, type BatchingOptions } from './batch.ts';
 
 export interface ServingOptions {
   /** Score cells that cannot be read as their column's type as missing (as `cli predict`) instead of a 400. */
@@ -30,7 +31,19 @@ export interface ServingOptions {
   readonly allowExtraColumns?: boolean;
   /** SHA-256 for the reader (Node passes node:crypto's); the reader's default otherwise. */
   readonly createHasher?: () => IncrementalHasher;
+  /** Score small JSON frames that arrive together in one read (batch.ts); off when absent. */
+  readonly batching?: BatchingOptions;
 }
+
+/** A JSON frame's CSV: the header line, the row lines (joined by newlines) and whether a date is read. */
+interface FrameParts {
+  readonly header: string;
+  readonly lines: string;
+  readonly dated: boolean;
+}
+
+/** The frame's dialect is known (it was written here), not guessed. */
+const FRAME_DIALECT = { delimiter: ',', hasHeader: true, encoding: 'utf-8' } as const;
 
 export interface Scored {
   readonly predictions: Predictions;
@@ -81,6 +94,7 @@ export class ServingModel {
   /** Columns the model drops anyway (ID-like, constant): a request may leave them out. */
   readonly optional: ReadonlySet<string>;
   private readonly overrides: Record<string, SemanticType>;
+  private readonly batcher: FrameBatcher<Scored, readonly string[]> | null;
 
   constructor(bundle: LoadedBundle, options: ServingOptions = {}) {
     this.bundle = bundle;
@@ -88,6 +102,14 @@ export class ServingModel {
     this.types = new Map(bundle.manifest.signature.inputs.map((c) => [c.name, c.type]));
     this.optional = droppedColumns(bundle);
     this.overrides = signatureTypes(bundle);
+    this.batcher = options.batching
+      ? new FrameBatcher(options.batching, (header, entries) => this.together(header, entries))
+      : null;
+  }
+
+  /** Combined reads and the frames they answered; null when batching is off. */
+  get batching(): { readonly reads: number; readonly frames: number } | null {
+    return this.batcher?.stats ?? null;
   }
 
   get target(): string {
@@ -132,11 +154,20 @@ export class ServingModel {
 
   /** The frame as the CSV `predict` would have read: the model's columns only, a header line first. */
   frameCsv(frame: Frame): string {
+    const { header, lines } = this.frameParts(frame);
+    return frame.rows.length ? `${header}\n${lines}\n` : `${header}\n`;
+  }
+
+  private frameParts(frame: Frame): FrameParts {
     const keep: number[] = [];
+    let dated = false;
     frame.columns.forEach((c, j) => {
-      if (this.types.has(c)) keep.push(j);
+      const type = this.types.get(c);
+      if (type === undefined) return;
+      keep.push(j);
+      if (type === 'datetime') dated = true;
     });
-    const lines: string[] = [keep.map((j) => csvField(frame.columns[j])).join(',')];
+    const lines: string[] = [];
     for (let i = 0; i < frame.rows.length; i++) {
       const row = frame.rows[i];
       let line = '';
@@ -156,18 +187,48 @@ export class ServingModel {
       }
       lines.push(line);
     }
-    return lines.join('\n') + '\n';
+    return { header: keep.map((j) => csvField(frame.columns[j])).join(','), lines: lines.join('\n'), dated };
   }
 
-  /** Scores a JSON frame. */
+  /** Scores a JSON frame (with others that arrive with it, when batching is on). */
   async scoreFrame(frame: Frame): Promise<Scored> {
     // No rows and no columns (an empty list of records): nothing to check, nothing to score.
     if (frame.rows.length === 0 && frame.columns.length === 0) return this.empty([]);
     const ignored = this.checkColumns(frame.columns, 'json');
     if (frame.rows.length === 0) return this.empty(ignored);
-    const csv = new TextEncoder().encode(this.frameCsv(frame));
-    // The CSV was written here: its dialect is known, not guessed.
-    return this.read(csv, { delimiter: ',', hasHeader: true, encoding: 'utf-8' }, 'json', ignored);
+    const { header, lines, dated } = this.frameParts(frame);
+    const alone = () =>
+      this.read(new TextEncoder().encode(`${header}\n${lines}\n`), FRAME_DIALECT, 'json', ignored);
+    const b = this.batcher;
+    if (!b || dated || frame.rows.length > b.maxFrameRows) return alone();
+    return b.add(header, lines, frame.rows.length, ignored, alone);
+  }
+
+  /**
+   * Scores a group of frames with the same header in one read; null (each is then scored alone) when
+   * the read says anything at all, so that every note and error is about one request's own rows.
+   */
+  private async together(
+    header: string,
+    entries: readonly BatchEntry<Scored, readonly string[]>[],
+  ): Promise<Scored[] | null> {
+    const csv = `${header}\n${entries.map((e) => e.lines).join('\n')}\n`;
+    const all = await this.read(new TextEncoder().encode(csv), FRAME_DIALECT, 'json', []);
+    const total = entries.reduce((n, e) => n + e.nRows, 0);
+    if (all.warnings.length || all.predictions.nRows !== total) return null;
+    const p = all.predictions;
+    const width = total ? p.values.length / total : 0;
+    let at = 0;
+    return entries.map((e) => {
+      const from = at;
+      at += e.nRows;
+      const predictions: Predictions = {
+        values: p.values.slice(from * width, at * width),
+        ...(p.labels ? { labels: p.labels.slice(from, at) } : {}),
+        nRows: e.nRows,
+      };
+      return { predictions, warnings: e.meta.length ? [this.ignoredNote(e.meta)] : [] };
+    });
   }
 
   /** Scores a CSV body, read exactly as `cli predict` reads a file. */

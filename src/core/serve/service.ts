@@ -377,7 +377,11 @@ export class ScoringService {
         status,
         model: this.modelRef,
         uptimeSeconds: Math.round((this.info.now() - this.startedAt) / 100) / 10,
-        requests: { inFlight: stats.inFlight, served: stats.served },
+        requests: {
+          inFlight: stats.inFlight,
+          served: stats.served,
+          ...(this.model.batching ? { batched: this.model.batching } : {}),
+        },
         ...(this.info.process ? { process: this.info.process } : {}),
       },
       extra,
