@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { CliError } from '../errors.ts';
 import type { CliIO, Command } from './command.ts';
 import type { ScoringService, ServeResponse } from '../../core/serve/index.ts';
+import type { Tables } from '../../core/features/types.ts';
 
 export interface ServeOptions {
   readonly host?: string;
@@ -31,6 +32,8 @@ export interface ServeOptions {
   readonly drainSeconds?: number;
   /** false: score every request in its own read (default: small JSON requests arriving together share one). */
   readonly batching?: boolean;
+  /** `NAME=FILE.csv` related tables of a model trained on recipe features. */
+  readonly tables?: readonly string[];
 }
 
 export interface RunningServer {
@@ -85,7 +88,19 @@ export async function startServer(
   const app = appInfo();
   let inFlight = 0;
   let served = 0;
+  let tables: Tables | undefined;
+  if (options.tables?.length || bundle.features) {
+    const { checkScoringTables } = await import('../../core/features/score.ts');
+    const { tableDifferences } = await import('../../core/features/spec.ts');
+    const { readTables } = await import('./features.ts');
+    tables = options.tables?.length ? (await readTables(options.tables, io)).tables : {};
+    checkScoringTables(bundle, tables);
+    // how the related tables differ from the ones trained on: said once, at start
+    if (bundle.features)
+      for (const note of tableDifferences(bundle.features, tables)) io.stderr(`note: ${note}\n`);
+  }
   const model = new ServingModel(bundle, {
+    ...(tables ? { tables } : {}),
     lenient: options.lenient,
     allowExtraColumns: options.allowExtraColumns,
     createHasher: nodeHasher,
@@ -351,6 +366,8 @@ export const serveCommand: Command = {
     '  --drain-seconds S       on SIGTERM/SIGINT, wait up to S seconds for requests in flight (default 30)',
     '  --workers N             N server processes sharing the port (node:cluster; default 1); a worker that',
     '                          dies is replaced; SIGTERM/SIGINT drains every worker',
+    '  --table NAME=FILE.csv   a model trained with --recipe: each related table its features are computed',
+    "                          from (repeatable); requests then hold rows of the recipe's target table",
     '  --no-batching           score every request on its own (default: small JSON requests that arrive',
     '                          together are read and scored at once; each answer is what it would be alone)',
     '  --quiet                 no request log (one line per request on stderr, never data values)',
@@ -374,6 +391,7 @@ export const serveCommand: Command = {
         quiet: { type: 'boolean' },
         json: { type: 'boolean' },
         'no-batching': { type: 'boolean' },
+        table: { type: 'string', multiple: true },
       },
     });
     if (positionals.length !== 1) throw new CliError('serve takes one bundle (folder or .zip)');
@@ -388,7 +406,7 @@ export const serveCommand: Command = {
     if (!Number.isInteger(workers) || workers < 1 || workers > 64 || values.workers?.trim() === '')
       throw new CliError(`--workers must be a whole number from 1 to 64, got '${values.workers}'`);
     if (workers > 1 && cluster.isPrimary)
-      return runPrimary(positionals[0], workers, values.trust ?? [], Boolean(values.json), io);
+      return runPrimary(positionals[0], workers, values.trust ?? [], Boolean(values.json), io, values.table);
     const running = await startServer(
       positionals[0],
       {
@@ -403,6 +421,7 @@ export const serveCommand: Command = {
         json: values.json,
         drainSeconds: drain,
         batching: !values['no-batching'],
+        tables: values.table,
       },
       io,
     );
@@ -485,9 +504,16 @@ async function runPrimary(
   trust: readonly string[],
   json: boolean,
   io: CliIO,
+  tableSpecs: readonly string[] = [],
 ): Promise<number> {
   const { loadVerifiedBundleArg } = await import('../bundle-io.ts');
-  await loadVerifiedBundleArg(bundlePath, trust); // a bad bundle: exit 2 before forking
+  const { bundle } = await loadVerifiedBundleArg(bundlePath, trust); // a bad bundle: exit 2 before forking
+  if (bundle.features || tableSpecs.length) {
+    // a missing or unreadable related table: the same error before forking
+    const { checkScoringTables } = await import('../../core/features/score.ts');
+    const { readTables } = await import('./features.ts');
+    checkScoringTables(bundle, tableSpecs.length ? (await readTables(tableSpecs, io)).tables : {});
+  }
   let shuttingDown = false;
   let worst = 0;
   const ready = new Map<number, ListeningMessage>();

@@ -23,6 +23,9 @@ import { PipelineError } from '../pipeline/types.ts';
 import { ServeError, showValue } from './errors.ts';
 import type { Cell, Frame } from './frame.ts';
 import { FrameBatcher, type BatchEntry, type BatchingOptions } from './batch.ts';
+import { applyFeatures } from '../features/spec.ts';
+import { checkScoringTables } from '../features/score.ts';
+import { FeatureError, type Recipe, type Tables } from '../features/types.ts';
 
 export interface ServingOptions {
   /** Score cells that cannot be read as their column's type as missing (as `cli predict`) instead of a 400. */
@@ -33,6 +36,11 @@ export interface ServingOptions {
   readonly createHasher?: () => IncrementalHasher;
   /** Score small JSON frames that arrive together in one read (batch.ts); off when absent. */
   readonly batching?: BatchingOptions;
+  /**
+   * The related tables of a model trained on recipe features (by the recipe's names): a request holds
+   * rows of the recipe's target table and the features are computed from these, as `predict --table`.
+   */
+  readonly tables?: Tables;
 }
 
 /** A JSON frame's CSV: the header line, the row lines (joined by newlines) and whether a date is read. */
@@ -87,6 +95,31 @@ const cellText = (v: Cell): string =>
 
 const plural = (n: number, one: string, many = `${one}s`) => (n === 1 ? one : many);
 
+/** The columns of the recipe's target table its features read (keys, times, cutoff, sources). */
+function targetColumnsRead(recipe: Recipe): string[] {
+  const out: string[] = [];
+  if (recipe.cutoff && 'column' in recipe.cutoff) out.push(recipe.cutoff.column);
+  for (const f of recipe.features) {
+    switch (f.kind) {
+      case 'lookup':
+        out.push(f.relationship.childColumn);
+        break;
+      case 'aggregate':
+        out.push(f.relationship.parentColumn);
+        break;
+      case 'date_part':
+      case 'days_since':
+        out.push(f.column);
+        break;
+      case 'rolling':
+      case 'lag':
+        out.push(f.time, ...(f.entity ? [f.entity] : []), ...(f.column ? [f.column] : []));
+        break;
+    }
+  }
+  return out;
+}
+
 export class ServingModel {
   readonly bundle: LoadedBundle;
   readonly options: ServingOptions;
@@ -99,12 +132,34 @@ export class ServingModel {
   constructor(bundle: LoadedBundle, options: ServingOptions = {}) {
     this.bundle = bundle;
     this.options = options;
-    this.types = new Map(bundle.manifest.signature.inputs.map((c) => [c.name, c.type]));
-    this.optional = droppedColumns(bundle);
-    this.overrides = signatureTypes(bundle);
-    this.batcher = options.batching
-      ? new FrameBatcher(options.batching, (header, entries) => this.together(header, entries))
-      : null;
+    const rec = bundle.features;
+    if (rec) {
+      // A request holds rows of the recipe's target table, read as the training file was read; the
+      // features are computed. Columns the model reads (not computed, not dropped) are required; the
+      // recipe's keys and times are checked when the features are built (a 400 naming the column).
+      checkScoringTables(bundle, options.tables ?? {});
+      const computed = new Set(rec.recipe.features.map((f) => f.name));
+      const target = bundle.manifest.target;
+      const own = bundle.manifest.dataset.schema.filter((c) => c.name !== target && !computed.has(c.name));
+      this.types = new Map(own.map((c) => [c.name, c.type]));
+      this.overrides = Object.fromEntries(own.map((c) => [c.name, c.type]));
+      const dropped = droppedColumns(bundle);
+      const read = new Set([
+        ...bundle.manifest.signature.inputs.map((c) => c.name).filter((n) => !dropped.has(n)),
+        ...targetColumnsRead(rec.recipe),
+      ]);
+      this.optional = new Set(own.map((c) => c.name).filter((n) => !read.has(n)));
+    } else {
+      if (options.tables && Object.keys(options.tables).length) checkScoringTables(bundle, options.tables);
+      this.types = new Map(bundle.manifest.signature.inputs.map((c) => [c.name, c.type]));
+      this.optional = droppedColumns(bundle);
+      this.overrides = signatureTypes(bundle);
+    }
+    // Recipe features are not batched: a build's notes (match rates) are about all the rows it read.
+    this.batcher =
+      options.batching && !rec
+        ? new FrameBatcher(options.batching, (header, entries) => this.together(header, entries))
+        : null;
   }
 
   /** Combined reads and the frames they answered; null when batching is off. */
@@ -301,8 +356,17 @@ export class ServingModel {
       );
     }
     let predictions: Predictions;
+    const built: string[] = [];
     try {
-      predictions = predictTable(this.bundle, data.table);
+      let table = data.table;
+      const rec = this.bundle.features;
+      if (rec) {
+        const related = Object.fromEntries(Object.keys(rec.tables).map((t) => [t, this.options.tables![t]]));
+        const out = applyFeatures({ recipe: rec.recipe, tables: related }, table);
+        table = out.table;
+        built.push(...out.build.warnings);
+      }
+      predictions = predictTable(this.bundle, table);
     } catch (err) {
       if (err instanceof PipelineError)
         throw new ServeError(
@@ -311,9 +375,11 @@ export class ServingModel {
           err.message,
           err.column !== undefined ? { column: err.column } : {},
         );
+      if (err instanceof FeatureError) throw new ServeError(400, 'INVALID_INPUT', err.message);
       throw err;
     }
-    const warnings = ignored.length ? [this.ignoredNote(ignored), ...notes] : notes;
+    const all = built.length ? [...notes, ...built] : notes;
+    const warnings = ignored.length ? [this.ignoredNote(ignored), ...all] : all;
     return { predictions, warnings };
   }
 

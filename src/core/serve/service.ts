@@ -403,8 +403,12 @@ export class ScoringService {
   }
 
   metadata(): unknown {
-    const { manifest } = this.model.bundle;
-    const inputs = manifest.signature.inputs.map((c) => ({
+    const { manifest, features } = this.model.bundle;
+    // A model on recipe features takes rows of the recipe's target table (the features are computed).
+    const columns = features
+      ? [...this.model.types].map(([name, type]) => ({ name, type }))
+      : manifest.signature.inputs;
+    const inputs = columns.map((c) => ({
       name: c.name,
       type: c.type,
       mlflowType: MLFLOW_TYPES[c.type],
@@ -422,6 +426,19 @@ export class ScoringService {
       ...(manifest.task !== 'regression' ? { decision: this.decision() } : {}),
       family: manifest.model.family,
       inputs,
+      ...(features
+        ? {
+            features: {
+              recipe: {
+                name: features.recipe.name,
+                version: features.recipe.version,
+                target: features.recipe.target,
+              },
+              computed: features.recipe.features.map((f) => f.name),
+              tables: Object.keys(features.tables),
+            },
+          }
+        : {}),
       outputs:
         manifest.task === 'regression' || !classes
           ? { prediction: 'number' }
