@@ -5,6 +5,7 @@
  *
  *   node predict.mjs data.csv > predictions.csv
  *   node predict.mjs data.csv --out predictions.csv --explain [--top K]
+ *   node predict.mjs customers.csv --table purchases=purchases.csv   (a model on recipe features)
  *
  * It reads the bundle files next to itself (the extracted zip or the bundle folder) and writes the
  * same CSV as `npm run cli -- predict`, and the same `note: …` lines on stderr (ignored columns,
@@ -19,6 +20,9 @@ import { BUNDLE_FILES, BundleError, loadBundle } from './bundle.ts';
 import { MissingColumnsError, scoreCsv } from './score.ts';
 import { explainRows } from '../explain/rows.ts';
 import { rowReasons, withReasonsCsv } from '../explain/reasons.ts';
+import { ingestCsv } from '../ingest/index.ts';
+import { checkScoringTables, scoreWithFeatures } from '../features/score.ts';
+import type { Table } from '../data/table.ts';
 
 interface NodeFs {
   existsSync(p: URL | string): boolean;
@@ -32,8 +36,9 @@ interface NodeProcess {
 }
 
 const USAGE =
-  'usage: node predict.mjs <data.csv> [--out predictions.csv] [--explain [--top K] [--permutations N]\n' +
-  '       [--background N] [--seed N]]\n' +
+  'usage: node predict.mjs <data.csv> [--out predictions.csv] [--table NAME=FILE.csv ...]\n' +
+  '       [--explain [--top K] [--permutations N] [--background N] [--seed N]]\n' +
+  '  --table gives each related table a model trained on recipe features reads (as `cli predict`).\n' +
   '  --explain adds per row the K largest contributions to the output (default --top 3), as\n' +
   '  `cli predict --explain` does: explained_class, base_value, reason_k, reason_k_value,\n' +
   '  reason_k_contribution, other_contribution, explained_output.\n';
@@ -66,6 +71,22 @@ function explainOptions(
 
 class UsageError extends Error {}
 
+/** Takes every `--table NAME=FILE.csv` out of args: name → file, in order. */
+function tableOptions(args: string[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (let at = args.indexOf('--table'); at >= 0; at = args.indexOf('--table')) {
+    const spec = args[at + 1];
+    args.splice(at, 2);
+    const eq = spec?.indexOf('=') ?? -1;
+    if (spec === undefined || eq <= 0 || eq === spec.length - 1)
+      throw new UsageError(`bad --table '${spec ?? ''}' (expected NAME=FILE.csv)`);
+    const name = spec.slice(0, eq);
+    if (out.some(([n]) => n === name)) throw new UsageError(`two --table options are named '${name}'`);
+    out.push([name, spec.slice(eq + 1)]);
+  }
+  return out;
+}
+
 /** Runs the scorer; `here` is the URL of the folder holding the bundle files. */
 export async function runScorer(here: URL): Promise<number> {
   const proc = (globalThis as unknown as { process: NodeProcess }).process;
@@ -84,7 +105,9 @@ export async function runScorer(here: URL): Promise<number> {
     args.splice(at, 2);
   }
   let explain: ReturnType<typeof explainOptions>;
+  let tableFiles: [string, string][];
   try {
+    tableFiles = tableOptions(args);
     explain = explainOptions(args);
   } catch (err) {
     proc.stderr.write(`error: ${(err as Error).message}\n${USAGE}`);
@@ -103,10 +126,19 @@ export async function runScorer(here: URL): Promise<number> {
       if (fs.existsSync(url)) files[name] = fs.readFileSync(url, 'utf8') as string;
     }
     const bundle = loadBundle(files);
-    if (!fs.existsSync(file)) throw new Error(`cannot read file: no such file (${file})`);
-    const bytes = fs.readFileSync(file) as Uint8Array;
-    const name = file.split(/[\\/]/).pop() ?? file;
-    const result = await scoreCsv(bundle, bytesSource(name, bytes, 1 << 20));
+    const read = (path: string) => {
+      if (!fs.existsSync(path)) throw new Error(`cannot read file: no such file (${path})`);
+      return bytesSource(path.split(/[\\/]/).pop() ?? path, fs.readFileSync(path) as Uint8Array, 1 << 20);
+    };
+    const source = read(file);
+    let result;
+    if (bundle.features || tableFiles.length) {
+      // Recipe features: computed from the related tables with the recorded recipe (as `cli predict`).
+      const tables: Record<string, Table> = {};
+      for (const [name, path] of tableFiles) tables[name] = (await ingestCsv(read(path))).table;
+      checkScoringTables(bundle, tables);
+      result = await scoreWithFeatures(bundle, source, tables);
+    } else result = await scoreCsv(bundle, source);
     // The same notes as `cli predict`: ignored columns, unreadable cells (scored as missing), repairs.
     for (const note of result.notes) proc.stderr.write(`note: ${note}\n`);
     let text = result.csv;
