@@ -101,15 +101,7 @@ export function createBundleFiles(
   extras: BundleExtras = {},
 ): Record<string, string> {
   const manifest: BundleManifest = {
-    kind: 'automl-studio-model',
-    formatVersion: BUNDLE_FORMAT_VERSION,
-    createdAt: env.createdAt,
-    app: { ...env.app, commit: env.app.commit ?? 'unknown' },
-    dataset: manifestDataset(dataset),
-    target: trained.target,
-    task: trained.task,
-    ...(trained.classes ? { classes: trained.classes } : {}),
-    ...(trained.task === 'binary' && trained.classes ? { positiveClass: trained.classes[1] } : {}),
+    ...manifestHead(env, dataset, trained),
     ...decisionOf(extras.decision, trained.decision),
     split: trained.split,
     refit: trained.refit ?? null,
@@ -186,15 +178,7 @@ export function createSearchBundleFiles(
       : (result.best.value ?? NaN),
   };
   const manifest: BundleManifest = {
-    kind: 'automl-studio-model',
-    formatVersion: BUNDLE_FORMAT_VERSION,
-    createdAt: env.createdAt,
-    app: { ...env.app, commit: env.app.commit ?? 'unknown' },
-    dataset: manifestDataset(dataset),
-    target: result.target,
-    task: result.task,
-    ...(result.classes ? { classes: result.classes } : {}),
-    ...(result.task === 'binary' && result.classes ? { positiveClass: result.classes[1] } : {}),
+    ...manifestHead(env, dataset, result),
     ...searchDecision(result, extras.decision),
     split: result.manifest.split,
     search: result.manifest,
@@ -397,6 +381,29 @@ export function inputExampleCsv(
     );
   }
   return lines.join('\n') + '\n';
+}
+
+/** The fields every manifest starts with, in this order (a fitted model's and a search's alike). */
+function manifestHead(
+  env: BundleEnvironment,
+  dataset: BundleDataset,
+  of: {
+    readonly target: string;
+    readonly task: BundleManifest['task'];
+    readonly classes?: readonly string[] | null;
+  },
+) {
+  return {
+    kind: 'automl-studio-model' as const,
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    createdAt: env.createdAt,
+    app: { ...env.app, commit: env.app.commit ?? 'unknown' },
+    dataset: manifestDataset(dataset),
+    target: of.target,
+    task: of.task,
+    ...(of.classes ? { classes: [...of.classes] } : {}),
+    ...(of.task === 'binary' && of.classes ? { positiveClass: of.classes[1] } : {}),
+  };
 }
 
 function manifestDataset(dataset: BundleDataset): BundleManifest['dataset'] {
