@@ -63,7 +63,11 @@ afterEach(async () => {
 /** Requests that failed (a COEP or CSP block shows up here) and responses with an error status. */
 function watchNetwork(page: Page): string[] {
   const bad: string[] = [];
-  page.on('requestfailed', (r) => bad.push(`failed ${r.url()}: ${r.failure()?.errorText ?? ''}`));
+  page.on('requestfailed', (r) => {
+    // ERR_ABORTED: a load cut short by the next navigation; a COEP or CSP block is ERR_BLOCKED_BY_…
+    const why = r.failure()?.errorText ?? '';
+    if (why !== 'net::ERR_ABORTED') bad.push(`failed ${r.url()}: ${why}`);
+  });
   page.on('response', (r) => {
     if (r.status() >= 400) bad.push(`${r.status()} ${r.url()}`);
   });
