@@ -30,6 +30,19 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
+/**
+ * Cross-origin isolation (issue 21): with these two headers the page and its workers are
+ * `crossOriginIsolated`, so the data worker can share the parsed columns with the training worker as
+ * `SharedArrayBuffer`s instead of copying them. Every resource of the studio is same-origin (scripts,
+ * workers, wasm, fonts, samples), so `require-corp` blocks nothing. The service worker's precache
+ * keeps the headers of the responses it stored, so an offline reload stays isolated
+ * (test/e2e/isolation.e2e.ts).
+ */
+export const CROSS_ORIGIN_ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
+
 export default defineConfig({
   base: './',
   // The commit the app was built from, recorded in the manifests of bundles made in the browser.
@@ -76,9 +89,10 @@ export default defineConfig({
     host: '127.0.0.1',
     port: 4173,
     strictPort: false,
-    headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY },
+    headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY, ...CROSS_ORIGIN_ISOLATION },
   },
-  server: { host: '127.0.0.1' },
+  // The dev server: isolated too (its CSP would block Vite's injected client, so only the isolation).
+  server: { host: '127.0.0.1', headers: { ...CROSS_ORIGIN_ISOLATION } },
   test: {
     projects: [
       {

@@ -15,13 +15,14 @@ import { isTableInput, type JobInput, type TableInput, type TypeOverrides } from
 let cached: { key: string; data: Promise<IngestResult> } | null = null;
 /** The table handed over by the data worker (and the file's bytes when small). */
 let held: { key: string; data: IngestResult; raw?: ArrayBuffer } | null = null;
-const stats = { fileReads: 0, tableInputs: 0 };
+/** `sharedTables`: tables whose columns arrived as SharedArrayBuffers (cross-origin isolated page). */
+const stats = { fileReads: 0, tableInputs: 0, sharedTables: 0 };
 // Readable from a debugger or a test attached to this worker (test/e2e/dataset-persist.e2e.ts).
 (globalThis as { __studioTrainData?: typeof stats }).__studioTrainData = stats;
 
 /** How this worker got its data so far (the studio's e2e checks the file is never read here). */
 export function dataStats(): { fileReads: number; tableInputs: number } {
-  return { ...stats };
+  return { fileReads: stats.fileReads, tableInputs: stats.tableInputs };
 }
 
 export function heldKey(): string | null {
@@ -55,12 +56,21 @@ async function tableData(input: TableInput): Promise<IngestResult> {
   }
   if (table.data) {
     stats.tableInputs++;
+    if (isShared(table.data)) stats.sharedTables++;
     held = { key: table.key, data: table.data, ...(table.raw ? { raw: table.raw } : {}) };
     cached = null; // one dataset in memory at a time
   }
   if (held?.key !== input.key)
     throw new TrainingError(`the training worker no longer holds ${input.name}: start again to send it`);
   return held.data;
+}
+
+/** Every column's buffer is a SharedArrayBuffer (checked on the buffers, not on the sender's word). */
+function isShared(data: IngestResult): boolean {
+  if (typeof SharedArrayBuffer === 'undefined') return false;
+  return data.table.columns.every(
+    (c) => (c.storage === 'dict' ? c.codes : c.values).buffer instanceof SharedArrayBuffer,
+  );
 }
 
 export function readData(input: JobInput, typeOverrides: TypeOverrides): Promise<IngestResult> {

@@ -125,6 +125,29 @@ class WorkerHeaps {
   }
 }
 
+/**
+ * Samples page + worker JS heaps (typed arrays' backing stores included) every half second until
+ * stopped; the peak of their sum is the issue's "peak memory summed over page and workers".
+ */
+function heapSampler(session: CDPSession, workers: WorkerHeaps): { stop(): Promise<number> } {
+  let peak = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const [p, w] = await Promise.all([heap(session).catch(() => 0), workers.heaps()]);
+      peak = Math.max(peak, p + Object.values(w).reduce((a, b) => a + b, 0));
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return peak;
+    },
+  };
+}
+
 async function startLongTasks(page: Page): Promise<void> {
   await page.evaluate(() => {
     const w = window as unknown as { __long: number[] };
@@ -155,6 +178,8 @@ interface Row {
   workerHeapMB: string;
   peakRssMB: number;
   rssBeforeMB: number;
+  /** Peak of page + workers JS heap (sampled every 0.5 s from the drop until kept in IndexedDB). */
+  peakHeapMB: number;
   keptS: number;
   storageMB: number;
   reopenS: number;
@@ -180,6 +205,7 @@ async function measure(rows: number): Promise<Row> {
     await startLongTasks(page);
     const rssBefore = chromiumRss();
     const rss = peakSampler();
+    const heaps = heapSampler(session, workerHeaps);
     const t0 = performance.now();
     await page.getByTestId('file-input').setInputFiles(path);
     const offer = page.getByTestId('sample-offer');
@@ -197,6 +223,7 @@ async function measure(rows: number): Promise<Row> {
     await page.locator('[data-testid="stored-dataset"]').first().waitFor({ timeout: 600_000 });
     const keptS = (performance.now() - t0) / 1000;
     const peak = rss.stop();
+    const peakHeap = await heaps.stop();
     const storage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
     // Reopen: a reload restores the dataset from IndexedDB (no file).
     const t1 = performance.now();
@@ -218,6 +245,7 @@ async function measure(rows: number): Promise<Row> {
         .join(', '),
       peakRssMB: peak / MB,
       rssBeforeMB: rssBefore / MB,
+      peakHeapMB: peakHeap / MB,
       keptS,
       storageMB: storage / MB,
       reopenS,
@@ -240,10 +268,10 @@ for (const rows of ROWS) {
 }
 const f = (n: number, d = 1): string => n.toFixed(d);
 console.log(
-  '| rows | file MB | CLI ingest+profile s | browser profile shown s | longest task ms | page heap MB | worker heap MB | Chromium RSS before → peak MB | kept in IDB s | storage MB | reopen s | reopen longest task ms | sampling offered |',
+  '| rows | file MB | CLI ingest+profile s | browser profile shown s (× CLI) | longest task ms | page heap MB | worker heap MB | peak page+workers heap MB (× file) | Chromium RSS before → peak MB | kept in IDB s | storage MB | reopen s | reopen longest task ms | sampling offered |',
 );
-console.log('|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|');
+console.log('|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|');
 for (const r of results)
   console.log(
-    `| ${r.rows.toLocaleString('en-US')} | ${f(r.fileMB)} | ${f(r.cliS)} | ${f(r.profileS)} | ${f(r.longMs, 0)} | ${f(r.pageHeapMB)} | ${r.workerHeapMB} | ${f(r.rssBeforeMB, 0)} → ${f(r.peakRssMB, 0)} | ${f(r.keptS)} | ${f(r.storageMB)} | ${f(r.reopenS)} | ${f(r.reopenLongMs, 0)} | ${r.offered ? 'yes (loaded all anyway)' : 'no'} |`,
+    `| ${r.rows.toLocaleString('en-US')} | ${f(r.fileMB)} | ${f(r.cliS)} | ${f(r.profileS)} (${f(r.profileS / r.cliS, 2)}) | ${f(r.longMs, 0)} | ${f(r.pageHeapMB)} | ${r.workerHeapMB} | ${f(r.peakHeapMB, 0)} (${f(r.peakHeapMB / r.fileMB, 2)}) | ${f(r.rssBeforeMB, 0)} → ${f(r.peakRssMB, 0)} | ${f(r.keptS)} | ${f(r.storageMB)} | ${f(r.reopenS)} | ${f(r.reopenLongMs, 0)} | ${r.offered ? 'yes (loaded all anyway)' : 'no'} |`,
   );

@@ -140,5 +140,14 @@ describe('large file', () => {
     ).toBe(true);
     expect(await page.getByTestId('summary-rows').textContent()).toBe('200,000');
     expect(await page.getByTestId('schema-row').count()).toBe(8);
+    // The first rows are built a few per frame (no long task): all 50 arrive, in order.
+    const previewRows = page.getByTestId('preview').locator('tbody tr');
+    await expect.poll(() => previewRows.count()).toBe(50);
+    expect(await previewRows.nth(49).locator('th').textContent()).toBe('50');
+    expect(await previewRows.nth(49).locator('td').first().textContent()).toBe('49'); // the id column
+    // each sparkline is one path with its bars (amount: a histogram)
+    const spark = page.locator('[data-testid="schema-row"][data-column="amount"] svg');
+    expect(Number(await spark.getAttribute('data-bars'))).toBeGreaterThan(5);
+    expect((await spark.locator('path').getAttribute('d'))?.match(/M/g)?.length).toBeGreaterThan(5);
   });
 });
