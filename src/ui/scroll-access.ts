@@ -21,14 +21,22 @@ function update(root: HTMLElement): void {
   }
 }
 
-/** Watch `root` (resizes and DOM changes, at most once per frame); returns the cleanup. */
+/**
+ * Watch `root` (resizes and DOM changes, at most once per frame); returns the cleanup. The check runs
+ * in a task after the frame is drawn, when the browser's own layout is done: run in the frame callback,
+ * its reads of widths forced a layout of the new DOM first (20–80 ms when a big dataset is shown).
+ */
 export function scrollAccess(root: HTMLElement): () => void {
   let frame = 0;
+  let task: ReturnType<typeof setTimeout> | undefined;
   const schedule = () => {
-    if (!frame)
+    if (!frame && task === undefined)
       frame = requestAnimationFrame(() => {
         frame = 0;
-        update(root);
+        task = setTimeout(() => {
+          task = undefined;
+          update(root);
+        }, 0);
       });
   };
   const mo = new MutationObserver(schedule);
@@ -40,5 +48,6 @@ export function scrollAccess(root: HTMLElement): () => void {
     mo.disconnect();
     ro.disconnect();
     if (frame) cancelAnimationFrame(frame);
+    if (task !== undefined) clearTimeout(task);
   };
 }
