@@ -12,6 +12,7 @@ import type {
   FeatureSuggestRequest,
   FeatureSuggestResult,
   FeatureTableSummary,
+  RecipeRun,
   WorkerFailure,
   WorkerResult,
 } from '../../../workers/types.ts';
@@ -67,6 +68,9 @@ export class FeaturesClient {
   }
   tableCsv(name: string): Promise<WorkerResult<FeatureCsv>> {
     return this.#call((r) => r.tableCsv(name));
+  }
+  recipeRun(recipe: Recipe): Promise<WorkerResult<RecipeRun>> {
+    return this.#call((r) => r.recipeRun(recipe));
   }
   save(state: FeatureProjectState): Promise<WorkerResult<true>> {
     return this.#call((r) => r.save(state));
