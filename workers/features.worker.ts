@@ -290,6 +290,32 @@ const api: FeaturesWorkerApi = {
     });
   },
 
+  keptFiles(names) {
+    return attempt('the kept tables', async () => {
+      const store = await datasetStore();
+      const out: Record<string, { name: string; bytes: ArrayBuffer }> = {};
+      for (const name of names) {
+        const id = held.get(name)?.storedId;
+        if (!id)
+          throw new FeatureError(
+            'missing-table',
+            `table '${name}' is not in the project kept in this browser (tables: ${[...held.keys()].join(', ') || 'none'})`,
+          );
+        const kept = await store.load(id);
+        if (!kept.raw)
+          throw new FeatureError(
+            'missing-table',
+            `table '${name}' was kept without its file (over 64 MiB): choose its CSV file`,
+          );
+        out[name] = { name: kept.info.name, bytes: kept.raw };
+      }
+      return transfer(
+        out,
+        Object.values(out).map((f) => f.bytes),
+      );
+    });
+  },
+
   save(state) {
     return attempt('the project', async () => {
       const ids: Record<string, string> = {};

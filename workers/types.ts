@@ -574,6 +574,10 @@ export interface FeaturesWorkerApi {
   build(recipe: Recipe, name: string): Promise<WorkerResult<FeatureCsv>>;
   /** One table of the project as CSV (to profile it when its file is gone, e.g. after a reload). */
   tableCsv(name: string): Promise<WorkerResult<FeatureCsv>>;
+  /** The kept files of the project's tables (their bytes as dropped), e.g. to verify a model by replay. */
+  keptFiles(
+    names: readonly string[],
+  ): Promise<WorkerResult<Readonly<Record<string, { readonly name: string; readonly bytes: ArrayBuffer }>>>>;
   /** Where the recipe's tables are kept, for a training run on its features (issue 20). */
   recipeRun(recipe: Recipe): Promise<WorkerResult<RecipeRun>>;
   /** Keep the project (and its tables, already stored as they were added) in IndexedDB. */

@@ -69,6 +69,11 @@ export class FeaturesClient {
   tableCsv(name: string): Promise<WorkerResult<FeatureCsv>> {
     return this.#call((r) => r.tableCsv(name));
   }
+  keptFiles(
+    names: readonly string[],
+  ): Promise<WorkerResult<Readonly<Record<string, { readonly name: string; readonly bytes: ArrayBuffer }>>>> {
+    return this.#call((r) => r.keptFiles(names));
+  }
   recipeRun(recipe: Recipe): Promise<WorkerResult<RecipeRun>> {
     return this.#call((r) => r.recipeRun(recipe));
   }

@@ -426,6 +426,17 @@ export class FeaturesStore {
     return this.#client.recipeRun($state.snapshot(this.recipe) as Recipe);
   }
 
+  /** The project's tables as the files they were read from (kept in this browser), by name. */
+  async keptFiles(names: readonly string[]): Promise<WorkerResult<Readonly<Record<string, File>>>> {
+    await this.init();
+    const res = await this.#client.keptFiles([...names]);
+    if (!res.ok) return res;
+    const out: Record<string, File> = {};
+    for (const [t, f] of Object.entries(res.value))
+      out[t] = new File([f.bytes], f.name, { type: 'text/csv' });
+    return { ok: true, value: out };
+  }
+
   dispose(): void {
     this.#client.dispose();
   }
