@@ -4,7 +4,8 @@
  * suggested features used → AutoML (validation in time order of the cutoff) → registered → the Models
  * screen shows the recipe → the Score screen asks for the related table by name (a missing one is an
  * error naming it) and scores a new target table → Verify with the project's kept tables says
- * "Reproduced" → after a reload the version still shows its recipe.
+ * "Reproduced" → after a reload the version still shows its recipe. And with no project kept, the
+ * features worker started at page load to look for one does not stay open.
  */
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
@@ -168,6 +169,32 @@ describe('a studio model on recipe features (issue 20)', () => {
     expect(await version.getByTestId('lineage-recipe').textContent()).toContain('customers-features v1');
 
     await page.getByTestId('nav-data').click();
+    await clearProject(page);
+  });
+
+  it('with no project kept, the features worker started at page load to look for one is closed', async () => {
+    studio = await openStudio(browser.context);
+    const { page } = studio;
+    await clearProject(page);
+    const started: string[] = [];
+    const closed: string[] = [];
+    page.on('worker', (w) => {
+      if (!w.url().includes('features.worker')) return;
+      started.push(w.url());
+      w.on('close', () => closed.push(w.url()));
+    });
+    await page.reload();
+    await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
+    await expect.poll(() => started.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    await expect.poll(() => closed.length, { timeout: 30_000 }).toBe(started.length);
+    expect(page.workers().filter((w) => w.url().includes('features.worker'))).toEqual([]);
+    // dropping tables starts it again
+    await page
+      .getByTestId('file-input')
+      .setInputFiles(
+        FILES.slice(0, 2).map((f) => ({ name: basename(f), mimeType: 'text/csv', buffer: readFileSync(f) })),
+      );
+    await expect.poll(() => page.getByTestId('feature-table').count(), { timeout: 60_000 }).toBe(2);
     await clearProject(page);
   });
 });

@@ -83,7 +83,12 @@ export class FeaturesStore {
       this.message = `The kept tables could not be reopened: ${res.error.message}`;
       return;
     }
-    if (!res.value || this.tables.length) return;
+    if (!res.value) {
+      // Nothing kept: the worker was started only to look; it starts again on first use.
+      if (!this.tables.length) this.#client.dispose();
+      return;
+    }
+    if (this.tables.length) return;
     const s = res.value;
     this.tables = s.tables;
     this.target = s.target;
