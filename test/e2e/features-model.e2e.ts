@@ -2,16 +2,19 @@
  * A model trained in the studio on a project's features carries its recipe (issue 20, acceptance), on
  * the generated shop of test/fixtures/features/shop: three related CSVs → relationships confirmed →
  * suggested features used → AutoML (validation in time order of the cutoff) → registered → the Models
- * screen shows the recipe → the Score screen asks for the related table by name (a missing one is an
+ * screen shows the recipe (and its zip reproduces with `cli reproduce … --table`) → the Score screen asks for the related table by name (a missing one is an
  * error naming it) and scores a new target table → Verify with the project's kept tables says
  * "Reproduced" → after a reload the version still shows its recipe. And with no project kept, the
  * features worker started at page load to look for one does not stay open.
  */
-import { readFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/paths.ts';
+import { readBundleZip } from '../../src/core/export/zip.ts';
+import { runCli } from '../../src/cli/run.ts';
 import { launchBrowser, openStudio, waitForDataset, type Browser, type StudioPage } from './helpers.ts';
 
 const SHOP = resolve(REPO_ROOT, 'test', 'fixtures', 'features', 'shop');
@@ -20,12 +23,20 @@ const CUSTOMER_LINK = 'purchases.customer_id → customers.customer_id';
 
 let browser: Browser;
 let studio: StudioPage | undefined;
+const work = mkdtempSync(join(tmpdir(), 'automl-features-model-'));
+
+async function cli(argv: string[]): Promise<{ code: number; out: string }> {
+  let out = '';
+  const code = await runCli(argv, { stdout: (t) => void (out += t), stderr: () => undefined });
+  return { code, out };
+}
 
 beforeAll(async () => {
   browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
+  rmSync(work, { recursive: true, force: true });
 });
 afterEach(async () => {
   studio?.assertNoErrors();
@@ -119,6 +130,18 @@ describe('a studio model on recipe features (issue 20)', () => {
     expect(await version.getByTestId('lineage-recipe').textContent()).toContain('customers-features v1');
     expect(await version.getByTestId('lineage-dataset').textContent()).toContain('customers.csv');
 
+    // its zip is a CLI bundle with the recipe: `cli reproduce` with the same tables says reproduced
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      version.getByTestId('version-download').click(),
+    ]);
+    const zip = join(work, 'churn-features.zip');
+    copyFileSync((await download.path())!, zip);
+    expect(Object.keys(readBundleZip(new Uint8Array(readFileSync(zip))))).toContain('features.json');
+    const replay = await cli(['reproduce', zip, FILES[0], '--table', `purchases=${FILES[1]}`]);
+    expect(replay.out).toMatch(/verdict: reproduced\n$/);
+    expect(replay.code).toBe(0);
+
     // Score: the screen asks for the related table by name; without it, an error naming it
     await version.getByTestId('version-score').click();
     await page.getByTestId('score-screen').waitFor();
@@ -141,6 +164,16 @@ describe('a studio model on recipe features (issue 20)', () => {
     await result.waitFor({ timeout: 60_000 });
     expect(await result.getAttribute('data-rows')).toBe('40');
     expect(await page.getByTestId('score-error').count()).toBe(0);
+    // the same predictions as `cli predict` with the same tables
+    const [predicted] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('score-download').click(),
+    ]);
+    const newPath = join(work, 'new_customers.csv');
+    writeFileSync(newPath, newCustomers());
+    const byCli = await cli(['predict', zip, newPath, '--table', `purchases=${FILES[1]}`]);
+    expect(byCli.code).toBe(0);
+    expect(readFileSync((await predicted.path())!, 'utf8')).toBe(byCli.out);
 
     // Verify by replay with the project's kept tables
     await page.getByTestId('nav-models').click();
