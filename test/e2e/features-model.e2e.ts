@@ -9,13 +9,40 @@
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../helpers/paths.ts';
 import { readBundleZip } from '../../src/core/export/zip.ts';
 import { runCli } from '../../src/cli/run.ts';
-import { launchBrowser, openStudio, waitForDataset, type Browser, type StudioPage } from './helpers.ts';
+import {
+  injectScript,
+  launchBrowser,
+  openStudio,
+  waitForDataset,
+  type Browser,
+  type StudioPage,
+} from './helpers.ts';
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Serious and critical axe violations inside `selector` (as test/e2e/a11y.e2e.ts counts them). */
+async function axeViolations(page: Page, selector: string): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await injectScript(page, AXE_SOURCE);
+  const violations = await page.evaluate(async (sel) => {
+    const axe = (
+      window as unknown as {
+        axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: unknown[] }> };
+      }
+    ).axe;
+    const res = await axe.run(sel, { resultTypes: ['violations'] });
+    return res.violations as { id: string; impact: string; nodes: { target: string[] }[] }[];
+  }, selector);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
+}
 
 const SHOP = resolve(REPO_ROOT, 'test', 'fixtures', 'features', 'shop');
 const FILES = ['customers.csv', 'purchases.csv', 'items.csv'].map((f) => resolve(SHOP, f));
@@ -164,6 +191,7 @@ describe('a studio model on recipe features (issue 20)', () => {
     await result.waitFor({ timeout: 60_000 });
     expect(await result.getAttribute('data-rows')).toBe('40');
     expect(await page.getByTestId('score-error').count()).toBe(0);
+    expect(await axeViolations(page, '[data-testid="score-tables"]')).toEqual([]);
     // the same predictions as `cli predict` with the same tables
     const [predicted] = await Promise.all([
       page.waitForEvent('download'),
@@ -192,6 +220,7 @@ describe('a studio model on recipe features (issue 20)', () => {
       .poll(() => version.getByTestId('verify-verdict').getAttribute('data-verdict'), { timeout: 240_000 })
       .toBe('reproduced');
     expect(await version.getByTestId('verify-verdict').textContent()).toContain('Reproduced');
+    expect(await axeViolations(page, '[data-testid="verify-tables"]')).toEqual([]);
 
     // reload: the version still shows its recipe, the project its recipe in use
     await page.reload();
