@@ -305,7 +305,7 @@ const api: FeaturesWorkerApi = {
         if (!kept.raw)
           throw new FeatureError(
             'missing-table',
-            `table '${name}' was kept without its file (over 64 MiB): choose its CSV file`,
+            `table '${name}' was kept without its file (a file over 64 MiB, or a table added before files were kept): choose its CSV file`,
           );
         out[name] = { name: kept.info.name, bytes: kept.raw };
       }

@@ -36,7 +36,7 @@ export async function recipeRunData(store: DatasetStore, run: RecipeRun): Promis
   if (!kept.raw)
     throw new FeatureError(
       'missing-table',
-      `the target table '${recipe.target}' was kept without its file (over 64 MiB), so a model cannot be trained on its features here: use the CLI (automl ${recipe.target}.csv --recipe …)`,
+      `the target table '${recipe.target}' was kept without its file (a file over 64 MiB, or a table added before files were kept), so a model cannot be trained on its features here: add its file to the project again, or use the CLI (automl ${recipe.target}.csv --recipe …)`,
     );
   const raw = new Uint8Array(kept.raw);
   const data = await ingestCsv(bytesSource(kept.info.name, raw));
