@@ -162,6 +162,11 @@ export interface ScoreOptions {
   readonly keep?: readonly string[];
   /** Add the top N reasons per row (src/core/explain/reasons.ts), as `cli predict --explain --top N`. */
   readonly reasons?: number;
+  /**
+   * A model on recipe features (issue 20): the related tables by the names its recipe uses (the CSV
+   * scored is the recipe's target table); the features are computed as in training.
+   */
+  readonly tables?: Readonly<Record<string, LoadInput>>;
 }
 
 /** The reasons added to a score (ScoreOptions.reasons). */
@@ -316,5 +321,7 @@ export interface BundleWorkerApi {
     files: BundleFiles,
     trainCsv: LoadInput,
     onProgress?: VerifyProgressCallback,
+    /** A model on recipe features: the related tables by name (see ScoreOptions.tables). */
+    tables?: Readonly<Record<string, LoadInput>>,
   ): Promise<BundleResult<VerifyReport>>;
 }

@@ -32,6 +32,11 @@ import { sha256Hex } from '../src/core/export/integrity.ts';
 import { evaluateScored, withKeptColumns } from '../src/core/tracking/evidence.ts';
 import { spreadsheetLine } from '../src/core/export/csv-write.ts';
 import { IngestError } from '../src/core/ingest/types.ts';
+import { ingestCsv } from '../src/core/ingest/index.ts';
+import { FeatureError, type Tables } from '../src/core/features/types.ts';
+import type { Table } from '../src/core/data/table.ts';
+import type { LoadInput } from './types.ts';
+import { checkScoringTables, scoreWithFeatures } from '../src/core/features/score.ts';
 import { describeError } from '../src/core/errors.ts';
 import { PipelineError } from '../src/core/pipeline/index.ts';
 import { TrainingError } from '../src/core/train/target.ts';
@@ -69,6 +74,7 @@ function failure(err: unknown, what: string, unexpected?: string): BundleFailure
   if (err instanceof IngestError)
     return { code: err.code === 'cancelled' ? 'cancelled' : 'data', message: err.describe() };
   if (err instanceof PipelineError) return { code: 'data', message: `${err.message} (${what})` };
+  if (err instanceof FeatureError) return { code: 'data', message: err.message };
   if (err instanceof ReproduceInputError) return { code: 'training', message: `${err.message} (${what})` };
   if (err instanceof TrainingError || err instanceof ModelConfigError)
     return { code: 'training', message: `cannot train on ${what}: ${err.message}` };
@@ -236,6 +242,14 @@ async function signed<T extends string | Uint8Array>(
   return signBundleFiles(files, signer);
 }
 
+/** The related tables of a model on recipe features, each read as the features worker read it. */
+async function readTables(inputs: Readonly<Record<string, LoadInput>> | undefined): Promise<Tables> {
+  const out: Record<string, Table> = {};
+  for (const [name, input] of Object.entries(inputs ?? {}))
+    out[name] = (await ingestCsv(sourceOf(input))).table;
+  return out;
+}
+
 const api: BundleWorkerApi = {
   async readZip(bytes, name) {
     try {
@@ -337,9 +351,27 @@ const api: BundleWorkerApi = {
     if (!loaded.ok) return loaded;
     const bundle = loaded.value;
     try {
-      const { data, ignored } = await readForScoring(bundle, source);
-      const { mismatches, notes } = scoringNotes(bundle, data, ignored);
-      const p = predictTable(bundle, data.table);
+      let scored;
+      const tables = await readTables(options.tables);
+      // a related table missing (or given to a model without a recipe) is named
+      checkScoringTables(bundle, tables);
+      if (bundle.features) {
+        // Recipe features: the rows to score are the recipe's target table; the features are
+        // computed from the related tables with the recorded recipe (src/core/features/score.ts).
+        const r = await scoreWithFeatures(bundle, source, tables);
+        scored = {
+          data: r.data,
+          ignored: r.ignored,
+          mismatches: r.mismatches,
+          notes: r.notes,
+          p: r.predictions,
+        };
+      } else {
+        const { data, ignored } = await readForScoring(bundle, source);
+        const { mismatches, notes } = scoringNotes(bundle, data, ignored);
+        scored = { data, ignored, mismatches, notes, p: predictTable(bundle, data.table) };
+      }
+      const { data, ignored, mismatches, notes, p } = scored;
       const classes = bundle.manifest.classes;
       const header =
         bundle.manifest.task === 'regression' || !classes ? ['prediction'] : [...classes, 'prediction'];
@@ -490,7 +522,7 @@ const api: BundleWorkerApi = {
     }
   },
 
-  async verify(files, trainCsv, onProgress) {
+  async verify(files, trainCsv, onProgress, tables) {
     const started = performance.now();
     const source = sourceOf(trainCsv);
     try {
@@ -501,8 +533,10 @@ const api: BundleWorkerApi = {
       let last = 0;
       const nav = (globalThis as { navigator?: { userAgent?: string; hardwareConcurrency?: number } })
         .navigator;
+      const related = await readTables(tables);
       const report = await reproduceBundle(bundle, {
         source,
+        ...(Object.keys(related).length ? { tables: related } : {}),
         environment: (backend) => ({
           app: { name: appName, version: appVersion },
           runtime: nav?.userAgent ?? 'unknown browser',

@@ -18,6 +18,7 @@ import {
   suggestFeatures,
   tableCsvLines,
   withFeatures,
+  recipeTables,
   type Recipe,
   type Tables,
 } from '../src/core/features/index.ts';
@@ -25,7 +26,9 @@ import { ingestCsv } from '../src/core/ingest/index.ts';
 import { IngestError } from '../src/core/ingest/types.ts';
 import { DatasetStore, DatasetStoreError } from '../src/store/datasets.ts';
 import { sourceOf } from './source.ts';
+import { MAX_KEPT_RAW_BYTES } from './tracking.ts';
 import type {
+  RecipeRun,
   FeatureCsv,
   FeatureProjectState,
   FeaturesWorkerApi,
@@ -143,6 +146,16 @@ const api: FeaturesWorkerApi = {
         res.table,
         res.fixups.map((f) => f.message),
       );
+      // The file's bytes are kept too when small enough: a model trained on the target table's
+      // features reads the target table again from them (workers/recipe-run.ts), and Verify needs them.
+      const raw =
+        input instanceof Blob
+          ? input.size <= MAX_KEPT_RAW_BYTES
+            ? await input.arrayBuffer()
+            : undefined
+          : input.bytes.byteLength <= MAX_KEPT_RAW_BYTES
+            ? input.bytes.slice(0)
+            : undefined;
       const h: Held = { table: res.table, summary, sha256: res.fingerprint.sha256 };
       held.set(name, h);
       if (before?.storedId) await (await datasetStore()).delete(before.storedId).catch(() => {});
@@ -155,6 +168,7 @@ const api: FeaturesWorkerApi = {
           table: res.table,
           meta: summary,
           sourceBytes: res.fingerprint.bytes,
+          ...(raw ? { raw } : {}),
           hidden: true,
         });
         h.storedId = saved.id;
@@ -255,6 +269,50 @@ const api: FeaturesWorkerApi = {
     return attempt(`writing ${name}`, () => {
       const h = needTable(name);
       return csvOf(h.summary.file, h.table);
+    });
+  },
+
+  recipeRun(recipe) {
+    return attempt('the project', () => {
+      const stored = (name: string): string => {
+        const id = needTable(name).storedId;
+        if (!id)
+          throw new FeatureError(
+            'missing-table',
+            `table '${name}' could not be kept in this browser's storage, so a model cannot be trained on its features here`,
+          );
+        return id;
+      };
+      const tables: Record<string, string> = {};
+      for (const name of recipeTables(recipe)) tables[name] = stored(name);
+      const run: RecipeRun = { recipe, target: { name: recipe.target, id: stored(recipe.target) }, tables };
+      return run;
+    });
+  },
+
+  keptFiles(names) {
+    return attempt('the kept tables', async () => {
+      const store = await datasetStore();
+      const out: Record<string, { name: string; bytes: ArrayBuffer }> = {};
+      for (const name of names) {
+        const id = held.get(name)?.storedId;
+        if (!id)
+          throw new FeatureError(
+            'missing-table',
+            `table '${name}' is not in the project kept in this browser (tables: ${[...held.keys()].join(', ') || 'none'})`,
+          );
+        const kept = await store.load(id);
+        if (!kept.raw)
+          throw new FeatureError(
+            'missing-table',
+            `table '${name}' was kept without its file (a file over 64 MiB, or a table added before files were kept): choose its CSV file`,
+          );
+        out[name] = { name: kept.info.name, bytes: kept.raw };
+      }
+      return transfer(
+        out,
+        Object.values(out).map((f) => f.bytes),
+      );
     });
   },
 

@@ -81,7 +81,9 @@ export function validationText(m: SearchResult['manifest']): string {
     s.strategy === 'kfold'
       ? `${s.folds}-fold cross-validation`
       : `a ${Math.round((s.validFraction ?? 0.2) * 100)}% holdout`;
-  return `${how}${s.stratified ? ', stratified' : ''}, seed ${s.seed}, ${s.rows} rows`;
+  // time-ordered (issue 20): validation rows are always later than their training rows
+  const order = s.timeOrder ? `, in time order of ${s.timeOrder.column} (validation always later)` : '';
+  return `${how}${order}${s.stratified ? ', stratified' : ''}, seed ${s.seed}, ${s.rows} rows`;
 }
 
 /** The outcome the page shows, from the search result (metrics over the final model's validation predictions). */

@@ -20,6 +20,9 @@ import { dataStats, heldKey, heldRaw, readData } from './data-cache.ts';
 import { scorerSource } from './scorer-source.ts';
 import { createBrowserTrialPool } from './pool.ts';
 import { MAX_KEPT_RAW_BYTES, trackingStore } from './tracking.ts';
+import { recipeRunData, type RecipeRunData } from './recipe-run.ts';
+import { DatasetStore } from '../src/store/datasets.ts';
+import { FeatureError } from '../src/core/features/types.ts';
 import { Tracker } from '../src/core/tracking/tracker.ts';
 import { ProgressBatcher, searchOutcome, trialRow, validationText } from './search-job.ts';
 import type { SearchResult } from '../src/core/search/runner.ts';
@@ -41,6 +44,7 @@ import type { JobRuntime } from '../src/core/jobs/types.ts';
 import { name as appName, version as appVersion } from '../package.json';
 import {
   type JobInput,
+  type RecipeRun,
   type BackendReport,
   type SearchPhase,
   type SearchProgress,
@@ -68,6 +72,7 @@ let searchAbort: AbortController | null = null;
 
 function failure(err: unknown, during: 'training' | 'bundle'): TrainFailure {
   if (err instanceof IngestError) return { code: err.code, message: err.describe() };
+  if (err instanceof FeatureError) return { code: 'training', message: err.message };
   const d = describeError(err, during === 'bundle' ? 'predicting' : 'training');
   const code =
     d.kind === 'internal' || d.kind === 'bundle' ? d.kind : d.kind === 'cancelled' ? 'stopped' : 'training';
@@ -102,6 +107,7 @@ async function jobRuntime(
   input: JobInput,
   source: string,
   track = true,
+  keptRaw?: Uint8Array,
 ): Promise<{ runtime: JobRuntime; storeError?: string }> {
   const nav = globalThis.navigator as Navigator | undefined;
   const base = {
@@ -116,12 +122,16 @@ async function jobRuntime(
   if (!track) return { runtime: base };
   try {
     const store = await trackingStore();
-    const held = heldRaw(input);
-    const raw = held
-      ? new Uint8Array(held)
-      : input instanceof Blob && input.size <= MAX_KEPT_RAW_BYTES
-        ? new Uint8Array(await input.arrayBuffer())
-        : undefined;
+    const held = keptRaw ? undefined : heldRaw(input);
+    const raw = keptRaw
+      ? keptRaw.byteLength <= MAX_KEPT_RAW_BYTES
+        ? keptRaw
+        : undefined
+      : held
+        ? new Uint8Array(held)
+        : input instanceof Blob && input.size <= MAX_KEPT_RAW_BYTES
+          ? new Uint8Array(await input.arrayBuffer())
+          : undefined;
     return {
       runtime: { ...base, tracking: { tracker: new Tracker(store), source, ...(raw ? { raw } : {}) } },
     };
@@ -131,6 +141,14 @@ async function jobRuntime(
       storeError: `the run could not be recorded: ${err instanceof Error ? err.message : String(err)}`,
     };
   }
+}
+
+/**
+ * A run on a project's recipe features (issue 20): the target table read from its kept file and the
+ * related tables from the dataset store; the job computes the features and records the recipe.
+ */
+async function recipeData(run: RecipeRun | undefined): Promise<RecipeRunData | undefined> {
+  return run ? recipeRunData(await DatasetStore.open(), run) : undefined;
 }
 
 const api: TrainWorkerApi = {
@@ -162,7 +180,8 @@ const api: TrainWorkerApi = {
     stopRequested = false;
     try {
       send(onProgress, { phase: 'read' });
-      const data = await readData(req.input, req.typeOverrides);
+      const recipe = await recipeData(req.features);
+      const data = recipe ? recipe.data : await readData(req.input, req.typeOverrides);
 
       send(onProgress, { phase: 'backend' });
       let backend: BackendReport = { name: 'cpu', reason: 'trees run in plain TypeScript' };
@@ -177,7 +196,7 @@ const api: TrainWorkerApi = {
       }
       send(onProgress, { phase: 'fit', backend });
 
-      const { runtime: rt, storeError } = await jobRuntime(req.input, 'studio train');
+      const { runtime: rt, storeError } = await jobRuntime(req.input, 'studio train', true, recipe?.raw);
       let pending: RoundPoint[] = [];
       let pendingMetric = 'loss';
       let last = 0;
@@ -199,6 +218,7 @@ const api: TrainWorkerApi = {
         ...(req.exclude ? { exclude: req.exclude } : {}),
         ...(req.pipeline ? { pipelineSpec: req.pipeline } : {}),
         ...(req.decision ? { decision: req.decision } : {}),
+        ...(recipe ? { features: recipe.features } : {}),
         backend,
         ...rt,
         onRound: (point, metric) => {
@@ -274,7 +294,8 @@ const api: TrainWorkerApi = {
     let pool: TrialPool | undefined;
     try {
       setPhase('read');
-      const data = await readData(job.input, job.typeOverrides);
+      const recipe = await recipeData(job.features);
+      const data = recipe ? recipe.data : await readData(job.input, job.typeOverrides);
       const families = job.families.length ? job.families : FAMILIES;
       setPhase('backend');
       let tfReady: Promise<unknown> | undefined;
@@ -290,7 +311,12 @@ const api: TrainWorkerApi = {
           ...(choice.adapter ? { adapter: { ...choice.adapter } } : {}),
         };
       }
-      const { runtime: rt, storeError } = await jobRuntime(job.input, 'studio automl', job.track !== false);
+      const { runtime: rt, storeError } = await jobRuntime(
+        job.input,
+        'studio automl',
+        job.track !== false,
+        recipe?.raw,
+      );
       pool = createBrowserTrialPool({
         ...(job.workers ? { size: job.workers } : {}),
         backend: job.backend,
@@ -314,6 +340,7 @@ const api: TrainWorkerApi = {
         ...(job.maxTrials !== undefined ? { maxTrials: job.maxTrials } : {}),
         ...(job.exclude ? { exclude: job.exclude } : {}),
         ...(job.decision ? { decision: job.decision } : {}),
+        ...(recipe ? { features: recipe.features } : {}),
         executor: pool,
         ...(tfReady ? { tfBackend: () => tfReady! } : {}),
         signal: controller.signal,

@@ -57,6 +57,20 @@ export interface TableInput {
 /** What a training job reads: the data worker's table, else a file (read in the training worker). */
 export type JobInput = LoadInput | TableInput;
 
+/**
+ * A run on a project's recipe features (issue 20): the recipe, and where the features worker kept the
+ * project's tables (ids of the dataset store, `src/store/datasets.ts`). The training worker trains on
+ * the target table as read from its file (kept with it) and computes the features itself with the
+ * recipe, so the bundle records the recipe and the related tables' fingerprints as the CLI does.
+ */
+export interface RecipeRun {
+  readonly recipe: Recipe;
+  /** The target table: its name in the recipe and its stored id (kept with its file's bytes). */
+  readonly target: { readonly name: string; readonly id: string };
+  /** Each related table the recipe reads → its stored id. */
+  readonly tables: Readonly<Record<string, string>>;
+}
+
 export function isTableInput(input: unknown): input is TableInput {
   return !!input && typeof input === 'object' && (input as { kind?: unknown }).kind === 'table';
 }
@@ -265,6 +279,8 @@ export interface TrainJob {
   readonly pipeline?: PipelineSpec;
   /** Binary: positive class and what the threshold is chosen for (issue 13). */
   readonly decision?: DecisionRequest;
+  /** Train on a project's recipe features: `input` is then not read (see RecipeRun). */
+  readonly features?: RecipeRun;
 }
 
 /** What the automatic preprocessing for a family would be, before training (the Train screen shows it). */
@@ -381,6 +397,8 @@ export interface SearchJob {
   readonly track?: boolean;
   /** Binary: positive class and what the threshold is chosen for (issue 13). */
   readonly decision?: DecisionRequest;
+  /** Train on a project's recipe features: `input` is then not read (see RecipeRun). */
+  readonly features?: RecipeRun;
 }
 
 export type TrialRowState = 'RUNNING' | 'COMPLETE' | 'PRUNED' | 'FAILED';
@@ -556,6 +574,12 @@ export interface FeaturesWorkerApi {
   build(recipe: Recipe, name: string): Promise<WorkerResult<FeatureCsv>>;
   /** One table of the project as CSV (to profile it when its file is gone, e.g. after a reload). */
   tableCsv(name: string): Promise<WorkerResult<FeatureCsv>>;
+  /** The kept files of the project's tables (their bytes as dropped), e.g. to verify a model by replay. */
+  keptFiles(
+    names: readonly string[],
+  ): Promise<WorkerResult<Readonly<Record<string, { readonly name: string; readonly bytes: ArrayBuffer }>>>>;
+  /** Where the recipe's tables are kept, for a training run on its features (issue 20). */
+  recipeRun(recipe: Recipe): Promise<WorkerResult<RecipeRun>>;
   /** Keep the project (and its tables, already stored as they were added) in IndexedDB. */
   save(state: FeatureProjectState): Promise<WorkerResult<true>>;
   /** The kept project with its tables reloaded into the worker, or null. */

@@ -159,7 +159,52 @@ export function parseRecipe(value: unknown, where = 'recipe'): Recipe {
         );
     }
   });
-  return value as Recipe;
+  const recipe = value as Recipe;
+  if (recipe.label !== undefined) {
+    const label = recipe.label;
+    const c = recipe.cutoff;
+    if (c && 'column' in c && c.column === label) {
+      throw bad(
+        `the cutoff column '${label}' is the label: each row's prediction time cannot be the value to predict`,
+      );
+    }
+    for (const f of recipe.features) {
+      const how = labelUse(f, recipe.target, label);
+      if (how) {
+        throw bad(
+          `feature '${f.name}' reads the label '${recipe.target}.${label}' (${how}): rows to score have no label, and it leaks the label into the features; remove the feature`,
+        );
+      }
+    }
+  }
+  return recipe;
+}
+
+/**
+ * How a feature reads column `label` of the target table (e.g. "its rolling column"), or null when it
+ * does not. A feature that reads the label cannot be computed on rows to score (they have none) and
+ * leaks the label into training.
+ */
+export function labelUse(f: FeatureSpec, target: string, label: string): string | null {
+  switch (f.kind) {
+    case 'lookup':
+      return f.relationship.child === target && f.relationship.childColumn === label
+        ? 'its lookup key'
+        : null;
+    case 'aggregate':
+      return f.relationship.parent === target && f.relationship.parentColumn === label
+        ? 'its aggregation key'
+        : null;
+    case 'date_part':
+    case 'days_since':
+      return f.column === label ? 'its date column' : null;
+    case 'rolling':
+    case 'lag':
+      if (f.column === label) return `the column of its ${f.kind}`;
+      if (f.time === label) return `the time column of its ${f.kind}`;
+      if (f.entity === label) return `the entity column of its ${f.kind}`;
+      return null;
+  }
 }
 
 function getTable(tables: Tables, name: string, why: string): Table {

@@ -3,6 +3,7 @@ export * from './types.ts';
 export {
   buildFeatures,
   parseRecipe,
+  labelUse,
   linkText,
   datePart,
   type BuildResult,

@@ -173,10 +173,20 @@ export function recipeTables(recipe: Recipe): string[] {
 
 /**
  * The target table with the recipe's feature columns appended (one row per target row), computed
- * on the spec's related tables. Throws FeatureError naming a missing table or column.
+ * on the spec's related tables. Throws FeatureError naming a missing table or column, or a feature
+ * that reads the label (the recipe's, or `options.label`).
  */
-export function applyFeatures(spec: FeaturesSpec, target: Table): { table: Table; build: BuildResult } {
+export function applyFeatures(
+  spec: FeaturesSpec,
+  target: Table,
+  options: {
+    /** The column a job trains to predict: no feature may read it, whatever the recipe's `label`. */
+    readonly label?: string;
+  } = {},
+): { table: Table; build: BuildResult } {
   checkFeaturesSpec(spec);
+  if (options.label !== undefined && options.label !== spec.recipe.label)
+    parseRecipe({ ...spec.recipe, label: options.label }, `recipe '${spec.recipe.name}'`);
   const missing = recipeTables(spec.recipe).filter(
     (t) => !Object.prototype.hasOwnProperty.call(spec.tables, t),
   );

@@ -8,7 +8,7 @@
  */
 import { columnByName, type Column } from '../data/table.ts';
 import { correlationRatio, cramersV, pearson } from '../profile/association-stats.ts';
-import { buildFeatures } from './build.ts';
+import { buildFeatures, labelUse } from './build.ts';
 import { proposeRelationships, type RelationshipProposals } from './relationships.ts';
 import {
   FeatureError,
@@ -35,8 +35,8 @@ export interface SuggestOptions {
   /** Relationships to use instead of the proposed ones. */
   readonly relationships?: readonly Relationship[];
   /**
-   * The target table's own time column: adds lags and rolling statistics of its numeric columns (the
-   * label included — only strictly earlier rows count), per `entity` when given.
+   * The target table's own time column: adds lags and rolling statistics of its numeric columns (never
+   * of the label: rows to score have none), per `entity` when given.
    */
   readonly time?: string;
   readonly entity?: string;
@@ -187,7 +187,7 @@ export function suggestFeatures(tables: Tables, options: SuggestOptions = {}): S
       }
     }
   }
-  if (cutoff && 'column' in cutoff) {
+  if (cutoff && 'column' in cutoff && cutoff.column !== options.label) {
     for (const part of ['month', 'weekday', 'is_weekend'] as const) {
       specs.push({ kind: 'date_part', name: `${cutoff.column}_${part}`, column: cutoff.column, part });
     }
@@ -201,7 +201,14 @@ export function suggestFeatures(tables: Tables, options: SuggestOptions = {}): S
     }
   }
   const taken = new Set(target.columns.map((c) => c.name));
-  const unique = specs.filter((s) => !taken.has(s.name) && (taken.add(s.name), true));
+  // Never a feature that reads the label: rows to score have none, and it would leak the label.
+  const label = options.label;
+  const unique = specs.filter(
+    (s) =>
+      (label === undefined || labelUse(s, targetName, label) === null) &&
+      !taken.has(s.name) &&
+      (taken.add(s.name), true),
+  );
 
   const recipe: Recipe = {
     schemaVersion: RECIPE_SCHEMA_VERSION,

@@ -101,7 +101,7 @@ function chain(recorder: SearchRecorder | undefined, own: Partial<SearchHooks> |
 export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobResult> {
   const { tracking } = opts;
   // Features first: a recipe the tables cannot satisfy fails before anything is recorded.
-  const featured = withJobFeatures(opts.data, opts.features);
+  const featured = withJobFeatures(opts.data, opts.features, opts.target);
   const data = featured.data;
   const timeColumn = jobTimeColumn(opts.features, opts.timeColumn);
   let parent: RunHandle | undefined;

@@ -14,9 +14,10 @@ export interface JobFeatures {
   readonly warnings: readonly string[];
 }
 
-export function withJobFeatures(data: JobData, spec: FeaturesSpec | undefined): JobFeatures {
+export function withJobFeatures(data: JobData, spec: FeaturesSpec | undefined, target?: string): JobFeatures {
   if (!spec) return { data, warnings: [] };
-  const { table, build } = applyFeatures(spec, data.table);
+  // No feature may read the column the job predicts (it leaks the label; rows to score have none).
+  const { table, build } = applyFeatures(spec, data.table, target !== undefined ? { label: target } : {});
   return { data: { ...data, table }, record: featuresRecord(spec), warnings: build.warnings };
 }
 

@@ -49,7 +49,7 @@ export interface FitJobResult extends JobRecord {
 export async function runFitJob(opts: FitJobOptions): Promise<FitJobResult> {
   const { tracking } = opts;
   // Features first: a recipe the tables cannot satisfy fails before anything is recorded.
-  const featured = withJobFeatures(opts.data, opts.features);
+  const featured = withJobFeatures(opts.data, opts.features, opts.target);
   const data = featured.data;
   // Time-ordered holdout: the column asked for, else the recipe's cutoff column.
   const timeColumn = jobTimeColumn(opts.features, opts.timeOrder?.column);

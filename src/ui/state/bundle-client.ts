@@ -114,9 +114,10 @@ export class BundleClient {
     files: BundleFiles,
     trainCsv: LoadInput,
     onProgress?: VerifyProgressCallback,
+    tables?: Readonly<Record<string, LoadInput>>,
   ): Promise<BundleResult<VerifyReport>> {
     const cb = onProgress ? proxy(onProgress) : undefined;
-    return this.#call((r) => r.verify(files, trainCsv, cb));
+    return this.#call((r) => r.verify(files, trainCsv, cb, tables));
   }
 
   /** End whatever the worker is doing now (a running call resolves with code 'cancelled'). */

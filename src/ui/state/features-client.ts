@@ -12,6 +12,7 @@ import type {
   FeatureSuggestRequest,
   FeatureSuggestResult,
   FeatureTableSummary,
+  RecipeRun,
   WorkerFailure,
   WorkerResult,
 } from '../../../workers/types.ts';
@@ -67,6 +68,14 @@ export class FeaturesClient {
   }
   tableCsv(name: string): Promise<WorkerResult<FeatureCsv>> {
     return this.#call((r) => r.tableCsv(name));
+  }
+  keptFiles(
+    names: readonly string[],
+  ): Promise<WorkerResult<Readonly<Record<string, { readonly name: string; readonly bytes: ArrayBuffer }>>>> {
+    return this.#call((r) => r.keptFiles(names));
+  }
+  recipeRun(recipe: Recipe): Promise<WorkerResult<RecipeRun>> {
+    return this.#call((r) => r.recipeRun(recipe));
   }
   save(state: FeatureProjectState): Promise<WorkerResult<true>> {
     return this.#call((r) => r.save(state));

@@ -17,6 +17,8 @@ import type {
   FeatureProjectState,
   FeatureSuggestResult,
   FeatureTableSummary,
+  RecipeRun,
+  WorkerResult,
 } from '../../../workers/types.ts';
 import type { DataStore } from './data-store.svelte.ts';
 import { FeaturesClient } from './features-client.ts';
@@ -81,7 +83,12 @@ export class FeaturesStore {
       this.message = `The kept tables could not be reopened: ${res.error.message}`;
       return;
     }
-    if (!res.value || this.tables.length) return;
+    if (!res.value) {
+      // Nothing kept: the worker was started only to look; it starts again on first use.
+      if (!this.tables.length) this.#client.dispose();
+      return;
+    }
+    if (this.tables.length) return;
     const s = res.value;
     this.tables = s.tables;
     this.target = s.target;
@@ -396,7 +403,7 @@ export class FeaturesStore {
   async use(): Promise<void> {
     const recipe = this.chosenRecipe();
     if (!recipe || this.target === null) return;
-    const name = `${this.target}+features.csv`;
+    const name = `${this.target}${FEATURES_SUFFIX}`;
     this.message = null;
     this.busy = 'Building the feature table…';
     const res = await this.#client.build($state.snapshot(recipe) as Recipe, name);
@@ -413,9 +420,47 @@ export class FeaturesStore {
     await this.#save();
   }
 
+  /**
+   * Where the tables of the recipe in use are kept, when `datasetName` is its feature table: a run
+   * started on that dataset trains on the target table and computes the features with the recipe
+   * (workers/recipe-run.ts), so its bundle carries the recipe. Null for any other dataset.
+   */
+  async recipeRun(datasetName: string): Promise<WorkerResult<RecipeRun> | null> {
+    await this.init();
+    if (!this.recipe || this.builtName !== datasetName) return null;
+    return this.#client.recipeRun($state.snapshot(this.recipe) as Recipe);
+  }
+
+  /** The project's tables as the files they were read from (kept in this browser), by name. */
+  async keptFiles(names: readonly string[]): Promise<WorkerResult<Readonly<Record<string, File>>>> {
+    await this.init();
+    const res = await this.#client.keptFiles([...names]);
+    if (!res.ok) return res;
+    const out: Record<string, File> = {};
+    for (const [t, f] of Object.entries(res.value))
+      out[t] = new File([f.bytes], f.name, { type: 'text/csv' });
+    return { ok: true, value: out };
+  }
+
   dispose(): void {
     this.#client.dispose();
   }
+}
+
+/** The suffix of a recipe's feature table (`customers+features.csv`). */
+export const FEATURES_SUFFIX = '+features.csv';
+
+/**
+ * For a run about to start on `datasetName`: the recipe run when that dataset is the feature table of
+ * the project's recipe (see FeaturesStore.recipeRun), else null — without starting the features
+ * worker for a dataset that cannot be one.
+ */
+export async function recipeRunFor(
+  data: DataStore,
+  datasetName: string,
+): Promise<WorkerResult<RecipeRun> | null> {
+  if (!datasetName.endsWith(FEATURES_SUFFIX)) return null;
+  return featuresStoreFor(data).recipeRun(datasetName);
 }
 
 const stores = new WeakMap<DataStore, FeaturesStore>();

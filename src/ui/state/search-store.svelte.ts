@@ -15,6 +15,7 @@ import type {
 } from '../../../workers/types.ts';
 import type { DataStore } from './data-store.svelte.ts';
 import type { TrainClient } from './train-client.ts';
+import { recipeRunFor } from './features-store.svelte.ts';
 
 export const BUDGETS: readonly { readonly seconds: number; readonly label: string }[] = [
   { seconds: 30, label: '30 s' },
@@ -165,9 +166,18 @@ export class SearchState {
       ...(maxTrials !== undefined ? { maxTrials } : {}),
       elapsed: 0,
     };
+    // On a project's feature table: train on the target table with the recipe (the bundle carries it).
+    const recipe = await recipeRunFor(ctx.data, ds.sourceName);
+    if (seq !== this.#seq) return;
+    if (recipe && !recipe.ok) {
+      this.run = null;
+      this.error = { code: 'training', message: recipe.error.message };
+      return;
+    }
     let settled = false;
     const res = await ctx.client.search(
       {
+        ...(recipe ? { features: recipe.value } : {}),
         input: file,
         typeOverrides: ds.typeOverrides,
         target,

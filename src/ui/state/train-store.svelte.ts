@@ -23,6 +23,7 @@ import { removeStep, setStepOption } from '../../core/pipeline/edit.ts';
 import type { DataStore } from './data-store.svelte.ts';
 import { SearchState } from './search-store.svelte.ts';
 import { TrainClient } from './train-client.ts';
+import { recipeRunFor } from './features-store.svelte.ts';
 import { suggestPositiveClass } from '../../core/profile/target.ts';
 import type { DecisionCosts, ThresholdObjective } from '../../core/metrics/threshold.ts';
 import type { DecisionRequest } from '../../core/train/decision.ts';
@@ -289,9 +290,18 @@ export class TrainStore {
     this.curveMetric = 'loss';
     this.run = { phase: 'read', family, startedAt: performance.now() };
     const metric = this.metric;
+    // On a project's feature table: train on the target table with the recipe (the bundle carries it).
+    const recipe = await recipeRunFor(this.#data, ds.sourceName);
+    if (seq !== this.#seq) return;
+    if (recipe && !recipe.ok) {
+      this.run = null;
+      this.error = { code: 'training', message: recipe.error.message };
+      return;
+    }
     let settled = false;
     const res = await this.#client.train(
       {
+        ...(recipe ? { features: recipe.value } : {}),
         input: file,
         typeOverrides: ds.typeOverrides,
         target,

@@ -269,10 +269,11 @@ describe('a target table with one row per customer and prediction date', () => {
 });
 
 describe('one time-indexed table: lags and rolling statistics', () => {
-  it('suggests the lag of the label per entity, strictly earlier rows only', () => {
-    // two stores, daily sales that follow yesterday's closely; rows given out of time order
+  it('suggests the lag of a column per entity (never of the label), strictly earlier rows only', () => {
+    // two stores, daily visitors that follow yesterday's closely, sales that follow visitors; rows out of time order
     const days: string[] = [];
     const stores: number[] = [];
+    const visitors: number[] = [];
     const sales: number[] = [];
     let a = 10;
     let b = 50;
@@ -285,16 +286,23 @@ describe('one time-indexed table: lags and rolling statistics', () => {
       ] as const) {
         days.push(new Date(Date.UTC(2024, 0, 1 + d)).toISOString());
         stores.push(store);
-        sales.push(v);
+        visitors.push(v);
+        sales.push(2 * v + 1);
       }
     }
-    const t = table(num('store_id', stores, 'integer'), date('day', days), num('sales', sales));
+    const t = table(
+      num('store_id', stores, 'integer'),
+      date('day', days),
+      num('visitors', visitors),
+      num('sales', sales),
+    );
     const s = suggestFeatures({ t }, { label: 'sales', time: 'day', entity: 'store_id', maxFeatures: 5 });
-    expect(s.features[0].name).toBe('sales_lag1');
+    expect(s.features[0].name).toBe('visitors_lag1');
     expect(s.features[0].association).toBeGreaterThan(0.99);
-    const lag = values(columnByName(buildFeatures(s.recipe, { t }).features, 'sales_lag1'));
-    expect(lag.slice(0, 4)).toEqual([null, null, sales[0], sales[1]]); // first day of each store has no earlier row
-    expect(lag[4]).toBe(sales[2]); // store 2, day 2 ← store 2, day 1
+    expect(s.recipe.features.some((f) => f.name.startsWith('sales'))).toBe(false);
+    const lag = values(columnByName(buildFeatures(s.recipe, { t }).features, 'visitors_lag1'));
+    expect(lag.slice(0, 4)).toEqual([null, null, visitors[0], visitors[1]]); // first day of each store has no earlier row
+    expect(lag[4]).toBe(visitors[2]); // store 2, day 2 ← store 2, day 1
   });
 });
 
