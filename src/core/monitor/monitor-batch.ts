@@ -21,6 +21,7 @@ import {
 import { ingestCsv } from '../ingest/ingest.ts';
 import { MissingColumnsError, readForScoring } from '../export/score.ts';
 import { DEFAULT_METRIC } from '../metrics/evaluate.ts';
+import { decisionSpec } from '../train/decision.ts';
 import { buildReference, predictionsColumn, type ReferenceProfile } from './reference.ts';
 import { driftReport, type DriftReport, type DriftReportOptions } from './report.ts';
 import { BatchDateError, batchDate, type BatchDate, type BatchDateOptions } from './batch-date.ts';
@@ -200,8 +201,22 @@ export async function monitorBatch(
     ...(options.overrides ? { overrides: options.overrides } : {}),
   });
 
+  // A binary model with a decision: the batch's metrics are those of the labels it gives (its
+  // threshold and positive class, as predict). A fit's validation metrics were computed the same way;
+  // a search's at 0.5 for class 1, so its label metrics (and PR AUC, F1 of another positive class)
+  // have no validation value to compare with.
+  const decision =
+    task === 'binary' && manifest.decision && manifest.classes
+      ? decisionSpec(manifest.classes, manifest.decision)
+      : undefined;
+  const notComparable =
+    decision && manifest.search && (decision.threshold !== 0.5 || decision.positiveIndex !== 1)
+      ? new Set(['accuracy', 'f1', 'balanced_accuracy', ...(decision.positiveIndex !== 1 ? ['pr_auc'] : [])])
+      : new Set<string>();
   const validation = Object.fromEntries(
-    Object.entries(manifest.metrics.validation).map(([k, v]) => [k, { mean: v }]),
+    Object.entries(manifest.metrics.validation)
+      .filter(([k]) => !notComparable.has(k))
+      .map(([k, v]) => [k, { mean: v }]),
   );
   const nClasses = manifest.classes?.length ?? 1;
   let performance: MonitorBatchResult['performance'];
@@ -216,7 +231,7 @@ export async function monitorBatch(
       );
     }
     if (y.some((v) => !Number.isNaN(v))) {
-      performance = actualPerformance(task, y, batchPred.values, nClasses, metric, validation);
+      performance = actualPerformance(task, y, batchPred.values, nClasses, metric, validation, decision);
     } else {
       notes.push('no row of the batch has a usable target value: performance not measured');
     }
@@ -225,6 +240,7 @@ export async function monitorBatch(
     const calibration = (options.referenceProfile ?? bundle.reference)?.calibration;
     performance = estimatedPerformance(task, batchPred.values, batchTable.nRows, nClasses, validation, {
       ...(calibration ? { calibration } : {}),
+      ...(decision ? { decision } : {}),
     });
   } else {
     notes.push('regression without the target: performance cannot be estimated, only drift');

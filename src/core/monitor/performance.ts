@@ -3,8 +3,9 @@
  * drift when they fall outside the validation band; without the target, for classifiers, an
  * estimate from the predicted probabilities alone (confidence-based performance estimation, the
  * idea of NannyML's CBPE): if the probabilities are calibrated, row i is right with the calibrated
- * probability of the label the model gives it (the label the actual accuracy scores: P(class 1) ≥
- * 0.5 on the raw probabilities, or their argmax), so the expected accuracy is their mean — not the
+ * probability of the label the model gives it (the label `predict` gives and the actual accuracy
+ * scores: its decision's threshold on the raw probability of its positive class — P(class 1) ≥ 0.5
+ * without one — or the argmax), so the expected accuracy is their mean — not the
  * largest calibrated probability, which is the accuracy of labels the model does not give; and the
  * expected ROC AUC is the AUC of the rows, ranked by the model's raw score as the actual AUC ranks
  * them, counted as a positive with weight p_i and as a negative with weight 1 − p_i.
@@ -20,7 +21,7 @@
  * max(2 × the fold spread, 0.02) for scores in [0, 1] (AUC, accuracy, F1 …), or by more than
  * max(2 × the fold spread, 10% of the validation value) for losses and errors.
  */
-import { METRICS, evaluate, type TaskKind } from '../metrics/evaluate.ts';
+import { METRICS, evaluate, type BinaryDecisionSpec, type TaskKind } from '../metrics/evaluate.ts';
 import { rocAuc } from '../metrics/classification.ts';
 import { applyCalibration, type Calibration } from './calibration.ts';
 
@@ -84,7 +85,9 @@ export function bandCheck(
 
 /**
  * Actual metrics of predictions (the model's output: P(class 1) or probabilities row-major, or
- * values) against class indices / values `y` (NaN = missing target, left out).
+ * values) against class indices / values `y` (NaN = missing target, left out). A binary model's
+ * decision (its positive class and threshold, as `predict` labels rows) makes the label metrics
+ * score the labels the model gives, and the ranking metrics those of its positive class.
  */
 export function actualPerformance(
   task: TaskKind,
@@ -93,6 +96,7 @@ export function actualPerformance(
   nClasses: number,
   primary: string,
   validation: Readonly<Record<string, { readonly mean: number; readonly std?: number }>> = {},
+  decision?: BinaryDecisionSpec,
 ): ActualPerformance {
   const width = task === 'regression' || pred.length === y.length ? 1 : nClasses;
   const keep: number[] = [];
@@ -103,7 +107,7 @@ export function actualPerformance(
   keep.forEach((i, k) => {
     for (let c = 0; c < width; c++) ps[k * width + c] = pred[i * width + c]!;
   });
-  const values = evaluate(task, ys, ps, nClasses);
+  const values = evaluate(task, ys, ps, nClasses, undefined, task === 'binary' ? decision : undefined);
   const metrics = Object.entries(values).map(([m, v]) => bandCheck(m, v, validation[m]));
   const main = metrics.find((m) => m.metric === primary);
   return { kind: 'actual', rows: keep.length, metrics, conceptDrift: Boolean(main?.outsideBand) };
@@ -119,7 +123,7 @@ export function estimatedPerformance(
   nRows: number,
   nClasses: number,
   validation: Readonly<Record<string, { readonly mean: number; readonly std?: number }>> = {},
-  options: { readonly calibration?: Calibration } = {},
+  options: { readonly calibration?: Calibration; readonly decision?: BinaryDecisionSpec } = {},
 ): EstimatedPerformance {
   if (nRows === 0) throw new Error('the batch has no rows');
   const cal = options.calibration;
@@ -129,6 +133,10 @@ export function estimatedPerformance(
   // metrics score (P(class 1) ≥ 0.5, or the argmax of the raw probabilities), which the calibrated
   // probabilities need not agree with. P(right) is the calibrated probability of that label (as
   // NannyML's CBPE does with y_pred), not the largest calibrated probability.
+  // The label a binary model gives: its positive class when that class's raw probability reaches the
+  // threshold (decideLabels' rule; P(class 1) ≥ 0.5 without a decision).
+  const positive = options.decision?.positiveIndex ?? 1;
+  const threshold = options.decision?.threshold ?? 0.5;
   let hits = 0;
   let hitVar = 0;
   const pPos = new Float64Array(nRows);
@@ -140,7 +148,8 @@ export function estimatedPerformance(
       const p = pred[i * width + width - 1]!;
       rawPos[i] = raw;
       pPos[i] = p;
-      right = raw >= 0.5 ? p : 1 - p;
+      const label = (positive === 1 ? raw : 1 - raw) >= threshold ? positive : 1 - positive;
+      right = label === 1 ? p : 1 - p;
     } else {
       let label = 0;
       for (let c = 1; c < width; c++) if (rawPred[i * width + c]! > rawPred[i * width + label]!) label = c;

@@ -30,6 +30,7 @@ import {
   referenceJson,
 } from '../../../src/core/monitor/reference.ts';
 import { createRng } from '../../../src/core/util/random.ts';
+import { decideLabels, decisionSpec } from '../../../src/core/train/decision.ts';
 import { num, table } from '../../helpers/table.ts';
 
 const logit = (p: number) => Math.log(p / (1 - p));
@@ -332,4 +333,45 @@ describe('CBPE accuracy scores the label the model gives (NannyML: P(right) from
     // the model says class 0; after calibration (renormalised) class 0 has 0.2
     expect(est.metrics[0]!.value).toBeCloseTo(0.2, 12);
   });
+});
+
+describe('monitoring scores the labels the model gives (its decision), not P ≥ 0.5', () => {
+  // independent of the code under test: the labels predict gives (decideLabels), counted by hand
+  const accuracyOf = (y: Float64Array, labels: Int32Array) =>
+    labels.reduce((s, l, i) => s + (l === y[i] ? 1 : 0), 0) / y.length;
+
+  for (const [positiveClass, threshold] of [
+    ['yes', 0.3],
+    ['no', 0.7],
+    ['yes', 0.5],
+  ] as const)
+    it(`positive class ${positiveClass}, threshold ${threshold}: accuracy and F1 of predict's labels`, () => {
+      const classes = ['no', 'yes'];
+      const { y, pred } = sample(3000, 11, 1); // calibrated
+      const labels = decideLabels(pred, y.length, classes, { positiveClass, threshold });
+      const decision = decisionSpec(classes, { positiveClass, threshold });
+      const actual = actualPerformance('binary', y, pred, 2, 'roc_auc', {}, decision);
+      expect(value(actual, 'accuracy')).toBe(accuracyOf(y, labels));
+      // F1 of the positive class over those labels
+      const k = classes.indexOf(positiveClass);
+      let tp = 0;
+      let fp = 0;
+      let fn = 0;
+      labels.forEach((l, i) => {
+        if (l === k && y[i] === k) tp++;
+        else if (l === k) fp++;
+        else if (y[i] === k) fn++;
+      });
+      expect(value(actual, 'f1')).toBeCloseTo((2 * tp) / (2 * tp + fp + fn), 12);
+      if (threshold !== 0.5)
+        expect(value(actual, 'accuracy')).not.toBe(
+          value(actualPerformance('binary', y, pred, 2, 'roc_auc'), 'accuracy'),
+        );
+      // CBPE on calibrated probabilities: each row right with the probability of predict's label
+      const est = estimatedPerformance('binary', pred, y.length, 2, {}, { decision });
+      const expected = labels.reduce((s, l, i) => s + (l === 1 ? pred[i]! : 1 - pred[i]!), 0) / y.length;
+      expect(value(est, 'accuracy')).toBeCloseTo(expected, 12);
+      // and it estimates the actual accuracy of those labels
+      expect(Math.abs(value(est, 'accuracy') - value(actual, 'accuracy'))).toBeLessThan(0.03);
+    });
 });
