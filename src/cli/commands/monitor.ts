@@ -11,6 +11,7 @@ export const monitorCommand: Command = {
     '        [--fail-on-drift] [--drift-share S] [--method COL=ks|chi2|z|wasserstein|jensenshannon ...]',
     '        [--threshold COL=T ...] [--batch-time ISO-DATE] [--date-column COL] [--run RUN_ID]',
     '        [--store FILE | --no-track] [--retrain-data OUT.csv [--retrain-mode search|same]]',
+    '        [--table NAME=FILE.csv ...]',
     '',
     '  Reads the batch as the training data was read, scores it, and compares every input column with',
     '  the reference: the training data given with --reference (statistics on the data), else the',
@@ -36,6 +37,8 @@ export const monitorCommand: Command = {
     "  prints its lineage (every input file's SHA-256) and the fit/automl command that retrains the",
     "  model on it (--retrain-mode: the model's search again, or the same configuration; default: search",
     "  for a search's model). The retrained bundle replays with reproduce on OUT.csv.",
+    '  --table NAME=FILE.csv: a model trained with --recipe: each related table (repeatable); the batch',
+    "  holds rows of the recipe's target table and the features are computed as predict --table does.",
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -57,6 +60,7 @@ export const monitorCommand: Command = {
         run: { type: 'string' },
         store: { type: 'string' },
         'no-track': { type: 'boolean', default: false },
+        table: { type: 'string', multiple: true },
       },
     });
     if (positionals.length !== 2)
@@ -123,10 +127,16 @@ export const monitorCommand: Command = {
         `${path} has no stored reference profile (made before monitoring existed): give its training data with --reference train.csv`,
       );
     }
+    let tables;
+    if (values.table?.length) {
+      const { readTables } = await import('./features.ts');
+      tables = (await readTables(values.table, io)).tables;
+    }
     let result;
     try {
       result = await monitorBatch(bundle, fileSource(file), {
         createHasher: nodeHasher,
+        ...(tables ? { tables } : {}),
         ...(values.reference ? { referenceSource: fileSource(values.reference) } : {}),
         ...(driftShare !== undefined ? { driftShare } : {}),
         overrides,

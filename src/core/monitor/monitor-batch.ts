@@ -22,6 +22,10 @@ import { ingestCsv } from '../ingest/ingest.ts';
 import { MissingColumnsError, readForScoring } from '../export/score.ts';
 import { DEFAULT_METRIC } from '../metrics/evaluate.ts';
 import { decisionSpec } from '../train/decision.ts';
+import type { SemanticType } from '../data/table.ts';
+import { applyFeatures, tableDifferences } from '../features/spec.ts';
+import { checkScoringTables } from '../features/score.ts';
+import { FeatureError, type Tables } from '../features/types.ts';
 import { buildReference, predictionsColumn, type ReferenceProfile } from './reference.ts';
 import { driftReport, type DriftReport, type DriftReportOptions } from './report.ts';
 import { BatchDateError, batchDate, type BatchDate, type BatchDateOptions } from './batch-date.ts';
@@ -41,6 +45,11 @@ export interface MonitorBatchOptions extends Pick<IngestOptions, 'createHasher' 
   readonly overrides?: DriftReportOptions['overrides'];
   /** How to date the batch (see batch-date.ts): a date column, else the user's date, else the file's time. */
   readonly date?: Partial<BatchDateOptions>;
+  /**
+   * A model on recipe features: the related tables by the recipe's names. The batch (and the reference
+   * data) hold rows of the recipe's target table; the features are computed as `predict --table` does.
+   */
+  readonly tables?: Tables;
 }
 
 export interface MonitorBatchResult {
@@ -105,7 +114,33 @@ function pickIngest(o: MonitorBatchOptions): Pick<IngestOptions, 'createHasher' 
   };
 }
 
+/** The types a file of the model's rows is read with: the signature's, or for a model on recipe
+ * features the training file's own columns (the features are computed, not read). */
+function readTypes(bundle: LoadedBundle): Record<string, SemanticType> {
+  return bundle.features
+    ? Object.fromEntries(bundle.manifest.dataset.schema.map((c) => [c.name, c.type]))
+    : signatureTypes(bundle);
+}
+
+/** The table with the recipe's features computed (a model on recipe features), and the build's notes. */
+function withRecipe(bundle: LoadedBundle, table: Table, tables: Tables): { table: Table; notes: string[] } {
+  const rec = bundle.features;
+  if (!rec) return { table, notes: [] };
+  const related = Object.fromEntries(Object.keys(rec.tables).map((t) => [t, tables[t]!]));
+  try {
+    const out = applyFeatures({ recipe: rec.recipe, tables: related }, table);
+    return { table: out.table, notes: [...out.build.warnings] };
+  } catch (err) {
+    if (err instanceof FeatureError) throw new MonitorInputError(err.message);
+    throw err;
+  }
+}
+
 async function read(bundle: LoadedBundle, source: ByteSource, options: MonitorBatchOptions, role: string) {
+  if (bundle.features) {
+    const data = await ingestCsv(source, { ...pickIngest(options), typeOverrides: readTypes(bundle) });
+    return { data: { ...data, table: withRecipe(bundle, data.table, options.tables ?? {}).table } };
+  }
   try {
     return await readForScoring(bundle, source, pickIngest(options));
   } catch (err) {
@@ -129,11 +164,24 @@ export async function monitorBatch(
 
   // The batch is read with the training types; a batch lacking model columns is still compared on
   // the columns it has (the model cannot score it, so no prediction drift or performance).
+  if (bundle.features || options.tables)
+    try {
+      checkScoringTables(bundle, options.tables ?? {});
+    } catch (err) {
+      if (err instanceof FeatureError) throw new MonitorInputError(err.message);
+      throw err;
+    }
   const batch = await ingestCsv(batchSource, {
     ...pickIngest(options),
-    typeOverrides: signatureTypes(bundle),
+    typeOverrides: readTypes(bundle),
   });
-  const batchTable: Table = batch.table;
+  let batchTable: Table = batch.table;
+  if (bundle.features && batchTable.nRows > 0) {
+    // the recipe's features of the batch's rows, from the related tables given
+    const built = withRecipe(bundle, batchTable, options.tables ?? {});
+    batchTable = built.table;
+    notes.push(...tableDifferences(bundle.features, options.tables ?? {}), ...built.notes);
+  }
   if (batchTable.nRows === 0) throw new MonitorInputError(`the batch ${batchSource.name} has no rows`);
   if (batchTable.nRows < 30) {
     notes.push(
