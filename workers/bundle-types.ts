@@ -25,6 +25,8 @@ export interface MonitorOptions {
   readonly reference?: LoadInput;
   /** The date the user gave for the batch (epoch ms); the batch's date column comes first, the file's time after. */
   readonly userTime?: number;
+  /** A model on recipe features: the related tables by name (see ScoreOptions.tables); the batch is its target table. */
+  readonly tables?: Readonly<Record<string, LoadInput>>;
 }
 
 /** The training data plus labelled batches as one CSV, for retraining (src/core/monitor/retrain.ts). */

@@ -285,6 +285,7 @@ const api: BundleWorkerApi = {
     try {
       const result = await monitorBatch(bundle, source, {
         ...(!bundle.reference && options.reference ? { referenceSource: sourceOf(options.reference) } : {}),
+        ...(options.tables ? { tables: await readTables(options.tables) } : {}),
         date: {
           ...(options.userTime !== undefined ? { userTime: options.userTime } : {}),
           ...(csv instanceof Blob && 'lastModified' in csv ? { fileTime: csv.lastModified } : {}),

@@ -203,6 +203,25 @@ describe('a studio model on recipe features (issue 20)', () => {
     expect(byCli.code).toBe(0);
     expect(readFileSync((await predicted.path())!, 'utf8')).toBe(byCli.out);
 
+    // Monitor the new customers: without the related table an error names it; with it, the
+    // computed features are compared with the reference like any input
+    await page.getByTestId('nav-monitor').click();
+    await page.getByTestId('monitor-tables').waitFor({ timeout: 30_000 });
+    await page.getByTestId('monitor-csv-input').setInputFiles(newPath);
+    await expect
+      .poll(() => page.getByTestId('monitor-error').textContent(), { timeout: 30_000 })
+      .toContain("'purchases'");
+    await page.locator('[data-testid="monitor-table-input"][data-table="purchases"]').setInputFiles(FILES[1]);
+    await page.getByTestId('monitor-csv-input').setInputFiles(newPath);
+    await page.getByTestId('monitor-verdict').waitFor({ timeout: 60_000 });
+    expect(await page.getByTestId('monitor-error').count()).toBe(0);
+    const own = new Set(readFileSync(FILES[0], 'utf8').split('\n')[0]!.split(','));
+    const compared = await page
+      .getByTestId('monitor-column-row')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-column')!));
+    expect(compared.filter((c) => !own.has(c)).length).toBeGreaterThan(0);
+    expect(await axeViolations(page, '[data-testid="monitor-tables"]')).toEqual([]);
+
     // Verify by replay with the project's kept tables
     await page.getByTestId('nav-models').click();
     await version.waitFor();
