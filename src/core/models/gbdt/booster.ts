@@ -26,9 +26,9 @@ import {
   resolvedObjective,
 } from './config.ts';
 import type { BinMapper, SerializedFeatureBins } from './binning.ts';
-import { deserializeMapper, fitBinMapper, serializeMapper } from './binning.ts';
+import { binColumns, deserializeMapper, fitBinMapper, serializeMapper } from './binning.ts';
 import type { SerializedForest } from './forest.ts';
-import { Forest, addTreesRaw, leafOf } from './forest.ts';
+import { Forest, SplitBins, addTreeBinned, addTreesRaw } from './forest.ts';
 import type { Objective, ObjectiveName } from './objective.ts';
 import { makeObjective } from './objective.ts';
 import { TreeGrower } from './grower.ts';
@@ -73,7 +73,16 @@ interface TrainState {
   idx: Int32Array;
   base: Int32Array;
   counts: Uint8Array;
-  valid: { X: FeatureMatrix; y: Float64Array; w: Float64Array | null; raw: Float64Array } | null;
+  valid: {
+    X: FeatureMatrix;
+    y: Float64Array;
+    w: Float64Array | null;
+    raw: Float64Array;
+    /** X binned with the model's mapper (column-major), for addTreeBinned. */
+    bins: Uint8Array;
+  } | null;
+  /** The forest's numeric splits as bin thresholds (addTreeBinned). */
+  splitBins: SplitBins;
   bestValid: number;
   onRound?: (info: RoundInfo) => void | boolean;
 }
@@ -374,7 +383,13 @@ export class GbdtModel implements Fitted {
       if (v.X.nCols !== this.nFeatures) {
         throw new ModelConfigError(`validation X has ${v.X.nCols} columns, training has ${this.nFeatures}`);
       }
-      valid = { X: v.X, y: v.y, w: v.weights ?? null, raw: this.predictRaw(v.X, this.rounds_) };
+      valid = {
+        X: v.X,
+        y: v.y,
+        w: v.weights ?? null,
+        raw: this.predictRaw(v.X, this.rounds_),
+        bins: binColumns(this.mapper, v.X),
+      };
     }
     const state: TrainState = {
       X,
@@ -387,6 +402,7 @@ export class GbdtModel implements Fitted {
       base: new Int32Array(n),
       counts: new Uint8Array(n),
       valid,
+      splitBins: new SplitBins(),
       bestValid: Infinity,
       onRound: data.onRound,
     };
@@ -397,6 +413,12 @@ export class GbdtModel implements Fitted {
     }
     return state;
   }
+
+  /** The bin cuts of a numeric feature (null for a categorical one): SplitBins.update. */
+  private readonly numericCuts = (f: number): Float64Array | null => {
+    const fb = this.mapper.features[f];
+    return fb.categorical ? null : fb.cuts;
+  };
 
   /** Random forest: gh[k] holds (-target · w, w) once; each tree scales by its bootstrap counts. */
   private forestTargets(s: TrainState): void {
@@ -480,15 +502,14 @@ export class GbdtModel implements Fitted {
         // The grower adds the new tree's leaf values of the sampled rows to raw[off + row].
         s.grower.grow(this.forest, k, s.idx, m, gh, feats, trng, raw, off);
         if (m < n || s.valid) {
+          // The new tree on the rows outside the sample and on the validation rows, through their bins.
           const p = this.forest.pack();
-          const root = p.treeRoot[t];
-          if (m < n) {
-            const inSample = counts;
-            for (let i = 0; i < n; i++) {
-              if (inSample[i] === 0) raw[off + i] += p.value[leafOf(p, root, s.X.data, n, i)];
-            }
+          s.splitBins.update(p, this.numericCuts);
+          if (m < n) addTreeBinned(p, s.splitBins, t, s.grower.columnBins(), s.X, raw, off, counts);
+          if (s.valid) {
+            const v = s.valid;
+            addTreeBinned(p, s.splitBins, t, v.bins, v.X, v.raw, p.treeGroup[t] * v.X.nRows, null);
           }
-          if (s.valid) addTreesRaw(p, s.valid.X, t, t + 1, s.valid.raw);
         }
       }
       this.rounds_++;
