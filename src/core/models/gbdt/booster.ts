@@ -81,8 +81,6 @@ interface TrainState {
     /** X binned with the model's mapper (column-major), for addTreeBinned. */
     bins: Uint8Array;
   } | null;
-  /** The forest's numeric splits as bin thresholds (addTreeBinned). */
-  splitBins: SplitBins;
   bestValid: number;
   onRound?: (info: RoundInfo) => void | boolean;
 }
@@ -145,6 +143,8 @@ export class GbdtModel implements Fitted {
   private readonly train_: number[] = [];
   private readonly valid_: number[] = [];
   private state: TrainState | null = null;
+  /** The forest's numeric splits as bin thresholds (addTreeBinned), extended as trees are added. */
+  private readonly splitBins = new SplitBins();
 
   constructor(args: {
     family: string;
@@ -223,8 +223,26 @@ export class GbdtModel implements Fitted {
     const r = Math.max(0, Math.min(this.rounds_, Math.floor(rounds)));
     const out = new Float64Array(this.nGroups * X.nRows);
     for (let k = 0; k < this.nGroups; k++) out.fill(this.baseScore[k], k * X.nRows, (k + 1) * X.nRows);
-    addTreesRaw(this.forest.pack(), X, 0, r * this.nGroups, out);
+    this.addTrees(X, 0, r * this.nGroups, out);
     return out;
+  }
+
+  /**
+   * Adds trees [t0, t1) to raw margins (class-major) of X's rows: as addTreesRaw, through X's bins (one
+   * binning pass, then a branch-free step per numeric split: addTreeBinned) when there are enough rows
+   * and trees for the binning to pay; the same values either way.
+   */
+  private addTrees(X: FeatureMatrix, t0: number, t1: number, out: Float64Array, bins?: Uint8Array): void {
+    const p = this.forest.pack();
+    if (t1 <= t0) return;
+    if (!bins && (t1 - t0 < 8 || X.nRows < 256)) {
+      addTreesRaw(p, X, t0, t1, out);
+      return;
+    }
+    const b = bins ?? binColumns(this.mapper, X);
+    this.splitBins.update(p, this.numericCuts);
+    for (let t = t0; t < t1; t++)
+      addTreeBinned(p, this.splitBins, t, b, X, out, p.treeGroup[t] * X.nRows, null);
   }
 
   predict(X: FeatureMatrix, opts: { rounds?: number } = {}): Float64Array {
@@ -301,14 +319,14 @@ export class GbdtModel implements Fitted {
     const G = this.nGroups;
     const raw = new Float64Array(G * n);
     for (let k = 0; k < G; k++) raw.fill(this.baseScore[k], k * n, (k + 1) * n);
-    const packed = this.forest.pack();
+    const bins = binColumns(this.mapper, X);
     const bufs = blocks.map((b) => ({
       raw: new Float64Array(G * b.length),
       y: Float64Array.from(b, (i) => y[i]),
     }));
     const out = blocks.map(() => [] as number[]);
     for (let r = 0; r < this.rounds_; r++) {
-      addTreesRaw(packed, X, r * G, (r + 1) * G, raw);
+      this.addTrees(X, r * G, (r + 1) * G, raw, bins);
       for (let bi = 0; bi < blocks.length; bi++) {
         const b = blocks[bi];
         const m = b.length;
@@ -402,7 +420,6 @@ export class GbdtModel implements Fitted {
       base: new Int32Array(n),
       counts: new Uint8Array(n),
       valid,
-      splitBins: new SplitBins(),
       bestValid: Infinity,
       onRound: data.onRound,
     };
@@ -504,11 +521,11 @@ export class GbdtModel implements Fitted {
         if (m < n || s.valid) {
           // The new tree on the rows outside the sample and on the validation rows, through their bins.
           const p = this.forest.pack();
-          s.splitBins.update(p, this.numericCuts);
-          if (m < n) addTreeBinned(p, s.splitBins, t, s.grower.columnBins(), s.X, raw, off, counts);
+          this.splitBins.update(p, this.numericCuts);
+          if (m < n) addTreeBinned(p, this.splitBins, t, s.grower.columnBins(), s.X, raw, off, counts);
           if (s.valid) {
             const v = s.valid;
-            addTreeBinned(p, s.splitBins, t, v.bins, v.X, v.raw, p.treeGroup[t] * v.X.nRows, null);
+            addTreeBinned(p, this.splitBins, t, v.bins, v.X, v.raw, p.treeGroup[t] * v.X.nRows, null);
           }
         }
       }
