@@ -175,8 +175,12 @@ export class Study {
     }));
   }
 
-  /** Proposes the next trial (state RUNNING). */
-  ask(): Trial {
+  /**
+   * Proposes the next trial (state RUNNING). `roundCap`: a sampled GBDT trial's `roundCap` is lowered
+   * to it (the time-budgeted search's round allowance, allowance.ts); the trial records the value it
+   * trains with. Enqueued trials (replays, the user's own) run as given.
+   */
+  ask(opts: { roundCap?: number } = {}): Trial {
     const number = this.live.length;
     const queued = this.queue.shift();
     let joint: Params;
@@ -195,6 +199,14 @@ export class Study {
       const problems = checkParams(this.space, joint);
       if (problems.length)
         throw new Error(`sampler '${this.sampler.name}' proposed an invalid point: ${problems.join('; ')}`);
+      const cap = joint['gbdt.roundCap'];
+      if (
+        opts.roundCap !== undefined &&
+        joint[FAMILY_PARAM] === 'gbdt' &&
+        typeof cap === 'number' &&
+        cap > opts.roundCap
+      )
+        joint = { ...joint, 'gbdt.roundCap': Math.max(1, Math.round(opts.roundCap)) };
     }
     const { family, params } = splitJoint(joint);
     if (!this.families.includes(family)) throw new Error(`family '${family}' is not part of this study`);
