@@ -101,6 +101,27 @@ export interface StudyOptions {
   readonly rowRungs?: readonly number[];
 }
 
+/**
+ * Rounds × learning rate a capped GBDT trial keeps at least (`capGbdtRounds`): on letter (16,000 rows,
+ * 26 classes) at 40–75 rounds, learning rate 0.3 reached log loss 0.25–0.26 where 0.1 reached 0.41 and
+ * 0.05 0.88 — a slow learner cut to a few dozen rounds is wasted.
+ */
+export const CAPPED_RATE_ROUNDS = 15;
+/** The GBDT space's highest learning rate. */
+const MAX_RATE = 0.3;
+
+/**
+ * A GBDT point with its round cap lowered to `cap` and its learning rate raised, if need be, so that
+ * cap × rate ≥ CAPPED_RATE_ROUNDS (at most the space's 0.3): the round allowance's cheap trials learn
+ * what a few dozen rounds can. Both values are the trial's recorded parameters.
+ */
+export function capGbdtRounds(joint: Params, cap: number): Params {
+  const lr = joint['gbdt.learningRate'];
+  if (typeof lr !== 'number' || lr * cap >= CAPPED_RATE_ROUNDS) return { ...joint, 'gbdt.roundCap': cap };
+  const rate = Math.min(MAX_RATE, Math.max(lr, CAPPED_RATE_ROUNDS / cap));
+  return { ...joint, 'gbdt.roundCap': cap, 'gbdt.learningRate': rate };
+}
+
 function mix(seed: number, n: number): number {
   let h = (Math.floor(seed) ^ 0x5bd1e995) >>> 0;
   h = Math.imul(h ^ (n + 0x27d4eb2f), 0x85ebca6b) >>> 0;
@@ -206,7 +227,7 @@ export class Study {
         typeof cap === 'number' &&
         cap > opts.roundCap
       )
-        joint = { ...joint, 'gbdt.roundCap': Math.max(1, Math.round(opts.roundCap)) };
+        joint = capGbdtRounds(joint, Math.max(1, Math.round(opts.roundCap)));
     }
     const { family, params } = splitJoint(joint);
     if (!this.families.includes(family)) throw new Error(`family '${family}' is not part of this study`);

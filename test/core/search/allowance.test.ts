@@ -15,7 +15,7 @@ import {
   roundsTrained,
 } from '../../../src/core/search/allowance.ts';
 import { GBDT_MAX_ROUNDS, gbdtPatience } from '../../../src/core/search/spaces.ts';
-import { Study, type Trial } from '../../../src/core/search/study.ts';
+import { CAPPED_RATE_ROUNDS, Study, capGbdtRounds, type Trial } from '../../../src/core/search/study.ts';
 import { FAMILIES } from '../../../src/core/train/families.ts';
 import { runSearch, type SearchOptions } from '../../../src/core/search/runner.ts';
 import { expectSameSearch, fakeClock, replayOf, wide } from './clock-helpers.ts';
@@ -196,6 +196,29 @@ describe('throughput on letter-sized data (cost model)', () => {
     expect(a.config.roundCap).toBe(40);
     const b = study.ask({ roundCap: 1500 }); // the frugal probe's own cap (100) stays
     expect(b.params.roundCap).toBe(100);
+  });
+
+  it('raises a capped trial’s learning rate so that cap × rate ≥ CAPPED_RATE_ROUNDS, at most 0.3', () => {
+    const p = { family: 'gbdt', 'gbdt.learningRate': 0.05, 'gbdt.roundCap': 2000 };
+    expect(capGbdtRounds(p, 1000)).toEqual({ ...p, 'gbdt.roundCap': 1000 }); // 50 ≥ 15: unchanged
+    expect(capGbdtRounds(p, 100)['gbdt.learningRate']).toBeCloseTo(CAPPED_RATE_ROUNDS / 100);
+    expect(capGbdtRounds(p, 30)['gbdt.learningRate']).toBe(0.3);
+    expect(capGbdtRounds({ ...p, 'gbdt.learningRate': 0.3 }, 30)['gbdt.learningRate']).toBe(0.3);
+    // through the study: the recorded parameters and the config (patience follows the rate)
+    const study = new Study({
+      task: 'binary',
+      metric: 'log_loss',
+      families: ['gbdt'],
+      seed: 1,
+      sampler: 'portfolio',
+    });
+    const t = study.ask({ roundCap: 50 }); // portfolio entry 0: learning rate 0.1
+    expect(t.params).toMatchObject({ roundCap: 50, learningRate: 0.3 });
+    expect(t.config).toMatchObject({
+      roundCap: 50,
+      learningRate: 0.3,
+      earlyStoppingRounds: gbdtPatience(0.3),
+    });
   });
 });
 
