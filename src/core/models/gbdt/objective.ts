@@ -278,7 +278,7 @@ function softmaxLoss(w: Float64Array, n: number, py: Float64Array): number {
   return loss;
 }
 
-/** Scratch rows for the softmax loss (reused: the validation loss runs every round). */
+/** Scratch rows for the softmax gradients and loss (reused: both run every round; neither calls the other). */
 let scratch: { max: Float64Array; sum: Float64Array; ey: Float64Array } | null = null;
 function softmaxScratch(n: number): { max: Float64Array; sum: Float64Array; ey: Float64Array } {
   if (!scratch || scratch.max.length < n)
@@ -390,8 +390,10 @@ const softmax: Objective = {
   gradients(raw, y, w, n, gh) {
     // Sequential class-major passes (raw[k * n + i]) instead of a strided walk per row.
     const K = gh.length;
-    const max = new Float64Array(n).fill(-Infinity);
-    const sum = new Float64Array(n);
+    // reused rows (no allocation per round)
+    const { max, sum } = softmaxScratch(n);
+    max.fill(-Infinity, 0, n);
+    sum.fill(0, 0, n);
     for (let k = 0; k < K; k++) softmaxMax(raw, k * n, n, max);
     for (let k = 0; k < K; k++) softmaxExp(raw, k * n, n, max, gh[k], sum);
     // The true class's probability (for the loss, without a second exp) goes into `max`.
