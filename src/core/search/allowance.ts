@@ -17,7 +17,7 @@
  * - Never more than one worker's time left can hold (a trial cut by the deadline is lost).
  *
  * A lowered cap also raises the trial's learning rate when cap × rate falls below
- * `CAPPED_RATE_ROUNDS` (study.ts `capGbdtRounds`): the portfolio's slow learners (0.05–0.1) cut to a
+ * `CAPPED_RATE_ROUNDS` (30) (study.ts `capGbdtRounds`): the portfolio's slow learners (0.05–0.1) cut to a
  * few dozen rounds reached log loss 0.41–0.88 on letter, learning rate 0.3 at the same cost 0.25–0.26.
  *
  * Only the clock decides, so only a time-budgeted search applies it; the lowered cap is the trial's
