@@ -74,6 +74,7 @@ import type { SubsampleOption } from './subsample.ts';
 import { call, TrialSchedule } from './schedule.ts';
 import { DEFAULT_ENSEMBLE_SIZE, ensembleRoundsFor, selectModel } from './select.ts';
 import { refitMembers } from './refit.ts';
+import { roundMsEstimate } from './allowance.ts';
 import {
   checkClockRecord,
   searchManifest,
@@ -161,6 +162,12 @@ export interface SearchOptions {
    * before no-peek scoring did (a replay of such a manifest uses it).
    */
   readonly trialScoring?: TrialScoring;
+  /**
+   * Time-budgeted searches: lower each sampled GBDT trial's round cap to the allowance the measured
+   * cost leaves (allowance.ts; recorded as the trial's `roundCap`, so replays are exact). Default true;
+   * false runs the sampler's caps as they are.
+   */
+  readonly roundAllowance?: boolean;
   /** How many of the best trials are ensemble candidates (default 16; 1 = no ensemble). */
   readonly ensembleSize?: number;
   /** Greedy ensemble steps (default 40). */
@@ -319,6 +326,16 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     trialScoring,
     ensembleSize: Math.max(1, opts.ensembleSize ?? DEFAULT_ENSEMBLE_SIZE),
     ensembleRounds,
+    roundMsEstimate: roundMsEstimate({
+      trainRows: ctx.subsample
+        ? ctx.subsample.rows[0]
+        : ctx.nFolds > 1
+          ? (ctx.y.length * (ctx.nFolds - 1)) / ctx.nFolds
+          : ctx.y.length - ctx.evalRows.length,
+      fits: ctx.subsample ? 1 : ctx.nFolds,
+      groups: opts.task === 'multiclass' ? ctx.nClasses : 1,
+      features: ctx.features.columns.length,
+    }),
   });
   const split = splitRecord(ctx, seed, opts.timeOrder);
   call(() =>

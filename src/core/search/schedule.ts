@@ -24,6 +24,7 @@ import type { ClockRecord, SearchManifest, TrialCut, TrialScoring } from './mani
 import type { SearchOptions, TrialEvidenceData } from './runner.ts';
 import { ensembleCandidates } from './select.ts';
 import { refitEstimateMs } from './refit.ts';
+import { roundAllowance } from './allowance.ts';
 
 /** A model trained on the holdout plan's training rows, usable when its refit does not fit. */
 export interface KeptModel {
@@ -56,6 +57,8 @@ export interface ScheduleSetup {
   readonly ensembleSize: number;
   /** Greedy ensemble steps for a number of candidates (select.ts). */
   readonly ensembleRounds: (nCandidates: number) => number;
+  /** First estimate of a GBDT round's cost in ms (allowance.ts `roundMsEstimate`). */
+  readonly roundMsEstimate?: number;
 }
 
 /** Calls a listener; a failing listener does not stop the search. */
@@ -119,7 +122,21 @@ export class TrialSchedule {
 
   askTrial(): Trial {
     this.asked.push(this.told.length);
-    return this.s.study.ask();
+    const { study, budgetMs, clock } = this.s;
+    if (budgetMs === Infinity || this.s.opts.replayClock || this.s.opts.roundAllowance === false)
+      return study.ask();
+    // A time budget: the GBDT round allowance the measured cost leaves (allowance.ts), recorded as the
+    // trial's roundCap. Not for a trial asked past the search deadline (it never runs, or is rescued).
+    const remainingMs = this.searchDeadline() - clock();
+    if (!(remainingMs > 0)) return study.ask();
+    const roundCap = roundAllowance({
+      trials: study.trials,
+      best: study.ranked()[0],
+      concurrency: this.concurrency,
+      remainingMs,
+      estimateMs: this.s.roundMsEstimate ?? 0,
+    });
+    return study.ask({ roundCap });
   }
 
   /** Peers of a replayed trial: the same family's rung values among the trials told before it was asked. */

@@ -28,6 +28,8 @@ describe('replay of a time-budgeted search (recorded clock decisions)', () => {
       halving: { reductionFactor: 3, minPeers: 2 },
       now: clock.now,
       executor: twoLaneExecutor(clock.now),
+      // uncapped trials, so that some are cut mid-fold (the round allowance would make them fit)
+      roundAllowance: false,
       // the refit starts just before the budget margin: the first member stops after a few rounds
       onPhase: (phase) => phase === 'refit' && clock.jumpTo(budget * 1000 * 1.1 - 5),
     };

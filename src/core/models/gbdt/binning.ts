@@ -389,7 +389,7 @@ function radixScatter(
 }
 
 /** Lower-bound binary search: number of cuts strictly below x. */
-function numericBin(cuts: Float64Array, x: number): number {
+export function numericBin(cuts: Float64Array, x: number): number {
   return lowerBound(cuts, 0, cuts.length, x) + 1;
 }
 

@@ -26,9 +26,9 @@ import {
   resolvedObjective,
 } from './config.ts';
 import type { BinMapper, SerializedFeatureBins } from './binning.ts';
-import { deserializeMapper, fitBinMapper, serializeMapper } from './binning.ts';
+import { binColumns, deserializeMapper, fitBinMapper, serializeMapper } from './binning.ts';
 import type { SerializedForest } from './forest.ts';
-import { Forest, addTreesRaw, leafOf } from './forest.ts';
+import { Forest, SplitBins, addTreeBinned, addTreesRaw } from './forest.ts';
 import type { Objective, ObjectiveName } from './objective.ts';
 import { makeObjective } from './objective.ts';
 import { TreeGrower } from './grower.ts';
@@ -73,7 +73,14 @@ interface TrainState {
   idx: Int32Array;
   base: Int32Array;
   counts: Uint8Array;
-  valid: { X: FeatureMatrix; y: Float64Array; w: Float64Array | null; raw: Float64Array } | null;
+  valid: {
+    X: FeatureMatrix;
+    y: Float64Array;
+    w: Float64Array | null;
+    raw: Float64Array;
+    /** X binned with the model's mapper (column-major), for addTreeBinned. */
+    bins: Uint8Array;
+  } | null;
   bestValid: number;
   onRound?: (info: RoundInfo) => void | boolean;
 }
@@ -136,6 +143,8 @@ export class GbdtModel implements Fitted {
   private readonly train_: number[] = [];
   private readonly valid_: number[] = [];
   private state: TrainState | null = null;
+  /** The forest's numeric splits as bin thresholds (addTreeBinned), extended as trees are added. */
+  private readonly splitBins = new SplitBins();
 
   constructor(args: {
     family: string;
@@ -214,8 +223,26 @@ export class GbdtModel implements Fitted {
     const r = Math.max(0, Math.min(this.rounds_, Math.floor(rounds)));
     const out = new Float64Array(this.nGroups * X.nRows);
     for (let k = 0; k < this.nGroups; k++) out.fill(this.baseScore[k], k * X.nRows, (k + 1) * X.nRows);
-    addTreesRaw(this.forest.pack(), X, 0, r * this.nGroups, out);
+    this.addTrees(X, 0, r * this.nGroups, out);
     return out;
+  }
+
+  /**
+   * Adds trees [t0, t1) to raw margins (class-major) of X's rows: as addTreesRaw, through X's bins (one
+   * binning pass, then a branch-free step per numeric split: addTreeBinned) when there are enough rows
+   * and trees for the binning to pay; the same values either way.
+   */
+  private addTrees(X: FeatureMatrix, t0: number, t1: number, out: Float64Array, bins?: Uint8Array): void {
+    const p = this.forest.pack();
+    if (t1 <= t0) return;
+    if (!bins && (t1 - t0 < 8 || X.nRows < 256)) {
+      addTreesRaw(p, X, t0, t1, out);
+      return;
+    }
+    const b = bins ?? binColumns(this.mapper, X);
+    this.splitBins.update(p, this.numericCuts);
+    for (let t = t0; t < t1; t++)
+      addTreeBinned(p, this.splitBins, t, b, X, out, p.treeGroup[t] * X.nRows, null);
   }
 
   predict(X: FeatureMatrix, opts: { rounds?: number } = {}): Float64Array {
@@ -292,14 +319,14 @@ export class GbdtModel implements Fitted {
     const G = this.nGroups;
     const raw = new Float64Array(G * n);
     for (let k = 0; k < G; k++) raw.fill(this.baseScore[k], k * n, (k + 1) * n);
-    const packed = this.forest.pack();
+    const bins = binColumns(this.mapper, X);
     const bufs = blocks.map((b) => ({
       raw: new Float64Array(G * b.length),
       y: Float64Array.from(b, (i) => y[i]),
     }));
     const out = blocks.map(() => [] as number[]);
     for (let r = 0; r < this.rounds_; r++) {
-      addTreesRaw(packed, X, r * G, (r + 1) * G, raw);
+      this.addTrees(X, r * G, (r + 1) * G, raw, bins);
       for (let bi = 0; bi < blocks.length; bi++) {
         const b = blocks[bi];
         const m = b.length;
@@ -374,7 +401,13 @@ export class GbdtModel implements Fitted {
       if (v.X.nCols !== this.nFeatures) {
         throw new ModelConfigError(`validation X has ${v.X.nCols} columns, training has ${this.nFeatures}`);
       }
-      valid = { X: v.X, y: v.y, w: v.weights ?? null, raw: this.predictRaw(v.X, this.rounds_) };
+      valid = {
+        X: v.X,
+        y: v.y,
+        w: v.weights ?? null,
+        raw: this.predictRaw(v.X, this.rounds_),
+        bins: binColumns(this.mapper, v.X),
+      };
     }
     const state: TrainState = {
       X,
@@ -397,6 +430,12 @@ export class GbdtModel implements Fitted {
     }
     return state;
   }
+
+  /** The bin cuts of a numeric feature (null for a categorical one): SplitBins.update. */
+  private readonly numericCuts = (f: number): Float64Array | null => {
+    const fb = this.mapper.features[f];
+    return fb.categorical ? null : fb.cuts;
+  };
 
   /** Random forest: gh[k] holds (-target · w, w) once; each tree scales by its bootstrap counts. */
   private forestTargets(s: TrainState): void {
@@ -480,15 +519,14 @@ export class GbdtModel implements Fitted {
         // The grower adds the new tree's leaf values of the sampled rows to raw[off + row].
         s.grower.grow(this.forest, k, s.idx, m, gh, feats, trng, raw, off);
         if (m < n || s.valid) {
+          // The new tree on the rows outside the sample and on the validation rows, through their bins.
           const p = this.forest.pack();
-          const root = p.treeRoot[t];
-          if (m < n) {
-            const inSample = counts;
-            for (let i = 0; i < n; i++) {
-              if (inSample[i] === 0) raw[off + i] += p.value[leafOf(p, root, s.X.data, n, i)];
-            }
+          this.splitBins.update(p, this.numericCuts);
+          if (m < n) addTreeBinned(p, this.splitBins, t, s.grower.columnBins(), s.X, raw, off, counts);
+          if (s.valid) {
+            const v = s.valid;
+            addTreeBinned(p, this.splitBins, t, v.bins, v.X, v.raw, p.treeGroup[t] * v.X.nRows, null);
           }
-          if (s.valid) addTreesRaw(p, s.valid.X, t, t + 1, s.valid.raw);
         }
       }
       this.rounds_++;

@@ -392,3 +392,115 @@ export function addTreesRaw(
     for (let i = 0; i < n; i++) out[base + i] += value[leafOf(p, root, data, n, i)];
   }
 }
+
+/**
+ * Bin form of a forest's numeric splits, for applying trees to rows already binned with the mapper the
+ * trees were grown on (`binColumns`): a row with bin b (0 = missing) goes right at node j exactly when
+ * b > hi[j] or b < lo[j]. For a numeric split with threshold cuts[t − 1] (the grower's), bin(x) ≤ t ⇔
+ * x ≤ threshold (bin(x) = 1 + the number of cuts below x), and lo is 0 when missing goes left, else 1 —
+ * so the decision is leafOf's, bit for bit. Categorical splits (whose unseen codes the bins do not
+ * tell apart from missing) and leaves have hi = −1: the traversal reads the raw value there.
+ */
+export class SplitBins {
+  hi = new Int32Array(0);
+  lo = new Int32Array(0);
+  private n = 0;
+
+  /** Extends the arrays to the forest's nodes (nodes added since the last call). */
+  update(p: PackedForest, cutsOf: (feature: number) => Float64Array | null): void {
+    if (this.hi.length < p.nNodes) {
+      const cap = Math.max(p.nNodes, 2 * this.hi.length, 64);
+      const hi = new Int32Array(cap);
+      const lo = new Int32Array(cap);
+      hi.set(this.hi.subarray(0, this.n));
+      lo.set(this.lo.subarray(0, this.n));
+      this.hi = hi;
+      this.lo = lo;
+    }
+    for (let j = this.n; j < p.nNodes; j++) {
+      const cuts = p.left[j] >= 0 && p.catStart[j] < 0 ? cutsOf(p.feature[j]) : null;
+      if (!cuts) {
+        this.hi[j] = -1;
+        this.lo[j] = 0;
+        continue;
+      }
+      // the number of cuts strictly below the threshold, + 1 (cuts ascend; Infinity: every bin)
+      let a = 0;
+      let b = cuts.length;
+      const thr = p.threshold[j];
+      while (a < b) {
+        const mid = (a + b) >>> 1;
+        if (cuts[mid] < thr) a = mid + 1;
+        else b = mid;
+      }
+      this.hi[j] = a + 1;
+      this.lo[j] = p.defaultLeft[j] === 1 ? 0 : 1;
+    }
+    this.n = p.nNodes;
+  }
+}
+
+/**
+ * Adds tree `t`'s leaf values to out[off + i] for the rows i of a column-major bin matrix `bins`
+ * (nRows × nFeatures, feature f of row i at f · nRows + i; X holds the same rows' raw values, read at
+ * categorical splits) — every row, or only those with skip[i] === 0. Same leaves as leafOf (see
+ * SplitBins), with a branch-free step at numeric splits.
+ */
+export function addTreeBinned(
+  p: PackedForest,
+  sb: SplitBins,
+  t: number,
+  bins: Uint8Array,
+  X: FeatureMatrix,
+  out: Float64Array,
+  off: number,
+  skip: Uint8Array | null,
+): void {
+  const n = X.nRows;
+  const data = X.data;
+  const { feature, left, right, value } = p;
+  const hi = sb.hi;
+  const lo = sb.lo;
+  const root = p.treeRoot[t];
+  for (let i = 0; i < n; i++) {
+    if (skip !== null && skip[i] !== 0) continue;
+    let node = root;
+    let l = left[node];
+    while (l >= 0) {
+      const h = hi[node];
+      if (h < 0) {
+        node = leafStep(p, node, data, n, i);
+      } else {
+        const b = bins[feature[node] * n + i];
+        const goRight = Number(b > h) | Number(b < lo[node]);
+        node = l + ((right[node] - l) & -goRight);
+      }
+      l = left[node];
+    }
+    out[off + i] += value[node];
+  }
+}
+
+/** One step of leafOf from `node` (a split) for row i. */
+function leafStep(
+  p: PackedForest,
+  node: number,
+  data: Float32Array | Float64Array,
+  nRows: number,
+  i: number,
+): number {
+  const { feature, threshold, left, right, defaultLeft, catStart, catBits } = p;
+  const x = data[feature[node] * nRows + i];
+  const cs = catStart[node];
+  let goLeft: boolean;
+  if (cs < 0) {
+    goLeft = x <= threshold[node] || (x !== x && defaultLeft[node] === 1);
+  } else if (!(x >= 0)) {
+    goLeft = defaultLeft[node] === 1;
+  } else {
+    const c = Math.floor(x);
+    const word = c >> 5;
+    goLeft = word < catBits[cs] && ((catBits[cs + 1 + word] >>> (c & 31)) & 1) === 1;
+  }
+  return goLeft ? left[node] : right[node];
+}

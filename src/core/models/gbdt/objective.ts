@@ -278,6 +278,42 @@ function softmaxLoss(w: Float64Array, n: number, py: Float64Array): number {
   return loss;
 }
 
+/** Scratch rows for the softmax gradients and loss (reused: both run every round; neither calls the other). */
+let scratch: { max: Float64Array; sum: Float64Array; ey: Float64Array } | null = null;
+function softmaxScratch(n: number): { max: Float64Array; sum: Float64Array; ey: Float64Array } {
+  if (!scratch || scratch.max.length < n)
+    scratch = { max: new Float64Array(n), sum: new Float64Array(n), ey: new Float64Array(n) };
+  return scratch;
+}
+
+/** sum[i] += exp(raw − max) of class k (the portable exp); ey[i] = that exp when y[i] = k. */
+function softmaxExpSum(
+  raw: Float64Array,
+  o: number,
+  n: number,
+  k: number,
+  y: Float64Array,
+  max: Float64Array,
+  sum: Float64Array,
+  ey: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) {
+    const e = exp(raw[o + i] - max[i]);
+    sum[i] += e;
+    if (y[i] === k) ey[i] = e;
+  }
+}
+
+/** The (weighted) sum of −log p(true class) from the exps' sums and the true classes' exps. */
+function softmaxPortableLoss(w: Float64Array | null, n: number, sum: Float64Array, ey: Float64Array): number {
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const py = ey[i] / sum[i];
+    loss -= (w ? w[i] : 1) * log(Math.min(1 - EPS, Math.max(EPS, py)));
+  }
+  return loss;
+}
+
 /** Unweighted softmax loss as in loglossGradientsUnweighted: the product of the true-class
  * probabilities into pk = [prod, k]. */
 function softmaxLossUnweighted(n: number, py: Float64Array, pk: Float64Array): void {
@@ -354,8 +390,10 @@ const softmax: Objective = {
   gradients(raw, y, w, n, gh) {
     // Sequential class-major passes (raw[k * n + i]) instead of a strided walk per row.
     const K = gh.length;
-    const max = new Float64Array(n).fill(-Infinity);
-    const sum = new Float64Array(n);
+    // reused rows (no allocation per round)
+    const { max, sum } = softmaxScratch(n);
+    max.fill(-Infinity, 0, n);
+    sum.fill(0, 0, n);
     for (let k = 0; k < K; k++) softmaxMax(raw, k * n, n, max);
     for (let k = 0; k < K; k++) softmaxExp(raw, k * n, n, max, gh[k], sum);
     // The true class's probability (for the loss, without a second exp) goes into `max`.
@@ -366,17 +404,16 @@ const softmax: Objective = {
     return negLogOfProduct(pk[0], pk[1]) / n;
   },
   loss(raw, y, w, n) {
+    // Class-major passes (as the gradients): per row the same max, the same sum of exps in class order
+    // and the true class's exp kept from that sum instead of computed again — the same bits as a loop
+    // over classes per row, with K exps per row instead of K + 1.
     const K = raw.length / n;
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      let max = -Infinity;
-      for (let k = 0; k < K; k++) if (raw[k * n + i] > max) max = raw[k * n + i];
-      let s = 0;
-      for (let k = 0; k < K; k++) s += exp(raw[k * n + i] - max);
-      const py = exp(raw[y[i] * n + i] - max) / s;
-      loss -= (w ? w[i] : 1) * log(Math.min(1 - EPS, Math.max(EPS, py)));
-    }
-    return loss / sumW(w, n);
+    const { max, sum, ey } = softmaxScratch(n);
+    max.fill(-Infinity, 0, n);
+    sum.fill(0, 0, n);
+    for (let k = 0; k < K; k++) softmaxMax(raw, k * n, n, max);
+    for (let k = 0; k < K; k++) softmaxExpSum(raw, k * n, n, k, y, max, sum, ey);
+    return softmaxPortableLoss(w, n, sum, ey) / sumW(w, n);
   },
   transform(raw, n, out) {
     const K = raw.length / n;
