@@ -192,6 +192,8 @@ describe('a studio model on recipe features (issue 20)', () => {
     expect(await result.getAttribute('data-rows')).toBe('40');
     expect(await page.getByTestId('score-error').count()).toBe(0);
     expect(await axeViolations(page, '[data-testid="score-tables"]')).toEqual([]);
+    // the results too: a scrolling region reachable by keyboard, readable column headers
+    expect(await axeViolations(page, '[data-testid="score-result"]')).toEqual([]);
     // the same predictions as `cli predict` with the same tables
     const [predicted] = await Promise.all([
       page.waitForEvent('download'),
