@@ -186,12 +186,12 @@ try {
       tNow += (dt[k] ?? 0) / 1000;
       const n = nameOf(id);
       if (n.startsWith('(idle)')) return;
-      if (!seg || tNow - lastBusy > 20) segs.push((seg = { t0: tNow, t: tNow, fns: new Map() }));
+      if (!seg || tNow - lastBusy > 3) segs.push((seg = { t0: tNow, t: tNow, fns: new Map() }));
       lastBusy = tNow;
       seg.t = tNow;
       seg.fns.set(n, (seg.fns.get(n) ?? 0) + (dt[k] ?? 0) / 1000);
     });
-    for (const s of segs.filter((s) => s.t - s.t0 > 50))
+    for (const s of segs.filter((s) => s.t - s.t0 > 80))
       console.log(
         `busy ${ms(s.t0)}+${ms(s.t - s.t0)} ms:`,
         [...s.fns]
