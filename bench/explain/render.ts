@@ -172,6 +172,34 @@ try {
       const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}:${f.columnNumber}`;
       byFn.set(key, (byFn.get(key) ?? 0) + (self.get(node.id) ?? 0));
     }
+    // busy stretches (no idle sample for 20 ms) over 50 ms, with their top functions by self time
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    const nameOf = (id: number) => {
+      const f = byId.get(id)!.callFrame;
+      return `${f.functionName || '(anon)'}@${f.url.split('/').pop()}:${f.lineNumber}:${f.columnNumber}`;
+    };
+    let seg: { t0: number; t: number; fns: Map<string, number> } | null = null;
+    let tNow = 0;
+    let lastBusy = -1e9;
+    const segs: { t0: number; t: number; fns: Map<string, number> }[] = [];
+    (profile.samples ?? []).forEach((id, k) => {
+      tNow += (dt[k] ?? 0) / 1000;
+      const n = nameOf(id);
+      if (n.startsWith('(idle)')) return;
+      if (!seg || tNow - lastBusy > 3) segs.push((seg = { t0: tNow, t: tNow, fns: new Map() }));
+      lastBusy = tNow;
+      seg.t = tNow;
+      seg.fns.set(n, (seg.fns.get(n) ?? 0) + (dt[k] ?? 0) / 1000);
+    });
+    for (const s of segs.filter((s) => s.t - s.t0 > 80))
+      console.log(
+        `busy ${ms(s.t0)}+${ms(s.t - s.t0)} ms:`,
+        [...s.fns]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 8)
+          .map(([f, v]) => `${f} ${ms(v)}`)
+          .join(' | '),
+      );
     [...byFn]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 25)

@@ -49,7 +49,8 @@ function colourOf(rank: number | null): string {
 
 /** Ranks of the known values in [0, 1] (null stays null). */
 function ranks(values: readonly (number | null)[]): (number | null)[] {
-  const known = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  // a typed array's numeric sort (no comparator calls): 10 columns × 10,000 rows stay in a few ms
+  const known = Float64Array.from(values.filter((v): v is number => v !== null)).sort();
   if (known.length < 2) return values.map((v) => (v === null ? null : 0.5));
   return values.map((v) => {
     if (v === null) return null;
@@ -69,6 +70,11 @@ const BINS = 9;
 
 /** Scatter drawn as one batch (ECharts' large mode) once a series has this many points. */
 const LARGE = 2000;
+/**
+ * Large series are drawn progressively, this many points per frame (ECharts' own default only
+ * starts above 10,000 points a series, so a 10,000-row beeswarm or dependence plot was one long task).
+ */
+const PROGRESSIVE = { progressive: 2000, progressiveThreshold: 3000 } as const;
 
 /**
  * The beeswarm: one row per column (top `k`), each sampled row a dot at its contribution, coloured by
@@ -125,6 +131,7 @@ export function beeswarmOption(view: ExplainView, k: number): ChartOption {
         symbolSize: large ? 3 : 5,
         large,
         largeThreshold: LARGE,
+        ...PROGRESSIVE,
         data,
         itemStyle: { color: b === BINS ? '#999' : colourOf((b + 0.5) / BINS) },
       }))
@@ -155,6 +162,7 @@ export function dependenceOption(view: ExplainView, c: number): ChartOption {
           ...(data.length >= LARGE ? { symbol: 'rect' } : {}),
           large: data.length >= LARGE,
           largeThreshold: LARGE,
+          ...PROGRESSIVE,
           data,
           itemStyle: { color: BLUE },
         },
@@ -181,6 +189,7 @@ export function dependenceOption(view: ExplainView, c: number): ChartOption {
         ...(data.length >= LARGE ? { symbol: 'rect' } : {}),
         large: data.length >= LARGE,
         largeThreshold: LARGE,
+        ...PROGRESSIVE,
         data,
         itemStyle: { color: BLUE },
       },
