@@ -29,7 +29,9 @@ import {
   estimatedPerformance,
   type ActualPerformance,
   type EstimatedPerformance,
+  type PredictedLabels,
 } from './performance.ts';
+import { positiveIndexOf } from '../train/decision.ts';
 
 export interface MonitorBatchOptions extends Pick<IngestOptions, 'createHasher' | 'onProgress' | 'signal'> {
   /** The training data: statistics are then computed on it rather than on a stored profile. */
@@ -94,6 +96,19 @@ export function targetValues(
     else y[i] = k;
   }
   return { y, unknown };
+}
+
+/** The labels `predict` gave (its decision threshold / positive class), for the label metrics. */
+export function predictedLabels(bundle: LoadedBundle, p: Predictions): PredictedLabels | undefined {
+  const { task, classes, decision } = bundle.manifest;
+  if (task === 'regression' || !p.labels) return undefined;
+  const positiveIndex =
+    task === 'binary' && decision && classes ? positiveIndexOf(classes, decision.positiveClass) : 1;
+  return {
+    labels: p.labels,
+    ...(task === 'binary' ? { positiveIndex } : {}),
+    ...(classes ? { classes } : {}),
+  };
 }
 
 function pickIngest(o: MonitorBatchOptions): Pick<IngestOptions, 'createHasher' | 'onProgress' | 'signal'> {
@@ -216,7 +231,15 @@ export async function monitorBatch(
       );
     }
     if (y.some((v) => !Number.isNaN(v))) {
-      performance = actualPerformance(task, y, batchPred.values, nClasses, metric, validation);
+      performance = actualPerformance(
+        task,
+        y,
+        batchPred.values,
+        nClasses,
+        metric,
+        validation,
+        predictedLabels(bundle, batchPred),
+      );
     } else {
       notes.push('no row of the batch has a usable target value: performance not measured');
     }
@@ -225,6 +248,7 @@ export async function monitorBatch(
     const calibration = (options.referenceProfile ?? bundle.reference)?.calibration;
     performance = estimatedPerformance(task, batchPred.values, batchTable.nRows, nClasses, validation, {
       ...(calibration ? { calibration } : {}),
+      ...(predictedLabels(bundle, batchPred) ? { predicted: predictedLabels(bundle, batchPred)! } : {}),
     });
   } else {
     notes.push('regression without the target: performance cannot be estimated, only drift');
