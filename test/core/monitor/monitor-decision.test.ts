@@ -18,35 +18,9 @@ import { monitorBatch, targetValues } from '../../../src/core/monitor/monitor-ba
 import { applyCalibration } from '../../../src/core/monitor/calibration.ts';
 import { columnByName, type Table } from '../../../src/core/data/table.ts';
 import { datasetFile } from '../../helpers/paths.ts';
+import { TEST_ENV, datasetOf } from '../../helpers/bundle.ts';
 
-const env = {
-  app: { name: 'automl-studio', version: 'test', commit: 'abc123' },
-  runtime: 'vitest',
-  libraries: {},
-  backend: { name: 'cpu', reason: 'trees' },
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
-
-function datasetOf(t: Table, name: string) {
-  return {
-    name,
-    fingerprint: {
-      sha256: 'a'.repeat(64),
-      bytes: 1,
-      rows: t.nRows,
-      columns: t.columns.length,
-      schemaHash: 'b'.repeat(64),
-    },
-    schema: t.columns.map((c, index) => ({
-      name: c.name,
-      originalName: c.name,
-      index,
-      type: c.type,
-      inferredType: c.type,
-      overridden: false,
-    })) as never,
-  };
-}
+const env = TEST_ENV;
 
 const THRESHOLD = 0.25;
 let bundle: LoadedBundle;
