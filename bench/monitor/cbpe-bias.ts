@@ -25,6 +25,7 @@ const { values } = parseArgs({
   options: {
     datasets: { type: 'string', default: 'stackoverflow' },
     seeds: { type: 'string', default: '10' },
+    'no-refit': { type: 'boolean', default: false },
   },
 });
 const root = resolve(import.meta.dirname, '..', '..');
@@ -85,6 +86,7 @@ for (const d of all.filter((x) => x.task === 'binary' && values.datasets!.split(
       task: 'binary',
       family: 'gbdt',
       seed: s,
+      ...(values['no-refit'] ? { refit: false } : {}),
     });
     const ds = {
       name: 'fit.csv',
