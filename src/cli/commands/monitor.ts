@@ -336,6 +336,12 @@ export function formatReport(
           : '';
       lines.push(`  ${m.metric}: ${g(m.value, 4)}${se}${val}`);
     }
+    if (p.kind === 'actual' && p.confusion) {
+      const { classes, counts } = p.confusion;
+      lines.push('  confusion (rows: true class, columns: predicted label, as predict gives it):');
+      lines.push(`    ${['', ...classes].join('\t')}`);
+      counts.forEach((row, t) => lines.push(`    ${[classes[t], ...row].join('\t')}`));
+    }
   }
   if (actions.length) {
     lines.push('');

@@ -34,7 +34,9 @@ import {
   estimatedPerformance,
   type ActualPerformance,
   type EstimatedPerformance,
+  type PredictedLabels,
 } from './performance.ts';
+import { positiveIndexOf } from '../train/decision.ts';
 
 export interface MonitorBatchOptions extends Pick<IngestOptions, 'createHasher' | 'onProgress' | 'signal'> {
   /** The training data: statistics are then computed on it rather than on a stored profile. */
@@ -104,6 +106,19 @@ export function targetValues(
     else y[i] = k;
   }
   return { y, unknown };
+}
+
+/** The labels `predict` gave (its decision threshold / positive class), for the label metrics. */
+export function predictedLabels(bundle: LoadedBundle, p: Predictions): PredictedLabels | undefined {
+  const { task, classes, decision } = bundle.manifest;
+  if (task === 'regression' || !p.labels) return undefined;
+  const positiveIndex =
+    task === 'binary' && decision && classes ? positiveIndexOf(classes, decision.positiveClass) : 1;
+  return {
+    labels: p.labels,
+    ...(task === 'binary' ? { positiveIndex } : {}),
+    ...(classes ? { classes } : {}),
+  };
 }
 
 function pickIngest(o: MonitorBatchOptions): Pick<IngestOptions, 'createHasher' | 'onProgress' | 'signal'> {
@@ -249,10 +264,10 @@ export async function monitorBatch(
     ...(options.overrides ? { overrides: options.overrides } : {}),
   });
 
-  // A binary model with a decision: the batch's metrics are those of the labels it gives (its
-  // threshold and positive class, as predict). A fit's validation metrics were computed the same way;
-  // a search's at 0.5 for class 1, so its label metrics (and PR AUC, F1 of another positive class)
-  // have no validation value to compare with.
+  // A binary model with a decision: the batch's label metrics are those of the labels predict gives
+  // (its threshold and positive class). A fit's validation metrics were computed the same way; a
+  // search's at 0.5 for class 1, so its label metrics (and PR AUC of another positive class) have no
+  // validation value to compare with.
   const decision =
     task === 'binary' && manifest.decision && manifest.classes
       ? decisionSpec(manifest.classes, manifest.decision)
@@ -279,7 +294,15 @@ export async function monitorBatch(
       );
     }
     if (y.some((v) => !Number.isNaN(v))) {
-      performance = actualPerformance(task, y, batchPred.values, nClasses, metric, validation, decision);
+      performance = actualPerformance(
+        task,
+        y,
+        batchPred.values,
+        nClasses,
+        metric,
+        validation,
+        predictedLabels(bundle, batchPred),
+      );
     } else {
       notes.push('no row of the batch has a usable target value: performance not measured');
     }
@@ -288,7 +311,7 @@ export async function monitorBatch(
     const calibration = (options.referenceProfile ?? bundle.reference)?.calibration;
     performance = estimatedPerformance(task, batchPred.values, batchTable.nRows, nClasses, validation, {
       ...(calibration ? { calibration } : {}),
-      ...(decision ? { decision } : {}),
+      ...(predictedLabels(bundle, batchPred) ? { predicted: predictedLabels(bundle, batchPred)! } : {}),
     });
   } else {
     notes.push('regression without the target: performance cannot be estimated, only drift');

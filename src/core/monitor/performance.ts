@@ -3,9 +3,8 @@
  * drift when they fall outside the validation band; without the target, for classifiers, an
  * estimate from the predicted probabilities alone (confidence-based performance estimation, the
  * idea of NannyML's CBPE): if the probabilities are calibrated, row i is right with the calibrated
- * probability of the label the model gives it (the label `predict` gives and the actual accuracy
- * scores: its decision's threshold on the raw probability of its positive class — P(class 1) ≥ 0.5
- * without one — or the argmax), so the expected accuracy is their mean — not the
+ * probability of the label the model gives it (the label the actual accuracy scores: P(class 1) ≥
+ * 0.5 on the raw probabilities, or their argmax), so the expected accuracy is their mean — not the
  * largest calibrated probability, which is the accuracy of labels the model does not give; and the
  * expected ROC AUC is the AUC of the rows, ranked by the model's raw score as the actual AUC ranks
  * them, counted as a positive with weight p_i and as a negative with weight 1 − p_i.
@@ -21,8 +20,8 @@
  * max(2 × the fold spread, 0.02) for scores in [0, 1] (AUC, accuracy, F1 …), or by more than
  * max(2 × the fold spread, 10% of the validation value) for losses and errors.
  */
-import { METRICS, evaluate, type BinaryDecisionSpec, type TaskKind } from '../metrics/evaluate.ts';
-import { rocAuc } from '../metrics/classification.ts';
+import { METRICS, evaluate, type TaskKind } from '../metrics/evaluate.ts';
+import { accuracy, balancedAccuracy, f1, macroF1, rocAuc } from '../metrics/classification.ts';
 import { applyCalibration, type Calibration } from './calibration.ts';
 
 export interface MetricCheck {
@@ -41,6 +40,25 @@ export interface ActualPerformance {
   readonly metrics: readonly MetricCheck[];
   /** Concept drift: the primary metric is outside the validation band. */
   readonly conceptDrift: boolean;
+  /**
+   * Classification: counts[t][p] rows of true class t given label p — the labels `predict` gives
+   * (the bundle's decision threshold and positive class for binary), never a second thresholding.
+   */
+  readonly confusion?: {
+    readonly classes: readonly string[];
+    readonly counts: readonly (readonly number[])[];
+  };
+}
+
+/**
+ * The labels a classifier's metrics score: the class index per row that the bundle's `predict`
+ * gives (bundle-predict.ts: the recorded binary decision, else argmax), and for binary the index of
+ * the positive class the score metrics are for.
+ */
+export interface PredictedLabels {
+  readonly labels: Int32Array;
+  readonly positiveIndex?: number;
+  readonly classes?: readonly string[];
 }
 
 export interface EstimatedPerformance {
@@ -85,9 +103,7 @@ export function bandCheck(
 
 /**
  * Actual metrics of predictions (the model's output: P(class 1) or probabilities row-major, or
- * values) against class indices / values `y` (NaN = missing target, left out). A binary model's
- * decision (its positive class and threshold, as `predict` labels rows) makes the label metrics
- * score the labels the model gives, and the ranking metrics those of its positive class.
+ * values) against class indices / values `y` (NaN = missing target, left out).
  */
 export function actualPerformance(
   task: TaskKind,
@@ -96,7 +112,7 @@ export function actualPerformance(
   nClasses: number,
   primary: string,
   validation: Readonly<Record<string, { readonly mean: number; readonly std?: number }>> = {},
-  decision?: BinaryDecisionSpec,
+  predicted?: PredictedLabels,
 ): ActualPerformance {
   const width = task === 'regression' || pred.length === y.length ? 1 : nClasses;
   const keep: number[] = [];
@@ -107,10 +123,46 @@ export function actualPerformance(
   keep.forEach((i, k) => {
     for (let c = 0; c < width; c++) ps[k * width + c] = pred[i * width + c]!;
   });
-  const values = evaluate(task, ys, ps, nClasses, undefined, task === 'binary' ? decision : undefined);
+  const positiveIndex = predicted?.positiveIndex ?? 1;
+  const values = evaluate(
+    task,
+    ys,
+    ps,
+    nClasses,
+    undefined,
+    task === 'binary' ? { positiveIndex, threshold: 0.5 } : undefined,
+  );
+  let confusion: ActualPerformance['confusion'];
+  if (predicted && task !== 'regression') {
+    // Label metrics from the labels predict gave (not evaluate's own thresholding at 0.5).
+    const hard = Int32Array.from(keep, (i) => predicted.labels[i]!);
+    if (task === 'binary') {
+      const pos = Int32Array.from(ys, (v) => (v === positiveIndex ? 1 : 0));
+      const hit = Int32Array.from(hard, (v) => (v === positiveIndex ? 1 : 0));
+      values.accuracy = accuracy(pos, hit);
+      values.f1 = f1(pos, hit);
+      values.balanced_accuracy = balancedAccuracy(pos, hit, 2);
+    } else {
+      values.accuracy = accuracy(ys, hard);
+      values.macro_f1 = macroF1(ys, hard, nClasses);
+      values.balanced_accuracy = balancedAccuracy(ys, hard, nClasses);
+    }
+    const counts = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
+    ys.forEach((t, k) => counts[t]![hard[k]!]!++);
+    confusion = {
+      classes: predicted.classes ?? Array.from({ length: nClasses }, (_, c) => String(c)),
+      counts,
+    };
+  }
   const metrics = Object.entries(values).map(([m, v]) => bandCheck(m, v, validation[m]));
   const main = metrics.find((m) => m.metric === primary);
-  return { kind: 'actual', rows: keep.length, metrics, conceptDrift: Boolean(main?.outsideBand) };
+  return {
+    kind: 'actual',
+    rows: keep.length,
+    metrics,
+    conceptDrift: Boolean(main?.outsideBand),
+    ...(confusion ? { confusion } : {}),
+  };
 }
 
 /**
@@ -123,20 +175,19 @@ export function estimatedPerformance(
   nRows: number,
   nClasses: number,
   validation: Readonly<Record<string, { readonly mean: number; readonly std?: number }>> = {},
-  options: { readonly calibration?: Calibration; readonly decision?: BinaryDecisionSpec } = {},
+  options: { readonly calibration?: Calibration; readonly predicted?: PredictedLabels } = {},
 ): EstimatedPerformance {
   if (nRows === 0) throw new Error('the batch has no rows');
   const cal = options.calibration;
   const pred = cal ? applyCalibration(cal, task, rawPred, nRows, nClasses) : rawPred;
   const width = task === 'binary' && pred.length === nRows ? 1 : nClasses;
   // The row is right when its true class is the class the model predicts: the label the actual
-  // metrics score (P(class 1) ≥ 0.5, or the argmax of the raw probabilities), which the calibrated
-  // probabilities need not agree with. P(right) is the calibrated probability of that label (as
+  // metrics score (`predict`'s label when given — the bundle's decision threshold — else P(class 1)
+  // ≥ 0.5, or the argmax of the raw probabilities), which the calibrated probabilities need not
+  // agree with. P(right) is the calibrated probability of that label (as
   // NannyML's CBPE does with y_pred), not the largest calibrated probability.
-  // The label a binary model gives: its positive class when that class's raw probability reaches the
-  // threshold (decideLabels' rule; P(class 1) ≥ 0.5 without a decision).
-  const positive = options.decision?.positiveIndex ?? 1;
-  const threshold = options.decision?.threshold ?? 0.5;
+  const given = options.predicted?.labels;
+  if (given && given.length !== nRows) throw new Error(`predicted labels: ${given.length} for ${nRows} rows`);
   let hits = 0;
   let hitVar = 0;
   const pPos = new Float64Array(nRows);
@@ -148,11 +199,12 @@ export function estimatedPerformance(
       const p = pred[i * width + width - 1]!;
       rawPos[i] = raw;
       pPos[i] = p;
-      const label = (positive === 1 ? raw : 1 - raw) >= threshold ? positive : 1 - positive;
+      const label = given ? given[i]! : raw >= 0.5 ? 1 : 0;
       right = label === 1 ? p : 1 - p;
     } else {
-      let label = 0;
-      for (let c = 1; c < width; c++) if (rawPred[i * width + c]! > rawPred[i * width + label]!) label = c;
+      let label = given ? given[i]! : 0;
+      if (!given)
+        for (let c = 1; c < width; c++) if (rawPred[i * width + c]! > rawPred[i * width + label]!) label = c;
       right = pred[i * width + label]!;
     }
     hits += right;

@@ -208,6 +208,17 @@ export const MONITOR_REPORT_SCHEMA: JsonSchema = {
         rows: count,
         metrics: { type: 'array', items: metricCheck },
         conceptDrift: { type: 'boolean' },
+        confusion: {
+          description:
+            "counts[t][p]: rows of true class t given label p, the labels predict gives (the bundle's decision threshold)",
+          type: 'object',
+          required: ['classes', 'counts'],
+          properties: {
+            classes: { type: 'array', items: str },
+            counts: { type: 'array', items: { type: 'array', items: count } },
+          },
+          additionalProperties: false,
+        },
       },
       additionalProperties: false,
     },

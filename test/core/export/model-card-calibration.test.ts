@@ -17,40 +17,14 @@ import { fitCalibration, probabilityScores } from '../../../src/core/monitor/cal
 import { parseReference, referenceJson, type ReferenceProfile } from '../../../src/core/monitor/reference.ts';
 import type { Table } from '../../../src/core/data/table.ts';
 import { datasetFile } from '../../helpers/paths.ts';
+import { TEST_ENV, datasetOf } from '../../helpers/bundle.ts';
 
-const env = {
-  app: { name: 'automl-studio', version: 'test', commit: 'abc123' },
-  runtime: 'vitest',
-  libraries: {},
-  backend: { name: 'cpu', reason: 'trees' },
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
+const env = TEST_ENV;
 
 async function read(name: string): Promise<Table> {
   const path = datasetFile(name);
   const { table } = await ingestCsv(bytesSource('train.csv', new Uint8Array(readFileSync(path))));
   return table;
-}
-
-function datasetOf(t: Table) {
-  return {
-    name: 'train.csv',
-    fingerprint: {
-      sha256: 'a'.repeat(64),
-      bytes: 1,
-      rows: t.nRows,
-      columns: t.columns.length,
-      schemaHash: 'b'.repeat(64),
-    },
-    schema: t.columns.map((c, index) => ({
-      name: c.name,
-      originalName: c.name,
-      index,
-      type: c.type,
-      inferredType: c.type,
-      overridden: false,
-    })) as never,
-  };
 }
 
 interface Made {

@@ -34,40 +34,14 @@ import type { Table } from '../../../src/core/data/table.ts';
 import { REPO_ROOT, datasetFile } from '../../helpers/paths.ts';
 import { rehashed } from '../../helpers/rehash.ts';
 import { cat, num, table } from '../../helpers/table.ts';
+import { TEST_ENV, datasetOf } from '../../helpers/bundle.ts';
 
-const env = {
-  app: { name: 'automl-studio', version: 'test', commit: 'abc123' },
-  runtime: 'vitest',
-  libraries: {},
-  backend: { name: 'cpu', reason: 'trees' },
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
+const env = TEST_ENV;
 
 async function read(path: string): Promise<{ table: Table; source: ReturnType<typeof bytesSource> }> {
   const source = bytesSource(path.split('/').pop()!, new Uint8Array(readFileSync(path)));
   const { table: t } = await ingestCsv(source);
   return { table: t, source };
-}
-
-function datasetOf(t: Table, name: string) {
-  return {
-    name,
-    fingerprint: {
-      sha256: 'a'.repeat(64),
-      bytes: 1,
-      rows: t.nRows,
-      columns: t.columns.length,
-      schemaHash: 'b'.repeat(64),
-    },
-    schema: t.columns.map((c, index) => ({
-      name: c.name,
-      originalName: c.name,
-      index,
-      type: c.type,
-      inferredType: c.type,
-      overridden: false,
-    })) as never,
-  };
 }
 
 /** test.csv text with `column` shifted by `sds` of its standard deviation. */

@@ -349,8 +349,12 @@ describe('monitoring scores the labels the model gives (its decision), not P ≥
       const classes = ['no', 'yes'];
       const { y, pred } = sample(3000, 11, 1); // calibrated
       const labels = decideLabels(pred, y.length, classes, { positiveClass, threshold });
-      const decision = decisionSpec(classes, { positiveClass, threshold });
-      const actual = actualPerformance('binary', y, pred, 2, 'roc_auc', {}, decision);
+      const predicted = {
+        labels,
+        positiveIndex: decisionSpec(classes, { positiveClass, threshold }).positiveIndex,
+        classes,
+      };
+      const actual = actualPerformance('binary', y, pred, 2, 'roc_auc', {}, predicted);
       expect(value(actual, 'accuracy')).toBe(accuracyOf(y, labels));
       // F1 of the positive class over those labels
       const k = classes.indexOf(positiveClass);
@@ -368,7 +372,7 @@ describe('monitoring scores the labels the model gives (its decision), not P ≥
           value(actualPerformance('binary', y, pred, 2, 'roc_auc'), 'accuracy'),
         );
       // CBPE on calibrated probabilities: each row right with the probability of predict's label
-      const est = estimatedPerformance('binary', pred, y.length, 2, {}, { decision });
+      const est = estimatedPerformance('binary', pred, y.length, 2, {}, { predicted });
       const expected = labels.reduce((s, l, i) => s + (l === 1 ? pred[i]! : 1 - pred[i]!), 0) / y.length;
       expect(value(est, 'accuracy')).toBeCloseTo(expected, 12);
       // and it estimates the actual accuracy of those labels
