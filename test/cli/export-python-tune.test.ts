@@ -11,25 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
-import { datasetFile, scorePy } from '../helpers/paths.ts';
+import { datasetFile } from '../helpers/paths.ts';
+import { PY, hasPythonExportTools, pythonHas, scoreTestSplit } from '../helpers/python-export.ts';
 import { readBundleFiles } from '../../src/cli/bundle-io.ts';
 import { loadBundle } from '../../src/core/export/bundle.ts';
 import { tuneSettings } from '../../src/core/export/python/tune.ts';
 import { FAMILY_SPACES } from '../../src/core/search/spaces.ts';
 
-const PY = '/usr/bin/python3';
-const hasOptuna = (() => {
-  try {
-    execFileSync(PY, ['-c', 'import optuna, optuna.integration, sklearn, pandas, xgboost, distributed'], {
-      stdio: 'ignore',
-    });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasOptuna && process.env.CI)
-  throw new Error('CI must install python3-optuna (with scikit-learn, pandas, xgboost, Dask: see .ci/run)');
+const hasOptuna = hasPythonExportTools && pythonHas('optuna, optuna.integration');
+if (!hasOptuna && process.env.CI) throw new Error('CI must install python3-optuna (see .ci/run)');
 
 const dir = mkdtempSync(join(tmpdir(), 'export-py-tune-'));
 
@@ -210,12 +200,7 @@ describe.runIf(hasOptuna)('tune.py: an Optuna study over the exported search spa
       'none',
     ]);
     expect(log).toContain(`${tuned.xgboost.num_boost_round} rounds`);
-    const scored = JSON.parse(
-      execFileSync(PY, [scorePy(), join(datasetFile('penguins', 'test.csv'), '..'), predictions], {
-        encoding: 'utf8',
-      }),
-    ) as { metrics: { log_loss: number } };
-    expect(scored.metrics.log_loss).toBeLessThan(0.3);
+    expect(scoreTestSplit('penguins', predictions).log_loss).toBeLessThan(0.3);
   }, 180_000);
 
   it('on a 2-worker Dask LocalCluster: one shared study (DaskStorage) completes every trial', () => {

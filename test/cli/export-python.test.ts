@@ -12,24 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
-import { datasetFile, scorePy } from '../helpers/paths.ts';
+import { datasetFile } from '../helpers/paths.ts';
+import { PY, hasPythonExportTools, scoreDatasetDir } from '../helpers/python-export.ts';
 import { readBundleFiles } from '../../src/cli/bundle-io.ts';
 import { loadBundle, type LoadedBundle } from '../../src/core/export/bundle.ts';
 import { pythonProjectFiles } from '../../src/core/export/python/index.ts';
-
-const PY = '/usr/bin/python3';
-const hasPython = (() => {
-  try {
-    execFileSync(PY, ['-c', 'import pandas, dask.dataframe, distributed, xgboost'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!hasPython && process.env.CI)
-  throw new Error(
-    'CI must install python3-pandas, python3-dask, python3-distributed, python3-xgboost (see .ci/run)',
-  );
 
 const dir = mkdtempSync(join(tmpdir(), 'export-py-'));
 
@@ -40,14 +27,7 @@ function head(src: string, dest: string, rows: number): string {
   return dest;
 }
 
-function score(datasetDir: string, predictions: string): Record<string, number> {
-  const out = JSON.parse(execFileSync(PY, [scorePy(), datasetDir, predictions], { encoding: 'utf8' })) as {
-    metrics: Record<string, number>;
-  };
-  return out.metrics;
-}
-
-describe.runIf(hasPython)('export --format python → train.py with pandas + XGBoost', () => {
+describe.runIf(hasPythonExportTools)('export --format python → train.py with pandas + XGBoost', () => {
   it.each([
     ['telco_churn', 'churn', 'roc_auc', 0],
     ['penguins', 'species', 'log_loss', 0],
@@ -79,7 +59,7 @@ describe.runIf(hasPython)('export --format python → train.py with pandas + XGB
       expect(readme).toContain('not bit-identical');
       expect(readFileSync(join(project, 'MLproject'), 'utf8')).toMatch(/entry_points:\n {2}train:/);
 
-      const ourScore = score(data, ours)[metric]!;
+      const ourScore = scoreDatasetDir(data, ours)[metric]!;
       const ourHeader = readFileSync(ours, 'utf8').split('\n')[0];
       for (const scheduler of ['none', 'local']) {
         const theirs = join(dir, `${name}.${scheduler}.csv`);
@@ -102,7 +82,7 @@ describe.runIf(hasPython)('export --format python → train.py with pandas + XGB
         const text = readFileSync(theirs, 'utf8').trimEnd().split('\n');
         expect(text[0]).toBe(ourHeader);
         expect(text.length).toBe(readFileSync(ours, 'utf8').trimEnd().split('\n').length);
-        const theirScore = score(data, theirs)[metric]!;
+        const theirScore = scoreDatasetDir(data, theirs)[metric]!;
         // AUC within 0.01; log loss / RMSE within 5% (log loss: or 0.01 absolute when near 0, as on penguins)
         const tolerance =
           metric === 'roc_auc'

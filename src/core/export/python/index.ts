@@ -289,7 +289,7 @@ function familySettings(chosen: Chosen, steps: readonly { kind: string }[]): Fam
         'The studio trains the linear model with Adam for a few epochs and stops early on a validation split; ' +
           'scikit-learn solves the same penalised objective to convergence on all the rows, so the ' +
           'coefficients are close, not identical.',
-        'The linear model does not train on Dask: `--scheduler` is accepted and ignored.',
+        'The linear model does not train on Dask: with `--scheduler`, its features are collected into the driver.',
         ...(steps.some((s) => s.kind === 'target_encode')
           ? ["Target encoding's out-of-fold split uses NumPy's generator, not the studio's."]
           : []),
@@ -385,7 +385,7 @@ function mlpSettings(model: Fitted, cfg: DenseNetConfig, chosen: Chosen, which: 
         "dropout masks come from NumPy's random numbers, not the studio's, so it is close to the bundle's net, " +
         'not identical.',
       "The net trains the bundle's number of epochs on all the rows; no validation split or early stopping is run.",
-      'The net does not train on Dask: `--scheduler` is accepted and ignored.',
+      'The net does not train on Dask: with `--scheduler`, its features are collected into the driver.',
     ],
   };
 }
@@ -514,13 +514,22 @@ function readme(
     'python train.py --train data.csv --predict new.csv --out predictions.csv',
     'python train.py --train data.csv --scheduler none              # plain xgboost, no Dask',
     'python train.py --train data.csv --scheduler tcp://host:8786   # an existing Dask cluster',
+    'python train.py --train s3://bucket/big.csv --blocksize 32MB    # any fsspec URL, read in 32 MB blocks',
     'mlflow run . -P train=data.csv -P predict=new.csv              # as an MLflow project',
     'python tune.py --train data.csv --trials 40                    # search again (Optuna, Dask)',
     'python train.py --settings tuned.json --train data.csv         # train the best trial',
     '```',
     '',
-    '`--scheduler local` (the default) starts a Dask `LocalCluster` (2 workers, 1 thread each, in this process)',
-    'and trains the gradient-boosted trees with `xgboost.dask`; other models train in this process. The training',
+    '`--scheduler local` (the default) starts a Dask `LocalCluster` (2 workers, 1 thread each, in this process);',
+    'an address uses that cluster. With a scheduler, memory is bounded by partitions: `--train` (a path or any',
+    'fsspec URL) is read by `dask.dataframe.read_csv` in blocks of `--blocksize` bytes (default 64MB); each',
+    "preprocessing step's statistics (label counts, means and scaling moments, target-encoding sums per level)",
+    'are reduced partition by partition, each transform runs on each partition, and the gradient-boosted trees',
+    'train with `xgboost.dask` (`DaskDMatrix` on the workers). Exceptions: the median of `impute` is approximate',
+    "over Dask (the partitions' percentiles merged); target encoding's out-of-fold folds are drawn per partition",
+    "(not the pandas path's folds); random forests, linear models and MLPs have no distributed trainer, so their",
+    'features are collected into the driver (train.py says so); `--predict` is read with pandas.',
+    '`--scheduler none` reads with pandas and trains in this process. The training',
     'CSV needs the target column; the columns the bundle read are',
     `${[...new Map(kept.flatMap((t) => t.chosen.pipeline.inputs.map((c) => [c.name, c] as const))).values()].map((c) => `\`${c.name}\` (${c.type})`).join(', ')}.`,
     '`--model FILE` also saves the model (XGBoost JSON, the linear or MLP weights as JSON, or a pickle of a forest' +
