@@ -5,34 +5,15 @@
  * the command stops with an error naming it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { RECIPE_TABLES, fitRecipeBundle, recipeFixture } from '../helpers/recipe-bundle.ts';
 import { cli } from '../helpers/cli.ts';
-import { REPO_ROOT } from '../helpers/paths.ts';
 
-const DIR = resolve(REPO_ROOT, 'test', 'fixtures', 'features-train');
-const F = (name: string) => join(DIR, name);
-const TABLES = ['--table', `purchases=${F('purchases.csv')}`];
+const F = recipeFixture;
+const TABLES = RECIPE_TABLES;
 
 let bundle: string;
 beforeAll(async () => {
-  bundle = join(mkdtempSync(join(tmpdir(), 'automl-monitor-features-')), 'model.zip');
-  const r = await cli([
-    'fit',
-    F('customers.csv'),
-    '--target',
-    'churned',
-    '--recipe',
-    F('recipe.json'),
-    ...TABLES,
-    '--params',
-    '{"rounds": 30}',
-    '--out',
-    bundle,
-    '--no-track',
-  ]);
-  expect(r.code, r.err).toBe(0);
+  bundle = await fitRecipeBundle();
 }, 120_000);
 
 interface Report {

@@ -4,37 +4,17 @@
  * and writes exactly what `cli predict --table` writes (and the same notes); a missing table is an
  * error naming it (exit 2, one line), as are malformed --table options.
  */
-import { join, resolve } from 'node:path';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { fitRecipeBundle, recipeFixture } from '../helpers/recipe-bundle.ts';
 import { cli } from '../helpers/cli.ts';
-import { REPO_ROOT } from '../helpers/paths.ts';
 import { extractBundle, runPredictMjs } from '../helpers/predict-mjs.ts';
 
-const DIR = resolve(REPO_ROOT, 'test', 'fixtures', 'features-train');
-const F = (name: string) => join(DIR, name);
+const F = recipeFixture;
 
 let dir: string;
 let zip: string;
 beforeAll(async () => {
-  zip = join(mkdtempSync(join(tmpdir(), 'automl-mjs-features-')), 'model.zip');
-  const r = await cli([
-    'fit',
-    F('customers.csv'),
-    '--target',
-    'churned',
-    '--recipe',
-    F('recipe.json'),
-    '--table',
-    `purchases=${F('purchases.csv')}`,
-    '--params',
-    '{"rounds": 30}',
-    '--out',
-    zip,
-    '--no-track',
-  ]);
-  expect(r.code, r.err).toBe(0);
+  zip = await fitRecipeBundle();
   dir = extractBundle(zip);
 }, 120_000);
 

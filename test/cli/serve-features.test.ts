@@ -7,14 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from 'node:http';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { REPO_ROOT } from '../helpers/paths.ts';
 import { startServer, type RunningServer } from '../../src/cli/commands/serve.ts';
-import { cli, csvRecords, http, parsePredictions, postCsv, postJson, readCsv, tmp } from './serve-helpers.ts';
+import { RECIPE_TABLES, fitRecipeBundle, recipeFixture } from '../helpers/recipe-bundle.ts';
+import { cli, csvRecords, http, parsePredictions, postCsv, postJson, readCsv } from './serve-helpers.ts';
 
-const DIR = resolve(REPO_ROOT, 'test', 'fixtures', 'features-train');
-const F = (name: string) => join(DIR, name);
-const TABLES = ['--table', `purchases=${F('purchases.csv')}`];
+const F = recipeFixture;
+const TABLES = RECIPE_TABLES;
 
 let bundle: string;
 let server: RunningServer;
@@ -22,24 +20,7 @@ let predicted: { header: string[]; rows: string[][] };
 const log: string[] = [];
 
 beforeAll(async () => {
-  bundle = join(tmp(), 'churn-features.zip');
-  const fit = await cli([
-    'fit',
-    F('customers.csv'),
-    '--target',
-    'churned',
-    '--recipe',
-    F('recipe.json'),
-    ...TABLES,
-    '--params',
-    '{"rounds": 30}',
-    '--out',
-    bundle,
-    '--no-track',
-    '--seed',
-    '3',
-  ]);
-  expect(fit.code, fit.err).toBe(0);
+  bundle = await fitRecipeBundle();
   const pred = await cli(['predict', bundle, F('new_customers.csv'), ...TABLES]);
   expect(pred.code, pred.err).toBe(0);
   predicted = parsePredictions(pred.out);
