@@ -6,7 +6,7 @@
  */
 import { ingestCsv } from '../ingest/index.ts';
 import type { ByteSource, IngestOptions, IngestResult } from '../ingest/types.ts';
-import type { SemanticType } from '../data/table.ts';
+import type { SemanticType, Table } from '../data/table.ts';
 import {
   droppedColumns,
   predictTable,
@@ -52,6 +52,27 @@ export function checkScoringTables(bundle: LoadedBundle, tables: Tables): void {
     );
 }
 
+/** The types a file of a recipe model's rows is read with: the training file's own columns, as read then. */
+export function recipeReadTypes(bundle: LoadedBundle): Record<string, SemanticType> {
+  return Object.fromEntries(bundle.manifest.dataset.schema.map((c) => [c.name, c.type]));
+}
+
+/**
+ * The rows of the recipe's target table with the bundle's recipe features computed from the related
+ * tables given (only those the recipe reads), and the build's warnings.
+ */
+export function withBundleFeatures(
+  bundle: LoadedBundle,
+  target: Table,
+  tables: Tables,
+): { table: Table; warnings: readonly string[] } {
+  const rec = bundle.features;
+  if (!rec) throw new FeatureError('bad-recipe', 'this model reads no recipe features');
+  const related = Object.fromEntries(Object.keys(rec.tables).map((t) => [t, tables[t]!]));
+  const { table, build } = applyFeatures({ recipe: rec.recipe, tables: related }, target);
+  return { table, warnings: build.warnings };
+}
+
 export async function scoreWithFeatures(
   bundle: LoadedBundle,
   source: ByteSource,
@@ -62,12 +83,8 @@ export async function scoreWithFeatures(
   if (!rec) throw new FeatureError('bad-recipe', 'this model reads no recipe features');
   checkScoringTables(bundle, tables);
   // The training file's own columns, read as they were read then (the features are computed).
-  const types: Record<string, SemanticType> = Object.fromEntries(
-    bundle.manifest.dataset.schema.map((c) => [c.name, c.type]),
-  );
-  const data = await ingestCsv(source, { ...options, typeOverrides: types });
-  const related = Object.fromEntries(Object.keys(rec.tables).map((t) => [t, tables[t]]));
-  const { table, build } = applyFeatures({ recipe: rec.recipe, tables: related }, data.table);
+  const data = await ingestCsv(source, { ...options, typeOverrides: recipeReadTypes(bundle) });
+  const { table, warnings } = withBundleFeatures(bundle, data.table, tables);
   const have = new Set(table.columns.map((c) => c.name));
   const dropped = droppedColumns(bundle);
   const missing = bundle.manifest.signature.inputs
@@ -85,6 +102,6 @@ export async function scoreWithFeatures(
     csv: predictionsCsv(bundle, predictions),
     ignored,
     mismatches,
-    notes: [...notes, ...tableDifferences(rec, related), ...build.warnings],
+    notes: [...notes, ...tableDifferences(rec, tables), ...warnings],
   };
 }

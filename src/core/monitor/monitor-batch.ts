@@ -23,8 +23,8 @@ import { MissingColumnsError, readForScoring } from '../export/score.ts';
 import { DEFAULT_METRIC } from '../metrics/evaluate.ts';
 import { decisionSpec } from '../train/decision.ts';
 import type { SemanticType } from '../data/table.ts';
-import { applyFeatures, tableDifferences } from '../features/spec.ts';
-import { checkScoringTables } from '../features/score.ts';
+import { tableDifferences } from '../features/spec.ts';
+import { checkScoringTables, recipeReadTypes, withBundleFeatures } from '../features/score.ts';
 import { FeatureError, type Tables } from '../features/types.ts';
 import { buildReference, predictionsColumn, type ReferenceProfile } from './reference.ts';
 import { driftReport, type DriftReport, type DriftReportOptions } from './report.ts';
@@ -132,19 +132,15 @@ function pickIngest(o: MonitorBatchOptions): Pick<IngestOptions, 'createHasher' 
 /** The types a file of the model's rows is read with: the signature's, or for a model on recipe
  * features the training file's own columns (the features are computed, not read). */
 function readTypes(bundle: LoadedBundle): Record<string, SemanticType> {
-  return bundle.features
-    ? Object.fromEntries(bundle.manifest.dataset.schema.map((c) => [c.name, c.type]))
-    : signatureTypes(bundle);
+  return bundle.features ? recipeReadTypes(bundle) : signatureTypes(bundle);
 }
 
 /** The table with the recipe's features computed (a model on recipe features), and the build's notes. */
 function withRecipe(bundle: LoadedBundle, table: Table, tables: Tables): { table: Table; notes: string[] } {
-  const rec = bundle.features;
-  if (!rec) return { table, notes: [] };
-  const related = Object.fromEntries(Object.keys(rec.tables).map((t) => [t, tables[t]!]));
+  if (!bundle.features) return { table, notes: [] };
   try {
-    const out = applyFeatures({ recipe: rec.recipe, tables: related }, table);
-    return { table: out.table, notes: [...out.build.warnings] };
+    const out = withBundleFeatures(bundle, table, tables);
+    return { table: out.table, notes: [...out.warnings] };
   } catch (err) {
     if (err instanceof FeatureError) throw new MonitorInputError(err.message);
     throw err;

@@ -23,8 +23,7 @@ import { PipelineError } from '../pipeline/types.ts';
 import { ServeError, showValue } from './errors.ts';
 import type { Cell, Frame } from './frame.ts';
 import { FrameBatcher, type BatchEntry, type BatchingOptions } from './batch.ts';
-import { applyFeatures } from '../features/spec.ts';
-import { checkScoringTables } from '../features/score.ts';
+import { checkScoringTables, withBundleFeatures } from '../features/score.ts';
 import { FeatureError, type Recipe, type Tables } from '../features/types.ts';
 
 export interface ServingOptions {
@@ -359,12 +358,10 @@ export class ServingModel {
     const built: string[] = [];
     try {
       let table = data.table;
-      const rec = this.bundle.features;
-      if (rec) {
-        const related = Object.fromEntries(Object.keys(rec.tables).map((t) => [t, this.options.tables![t]]));
-        const out = applyFeatures({ recipe: rec.recipe, tables: related }, table);
+      if (this.bundle.features) {
+        const out = withBundleFeatures(this.bundle, table, this.options.tables ?? {});
         table = out.table;
-        built.push(...out.build.warnings);
+        built.push(...out.warnings);
       }
       predictions = predictTable(this.bundle, table);
     } catch (err) {
