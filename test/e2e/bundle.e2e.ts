@@ -14,11 +14,10 @@ import { zipSync, strToU8 } from 'fflate';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../../src/cli/run.ts';
 import { scorerPlugin } from '../../src/cli/scorer-build.ts';
 import { bundleToZip, readBundleZip } from '../../src/core/export/zip.ts';
 import { REPO_ROOT, datasetFile, scorePy } from '../helpers/paths.ts';
-import { CHROMIUM_ARGS } from './helpers.ts';
+import { CHROMIUM_ARGS, cli } from './helpers.ts';
 
 let server: PreviewServer;
 let baseUrl = '';
@@ -30,13 +29,6 @@ let profile = '';
 let gbdtZip = '';
 const TRAIN = () => datasetFile('penguins');
 const TEST = () => datasetFile('penguins', 'test.csv');
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
-  return { code, out, err };
-}
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'bundle-e2e-'));

@@ -9,20 +9,22 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBundleZip } from '../../src/core/export/zip.ts';
-import { runCli } from '../../src/cli/run.ts';
-import { datasetPath, launchBrowser, openStudio, pickFile, waitForDataset, type Browser } from './helpers.ts';
+import {
+  cli,
+  datasetPath,
+  launchBrowser,
+  openStudio,
+  pickFile,
+  registerBundle,
+  waitForDataset,
+  type Browser,
+} from './helpers.ts';
 
 let first: Browser;
 let fresh: Browser;
 const work = mkdtempSync(join(tmpdir(), 'automl-export-'));
 /** Zips made in the browser, by what made them. */
 const browserZips: Record<string, string> = {};
-
-async function cli(argv: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const code = await runCli(argv, { stdout: (t) => void (out += t), stderr: () => undefined });
-  return { code, out };
-}
 
 beforeAll(async () => {
   [first, fresh] = await Promise.all([launchBrowser(), launchBrowser()]);
@@ -61,17 +63,7 @@ describe('export, import into a fresh profile, batch scoring', () => {
     // 2. Import it into a fresh profile as a model version.
     const b = await openStudio(fresh.context);
     const page = b.page;
-    await page.getByTestId('nav-models').click();
-    const importBox = page.getByTestId('models-import');
-    await importBox.locator('summary').click();
-    await importBox.getByTestId('bundle-zip-input').setInputFiles(zipPath);
-    await importBox.getByTestId('import-model-name').fill('penguins-species');
-    await importBox.getByTestId('import-register').click();
-    await expect
-      .poll(() => importBox.getByTestId('import-registered').textContent())
-      .toContain('penguins-species version 1');
-    const row = page.locator('[data-testid="version-row"][data-version="1"]');
-    await row.waitFor();
+    const row = await registerBundle(page, zipPath, 'penguins-species');
     expect(await row.getByTestId('lineage-dataset').textContent()).toContain('train.csv');
 
     // The owner is asked for the intended use; the downloaded zip's model card carries it.

@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect, inject } from 'vitest';
 import { datasetFile } from '../helpers/paths.ts';
 
@@ -114,4 +114,52 @@ function cssEscape(s: string): string {
  */
 export async function injectScript(page: Page, source: string): Promise<void> {
   await page.evaluate(source);
+}
+
+/** What the CLI wrote for one command run in process. */
+export interface CliRun {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/** Runs one CLI command in process (the same entry as `npm run cli`). */
+export async function cli(argv: readonly string[]): Promise<CliRun> {
+  // loaded on first use: most e2e files never run the CLI and need not load the engine
+  const { runCli } = await import('../../src/cli/run.ts');
+  let out = '';
+  let err = '';
+  const code = await runCli([...argv], { stdout: (t) => void (out += t), stderr: (t) => void (err += t) });
+  return { code, out, err };
+}
+
+/** Runs one CLI command in process; a non-zero exit throws with the command's stderr. */
+export async function cliOk(argv: readonly string[]): Promise<CliRun> {
+  const run = await cli(argv);
+  if (run.code !== 0) throw new Error(`cli ${argv[0]} exited ${run.code}: ${run.err}`);
+  return run;
+}
+
+/**
+ * Registers a bundle zip as a model version through the Models screen's import box and returns the
+ * version's row once it is shown.
+ */
+export async function registerBundle(
+  page: Page,
+  zipPath: string,
+  name: string,
+  version = 1,
+): Promise<Locator> {
+  await page.getByTestId('nav-models').click();
+  const importBox = page.getByTestId('models-import');
+  await importBox.locator('summary').click();
+  await importBox.getByTestId('bundle-zip-input').setInputFiles(zipPath);
+  await importBox.getByTestId('import-model-name').fill(name);
+  await importBox.getByTestId('import-register').click();
+  await expect
+    .poll(() => importBox.getByTestId('import-registered').textContent())
+    .toContain(`${name} version ${version}`);
+  const row = page.locator(`[data-testid="version-row"][data-version="${version}"]`);
+  await row.waitFor();
+  return row;
 }

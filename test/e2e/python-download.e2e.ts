@@ -8,18 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.ts';
-import { datasetPath, launchBrowser, openStudio, type Browser } from './helpers.ts';
+import { cliOk, datasetPath, launchBrowser, openStudio, registerBundle, type Browser } from './helpers.ts';
 
 let browser: Browser;
 const work = mkdtempSync(join(tmpdir(), 'automl-pydl-'));
-
-async function cli(argv: string[]): Promise<string> {
-  let err = '';
-  const code = await runCli(argv, { stdout: () => undefined, stderr: (t) => void (err += t) });
-  if (code !== 0) throw new Error(`${argv[0]}: ${err}`);
-  return err;
-}
 
 beforeAll(async () => {
   browser = await launchBrowser();
@@ -32,7 +24,7 @@ afterAll(async () => {
 describe('Download as Python project on a model version', () => {
   it('gives the files cli export --format python writes for the same bundle', async () => {
     const zip = join(work, 'penguins.zip');
-    await cli([
+    await cliOk([
       'fit',
       datasetPath('penguins'),
       '--target',
@@ -44,20 +36,10 @@ describe('Download as Python project on a model version', () => {
       '--no-track',
     ]);
     const project = join(work, 'cli-project');
-    await cli(['export', zip, '--format', 'python', '--out', project]);
+    await cliOk(['export', zip, '--format', 'python', '--out', project]);
 
     const { page, assertNoErrors } = await openStudio(browser.context);
-    await page.getByTestId('nav-models').click();
-    const importBox = page.getByTestId('models-import');
-    await importBox.locator('summary').click();
-    await importBox.getByTestId('bundle-zip-input').setInputFiles(zip);
-    await importBox.getByTestId('import-model-name').fill('penguins-py');
-    await importBox.getByTestId('import-register').click();
-    await expect
-      .poll(() => importBox.getByTestId('import-registered').textContent())
-      .toContain('penguins-py version 1');
-    const row = page.locator('[data-testid="version-row"][data-version="1"]');
-    await row.waitFor();
+    const row = await registerBundle(page, zip, 'penguins-py');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       row.getByTestId('version-download-python').click(),
@@ -80,7 +62,7 @@ describe('Download as Python project on a model version', () => {
 
   it('an MLP with batch normalisation says why it has no Python project, in the page', async () => {
     const zip = join(work, 'mlp.zip');
-    await cli([
+    await cliOk([
       'fit',
       datasetPath('penguins'),
       '--target',

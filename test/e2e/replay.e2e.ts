@@ -8,7 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBundleZip } from '../../src/core/export/zip.ts';
-import { datasetPath, launchBrowser, openStudio, pickFile, waitForDataset, type Browser } from './helpers.ts';
+import {
+  datasetPath,
+  launchBrowser,
+  openStudio,
+  pickFile,
+  registerBundle,
+  waitForDataset,
+  type Browser,
+} from './helpers.ts';
 
 let browser: Browser;
 const work = mkdtempSync(join(tmpdir(), 'automl-replay-'));
@@ -61,17 +69,7 @@ describe('Verify a time-budgeted search with deadline-cut trials', () => {
     expect(cuts.length).toBeGreaterThanOrEqual(1);
 
     // Register it as a model version.
-    await page.getByTestId('nav-models').click();
-    const importBox = page.getByTestId('models-import');
-    await importBox.locator('summary').click();
-    await importBox.getByTestId('bundle-zip-input').setInputFiles(zipPath);
-    await importBox.getByTestId('import-model-name').fill('letter-deadline');
-    await importBox.getByTestId('import-register').click();
-    await expect
-      .poll(() => importBox.getByTestId('import-registered').textContent())
-      .toContain('letter-deadline version 1');
-    const row = page.locator('[data-testid="version-row"][data-version="1"]');
-    await row.waitFor();
+    const row = await registerBundle(page, zipPath, 'letter-deadline');
 
     // Verify: progress names the trial being replayed; Cancel ends it with a clear message.
     await row.getByTestId('version-verify').click();
