@@ -149,6 +149,12 @@ export interface BundleManifest {
   readonly metrics: {
     readonly validation: Readonly<Record<string, number>>;
     readonly holdout?: Readonly<Record<string, number>>;
+    /**
+     * 'decision': a binary search's label metrics (accuracy, F1, balanced accuracy, PR AUC) are those
+     * of the labels `decision` gives. Absent in a search bundle made before it: classes[1] at 0.5. A
+     * fit's are at its decision either way.
+     */
+    readonly labelsAt?: 'decision';
   };
   /** The columns the model reads, with the types they were read as. */
   readonly signature: { readonly inputs: readonly { readonly name: string; readonly type: SemanticType }[] };

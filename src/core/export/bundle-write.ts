@@ -10,7 +10,7 @@ import { describePipeline } from '../pipeline/index.ts';
 import type { Fitted } from '../models/types.ts';
 import type { TrainedModel } from '../train/train.ts';
 import { evaluate } from '../metrics/evaluate.ts';
-import { chooseDecision } from '../train/decision.ts';
+import { chooseDecision, decisionSpec } from '../train/decision.ts';
 import type { Decision, DecisionRequest } from '../train/decision.ts';
 import type { SearchResult } from '../search/runner.ts';
 import { clockNote } from '../search/clock-note.ts';
@@ -55,6 +55,12 @@ export interface BundleExtras {
   readonly decision?: Decision | DecisionRequest | null;
   /** The model reads recipe features: the record written as features.json (src/core/features/spec.ts). */
   readonly features?: FeaturesRecord;
+  /**
+   * A binary search's validation label metrics at classes[1] and 0.5, as bundles made before
+   * `metrics.labelsAt` computed them (a replay of such a bundle compares like with like); by default
+   * they are at the bundle's decision.
+   */
+  readonly legacyLabelMetrics?: boolean;
 }
 
 function reproducibility(
@@ -170,7 +176,19 @@ export function createSearchBundleFiles(
   // Every metric of the task over the final model's out-of-fold predictions (the model card lists
   // them all), and the search metric exactly as the search scored it.
   const oof = result.validation;
-  const allMetrics = oof ? evaluate(result.task, oof.y, oof.pred, result.classes?.length ?? 1) : {};
+  const decided = searchDecision(result, extras.decision);
+  // Binary: the label metrics (accuracy, F1, …) are those of the labels the bundle gives, at its decision.
+  const atDecision = decided.decision && result.classes && !extras.legacyLabelMetrics;
+  const allMetrics = oof
+    ? evaluate(
+        result.task,
+        oof.y,
+        oof.pred,
+        result.classes?.length ?? 1,
+        undefined,
+        atDecision ? decisionSpec(result.classes!, decided.decision!) : undefined,
+      )
+    : {};
   const validation: Record<string, number> = {
     ...Object.fromEntries(Object.entries(allMetrics).filter(([, v]) => Number.isFinite(v))),
     [result.metric]: result.manifest.ensemble.used
@@ -179,7 +197,7 @@ export function createSearchBundleFiles(
   };
   const manifest: BundleManifest = {
     ...manifestHead(env, dataset, result),
-    ...searchDecision(result, extras.decision),
+    ...decided,
     split: result.manifest.split,
     search: result.manifest,
     refit: null,
@@ -202,7 +220,7 @@ export function createSearchBundleFiles(
     },
     seed: result.manifest.seed,
     backend: env.backend,
-    metrics: { validation },
+    metrics: { validation, ...(atDecision ? { labelsAt: 'decision' as const } : {}) },
     signature: { inputs: [...inputs].map(([name, type]) => ({ name, type })) },
     libraries: env.libraries,
     environment: environmentOf(env),

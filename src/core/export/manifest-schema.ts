@@ -299,7 +299,7 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
     metrics: {
       type: 'object',
       required: ['validation'],
-      properties: { validation: metricMap, holdout: metricMap },
+      properties: { validation: metricMap, holdout: metricMap, labelsAt: { const: 'decision' } },
     },
     signature: {
       type: 'object',

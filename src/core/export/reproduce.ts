@@ -476,6 +476,8 @@ export async function reproduceBundle(
       exclude: training.exclude,
       ...(featuresRec ? { features: featuresRec } : {}),
       decision: manifest.task === 'binary' ? (manifest.decision ?? null) : undefined,
+      // label metrics computed as the recorded ones were (before `labelsAt`: classes[1] at 0.5)
+      legacyLabelMetrics: manifest.task === 'binary' && manifest.metrics.labelsAt !== 'decision',
     });
     newMetrics = JSON.parse(files['manifest.json']).metrics.validation;
   } else {

@@ -15,7 +15,7 @@ import { recordSearch, type SearchHooks, type SearchRecorder } from '../search/r
 import { runSearch, type SearchOptions, type SearchResult } from '../search/runner.ts';
 import { bundleDataset, bundleEnvironment, errorText, startJobRun } from './common.ts';
 import type { RunHandle } from '../tracking/tracker.ts';
-import type { DecisionRequest } from '../train/decision.ts';
+import { decisionSpec, type Decision, type DecisionRequest } from '../train/decision.ts';
 import type { ParamValue } from '../tracking/types.ts';
 import { bundleArtifacts, chartArtifacts } from './artifacts.ts';
 import { charts, decisionCharts, type TrainCharts } from './charts.ts';
@@ -180,8 +180,17 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
         ...decisionCharts(result.classes, oof, JSON.parse(files['manifest.json']).decision),
       }
     : { curve: [], curveMetric: result.metric };
+  // Every metric over the out-of-fold predictions; binary label metrics at the bundle's decision.
+  const decided = JSON.parse(files['manifest.json']).decision as Decision | undefined;
   const metrics: Record<string, number> = oof
-    ? evaluate(result.task, oof.y, oof.pred, result.classes?.length ?? 1)
+    ? evaluate(
+        result.task,
+        oof.y,
+        oof.pred,
+        result.classes?.length ?? 1,
+        undefined,
+        decided && result.classes ? decisionSpec(result.classes, decided) : undefined,
+      )
     : { [result.metric]: m.ensemble.used ? m.ensemble.score : (result.best.value ?? NaN) };
 
   if (recorder && parent) {

@@ -261,15 +261,18 @@ export async function monitorBatch(
   });
 
   // A binary model with a decision: the batch's label metrics are those of the labels predict gives
-  // (its threshold and positive class). A fit's validation metrics were computed the same way; a
-  // search's at 0.5 for class 1, so its label metrics (and PR AUC of another positive class) have no
-  // validation value to compare with.
+  // (its threshold and positive class). A fit's validation metrics were computed the same way, as are
+  // a search's with `metrics.labelsAt: 'decision'`; an older search's at 0.5 for class 1, so its label
+  // metrics (and PR AUC of another positive class) have no validation value to compare with.
   const decision =
     task === 'binary' && manifest.decision && manifest.classes
       ? decisionSpec(manifest.classes, manifest.decision)
       : undefined;
   const notComparable =
-    decision && manifest.search && (decision.threshold !== 0.5 || decision.positiveIndex !== 1)
+    decision &&
+    manifest.search &&
+    manifest.metrics.labelsAt !== 'decision' &&
+    (decision.threshold !== 0.5 || decision.positiveIndex !== 1)
       ? new Set(['accuracy', 'f1', 'balanced_accuracy', ...(decision.positiveIndex !== 1 ? ['pr_auc'] : [])])
       : new Set<string>();
   const validation = Object.fromEntries(
