@@ -93,7 +93,10 @@ export class SqliteFeatureStore implements FeatureStore {
   }
 
   /** Opens (creating the tables when missing) the feature store in the database at `path`. */
-  static open(path: string, options: { busyTimeoutMs?: number; now?: () => number } = {}): SqliteFeatureStore {
+  static open(
+    path: string,
+    options: { busyTimeoutMs?: number; now?: () => number } = {},
+  ): SqliteFeatureStore {
     return new SqliteFeatureStore(path, options);
   }
 
@@ -137,7 +140,9 @@ export class SqliteFeatureStore implements FeatureStore {
         ? this.db
             .prepare('SELECT json FROM feature_recipes WHERE name = ? ORDER BY version DESC LIMIT 1')
             .get(name)
-        : this.db.prepare('SELECT json FROM feature_recipes WHERE name = ? AND version = ?').get(name, version)
+        : this.db
+            .prepare('SELECT json FROM feature_recipes WHERE name = ? AND version = ?')
+            .get(name, version)
     ) as JsonRow | undefined;
     return row ? (JSON.parse(row.json) as StoredRecipe) : undefined;
   }
@@ -179,7 +184,13 @@ export class SqliteFeatureStore implements FeatureStore {
         .prepare('SELECT json FROM feature_recipes WHERE name = ? AND version = ?')
         .get(key.recipeName, key.recipeVersion) as JsonRow | undefined;
       if (!row) throw unknownVersion(key.recipeName, key.recipeVersion);
-      const record = featureTableRecord(JSON.parse(row.json) as StoredRecipe, key, table, warnings, this.now());
+      const record = featureTableRecord(
+        JSON.parse(row.json) as StoredRecipe,
+        key,
+        table,
+        warnings,
+        this.now(),
+      );
       this.db
         .prepare(
           'INSERT OR REPLACE INTO feature_tables (key, recipe_name, recipe_version, created_at, json, bytes) VALUES (?, ?, ?, ?, ?, ?)',
@@ -199,8 +210,7 @@ export class SqliteFeatureStore implements FeatureStore {
   async getTable(key: FeatureTableKey): Promise<StoredFeatureTable | undefined> {
     const k = featureTableKey(key);
     const row = this.db.prepare('SELECT json, bytes FROM feature_tables WHERE key = ?').get(k) as
-      | { json: string; bytes: Buffer }
-      | undefined;
+      { json: string; bytes: Buffer } | undefined;
     if (!row) return undefined;
     const bytes = new Uint8Array(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength);
     return {

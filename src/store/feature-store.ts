@@ -172,11 +172,13 @@ export class DexieFeatureStore implements FeatureStore {
 
   async deleteRecipe(name: string, version?: number): Promise<number> {
     return this.db.transaction('rw', this.recipes, this.records, this.data, async () => {
-      const gone = (await this.versionsOf(name)).filter((v) => version === undefined || v.version === version);
+      const gone = (await this.versionsOf(name)).filter(
+        (v) => version === undefined || v.version === version,
+      );
       for (const v of gone) {
-        const keys = (await this.records.where('[recipeName+recipeVersion]').equals([name, v.version]).toArray()).map(
-          (r) => r.key,
-        );
+        const keys = (
+          await this.records.where('[recipeName+recipeVersion]').equals([name, v.version]).toArray()
+        ).map((r) => r.key);
         await this.records.bulkDelete(keys);
         await this.data.bulkDelete(keys);
         await this.recipes.delete([name, v.version]);

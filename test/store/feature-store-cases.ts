@@ -37,9 +37,22 @@ export function sampleRecipe(extra: Partial<Recipe> = {}): Recipe {
     timeIndex: { purchases: 'ts' },
     features: [
       { kind: 'aggregate', name: 'n_purchases', relationship: rel, aggregation: 'count' },
-      { kind: 'aggregate', name: 'amount_sum_7d', relationship: rel, aggregation: 'sum', column: 'amount', windowDays: 7 },
+      {
+        kind: 'aggregate',
+        name: 'amount_sum_7d',
+        relationship: rel,
+        aggregation: 'sum',
+        column: 'amount',
+        windowDays: 7,
+      },
       { kind: 'aggregate', name: 'since_last', relationship: rel, aggregation: 'time_since_last' },
-      { kind: 'aggregate', name: 'top_item', relationship: rel, aggregation: 'most_frequent', column: 'item' },
+      {
+        kind: 'aggregate',
+        name: 'top_item',
+        relationship: rel,
+        aggregation: 'most_frequent',
+        column: 'item',
+      },
     ],
     ...extra,
   };
@@ -80,7 +93,10 @@ export function sampleTables(shift = 0): Record<string, Table> {
     nRows: 9,
     columns: [
       f64('customer_id', [1, 1, 1, 2, 2, 3, 3, 1, 2]),
-      dt('ts', [1, 5, 15, 2, 18, 9, 11, 25, 19].map((d) => T + d * DAY)),
+      dt(
+        'ts',
+        [1, 5, 15, 2, 18, 9, 11, 25, 19].map((d) => T + d * DAY),
+      ),
       f64('amount', [10 + shift, 20, 30, 5, NaN, 7.25, 100, 999, 0.1]),
       dict('item', ['a', 'b', 'c'], [0, 1, 1, 2, -1, 0, 0, 2, 2]),
     ],
@@ -128,10 +144,23 @@ function featureTable(n = 3): Table {
   return {
     nRows: n,
     columns: [
-      f64('n_purchases', Array.from({ length: n }, (_, i) => i)),
-      f64('amount_sum_7d', Array.from({ length: n }, (_, i) => (i === 1 ? NaN : i / 3))),
-      f64('since_last', Array.from({ length: n }, (_, i) => -0 * i)),
-      dict('top_item', ['b', 'a'], Array.from({ length: n }, (_, i) => (i % 3) - 1)),
+      f64(
+        'n_purchases',
+        Array.from({ length: n }, (_, i) => i),
+      ),
+      f64(
+        'amount_sum_7d',
+        Array.from({ length: n }, (_, i) => (i === 1 ? NaN : i / 3)),
+      ),
+      f64(
+        'since_last',
+        Array.from({ length: n }, (_, i) => -0 * i),
+      ),
+      dict(
+        'top_item',
+        ['b', 'a'],
+        Array.from({ length: n }, (_, i) => (i % 3) - 1),
+      ),
     ],
   };
 }
@@ -176,10 +205,17 @@ export const featureStoreContract: readonly FeatureStoreCase[] = [
         Array.isArray(v)
           ? v.map(reversed)
           : v && typeof v === 'object'
-            ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)]))
+            ? Object.fromEntries(
+                Object.entries(v)
+                  .reverse()
+                  .map(([k, x]) => [k, reversed(x)]),
+              )
             : v;
       const shuffled = reversed({ ...sampleRecipe(), name: 'other', version: 7 }) as Recipe;
-      assert.ok(JSON.stringify(shuffled) !== JSON.stringify({ ...sampleRecipe(), name: 'other', version: 7 }), 'keys reordered');
+      assert.ok(
+        JSON.stringify(shuffled) !== JSON.stringify({ ...sampleRecipe(), name: 'other', version: 7 }),
+        'keys reordered',
+      );
       const again = await store.saveRecipe('churn', shuffled);
       assert.ok(!again.created, 'not created again');
       assert.eq(again.stored.version, 1, 'same version');
@@ -218,7 +254,11 @@ export const featureStoreContract: readonly FeatureStoreCase[] = [
         'schemaVersion 99',
         'schema',
       );
-      await rejectsFeature(store.saveRecipe('churn', sampleRecipe({ features: 3 as never })), 'features must be an array', 'features');
+      await rejectsFeature(
+        store.saveRecipe('churn', sampleRecipe({ features: 3 as never })),
+        'features must be an array',
+        'features',
+      );
       await rejectsFeature(store.saveRecipe('a@2', sampleRecipe()), 'is not allowed', 'name with @');
       await rejectsFeature(store.saveRecipe('', sampleRecipe()), 'is not allowed', 'empty name');
       assert.eq(await store.listRecipes(), [], 'nothing stored');
@@ -231,8 +271,16 @@ export const featureStoreContract: readonly FeatureStoreCase[] = [
       await store.saveRecipe('churn', sampleRecipe({ label: undefined }));
       assert.eq((await resolveRecipe(store, 'churn')).version, 2, 'latest');
       assert.eq((await resolveRecipe(store, 'churn@1')).version, 1, '@1');
-      await rejectsFeature(resolveRecipe(store, 'churn@3'), "recipe 'churn' has no version 3 in the feature store (versions: 1, 2)", '@3');
-      await rejectsFeature(resolveRecipe(store, 'nope'), "no recipe named 'nope' in the feature store (recipes: churn)", 'unknown');
+      await rejectsFeature(
+        resolveRecipe(store, 'churn@3'),
+        "recipe 'churn' has no version 3 in the feature store (versions: 1, 2)",
+        '@3',
+      );
+      await rejectsFeature(
+        resolveRecipe(store, 'nope'),
+        "no recipe named 'nope' in the feature store (recipes: churn)",
+        'unknown',
+      );
       await rejectsFeature(resolveRecipe(store, 'churn@x'), 'must be a whole number', '@x');
     },
   },
@@ -244,7 +292,11 @@ export const featureStoreContract: readonly FeatureStoreCase[] = [
       const t = featureTable(5);
       const rec = await store.putTable(k, t, ['a warning']);
       assert.eq(rec.key, featureTableKey(k), 'key');
-      assert.eq([rec.rows, rec.columns, rec.warnings], [5, t.columns.map((c) => c.name), ['a warning']], 'record');
+      assert.eq(
+        [rec.rows, rec.columns, rec.warnings],
+        [5, t.columns.map((c) => c.name), ['a warning']],
+        'record',
+      );
       assert.eq(rec.recipeHash, recipeHash(sampleRecipe()), 'recipe hash');
       const got = await store.getTable(k);
       assert.ok(got, 'found');
@@ -254,8 +306,16 @@ export const featureStoreContract: readonly FeatureStoreCase[] = [
       // The same key with the inputs in another order is the same table.
       assert.ok(await store.getTable(key('churn', 1, { purchases: 'p1', customers: 'c1' })), 'input order');
       // Another fingerprint, another version: not found.
-      assert.eq(await store.getTable(key('churn', 1, { customers: 'c1', purchases: 'p2' })), undefined, 'other input');
-      assert.eq(await store.getTable(key('churn', 2, { customers: 'c1', purchases: 'p1' })), undefined, 'other version');
+      assert.eq(
+        await store.getTable(key('churn', 1, { customers: 'c1', purchases: 'p2' })),
+        undefined,
+        'other input',
+      );
+      assert.eq(
+        await store.getTable(key('churn', 2, { customers: 'c1', purchases: 'p1' })),
+        undefined,
+        'other version',
+      );
       // Replacing under the same key keeps one.
       await store.putTable(k, featureTable(2));
       assert.eq((await store.listTables()).length, 1, 'one table');
@@ -266,10 +326,18 @@ export const featureStoreContract: readonly FeatureStoreCase[] = [
   {
     name: 'a table for an unknown version or with other columns than the recipe’s features is refused',
     async run(store) {
-      await rejectsFeature(store.putTable(key('churn', 1, { a: 'x' }), featureTable()), "recipe 'churn' has no version 1", 'unknown');
+      await rejectsFeature(
+        store.putTable(key('churn', 1, { a: 'x' }), featureTable()),
+        "recipe 'churn' has no version 1",
+        'unknown',
+      );
       await store.saveRecipe('churn', sampleRecipe());
       const wrong: Table = { nRows: 1, columns: [f64('n_purchases', [1])] };
-      await rejectsFeature(store.putTable(key('churn', 1, { a: 'x' }), wrong), 'must have its features as columns', 'columns');
+      await rejectsFeature(
+        store.putTable(key('churn', 1, { a: 'x' }), wrong),
+        'must have its features as columns',
+        'columns',
+      );
       assert.eq(await store.listTables(), [], 'nothing kept');
     },
   },
@@ -279,8 +347,16 @@ export const featureStoreContract: readonly FeatureStoreCase[] = [
       const { stored } = await store.saveRecipe('churn', sampleRecipe());
       const first = await materialize(store, stored, sampleTables());
       assert.ok(!first.reused, 'built the first time');
-      assert.eq(first.features.columns.map((c) => c.name), ['n_purchases', 'amount_sum_7d', 'since_last', 'top_item'], 'columns');
-      assert.eq(Array.from((first.features.columns[0] as { values: Float64Array }).values), [3, 3, 1, 0], 'counts before the cutoff');
+      assert.eq(
+        first.features.columns.map((c) => c.name),
+        ['n_purchases', 'amount_sum_7d', 'since_last', 'top_item'],
+        'columns',
+      );
+      assert.eq(
+        Array.from((first.features.columns[0] as { values: Float64Array }).values),
+        [3, 3, 1, 0],
+        'counts before the cutoff',
+      );
       const second = await materialize(store, stored, sampleTables());
       assert.ok(second.reused, 'reused the second time');
       assert.eq(second.record, first.record, 'same record');
@@ -305,8 +381,16 @@ export const featureStoreContract: readonly FeatureStoreCase[] = [
       const m2 = await materialize(store, v2, sampleTables());
       await materialize(store, v2, sampleTables(2));
       assert.eq(await store.deleteRecipe('churn', 1), 1, 'one version');
-      assert.eq((await store.listVersions('churn')).map((v) => v.version), [2], 'v2 left');
-      assert.eq((await store.listTables()).map((t) => t.recipeVersion), [2, 2], 'v1 tables gone');
+      assert.eq(
+        (await store.listVersions('churn')).map((v) => v.version),
+        [2],
+        'v2 left',
+      );
+      assert.eq(
+        (await store.listTables()).map((t) => t.recipeVersion),
+        [2, 2],
+        'v1 tables gone',
+      );
       assert.eq(await store.deleteTable(m2.record), true, 'table deleted');
       assert.eq(await store.getTable(m2.record), undefined, 'gone');
       assert.eq((await store.listTables()).length, 1, 'one left');
@@ -322,7 +406,11 @@ export const featureStoreContract: readonly FeatureStoreCase[] = [
       const m = await materialize(store, stored, sampleTables());
       assert.eq(JSON.parse(JSON.stringify(stored)), stored, 'recipe record');
       assert.eq(JSON.parse(JSON.stringify(m.record)), m.record, 'table record');
-      assert.eq(JSON.parse(JSON.stringify(await store.listRecipes())), await store.listRecipes(), 'summaries');
+      assert.eq(
+        JSON.parse(JSON.stringify(await store.listRecipes())),
+        await store.listRecipes(),
+        'summaries',
+      );
     },
   },
 ];

@@ -53,7 +53,9 @@ describe('feature store specifics', () => {
     declareSchema(old, 3);
     await old.open();
     await old.table('experiments').put({ id: 'e', name: 'kept', createdAt: 1 });
-    await old.table('monitoring').put({ id: 'm', modelName: 'x', modelVersion: 1, runId: 'r', bundleSha256: 'b' });
+    await old
+      .table('monitoring')
+      .put({ id: 'm', modelName: 'x', modelVersion: 1, runId: 'r', bundleSha256: 'b' });
     old.close();
 
     const fs = await DexieFeatureStore.open({ indexedDB: idb, IDBKeyRange });
@@ -90,7 +92,10 @@ describe('feature store specifics', () => {
     const path = join(root, 'two', 'tracking.db');
     const a = SqliteFeatureStore.open(path);
     const b = SqliteFeatureStore.open(path);
-    const [x, y] = await Promise.all([a.saveRecipe('churn', sampleRecipe()), b.saveRecipe('churn', sampleRecipe())]);
+    const [x, y] = await Promise.all([
+      a.saveRecipe('churn', sampleRecipe()),
+      b.saveRecipe('churn', sampleRecipe()),
+    ]);
     expect([x.stored.version, y.stored.version]).toEqual([1, 1]);
     expect([x.created, y.created].sort()).toEqual([false, true]);
     await a.close();

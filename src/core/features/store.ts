@@ -19,7 +19,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { Column, Table } from '../data/table.ts';
-import { buildFeatures, parseRecipe } from './build.ts';
+import { buildFeatures, parseRecipe, type BuildResult } from './build.ts';
 import { recipeTables, tableFingerprint } from './spec.ts';
 import { FeatureError, type Recipe, type Tables } from './types.ts';
 
@@ -103,7 +103,8 @@ export function canonicalJson(value: unknown): string {
       throw new FeatureError('bad-recipe', `a recipe cannot hold the number ${value}`);
     return JSON.stringify(value) ?? 'null';
   }
-  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
+  if (Array.isArray(value))
+    return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj)
     .filter((k) => obj[k] !== undefined)
@@ -248,13 +249,21 @@ export async function materialize(
   store: FeatureStore,
   stored: StoredRecipe,
   tables: Tables,
-): Promise<{ features: Table; record: FeatureTableRecord; reused: boolean; warnings: readonly string[] }> {
+): Promise<{
+  features: Table;
+  record: FeatureTableRecord;
+  reused: boolean;
+  warnings: readonly string[];
+  /** The build, when the table was computed now. */
+  build?: BuildResult;
+}> {
   const key = tableKeyFor(stored, tables);
   const kept = await store.getTable(key);
-  if (kept) return { features: kept.table, record: kept.record, reused: true, warnings: kept.record.warnings };
-  const res = buildFeatures(stored.recipe, tables);
-  const record = await store.putTable(key, res.features, res.warnings);
-  return { features: res.features, record, reused: false, warnings: res.warnings };
+  if (kept)
+    return { features: kept.table, record: kept.record, reused: true, warnings: kept.record.warnings };
+  const build = buildFeatures(stored.recipe, tables);
+  const record = await store.putTable(key, build.features, build.warnings);
+  return { features: build.features, record, reused: false, warnings: build.warnings, build };
 }
 
 // ---------------------------------------------------------------- a table as bytes (SQLite)
@@ -340,7 +349,13 @@ export function decodeTable(bytes: Uint8Array, where = 'feature table'): Table {
       const v = take(n);
       const values = new Uint8Array(n);
       for (let i = 0; i < n; i++) values[i] = v.getUint8(i);
-      return { name: h.name, type: h.type, storage: 'bool', values, ...(h.labels ? { labels: h.labels } : {}) };
+      return {
+        name: h.name,
+        type: h.type,
+        storage: 'bool',
+        values,
+        ...(h.labels ? { labels: h.labels } : {}),
+      };
     }
     if (h.storage === 'dict') {
       const v = take(n * 4);
@@ -387,11 +402,16 @@ export class MemoryFeatureStore implements FeatureStore {
     return [...this.recipes.keys()].sort().map((name) => {
       const tables: Record<number, number> = {};
       for (const { record } of this.tables.values())
-        if (record.recipeName === name) tables[record.recipeVersion] = (tables[record.recipeVersion] ?? 0) + 1;
+        if (record.recipeName === name)
+          tables[record.recipeVersion] = (tables[record.recipeVersion] ?? 0) + 1;
       return { name, versions: [...this.recipes.get(name)!], tables };
     });
   }
-  async putTable(key: FeatureTableKey, table: Table, warnings: readonly string[] = []): Promise<FeatureTableRecord> {
+  async putTable(
+    key: FeatureTableKey,
+    table: Table,
+    warnings: readonly string[] = [],
+  ): Promise<FeatureTableRecord> {
     const stored = await this.getRecipe(key.recipeName, key.recipeVersion);
     if (!stored) throw unknownVersion(key.recipeName, key.recipeVersion);
     const record = featureTableRecord(stored, key, table, warnings, this.now());
@@ -405,7 +425,11 @@ export class MemoryFeatureStore implements FeatureStore {
   async listTables(name?: string, version?: number): Promise<readonly FeatureTableRecord[]> {
     return [...this.tables.values()]
       .map((t) => t.record)
-      .filter((r) => (name === undefined || r.recipeName === name) && (version === undefined || r.recipeVersion === version))
+      .filter(
+        (r) =>
+          (name === undefined || r.recipeName === name) &&
+          (version === undefined || r.recipeVersion === version),
+      )
       .sort((a, b) => a.createdAt - b.createdAt || (a.key < b.key ? -1 : 1));
   }
   async deleteTable(key: FeatureTableKey): Promise<boolean> {

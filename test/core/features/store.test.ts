@@ -31,7 +31,9 @@ const column = (n: number): fc.Arbitrary<Column> =>
       name: fc.string(),
       type: fc.constant('boolean' as const),
       storage: fc.constant('bool' as const),
-      values: fc.array(fc.constantFrom(0, 1, 255), { minLength: n, maxLength: n }).map((v) => Uint8Array.from(v)),
+      values: fc
+        .array(fc.constantFrom(0, 1, 255), { minLength: n, maxLength: n })
+        .map((v) => Uint8Array.from(v)),
     }),
     fc.array(fc.string(), { minLength: 1, maxLength: 5 }).chain((dictionary) =>
       fc.record({
@@ -68,13 +70,23 @@ describe('feature store core', () => {
     );
     // A table taken from a larger buffer (subarray views) encodes only its own rows.
     const big = Float64Array.of(1, 2, 3, 4);
-    const t: Table = { nRows: 2, columns: [{ name: 'x', type: 'numeric', storage: 'float64', values: big.subarray(1, 3) }] };
-    expect(Array.from((decodeTable(encodeTable(t)).columns[0] as { values: Float64Array }).values)).toEqual([2, 3]);
+    const t: Table = {
+      nRows: 2,
+      columns: [{ name: 'x', type: 'numeric', storage: 'float64', values: big.subarray(1, 3) }],
+    };
+    expect(Array.from((decodeTable(encodeTable(t)).columns[0] as { values: Float64Array }).values)).toEqual([
+      2, 3,
+    ]);
   });
 
   it('a damaged buffer is a clear error', () => {
-    const bytes = encodeTable({ nRows: 3, columns: [{ name: 'x', type: 'numeric', storage: 'float64', values: Float64Array.of(1, 2, 3) }] });
-    expect(() => decodeTable(bytes.subarray(0, bytes.length - 8), 'table T')).toThrow('table T is damaged: its columns are cut');
+    const bytes = encodeTable({
+      nRows: 3,
+      columns: [{ name: 'x', type: 'numeric', storage: 'float64', values: Float64Array.of(1, 2, 3) }],
+    });
+    expect(() => decodeTable(bytes.subarray(0, bytes.length - 8), 'table T')).toThrow(
+      'table T is damaged: its columns are cut',
+    );
     expect(() => decodeTable(Uint8Array.of(1), 'table T')).toThrow('table T is damaged: too short');
   });
 
@@ -86,7 +98,9 @@ describe('feature store core', () => {
         expect(JSON.parse(canonicalJson(o))).toEqual(JSON.parse(JSON.stringify(o)));
       }),
     );
-    expect(canonicalJson({ b: [{ d: 1, c: 2 }], a: undefined, z: null })).toBe('{"b":[{"c":2,"d":1}],"z":null}');
+    expect(canonicalJson({ b: [{ d: 1, c: 2 }], a: undefined, z: null })).toBe(
+      '{"b":[{"c":2,"d":1}],"z":null}',
+    );
   });
 
   it('recipeHash ignores name and version, and sees every other change', () => {
@@ -102,7 +116,8 @@ describe('feature store core', () => {
     expect(parseRecipeRef('churn features@12')).toEqual({ name: 'churn features', version: 12 });
     expect(() => parseRecipeRef('churn@0')).toThrow('must be a whole number ≥ 1');
     expect(() => parseRecipeRef('@2')).toThrow('is not allowed');
-    const k = (inputs: Record<string, string>) => featureTableKey({ recipeName: 'a', recipeVersion: 1, inputs });
+    const k = (inputs: Record<string, string>) =>
+      featureTableKey({ recipeName: 'a', recipeVersion: 1, inputs });
     expect(k({ x: '1', y: '2' })).toBe(k({ y: '2', x: '1' }));
     expect(k({ x: '1', y: '2' })).not.toBe(k({ x: '1', y: '3' }));
     expect(k({ x: '1' })).toMatch(/^a@1:[0-9a-f]{64}$/);
