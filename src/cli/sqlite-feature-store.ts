@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS feature_tables (
   key TEXT PRIMARY KEY, recipe_name TEXT NOT NULL, recipe_version INTEGER NOT NULL,
   created_at INTEGER NOT NULL, json TEXT NOT NULL, bytes BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS feature_tables_by_recipe ON feature_tables (recipe_name, recipe_version);
+CREATE TABLE IF NOT EXISTS feature_recipe_names (name TEXT PRIMARY KEY, highest INTEGER NOT NULL);
 `;
 
 type JsonRow = { json: string };
@@ -124,12 +125,17 @@ export class SqliteFeatureStore implements FeatureStore {
     checkRecipeName(name);
     const parsed = parseRecipe(recipe, `recipe '${name}'`);
     return this.tx(() => {
-      const next = nextVersion(this.versionsOf(name), parsed);
+      const highest = this.db.prepare('SELECT highest FROM feature_recipe_names WHERE name = ?').get(name) as
+        { highest: number } | undefined;
+      const next = nextVersion(this.versionsOf(name), parsed, highest?.highest);
       if (next.existing) return { stored: next.existing, created: false };
       const stored = storedRecipe(name, next.version, parsed, this.now());
       this.db
         .prepare('INSERT INTO feature_recipes (name, version, hash, created_at, json) VALUES (?, ?, ?, ?, ?)')
         .run(name, stored.version, stored.hash, stored.createdAt, JSON.stringify(stored));
+      this.db
+        .prepare('INSERT OR REPLACE INTO feature_recipe_names (name, highest) VALUES (?, ?)')
+        .run(name, stored.version);
       return { stored, created: true };
     });
   }

@@ -80,6 +80,9 @@ export class DexieFeatureStore implements FeatureStore {
   private get data(): DexieTable<TableDataRow, string> {
     return this.db.table('featureTableData');
   }
+  private get names(): DexieTable<{ name: string; highest: number }, string> {
+    return this.db.table('featureRecipeNames');
+  }
 
   private versionsOf(name: string): Promise<StoredRecipe[]> {
     return this.recipes.where('name').equals(name).sortBy('version');
@@ -88,11 +91,12 @@ export class DexieFeatureStore implements FeatureStore {
   async saveRecipe(name: string, recipe: Recipe): Promise<{ stored: StoredRecipe; created: boolean }> {
     checkRecipeName(name);
     const parsed = parseRecipe(recipe, `recipe '${name}'`);
-    return this.db.transaction('rw', this.recipes, async () => {
-      const next = nextVersion(await this.versionsOf(name), parsed);
+    return this.db.transaction('rw', this.recipes, this.names, async () => {
+      const next = nextVersion(await this.versionsOf(name), parsed, (await this.names.get(name))?.highest);
       if (next.existing) return { stored: next.existing, created: false };
       const stored = storedRecipe(name, next.version, parsed, this.now());
       await this.recipes.add(stored);
+      await this.names.put({ name, highest: next.version });
       return { stored, created: true };
     });
   }

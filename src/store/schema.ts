@@ -13,8 +13,9 @@
  *     [modelName+modelVersion], runId and bundleSha256. Nothing to migrate: the table starts empty.
  * v4: the feature store (issue 20, `feature-store.ts`). Adds `featureRecipes` (one row per recipe
  *     version, [name+version], by name and content hash), `featureTables` (materialized tables'
- *     records by key, [recipeName+recipeVersion]) and `featureTableData` (their columns as bytes, by
- *     key). Nothing to migrate: the tables start empty; every earlier table is kept as it was.
+ *     records by key, [recipeName+recipeVersion]), `featureTableData` (their columns as bytes, by
+ *     key) and `featureRecipeNames` (the highest version each name ever had, so that a deleted
+ *     version's number is never reused). Nothing to migrate: the tables start empty; every earlier table is kept as it was.
  */
 import type { Dexie, Transaction } from 'dexie';
 import type { LatestMetric, MetricPoint, RunRecord } from '../core/tracking/types.ts';
@@ -47,6 +48,7 @@ export const SCHEMA_V4 = {
   featureRecipes: '[name+version], name, hash',
   featureTables: 'key, [recipeName+recipeVersion], recipeName',
   featureTableData: 'key',
+  featureRecipeNames: 'name',
 } as const;
 
 export const CURRENT_SCHEMA_VERSION = 4;

@@ -397,6 +397,17 @@ export const featureStoreContract: readonly FeatureStoreCase[] = [
       assert.eq(await store.deleteRecipe('churn'), 1, 'the rest');
       assert.eq(await store.listRecipes(), [], 'empty');
       assert.eq(await store.listTables(), [], 'no tables');
+      // A deleted version's number is never given to other content: bundles name recipes by it.
+      const again = await store.saveRecipe(
+        'churn',
+        sampleRecipe({ features: sampleRecipe().features.slice(0, 1) }),
+      );
+      assert.eq([again.created, again.stored.version], [true, 3], 'numbers are not reused after a delete');
+      assert.eq(
+        (await store.saveRecipe('churn', sampleRecipe())).stored.version,
+        4,
+        'deleted content is new again',
+      );
     },
   },
   {

@@ -157,14 +157,19 @@ export function storedRecipe(name: string, version: number, recipe: Recipe, crea
   };
 }
 
-/** The next version for `recipe` among a name's versions: the one with its hash, or max + 1. */
+/**
+ * The next version for `recipe` among a name's versions: the one with its hash, else one above every
+ * version the name ever had (`highest`, kept by the store: a deleted version's number is never given
+ * to other content, since bundles and runs name recipes by it).
+ */
 export function nextVersion(
   versions: readonly StoredRecipe[],
   recipe: Recipe,
+  highest = 0,
 ): { existing?: StoredRecipe; version: number; hash: string } {
   const hash = recipeHash(recipe);
   const existing = versions.find((v) => v.hash === hash);
-  const max = versions.reduce((m, v) => Math.max(m, v.version), 0);
+  const max = versions.reduce((m, v) => Math.max(m, v.version), highest);
   return { existing, version: existing?.version ?? max + 1, hash };
 }
 
@@ -378,6 +383,8 @@ export function decodeTable(bytes: Uint8Array, where = 'feature table'): Table {
 /** A feature store in memory (tests, and a page without IndexedDB). Copies in and out. */
 export class MemoryFeatureStore implements FeatureStore {
   private readonly recipes = new Map<string, StoredRecipe[]>();
+  /** The highest version each name ever had (versions are never reused after a delete). */
+  private readonly highest = new Map<string, number>();
   private readonly tables = new Map<string, { record: FeatureTableRecord; bytes: Uint8Array }>();
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -385,10 +392,11 @@ export class MemoryFeatureStore implements FeatureStore {
     checkRecipeName(name);
     const versions = this.recipes.get(name) ?? [];
     const parsed = parseRecipe(recipe, `recipe '${name}'`);
-    const next = nextVersion(versions, parsed);
+    const next = nextVersion(versions, parsed, this.highest.get(name));
     if (next.existing) return { stored: next.existing, created: false };
     const stored = storedRecipe(name, next.version, parsed, this.now());
     this.recipes.set(name, [...versions, stored]);
+    this.highest.set(name, next.version);
     return { stored, created: true };
   }
   async getRecipe(name: string, version?: number): Promise<StoredRecipe | undefined> {
