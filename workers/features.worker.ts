@@ -25,6 +25,8 @@ import {
 import { ingestCsv } from '../src/core/ingest/index.ts';
 import { IngestError } from '../src/core/ingest/types.ts';
 import { DatasetStore, DatasetStoreError } from '../src/store/datasets.ts';
+import { materialize, resolveRecipe } from '../src/core/features/store.ts';
+import { DexieFeatureStore } from '../src/store/feature-store.ts';
 import { sourceOf } from './source.ts';
 import { MAX_KEPT_RAW_BYTES } from './tracking.ts';
 import type {
@@ -64,6 +66,17 @@ function datasetStore(): Promise<DatasetStore> {
     storePromise.catch(() => (storePromise = null));
   }
   return storePromise;
+}
+
+let featureStorePromise: Promise<DexieFeatureStore> | null = null;
+
+/** The feature store (issue 20): in the tracking database, beside the experiments and models. */
+function featureStore(): Promise<DexieFeatureStore> {
+  if (!featureStorePromise) {
+    featureStorePromise = DexieFeatureStore.open();
+    featureStorePromise.catch(() => (featureStorePromise = null));
+  }
+  return featureStorePromise;
 }
 
 function failure(err: unknown, what: string): WorkerFailure {
@@ -287,6 +300,32 @@ const api: FeaturesWorkerApi = {
       for (const name of recipeTables(recipe)) tables[name] = stored(name);
       const run: RecipeRun = { recipe, target: { name: recipe.target, id: stored(recipe.target) }, tables };
       return run;
+    });
+  },
+
+  storeRecipe(name, recipe) {
+    return attempt('keeping the recipe', async () => (await featureStore()).saveRecipe(name, recipe));
+  },
+
+  storedRecipes() {
+    return attempt('the feature store', async () => (await featureStore()).listRecipes());
+  },
+
+  buildStored(name, version, csvName) {
+    return attempt('building the features', async () => {
+      const store = await featureStore();
+      const stored = await resolveRecipe(store, `${name}@${version}`);
+      const target = needTable(stored.recipe.target).table;
+      const m = await materialize(store, stored, tables());
+      const csv = csvOf(csvName, withFeatures(target, m.features));
+      const out = {
+        csv,
+        recipe: stored.recipe,
+        reused: m.reused,
+        computedAt: m.record.createdAt,
+        warnings: m.warnings,
+      };
+      return transfer(out, [csv.bytes]);
     });
   },
 

@@ -6,6 +6,7 @@
  * a {@link WorkerFailure} value, never as a thrown error, so the code survives the trip).
  */
 import type { SemanticType } from '../src/core/data/table.ts';
+import type { StoredRecipe, StoredRecipeSummary } from '../src/core/features/store.ts';
 import type {
   ColumnSchema,
   DatasetFingerprint,
@@ -558,6 +559,22 @@ export interface FeatureCsv {
   readonly columns: number;
 }
 
+/** A recipe kept in the feature store (src/core/features/store.ts) and whether this save created it. */
+export interface StoredRecipeInfo {
+  readonly stored: StoredRecipe;
+  readonly created: boolean;
+}
+
+/** A stored recipe's feature table as CSV, and whether it was the kept one. */
+export interface StoredBuild {
+  readonly csv: FeatureCsv;
+  readonly recipe: Recipe;
+  readonly reused: boolean;
+  /** When the reused table was computed (epoch ms). */
+  readonly computedAt: number;
+  readonly warnings: readonly string[];
+}
+
 export interface FeaturesWorkerApi {
   /**
    * Read a CSV into the project, named after the file without its extension (a table of that name is
@@ -580,6 +597,15 @@ export interface FeaturesWorkerApi {
   ): Promise<WorkerResult<Readonly<Record<string, { readonly name: string; readonly bytes: ArrayBuffer }>>>>;
   /** Where the recipe's tables are kept, for a training run on its features (issue 20). */
   recipeRun(recipe: Recipe): Promise<WorkerResult<RecipeRun>>;
+  /** Keep a recipe in the feature store under `name` (the same content is the same version). */
+  storeRecipe(name: string, recipe: Recipe): Promise<WorkerResult<StoredRecipeInfo>>;
+  /** The feature store's recipes, by name, each version with its target and features. */
+  storedRecipes(): Promise<WorkerResult<readonly StoredRecipeSummary[]>>;
+  /**
+   * The target table with the features of stored recipe `name@version`, as CSV: the feature table
+   * kept for this version on the project's tables (`reused`), else computed and kept.
+   */
+  buildStored(name: string, version: number, csvName: string): Promise<WorkerResult<StoredBuild>>;
   /** Keep the project (and its tables, already stored as they were added) in IndexedDB. */
   save(state: FeatureProjectState): Promise<WorkerResult<true>>;
   /** The kept project with its tables reloaded into the worker, or null. */

@@ -11,6 +11,11 @@
  *     adds `blobs.size` (indexed, so usage is summed from keys without loading bytes).
  * v3: monitoring. Adds `monitoring` (one record per monitored batch), indexed by model version
  *     [modelName+modelVersion], runId and bundleSha256. Nothing to migrate: the table starts empty.
+ * v4: the feature store (issue 20, `feature-store.ts`). Adds `featureRecipes` (one row per recipe
+ *     version, [name+version], by name and content hash), `featureTables` (materialized tables'
+ *     records by key, [recipeName+recipeVersion]), `featureTableData` (their columns as bytes, by
+ *     key) and `featureRecipeNames` (the highest version each name ever had, so that a deleted
+ *     version's number is never reused). Nothing to migrate: the tables start empty; every earlier table is kept as it was.
  */
 import type { Dexie, Transaction } from 'dexie';
 import type { LatestMetric, MetricPoint, RunRecord } from '../core/tracking/types.ts';
@@ -38,7 +43,15 @@ export const SCHEMA_V3 = {
   monitoring: 'id, [modelName+modelVersion], runId, bundleSha256',
 } as const;
 
-export const CURRENT_SCHEMA_VERSION = 3;
+export const SCHEMA_V4 = {
+  ...SCHEMA_V3,
+  featureRecipes: '[name+version], name, hash',
+  featureTables: 'key, [recipeName+recipeVersion], recipeName',
+  featureTableData: 'key',
+  featureRecipeNames: 'name',
+} as const;
+
+export const CURRENT_SCHEMA_VERSION = 4;
 
 /** Row of `runs` (v2): the record plus the index helper `parentKey`. */
 export type RunRow = RunRecord & { parentKey: string };
@@ -113,4 +126,5 @@ export function declareSchema(db: Dexie, upTo: number = CURRENT_SCHEMA_VERSION):
   db.version(1).stores(SCHEMA_V1);
   if (upTo >= 2) db.version(2).stores(SCHEMA_V2).upgrade(upgradeV1toV2);
   if (upTo >= 3) db.version(3).stores(SCHEMA_V3);
+  if (upTo >= 4) db.version(4).stores(SCHEMA_V4);
 }

@@ -127,6 +127,6 @@ describe('cli features', () => {
     expect(u.code).toBe(2);
     expect(u.err).toContain("target column 'nope' not found in table 'customers'");
     const m = await cli(['features', 'frobnicate']);
-    expect(m.err).toContain('features needs a sub-command: suggest or build');
+    expect(m.err).toContain('features needs a sub-command: suggest, build, save or list');
   });
 });

@@ -154,7 +154,7 @@ describe('a studio model on recipe features (issue 20)', () => {
     await page.getByTestId('nav-models').click();
     const version = page.locator('[data-testid="version-row"][data-version="1"]');
     await version.waitFor();
-    expect(await version.getByTestId('lineage-recipe').textContent()).toContain('customers-features v1');
+    expect(await version.getByTestId('lineage-recipe').textContent()).toContain('customers-features@1');
     expect(await version.getByTestId('lineage-dataset').textContent()).toContain('customers.csv');
 
     // its zip is a CLI bundle with the recipe: `cli reproduce` with the same tables says reproduced
@@ -249,7 +249,7 @@ describe('a studio model on recipe features (issue 20)', () => {
     await page.getByTestId('features-in-use').waitFor({ timeout: 60_000 });
     await page.getByTestId('nav-models').click();
     await version.waitFor();
-    expect(await version.getByTestId('lineage-recipe').textContent()).toContain('customers-features v1');
+    expect(await version.getByTestId('lineage-recipe').textContent()).toContain('customers-features@1');
 
     await page.getByTestId('nav-data').click();
     await clearProject(page);

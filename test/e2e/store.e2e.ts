@@ -86,6 +86,20 @@ describe('tracking store in Chromium (real IndexedDB)', () => {
     }
   });
 
+  it('passes the shared feature store contract (recipes and materialized tables, issue 20)', async () => {
+    const context = await launch(newProfile());
+    const errors: string[] = [];
+    try {
+      const page = await openPage(context, errors);
+      const results = await page.evaluate(() => window.storeE2E.runFeatureContract());
+      expect(results.length).toBeGreaterThan(8);
+      expect(results.filter((r) => !r.ok)).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('closing the browser mid-search keeps completed trials; RUNNING runs become FAILED interrupted', async () => {
     const profile = newProfile();
     const errors: string[] = [];

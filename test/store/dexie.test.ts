@@ -130,7 +130,7 @@ describe('dexie store specifics', () => {
     const idb = new IDBFactory();
     const newer = new Dexie('newer', { indexedDB: idb, IDBKeyRange });
     declareSchema(newer);
-    newer.version(4).stores({ somethingNew: 'id' });
+    newer.version(5).stores({ somethingNew: 'id' });
     await newer.open();
     await newer.table('experiments').put({ id: 'e', name: 'kept', createdAt: 1 });
     newer.close();
@@ -142,11 +142,11 @@ describe('dexie store specifics', () => {
     }).catch((e: unknown) => e);
     expect(isStoreError(err, 'STORAGE')).toBe(true);
     expect((err as Error).message).toMatch(
-      /newer version of AutoML Studio \(schema 4; this version reads schema 3\)/,
+      /newer version of AutoML Studio \(schema 5; this version reads schema 4\)/,
     );
     const again = new Dexie('newer', { indexedDB: idb, IDBKeyRange });
     await again.open();
-    expect(again.verno).toBe(4);
+    expect(again.verno).toBe(5);
     expect(await again.table('experiments').get('e')).toEqual({ id: 'e', name: 'kept', createdAt: 1 });
     again.close();
   });

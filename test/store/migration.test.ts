@@ -54,7 +54,7 @@ async function v1Database(): Promise<IDBFactory> {
   return idb;
 }
 
-describe('schema migration v1 → v2 → v3 (fixture written by v1)', () => {
+describe('schema migration v1 → v2 → v3 → v4 (fixture written by v1)', () => {
   it('fixture really is v1-shaped', () => {
     expect(fixture.schemaVersion).toBe(1);
     const run = fixture.tables.runs[1] as Record<string, unknown>;
@@ -70,7 +70,7 @@ describe('schema migration v1 → v2 → v3 (fixture written by v1)', () => {
       IDBKeyRange,
       storage: null,
     });
-    expect(store.db.verno).toBe(3);
+    expect(store.db.verno).toBe(4);
 
     // latest metrics derived from the history (largest step; later write wins a tie)
     const b = await store.getRun('trial-b');

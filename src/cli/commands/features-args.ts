@@ -6,7 +6,8 @@ import { CliError } from '../errors.ts';
 export { readFeaturesArgs } from './features.ts';
 
 export const FEATURE_USAGE = [
-  '  --recipe FILE        train on the features of a recipe (features suggest/build): the CSV file is',
+  '  --recipe FILE|NAME[@VERSION]  train on the features of a recipe (features suggest/build), a file or one',
+  '                       kept in the feature store (features save; --store names its database): the CSV file is',
   "                       the recipe's target table; the bundle records the recipe and the related tables'",
   '                       fingerprints, and predict/reproduce then take the same --table options',
   '  --table NAME=FILE    a related table the recipe reads, by the name the recipe uses (repeatable)',

@@ -8,11 +8,13 @@ import type { FeaturesSpec } from '../../core/features/spec.ts';
 import type { IngestResult } from '../../core/ingest/types.ts';
 import { CliError } from '../errors.ts';
 import type { CliIO, Command } from './command.ts';
+import { STORE_USAGE, featuresList, featuresSave, loadRecipe, materializeStored } from './features-store.ts';
 
 const USAGE = [
   'features suggest --table NAME=FILE.csv ... [--target COL] [--target-table NAME] [--cutoff COL | --cutoff-date ISO]',
   '        [--time COL [--entity COL]] [--max-features N] [--windows 7,14,30] [--name NAME] [--out recipe.json] [--json]',
-  'features build <recipe.json> --table NAME=FILE.csv ... --out features.csv [--features-only] [--json]',
+  'features build <recipe.json | NAME[@VERSION]> --table NAME=FILE.csv ... --out features.csv [--features-only] [--store FILE] [--json]',
+  ...STORE_USAGE,
   '',
   '  suggest proposes relationships (column names plus value overlap) and time indexes, then a recipe of',
   '  depth-1 features, each with its association with the target column.',
@@ -40,7 +42,11 @@ export const featuresCommand: Command = {
     const [sub, ...rest] = argv;
     if (sub === 'suggest') return suggest(rest, io);
     if (sub === 'build') return build(rest, io);
-    throw new CliError(`features needs a sub-command: suggest or build${sub ? ` (got '${sub}')` : ''}`);
+    if (sub === 'save') return featuresSave(rest, io);
+    if (sub === 'list') return featuresList(rest, io);
+    throw new CliError(
+      `features needs a sub-command: suggest, build, save or list${sub ? ` (got '${sub}')` : ''}`,
+    );
   },
 };
 
@@ -226,16 +232,21 @@ async function build(argv: string[], io: CliIO): Promise<number> {
       table: { type: 'string', multiple: true },
       out: { type: 'string' },
       'features-only': { type: 'boolean', default: false },
+      store: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
-  if (positionals.length !== 1) throw new CliError('features build takes exactly one recipe.json');
+  if (positionals.length !== 1)
+    throw new CliError('features build takes exactly one recipe.json (or a stored recipe NAME[@VERSION])');
   if (!values.out) throw new CliError('features build needs --out features.csv');
   const { buildFeatures, tableCsvLines, withFeatures } = await import('../../core/features/index.ts');
-  const recipe = await readRecipe(positionals[0]);
+  const { recipe, stored } = await loadRecipe(positionals[0], values.store);
   const { tables, files } = await readTables(values.table, io);
   const t0 = performance.now();
-  const res = buildFeatures(recipe, tables);
+  // A stored recipe: the feature table kept for this version on these tables, else built and kept.
+  const res = stored
+    ? await materializeStored(stored, tables, values.store, io)
+    : { ...buildFeatures(recipe, tables), featureStore: undefined };
   const seconds = (performance.now() - t0) / 1000;
   const out = values['features-only'] ? res.features : withFeatures(tables[recipe.target], res.features);
   const fd = openSync(values.out, 'w');
@@ -264,6 +275,7 @@ async function build(argv: string[], io: CliIO): Promise<number> {
           relationships: res.relationships,
           missingCutoff: res.missingCutoff,
           warnings: res.warnings,
+          ...(res.featureStore ? { featureStore: res.featureStore } : {}),
           out: values.out,
           seconds,
         },
@@ -307,12 +319,14 @@ export async function readFeaturesArgs(
   recipePath: string | undefined,
   tableSpecs: readonly string[] | undefined,
   io: CliIO,
+  /** The tracking database holding the feature store, for `--recipe NAME[@VERSION]`. */
+  storeOption?: string,
 ): Promise<FeaturesSpec | undefined> {
   if (recipePath === undefined) {
     if (tableSpecs?.length) throw new CliError('--table goes with --recipe recipe.json');
     return undefined;
   }
-  const recipe = await readRecipe(recipePath);
+  const { recipe } = await loadRecipe(recipePath, storeOption);
   const tables = tableSpecs?.length ? (await readTables(tableSpecs, io)).tables : {};
   return { recipe, tables: await checkRelatedTables(recipe, tables) };
 }

@@ -94,7 +94,7 @@ export const fitCommand: Command = {
     const file = positionals[0];
     const target = values.target;
     // With a recipe, the file is the recipe's target table and the features come from the related tables.
-    const features = await readFeaturesArgs(values.recipe, values.table, io);
+    const features = await readFeaturesArgs(values.recipe, values.table, io, values.store);
     const { data, task } = await readTrainingData(
       file,
       target,

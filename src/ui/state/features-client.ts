@@ -4,6 +4,7 @@
  */
 import type { Remote } from 'comlink';
 import type { Recipe } from '../../core/features/index.ts';
+import type { StoredRecipeSummary } from '../../core/features/store.ts';
 import type {
   FeatureCsv,
   FeaturePreviewResult,
@@ -13,6 +14,8 @@ import type {
   FeatureSuggestResult,
   FeatureTableSummary,
   RecipeRun,
+  StoredBuild,
+  StoredRecipeInfo,
   WorkerFailure,
   WorkerResult,
 } from '../../../workers/types.ts';
@@ -76,6 +79,15 @@ export class FeaturesClient {
   }
   recipeRun(recipe: Recipe): Promise<WorkerResult<RecipeRun>> {
     return this.#call((r) => r.recipeRun(recipe));
+  }
+  storeRecipe(name: string, recipe: Recipe): Promise<WorkerResult<StoredRecipeInfo>> {
+    return this.#call((r) => r.storeRecipe(name, recipe));
+  }
+  storedRecipes(): Promise<WorkerResult<readonly StoredRecipeSummary[]>> {
+    return this.#call((r) => r.storedRecipes());
+  }
+  buildStored(name: string, version: number, csvName: string): Promise<WorkerResult<StoredBuild>> {
+    return this.#call((r) => r.buildStored(name, version, csvName));
   }
   save(state: FeatureProjectState): Promise<WorkerResult<true>> {
     return this.#call((r) => r.save(state));

@@ -11,6 +11,8 @@
  * links, recipe) is kept in IndexedDB beside the datasets and reopened after a reload.
  */
 import type { Cutoff, Recipe, Relationship } from '../../core/features/index.ts';
+import { recipeTables } from '../../core/features/spec.ts';
+import type { StoredRecipe, StoredRecipeSummary } from '../../core/features/store.ts';
 import type {
   FeatureLink,
   FeaturePreviewResult,
@@ -52,6 +54,13 @@ export class FeaturesStore {
   recipe = $state.raw<Recipe | null>(null);
   builtName = $state<string | null>(null);
 
+  /** The name the recipe is kept under in the feature store ('' = the default, `<target>-features`). */
+  recipeName = $state('');
+  /** The feature store's recipes (issue 20), by name. */
+  stored = $state.raw<readonly StoredRecipeSummary[]>([]);
+  /** What the feature store did on the last use: saved, already held, reused a kept table. */
+  storeNote = $state<string | null>(null);
+
   fileErrors = $state.raw<readonly FileError[]>([]);
   /** A refusal or failure of the last action, in words. */
   message = $state<string | null>(null);
@@ -65,6 +74,19 @@ export class FeaturesStore {
 
   readonly active = $derived(this.tables.length > 0);
   readonly confirmed = $derived(this.links.filter((l) => l.confirmed));
+  /** The name "Use these features" keeps the recipe under. */
+  readonly saveName = $derived(
+    this.recipeName.trim() || (this.target !== null ? `${this.target}${RECIPE_SUFFIX}` : ''),
+  );
+  /** Stored recipe versions that can be used on this project: same target table, every table present. */
+  readonly usableStored = $derived.by((): readonly StoredRecipe[] => {
+    const names = new Set(this.tables.map((t) => t.name));
+    return this.stored.flatMap((s) =>
+      s.versions.filter(
+        (v) => v.recipe.target === this.target && recipeTables(v.recipe).every((t) => names.has(t)),
+      ),
+    );
+  });
 
   constructor(data: DataStore, client: FeaturesClient = new FeaturesClient()) {
     this.#data = data;
@@ -100,6 +122,14 @@ export class FeaturesStore {
     this.recipe = s.recipe;
     this.builtName = s.builtName;
     if (this.recipe) this.#selectAll(this.recipe.features.map((f) => f.name));
+    await this.refreshStored();
+  }
+
+  /** The feature store's recipes again (a failure leaves the list as it was, with the reason). */
+  async refreshStored(): Promise<void> {
+    const res = await this.#client.storedRecipes();
+    if (res.ok) this.stored = res.value;
+    else this.message = `The feature store could not be read: ${res.error.message}`;
   }
 
   state(): FeatureProjectState {
@@ -149,6 +179,7 @@ export class FeaturesStore {
     if (this.target === null) await this.#chooseTarget();
     await this.propose();
     if (this.target !== null && added.some((t) => t.name === this.target)) await this.#openTarget();
+    await this.refreshStored();
   }
 
   /** With no target yet: the table most linked to as a parent and least as a child (ties: the first). */
@@ -399,25 +430,63 @@ export class FeaturesStore {
     this.previewStale = false;
   }
 
-  /** Build the target table with the checked features and make it the dataset to train on. */
+  /**
+   * Keep the checked features as a recipe in the feature store (under `saveName`: the same content is
+   * the same version), build the target table with them and make it the dataset to train on.
+   */
   async use(): Promise<void> {
     const recipe = this.chosenRecipe();
     if (!recipe || this.target === null) return;
-    const name = `${this.target}${FEATURES_SUFFIX}`;
+    this.message = null;
+    this.storeNote = null;
+    this.busy = 'Keeping the recipe…';
+    const saved = await this.#client.storeRecipe(this.saveName, $state.snapshot(recipe) as Recipe);
+    this.busy = null;
+    if (!saved.ok) {
+      this.message = saved.error.message;
+      return;
+    }
+    const { stored, created } = saved.value;
+    await this.useStored(
+      stored.name,
+      stored.version,
+      created
+        ? `Kept as recipe ${stored.name}@${stored.version} in the feature store.`
+        : `Recipe ${stored.name}@${stored.version} in the feature store already holds these features.`,
+    );
+  }
+
+  /**
+   * Use a stored recipe version on the project's tables without suggesting again: its feature table
+   * (the one kept for these tables, or computed and kept now) becomes the dataset to train on.
+   */
+  async useStored(name: string, version: number, note = ''): Promise<void> {
+    if (this.target === null) return;
+    const csvName = `${this.target}${FEATURES_SUFFIX}`;
     this.message = null;
     this.busy = 'Building the feature table…';
-    const res = await this.#client.build($state.snapshot(recipe) as Recipe, name);
+    const res = await this.#client.buildStored(name, version, csvName);
     this.busy = null;
     if (!res.ok) {
       this.message = res.error.message;
       return;
     }
-    await this.#data.loadFile(new File([res.value.bytes], name, { type: 'text/csv' }));
-    if (this.#data.dataset?.sourceName !== name) return; // the load failed: its error is on screen
-    if (this.label !== null && this.#data.target !== this.label) await this.#data.setTarget(this.label);
+    const { csv, recipe, reused, computedAt } = res.value;
+    await this.#data.loadFile(new File([csv.bytes], csvName, { type: 'text/csv' }));
+    if (this.#data.dataset?.sourceName !== csvName) return; // the load failed: its error is on screen
+    const label = recipe.label ?? this.label;
+    if (label !== null && this.#data.target !== label) await this.#data.setTarget(label);
+    this.label = label;
     this.recipe = recipe;
-    this.builtName = name;
+    this.builtName = csvName;
+    this.#selectAll(recipe.features.map((f) => f.name));
+    this.storeNote =
+      `${note ? `${note} ` : ''}` +
+      (reused
+        ? `Reused its feature table kept on ${new Date(computedAt).toISOString().slice(0, 19).replace('T', ' ')} UTC from the same tables.`
+        : 'Its feature table was computed and kept with the tables’ fingerprints.');
     await this.#save();
+    await this.refreshStored();
   }
 
   /**
@@ -449,6 +518,8 @@ export class FeaturesStore {
 
 /** The suffix of a recipe's feature table (`customers+features.csv`). */
 export const FEATURES_SUFFIX = '+features.csv';
+/** The suffix of a stored recipe's default name (`customers-features`, as suggest names it). */
+export const RECIPE_SUFFIX = '-features';
 
 /**
  * For a run about to start on `datasetName`: the recipe run when that dataset is the feature table of
