@@ -150,11 +150,14 @@ export function suggestFeatures(tables: Tables, options: SuggestOptions = {}): S
     } else if (rel.child === targetName && rel.parent !== targetName) {
       const parent = tables[rel.parent];
       const keys = keysOf(rel.parent);
+      // a parent looked up through two links (flights.origin and flights.destination → airports.iata)
+      // names its features after each link's column: origin_latitude, destination_latitude
+      const twice = rels.filter((r) => r.child === targetName && r.parent === rel.parent).length > 1;
       for (const col of parent.columns) {
         if (!usable(col, keys, null)) continue;
         specs.push({
           kind: 'lookup',
-          name: `${rel.parent}_${col.name}`,
+          name: twice ? `${rel.childColumn}_${col.name}` : `${rel.parent}_${col.name}`,
           relationship: rel,
           column: col.name,
         });
