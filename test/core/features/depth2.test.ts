@@ -535,3 +535,36 @@ describe('depth-2 suggestion', () => {
     expect(again.features).toEqual(direct.features);
   });
 });
+
+describe('a parent looked up through two links', () => {
+  it('names each lookup after its link’s column, so neither is dropped as a duplicate name', () => {
+    const flights: Table = {
+      nRows: 3,
+      columns: [
+        dict('origin', ['A', 'B', 'A']),
+        dict('destination', ['B', 'A', 'C']),
+        dict('late', ['yes', 'no', 'yes']),
+      ],
+    };
+    const airports: Table = {
+      nRows: 3,
+      columns: [dict('iata', ['A', 'B', 'C']), nums('lat', [1, 2, 3])],
+    };
+    const link = (c: string) => ({
+      child: 'flights',
+      childColumn: c,
+      parent: 'airports',
+      parentColumn: 'iata',
+    });
+    const s = suggestFeatures(
+      { flights, airports },
+      { target: 'flights', label: 'late', relationships: [link('origin'), link('destination')] },
+    );
+    expect(s.recipe.features.map((f) => f.name)).toEqual(['origin_lat', 'destination_lat']);
+    const built = buildFeatures(s.recipe, { flights, airports });
+    expect(built.features.columns.map((c) => [...(c as { values: Float64Array }).values])).toEqual([
+      [1, 2, 1],
+      [2, 1, 3],
+    ]);
+  });
+});
