@@ -96,4 +96,51 @@ describe('cli features suggest --depth 2', () => {
     expect(b.code).toBe(2);
     expect(b.err).toMatch(/--max-candidates goes with --depth 2/);
   });
+
+  it('a model trained on a depth-2 recipe needs the third table to score, and reproduces with it', async () => {
+    const T = resolve(REPO_ROOT, 'test', 'fixtures', 'features-train');
+    const dir = mkdtempSync(join(tmpdir(), 'automl-depth2-model-'));
+    const recipe = join(dir, 'recipe.json');
+    const tables = ['--table', `purchases=${T}/purchases.csv`, '--table', `items=${T}/items.csv`];
+    const s = await cli([
+      'features',
+      'suggest',
+      '--table',
+      `customers=${T}/customers.csv`,
+      ...tables,
+      '--target',
+      'churned',
+      '--cutoff',
+      'cutoff',
+      '--depth',
+      '2',
+      '--out',
+      recipe,
+    ]);
+    expect(s.code, s.err).toBe(0);
+    const zip = join(dir, 'm.zip');
+    const fit = await cli([
+      'fit',
+      `${T}/customers.csv`,
+      '--target',
+      'churned',
+      '--recipe',
+      recipe,
+      ...tables,
+      '--params',
+      '{"rounds": 10}',
+      '--out',
+      zip,
+      '--no-track',
+    ]);
+    expect(fit.code, fit.err).toBe(0);
+    const p = await cli(['predict', zip, `${T}/new_customers.csv`, ...tables]);
+    expect(p.code, p.err).toBe(0);
+    const missing = await cli(['predict', zip, `${T}/new_customers.csv`, ...tables.slice(0, 2)]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('--table items=FILE.csv');
+    const r = await cli(['reproduce', zip, `${T}/customers.csv`, ...tables]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('verdict: reproduced');
+  });
 });
