@@ -29,6 +29,8 @@ export async function runEngine(o: {
   customers: number;
   purchases: number;
   seed: number;
+  /** 2: the suggestion adds depth-2 features (the items of each purchase). */
+  depth?: 1 | 2;
 }): Promise<EngineRun> {
   const g = generate({ ...o, leak: false });
   const enc = new TextEncoder();
@@ -42,7 +44,12 @@ export async function runEngine(o: {
   };
   const ingestSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
-  const s = suggestFeatures(tables, { target: 'customers', label: 'label', cutoff: { column: 'cutoff' } });
+  const s = suggestFeatures(tables, {
+    target: 'customers',
+    label: 'label',
+    cutoff: { column: 'cutoff' },
+    ...(o.depth === 2 ? { depth: 2 as const, maxFeatures: 60 } : {}),
+  });
   const suggestSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
   const built = buildFeatures(s.recipe, tables);

@@ -1,7 +1,7 @@
 /**
  * Same bits in Node and in Chromium, and the time in each:
  *
- *   npx tsx bench/features/browser.ts [--customers 20000] [--purchases 1000000] [--seed 7]
+ *   npx tsx bench/features/browser.ts [--customers 20000] [--purchases 1000000] [--seed 7] [--depth 2]
  *
  * Bundles browser-entry.ts (the features engine, our CSV ingest and the shop generator) with esbuild,
  * runs it in this Node process and in headless Chromium (about:blank, no app), and compares the SHA-256
@@ -20,12 +20,14 @@ const { values } = parseArgs({
     customers: { type: 'string', default: '20000' },
     purchases: { type: 'string', default: '1000000' },
     seed: { type: 'string', default: '7' },
+    depth: { type: 'string', default: '1' },
   },
 });
 const opts = {
   customers: Number(values.customers),
   purchases: Number(values.purchases),
   seed: Number(values.seed),
+  depth: values.depth === '2' ? (2 as const) : (1 as const),
 };
 const here = resolve(fileURLToPath(import.meta.url), '..');
 

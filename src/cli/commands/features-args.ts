@@ -37,7 +37,11 @@ export function featureLines(
   const tables = Object.entries(spec.tables).map(([n, t]) => `${n} (${t.nRows} rows)`);
   const read = new Set(
     spec.recipe.features.flatMap((f) =>
-      f.kind === 'lookup' || f.kind === 'aggregate' ? [f.relationship.child, f.relationship.parent] : [],
+      f.kind === 'lookup'
+        ? [f.relationship.child, f.relationship.parent]
+        : f.kind === 'aggregate' // depth 2 reads a third table too
+          ? [f.relationship.child, f.relationship.parent, f.lookup?.parent, f.grandchild?.child]
+          : [],
     ),
   );
   const unused = Object.keys(spec.tables).filter((t) => !read.has(t));

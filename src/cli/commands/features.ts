@@ -12,12 +12,13 @@ import { STORE_USAGE, featuresList, featuresSave, loadRecipe, materializeStored 
 
 const USAGE = [
   'features suggest --table NAME=FILE.csv ... [--target COL] [--target-table NAME] [--cutoff COL | --cutoff-date ISO]',
-  '        [--time COL [--entity COL]] [--max-features N] [--windows 7,14,30] [--name NAME] [--out recipe.json] [--json]',
+  '        [--time COL [--entity COL]] [--max-features N] [--windows 7,14,30] [--depth 1|2 [--max-candidates N]]',
+  '        [--name NAME] [--out recipe.json] [--json]',
   'features build <recipe.json | NAME[@VERSION]> --table NAME=FILE.csv ... --out features.csv [--features-only] [--store FILE] [--json]',
   ...STORE_USAGE,
   '',
   '  suggest proposes relationships (column names plus value overlap) and time indexes, then a recipe of',
-  '  depth-1 features, each with its association with the target column.',
+  '  depth-1 (or with --depth 2 also depth-2) features, each with its association with the target column.',
   '  build computes a recipe on the tables: the target table with its feature columns, one row per target row.',
   '',
   '  --table NAME=FILE    a table and the name recipes use for it (repeatable; FILE alone: named after the file)',
@@ -29,6 +30,9 @@ const USAGE = [
   '  --entity COL         with --time: per entity (e.g. store_id), else over the whole table',
   '  --max-features N     keep at most N suggested features, the most associated with the target (default 40)',
   '  --windows LIST       windows in days for aggregations (default 7,14,30; needs a cutoff)',
+  "  --depth 2            also aggregate through a second link: a column of a child's parent (mean item",
+  "                       price of a customer's purchases) and the rows of a child's child (order lines)",
+  '  --max-candidates N   with --depth 2: at most N depth-2 candidates are computed and scored (default 60)',
   '  --out FILE           suggest: write the recipe (JSON); build: write the features (CSV)',
   "  --features-only      build: write only the feature columns, not the target table's own",
   '  --json               print the result as JSON',
@@ -106,6 +110,8 @@ async function suggest(argv: string[], io: CliIO): Promise<number> {
       'cutoff-date': { type: 'string' },
       'max-features': { type: 'string' },
       windows: { type: 'string' },
+      depth: { type: 'string' },
+      'max-candidates': { type: 'string' },
       time: { type: 'string' },
       entity: { type: 'string' },
       name: { type: 'string' },
@@ -124,6 +130,19 @@ async function suggest(argv: string[], io: CliIO): Promise<number> {
     maxFeatures = Number(values['max-features']);
     if (!Number.isInteger(maxFeatures) || maxFeatures < 1)
       throw new CliError(`--max-features must be a whole number ≥ 1, got '${values['max-features']}'`);
+  }
+  let depth: 1 | 2 | undefined;
+  if (values.depth !== undefined) {
+    if (values.depth !== '1' && values.depth !== '2')
+      throw new CliError(`--depth must be 1 or 2, got '${values.depth}'`);
+    depth = values.depth === '2' ? 2 : 1;
+  }
+  let maxCandidates: number | undefined;
+  if (values['max-candidates'] !== undefined) {
+    if (depth !== 2) throw new CliError('--max-candidates goes with --depth 2');
+    maxCandidates = Number(values['max-candidates']);
+    if (!Number.isInteger(maxCandidates) || maxCandidates < 0)
+      throw new CliError(`--max-candidates must be a whole number ≥ 0, got '${values['max-candidates']}'`);
   }
   let windows: number[] | undefined;
   if (values.windows !== undefined) {
@@ -175,6 +194,8 @@ async function suggest(argv: string[], io: CliIO): Promise<number> {
     time: values.time,
     entity: values.entity,
     name: values.name,
+    depth,
+    maxCandidates,
   });
   const seconds = (performance.now() - t0) / 1000;
   if (values.out) writeFileSync(values.out, JSON.stringify(s.recipe, null, 2) + '\n');
@@ -187,6 +208,7 @@ async function suggest(argv: string[], io: CliIO): Promise<number> {
           recipe: s.recipe,
           features: s.features,
           candidates: s.candidates,
+          ...(s.depth2 ? { depth2: s.depth2 } : {}),
           seconds,
         },
         jsonNumbers,
@@ -208,6 +230,12 @@ async function suggest(argv: string[], io: CliIO): Promise<number> {
   lines.push(
     `Features: ${s.features.length} of ${s.candidates} candidates${values.target ? `, by association with ${values.target}` : ''}`,
   );
+  if (s.depth2)
+    lines.push(
+      `  (depth 2: ${s.depth2.candidates - s.depth2.leftOut} of ${s.depth2.candidates} depth-2 candidates computed` +
+        (s.depth2.leftOut ? `, ${s.depth2.leftOut} left out by --max-candidates` : '') +
+        ')',
+    );
   const w = Math.max(8, ...s.features.map((f) => f.name.length));
   for (const f of s.features) {
     const a = f.method

@@ -39,6 +39,9 @@ export const monitorCommand: Command = {
     "  for a search's model). The retrained bundle replays with reproduce on OUT.csv.",
     '  --table NAME=FILE.csv: a model trained with --recipe: each related table (repeatable); the batch',
     "  holds rows of the recipe's target table and the features are computed as predict --table does.",
+    "  With --retrain-data, OUT.csv holds the target table's rows, the model's recipe is written beside",
+    "  it (OUT.recipe.json) and the command retrains with --recipe and these --table files: every row's",
+    '  features are computed again from the tables as given, each at its own cutoff.',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
@@ -128,9 +131,10 @@ export const monitorCommand: Command = {
       );
     }
     let tables;
+    let tableFiles;
     if (values.table?.length) {
       const { readTables } = await import('./features.ts');
-      tables = (await readTables(values.table, io)).tables;
+      ({ tables, files: tableFiles } = await readTables(values.table, io));
     }
     let result;
     try {
@@ -198,12 +202,27 @@ export const monitorCommand: Command = {
         throw err;
       }
       const out = values['retrain-data'];
+      // A model on recipe features retrains with its recipe: the rows are the target table's, and
+      // the features are computed again for every row (each at its own cutoff) from --table's files.
+      const recipeRun = bundle.features
+        ? await recipeRetrain(bundle.features, combined.csv, {
+            out,
+            target: bundle.manifest.target,
+            types: r.trainingTypes(bundle.manifest),
+            tables: tables ?? {},
+            tableSpecs: values.table ?? [],
+            tableFiles: tableFiles ?? {},
+          })
+        : undefined;
       writeFileSync(out, combined.csv);
-      for (const n of combined.notes) io.stderr(`note: ${n}\n`);
+      for (const n of [...combined.notes, ...(recipeRun?.notes ?? [])]) io.stderr(`note: ${n}\n`);
       io.stderr(
         `wrote ${out}: ${combined.rows} rows from ${r.lineageText(combined.lineage)}\n` +
-          `retrain (${plan.description}) with: npm run cli -- ${r
-            .retrainArgs(plan, out, bundle.manifest.target)
+          (recipeRun ? `${recipeRun.lines.join('\n')}\n` : '') +
+          `retrain (${plan.description}) with: npm run cli -- ${[
+            ...r.retrainArgs(plan, out, bundle.manifest.target),
+            ...(recipeRun?.args ?? []),
+          ]
             .map(shellQuote)
             .join(' ')} --out retrained.zip\n`,
       );
@@ -213,6 +232,72 @@ export const monitorCommand: Command = {
     return values['fail-on-drift'] && result.drift.verdict === 'drift' ? 1 : 0;
   },
 };
+
+/**
+ * `--retrain-data` for a model on recipe features: writes the recipe beside OUT.csv, checks that its
+ * features compute on the combined rows with the related tables given (a missing table or column is
+ * an error now, not at retraining), and returns the `--recipe … --table …` arguments of the retrain
+ * command, the related tables' lineage and notes.
+ */
+async function recipeRetrain(
+  record: import('../../core/features/spec.ts').FeaturesRecord,
+  csv: Uint8Array,
+  o: {
+    out: string;
+    target: string;
+    types: Record<string, import('../../core/data/table.ts').SemanticType>;
+    tables: import('../../core/features/types.ts').Tables;
+    tableSpecs: readonly string[];
+    tableFiles: Record<string, import('../../core/ingest/types.ts').IngestResult>;
+  },
+): Promise<{ args: string[]; lines: string[]; notes: string[] }> {
+  const { applyFeatures, recipeTables, FeatureError } = await import('../../core/features/index.ts');
+  const { bytesSource, ingestCsv } = await import('../../core/ingest/index.ts');
+  const recipe = record.recipe;
+  const needed = recipeTables(recipe);
+  const missing = needed.filter((t) => !Object.prototype.hasOwnProperty.call(o.tables, t));
+  if (missing.length)
+    throw new CliError(
+      `--retrain-data: this model computes its features (recipe ${recipe.name} v${recipe.version}) from ${missing.map((t) => `'${t}'`).join(', ')}: ` +
+        `give ${missing.map((t) => `--table ${t}=FILE.csv`).join(' ')} (the table as it is now, covering the training rows and the batch)`,
+    );
+  const related = Object.fromEntries(needed.map((t) => [t, o.tables[t]!]));
+  const combined = (await ingestCsv(bytesSource(o.out, csv), { typeOverrides: o.types })).table;
+  let warnings: readonly string[];
+  try {
+    warnings = applyFeatures({ recipe, tables: related }, combined, { label: o.target }).build.warnings;
+  } catch (err) {
+    if (err instanceof FeatureError)
+      throw new CliError(`--retrain-data: the recipe's features do not compute on ${o.out}: ${err.message}`);
+    throw err;
+  }
+  const recipePath = o.out.replace(/\.(csv|tsv|txt)$/i, '') + '.recipe.json';
+  writeFileSync(recipePath, JSON.stringify(recipe, null, 2) + '\n');
+  const specOf = (name: string): string =>
+    o.tableSpecs.find((s) => s.startsWith(`${name}=`)) ?? `${name}=${o.tableFiles[name]?.sourceName}`;
+  const notes = warnings.map((w) => `features of ${o.out}: ${w}`);
+  if (!recipe.cutoff)
+    notes.push(
+      `recipe ${recipe.name} has no cutoff: the training rows' features are computed from the tables as given now, ` +
+        'which may hold rows they were not trained with',
+    );
+  return {
+    args: ['--recipe', recipePath, ...needed.flatMap((t) => ['--table', specOf(t)])],
+    lines: [
+      `wrote ${recipePath}: recipe ${recipe.name} v${recipe.version} (${recipe.features.length} features, ` +
+        `computed again for all ${combined.nRows} rows${recipe.cutoff ? ', each at its own cutoff' : ''})`,
+      `related tables: ${needed
+        .map((t) => {
+          const f = o.tableFiles[t];
+          return f
+            ? `${t} = ${f.sourceName} (sha256 ${f.fingerprint.sha256.slice(0, 12)}…, ${f.fingerprint.rows} rows)`
+            : t;
+        })
+        .join(' + ')}`,
+    ],
+    notes,
+  };
+}
 
 /** Writes the report's monitoring record in the tracking store; returns its id. */
 async function recordReport(

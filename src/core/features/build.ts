@@ -128,6 +128,21 @@ export function parseRecipe(value: unknown, where = 'recipe'): Recipe {
           throw bad(`${at}: a lookup names the parent column to copy`);
         if (s.kind === 'aggregate') {
           checkAggregation(s, at);
+          for (const k of ['lookup', 'grandchild'] as const) {
+            const r2 = s[k] as Record<string, unknown> | undefined;
+            if (r2 === undefined) continue;
+            if (
+              !r2 ||
+              typeof r2 !== 'object' ||
+              ['child', 'childColumn', 'parent', 'parentColumn'].some((x) => typeof r2[x] !== 'string')
+            ) {
+              throw bad(`${at}: ${k} must be a relationship (child, childColumn, parent and parentColumn)`);
+            }
+          }
+          if (s.lookup !== undefined && s.grandchild !== undefined)
+            throw bad(`${at}: give lookup or grandchild, not both (depth 2 at most)`);
+          if (s.lookup !== undefined && typeof s.column !== 'string')
+            throw bad(`${at}: an aggregation of a lookup names the column of the looked-up table`);
         }
         break;
       }
@@ -257,26 +272,81 @@ export function buildFeatures(recipe: Recipe, tables: Tables, options: BuildOpti
   }
 
   const groups = new Map<string, AggGroup>();
+  const childLinks = new Map<string, ChildLink>();
+  const manyToOne = new Map<string, { rows: Int32Array; report: RelationshipReport }>();
   const lookups = new Map<string, { parentRow: Int32Array; report: RelationshipReport }>();
-  const reports: RelationshipReport[] = [];
+  // one report per link, in the order first used; a later one with more rows left out replaces it
+  const reportOf = new Map<string, RelationshipReport>();
+  const report = (r: RelationshipReport): void => {
+    const k = relKey(r.relationship);
+    const old = reportOf.get(k);
+    if (!old || r.missingTime > old.missingTime) reportOf.set(k, r);
+  };
   const columns: Column[] = [];
+  const linkOf = (f: AggregateFeature): ChildLink => {
+    const key = relKey(f.relationship);
+    let l = childLinks.get(key);
+    if (!l) {
+      l = childLink(recipe, tables, target, f);
+      childLinks.set(key, l);
+    }
+    return l;
+  };
+  /** A child-to-parent link of depth 2 (the parent's key unique), reported once. */
+  const rowsOf = (rel: Relationship, at: string): { rows: Int32Array; report: RelationshipReport } => {
+    const key = relKey(rel);
+    let m = manyToOne.get(key);
+    if (!m) {
+      m = linkRows(tables, rel, at);
+      manyToOne.set(key, m);
+      report(m.report);
+    }
+    return m;
+  };
+  const addGroup = (key: string, g: AggGroup, table: string, extra = ''): AggGroup => {
+    groups.set(key, g);
+    report(g.report);
+    if (g.index.missingTime) {
+      warnings.push(
+        `${g.index.missingTime} rows of '${table}' have no time${extra} and are left out of its aggregates`,
+      );
+    }
+    return g;
+  };
 
   for (const f of specs) {
     switch (f.kind) {
       case 'aggregate': {
-        const key = relKey(f.relationship);
-        let g = groups.get(key);
-        if (!g) {
-          g = aggGroup(recipe, tables, target, f, cutoffs);
-          groups.set(key, g);
-          reports.push(g.report);
-          if (g.report.missingTime) {
-            warnings.push(
-              `${g.report.missingTime} rows of '${f.relationship.child}' have no time and are left out of its aggregates`,
+        const rel = f.relationship;
+        const at = `feature '${f.name}'`;
+        const baseKey = relKey(rel);
+        let g: AggGroup;
+        let via: { table: string; rows: Int32Array | null } = { table: rel.child, rows: null };
+        if (f.grandchild) {
+          const g2 = f.grandchild;
+          checkDepth2(recipe, f, g2, 'grandchild');
+          const key = baseKey + relKey(g2);
+          const link = linkOf(f);
+          report(link.report);
+          g =
+            groups.get(key) ??
+            addGroup(
+              key,
+              grandchildGroup(recipe, tables, f, link, cutoffs, rowsOf(g2, at)),
+              g2.child,
+              ` (its own or its ${rel.child} row's)`,
             );
+          via = { table: g2.child, rows: null };
+        } else {
+          g =
+            groups.get(baseKey) ??
+            addGroup(baseKey, childGroup(recipe, tables, f, linkOf(f), cutoffs), rel.child);
+          if (f.lookup) {
+            checkDepth2(recipe, f, f.lookup, 'lookup');
+            via = { table: f.lookup.parent, rows: rowsOf(f.lookup, at).rows };
           }
         }
-        columns.push(aggregateColumn(tables, f, g, cutoffs));
+        columns.push(aggregateColumn(tables, f, g, cutoffs, via));
         break;
       }
       case 'lookup': {
@@ -285,7 +355,7 @@ export function buildFeatures(recipe: Recipe, tables: Tables, options: BuildOpti
         if (!l) {
           l = lookupRows(recipe, tables, target, f);
           lookups.set(key, l);
-          reports.push(l.report);
+          report(l.report);
         }
         const parent = getTable(tables, f.relationship.parent, `feature '${f.name}'`);
         columns.push(takeOrMissing(getColumn(parent, f.relationship.parent, f.column), l.parentRow, f.name));
@@ -314,6 +384,7 @@ export function buildFeatures(recipe: Recipe, tables: Tables, options: BuildOpti
       }
     }
   }
+  const reports = [...reportOf.values()];
   for (const r of reports)
     if (r.matchRate < 0.5) warnings.push(`only ${percent(r.matchRate)} of ${linkText(r.relationship)} match`);
   return { features: { nRows: target.nRows, columns }, relationships: reports, missingCutoff, warnings };
@@ -323,13 +394,15 @@ function relKey(r: Relationship): string {
   return JSON.stringify([r.child, r.childColumn, r.parent, r.parentColumn]);
 }
 
-function aggGroup(
-  recipe: Recipe,
-  tables: Tables,
-  target: Table,
-  f: AggregateFeature,
-  cutoffs: Float64Array | null,
-): AggGroup {
+/** Each child row's target entity through `f.relationship` (child → target), with its match report. */
+interface ChildLink {
+  readonly entityOfRow: Int32Array;
+  readonly targetEntity: Int32Array;
+  readonly nEntities: number;
+  readonly report: RelationshipReport;
+}
+
+function childLink(recipe: Recipe, tables: Tables, target: Table, f: AggregateFeature): ChildLink {
   const rel = f.relationship;
   if (rel.parent !== recipe.target) {
     throw new FeatureError(
@@ -354,6 +427,24 @@ function aggGroup(
     const c = childKey.codes[i];
     entityOfRow[i] = c < 0 ? -1 : toTarget[c];
   }
+  return {
+    entityOfRow,
+    targetEntity: targetKey.codes,
+    nEntities: targetKey.keys.length,
+    report: { relationship: rel, rows: m.rows, matched: m.matched, matchRate: m.rate, missingTime: 0, text },
+  };
+}
+
+/** The child rows of each target entity, in time order (depth 1, and depth 2 through a lookup). */
+function childGroup(
+  recipe: Recipe,
+  tables: Tables,
+  f: AggregateFeature,
+  link: ChildLink,
+  cutoffs: Float64Array | null,
+): AggGroup {
+  const rel = f.relationship;
+  const child = tables[rel.child];
   const timeCol = recipe.timeIndex[rel.child];
   let time: Float64Array | null = null;
   if (timeCol !== undefined) time = timeValues(child, rel.child, timeCol);
@@ -363,19 +454,80 @@ function aggGroup(
       `feature '${f.name}': '${rel.child}' has no time index in the recipe, so rows after the cutoff cannot be left out (add "timeIndex": {"${rel.child}": "<date column>"})`,
     );
   }
-  const index = indexChildRows(entityOfRow, targetKey.keys.length, time);
+  const index = indexChildRows(link.entityOfRow, link.nEntities, time);
   return {
     index,
-    targetEntity: targetKey.codes,
-    report: {
-      relationship: rel,
-      rows: m.rows,
-      matched: m.matched,
-      matchRate: m.rate,
-      missingTime: index.missingTime,
-      text,
-    },
+    targetEntity: link.targetEntity,
+    report: { ...link.report, missingTime: index.missingTime },
   };
+}
+
+/**
+ * The grandchild rows of each target entity (grandchild → child → target). A row's time is the later of
+ * its own and its child row's (each only when its table has a time index; missing at either level =
+ * left out), so with a cutoff it counts only when both are before it.
+ */
+function grandchildGroup(
+  recipe: Recipe,
+  tables: Tables,
+  f: AggregateFeature,
+  link: ChildLink,
+  cutoffs: Float64Array | null,
+  link2: { readonly rows: Int32Array; readonly report: RelationshipReport },
+): AggGroup {
+  const childRow = link2.rows;
+  const rel = f.relationship;
+  const g2 = f.grandchild!;
+  const n = childRow.length;
+  const entityOfRow = new Int32Array(n);
+  for (let i = 0; i < n; i++) entityOfRow[i] = childRow[i] < 0 ? -1 : link.entityOfRow[childRow[i]];
+  const tcCol = recipe.timeIndex[rel.child];
+  const tgCol = recipe.timeIndex[g2.child];
+  const tc = tcCol !== undefined ? timeValues(tables[rel.child], rel.child, tcCol) : null;
+  const tg = tgCol !== undefined ? timeValues(tables[g2.child], g2.child, tgCol) : null;
+  let time: Float64Array | null = null;
+  if (tc || tg) {
+    time = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = childRow[i];
+      const a = tg ? tg[i] : -Infinity;
+      const b = tc ? (c < 0 ? NaN : tc[c]) : -Infinity;
+      time[i] = Math.max(a, b);
+    }
+  } else if (cutoffs) {
+    throw new FeatureError(
+      'bad-recipe',
+      `feature '${f.name}': neither '${g2.child}' nor '${rel.child}' has a time index in the recipe, so rows after the cutoff cannot be left out (add "timeIndex": {"${g2.child}": "<date column>"})`,
+    );
+  }
+  const index = indexChildRows(entityOfRow, link.nEntities, time);
+  return {
+    index,
+    targetEntity: link.targetEntity,
+    report: { ...link2.report, missingTime: index.missingTime },
+  };
+}
+
+/** A depth-2 link must start (lookup) or end (grandchild) at the feature's child table, and add a third table. */
+function checkDepth2(
+  recipe: Recipe,
+  f: AggregateFeature,
+  r2: Relationship,
+  kind: 'lookup' | 'grandchild',
+): void {
+  const child = f.relationship.child;
+  const bad = (msg: string) => new FeatureError('bad-recipe', `feature '${f.name}': ${msg}`);
+  if (kind === 'lookup') {
+    if (r2.child !== child)
+      throw bad(`its lookup ${linkText(r2)} must start at the aggregated child table '${child}'`);
+    if (r2.parent === child || r2.parent === recipe.target)
+      throw bad(`its lookup ${linkText(r2)} must lead to a third table (not '${r2.parent}')`);
+  } else {
+    if (r2.parent !== child)
+      throw bad(`its grandchild link ${linkText(r2)} must end at the child table '${child}'`);
+    if (r2.child === child || r2.child === recipe.target)
+      throw bad(`its grandchild link ${linkText(r2)} must start at a third table (not '${r2.child}')`);
+  }
 }
 
 function aggregateColumn(
@@ -383,6 +535,7 @@ function aggregateColumn(
   f: AggregateFeature,
   g: AggGroup,
   cutoffs: Float64Array | null,
+  via: { readonly table: string; readonly rows: Int32Array | null },
 ): Column {
   const at = `feature '${f.name}'`;
   if ((f.windowDays !== undefined || f.aggregation === 'time_since_last') && !cutoffs) {
@@ -391,8 +544,10 @@ function aggregateColumn(
       `${at}: ${f.windowDays !== undefined ? 'a window' : 'time_since_last'} needs a cutoff in the recipe`,
     );
   }
-  const child = tables[f.relationship.child];
-  const { source, dictionary } = aggSource(child, f.relationship.child, f.column, f.aggregation, at);
+  const table = getTable(tables, via.table, at);
+  const read = aggSource(table, via.table, f.column, f.aggregation, at);
+  const { dictionary } = read;
+  const source = via.rows ? throughRows(read.source, via.rows) : read.source;
   const res = aggregate(g.index, {
     aggregation: f.aggregation,
     source,
@@ -500,8 +655,22 @@ function lookupRows(
       `feature '${f.name}': a lookup links the target '${recipe.target}' to a parent, but its relationship starts at '${rel.child}'`,
     );
   }
-  const parent = getTable(tables, rel.parent, `feature '${f.name}'`);
-  const childKey: KeyCodes = keyCodes(getColumn(target, rel.child, rel.childColumn));
+  const { rows, report } = linkRows({ ...tables, [recipe.target]: target }, rel, `feature '${f.name}'`);
+  return { parentRow: rows, report };
+}
+
+/**
+ * For each row of `rel.child`, the row of `rel.parent` its key finds (-1 when none). The parent's key
+ * must be unique (else a row would have several matches), and at least one key must match.
+ */
+function linkRows(
+  tables: Tables,
+  rel: Relationship,
+  at: string,
+): { rows: Int32Array; report: RelationshipReport } {
+  const child = getTable(tables, rel.child, at);
+  const parent = getTable(tables, rel.parent, at);
+  const childKey: KeyCodes = keyCodes(getColumn(child, rel.child, rel.childColumn));
   const pk = indexKeys(getColumn(parent, rel.parent, rel.parentColumn));
   if (pk.duplicateRows > 0) {
     throw new FeatureError(
@@ -518,16 +687,38 @@ function lookupRows(
       `${linkText(rel)}: no key matches (match rate 0%, 0 of ${m.rows} ${rel.child} rows with a key); check the columns of the relationship`,
     );
   }
-  const parentRow = new Int32Array(target.nRows);
-  for (let i = 0; i < parentRow.length; i++) {
+  const rowOfCode = new Int32Array(childKey.keys.length);
+  for (let c = 0; c < rowOfCode.length; c++)
+    rowOfCode[c] = toParent[c] < 0 ? -1 : pk.rowOf.get(pk.keyCodes.keys[toParent[c]])!;
+  const rows = new Int32Array(child.nRows);
+  for (let i = 0; i < rows.length; i++) {
     const c = childKey.codes[i];
-    parentRow[i] = c < 0 || toParent[c] < 0 ? -1 : pk.rowOf.get(pk.keyCodes.keys[toParent[c]])!;
+    rows[i] = c < 0 ? -1 : rowOfCode[c];
   }
   const text = `${linkText(rel)}: ${percent(m.rate)} of values match (${m.matched} of ${m.rows} rows)`;
   return {
-    parentRow,
+    rows,
     report: { relationship: rel, rows: m.rows, matched: m.matched, matchRate: m.rate, missingTime: 0, text },
   };
+}
+
+/** A source read through a many-to-one link: row i reads the source at rows[i] (-1 → missing). */
+function throughRows(source: AggSource, rows: Int32Array): AggSource {
+  const n = rows.length;
+  switch (source.kind) {
+    case 'none':
+      return source;
+    case 'num': {
+      const values = new Float64Array(n);
+      for (let i = 0; i < n; i++) values[i] = rows[i] < 0 ? NaN : source.values[rows[i]];
+      return { kind: 'num', values };
+    }
+    case 'cat': {
+      const codes = new Int32Array(n);
+      for (let i = 0; i < n; i++) codes[i] = rows[i] < 0 ? -1 : source.codes[rows[i]];
+      return { kind: 'cat', codes, rank: source.rank };
+    }
+  }
 }
 
 /** The parent's values at the given rows (-1 → missing), as a column named `name`. */

@@ -118,12 +118,21 @@ export function describeFeature(f: FeatureSpec, recipe: Recipe): string {
     case 'lookup':
       return `${f.relationship.parent}.${f.column} looked up by ${linkText(f.relationship)}`;
     case 'aggregate': {
+      // depth 2: the rows of a grandchild, or a column looked up from the child's parent
+      const rows = f.grandchild
+        ? `${f.grandchild.child} rows (${linkText(f.grandchild)})`
+        : `${f.relationship.child} rows`;
+      const source = f.grandchild
+        ? of(f.column, f.grandchild.child) + ` (${linkText(f.grandchild)})`
+        : f.lookup
+          ? `${f.lookup.parent}.${f.column} of the ${f.relationship.child} rows (${linkText(f.lookup)})`
+          : of(f.column, f.relationship.child);
       const what =
-        f.aggregation === 'count'
-          ? `count of ${f.relationship.child} rows`
+        f.aggregation === 'count' && f.column === undefined
+          ? `count of ${rows}`
           : f.aggregation === 'time_since_last'
-            ? `days since the last ${f.relationship.child} row`
-            : `${f.aggregation.replace('_', ' ')} of ${of(f.column, f.relationship.child)}`;
+            ? `days since the last ${rows.replace(/ rows/, ' row')}`
+            : `${f.aggregation.replace('_', ' ')} of ${source}`;
       const when = recipe.cutoff
         ? f.windowDays !== undefined
           ? ` in the ${days(f.windowDays)} before the cutoff`
@@ -165,6 +174,10 @@ export function recipeTables(recipe: Recipe): string[] {
     if (f.kind === 'lookup' || f.kind === 'aggregate') {
       names.add(f.relationship.child);
       names.add(f.relationship.parent);
+    }
+    if (f.kind === 'aggregate') {
+      if (f.lookup) names.add(f.lookup.parent);
+      if (f.grandchild) names.add(f.grandchild.child);
     }
   }
   names.delete(recipe.target);

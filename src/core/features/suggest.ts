@@ -1,10 +1,17 @@
 /**
- * Automatic suggestion (depth 1): from the proposed relationships, every lookup of a parent of the target,
+ * Automatic suggestion (depth 1, and with `depth: 2` also depth 2): from the proposed relationships, every lookup of a parent of the target,
  * aggregations of each child of the target (counts and time since last over all history and windows,
  * numeric statistics, categorical distinct count and most frequent value), and date parts of the cutoff.
  * Each candidate is computed and scored by its association with the label (|Pearson r|, the correlation
  * ratio or Cramér's V, on the rows where both are known); with more candidates than the cap, the most
  * associated are kept (ties in the order generated).
+ *
+ * Depth 2 (opt-in) adds, for each child of the target, aggregations of its parents' columns (the mean
+ * item price of a customer's purchases, the most frequent item category in the last 30 days) and of its
+ * own children's rows (the sum of order_lines.amount per customer through orders), at most
+ * `maxCandidates` of them — each is computed and scored, so the cap bounds the time. Under the cap the
+ * main statistic of each column comes first (mean or sum, most frequent, row count), then the other
+ * all-history ones, then the windowed ones.
  */
 import { columnByName, type Column } from '../data/table.ts';
 import { correlationRatio, cramersV, pearson } from '../profile/association-stats.ts';
@@ -40,6 +47,10 @@ export interface SuggestOptions {
    */
   readonly time?: string;
   readonly entity?: string;
+  /** 1 (default) or 2: also aggregations through a second link (see the module comment). */
+  readonly depth?: 1 | 2;
+  /** Depth 2: at most this many depth-2 candidates are generated (default 60). */
+  readonly maxCandidates?: number;
 }
 
 export interface FeatureAssociation {
@@ -59,6 +70,8 @@ export interface Suggestion {
   readonly features: readonly FeatureAssociation[];
   /** How many candidates were generated before the cap. */
   readonly candidates: number;
+  /** Depth 2: the depth-2 candidates generated, and those left out by `maxCandidates`. */
+  readonly depth2?: { readonly candidates: number; readonly leftOut: number };
 }
 
 const NUM_AGGS: readonly Aggregation[] = ['mean', 'sum', 'min', 'max', 'std'];
@@ -137,16 +150,28 @@ export function suggestFeatures(tables: Tables, options: SuggestOptions = {}): S
     } else if (rel.child === targetName && rel.parent !== targetName) {
       const parent = tables[rel.parent];
       const keys = keysOf(rel.parent);
+      // a parent looked up through two links (flights.origin and flights.destination → airports.iata)
+      // names its features after each link's column: origin_latitude, destination_latitude
+      const twice = rels.filter((r) => r.child === targetName && r.parent === rel.parent).length > 1;
       for (const col of parent.columns) {
         if (!usable(col, keys, null)) continue;
         specs.push({
           kind: 'lookup',
-          name: `${rel.parent}_${col.name}`,
+          name: twice ? `${rel.childColumn}_${col.name}` : `${rel.parent}_${col.name}`,
           relationship: rel,
           column: col.name,
         });
       }
     }
+  }
+  let depth2: Suggestion['depth2'];
+  if (options.depth === 2) {
+    const more = depth2Candidates(tables, targetName, rels, proposals, cutoff, windows, keysOf, timeIndex);
+    const cap = options.maxCandidates ?? 60;
+    const taken = new Set(specs.map((s) => s.name));
+    const fresh = more.filter((s) => !taken.has(s.name));
+    specs.push(...fresh.slice(0, cap));
+    depth2 = { candidates: fresh.length, leftOut: Math.max(0, fresh.length - cap) };
   }
   if (options.time !== undefined) {
     const time = options.time;
@@ -257,7 +282,105 @@ export function suggestFeatures(tables: Tables, options: SuggestOptions = {}): S
     recipe: { ...recipe, features: kept.map((k) => k.spec) },
     features,
     candidates: unique.length,
+    ...(depth2 ? { depth2 } : {}),
   };
+}
+
+/**
+ * Depth-2 candidates, in a fixed order: for each child C of the target (as at depth 1), aggregations of
+ * the columns of each parent P of C (`lookup`: mean, max, min of numbers and windowed means; most frequent
+ * and distinct count of categories, and the windowed most frequent), then of the rows of each child G of
+ * C (`grandchild`: counts over all history and windows, time since last; sum, mean, max of numbers and
+ * windowed sums; most frequent and distinct count of categories). With a cutoff, C needs a time index
+ * (lookups) or C or G one (grandchildren); G's is added to the recipe's time indexes.
+ */
+function depth2Candidates(
+  tables: Tables,
+  targetName: string,
+  rels: readonly Relationship[],
+  proposals: RelationshipProposals,
+  cutoff: Cutoff | undefined,
+  windows: readonly number[],
+  keysOf: (table: string) => Set<string>,
+  timeIndex: Record<string, string>,
+): FeatureSpec[] {
+  const out: { spec: FeatureSpec; tier: number }[] = [];
+  const timeOf = (t: string): string | null =>
+    proposals.timeIndexes.find((x) => x.table === t)?.column ?? null;
+  for (const rel of rels) {
+    if (rel.parent !== targetName || rel.child === targetName) continue;
+    const c = rel.child;
+    const cTime = timeOf(c);
+    for (const r2 of rels) {
+      const agg = (
+        name: string,
+        aggregation: Aggregation,
+        column: string | undefined,
+        windowDays: number | undefined,
+        via: { lookup: Relationship } | { grandchild: Relationship },
+      ): void => {
+        const primary =
+          column === undefined
+            ? aggregation === 'count'
+            : aggregation === 'most_frequent' || aggregation === ('lookup' in via ? 'mean' : 'sum');
+        const spec: FeatureSpec = {
+          kind: 'aggregate',
+          name: [name, column, aggregation, windowDays !== undefined ? `${windowDays}d` : undefined]
+            .filter(Boolean)
+            .join('_'),
+          relationship: rel,
+          aggregation,
+          ...(column !== undefined ? { column } : {}),
+          ...(windowDays !== undefined ? { windowDays } : {}),
+          ...via,
+        };
+        out.push({ spec, tier: windowDays !== undefined ? 2 : primary ? 0 : 1 });
+      };
+      if (r2.child === c && r2.parent !== targetName && r2.parent !== c) {
+        // a column of C's parent, over C's rows
+        if (cutoff && !cTime) continue;
+        const via = { lookup: r2 };
+        const base = `${c}_${r2.parent}`;
+        for (const col of tables[r2.parent].columns) {
+          const u = usable(col, keysOf(r2.parent), null);
+          if (u === 'num') {
+            for (const a of ['mean', 'max', 'min'] as const) agg(base, a, col.name, undefined, via);
+            for (const w of windows) agg(base, 'mean', col.name, w, via);
+          } else if (u === 'cat') {
+            agg(base, 'most_frequent', col.name, undefined, via);
+            agg(base, 'distinct_count', col.name, undefined, via);
+            for (const w of windows) agg(base, 'most_frequent', col.name, w, via);
+          }
+        }
+        if (cTime) timeIndex[c] = cTime;
+      } else if (r2.parent === c && r2.child !== targetName && r2.child !== c) {
+        // rows of C's child
+        const g = r2.child;
+        const gTime = timeOf(g);
+        if (cutoff && !cTime && !gTime) continue;
+        const via = { grandchild: r2 };
+        const base = `${c}_${g}`;
+        agg(base, 'count', undefined, undefined, via);
+        for (const w of windows) agg(base, 'count', undefined, w, via);
+        if (cutoff) agg(base, 'time_since_last', undefined, undefined, via);
+        for (const col of tables[g].columns) {
+          const u = usable(col, keysOf(g), gTime);
+          if (u === 'num') {
+            for (const a of ['sum', 'mean', 'max'] as const) agg(base, a, col.name, undefined, via);
+            for (const w of windows) agg(base, 'sum', col.name, w, via);
+          } else if (u === 'cat') {
+            agg(base, 'most_frequent', col.name, undefined, via);
+            agg(base, 'distinct_count', col.name, undefined, via);
+          }
+        }
+        if (cTime) timeIndex[c] = cTime;
+        if (gTime) timeIndex[g] = gTime;
+      }
+    }
+  }
+  // under a cap, first the main statistic of every table (mean or sum, most frequent, count), then the
+  // other all-history ones, then the windowed ones (a stable sort: generation order within a tier)
+  return out.sort((a, b) => a.tier - b.tier).map((x) => x.spec);
 }
 
 function suggestFeaturesError(target: string, names: readonly string[]): never {

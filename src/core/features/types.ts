@@ -63,6 +63,21 @@ export interface AggregateFeature {
   readonly column?: string;
   /** Only child rows in the last N days before the cutoff; omitted = all history before the cutoff. */
   readonly windowDays?: number;
+  /**
+   * Depth 2, a column of the child's parent: `column` is read from table `lookup.parent`, reached from
+   * each child row through the many-to-one link `lookup` (`lookup.child` is `relationship.child`) — e.g.
+   * the mean `items.price` of a customer's purchases. The child rows are chosen (cutoff, window) as at
+   * depth 1; the parent is a lookup table and has no time of its own.
+   */
+  readonly lookup?: Relationship;
+  /**
+   * Depth 2, rows of a grandchild: the rows aggregated are those of table `grandchild.child`, each linked
+   * to one row of the child by `grandchild` (`grandchild.parent` is `relationship.child`) — e.g. the sum
+   * of `order_lines.amount` per customer through orders. With a cutoff the rule holds at every level: a
+   * row counts only when its own time (if its table has a time index) and its child row's time (likewise)
+   * are both before the cutoff; the window and the order of `last` use the later of the two.
+   */
+  readonly grandchild?: Relationship;
 }
 
 /** A part of a datetime column of the target table (or of the cutoff). UTC, no locale. */
