@@ -7,9 +7,10 @@
  * a 2-core machine that is CPU taken from the server. It reports its own CPU time so the benchmark can
  * say how much of the machine it used.
  *
- * Run by bench/serve/run.ts in its own process (`fork`, options and results over IPC); `runLoad` is
+ * Run by bench/serve/run.ts in its own process (`fork`: options over IPC, results in a file); `runLoad` is
  * also callable in-process (the tests do).
  */
+import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 
 export interface LoadOptions {
@@ -139,8 +140,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
       s.destroy();
     }
   };
-  const sockets: Socket[] = [];
-  for (let c = 0; c < o.connections; c++) sockets.push(await warm());
+  const sockets = await Promise.all(Array.from({ length: o.connections }, warm));
 
   const cpu0 = process.cpuUsage();
   const start = performance.now();
@@ -213,6 +213,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
             });
             attach(s);
           };
+          // a connection the server closed since the warm-up (idle too long): open it again
+          if (s.destroyed || s.readyState !== 'open') return void reconnect();
           attach(s);
           for (let i = 0; i < pipelining && more(); i++) send();
           if (sent.length === 0) finish();
@@ -231,15 +233,23 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   };
 }
 
-/** A child process of run.ts: one `LoadOptions` message in (requests as base64), one result out. */
+/**
+ * A child process of run.ts: one `LoadOptions` message in (requests as base64); the result is written
+ * as JSON to the file named after `--load-child` (a large result over IPC could be cut by the exit).
+ */
 interface LoadMessage extends Omit<LoadOptions, 'requests'> {
   readonly requests: readonly string[];
 }
 
-if (process.send && process.argv.includes('--load-child')) {
+const childAt = process.argv.indexOf('--load-child');
+if (process.send && childAt >= 0) {
+  const out = process.argv[childAt + 1];
   process.once('message', (m: LoadMessage) => {
     void runLoad({ ...m, requests: m.requests.map((r) => Buffer.from(r, 'base64')) }).then(
-      (r) => process.send!({ ...r, latencies: Array.from(r.latencies) }, () => process.exit(0)),
+      (r) => {
+        writeFileSync(out, JSON.stringify({ ...r, latencies: Array.from(r.latencies) }));
+        process.exit(0);
+      },
       (err: unknown) => {
         process.stderr.write(`load generator failed: ${String(err)}\n`);
         process.exit(1);

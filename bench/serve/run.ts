@@ -9,7 +9,7 @@
  *
  * Usage: npx tsx bench/serve/run.ts [--dataset diamonds] [--target price] [--seconds 5]
  *          [--max-requests 20000] [--bundle model.zip] [--workers N] [--no-batching]
- *          [--pipelining 1] [--only single|bulk]
+ *          [--pipelining 1] [--only single|bulk] [--server-root DIR]
  */
 import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     'no-batching': { type: 'boolean', default: false },
     pipelining: { type: 'string', default: '1' },
     only: { type: 'string' },
+    'server-root': { type: 'string' },
   },
 });
 const PIPELINING = Number(values.pipelining);
@@ -130,10 +131,13 @@ const child = spawn(
     ...(values['no-batching'] ? ['--no-batching'] : []),
   ],
   {
-    cwd: ROOT,
+    // --server-root: serve with another checkout's code (to compare two versions under one load)
+    cwd: values['server-root'] ? resolve(values['server-root']) : ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   },
 );
+// never leave the server behind, whatever ends this process
+process.on('exit', () => void child.kill('SIGKILL'));
 const url: string = await new Promise((res, rej) => {
   let out = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -188,6 +192,8 @@ interface Result {
 }
 
 /** One scenario, the generator in its own process (load.ts) so it never shares an event loop with the measuring. */
+const results: Result[] = [];
+
 async function load(
   name: string,
   payloads: Buffer[],
@@ -197,14 +203,14 @@ async function load(
   const requests = payloads.map((b) =>
     postRequest(hostname, Number(port), '/invocations', 'application/json', b).toString('base64'),
   );
-  const gen = fork(join(import.meta.dirname, 'load.ts'), ['--load-child'], {
+  const resultFile = join(resultDir, `load-${results.length}.json`);
+  const gen = fork(join(import.meta.dirname, 'load.ts'), ['--load-child', resultFile], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const serverBefore = serverCpuSeconds(child.pid!);
-  const r = await new Promise<LoadResult>((res, rej) => {
-    gen.once('message', (m: LoadResult) => res(m));
-    gen.once('exit', (code) => rej(new Error(`the load generator exited (${code})`)));
+  const code = await new Promise<number | null>((res) => {
+    gen.once('exit', res);
     gen.send({
       host: hostname,
       port: Number(port),
@@ -215,8 +221,11 @@ async function load(
       maxRequests: MAX_REQUESTS,
     });
   });
+  if (code !== 0) throw new Error(`the load generator failed (exit ${code})`);
+  const r = JSON.parse(readFileSync(resultFile, 'utf8')) as Omit<LoadResult, 'latencies'> & {
+    latencies: number[];
+  };
   const serverAfter = serverCpuSeconds(child.pid!);
-  await new Promise((res) => (gen.exitCode !== null ? res(null) : gen.once('exit', res)));
   return {
     name,
     requests: r.requests,
@@ -235,7 +244,7 @@ const pct = (xs: Float64Array, p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 
-const results: Result[] = [];
+const resultDir = mkdtempSync(join(tmpdir(), 'bench-serve-load-'));
 const load0 = loadavg();
 for (const [payloads, rowsPer] of [
   [single, 1],
