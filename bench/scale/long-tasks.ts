@@ -6,17 +6,89 @@
  * that ran in it (function, source, duration), labelled with the phase the page was in. Prints each
  * task over the threshold and a summary line per phase.
  *
- *   npx vite build && npx tsx bench/scale/long-tasks.ts [rows] [thresholdMs]   (default: 300000 100)
+ *   npx vite build && npx tsx bench/scale/long-tasks.ts [rows] [thresholdMs] [--trace]   (default: 300000 100)
+ *
+ * --trace: also records a Chromium trace of the drop→profile phase and prints, for every main-thread
+ * task over the threshold, where its time went (self time per trace event: script, style, layout,
+ * paint…), to tell a slow script from a forced layout.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openBenchBrowser } from '../browser.ts';
 import { generateScaleCsv } from './generate.ts';
 
-const ROWS = Number(process.argv[2] ?? 300_000);
-const THRESHOLD = Number(process.argv[3] ?? 100);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const TRACE = process.argv.includes('--trace');
+const ROWS = Number(args[0] ?? 300_000);
+const THRESHOLD = Number(args[1] ?? 100);
 const DIR = process.env.SCALE_DIR ?? join(tmpdir(), 'automl-scale');
+
+interface TraceEvent {
+  readonly name: string;
+  readonly ph: string;
+  readonly ts: number;
+  readonly dur?: number;
+  readonly pid: number;
+  readonly tid: number;
+  readonly args?: {
+    readonly name?: string;
+    readonly data?: { readonly functionName?: string; readonly url?: string };
+  };
+}
+
+/** Each main-thread task over `threshold` ms: its length and its self time per event name, largest first. */
+export function taskBreakdown(
+  events: readonly TraceEvent[],
+  threshold: number,
+): { start: number; ms: number; parts: [string, number][] }[] {
+  // the renderer's main thread: the thread named CrRendererMain with the most tasks
+  const names = events.filter(
+    (e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain',
+  );
+  const tasks = (pid: number, tid: number) =>
+    events.filter((e) => e.pid === pid && e.tid === tid && e.ph === 'X' && e.name === 'RunTask');
+  const main = names
+    .map((n) => ({ pid: n.pid, tid: n.tid, n: tasks(n.pid, n.tid).length }))
+    .sort((a, b) => b.n - a.n)[0];
+  if (!main) return [];
+  const onMain = events
+    .filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.dur !== undefined)
+    .sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  const t0 = onMain.length ? onMain[0].ts : 0;
+  const out: { start: number; ms: number; parts: [string, number][] }[] = [];
+  for (let i = 0; i < onMain.length; i++) {
+    const task = onMain[i];
+    if (task.name !== 'RunTask' || task.dur! / 1000 <= threshold) continue;
+    const end = task.ts + task.dur!;
+    // self time per event: its duration minus its direct children's (events nest by time on a thread)
+    const self = new Map<string, number>();
+    const stack: { name: string; end: number }[] = [];
+    let j = i + 1;
+    const label = (e: TraceEvent) =>
+      e.name === 'FunctionCall' && e.args?.data?.functionName
+        ? `FunctionCall ${e.args.data.functionName}`
+        : e.name;
+    const add = (name: string, us: number) => self.set(name, (self.get(name) ?? 0) + us);
+    add('RunTask', task.dur!);
+    stack.push({ name: 'RunTask', end });
+    for (; j < onMain.length && onMain[j].ts < end; j++) {
+      const e = onMain[j];
+      while (stack.length && e.ts >= stack[stack.length - 1].end) stack.pop();
+      const parent = stack[stack.length - 1];
+      if (parent) add(parent.name, -e.dur!);
+      const name = label(e);
+      add(name, e.dur!);
+      stack.push({ name, end: e.ts + e.dur! });
+    }
+    const parts = [...self.entries()]
+      .map(([n, us]): [string, number] => [n, us / 1000])
+      .filter(([, ms]) => ms >= 1)
+      .sort((a, b) => b[1] - a[1]);
+    out.push({ start: (task.ts - t0) / 1000, ms: task.dur! / 1000, parts });
+  }
+  return out;
+}
 
 interface Entry {
   readonly kind: 'longtask' | 'loaf';
@@ -66,6 +138,18 @@ async function main(): Promise<void> {
     const all: Entry[] = await take();
 
     await setPhase('drop→profile');
+    const cdp = TRACE ? await page.context().newCDPSession(page) : null;
+    const traced: TraceEvent[] = [];
+    if (cdp) {
+      cdp.on('Tracing.dataCollected', (e) => void traced.push(...(e.value as unknown as TraceEvent[])));
+      await cdp.send('Tracing.start', {
+        categories: 'devtools.timeline,disabled-by-default-devtools.timeline,toplevel,blink,v8.execute',
+        transferMode: 'ReportEvents',
+      });
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     const t0 = performance.now();
     await page.getByTestId('file-input').setInputFiles(path);
     const offer = page.getByTestId('sample-offer');
@@ -76,6 +160,25 @@ async function main(): Promise<void> {
     await page.getByTestId('load-progress').waitFor({ state: 'detached', timeout: 600_000 });
     await page.getByTestId('schema-row').first().waitFor();
     const profileS = (performance.now() - t0) / 1000;
+    if (cdp) {
+      await page.waitForTimeout(2000); // the preview's rows after the first paint
+      const { profile } = await cdp.send('Profiler.stop');
+      const cpuFile = join(DIR, `long-tasks-${ROWS}.cpuprofile`);
+      writeFileSync(cpuFile, JSON.stringify(profile));
+      console.log(`page CPU profile of drop→profile (+2 s): ${cpuFile}`);
+      const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
+      await cdp.send('Tracing.end');
+      await done;
+      console.log(`trace of drop→profile (+2 s): main-thread tasks over ${THRESHOLD} ms, self time by event`);
+      for (const t of taskBreakdown(traced, THRESHOLD))
+        console.log(
+          `  ${Math.round(t.ms)} ms at ${Math.round(t.start)}: ` +
+            t.parts
+              .slice(0, 8)
+              .map(([n, ms]) => `${n} ${Math.round(ms)}`)
+              .join(', '),
+        );
+    }
     await setPhase('persist');
     await page.locator('[data-testid="stored-dataset"]').first().waitFor({ timeout: 600_000 });
     await page.waitForTimeout(500);

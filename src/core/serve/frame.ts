@@ -165,10 +165,11 @@ export function frameFromJson(body: unknown): Frame {
 
 /** Parses a JSON body text (already decoded); a syntax error names its line and column. */
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') throw new ServeError(400, 'EMPTY_BODY', 'the request body is empty');
   try {
     return JSON.parse(text) as unknown;
   } catch {
+    // (checked only on failure: a body of white space is never valid JSON)
+    if (text.trim() === '') throw new ServeError(400, 'EMPTY_BODY', 'the request body is empty');
     const p = jsonSyntaxProblem(text);
     throw new ServeError(
       400,

@@ -99,6 +99,11 @@ const MLFLOW_TYPES: Readonly<Record<SemanticType, string>> = {
   id: 'string',
 };
 
+/** One decoder for every JSON body (`fatal`: invalid UTF-8 is a 400). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/** Distinct request heads whose invocation plan is remembered (a client sends the same few). */
+const PLAN_CACHE_SIZE = 256;
+
 export function jsonResponse(
   status: number,
   value: unknown,
@@ -123,12 +128,35 @@ export class ScoringService {
   readonly version: string;
   private readonly startedAt: number;
   private draining = false;
+  /** POST /invocations plans by request head: the plan depends on nothing else. */
+  private readonly plans = new Map<string, Begin>();
+  /** The headers of a 200 in JSON and in CSV, built once. */
+  private readonly okHeaders: {
+    readonly json: ServeResponse['headers'];
+    readonly csv: ServeResponse['headers'];
+  };
+  /** The members of a JSON answer after `rows`, up to `warnings` (the same for every request), as JSON text. */
+  private readonly answerTail: string;
 
   constructor(model: ServingModel, info: ServeInfo) {
     this.model = model;
     this.info = info;
     this.version = sha256Hex(JSON.stringify(model.bundle.manifest)).slice(0, 16);
     this.startedAt = info.now();
+    const modelHeaders = { 'x-model-name': encodeURIComponent(info.name), 'x-model-version': this.version };
+    this.okHeaders = {
+      json: Object.freeze({ 'content-type': JSON_TYPE, ...modelHeaders }),
+      csv: Object.freeze({ 'content-type': 'text/csv; charset=utf-8', ...modelHeaders }),
+    };
+    const { manifest } = model.bundle;
+    const classes = manifest.classes;
+    // `{"task":…,"model":…}` without its braces: spliced into every answer after "rows"
+    this.answerTail = JSON.stringify({
+      task: manifest.task,
+      ...(classes ? { classes } : {}),
+      ...(manifest.task !== 'regression' ? { decision: this.decision() } : {}),
+      model: this.modelRef,
+    }).slice(1, -1);
   }
 
   /** From now on /ping and /health answer 503 (the adapter stops accepting connections). */
@@ -146,8 +174,22 @@ export class ScoringService {
 
   /** Everything that can be decided before the body is read. */
   begin(head: ServeRequestHead): Begin {
+    // POST /invocations: the plan (or the refusal) depends only on the path, query and two headers
+    const post = head.method === 'POST';
+    const key = post
+      ? `${head.url}\n${head.headers['content-type'] ?? '\u0000'}\n${head.headers.accept ?? '\u0000'}`
+      : '';
+    if (post) {
+      const known = this.plans.get(key);
+      if (known) return known;
+    }
     try {
-      return this.beginOrThrow(head);
+      const b = this.beginOrThrow(head);
+      if (post && b.kind === 'read-body') {
+        if (this.plans.size >= PLAN_CACHE_SIZE) this.plans.clear();
+        this.plans.set(key, b);
+      }
+      return b;
     } catch (err) {
       if (err instanceof ServeError) return { kind: 'respond', response: errorResponse(err) };
       throw err;
@@ -279,7 +321,7 @@ export class ScoringService {
       else {
         let text: string;
         try {
-          text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+          text = UTF8.decode(body);
         } catch {
           throw new ServeError(400, 'MALFORMED_JSON', 'the body is not valid UTF-8');
         }
@@ -297,17 +339,9 @@ export class ScoringService {
     const { bundle } = this.model;
     const { manifest } = bundle;
     const p = scored.predictions;
-    const headers = { 'x-model-name': encodeURIComponent(this.info.name), 'x-model-version': this.version };
-    if (plan.output === 'csv') {
+    if (plan.output === 'csv')
       // Byte for byte what `cli predict` prints for the same rows.
-      const body = predictionsCsv(bundle, p);
-      return {
-        status: 200,
-        headers: { 'content-type': 'text/csv; charset=utf-8', ...headers },
-        body,
-        rows: p.nRows,
-      };
-    }
+      return { status: 200, headers: this.okHeaders.csv, body: predictionsCsv(bundle, p), rows: p.nRows };
     const n = p.nRows;
     let predictions: unknown;
     const classes = manifest.classes;
@@ -332,22 +366,12 @@ export class ScoringService {
         predictions = rows;
       }
     }
-    return {
-      ...jsonResponse(
-        200,
-        {
-          predictions,
-          rows: n,
-          task: manifest.task,
-          ...(classes ? { classes } : {}),
-          ...(manifest.task !== 'regression' ? { decision: this.decision() } : {}),
-          model: this.modelRef,
-          ...(scored.warnings.length ? { warnings: scored.warnings } : {}),
-        },
-        headers,
-      ),
-      rows: n,
-    };
+    // {predictions, rows, task, classes?, decision?, model, warnings?}: the constant middle is spliced
+    // in as text (answerTail), the same bytes JSON.stringify gives for the whole object
+    const body =
+      `{"predictions":${JSON.stringify(predictions)},"rows":${n},${this.answerTail}` +
+      (scored.warnings.length ? `,"warnings":${JSON.stringify(scored.warnings)}}\n` : '}\n');
+    return { status: 200, headers: this.okHeaders.json, body, rows: n };
   }
 
   /** The rule that turns probabilities into the label. */
