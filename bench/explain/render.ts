@@ -12,6 +12,9 @@
  *
  *   npx vite build && npx tsx bench/explain/render.ts [--view FILE]
  *
+ * PROFILE=1 adds a CPU profile's top functions; FRAMES=1 lists the long animation frames while opening
+ * (their scripts over 10 ms, and the time spent rendering).
+ *
  * With --view FILE the view is read from FILE when it exists (else computed and written there), to
  * measure the page again without computing the view again.
  */
@@ -34,6 +37,7 @@ declare global {
   interface Window {
     trackingSeed: TrackingSeedApi;
     __longtasks: { start: number; duration: number }[];
+    __frames: { start: number; duration: number; render: number; scripts: string[] }[];
   }
 }
 
@@ -115,6 +119,31 @@ try {
       for (const e of list.getEntries())
         window.__longtasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
+    // long animation frames, with what ran in them (scripts, and the time from rendering to the end)
+    window.__frames = [];
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as unknown as {
+          startTime: number;
+          duration: number;
+          renderStart: number;
+          scripts: { invoker: string; sourceFunctionName: string; sourceURL: string; duration: number }[];
+        }[])
+          window.__frames.push({
+            start: e.startTime,
+            duration: e.duration,
+            render: e.renderStart ? e.startTime + e.duration - e.renderStart : 0,
+            scripts: e.scripts
+              .filter((x) => x.duration >= 10)
+              .map(
+                (x) =>
+                  `${x.invoker} ${x.sourceFunctionName || ''}@${x.sourceURL.split('/').pop()} ${Math.round(x.duration)}`,
+              ),
+          });
+      }).observe({ type: 'long-animation-frame', buffered: true });
+    } catch {
+      // not in this Chromium
+    }
   });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -211,6 +240,14 @@ try {
   }
   let tasks = await longTasks(page, t0);
   results['open: long tasks (ms)'] = tasks.join(' ') || 'none';
+  if (process.env.FRAMES)
+    for (const f of await page.evaluate(
+      (since) => window.__frames.filter((f) => f.start >= since && f.duration > 100),
+      t0,
+    ))
+      console.log(
+        `long frame ${Math.round(f.duration)} ms (rendering ${Math.round(f.render)} ms): ${f.scripts.join(' | ') || 'no script over 10 ms'}`,
+      );
   results['open: longest task (ms)'] = Math.max(0, ...tasks);
 
   const step = async (label: string, act: () => Promise<void>) => {
