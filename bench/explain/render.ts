@@ -12,7 +12,9 @@
  *
  *   npx vite build && npx tsx bench/explain/render.ts [--view FILE]
  *
- * PROFILE=1 adds a CPU profile's top functions; FRAMES=1 lists the long animation frames while opening
+ * Besides the page's own long tasks (wall time), a Chrome trace gives each main-thread task's CPU
+ * time while opening: on a loaded machine the wall time of a task stretches with the CPU it is denied,
+ * its CPU time does not. PROFILE=1 adds a CPU profile's top functions; FRAMES=1 lists the long animation frames while opening
  * (their scripts over 10 ms, and the time spent rendering).
  *
  * With --view FILE the view is read from FILE when it exists (else computed and written there), to
@@ -178,6 +180,24 @@ try {
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.start');
   }
+  // Chrome's trace of the renderer's main thread: each task's CPU time (tdur) as well as its wall
+  // time — on a loaded shared machine wall times stretch by however much CPU the page gets.
+  const trace = await context.newCDPSession(page);
+  const events: {
+    name: string;
+    cat: string;
+    ph: string;
+    pid: number;
+    tid: number;
+    dur?: number;
+    tdur?: number;
+    args?: { name?: string };
+  }[] = [];
+  trace.on('Tracing.dataCollected', (e) => events.push(...(e.value as unknown as typeof events)));
+  await trace.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: ['toplevel', '__metadata'] },
+  } as never);
   let t0 = await now(page);
   results['open Explain tab → every chart drawn (ms)'] = ms(
     await page.evaluate(async () => {
@@ -238,6 +258,27 @@ try {
       .slice(0, 25)
       .forEach(([k, v], i) => (results[`profile ${String(i + 1).padStart(2)} ${k}`.slice(0, 47)] = ms(v)));
   }
+  const traced = new Promise<void>((r) => trace.once('Tracing.tracingComplete', () => r()));
+  await trace.send('Tracing.end');
+  await traced;
+  const mains = new Set(
+    events
+      .filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  const mainTasks = events.filter(
+    (e) => mains.has(`${e.pid}:${e.tid}`) && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask',
+  );
+  const cpu = mainTasks.map((e) => (e.tdur ?? 0) / 1000).sort((a, b) => b - a);
+  results['open: main-thread tasks over 50 ms CPU (ms)'] =
+    cpu
+      .filter((x) => x > 50)
+      .map(ms)
+      .join(' ') || 'none';
+  results['open: longest task, CPU time (ms)'] = ms(cpu[0] ?? 0);
+  results['open: longest task, wall time (ms)'] = ms(
+    Math.max(0, ...mainTasks.map((e) => (e.dur ?? 0) / 1000)),
+  );
   let tasks = await longTasks(page, t0);
   results['open: long tasks (ms)'] = tasks.join(' ') || 'none';
   if (process.env.FRAMES)

@@ -4,11 +4,13 @@
  * A GBDT on diamonds (Node, `cli fit`) is explained on 10,000 rows of its test split (the view the
  * page draws: 9 columns, 90,000 beeswarm points), stored as a run's explain.json through the real
  * Dexie store (bench/compare/seed-entry.ts). Opening the run's Explain tab reads it and draws every
- * chart with no main-thread task over LONG_TASK_BOUND ms (PerformanceObserver 'longtask'; the bound is
- * generous for a shared machine: ECharts' beeswarm alone took 350–480 ms tasks, and
- * bench/explain/render.ts measures it properly); axe finds no serious violation and the beeswarm has
- * its table in words. Then the experiment is deleted from another tab: the run page says the run no
- * longer exists (no blank page, no stack trace), and no explain.json is left in IndexedDB.
+ * chart with no main-thread task over LONG_TASK_BOUND ms of CPU time (Chrome's trace of the renderer's
+ * main thread: its tasks' thread time, which a loaded shared machine does not stretch as it stretches
+ * their wall time — the page's own PerformanceObserver 'longtask' durations are printed, not
+ * asserted; before the beeswarm had its own canvas the longest task took 120–150 ms of CPU, 350–1,000 ms
+ * of wall time; bench/explain/render.ts measures both); axe finds no serious violation and the
+ * beeswarm has its table in words. Then the experiment is deleted from another tab: this tab's Experiments screen
+ * says so (before, the run page vanished without a word), and no explain.json is left in IndexedDB.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -33,8 +35,8 @@ declare global {
   }
 }
 
-/** Longest main-thread task allowed while the tab opens (ms): generous, for a loaded shared machine. */
-const LONG_TASK_BOUND = 250;
+/** Longest main-thread task allowed while the tab opens (ms of CPU time; the issue's goal). */
+const LONG_TASK_BOUND = 100;
 const ROWS = 10_000;
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -131,7 +133,21 @@ describe('Explain on 10,000 rows; its run deleted', () => {
     await page.getByTestId('run-page').waitFor();
     expect(await explainArtifacts(page)).toBe(1);
 
-    // open the tab, watching the main thread's long tasks
+    // open the tab, watching the main thread's tasks (Chrome's trace) and its long tasks (the page's)
+    const trace = await browser.context.newCDPSession(page);
+    const events: {
+      name: string;
+      ph: string;
+      pid: number;
+      tid: number;
+      tdur?: number;
+      args?: { name?: string };
+    }[] = [];
+    trace.on('Tracing.dataCollected', (e) => events.push(...(e.value as unknown as typeof events)));
+    await trace.send('Tracing.start', {
+      transferMode: 'ReportEvents',
+      traceConfig: { includedCategories: ['toplevel', '__metadata'] },
+    } as never);
     await page.evaluate(() => {
       window.__explainLongTasks = [];
       new PerformanceObserver((list) => {
@@ -155,9 +171,26 @@ describe('Explain on 10,000 rows; its run deleted', () => {
     await page.evaluate(
       () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 500)))),
     );
+    const traced = new Promise<void>((r) => trace.once('Tracing.tracingComplete', () => r()));
+    await trace.send('Tracing.end');
+    await traced;
+    await trace.detach();
+    const mains = new Set(
+      events
+        .filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+        .map((e) => `${e.pid}:${e.tid}`),
+    );
+    const cpu = events
+      .filter(
+        (e) => mains.has(`${e.pid}:${e.tid}`) && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask',
+      )
+      .map((e) => Math.round((e.tdur ?? 0) / 1000));
     const tasks = await page.evaluate(() => window.__explainLongTasks.map(Math.round));
-    console.log(`explain-large: long tasks while opening (ms): ${tasks.join(' ') || 'none'}`);
-    expect(Math.max(0, ...tasks)).toBeLessThan(LONG_TASK_BOUND);
+    console.log(
+      `explain-large: longest main-thread task ${Math.max(0, ...cpu)} ms CPU; long tasks (wall, ms): ${tasks.join(' ') || 'none'}`,
+    );
+    expect(cpu.length).toBeGreaterThan(10);
+    expect(Math.max(0, ...cpu)).toBeLessThan(LONG_TASK_BOUND);
 
     // the beeswarm in words: a row per column drawn
     await page.getByTestId('explain-beeswarm-words').locator('summary').click();
@@ -176,14 +209,16 @@ describe('Explain on 10,000 rows; its run deleted', () => {
     await expect.poll(() => other.getByTestId('experiment-row').count(), { timeout: 30_000 }).toBe(0);
     await other.close();
 
-    // this tab says so: no blank page, no stack trace, the explanations are gone with the run
-    const alert = page.getByTestId('run-page').getByRole('alert');
-    await alert.waitFor({ timeout: 30_000 });
-    const text = (await alert.textContent()) ?? '';
-    expect(text).toMatch(/no longer exists/);
+    // this tab says so (the run page closes with its experiment): no blank page, no stack trace,
+    // and the explanations are gone with the run
+    const gone = page.getByTestId('experiment-gone');
+    await gone.waitFor({ timeout: 30_000 });
+    const text = (await gone.textContent()) ?? '';
+    expect(text).toMatch(/The experiment “diamonds → price” was deleted \(in another tab\)/);
+    expect(text).toMatch(/explanations/);
     expect(text).not.toMatch(/\bat \S+:\d+|Error:|undefined/);
+    expect(await page.getByTestId('run-page').count()).toBe(0);
     expect(await page.getByTestId('explain-panel').count()).toBe(0);
-    expect(await page.getByTestId('run-page-back').isVisible()).toBe(true);
     expect(await explainArtifacts(page)).toBe(0);
     studio.assertNoErrors();
     await page.close();
