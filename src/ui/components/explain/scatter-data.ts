@@ -224,8 +224,13 @@ export function beeswarmSummary(
       if (v < min) min = v;
       if (v > max) max = v;
       const b = data.colour[i]!;
-      if (b < lowMax) ((ls += v), ln++);
-      else if (b >= highMin && b < COLOUR_BINS) ((hs += v), hn++);
+      if (b < lowMax) {
+        ls += v;
+        ln++;
+      } else if (b >= highMin && b < COLOUR_BINS) {
+        hs += v;
+        hn++;
+      }
     }
     return { column, min, max, low: ln ? ls / ln : null, high: hn ? hs / hn : null };
   });
