@@ -191,6 +191,8 @@ export interface ScoreReasons {
 export interface ExplainViewRequest {
   readonly rows?: number;
   readonly seed?: number;
+  /** A model on recipe features: its related tables by the recipe's names (the CSV is its target table). */
+  readonly tables?: Readonly<Record<string, LoadInput>>;
 }
 
 export type VerifyPhase = 'load' | 'read' | 'backend' | 'refit' | 'compare';

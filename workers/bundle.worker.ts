@@ -45,7 +45,7 @@ import { bundleToOnnx, OnnxExportError } from '../src/core/export/onnx/index.ts'
 import { PythonExportError, pythonProjectFiles } from '../src/core/export/python/index.ts';
 import { explainRows } from '../src/core/explain/rows.ts';
 import { rowReasons, withReasonsCsv } from '../src/core/explain/reasons.ts';
-import { explainView } from '../src/core/explain/view.ts';
+import { explainViewOf } from '../src/core/explain/explain-data.ts';
 import { name as appName, version as appVersion } from '../package.json';
 import {
   SCORE_PREVIEW_ROWS,
@@ -451,11 +451,10 @@ const api: BundleWorkerApi = {
     if (!loaded.ok) return loaded;
     const bundle = loaded.value;
     try {
-      const { data } = await readForScoring(bundle, source);
-      return {
-        ok: true,
-        value: explainView(bundle, data.table, { ...options, dataName: source.name }),
-      };
+      // a model on recipe features: the file is its target table, the features computed from the
+      // related tables as Score computes them (src/core/explain/explain-data.ts)
+      const { tables, ...view } = options;
+      return { ok: true, value: await explainViewOf(bundle, source, await readTables(tables), view) };
     } catch (err) {
       if (err instanceof ModelConfigError)
         return {

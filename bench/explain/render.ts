@@ -5,11 +5,17 @@
  * model's, is what the page draws) and its Explain view (src/core/explain/view.ts) on ROWS rows of the
  * test split (default 10,000). In the page: the view is stored as a run's explain.json through the real
  * Dexie store (bench/compare/seed-entry.ts), the app is reloaded, and the run's Explain tab is opened;
- * prints the time from the tab click to every chart drawn and the main-thread long tasks
+ * prints the time from the tab click to every chart drawn (the beeswarm and dependence canvases to
+ * their last point: `data-drawn`) and the main-thread long tasks
  * (PerformanceObserver 'longtask') while opening, picking another row, another dependence column and
  * another PDP column.
  *
  *   npx vite build && npx tsx bench/explain/render.ts [--view FILE]
+ *
+ * Besides the page's own long tasks (wall time), a Chrome trace gives each main-thread task's CPU
+ * time while opening: on a loaded machine the wall time of a task stretches with the CPU it is denied,
+ * its CPU time does not. PROFILE=1 adds a CPU profile's top functions; FRAMES=1 lists the long animation frames while opening
+ * (their scripts over 10 ms, and the time spent rendering).
  *
  * With --view FILE the view is read from FILE when it exists (else computed and written there), to
  * measure the page again without computing the view again.
@@ -33,6 +39,7 @@ declare global {
   interface Window {
     trackingSeed: TrackingSeedApi;
     __longtasks: { start: number; duration: number }[];
+    __frames: { start: number; duration: number; render: number; scripts: string[] }[];
   }
 }
 
@@ -114,6 +121,31 @@ try {
       for (const e of list.getEntries())
         window.__longtasks.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
+    // long animation frames, with what ran in them (scripts, and the time from rendering to the end)
+    window.__frames = [];
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as unknown as {
+          startTime: number;
+          duration: number;
+          renderStart: number;
+          scripts: { invoker: string; sourceFunctionName: string; sourceURL: string; duration: number }[];
+        }[])
+          window.__frames.push({
+            start: e.startTime,
+            duration: e.duration,
+            render: e.renderStart ? e.startTime + e.duration - e.renderStart : 0,
+            scripts: e.scripts
+              .filter((x) => x.duration >= 10)
+              .map(
+                (x) =>
+                  `${x.invoker} ${x.sourceFunctionName || ''}@${x.sourceURL.split('/').pop()} ${Math.round(x.duration)}`,
+              ),
+          });
+      }).observe({ type: 'long-animation-frame', buffered: true });
+    } catch {
+      // not in this Chromium
+    }
   });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -148,14 +180,35 @@ try {
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.start');
   }
+  // Chrome's trace of the renderer's main thread: each task's CPU time (tdur) as well as its wall
+  // time — on a loaded shared machine wall times stretch by however much CPU the page gets.
+  const trace = await context.newCDPSession(page);
+  const events: {
+    name: string;
+    cat: string;
+    ph: string;
+    pid: number;
+    tid: number;
+    dur?: number;
+    tdur?: number;
+    args?: { name?: string };
+  }[] = [];
+  trace.on('Tracing.dataCollected', (e) => events.push(...(e.value as unknown as typeof events)));
+  await trace.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: ['toplevel', '__metadata'] },
+  } as never);
   let t0 = await now(page);
   results['open Explain tab → every chart drawn (ms)'] = ms(
     await page.evaluate(async () => {
       const start = performance.now();
       (document.querySelector('[data-testid="run-tab-explain"]') as HTMLButtonElement).click();
       const ids = ['explain-beeswarm', 'explain-dependence', 'explain-pdp', 'explain-waterfall'];
-      while (!ids.every((id) => document.querySelector(`[data-testid="${id}"] canvas`)))
-        await new Promise((r) => requestAnimationFrame(r));
+      // every chart has its canvas, and the large scatter plots (drawn a slice per frame) are complete
+      const done = () =>
+        ids.every((id) => document.querySelector(`[data-testid="${id}"] canvas`)) &&
+        [...document.querySelectorAll('[data-drawn]')].every((e) => e.getAttribute('data-drawn') === 'true');
+      while (!done()) await new Promise((r) => requestAnimationFrame(r));
       await new Promise((r) => requestAnimationFrame(r));
       return performance.now() - start;
     }),
@@ -205,8 +258,37 @@ try {
       .slice(0, 25)
       .forEach(([k, v], i) => (results[`profile ${String(i + 1).padStart(2)} ${k}`.slice(0, 47)] = ms(v)));
   }
+  const traced = new Promise<void>((r) => trace.once('Tracing.tracingComplete', () => r()));
+  await trace.send('Tracing.end');
+  await traced;
+  const mains = new Set(
+    events
+      .filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain')
+      .map((e) => `${e.pid}:${e.tid}`),
+  );
+  const mainTasks = events.filter(
+    (e) => mains.has(`${e.pid}:${e.tid}`) && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask',
+  );
+  const cpu = mainTasks.map((e) => (e.tdur ?? 0) / 1000).sort((a, b) => b - a);
+  results['open: main-thread tasks over 50 ms CPU (ms)'] =
+    cpu
+      .filter((x) => x > 50)
+      .map(ms)
+      .join(' ') || 'none';
+  results['open: longest task, CPU time (ms)'] = ms(cpu[0] ?? 0);
+  results['open: longest task, wall time (ms)'] = ms(
+    Math.max(0, ...mainTasks.map((e) => (e.dur ?? 0) / 1000)),
+  );
   let tasks = await longTasks(page, t0);
   results['open: long tasks (ms)'] = tasks.join(' ') || 'none';
+  if (process.env.FRAMES)
+    for (const f of await page.evaluate(
+      (since) => window.__frames.filter((f) => f.start >= since && f.duration > 100),
+      t0,
+    ))
+      console.log(
+        `long frame ${Math.round(f.duration)} ms (rendering ${Math.round(f.render)} ms): ${f.scripts.join(' | ') || 'no script over 10 ms'}`,
+      );
   results['open: longest task (ms)'] = Math.max(0, ...tasks);
 
   const step = async (label: string, act: () => Promise<void>) => {
