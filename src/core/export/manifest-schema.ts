@@ -248,6 +248,7 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
                 fold: count,
                 minRounds: count,
                 rounds: count,
+                uncapped: { const: true },
                 overrunSeconds: { type: 'number', minimum: 0 },
               },
             },

@@ -17,7 +17,7 @@ import type { Fitted, RoundInfo } from '../models/types.ts';
 import type { FittedPipeline } from '../pipeline/index.ts';
 import { TF_FAMILIES, estimatorFor, type FamilyName } from '../train/families.ts';
 import { halvingDecision, promotionDecision, type HalvingConfig, type HalvingDecision } from './halving.ts';
-import { familySpace } from './spaces.ts';
+import { familySpace, trainingConfig } from './spaces.ts';
 import { pipeKey, takeMatrixRows, type FoldData, type PipeKey, type SearchContext } from './context.ts';
 import type { EndReason, RungRecord, TrialResult } from './study.ts';
 import { crossFitRounds, holdoutHalves, stagedModel, type StagedModel } from './no-peek.ts';
@@ -140,7 +140,7 @@ export async function evaluateTrial(
   const stopAt = task.timeLimitMs === undefined ? Infinity : start + task.timeLimitMs;
   const fam = task.family;
   const res = familySpace(fam).resource;
-  const config: Record<string, unknown> = { ...task.config, seed: task.seed, [res.key]: res.max };
+  const config = trainingConfig(fam, { ...task.config, seed: task.seed }, res.max);
   const rungSet = new Set(task.rungs);
   const est = estimatorFor(fam);
   const key = pipeKey(fam, task.config);
@@ -534,7 +534,7 @@ export type RescueStop =
 /**
  * The rescue of a time-budgeted search in which no trial finished (select.ts): trains one trial's
  * family and parameters on fold 0 of the split plan (its training rows; for a holdout plan, the
- * holdout's training rows) as a trial would (up to the family's maximum resource, early stopping on
+ * holdout's training rows) as a trial would (up to its cap, or with `uncapped` the family's maximum resource; early stopping on
  * fold 0's validation rows, no halving), and scores it on those validation rows. Live, the clock may
  * stop it once it has done `minRounds` training callbacks; a replay stops it after the recorded
  * `rounds` (or lets it run to its end), so it gives the same bits.
@@ -547,6 +547,12 @@ export async function rescueFit(
     readonly seed: number;
   },
   stop: RescueStop,
+  /**
+   * Ignore the trial's allowance caps (`roundCap`, `epochCap`): the rescue uses the time actually
+   * left, up to the family's maximum, rather than the share the trial was given (spaces.ts
+   * `trainingConfig`).
+   */
+  uncapped = false,
 ): Promise<RescueOutcome> {
   const res = familySpace(trial.family).resource;
   const d = ctx.foldData(pipeKey(trial.family, trial.config), 0);
@@ -555,7 +561,7 @@ export async function rescueFit(
   const model = await estimatorFor(trial.family).fit(d.Xtr, d.ytr, {
     task: ctx.task,
     nClasses: ctx.task === 'regression' ? undefined : ctx.nClasses,
-    config: { ...trial.config, seed: trial.seed, [res.key]: res.max },
+    config: trainingConfig(trial.family, { ...trial.config, seed: trial.seed }, res.max, { uncapped }),
     validation: { X: d.Xva, y: d.yva },
     onRound: () => {
       calls++;

@@ -88,6 +88,11 @@ export interface RescueRecord {
   readonly fold: 0;
   readonly minRounds?: number;
   readonly rounds?: number;
+  /**
+   * 'fit': trained without the trial's allowance caps (`roundCap`, `epochCap`), up to the family's
+   * maximum, so that it uses the time left; absent (rescues recorded before it): within its caps.
+   */
+  readonly uncapped?: boolean;
   /** Seconds the run took beyond its time budget (0: within it; a replay keeps the recorded value). */
   readonly overrunSeconds: number;
 }
@@ -214,6 +219,7 @@ export function checkClockRecord(rec: ClockRecord, n: number): void {
       bad('rescue.rounds must be a whole number >= 1');
     if (r.minRounds !== undefined && !(isCount(r.minRounds) && r.minRounds >= 1))
       bad('rescue.minRounds must be a whole number >= 1');
+    if (r.uncapped !== undefined && r.uncapped !== true) bad('rescue.uncapped must be true or absent');
     if (!(typeof r.overrunSeconds === 'number' && r.overrunSeconds >= 0))
       bad('rescue.overrunSeconds must be a number >= 0');
   }

@@ -12,7 +12,7 @@ import type { FeatureMatrix, Fitted, SerializedModel } from '../models/types.ts'
 import { deserializeModel } from '../models/registry.ts';
 import type { FittedPipeline } from '../pipeline/index.ts';
 import { estimatorFor } from '../train/families.ts';
-import { familySpace } from './spaces.ts';
+import { familySpace, trainingConfig } from './spaces.ts';
 import type { Trial } from './study.ts';
 import { EnsembleModel, type EnsembleMember } from './ensemble.ts';
 import { pipeKey, type PipeKey, type SearchContext } from './context.ts';
@@ -156,7 +156,7 @@ export async function refitMembers(input: RefitInput): Promise<RefitOutcome> {
     const model = await est.fit(matrix, y, {
       task,
       nClasses: task === 'regression' ? undefined : nClasses,
-      config: { ...t.config, seed: t.seed, [res.key]: resource },
+      config: trainingConfig(t.family, { ...t.config, seed: t.seed }, resource),
       // Refits stop adding rounds at the budget margin (a replay: where the recorded refit stopped).
       onRound: () => {
         rounds++;

@@ -74,7 +74,7 @@ import type { SubsampleOption } from './subsample.ts';
 import { call, TrialSchedule } from './schedule.ts';
 import { DEFAULT_ENSEMBLE_SIZE, ensembleRoundsFor, selectModel } from './select.ts';
 import { refitMembers } from './refit.ts';
-import { roundMsEstimate } from './allowance.ts';
+import { roundMsEstimate, type CostShape } from './allowance.ts';
 import {
   checkClockRecord,
   searchManifest,
@@ -164,8 +164,9 @@ export interface SearchOptions {
   readonly trialScoring?: TrialScoring;
   /**
    * Time-budgeted searches: lower each sampled GBDT trial's round cap to the allowance the measured
-   * cost leaves (allowance.ts; recorded as the trial's `roundCap`, so replays are exact). Default true;
-   * false runs the sampler's caps as they are.
+   * cost leaves, and cap each sampled net's epochs likewise (allowance.ts; recorded as the trial's
+   * `roundCap` / `epochCap`, so replays are exact). Default true; false runs the sampler's caps as they
+   * are and nets up to their maximum epochs.
    */
   readonly roundAllowance?: boolean;
   /** How many of the best trials are ensemble candidates (default 16; 1 = no ensemble). */
@@ -313,6 +314,16 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   if (opts.replay?.length) study.enqueue(...opts.replay);
 
   // Search: trials until the budget, the trial count or a stop (schedule.ts).
+  const costShape: CostShape = {
+    trainRows: ctx.subsample
+      ? ctx.subsample.rows[0]
+      : ctx.nFolds > 1
+        ? (ctx.y.length * (ctx.nFolds - 1)) / ctx.nFolds
+        : ctx.y.length - ctx.evalRows.length,
+    fits: ctx.subsample ? 1 : ctx.nFolds,
+    groups: opts.task === 'multiclass' ? ctx.nClasses : 1,
+    features: ctx.features.columns.length,
+  };
   const ensembleRounds = ensembleRoundsFor(opts.ensembleRounds, ctx);
   const schedule = new TrialSchedule({
     opts,
@@ -326,16 +337,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     trialScoring,
     ensembleSize: Math.max(1, opts.ensembleSize ?? DEFAULT_ENSEMBLE_SIZE),
     ensembleRounds,
-    roundMsEstimate: roundMsEstimate({
-      trainRows: ctx.subsample
-        ? ctx.subsample.rows[0]
-        : ctx.nFolds > 1
-          ? (ctx.y.length * (ctx.nFolds - 1)) / ctx.nFolds
-          : ctx.y.length - ctx.evalRows.length,
-      fits: ctx.subsample ? 1 : ctx.nFolds,
-      groups: opts.task === 'multiclass' ? ctx.nClasses : 1,
-      features: ctx.features.columns.length,
-    }),
+    roundMsEstimate: roundMsEstimate(costShape),
+    costShape,
   });
   const split = splitRecord(ctx, seed, opts.timeOrder);
   call(() =>

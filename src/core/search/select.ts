@@ -132,6 +132,9 @@ export async function selectModel(input: SelectInput): Promise<ModelChoice> {
     if (!t && !study.trials.length) t = schedule.tellNeverRun(schedule.askTrial());
     if (t) {
       const minRounds = recordedRescue?.minRounds ?? rescueResource(t.family, t.config);
+      // The time actually left, not the trial's allowance: its caps are dropped (a rescue recorded
+      // before this kept them; its replay does too).
+      const uncapped = recordedRescue ? recordedRescue.uncapped === true : true;
       try {
         rescued = await rescueFit(
           ctx,
@@ -141,6 +144,7 @@ export async function selectModel(input: SelectInput): Promise<ModelChoice> {
               ? { rounds: recordedRescue.rounds }
               : {}
             : { minRounds, pastDeadline: () => clock() > hardDeadline },
+          uncapped,
         );
       } catch (err) {
         throw new SearchError(
@@ -160,6 +164,7 @@ export async function selectModel(input: SelectInput): Promise<ModelChoice> {
         fold: 0,
         minRounds,
         ...(rescued.stoppedAt !== undefined ? { rounds: rescued.stoppedAt } : {}),
+        ...(uncapped ? { uncapped: true } : {}),
       };
     }
   }
