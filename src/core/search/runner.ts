@@ -16,7 +16,8 @@
  * rows) (at least × 1.1), forests and nets with the folds' mean trees/best epoch.
  *
  * Budget: the search phase stops early enough to leave a refit reserve — max(10% of the budget, the
- * estimated refit time of the top 2 trials (their fit time × all rows / the rows they trained on;
+ * estimated refit time of the top 2 trials (their fit time × all rows / the rows they trained on ×
+ * the refit's rounds / the rounds they trained × `REFIT_TIME_FACTOR`, refit.ts;
  * on a holdout plan a refit estimated over 40% of the budget is not reserved for: the trial's own
  * model is kept) plus the estimated ensemble selection), at most 40% of the budget (the 10% floor
  * also covers the hand-back of a trial cut at the search deadline). With row-subsample rungs no new
