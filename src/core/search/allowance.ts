@@ -7,7 +7,7 @@
  *
  * - The cost of a round (ms) is measured on the GBDT trials that ended (their time over the rounds
  *   they trained: the best round plus the early-stopping patience, at most their cap; the median over
- *   trials); before any, it is estimated from the data's size (`roundMsEstimate`).
+ *   trials); before any, it is estimated from the data's size (`roundMsEstimate`) × `UNMEASURED_SAFETY`.
  * - The even share: the time left before the search deadline (× the workers) over the trials still
  *   wanted to reach `TARGET_TRIALS` + `MARGIN_TRIALS` finished ones (at least `MIN_WANTED`); the allowance is the rounds that share
  *   holds at that cost, at least `MIN_ROUNDS`.
@@ -42,6 +42,15 @@ export const MIN_WANTED = 3;
 export const MIN_ROUNDS = 30;
 /** Growth of the allowance when the best trial used all of its cap. */
 export const GROWTH = 3;
+
+/**
+ * Before any trial measured the cost, the size estimate is taken as this many times too optimistic:
+ * the machine's speed and load are unknown (letter on the shared 2-core machine: 65 ms a round
+ * estimated, 90 ms measured at load 2, 350 ms at load 20, where trial 0 at its estimated share took
+ * 24 s of a 60 s budget). The first trials are then cheap (FLAML's low-cost start) and the measured
+ * cost sizes the rest.
+ */
+export const UNMEASURED_SAFETY = 3;
 
 /** Data sizes the first estimate reads. */
 export interface CostShape {
@@ -118,7 +127,7 @@ function evenShareMs(a: Pick<AllowanceInput, 'trials' | 'remainingMs' | 'concurr
 
 /** The round allowance for the next GBDT trial (see the header). */
 export function roundAllowance(a: AllowanceInput): number {
-  const ms = Math.max(1e-3, measuredRoundMs(a.trials) ?? a.estimateMs);
+  const ms = Math.max(1e-3, measuredRoundMs(a.trials) ?? a.estimateMs * UNMEASURED_SAFETY);
   const done = a.trials.filter(finished).length;
   const share = evenShareMs(a);
   let rounds = Math.floor(share / ms);
@@ -146,7 +155,9 @@ export function roundAllowance(a: AllowanceInput): number {
  * backward) plus a fixed cost per mini-batch (TensorFlow.js's per-operation overhead dominates small
  * nets: a linear epoch on letter is 63 batches of ~11 ms) — calibrated on a loaded 2-core machine
  * (`NET_MS_PER_MAC_ROW`, `NET_MS_PER_BATCH`), then scaled by what the net trials that ended measured
- * against the same model (the median ratio), so the machine's speed and load are learnt.
+ * against the same model (the median ratio), so the machine's speed and load are learnt; before any
+ * net ended, by how the GBDT rounds measured against their estimate (`loadScale`), else
+ * `UNMEASURED_SAFETY`.
  */
 /** The fewest epochs a capped net trains (the nets' first halving rung). */
 export const MIN_EPOCHS = 3;
@@ -213,12 +224,17 @@ export interface EpochAllowanceInput extends Omit<AllowanceInput, 'best' | 'esti
   readonly family: FamilyName;
   readonly params: Params;
   readonly shape: CostShape;
+  /**
+   * Measured / estimated cost of the GBDT rounds so far (the machine's speed and load), used until a
+   * net trial measured its own; absent: `UNMEASURED_SAFETY`.
+   */
+  readonly loadScale?: number;
 }
 
 /** The epoch allowance for the next net trial (see above), at most the family's maximum. */
 export function epochAllowance(a: EpochAllowanceInput): number {
   const max = familySpace(a.family).resource.max;
-  const scale = measuredNetScale(a.trials, a.shape) ?? 1;
+  const scale = measuredNetScale(a.trials, a.shape) ?? a.loadScale ?? UNMEASURED_SAFETY;
   const ms = Math.max(1e-3, netEpochMsEstimate(a.family, a.params, a.shape) * scale);
   let epochs = Math.floor(evenShareMs(a) / ms);
   epochs = Math.min(epochs, Math.floor((0.9 * Math.max(0, a.remainingMs)) / ms));

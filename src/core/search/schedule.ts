@@ -25,7 +25,7 @@ import type { ClockRecord, SearchManifest, TrialCut, TrialScoring } from './mani
 import type { SearchOptions, TrialEvidenceData } from './runner.ts';
 import { ensembleCandidates } from './select.ts';
 import { refitEstimateMs } from './refit.ts';
-import { epochAllowance, roundAllowance, type CostShape } from './allowance.ts';
+import { epochAllowance, measuredRoundMs, roundAllowance, type CostShape } from './allowance.ts';
 
 /** A model trained on the holdout plan's training rows, usable when its refit does not fit. */
 export interface KeptModel {
@@ -141,6 +141,9 @@ export class TrialSchedule {
     });
     // Nets: the epochs that share holds at the configuration's expected cost (recorded as `epochCap`).
     const shape = this.s.costShape;
+    const roundMs = measuredRoundMs(study.trials);
+    const est = this.s.roundMsEstimate;
+    const loadScale = roundMs !== undefined && est !== undefined && est > 0 ? roundMs / est : undefined;
     const epochCap = shape
       ? (family: FamilyName, params: Params) =>
           epochAllowance({
@@ -150,6 +153,7 @@ export class TrialSchedule {
             family,
             params,
             shape,
+            ...(loadScale !== undefined ? { loadScale } : {}),
           })
       : undefined;
     return study.ask({ roundCap, ...(epochCap ? { epochCap } : {}) });

@@ -12,6 +12,7 @@ import {
   NET_MS_PER_BATCH,
   NET_MS_PER_MAC_ROW,
   TARGET_TRIALS,
+  UNMEASURED_SAFETY,
   epochAllowance,
   epochsTrained,
   measuredNetScale,
@@ -66,15 +67,17 @@ describe('round allowance rule', () => {
   });
 
   it('gives the even share of the time left among the trials still wanted, at least MIN_ROUNDS', () => {
-    // 48 s left, nothing run, 12 trials planned (10 + a margin of 2): 4 s a trial at 50 ms = 80 rounds
+    // 144 s left, nothing run, 12 trials planned (10 + a margin of 2): 12 s a trial; nothing measured
+    // yet, so a round is taken to cost UNMEASURED_SAFETY × the 50 ms estimate = 150 ms: 80 rounds
     const planned = TARGET_TRIALS + MARGIN_TRIALS;
     expect(planned).toBe(12);
+    expect(UNMEASURED_SAFETY).toBe(3);
     expect(
-      roundAllowance({ trials: [], best: undefined, remainingMs: 48_000, concurrency: 1, estimateMs: 50 }),
+      roundAllowance({ trials: [], best: undefined, remainingMs: 144_000, concurrency: 1, estimateMs: 50 }),
     ).toBe(80);
     // two workers: twice the time
     expect(
-      roundAllowance({ trials: [], best: undefined, remainingMs: 48_000, concurrency: 2, estimateMs: 50 }),
+      roundAllowance({ trials: [], best: undefined, remainingMs: 144_000, concurrency: 2, estimateMs: 50 }),
     ).toBe(160);
     // the measured cost replaces the estimate: 100 ms a round (5 s over 50 rounds), 11 trials wanted
     const t0 = gbdtTrial(0, 50, 10, 5);
@@ -297,11 +300,17 @@ describe('epoch allowance rule (nets)', () => {
       family: 'mlp' as const,
       params: mlp,
       shape: letter,
+      loadScale: 1,
     };
     // 480 s left, 12 trials planned: a 40 s share (the estimate: ≈ 4 s an epoch on letter, loaded)
     expect(per).toBeGreaterThan(2000);
     expect(per).toBeLessThan(6000);
     expect(epochAllowance(a)).toBe(Math.floor(40_000 / per));
+    // the GBDT rounds measured twice their estimate: so is a net's epoch; nothing measured: × 3
+    expect(epochAllowance({ ...a, loadScale: 2 })).toBe(Math.floor(40_000 / (2 * per)));
+    expect(epochAllowance({ ...a, loadScale: undefined })).toBe(
+      Math.floor(40_000 / (UNMEASURED_SAFETY * per)),
+    );
     expect(epochAllowance({ ...a, remainingMs: 100 })).toBe(MIN_EPOCHS);
     expect(epochAllowance({ ...a, remainingMs: 1e9 })).toBe(120);
     // an MLP trial that ran twice as slow as the model says: half the epochs
