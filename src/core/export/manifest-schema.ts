@@ -249,6 +249,7 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
                 minRounds: count,
                 rounds: count,
                 uncapped: { const: true },
+                level: count,
                 overrunSeconds: { type: 'number', minimum: 0 },
               },
             },

@@ -525,6 +525,9 @@ export interface RescueOutcome {
   readonly resource: number;
   /** Training callbacks after which the clock (or `stop.rounds`) stopped it; undefined: it ran to its end. */
   readonly stoppedAt?: number;
+  /** Trained on a row-subsample level: its rows and the level's pipeline (the model reads it). */
+  readonly trainRows?: number;
+  readonly pipeline?: FittedPipeline;
 }
 
 /** When a rescue fit stops: live (the clock, after a minimum) or as recorded (a replay). */
@@ -553,16 +556,24 @@ export async function rescueFit(
    * `trainingConfig`).
    */
   uncapped = false,
+  /**
+   * Train on this row-subsample level (`ctx.subsample.rows[level]` rows, early stopping on the level's
+   * stopping rows, as a trial's level fit) instead of all of fold 0's training rows: on big data a fit
+   * on all rows is exactly what the budget did not hold.
+   */
+  level?: number,
 ): Promise<RescueOutcome> {
   const res = familySpace(trial.family).resource;
-  const d = ctx.foldData(pipeKey(trial.family, trial.config), 0);
+  const key = pipeKey(trial.family, trial.config);
+  const lv = level !== undefined ? ctx.levelData(key, level) : undefined;
+  const d = lv ?? ctx.foldData(key, 0);
   let calls = 0;
   let stoppedAt: number | undefined;
   const model = await estimatorFor(trial.family).fit(d.Xtr, d.ytr, {
     task: ctx.task,
     nClasses: ctx.task === 'regression' ? undefined : ctx.nClasses,
     config: trainingConfig(trial.family, { ...trial.config, seed: trial.seed }, res.max, { uncapped }),
-    validation: { X: d.Xva, y: d.yva },
+    validation: lv ? { X: lv.Xstop, y: lv.ystop } : { X: d.Xva, y: d.yva },
     onRound: () => {
       calls++;
       const halt =
@@ -584,5 +595,6 @@ export async function rescueFit(
     value,
     resource: Number.isFinite(used) ? used : calls,
     ...(stoppedAt !== undefined ? { stoppedAt } : {}),
+    ...(lv ? { trainRows: lv.ytr.length, pipeline: lv.pipeline } : {}),
   };
 }

@@ -93,6 +93,11 @@ export interface RescueRecord {
    * maximum, so that it uses the time left; absent (rescues recorded before it): within its caps.
    */
   readonly uncapped?: boolean;
+  /**
+   * 'fit' on data with row-subsample rungs: trained on this level (the smallest, 0) rather than all
+   * of fold 0's training rows; absent: all of them (also rescues recorded before it).
+   */
+  readonly level?: number;
   /** Seconds the run took beyond its time budget (0: within it; a replay keeps the recorded value). */
   readonly overrunSeconds: number;
 }
@@ -220,6 +225,7 @@ export function checkClockRecord(rec: ClockRecord, n: number): void {
     if (r.minRounds !== undefined && !(isCount(r.minRounds) && r.minRounds >= 1))
       bad('rescue.minRounds must be a whole number >= 1');
     if (r.uncapped !== undefined && r.uncapped !== true) bad('rescue.uncapped must be true or absent');
+    if (r.level !== undefined && !isCount(r.level)) bad('rescue.level must be a whole number >= 0');
     if (!(typeof r.overrunSeconds === 'number' && r.overrunSeconds >= 0))
       bad('rescue.overrunSeconds must be a number >= 0');
   }

@@ -135,6 +135,9 @@ export async function selectModel(input: SelectInput): Promise<ModelChoice> {
       // The time actually left, not the trial's allowance: its caps are dropped (a rescue recorded
       // before this kept them; its replay does too).
       const uncapped = recordedRescue ? recordedRescue.uncapped === true : true;
+      // Big data: on the smallest row-subsample level, not all of the training rows (an uncuttable
+      // minimum of rounds on 250,000 rows took 92 s past a 60 s budget at load 25; issue 21).
+      const level = recordedRescue ? recordedRescue.level : ctx.subsample ? 0 : undefined;
       try {
         rescued = await rescueFit(
           ctx,
@@ -145,6 +148,7 @@ export async function selectModel(input: SelectInput): Promise<ModelChoice> {
               : {}
             : { minRounds, pastDeadline: () => clock() > hardDeadline },
           uncapped,
+          level,
         );
       } catch (err) {
         throw new SearchError(
@@ -155,9 +159,18 @@ export async function selectModel(input: SelectInput): Promise<ModelChoice> {
       if (replayClock && opts.signal?.aborted) throw new SearchError('the replay was cancelled');
       if (t.state !== 'PRUNED')
         throw new SearchError(`search.clock.rescue names trial ${t.number}, which is ${t.state}, not PRUNED`);
-      t = study.rescued(t.id, { value: rescued.value, resources: [rescued.resource] });
+      t = study.rescued(t.id, {
+        value: rescued.value,
+        resources: [rescued.resource],
+        ...(rescued.trainRows !== undefined ? { rows: rescued.trainRows } : {}),
+      });
       ranked.push(t);
-      holdoutModels.set(t.number, { family: t.family, model: rescued.model, resource: rescued.resource });
+      holdoutModels.set(t.number, {
+        family: t.family,
+        model: rescued.model,
+        resource: rescued.resource,
+        ...(rescued.pipeline ? { pipeline: rescued.pipeline } : {}),
+      });
       rescue = {
         trial: t.number,
         how: 'fit',
@@ -165,6 +178,7 @@ export async function selectModel(input: SelectInput): Promise<ModelChoice> {
         minRounds,
         ...(rescued.stoppedAt !== undefined ? { rounds: rescued.stoppedAt } : {}),
         ...(uncapped ? { uncapped: true } : {}),
+        ...(level !== undefined ? { level } : {}),
       };
     }
   }

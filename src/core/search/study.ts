@@ -358,10 +358,18 @@ export class Study {
    * Gives a finished (PRUNED) trial the value and resources of the model rescued from it when no
    * trial of a time-budgeted search finished (runner.ts); its state and reason stay as told.
    */
-  rescued(id: string, result: { readonly value: number; readonly resources: readonly number[] }): Trial {
+  rescued(
+    id: string,
+    result: { readonly value: number; readonly resources: readonly number[]; readonly rows?: number },
+  ): Trial {
     const l = this.find(id);
     if (l.trial.state !== 'PRUNED') throw new Error(`trial '${id}' is ${l.trial.state}, not PRUNED`);
-    l.trial = freezeTrial({ ...l.trial, value: result.value, resources: [...result.resources] });
+    l.trial = freezeTrial({
+      ...l.trial,
+      value: result.value,
+      resources: [...result.resources],
+      ...(result.rows !== undefined ? { rows: result.rows } : {}),
+    });
     return l.trial;
   }
 

@@ -9,6 +9,7 @@ import { runSearch, SearchError, type SearchOptions } from '../../../src/core/se
 import { budgetNote, clockNote } from '../../../src/core/search/clock-note.ts';
 import { rescueResource } from '../../../src/core/search/evaluate-trial.ts';
 import { joinParams } from '../../../src/core/search/spaces.ts';
+import { mixedTable } from '../../../bench/search-scale/table.ts';
 import { portfolioSampler } from '../../../src/core/search/samplers/index.ts';
 import { expectSameSearch, fakeClock, replayOf, twoLaneExecutor, wide } from './clock-helpers.ts';
 
@@ -169,6 +170,34 @@ describe('a search in which no trial finishes before the deadline', () => {
     const old = await replayOf(legacy, base);
     expect(old.manifest.clock.rescue?.uncapped).toBeUndefined();
     expect(old.manifest.final.members[0].resource).toBeLessThanOrEqual(30);
+  }, 60_000);
+
+  it('big data: the rescue trains on the smallest row-subsample level, not all training rows (issue 21); the replay reproduces it', async () => {
+    const clock = fakeClock(1);
+    const budget = 10;
+    const base: SearchOptions = {
+      table: mixedTable(3000, 10, 7),
+      target: 'y',
+      task: 'binary',
+      families: ['gbdt'],
+      seed: 4,
+      timeBudgetSeconds: budget,
+      folds: 1,
+      subsample: { threshold: 800 },
+      now: clock.now,
+      // trial 0 starts past the search deadline: cut before its first level, no model to fall back on
+      onTrialStart: () => clock.jumpTo(budget * 1000 * 0.9 + 1),
+    };
+    const r = await runSearch(base);
+    const m = r.manifest;
+    const levels = m.split.subsample!.rows;
+    expect(r.trials[0]).toMatchObject({ state: 'PRUNED', reason: 'deadline' });
+    expect(m.clock.rescue).toMatchObject({ trial: 0, how: 'fit', level: 0 });
+    // the rescued model (and its value) come from the smallest level's rows, read through its pipeline
+    expect(r.best.rows).toBe(levels[0]);
+    expect(m.final.members[0].refit).toBe(false);
+    const again = await replayOf(r, base);
+    expectSameSearch(r, again, base.table);
   }, 60_000);
 
   it('a stop before any trial finished is still an error, in words', async () => {
