@@ -77,7 +77,8 @@ export interface ClockRecord {
  * - 'cut': a holdout trial cut at the deadline, its model as the deadline left it (after `rounds`
  *   training callbacks, also in `cuts`); a replay gets it by replaying the cut.
  * - 'fit': the lowest-numbered trial that did not fail (asked after the deadline if none was asked)
- *   trained after the search on fold 0's training rows as a trial would, stopped by the budget
+ *   trained after the search on fold 0's training rows (on big data the smallest row-subsample
+ *   level: `level`) as a trial would, stopped by the budget
  *   margin once it has done `minRounds` callbacks (`rescueResource`) — `rounds`: where it was
  *   stopped; absent: it ended by itself (early stopping). A replay does the same fit and stops it
  *   there, without a clock.
