@@ -267,6 +267,8 @@ export class TrialSchedule {
         peers,
         ...(stopAt !== Infinity ? { timeLimitMs: Math.max(0, stopAt - clock()) } : {}),
         keepHoldoutModel: nFolds === 1,
+        // a trial completed: a cut model can no longer be the fallback (see TrialTask.keepCutModel)
+        ...(nFolds === 1 && study.ranked().length > 0 ? { keepCutModel: false } : {}),
         ...(trialScoring === 'own-fold' ? { noPeek: false } : {}),
         ...(recordedCut ? { cut: recordedCut as CutPoint } : {}),
       };

@@ -76,3 +76,27 @@ describe('the time check before a trial’s fit on all rows', () => {
     expect(out.result.rows).toBeUndefined();
   });
 });
+
+describe('a holdout trial cut by the deadline', () => {
+  it('returns its model as a fallback only while no trial has completed (keepCutModel)', async () => {
+    const ctx = prepareSearchContext({
+      table: mixedTable(1500, 10, 7),
+      spec: { target: 'y', task: 'binary', seed: 4, metric: 'roc_auc', families: ['gbdt'], folds: 1 },
+    });
+    const cutAfter = async (keepCutModel?: boolean) => {
+      let t = 0;
+      // every clock reading is 1 ms: a 20 ms limit cuts the fit after a few rounds
+      const out = await evaluateTrial(
+        ctx,
+        { ...task, timeLimitMs: 20, ...(keepCutModel === undefined ? {} : { keepCutModel }) },
+        {},
+        () => t++,
+      );
+      expect(out.result).toMatchObject({ state: 'PRUNED', reason: 'deadline' });
+      expect(out.pred).toBeDefined();
+      return out;
+    };
+    expect((await cutAfter()).holdout).toBeDefined();
+    expect((await cutAfter(false)).holdout).toBeUndefined();
+  });
+});
