@@ -1,8 +1,8 @@
 /**
  * Throughput of the search (issue 17 goal: at least 10 trials in 60 s on letter-sized data on this
  * machine): a seeded letter-sized synthetic set (letter-like.ts: 20,000 rows × 16 integer columns, 26
- * classes), a time-budgeted search with one worker, per sampler. Prints each trial (family, round cap,
- * rounds used, seconds, state), where the time went (search, refit, the whole process) and the trials
+ * classes), a time-budgeted search with one worker, per sampler. Prints each trial (family, round cap
+ * or a net's epoch cap, rounds / epochs used, seconds, state), where the time went (search, refit, the whole process) and the trials
  * finished per 60 s with the ratio to the goal. `uptime` is printed too: the figures depend on load.
  *
  *   npx tsx bench/automl/throughput.ts [--budget 60] [--samplers portfolio,frugal] [--workers 1]
@@ -61,7 +61,7 @@ for (const sampler of values.samplers!.split(',')) {
   process.stdout.write('trial  family         cap   rounds/epochs  seconds  state\n');
   for (const t of r.trials)
     process.stdout.write(
-      `${String(t.number).padStart(5)}  ${t.family.padEnd(13)} ${String(t.params.roundCap ?? '').padStart(5)}` +
+      `${String(t.number).padStart(5)}  ${t.family.padEnd(13)} ${String(t.params.roundCap ?? t.params.epochCap ?? '').padStart(5)}` +
         `  ${String((t.resources ?? []).join(',')).padStart(13)}  ${(t.durations.total ?? 0).toFixed(1).padStart(7)}` +
         `  ${t.state}${t.reason ? ` (${t.reason})` : ''}${t.value !== undefined ? ` ${t.value.toFixed(4)}` : ''}\n`,
     );

@@ -248,6 +248,8 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
                 fold: count,
                 minRounds: count,
                 rounds: count,
+                uncapped: { const: true },
+                level: count,
                 overrunSeconds: { type: 'number', minimum: 0 },
               },
             },

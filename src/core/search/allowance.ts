@@ -7,7 +7,7 @@
  *
  * - The cost of a round (ms) is measured on the GBDT trials that ended (their time over the rounds
  *   they trained: the best round plus the early-stopping patience, at most their cap; the median over
- *   trials); before any, it is estimated from the data's size (`roundMsEstimate`).
+ *   trials); before any, it is estimated from the data's size (`roundMsEstimate`) × `UNMEASURED_SAFETY`.
  * - The even share: the time left before the search deadline (× the workers) over the trials still
  *   wanted to reach `TARGET_TRIALS` + `MARGIN_TRIALS` finished ones (at least `MIN_WANTED`); the allowance is the rounds that share
  *   holds at that cost, at least `MIN_ROUNDS`.
@@ -24,8 +24,10 @@
  * recorded `gbdt.roundCap` parameter, so a replay trains exactly the same rounds (a search with a trial
  * cap and no time budget never calls this: unchanged and deterministic).
  */
+import type { Params } from './space.ts';
 import type { Trial } from './study.ts';
-import { GBDT_MAX_ROUNDS, gbdtPatience } from './spaces.ts';
+import type { FamilyName } from '../train/families.ts';
+import { GBDT_MAX_ROUNDS, familySpace, gbdtPatience } from './spaces.ts';
 
 /** Finished trials a budget should hold (issue 17: at least 10 in 60 s on letter-sized data). */
 export const TARGET_TRIALS = 10;
@@ -40,6 +42,15 @@ export const MIN_WANTED = 3;
 export const MIN_ROUNDS = 30;
 /** Growth of the allowance when the best trial used all of its cap. */
 export const GROWTH = 3;
+
+/**
+ * Before any trial measured the cost, the size estimate is taken as this many times too optimistic:
+ * the machine's speed and load are unknown (letter on the shared 2-core machine: 65 ms a round
+ * estimated, 90 ms measured at load 2, 350 ms at load 20, where trial 0 at its estimated share took
+ * 24 s of a 60 s budget). The first trials are then cheap (FLAML's low-cost start) and the measured
+ * cost sizes the rest.
+ */
+export const UNMEASURED_SAFETY = 3;
 
 /** Data sizes the first estimate reads. */
 export interface CostShape {
@@ -106,13 +117,19 @@ function finished(t: Trial): boolean {
   return t.state === 'COMPLETE' || (t.state === 'PRUNED' && t.reason === 'halving');
 }
 
-/** The round allowance for the next GBDT trial (see the header). */
-export function roundAllowance(a: AllowanceInput): number {
-  const ms = Math.max(1e-3, measuredRoundMs(a.trials) ?? a.estimateMs);
+/** The even share (ms) of the time left among the trials still wanted (see the header). */
+function evenShareMs(a: Pick<AllowanceInput, 'trials' | 'remainingMs' | 'concurrency'>): number {
   const done = a.trials.filter(finished).length;
   const running = a.trials.filter((t) => t.state === 'RUNNING').length;
   const wanted = Math.max(MIN_WANTED, TARGET_TRIALS + MARGIN_TRIALS - done - running);
-  const share = (Math.max(0, a.remainingMs) * Math.max(1, a.concurrency)) / wanted;
+  return (Math.max(0, a.remainingMs) * Math.max(1, a.concurrency)) / wanted;
+}
+
+/** The round allowance for the next GBDT trial (see the header). */
+export function roundAllowance(a: AllowanceInput): number {
+  const ms = Math.max(1e-3, measuredRoundMs(a.trials) ?? a.estimateMs * UNMEASURED_SAFETY);
+  const done = a.trials.filter(finished).length;
+  const share = evenShareMs(a);
   let rounds = Math.floor(share / ms);
   const b = a.best;
   if (b && b.family === 'gbdt' && typeof b.params.roundCap === 'number') {
@@ -123,4 +140,103 @@ export function roundAllowance(a: AllowanceInput): number {
   // never more than one worker's time left can hold (a trial cut by the deadline is lost)
   rounds = Math.min(rounds, Math.floor((0.9 * a.remainingMs) / ms));
   return Math.max(MIN_ROUNDS, Math.min(GBDT_MAX_ROUNDS, Math.round(rounds)));
+}
+
+/**
+ * Epoch allowance (nets: linear and MLP). A net's epoch cannot be cut short and costs what its size
+ * says (on letter an MLP of 128-64 units took 1.5–3 s an epoch, 12–30 s a trial: two GBDT trials'
+ * time), so each net trial's epochs are capped, when it is asked, at the even share of the time left
+ * (as the rounds of a GBDT trial) at the cost an epoch of that configuration is expected to take — at
+ * least `MIN_EPOCHS`, never more than one worker's time left holds. Recorded as the trial's `epochCap`
+ * (spaces.ts `recorded`), so a replay trains exactly the same epochs; a search with a trial cap and no
+ * time budget never asks for it.
+ *
+ * The cost of an epoch: a model of the work — training rows × multiply-adds of the net (forward and
+ * backward) plus a fixed cost per mini-batch (TensorFlow.js's per-operation overhead dominates small
+ * nets: a linear epoch on letter is 63 batches of ~11 ms) — calibrated on a loaded 2-core machine
+ * (`NET_MS_PER_MAC_ROW`, `NET_MS_PER_BATCH`), then scaled by what the net trials that ended measured
+ * against the same model (the median ratio), so the machine's speed and load are learnt; before any
+ * net ended, by how the GBDT rounds measured against their estimate (`loadScale`), else
+ * `UNMEASURED_SAFETY`.
+ */
+/** The fewest epochs a capped net trains (the nets' first halving rung). */
+export const MIN_EPOCHS = 3;
+/** ms per training row × multiply-add of a net's layers (forward + backward), loaded 2-core machine. */
+export const NET_MS_PER_MAC_ROW = 15e-6;
+/** ms per mini-batch besides the arithmetic (TensorFlow.js overhead, Adam's updates). */
+export const NET_MS_PER_BATCH = 10;
+
+/** Layer widths of a net trial's parameters: inputs, hidden units (as spaces.ts builds them), outputs. */
+function netWidths(family: FamilyName, params: Params, s: CostShape): number[] {
+  const hidden: number[] = [];
+  if (family === 'mlp') {
+    const layers = Number(params.layers);
+    const width = Number(params.width);
+    for (let i = 0; i < layers; i++) hidden.push(Math.max(8, Math.round(width / 2 ** i)));
+  }
+  return [Math.max(1, s.features), ...hidden, Math.max(1, s.groups)];
+}
+
+/** The cost model's estimate of one epoch of a net trial (ms, all fits of the trial). */
+export function netEpochMsEstimate(family: FamilyName, params: Params, s: CostShape): number {
+  const w = netWidths(family, params, s);
+  let macs = 0;
+  for (let k = 0; k + 1 < w.length; k++) macs += w[k] * w[k + 1];
+  const rows = Math.max(1, s.trainRows);
+  const size = Number(params.batchSize) > 0 ? Number(params.batchSize) : 128;
+  // as nn/train.ts: small data gets smaller batches (≥ ~10 updates an epoch)
+  const batch = Math.max(1, Math.min(size, rows, Math.max(16, Math.ceil(rows / 10))));
+  const one = rows * macs * NET_MS_PER_MAC_ROW + Math.ceil(rows / batch) * NET_MS_PER_BATCH;
+  return Math.max(1, s.fits) * one;
+}
+
+/** Epochs a net trial trained (per fit): its best epoch + the patience, at most its cap. */
+export function epochsTrained(t: Trial): number | undefined {
+  const res = t.resources;
+  if (!res || res.length === 0 || !res.every((r) => Number.isFinite(r))) return undefined;
+  const fs = familySpace(t.family);
+  const patience = Number(fs.fixed.patience ?? 0);
+  const cap = typeof t.params.epochCap === 'number' ? t.params.epochCap : fs.resource.max;
+  return Math.max(1, Math.min(cap, Math.max(...res) + patience));
+}
+
+const isNet = (f: FamilyName) => f === 'linear' || f === 'mlp';
+
+/**
+ * How much slower (> 1) or faster the net trials that ended ran than the cost model says (median
+ * ratio), or undefined before any.
+ */
+export function measuredNetScale(trials: readonly Trial[], s: CostShape): number | undefined {
+  const ratios: number[] = [];
+  for (const t of trials) {
+    if (!isNet(t.family) || !finished(t) || t.durations.total === undefined) continue;
+    const e = epochsTrained(t);
+    if (e === undefined || !(t.durations.total > 0)) continue;
+    ratios.push((t.durations.total * 1000) / (e * netEpochMsEstimate(t.family, t.params, s)));
+  }
+  if (!ratios.length) return undefined;
+  ratios.sort((a, b) => a - b);
+  const h = ratios.length >> 1;
+  return ratios.length % 2 ? ratios[h] : (ratios[h - 1] + ratios[h]) / 2;
+}
+
+export interface EpochAllowanceInput extends Omit<AllowanceInput, 'best' | 'estimateMs'> {
+  readonly family: FamilyName;
+  readonly params: Params;
+  readonly shape: CostShape;
+  /**
+   * Measured / estimated cost of the GBDT rounds so far (the machine's speed and load), used until a
+   * net trial measured its own; absent: `UNMEASURED_SAFETY`.
+   */
+  readonly loadScale?: number;
+}
+
+/** The epoch allowance for the next net trial (see above), at most the family's maximum. */
+export function epochAllowance(a: EpochAllowanceInput): number {
+  const max = familySpace(a.family).resource.max;
+  const scale = measuredNetScale(a.trials, a.shape) ?? a.loadScale ?? UNMEASURED_SAFETY;
+  const ms = Math.max(1e-3, netEpochMsEstimate(a.family, a.params, a.shape) * scale);
+  let epochs = Math.floor(evenShareMs(a) / ms);
+  epochs = Math.min(epochs, Math.floor((0.9 * Math.max(0, a.remainingMs)) / ms));
+  return Math.max(MIN_EPOCHS, Math.min(max, epochs));
 }

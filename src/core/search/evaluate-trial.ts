@@ -17,7 +17,7 @@ import type { Fitted, RoundInfo } from '../models/types.ts';
 import type { FittedPipeline } from '../pipeline/index.ts';
 import { TF_FAMILIES, estimatorFor, type FamilyName } from '../train/families.ts';
 import { halvingDecision, promotionDecision, type HalvingConfig, type HalvingDecision } from './halving.ts';
-import { familySpace } from './spaces.ts';
+import { familySpace, trainingConfig } from './spaces.ts';
 import { pipeKey, takeMatrixRows, type FoldData, type PipeKey, type SearchContext } from './context.ts';
 import type { EndReason, RungRecord, TrialResult } from './study.ts';
 import { crossFitRounds, holdoutHalves, stagedModel, type StagedModel } from './no-peek.ts';
@@ -54,6 +54,13 @@ export interface TrialTask {
   readonly noPeek?: boolean;
   /** Return the fold-0 model of a holdout plan (as JSON across a worker boundary). */
   readonly keepHoldoutModel?: boolean;
+  /**
+   * false: a trial cut by the deadline returns no model. A cut model is only a fallback for a search in
+   * which no trial completes, so it is not sent once one has; sending it cost more than the trial (a
+   * 48-tree deep random forest cut on letter-sized data: 11 s of training, then the search phase ended
+   * 20 s later while its model crossed the worker boundary as JSON).
+   */
+  readonly keepCutModel?: boolean;
   /**
    * Replay of a recorded cut: stop exactly where the recorded trial was stopped by the clock or a
    * stop (in fold `fold` after `round` rounds/epochs; round 0: before the fold started), as if the
@@ -140,7 +147,7 @@ export async function evaluateTrial(
   const stopAt = task.timeLimitMs === undefined ? Infinity : start + task.timeLimitMs;
   const fam = task.family;
   const res = familySpace(fam).resource;
-  const config: Record<string, unknown> = { ...task.config, seed: task.seed, [res.key]: res.max };
+  const config = trainingConfig(fam, { ...task.config, seed: task.seed }, res.max);
   const rungSet = new Set(task.rungs);
   const est = estimatorFor(fam);
   const key = pipeKey(fam, task.config);
@@ -283,7 +290,9 @@ export async function evaluateTrial(
       return {
         ...ended('PRUNED', cut, { value, resources: [usedResource(model)], rows: levels[lv] }),
         pred: p,
-        holdout: { model, resource: usedResource(model), pipeline },
+        ...(task.keepCutModel !== false
+          ? { holdout: { model, resource: usedResource(model), pipeline } }
+          : {}),
       };
     }
     if (!Number.isFinite(value)) return ended('FAILED', 'error', { error: `non-finite ${metric}` });
@@ -308,7 +317,10 @@ export async function evaluateTrial(
   const stagedFolds: { model: StagedModel; fold: number }[] = [];
   for (let f = 0; f < nFolds; f++) {
     if (pending.length) await Promise.all(pending.splice(0));
-    const before = clockCut(f, 0, f === 0 && done ? expectedMs(ctx.foldData(key, 0).ytr.length) : 0);
+    // The full fit's expected time from its row count, without building its data: on big data the
+    // full-rows pipeline is itself an uncuttable fit (seconds at 800,000 rows), which this check
+    // must be able to skip (issue 21: a 2-worker search on 1,000,000 rows ran 84.8 s for 60 s).
+    const before = clockCut(f, 0, f === 0 && done ? expectedMs(ctx.subsample?.trainRows ?? 0) : 0);
     if (before) return done ? fromLevel(done, cutAt) : ended('PRUNED', before);
     if (remotePrune) return done ? fromLevel(done) : ended('PRUNED', 'halving');
     const fStart = now();
@@ -371,7 +383,9 @@ export async function evaluateTrial(
         return {
           ...ended('PRUNED', cut, { value, resources: [usedResource(model)] }),
           pred: p,
-          holdout: { model, resource: usedResource(model), pipeline: d.pipeline },
+          ...(task.keepCutModel !== false
+            ? { holdout: { model, resource: usedResource(model), pipeline: d.pipeline } }
+            : {}),
         };
       }
       if (nFolds === 1 && task.keepHoldoutModel !== false)
@@ -522,6 +536,9 @@ export interface RescueOutcome {
   readonly resource: number;
   /** Training callbacks after which the clock (or `stop.rounds`) stopped it; undefined: it ran to its end. */
   readonly stoppedAt?: number;
+  /** Trained on a row-subsample level: its rows and the level's pipeline (the model reads it). */
+  readonly trainRows?: number;
+  readonly pipeline?: FittedPipeline;
 }
 
 /** When a rescue fit stops: live (the clock, after a minimum) or as recorded (a replay). */
@@ -531,7 +548,7 @@ export type RescueStop =
 /**
  * The rescue of a time-budgeted search in which no trial finished (select.ts): trains one trial's
  * family and parameters on fold 0 of the split plan (its training rows; for a holdout plan, the
- * holdout's training rows) as a trial would (up to the family's maximum resource, early stopping on
+ * holdout's training rows) as a trial would (up to its cap, or with `uncapped` the family's maximum resource; early stopping on
  * fold 0's validation rows, no halving), and scores it on those validation rows. Live, the clock may
  * stop it once it has done `minRounds` training callbacks; a replay stops it after the recorded
  * `rounds` (or lets it run to its end), so it gives the same bits.
@@ -544,16 +561,30 @@ export async function rescueFit(
     readonly seed: number;
   },
   stop: RescueStop,
+  /**
+   * Ignore the trial's allowance caps (`roundCap`, `epochCap`): the rescue uses the time actually
+   * left, up to the family's maximum, rather than the share the trial was given (spaces.ts
+   * `trainingConfig`).
+   */
+  uncapped = false,
+  /**
+   * Train on this row-subsample level (`ctx.subsample.rows[level]` rows, early stopping on the level's
+   * stopping rows, as a trial's level fit) instead of all of fold 0's training rows: on big data a fit
+   * on all rows is exactly what the budget did not hold.
+   */
+  level?: number,
 ): Promise<RescueOutcome> {
   const res = familySpace(trial.family).resource;
-  const d = ctx.foldData(pipeKey(trial.family, trial.config), 0);
+  const key = pipeKey(trial.family, trial.config);
+  const lv = level !== undefined ? ctx.levelData(key, level) : undefined;
+  const d = lv ?? ctx.foldData(key, 0);
   let calls = 0;
   let stoppedAt: number | undefined;
   const model = await estimatorFor(trial.family).fit(d.Xtr, d.ytr, {
     task: ctx.task,
     nClasses: ctx.task === 'regression' ? undefined : ctx.nClasses,
-    config: { ...trial.config, seed: trial.seed, [res.key]: res.max },
-    validation: { X: d.Xva, y: d.yva },
+    config: trainingConfig(trial.family, { ...trial.config, seed: trial.seed }, res.max, { uncapped }),
+    validation: lv ? { X: lv.Xstop, y: lv.ystop } : { X: d.Xva, y: d.yva },
     onRound: () => {
       calls++;
       const halt =
@@ -575,5 +606,6 @@ export async function rescueFit(
     value,
     resource: Number.isFinite(used) ? used : calls,
     ...(stoppedAt !== undefined ? { stoppedAt } : {}),
+    ...(lv ? { trainRows: lv.ytr.length, pipeline: lv.pipeline } : {}),
   };
 }

@@ -77,7 +77,8 @@ export interface ClockRecord {
  * - 'cut': a holdout trial cut at the deadline, its model as the deadline left it (after `rounds`
  *   training callbacks, also in `cuts`); a replay gets it by replaying the cut.
  * - 'fit': the lowest-numbered trial that did not fail (asked after the deadline if none was asked)
- *   trained after the search on fold 0's training rows as a trial would, stopped by the budget
+ *   trained after the search on fold 0's training rows (on big data the smallest row-subsample
+ *   level: `level`) as a trial would, stopped by the budget
  *   margin once it has done `minRounds` callbacks (`rescueResource`) — `rounds`: where it was
  *   stopped; absent: it ended by itself (early stopping). A replay does the same fit and stops it
  *   there, without a clock.
@@ -88,6 +89,16 @@ export interface RescueRecord {
   readonly fold: 0;
   readonly minRounds?: number;
   readonly rounds?: number;
+  /**
+   * 'fit': trained without the trial's allowance caps (`roundCap`, `epochCap`), up to the family's
+   * maximum, so that it uses the time left; absent (rescues recorded before it): within its caps.
+   */
+  readonly uncapped?: boolean;
+  /**
+   * 'fit' on data with row-subsample rungs: trained on this level (the smallest, 0) rather than all
+   * of fold 0's training rows; absent: all of them (also rescues recorded before it).
+   */
+  readonly level?: number;
   /** Seconds the run took beyond its time budget (0: within it; a replay keeps the recorded value). */
   readonly overrunSeconds: number;
 }
@@ -214,6 +225,8 @@ export function checkClockRecord(rec: ClockRecord, n: number): void {
       bad('rescue.rounds must be a whole number >= 1');
     if (r.minRounds !== undefined && !(isCount(r.minRounds) && r.minRounds >= 1))
       bad('rescue.minRounds must be a whole number >= 1');
+    if (r.uncapped !== undefined && r.uncapped !== true) bad('rescue.uncapped must be true or absent');
+    if (r.level !== undefined && !isCount(r.level)) bad('rescue.level must be a whole number >= 0');
     if (!(typeof r.overrunSeconds === 'number' && r.overrunSeconds >= 0))
       bad('rescue.overrunSeconds must be a number >= 0');
   }

@@ -16,7 +16,8 @@
  * rows) (at least × 1.1), forests and nets with the folds' mean trees/best epoch.
  *
  * Budget: the search phase stops early enough to leave a refit reserve — max(10% of the budget, the
- * estimated refit time of the top 2 trials (their fit time × all rows / the rows they trained on;
+ * estimated refit time of the top 2 trials (their fit time × all rows / the rows they trained on ×
+ * the refit's rounds / the rounds they trained × `REFIT_TIME_FACTOR`, refit.ts;
  * on a holdout plan a refit estimated over 40% of the budget is not reserved for: the trial's own
  * model is kept) plus the estimated ensemble selection), at most 40% of the budget (the 10% floor
  * also covers the hand-back of a trial cut at the search deadline). With row-subsample rungs no new
@@ -74,7 +75,7 @@ import type { SubsampleOption } from './subsample.ts';
 import { call, TrialSchedule } from './schedule.ts';
 import { DEFAULT_ENSEMBLE_SIZE, ensembleRoundsFor, selectModel } from './select.ts';
 import { refitMembers } from './refit.ts';
-import { roundMsEstimate } from './allowance.ts';
+import { roundMsEstimate, type CostShape } from './allowance.ts';
 import {
   checkClockRecord,
   searchManifest,
@@ -164,8 +165,9 @@ export interface SearchOptions {
   readonly trialScoring?: TrialScoring;
   /**
    * Time-budgeted searches: lower each sampled GBDT trial's round cap to the allowance the measured
-   * cost leaves (allowance.ts; recorded as the trial's `roundCap`, so replays are exact). Default true;
-   * false runs the sampler's caps as they are.
+   * cost leaves, and cap each sampled net's epochs likewise (allowance.ts; recorded as the trial's
+   * `roundCap` / `epochCap`, so replays are exact). Default true; false runs the sampler's caps as they
+   * are and nets up to their maximum epochs.
    */
   readonly roundAllowance?: boolean;
   /** How many of the best trials are ensemble candidates (default 16; 1 = no ensemble). */
@@ -313,6 +315,16 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   if (opts.replay?.length) study.enqueue(...opts.replay);
 
   // Search: trials until the budget, the trial count or a stop (schedule.ts).
+  const costShape: CostShape = {
+    trainRows: ctx.subsample
+      ? ctx.subsample.rows[0]
+      : ctx.nFolds > 1
+        ? (ctx.y.length * (ctx.nFolds - 1)) / ctx.nFolds
+        : ctx.y.length - ctx.evalRows.length,
+    fits: ctx.subsample ? 1 : ctx.nFolds,
+    groups: opts.task === 'multiclass' ? ctx.nClasses : 1,
+    features: ctx.features.columns.length,
+  };
   const ensembleRounds = ensembleRoundsFor(opts.ensembleRounds, ctx);
   const schedule = new TrialSchedule({
     opts,
@@ -326,16 +338,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     trialScoring,
     ensembleSize: Math.max(1, opts.ensembleSize ?? DEFAULT_ENSEMBLE_SIZE),
     ensembleRounds,
-    roundMsEstimate: roundMsEstimate({
-      trainRows: ctx.subsample
-        ? ctx.subsample.rows[0]
-        : ctx.nFolds > 1
-          ? (ctx.y.length * (ctx.nFolds - 1)) / ctx.nFolds
-          : ctx.y.length - ctx.evalRows.length,
-      fits: ctx.subsample ? 1 : ctx.nFolds,
-      groups: opts.task === 'multiclass' ? ctx.nClasses : 1,
-      features: ctx.features.columns.length,
-    }),
+    roundMsEstimate: roundMsEstimate(costShape),
+    costShape,
   });
   const split = splitRecord(ctx, seed, opts.timeOrder);
   call(() =>

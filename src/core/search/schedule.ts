@@ -14,6 +14,7 @@
 import type { Fitted, SerializedModel } from '../models/types.ts';
 import type { FittedPipeline } from '../pipeline/index.ts';
 import type { FamilyName } from '../train/families.ts';
+import type { Params } from './space.ts';
 import type { HalvingDecision } from './halving.ts';
 import type { Study, Trial } from './study.ts';
 import { metricValue } from './ensemble.ts';
@@ -24,7 +25,7 @@ import type { ClockRecord, SearchManifest, TrialCut, TrialScoring } from './mani
 import type { SearchOptions, TrialEvidenceData } from './runner.ts';
 import { ensembleCandidates } from './select.ts';
 import { refitEstimateMs } from './refit.ts';
-import { roundAllowance } from './allowance.ts';
+import { epochAllowance, measuredRoundMs, roundAllowance, type CostShape } from './allowance.ts';
 
 /** A model trained on the holdout plan's training rows, usable when its refit does not fit. */
 export interface KeptModel {
@@ -59,6 +60,8 @@ export interface ScheduleSetup {
   readonly ensembleRounds: (nCandidates: number) => number;
   /** First estimate of a GBDT round's cost in ms (allowance.ts `roundMsEstimate`). */
   readonly roundMsEstimate?: number;
+  /** The data's sizes for the nets' epoch allowance (allowance.ts `epochAllowance`); absent: none. */
+  readonly costShape?: CostShape;
 }
 
 /** Calls a listener; a failing listener does not stop the search. */
@@ -126,7 +129,7 @@ export class TrialSchedule {
     if (budgetMs === Infinity || this.s.opts.replayClock || this.s.opts.roundAllowance === false)
       return study.ask();
     // A time budget: the GBDT round allowance the measured cost leaves (allowance.ts), recorded as the
-    // trial's roundCap. Not for a trial asked past the search deadline (it never runs, or is rescued).
+    // trial's roundCap, and a net's epoch allowance, recorded as its epochCap. Not for a trial asked past the search deadline (it never runs, or is rescued).
     const remainingMs = this.searchDeadline() - clock();
     if (!(remainingMs > 0)) return study.ask();
     const roundCap = roundAllowance({
@@ -136,7 +139,24 @@ export class TrialSchedule {
       remainingMs,
       estimateMs: this.s.roundMsEstimate ?? 0,
     });
-    return study.ask({ roundCap });
+    // Nets: the epochs that share holds at the configuration's expected cost (recorded as `epochCap`).
+    const shape = this.s.costShape;
+    const roundMs = measuredRoundMs(study.trials);
+    const est = this.s.roundMsEstimate;
+    const loadScale = roundMs !== undefined && est !== undefined && est > 0 ? roundMs / est : undefined;
+    const epochCap = shape
+      ? (family: FamilyName, params: Params) =>
+          epochAllowance({
+            trials: study.trials,
+            concurrency: this.concurrency,
+            remainingMs,
+            family,
+            params,
+            shape,
+            ...(loadScale !== undefined ? { loadScale } : {}),
+          })
+      : undefined;
+    return study.ask({ roundCap, ...(epochCap ? { epochCap } : {}) });
   }
 
   /** Peers of a replayed trial: the same family's rung values among the trials told before it was asked. */
@@ -247,6 +267,8 @@ export class TrialSchedule {
         peers,
         ...(stopAt !== Infinity ? { timeLimitMs: Math.max(0, stopAt - clock()) } : {}),
         keepHoldoutModel: nFolds === 1,
+        // a trial completed: a cut model can no longer be the fallback (see TrialTask.keepCutModel)
+        ...(nFolds === 1 && study.ranked().length > 0 ? { keepCutModel: false } : {}),
         ...(trialScoring === 'own-fold' ? { noPeek: false } : {}),
         ...(recordedCut ? { cut: recordedCut as CutPoint } : {}),
       };

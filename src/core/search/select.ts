@@ -132,6 +132,12 @@ export async function selectModel(input: SelectInput): Promise<ModelChoice> {
     if (!t && !study.trials.length) t = schedule.tellNeverRun(schedule.askTrial());
     if (t) {
       const minRounds = recordedRescue?.minRounds ?? rescueResource(t.family, t.config);
+      // The time actually left, not the trial's allowance: its caps are dropped (a rescue recorded
+      // before this kept them; its replay does too).
+      const uncapped = recordedRescue ? recordedRescue.uncapped === true : true;
+      // Big data: on the smallest row-subsample level, not all of the training rows (an uncuttable
+      // minimum of rounds on 250,000 rows took 92 s past a 60 s budget at load 25; issue 21).
+      const level = recordedRescue ? recordedRescue.level : ctx.subsample ? 0 : undefined;
       try {
         rescued = await rescueFit(
           ctx,
@@ -141,6 +147,8 @@ export async function selectModel(input: SelectInput): Promise<ModelChoice> {
               ? { rounds: recordedRescue.rounds }
               : {}
             : { minRounds, pastDeadline: () => clock() > hardDeadline },
+          uncapped,
+          level,
         );
       } catch (err) {
         throw new SearchError(
@@ -151,15 +159,26 @@ export async function selectModel(input: SelectInput): Promise<ModelChoice> {
       if (replayClock && opts.signal?.aborted) throw new SearchError('the replay was cancelled');
       if (t.state !== 'PRUNED')
         throw new SearchError(`search.clock.rescue names trial ${t.number}, which is ${t.state}, not PRUNED`);
-      t = study.rescued(t.id, { value: rescued.value, resources: [rescued.resource] });
+      t = study.rescued(t.id, {
+        value: rescued.value,
+        resources: [rescued.resource],
+        ...(rescued.trainRows !== undefined ? { rows: rescued.trainRows } : {}),
+      });
       ranked.push(t);
-      holdoutModels.set(t.number, { family: t.family, model: rescued.model, resource: rescued.resource });
+      holdoutModels.set(t.number, {
+        family: t.family,
+        model: rescued.model,
+        resource: rescued.resource,
+        ...(rescued.pipeline ? { pipeline: rescued.pipeline } : {}),
+      });
       rescue = {
         trial: t.number,
         how: 'fit',
         fold: 0,
         minRounds,
         ...(rescued.stoppedAt !== undefined ? { rounds: rescued.stoppedAt } : {}),
+        ...(uncapped ? { uncapped: true } : {}),
+        ...(level !== undefined ? { level } : {}),
       };
     }
   }
@@ -172,14 +191,19 @@ export async function selectModel(input: SelectInput): Promise<ModelChoice> {
         (failed ? ` (e.g. trial ${failed.number} failed: ${failed.error})` : ''),
     );
   }
-  const rounds = rescued ? undefined : ensembleRounds(ranked.length);
-  const sel = rescued
-    ? { weights: [1], score: rescued.value, bestSingle: { index: 0, score: rescued.value } }
-    : selectEnsemble(
-        ranked.map((t) => oof.get(t.number)!),
-        yEval,
-        { task, nClasses, metric, rounds },
-      );
+  // A rescued model is the only candidate: no selection steps. A greedy selection over one candidate
+  // can only pick it, and on big data (50,000 holdout rows) its 40 blends × a ROC AUC took 12–15 s at
+  // load 27, after the search deadline (issue 21: a 300,000-row search overran its limit by that).
+  const only = rescued ? rescued.value : rescue?.how === 'cut' ? ranked[0].value : undefined;
+  const rounds = only !== undefined ? undefined : ensembleRounds(ranked.length);
+  const sel =
+    only !== undefined
+      ? { weights: [1], score: only, bestSingle: { index: 0, score: only } }
+      : selectEnsemble(
+          ranked.map((t) => oof.get(t.number)!),
+          yEval,
+          { task, nClasses, metric, rounds },
+        );
   const nonZero = sel.weights.filter((w) => w > 0).length;
   const useEnsemble = nonZero > 1 && study.better(sel.score, sel.bestSingle.score);
   const chosen = useEnsemble

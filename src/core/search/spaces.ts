@@ -12,7 +12,14 @@
  */
 import type { Task } from '../models/types.ts';
 import type { FamilyName } from '../train/families.ts';
-import type { Condition, ParamSpec, ParamValue, Params, SearchSpace } from './space.ts';
+import {
+  checkParams,
+  type Condition,
+  type ParamSpec,
+  type ParamValue,
+  type Params,
+  type SearchSpace,
+} from './space.ts';
 
 export interface ResourceSpec {
   /** The config key the resource sets: boosting rounds / trees or epochs. */
@@ -42,6 +49,13 @@ export interface FamilySpace {
    * trial that lacks one ran with this value (see `withLegacyDefaults`).
    */
   readonly legacy?: Params;
+  /**
+   * Parameters a trial may record beyond its sampled space: set by the search, never sampled (so
+   * adding one changes no sampler's draws), checked when a recorded trial is replayed, absent from a
+   * trial that did not need it. Nets: `epochCap`, the time-budgeted search's epoch allowance
+   * (allowance.ts); absent = up to `resource.max`.
+   */
+  readonly recorded?: readonly ParamSpec[];
 }
 
 /**
@@ -135,7 +149,8 @@ const RANDOM_FOREST: FamilySpace = {
 /**
  * Linear / logistic / softmax regression with an elastic-net penalty (trained by Adam).
  * - learningRate log [1e-3, 0.3]; l2 log [1e-7, 0.1]; l1 log [1e-8, 0.01]; batchSize in {64..512}.
- * Fixed: patience 6 epochs; resource: epochs up to 100.
+ * Fixed: patience 6 epochs; resource: epochs up to 100 (a time-budgeted search may record a lower
+ * `epochCap`: allowance.ts).
  */
 const LINEAR: FamilySpace = {
   family: 'linear',
@@ -151,6 +166,7 @@ const LINEAR: FamilySpace = {
   fixed: { patience: 6 },
   resource: { key: 'epochs', max: 100, min: 3 },
   legacy: { classWeight: 'none' },
+  recorded: [{ name: 'epochCap', type: 'int', low: 1, high: 100 }],
 };
 
 /**
@@ -160,7 +176,8 @@ const LINEAR: FamilySpace = {
  *   learningRate log [1e-4, 1e-2]; l2 log [1e-8, 1e-2]; batchSize in {64..512};
  *   embeddings false/true: categorical columns one-hot/target encoded, or as codes for learned
  *   embedding tables (the trial then reads its own automatic pipeline, `pipeKey` 'embed').
- * Fixed: patience 8 epochs; resource: epochs up to 120.
+ * Fixed: patience 8 epochs; resource: epochs up to 120 (a time-budgeted search may record a lower
+ * `epochCap`: allowance.ts).
  */
 const MLP: FamilySpace = {
   family: 'mlp',
@@ -180,6 +197,7 @@ const MLP: FamilySpace = {
   fixed: { patience: 8 },
   resource: { key: 'epochs', max: 120, min: 3 },
   legacy: { embeddings: false, classWeight: 'none' },
+  recorded: [{ name: 'epochCap', type: 'int', low: 1, high: 120 }],
 };
 
 export const FAMILY_SPACES: Readonly<Record<FamilyName, FamilySpace>> = {
@@ -272,4 +290,42 @@ export function toFamilyConfig(family: FamilyName, params: Params, _task?: Task)
     delete cfg.width;
   }
   return cfg;
+}
+
+/**
+ * Problems with a recorded trial's own parameters (a replay): its sampled space's rules, and the
+ * family's `recorded` parameters (allowance caps) checked only where present.
+ */
+export function checkTrialParams(family: FamilyName, params: Params): string[] {
+  const fs = familySpace(family);
+  const sampled: Record<string, ParamValue> = {};
+  const extra: Record<string, ParamValue> = {};
+  const recorded = new Set((fs.recorded ?? []).map((p) => p.name));
+  for (const [k, v] of Object.entries(params)) (recorded.has(k) ? extra : sampled)[k] = v;
+  const problems = checkParams(fs.space, sampled);
+  for (const p of fs.recorded ?? []) {
+    if (extra[p.name] === undefined) continue;
+    problems.push(...checkParams({ params: [p] }, { [p.name]: extra[p.name] }));
+  }
+  return problems;
+}
+
+/**
+ * The config a fit of a trial trains with: its family config with the resource (rounds/trees/epochs)
+ * set, a net's recorded `epochCap` bounding its epochs (and removed: the estimators do not know it).
+ * `uncapped`: the allowance caps are ignored (a rescue fit uses the time actually left: a GBDT trial's
+ * `roundCap` and a net's `epochCap` are dropped).
+ */
+export function trainingConfig(
+  family: FamilyName,
+  config: Readonly<Record<string, unknown>>,
+  resource: number,
+  opts: { readonly uncapped?: boolean } = {},
+): Record<string, unknown> {
+  const key = familySpace(family).resource.key;
+  const { epochCap, ...rest } = config;
+  const out: Record<string, unknown> = { ...rest, [key]: resource };
+  if (typeof epochCap === 'number' && !opts.uncapped) out[key] = Math.min(resource, epochCap);
+  if (opts.uncapped && family === 'gbdt') delete out.roundCap;
+  return out;
 }

@@ -12,6 +12,7 @@ import type { Params, SearchSpace } from './space.ts';
 import { checkParams } from './space.ts';
 import {
   FAMILY_PARAM,
+  checkTrialParams,
   familySpace,
   joinParams,
   jointSpace,
@@ -136,6 +137,12 @@ interface LiveTrial {
   joint: Params;
 }
 
+/** Allowance caps for a sampled trial (`Study.ask`). */
+export interface AskOptions {
+  readonly roundCap?: number;
+  readonly epochCap?: (family: FamilyName, params: Params) => number | undefined;
+}
+
 export class Study {
   readonly task: Task;
   readonly metric: string;
@@ -175,7 +182,7 @@ export class Study {
     for (const spec of specs) {
       // a trial recorded before a parameter joined the space ran with its legacy value
       const s = { ...spec, params: withLegacyDefaults(spec.family, spec.params) };
-      const problems = checkParams(familySpace(s.family).space, s.params);
+      const problems = checkTrialParams(s.family, s.params);
       if (problems.length) throw new Error(`enqueued ${s.family} trial: ${problems.join('; ')}`);
       this.queue.push(s);
     }
@@ -199,10 +206,12 @@ export class Study {
 
   /**
    * Proposes the next trial (state RUNNING). `roundCap`: a sampled GBDT trial's `roundCap` is lowered
-   * to it (the time-budgeted search's round allowance, allowance.ts); the trial records the value it
-   * trains with. Enqueued trials (replays, the user's own) run as given.
+   * to it (the time-budgeted search's round allowance, allowance.ts); `epochCap`: a sampled net's
+   * epochs are capped at what it answers for the trial's parameters (recorded as `epochCap` when
+   * below the family's maximum). The trial records the values it trains with. Enqueued trials
+   * (replays, the user's own) run as given.
    */
-  ask(opts: { roundCap?: number } = {}): Trial {
+  ask(opts: AskOptions = {}): Trial {
     const number = this.live.length;
     const queued = this.queue.shift();
     let joint: Params;
@@ -229,6 +238,14 @@ export class Study {
         cap > opts.roundCap
       )
         joint = capGbdtRounds(joint, Math.max(1, Math.round(opts.roundCap)));
+      const fam = joint[FAMILY_PARAM] as FamilyName;
+      if (opts.epochCap && familySpace(fam).recorded?.some((p) => p.name === 'epochCap')) {
+        const own = splitJoint(joint).params;
+        const max = familySpace(fam).resource.max;
+        const want = own.epochCap === undefined ? opts.epochCap(fam, own) : undefined;
+        if (want !== undefined && want < max)
+          joint = { ...joint, [`${fam}.epochCap`]: Math.max(1, Math.round(want)) };
+      }
     }
     const { family, params } = splitJoint(joint);
     if (!this.families.includes(family)) throw new Error(`family '${family}' is not part of this study`);
@@ -341,10 +358,18 @@ export class Study {
    * Gives a finished (PRUNED) trial the value and resources of the model rescued from it when no
    * trial of a time-budgeted search finished (runner.ts); its state and reason stay as told.
    */
-  rescued(id: string, result: { readonly value: number; readonly resources: readonly number[] }): Trial {
+  rescued(
+    id: string,
+    result: { readonly value: number; readonly resources: readonly number[]; readonly rows?: number },
+  ): Trial {
     const l = this.find(id);
     if (l.trial.state !== 'PRUNED') throw new Error(`trial '${id}' is ${l.trial.state}, not PRUNED`);
-    l.trial = freezeTrial({ ...l.trial, value: result.value, resources: [...result.resources] });
+    l.trial = freezeTrial({
+      ...l.trial,
+      value: result.value,
+      resources: [...result.resources],
+      ...(result.rows !== undefined ? { rows: result.rows } : {}),
+    });
     return l.trial;
   }
 

@@ -7,16 +7,25 @@ import { describe, expect, it } from 'vitest';
 import {
   GROWTH,
   MARGIN_TRIALS,
+  MIN_EPOCHS,
   MIN_ROUNDS,
+  NET_MS_PER_BATCH,
+  NET_MS_PER_MAC_ROW,
   TARGET_TRIALS,
+  UNMEASURED_SAFETY,
+  epochAllowance,
+  epochsTrained,
+  measuredNetScale,
   measuredRoundMs,
+  netEpochMsEstimate,
   roundAllowance,
   roundMsEstimate,
   roundsTrained,
 } from '../../../src/core/search/allowance.ts';
-import { GBDT_MAX_ROUNDS, gbdtPatience } from '../../../src/core/search/spaces.ts';
+import { GBDT_MAX_ROUNDS, gbdtPatience, trainingConfig } from '../../../src/core/search/spaces.ts';
+import type { Params } from '../../../src/core/search/space.ts';
 import { CAPPED_RATE_ROUNDS, Study, capGbdtRounds, type Trial } from '../../../src/core/search/study.ts';
-import { FAMILIES } from '../../../src/core/train/families.ts';
+import { FAMILIES, type FamilyName } from '../../../src/core/train/families.ts';
 import { runSearch, type SearchOptions } from '../../../src/core/search/runner.ts';
 import { expectSameSearch, fakeClock, replayOf, wide } from './clock-helpers.ts';
 
@@ -58,15 +67,17 @@ describe('round allowance rule', () => {
   });
 
   it('gives the even share of the time left among the trials still wanted, at least MIN_ROUNDS', () => {
-    // 48 s left, nothing run, 12 trials planned (10 + a margin of 2): 4 s a trial at 50 ms = 80 rounds
+    // 144 s left, nothing run, 12 trials planned (10 + a margin of 2): 12 s a trial; nothing measured
+    // yet, so a round is taken to cost UNMEASURED_SAFETY × the 50 ms estimate = 150 ms: 80 rounds
     const planned = TARGET_TRIALS + MARGIN_TRIALS;
     expect(planned).toBe(12);
+    expect(UNMEASURED_SAFETY).toBe(3);
     expect(
-      roundAllowance({ trials: [], best: undefined, remainingMs: 48_000, concurrency: 1, estimateMs: 50 }),
+      roundAllowance({ trials: [], best: undefined, remainingMs: 144_000, concurrency: 1, estimateMs: 50 }),
     ).toBe(80);
     // two workers: twice the time
     expect(
-      roundAllowance({ trials: [], best: undefined, remainingMs: 48_000, concurrency: 2, estimateMs: 50 }),
+      roundAllowance({ trials: [], best: undefined, remainingMs: 144_000, concurrency: 2, estimateMs: 50 }),
     ).toBe(160);
     // the measured cost replaces the estimate: 100 ms a round (5 s over 50 rounds), 11 trials wanted
     const t0 = gbdtTrial(0, 50, 10, 5);
@@ -105,14 +116,21 @@ describe('round allowance rule', () => {
  * left out: their epochs are not capped by the allowance yet). Each trial trains until its early stopping (best round 25 / learning rate) or its cap; a
  * trial that would pass the search deadline is cut. Returns the trials that finished.
  */
-function simulate(opts: { allowance: boolean; budgetMs: number; workers?: number }): Trial[] {
+function simulate(opts: {
+  allowance: boolean;
+  budgetMs: number;
+  workers?: number;
+  /** Also the MLP (1.5 s an epoch: best epoch 12 + patience 8 = 30 s uncapped), and an epoch allowance? */
+  mlp?: { epochAllowance: boolean };
+}): Trial[] {
   const study = new Study({
     task: 'multiclass',
     metric: 'log_loss',
-    families: ['gbdt', 'linear', 'random_forest'],
+    families: opts.mlp ? ['gbdt', 'linear', 'random_forest', 'mlp'] : ['gbdt', 'linear', 'random_forest'],
     seed: 42,
     sampler: 'portfolio',
   });
+  const shape = { trainRows: 16_000, fits: 1, groups: 26, features: 16 };
   const roundMs = 65;
   const estimateMs = roundMsEstimate({ trainRows: 16_000, fits: 1, groups: 26, features: 16 });
   // the search phase: the budget less a refit reserve of 25%
@@ -131,7 +149,22 @@ function simulate(opts: { allowance: boolean; budgetMs: number; workers?: number
           estimateMs,
         })
       : undefined;
-    const t = study.ask(roundCap === undefined ? {} : { roundCap });
+    const epochCap =
+      opts.allowance && opts.mlp?.epochAllowance
+        ? (family: FamilyName, params: Params) =>
+            epochAllowance({
+              trials: study.trials,
+              remainingMs: deadline - now,
+              concurrency: lanes.length,
+              family,
+              params,
+              shape,
+            })
+        : undefined;
+    const t = study.ask({
+      ...(roundCap === undefined ? {} : { roundCap }),
+      ...(epochCap ? { epochCap } : {}),
+    });
     let ms: number;
     let best = 0;
     if (t.family === 'gbdt') {
@@ -140,6 +173,10 @@ function simulate(opts: { allowance: boolean; budgetMs: number; workers?: number
       const cap = t.params.roundCap as number;
       best = Math.min(cap, natural);
       ms = 300 + roundMs * Math.min(cap, natural + gbdtPatience(lr));
+    } else if (t.family === 'mlp') {
+      const cap = (t.params.epochCap as number | undefined) ?? 120;
+      best = Math.min(cap, 12);
+      ms = 1500 * Math.min(cap, 12 + 8);
     } else ms = t.family === 'linear' ? 2000 : 6000;
     if (now + ms > deadline) {
       if (process.env.SIM_LOG) console.log(t.number, t.family, t.params.roundCap, best, now, ms);
@@ -154,7 +191,7 @@ function simulate(opts: { allowance: boolean; budgetMs: number; workers?: number
     study.tell(t.id, {
       state: 'COMPLETE',
       value,
-      ...(t.family === 'gbdt' ? { resources: [best] } : {}),
+      ...(t.family === 'gbdt' || t.family === 'mlp' ? { resources: [best] } : {}),
       durations: { total: ms / 1000 },
     });
   }
@@ -171,6 +208,18 @@ describe('throughput on letter-sized data (cost model)', () => {
     expect(new Set(withIt.map((t) => t.family)).size).toBeGreaterThanOrEqual(2);
     for (const t of withIt.filter((t) => t.family === 'gbdt'))
       expect(t.params.roundCap as number).toBeLessThan(GBDT_MAX_ROUNDS);
+  });
+
+  it(`with the MLP in the portfolio: ${TARGET_TRIALS} trials only with its epochs capped too`, () => {
+    // the portfolio's MLP (entry 4) uncapped: 30 s of a 45 s search phase
+    const uncapped = simulate({ allowance: true, budgetMs: 60_000, mlp: { epochAllowance: false } });
+    const capped = simulate({ allowance: true, budgetMs: 60_000, mlp: { epochAllowance: true } });
+    expect(uncapped.length).toBeLessThan(TARGET_TRIALS);
+    expect(capped.length).toBeGreaterThanOrEqual(TARGET_TRIALS);
+    const mlp = capped.filter((t) => t.family === 'mlp');
+    expect(mlp.length).toBeGreaterThanOrEqual(1);
+    for (const t of mlp) expect(t.params.epochCap as number).toBeLessThan(20);
+    expect(new Set(capped.map((t) => t.family)).size).toBeGreaterThanOrEqual(3);
   });
 
   it('still finishes the target with two workers, and a long budget lets the caps grow', () => {
@@ -222,6 +271,100 @@ describe('throughput on letter-sized data (cost model)', () => {
   });
 });
 
+describe('epoch allowance rule (nets)', () => {
+  const letter = { trainRows: 16_000, fits: 1, groups: 26, features: 16 };
+  const mlp = { layers: 2, width: 128, batchSize: 128 };
+  it('estimates an epoch from the net’s multiply-adds per row and its batches', () => {
+    // 16·128 + 128·64 + 64·26 multiply-adds a row, 125 batches of 128
+    const macs = 16 * 128 + 128 * 64 + 64 * 26;
+    expect(netEpochMsEstimate('mlp', mlp, letter)).toBeCloseTo(
+      16_000 * macs * NET_MS_PER_MAC_ROW + 125 * NET_MS_PER_BATCH,
+    );
+    expect(netEpochMsEstimate('linear', { batchSize: 256 }, letter)).toBeCloseTo(
+      16_000 * 16 * 26 * NET_MS_PER_MAC_ROW + 63 * NET_MS_PER_BATCH,
+    );
+    expect(netEpochMsEstimate('mlp', mlp, { ...letter, fits: 3 })).toBeCloseTo(
+      3 * netEpochMsEstimate('mlp', mlp, letter),
+    );
+    expect(netEpochMsEstimate('mlp', { ...mlp, width: 512, layers: 3 }, letter)).toBeGreaterThan(
+      5 * netEpochMsEstimate('mlp', mlp, letter),
+    );
+  });
+
+  it('gives the even share at the expected cost, at least MIN_EPOCHS, learning the speed from ended net trials', () => {
+    const per = netEpochMsEstimate('mlp', mlp, letter);
+    const a = {
+      trials: [],
+      remainingMs: 480_000,
+      concurrency: 1,
+      family: 'mlp' as const,
+      params: mlp,
+      shape: letter,
+      loadScale: 1,
+    };
+    // 480 s left, 12 trials planned: a 40 s share (the estimate: ≈ 4 s an epoch on letter, loaded)
+    expect(per).toBeGreaterThan(2000);
+    expect(per).toBeLessThan(6000);
+    expect(epochAllowance(a)).toBe(Math.floor(40_000 / per));
+    // the GBDT rounds measured twice their estimate: so is a net's epoch; nothing measured: × 3
+    expect(epochAllowance({ ...a, loadScale: 2 })).toBe(Math.floor(40_000 / (2 * per)));
+    expect(epochAllowance({ ...a, loadScale: undefined })).toBe(
+      Math.floor(40_000 / (UNMEASURED_SAFETY * per)),
+    );
+    expect(epochAllowance({ ...a, remainingMs: 100 })).toBe(MIN_EPOCHS);
+    expect(epochAllowance({ ...a, remainingMs: 1e9 })).toBe(120);
+    // an MLP trial that ran twice as slow as the model says: half the epochs
+    const slow: Trial = {
+      id: 'trial-0',
+      number: 0,
+      family: 'mlp',
+      params: { ...mlp, epochCap: 10 },
+      config: {},
+      seed: 1,
+      source: 'test',
+      state: 'COMPLETE',
+      rungs: [],
+      value: 1,
+      resources: [10],
+      durations: { total: (2 * 10 * per) / 1000 },
+    };
+    expect(epochsTrained(slow)).toBe(10);
+    expect(measuredNetScale([slow], letter)).toBeCloseTo(2);
+    expect(epochAllowance({ ...a, remainingMs: 440_000, trials: [slow] })).toBe(
+      Math.floor(40_000 / (2 * per)),
+    );
+  });
+
+  it('records the cap as the net trial’s epochCap; the fit trains min(resource, cap) epochs', () => {
+    const study = new Study({
+      task: 'multiclass',
+      metric: 'log_loss',
+      families: ['mlp'],
+      seed: 1,
+      sampler: 'portfolio',
+    });
+    const t = study.ask({ epochCap: () => 7 });
+    expect(t.params.epochCap).toBe(7);
+    expect(t.config.epochCap).toBe(7);
+    const fit = trainingConfig('mlp', { ...t.config, seed: 1 }, 120);
+    expect(fit.epochs).toBe(7);
+    expect('epochCap' in fit).toBe(false);
+    expect(trainingConfig('mlp', { ...t.config, seed: 1 }, 120, { uncapped: true }).epochs).toBe(120);
+    // no cap at or above the maximum; an enqueued (replayed) trial keeps its recorded cap
+    expect(study.ask({ epochCap: () => 500 }).params.epochCap).toBeUndefined();
+    const replay = new Study({
+      task: 'multiclass',
+      metric: 'log_loss',
+      families: ['mlp'],
+      seed: 1,
+      sampler: 'portfolio',
+    });
+    replay.enqueue({ family: 'mlp', params: t.params, seed: t.seed });
+    expect(replay.ask({ epochCap: () => 3 }).params.epochCap).toBe(7);
+    expect(() => replay.enqueue({ family: 'mlp', params: { ...t.params, epochCap: 0 } })).toThrow(/epochCap/);
+  });
+});
+
 describe('round allowance in a time-budgeted search', () => {
   it('lowers the GBDT caps by the clock, records them, and the replay trains the same trials', async () => {
     const clock = fakeClock(1);
@@ -245,6 +388,17 @@ describe('round allowance in a time-budgeted search', () => {
     // the manifest's trial list holds the caps a replay trains with
     const listed = r.manifest.replay.filter((t) => t.family === 'gbdt').map((t) => t.params.roundCap);
     expect(listed).toEqual(gbdt.map((t) => t.params.roundCap));
+    // the linear trials' epochs are capped too (a share of a 3 s budget holds a few epochs)
+    const linear = r.trials.filter((t) => t.family === 'linear');
+    expect(linear.length).toBeGreaterThanOrEqual(1);
+    for (const t of linear) {
+      expect(t.params.epochCap as number).toBeGreaterThanOrEqual(MIN_EPOCHS);
+      expect(t.params.epochCap as number).toBeLessThan(100);
+      expect(Math.max(...(t.resources ?? [0]))).toBeLessThanOrEqual(t.params.epochCap as number);
+    }
+    expect(r.manifest.replay.filter((t) => t.family === 'linear').map((t) => t.params.epochCap)).toEqual(
+      linear.map((t) => t.params.epochCap),
+    );
     const again = await replayOf(r, base);
     expectSameSearch(r, again, base.table);
     // without the allowance the same search runs the portfolio's uncapped entries

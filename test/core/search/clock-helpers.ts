@@ -94,6 +94,7 @@ export function replayOf(r: SearchResult, base: SearchOptions): Promise<SearchRe
         ? false
         : { reductionFactor: m.halving.reductionFactor, minPeers: m.halving.minPeers },
     marginFraction: m.budget.marginFraction,
+    ...(m.split.subsample ? { subsample: m.split.subsample } : {}),
     replay: m.replay,
     replayClock: JSON.parse(JSON.stringify(m.clock)),
     replayStoppedBy: m.stoppedBy,

@@ -68,6 +68,9 @@ describe('replay of a time-budgeted search (recorded clock decisions)', () => {
     expect(c.cuts[0]).toMatchObject({ trial: 0, reason: 'deadline', fold: 0 });
     expect(c.refit).toEqual([{ trial: 0, action: 'holdout' }]);
     expect(c.rescue).toMatchObject({ trial: 0, how: 'cut', fold: 0, rounds: c.cuts[0].round });
+    // the cut model is the only candidate: no greedy selection steps (seconds on big data, issue 21)
+    expect(r.manifest.ensemble.rounds).toBeUndefined();
+    expect(r.manifest.ensemble).toMatchObject({ candidates: [0], weights: [1], score: r.trials[0].value });
     const again = await replayOf(r, base);
     expectSameSearch(r, again, base.table);
   }, 60_000);

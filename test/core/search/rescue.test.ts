@@ -8,6 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { runSearch, SearchError, type SearchOptions } from '../../../src/core/search/runner.ts';
 import { budgetNote, clockNote } from '../../../src/core/search/clock-note.ts';
 import { rescueResource } from '../../../src/core/search/evaluate-trial.ts';
+import { joinParams } from '../../../src/core/search/spaces.ts';
+import { mixedTable } from '../../../bench/search-scale/table.ts';
+import { portfolioSampler } from '../../../src/core/search/samplers/index.ts';
 import { expectSameSearch, fakeClock, replayOf, twoLaneExecutor, wide } from './clock-helpers.ts';
 
 describe('a search in which no trial finishes before the deadline', () => {
@@ -108,11 +111,91 @@ describe('a search in which no trial finishes before the deadline', () => {
     expect(r.trials.every((t) => t.state === 'PRUNED' && t.reason === 'deadline')).toBe(true);
     expect(m.clock.cuts[0]).toMatchObject({ trial: 0, reason: 'deadline', fold: 0 });
     // the rescue ended by itself (early stopping) before the margin: no stop round, no overrun
-    expect(m.clock.rescue).toEqual({ trial: 0, how: 'fit', fold: 0, minRounds: 50, overrunSeconds: 0 });
+    expect(m.clock.rescue).toEqual({
+      trial: 0,
+      how: 'fit',
+      fold: 0,
+      minRounds: 50,
+      uncapped: true,
+      overrunSeconds: 0,
+    });
     expect(m.final.members[0].resource).toBeGreaterThanOrEqual(1); // its best iteration
     expect(budgetNote(m)).toMatch(
       /; the run stayed within the budget\. A larger budget gives a better model$/,
     );
+    const again = await replayOf(r, base);
+    expectSameSearch(r, again, base.table);
+  }, 60_000);
+
+  it('the rescue uses the time left, not the trial’s round cap (issue 17); a rescue recorded before replays within the cap', async () => {
+    // one slow learner capped at 30 rounds (as the round allowance caps a trial on a short budget)
+    const capped = joinParams('gbdt', {
+      learningRate: 0.02,
+      growPolicy: 'depthwise',
+      maxDepth: 3,
+      minChildWeight: 1,
+      lambda: 1,
+      alpha: 1e-4,
+      subsample: 1,
+      colsampleByTree: 1,
+      classWeight: 'none',
+      roundCap: 30,
+      minDataPerGroup: 0,
+    });
+    const clock = fakeClock(1);
+    const budget = 10;
+    const base: SearchOptions = {
+      table: wide(300, 6, 17),
+      target: 'y',
+      task: 'binary',
+      families: ['gbdt'],
+      seed: 2,
+      timeBudgetSeconds: budget,
+      folds: 3,
+      sampler: portfolioSampler({ entries: [capped] }),
+      now: clock.now,
+      onTrialStart: () => clock.jumpTo(budget * 1000 * 0.9 - 3),
+    };
+    const r = await runSearch(base);
+    const m = r.manifest;
+    expect(r.trials[0].params.roundCap).toBe(30);
+    expect(m.clock.rescue).toMatchObject({ trial: 0, how: 'fit', uncapped: true });
+    // a slow learner given the time left trains past the cap (its best round is beyond 30)
+    expect(m.final.members[0].resource).toBeGreaterThan(30);
+    const again = await replayOf(r, base);
+    expectSameSearch(r, again, base.table);
+    // the same record without `uncapped` (a rescue recorded before it): the replay keeps the cap
+    const legacy = { ...r, manifest: { ...m, clock: { ...m.clock, rescue: { ...m.clock.rescue! } } } };
+    delete (legacy.manifest.clock.rescue as { uncapped?: boolean }).uncapped;
+    const old = await replayOf(legacy, base);
+    expect(old.manifest.clock.rescue?.uncapped).toBeUndefined();
+    expect(old.manifest.final.members[0].resource).toBeLessThanOrEqual(30);
+  }, 60_000);
+
+  it('big data: the rescue trains on the smallest row-subsample level, not all training rows (issue 21); the replay reproduces it', async () => {
+    const clock = fakeClock(1);
+    const budget = 10;
+    const base: SearchOptions = {
+      table: mixedTable(3000, 10, 7),
+      target: 'y',
+      task: 'binary',
+      families: ['gbdt'],
+      seed: 4,
+      timeBudgetSeconds: budget,
+      folds: 1,
+      subsample: { threshold: 800 },
+      now: clock.now,
+      // trial 0 starts past the search deadline: cut before its first level, no model to fall back on
+      onTrialStart: () => clock.jumpTo(budget * 1000 * 0.9 + 1),
+    };
+    const r = await runSearch(base);
+    const m = r.manifest;
+    const levels = m.split.subsample!.rows;
+    expect(r.trials[0]).toMatchObject({ state: 'PRUNED', reason: 'deadline' });
+    expect(m.clock.rescue).toMatchObject({ trial: 0, how: 'fit', level: 0 });
+    // the rescued model (and its value) come from the smallest level's rows, read through its pipeline
+    expect(r.best.rows).toBe(levels[0]);
+    expect(m.clock.refit).toEqual([{ trial: 0, action: 'holdout' }]);
     const again = await replayOf(r, base);
     expectSameSearch(r, again, base.table);
   }, 60_000);

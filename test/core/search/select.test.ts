@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Study, type Trial } from '../../../src/core/search/study.ts';
 import { ensembleCandidates, ensembleRoundsFor } from '../../../src/core/search/select.ts';
-import { refitEstimateMs } from '../../../src/core/search/refit.ts';
+import { REFIT_TIME_FACTOR, refitEstimateMs, refitResource } from '../../../src/core/search/refit.ts';
+import { gbdtPatience } from '../../../src/core/search/spaces.ts';
 import type { SearchContext } from '../../../src/core/search/context.ts';
 
 /** A study whose trials (families drawn by the random sampler) end with `values` (null: PRUNED). */
@@ -100,24 +101,55 @@ describe('ensembleRoundsFor', () => {
 });
 
 describe('refitEstimateMs', () => {
-  const trial = (folds: number[], rows?: number) =>
-    ({ durations: { folds }, ...(rows !== undefined ? { rows } : {}) }) as unknown as Trial;
+  const trial = (folds: number[], rows?: number, over: Partial<Trial> = {}) =>
+    ({
+      family: 'random_forest',
+      params: {},
+      durations: { folds },
+      ...(rows !== undefined ? { rows } : {}),
+      ...over,
+    }) as unknown as Trial;
   const ctx = (n: number, nFolds: number, trainRows?: number) =>
     ({
       y: new Float64Array(n),
       nFolds,
+      plan: nFolds > 1 ? { strategy: 'kfold', folds: nFolds } : { strategy: 'holdout', validFraction: 0.2 },
       ...(trainRows !== undefined ? { subsample: { rows: [1000], trainRows } } : {}),
     }) as unknown as SearchContext;
+  const f = REFIT_TIME_FACTOR;
 
-  it('the mean fold time scaled by all rows / the rows a fold trained on, with 20% to spare', () => {
+  it('the mean fold time scaled by all rows / the rows a fold trained on, × REFIT_TIME_FACTOR', () => {
+    expect(REFIT_TIME_FACTOR).toBeLessThan(1);
     // 5 folds: a fold trained on 4/5 of the rows
-    expect(refitEstimateMs(ctx(1000, 5), trial([1, 3]))).toBeCloseTo(2000 * (5 / 4) * 1.2, 9);
+    expect(refitEstimateMs(ctx(1000, 5), trial([1, 3]))).toBeCloseTo(2000 * (5 / 4) * f, 9);
     // holdout: 80% of the rows, or the plan's training rows when it subsamples
-    expect(refitEstimateMs(ctx(1000, 1), trial([2]))).toBeCloseTo(2000 * (1 / 0.8) * 1.2, 9);
-    expect(refitEstimateMs(ctx(1000, 1, 900), trial([2]))).toBeCloseTo(2000 * (1000 / 900) * 1.2, 9);
+    expect(refitEstimateMs(ctx(1000, 1), trial([2]))).toBeCloseTo(2000 * (1 / 0.8) * f, 9);
+    expect(refitEstimateMs(ctx(1000, 1, 900), trial([2]))).toBeCloseTo(2000 * (1000 / 900) * f, 9);
     // a trial that ended on a row subsample: by the rows it trained on
-    expect(refitEstimateMs(ctx(100_000, 1, 80_000), trial([0.5], 2_000))).toBeCloseTo(500 * 50 * 1.2, 9);
+    expect(refitEstimateMs(ctx(100_000, 1, 80_000), trial([0.5], 2_000))).toBeCloseTo(500 * 50 * f, 9);
     // no fold finished: nothing to estimate from
     expect(refitEstimateMs(ctx(1000, 5), trial([]))).toBe(0);
+  });
+
+  it('by the rounds the refit trains over the rounds a fold trained (patience, cap)', () => {
+    // GBDT at learning rate 0.1: best round 100 + patience 40 trained; the refit trains 100 × 1.12
+    const gbdt = (resources: number[], roundCap?: number) =>
+      trial([2], undefined, {
+        family: 'gbdt',
+        params: { learningRate: 0.1, ...(roundCap ? { roundCap } : {}) },
+        resources,
+      });
+    const ms = 2000 * (5 / 4) * f;
+    const p = gbdtPatience(0.1);
+    expect(refitEstimateMs(ctx(1000, 5), gbdt([100]))).toBeCloseTo(
+      (ms * refitResource(ctx(1000, 5), gbdt([100]))) / (100 + p),
+      9,
+    );
+    expect(refitResource(ctx(1000, 5), gbdt([100]))).toBe(112);
+    // capped at 50 and all of it used: the refit (56 rounds, the cap bounds it to 50) does the same work
+    expect(refitEstimateMs(ctx(1000, 5), gbdt([50], 50))).toBeCloseTo(ms, 9);
+    // a net: best epoch 10 + patience 8 trained; the refit trains 10
+    const mlp = trial([2], undefined, { family: 'mlp', params: {}, resources: [10] });
+    expect(refitEstimateMs(ctx(1000, 5), mlp)).toBeCloseTo((ms * 10) / 18, 9);
   });
 });
