@@ -169,6 +169,14 @@ def over_parts(data, part_fn, combine=sum):
     return combine(dask.compute(*[dask.delayed(part_fn)(part) for part in data.to_delayed()]))
 
 
+def collect(data):
+    """A Dask collection's partitions, computed and joined in order into one pandas object in this
+    process (not data.compute(): Debian's dask 2022.12 on distributed returns its graph's tasks as values)."""
+    import dask
+
+    return pd.concat(dask.compute(*data.to_delayed()))
+
+
 def add_counts(parts):
     return pd.concat(parts).groupby(level=0).sum()
 
@@ -682,7 +690,7 @@ def train(X, y, settings, client):
         return Boosted(train_xgboost(X, y, settings, client))
     if is_dask(X):
         print(f"collecting the features for the {family} model into this process (no distributed trainer)")
-        X, y = X.compute().reset_index(drop=True), y.compute().to_numpy(float)
+        X, y = collect(X).reset_index(drop=True), collect(y).to_numpy(float)
     if family == "linear":
         return train_linear(X, y, settings)
     if family == "random_forest":
@@ -750,6 +758,15 @@ def dask_client(scheduler):
             yield client
 
 
+def input_scaling(X):
+    """The studio's input scaling of a linear model or net: each column's training mean and population
+    standard deviation over its non-missing values; a column constant in training gets an infinite
+    scale (always 0)."""
+    mean = X.mean().fillna(0.0)
+    std = X.std(ddof=0)
+    return mean, std.where((std > 1e-12) & np.isfinite(std), np.inf)
+
+
 def train_linear(X, y, settings):
     """Logistic / softmax / linear regression with the studio's penalty, solved by scikit-learn.
 
@@ -763,15 +780,13 @@ def train_linear(X, y, settings):
     lacking = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
     if lacking:
         raise ExportError(f"column(s) {', '.join(lacking)} reach the linear model as categories: not translated")
-    mean = X.mean()
-    std = X.std(ddof=0)
-    std = std.where((std > 1e-12) & np.isfinite(std), np.inf)  # constant in training: always 0
+    mean, std = input_scaling(X)
     Z = ((X - mean) / std).fillna(0.0).to_numpy(float)
     n, l1 = len(y), cfg["l1"]
     l2 = 1 / (2 * n) if cfg["l2"] == "auto" else cfg["l2"]  # 'auto': scikit-learn's C = 1 / alpha = 1
     w = sample_weights(y, settings)
     if settings["task"] == "regression":
-        y_mean, y_std = float(y.mean()), float(y.std()) or 1.0
+        y_mean, y_std = float(np.mean(y)), float(np.std(y)) or 1.0
         if l1 == 0:
             model = Ridge(alpha=n * l2)
         else:
@@ -865,17 +880,21 @@ def train_mlp(X, y, settings):
     (the output bias at the class prior), ReLU or GELU (tanh form), inverted dropout after each hidden
     layer, Adam (TensorFlow.js's defaults), mini-batches by the studio's small-data rule, the loss
     averaged over the batch (weighted by class weights) plus l2·Σw² + l1·Σ|w| over the weight matrices,
-    and the bundle's number of epochs. Regression targets are standardised, as in the studio."""
+    and the bundle's number of epochs. The net standardises its inputs itself, whatever the pipeline
+    did (one-hot columns and missing indicators too): the training mean and population standard deviation
+    of each column, missing → 0 (the mean), a column constant in training → 0. Regression targets are
+    standardised the same way (population standard deviation), as in the studio."""
     cfg = settings["mlp"]
     lacking = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
     if lacking:
         raise ExportError(f"column(s) {', '.join(lacking)} reach the MLP as categories: not translated")
     task, n = settings["task"], len(y)
     k = 1 if task != "multiclass" else len(settings["classes"])
-    Z = X.fillna(0.0).to_numpy(float)
+    mean, std = input_scaling(X)
+    Z = ((X - mean) / std).fillna(0.0).to_numpy(float)
     w = sample_weights(y, settings)
     w = np.ones(n) if w is None else w
-    y_mean, y_std = (float(y.mean()), float(y.std()) or 1.0) if task == "regression" else (0.0, 1.0)
+    y_mean, y_std = (float(np.mean(y)), float(np.std(y)) or 1.0) if task == "regression" else (0.0, 1.0)
     target = (y - y_mean) / y_std if task == "regression" else y.astype(int)
     rng = np.random.default_rng(cfg["seed"])
     widths = [Z.shape[1], *cfg["hidden"], k]
@@ -887,7 +906,7 @@ def train_mlp(X, y, settings):
     elif task == "multiclass":
         counts = np.bincount(target, weights=w, minlength=k)
         B[-1][:] = np.log((counts + 1e-3 * w.sum()) / w.sum())
-    net = Mlp(W, B, cfg["activation"], task, y_mean, y_std)
+    net = Mlp(W, B, cfg["activation"], task, y_mean, y_std, mean, std)
     params = W + B
     m1 = [np.zeros_like(q) for q in params]
     m2 = [np.zeros_like(q) for q in params]
@@ -906,7 +925,6 @@ def train_mlp(X, y, settings):
                 m1[j] = beta1 * m1[j] + (1 - beta1) * g
                 m2[j] = beta2 * m2[j] + (1 - beta2) * g * g
                 q -= lr * (m1[j] / (1 - beta1 ** step)) / (np.sqrt(m2[j] / (1 - beta2 ** step)) + eps)
-    net.columns = list(X.columns)
     net.epochs = cfg["epochs"]
     return net
 
@@ -914,9 +932,10 @@ def train_mlp(X, y, settings):
 class Mlp:
     """The net: weights W, biases B; predict gives P(class 1), class probabilities or values."""
 
-    def __init__(self, W, B, activation, task, y_mean, y_std):
+    def __init__(self, W, B, activation, task, y_mean, y_std, mean, std):
         self.W, self.B, self.activation, self.task = W, B, activation, task
         self.y_mean, self.y_std = y_mean, y_std
+        self.mean, self.std = mean, std  # the input scaling (pandas Series by column)
 
     def act(self, h):
         if self.activation == "relu":
@@ -971,7 +990,7 @@ class Mlp:
         return f"MLP ({settings['task']}, {layers}, {self.activation}, {self.epochs} epochs, NumPy)"
 
     def predict(self, X):
-        h = X[self.columns].fillna(0.0).to_numpy(float)
+        h = ((X[self.mean.index] - self.mean) / self.std).fillna(0.0).to_numpy(float)
         for j, (Wj, Bj) in enumerate(zip(self.W, self.B)):
             h = h @ Wj + Bj
             if j < len(self.W) - 1:
@@ -985,7 +1004,8 @@ class Mlp:
 
     def save(self, path):
         with open(path, "w", encoding="utf-8") as f:
-            json.dump({"features": self.columns, "activation": self.activation,
+            json.dump({"features": list(self.mean.index), "mean": self.mean.tolist(),
+                       "std": [s if math.isfinite(s) else None for s in self.std], "activation": self.activation,
                        "weights": [Wj.tolist() for Wj in self.W], "biases": [Bj.tolist() for Bj in self.B],
                        "target": {"mean": self.y_mean, "std": self.y_std}}, f)
 
