@@ -24,8 +24,9 @@ address (tcp://host:8786). With a scheduler, --train may be any fsspec URL; it i
 runs on each partition, and boosted trees train through xgboost.dask: memory is bounded by the
 partitions. Random forests, linear models and MLPs have no distributed trainer: their features are
 collected into this process. The median of impute is approximate over Dask, and target encoding's
-out-of-fold folds are drawn per partition. --predict is read with pandas. When mlflow is importable,
-the run is logged to MLflow (--no-mlflow to skip).
+out-of-fold folds are drawn per partition. With a scheduler --predict is read and predicted block by
+block too, its predictions written in the file's order. When mlflow is importable, the run is logged
+to MLflow (--no-mlflow to skip).
 """
 import argparse
 import contextlib
@@ -1105,6 +1106,46 @@ def fit_members(args, settings, client):
     return fitted, files
 
 
+def predict_blocks(path, settings, client, blocksize):
+    """The rows of --predict as (features, target or None) frames: the whole file with pandas, or, with a
+    scheduler, one block of blocksize bytes at a time in file order (dask.dataframe.read_csv, so any
+    fsspec URL), so this process never holds more than one block's text. The target is the known labels
+    or values when the file has the target column (missing ones NaN), for scoring."""
+    if client is None:
+        new, _ = read_table(path, settings, need_target=False)
+        yield new, known_target(pd.read_csv(path, dtype=str, keep_default_na=False), settings, path)
+        return
+    import dask
+    import dask.dataframe as dd
+
+    try:
+        raw = dd.read_csv(path, dtype=str, keep_default_na=False, blocksize=blocksize)
+    except (OSError, ValueError) as err:
+        raise ExportError(f"{path}: cannot read the CSV ({err})")
+    raw.columns = [c.strip() for c in raw.columns]
+    check_columns(raw.columns, settings, path, need_target=False)
+    for block in raw.to_delayed():
+        (part,) = dask.compute(block)
+        part.columns = [c.strip() for c in part.columns]
+        yield parse_inputs(part, settings).reset_index(drop=True), known_target(part, settings, path)
+
+
+def known_target(raw, settings, path):
+    """The target of a frame of text cells as read_target gives it (NaN where missing), or None without
+    the target column."""
+    names = [c for c in raw.columns if c.strip() == settings["target"]]
+    return read_target(raw[names[0]].str.strip(), settings, path) if names else None
+
+
+def predict_rows(fitted, new):
+    """The ensemble's prediction for the rows of new: each member's, weighted, summed."""
+    p = None
+    for member, columns, states, layout, model in fitted:
+        part = member["weight"] * np.asarray(model.predict(transform(new[columns], states, layout, member)))
+        p = part if p is None else p + part
+    return p
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--train", required=True, help="training CSV (with the target column)")
@@ -1128,26 +1169,28 @@ def main(argv=None):
             fitted, files = fit_members(args, settings, client)
         metrics = {}
         if args.predict:
-            new, _ = read_table(args.predict, settings, need_target=False)
-            p = None
-            for member, columns, states, layout, model in fitted:
-                part = member["weight"] * np.asarray(model.predict(transform(new[columns], states, layout, member)))
-                p = part if p is None else p + part
-            predictions_frame(p, settings).to_csv(args.out, index=False, float_format="%.17g")
+            known, scored, rows, blocks = [], [], 0, 0
+            with open(args.out, "w", encoding="utf-8", newline="") as out:
+                for new, y in predict_blocks(args.predict, settings, client, args.blocksize):
+                    blocks += 1
+                    p = predict_rows(fitted, new)
+                    predictions_frame(p, settings).to_csv(out, index=False, header=rows == 0, float_format="%.17g")
+                    rows += len(new)
+                    if y is not None:
+                        keep = ~np.isnan(y)
+                        known.append(y[keep])
+                        scored.append(p[keep])
             files.append(args.out)
-            print(f"wrote {args.out} ({len(new)} rows)")
-            raw = pd.read_csv(args.predict, dtype=str, keep_default_na=False, usecols=lambda c: c.strip() == settings["target"])
-            if raw.shape[1] == 1:
-                known = read_target(raw.iloc[:, 0].str.strip(), settings, args.predict)
-                rows = ~np.isnan(known)
-                if rows.any():
-                    metrics = score_predictions(known[rows], p[rows], settings)
-                    args.metrics = args.metrics or os.path.join(os.path.dirname(os.path.abspath(args.out)), "metrics.json")
-                    with open(args.metrics, "w", encoding="utf-8") as f:
-                        json.dump({"rows": int(rows.sum()), **metrics}, f, indent=2)
-                    files.append(args.metrics)
-                    shown = ", ".join(f"{k} {v:.6g}" for k, v in metrics.items())
-                    print(f"scored {int(rows.sum())} rows of {args.predict}: {shown}; wrote {args.metrics}")
+            print(f"wrote {args.out} ({rows} rows" + (f", predicted in {blocks} block(s))" if client else ")"))
+            if known and sum(len(k) for k in known):
+                y, p = np.concatenate(known), np.concatenate(scored)
+                metrics = score_predictions(y, p, settings)
+                args.metrics = args.metrics or os.path.join(os.path.dirname(os.path.abspath(args.out)), "metrics.json")
+                with open(args.metrics, "w", encoding="utf-8") as f:
+                    json.dump({"rows": len(y), **metrics}, f, indent=2)
+                files.append(args.metrics)
+                shown = ", ".join(f"{k} {v:.6g}" for k, v in metrics.items())
+                print(f"scored {len(y)} rows of {args.predict}: {shown}; wrote {args.metrics}")
         if not args.no_mlflow and log_to_mlflow(settings, metrics, files):
             print("logged the run to MLflow")
     except ExportError as err:
