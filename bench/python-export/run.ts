@@ -1,37 +1,58 @@
 /**
  * Exported Python project vs the bundle (issue 22): for each dataset, make a bundle on train.csv —
- * `cli fit --model F` (defaults) or, with --automl, `cli automl --families F --max-trials N` (the
- * project then trains every member of the ensemble); F is gbdt (default), linear, random_forest or mlp. Then score
- * `cli predict` on test.csv, export it with
- * `--format python`, run the project's train.py (--scheduler none, or local) on the same train.csv, and
- * score its predictions with the same score.py. Prints the primary metric of each and the difference,
- * and the wall clock of train.py.
+ * `cli fit --model F` (defaults) or, with --automl, `cli automl --families F` at a short budget
+ * (`--budget S`) or a trial cap (`--max-trials N`) (the project then trains every member of the
+ * ensemble); F is gbdt (default), linear, random_forest or mlp, or `all` for the four. Then score
+ * `cli predict` on test.csv, export it with `--format python`, run the project's train.py
+ * (--scheduler none, or local: a 2-worker LocalCluster) on the same train.csv, and score its
+ * predictions with the same score.py. Prints per dataset the primary metric of each, the gap, whether
+ * it is within tolerance (ROC AUC 0.01; log loss 5% or 0.01 when near 0; RMSE 5%), the families
+ * train.py trained and its wall clock; then a Markdown table of the same.
  *
- *   npx tsx bench/python-export/run.ts [--datasets telco_churn,penguins,diabetes,german_credit] [--scheduler none]
- *        [--families gbdt,linear,random_forest,mlp] [--automl --max-trials 6]
+ *   npx tsx bench/python-export/run.ts [--datasets telco_churn,penguins | all] [--scheduler none|local]
+ *        [--families gbdt,linear,random_forest,mlp | all] [--automl (--max-trials 6 | --budget 30)]
+ *        [--keep DIR]
  *
- * Datasets come from the vendored copies in test/fixtures when present, else ../shared/datasets.
+ * --keep DIR keeps each dataset's bundle and the studio's predictions in DIR/<dataset>/ and reuses
+ * them on the next run (only the export and train.py run again: for checking an exporter change on
+ * the same models). Datasets come from the vendored copies in test/fixtures when present, else
+ * ../shared/datasets; `all` is every dataset of ../shared/datasets/datasets.json.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cli } from '../../test/helpers/cli.ts';
-import { datasetFile, scorePy } from '../../test/helpers/paths.ts';
+import { datasetFile, scorePy, sharedDatasetsDir } from '../../test/helpers/paths.ts';
 
 const { values } = parseArgs({
   options: {
     datasets: { type: 'string', default: 'telco_churn,penguins,diabetes,german_credit' },
     scheduler: { type: 'string', default: 'none' },
     automl: { type: 'boolean', default: false },
-    /** fit: the model family; automl: the families searched (comma-separated) */
+    /** fit: the model family; automl: the families searched (comma-separated, or all) */
     families: { type: 'string', default: 'gbdt' },
-    'max-trials': { type: 'string', default: '6' },
+    'max-trials': { type: 'string' },
+    budget: { type: 'string' },
+    keep: { type: 'string' },
   },
 });
 const PY = '/usr/bin/python3';
-const work = mkdtempSync(join(tmpdir(), 'python-export-'));
+const work = values.keep ? resolve(values.keep) : mkdtempSync(join(tmpdir(), 'python-export-'));
+const families = values.families === 'all' ? 'gbdt,random_forest,linear,mlp' : values.families!;
+const budgetArgs = values.budget
+  ? ['--budget', values.budget, ...(values['max-trials'] ? ['--max-trials', values['max-trials']] : [])]
+  : ['--max-trials', values['max-trials'] ?? '6'];
+
+function datasetNames(): string[] {
+  if (values.datasets !== 'all') return values.datasets!.split(',');
+  const dir = sharedDatasetsDir();
+  if (!dir) throw new Error('--datasets all needs ../shared/datasets (or DATASETS_DIR)');
+  return (JSON.parse(readFileSync(join(dir, 'datasets.json'), 'utf8')) as { name: string }[]).map(
+    (d) => d.name,
+  );
+}
 
 function score(name: string, predictions: string): { metric: string; value: number } {
   const out = JSON.parse(
@@ -40,17 +61,27 @@ function score(name: string, predictions: string): { metric: string; value: numb
   return { metric: out.primary_metric, value: out.metrics[out.primary_metric]! };
 }
 
-console.log(
-  `dataset         metric    bundle     train.py   diff       train.py s (scheduler ${values.scheduler}, ` +
-    `${values.automl ? `automl ${values.families}, ${values['max-trials']} trials` : `fit ${values.families}`})`,
-);
-for (const name of values.datasets!.split(',')) {
-  const meta = JSON.parse(readFileSync(datasetFile(name, 'meta.json'), 'utf8')) as {
-    target: string;
-  };
+/** The verification's tolerance on the primary metric (as the export tests use it). */
+function tolerance(metric: string, studio: number): number {
+  if (metric === 'roc_auc') return 0.01;
+  if (metric === 'log_loss') return Math.max(0.05 * studio, 0.01);
+  return 0.05 * studio;
+}
+
+interface Row {
+  name: string;
+  metric: string;
+  studio?: number;
+  python?: number;
+  trained?: string;
+  seconds?: number;
+  error?: string;
+}
+
+async function makeBundle(name: string, dir: string): Promise<void> {
+  const meta = JSON.parse(readFileSync(datasetFile(name, 'meta.json'), 'utf8')) as { target: string };
   const train = datasetFile(name);
-  const test = datasetFile(name, 'test.csv');
-  const bundle = join(work, name);
+  const bundle = join(dir, 'bundle');
   const fit = values.automl
     ? await cli([
         'automl',
@@ -58,55 +89,102 @@ for (const name of values.datasets!.split(',')) {
         '--target',
         meta.target,
         '--families',
-        values.families!,
-        '--max-trials',
-        values['max-trials']!,
+        families,
+        ...budgetArgs,
         '--workers',
+        '1',
+        '--seed',
         '1',
         '--out',
         bundle,
         '--no-track',
       ])
-    : await cli([
-        'fit',
-        train,
-        '--target',
-        meta.target,
-        '--model',
-        values.families!,
-        '--out',
-        bundle,
-        '--no-track',
-      ]);
-  if (fit.code !== 0) throw new Error(`${name}: fit failed: ${fit.err}`);
-  const ours = join(work, `${name}.ours.csv`);
-  if ((await cli(['predict', bundle, test, '--out', ours])).code !== 0)
-    throw new Error(`${name}: predict failed`);
-  const project = join(work, `${name}.project`);
-  const exp = await cli(['export', bundle, '--format', 'python', '--out', project]);
-  if (exp.code !== 0) throw new Error(`${name}: export failed: ${exp.err}`);
-  const theirs = join(work, `${name}.py.csv`);
+    : await cli(['fit', train, '--target', meta.target, '--model', families, '--out', bundle, '--no-track']);
+  if (fit.code !== 0) throw new Error(`fit failed: ${fit.err.trim()}`);
+  const ours = join(dir, 'studio.csv');
+  const pred = await cli(['predict', bundle, datasetFile(name, 'test.csv'), '--out', ours]);
+  if (pred.code !== 0) throw new Error(`predict failed: ${pred.err.trim()}`);
+}
+
+async function verify(name: string): Promise<Row> {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, 'studio.csv'))) await makeBundle(name, dir);
+  const a = score(name, join(dir, 'studio.csv'));
+  const row: Row = { name, metric: a.metric, studio: a.value };
+  const project = join(dir, 'project');
+  rmSync(project, { recursive: true, force: true });
+  const exp = await cli(['export', join(dir, 'bundle'), '--format', 'python', '--out', project]);
+  if (exp.code !== 0) return { ...row, error: `export: ${exp.err.trim()}` };
+  const settings = JSON.parse(readFileSync(join(project, 'settings.json'), 'utf8')) as {
+    family?: string;
+    members?: { family: string }[];
+  };
+  row.trained = (settings.members?.map((m) => m.family) ?? [settings.family ?? 'gbdt']).join('+');
+  const theirs = join(dir, 'train-py.csv');
   const t0 = performance.now();
-  execFileSync(
-    PY,
-    [
-      join(project, 'train.py'),
-      '--train',
-      train,
-      '--predict',
-      test,
-      '--out',
-      theirs,
-      '--scheduler',
-      values.scheduler!,
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  const a = score(name, ours);
-  const b = score(name, theirs);
+  try {
+    execFileSync(
+      PY,
+      [
+        join(project, 'train.py'),
+        '--train',
+        datasetFile(name),
+        '--predict',
+        datasetFile(name, 'test.csv'),
+        '--out',
+        theirs,
+        '--scheduler',
+        values.scheduler!,
+        '--no-mlflow',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' },
+    );
+  } catch (err) {
+    return { ...row, error: `train.py: ${String((err as { stderr?: string }).stderr ?? err).trim()}` };
+  }
+  row.seconds = (performance.now() - t0) / 1000;
+  row.python = score(name, theirs).value;
+  return row;
+}
+
+const fmt = (v: number | undefined): string => (v === undefined ? '—' : v.toFixed(4));
+function gapOf(r: Row): { gap: string; within: boolean | undefined } {
+  if (r.studio === undefined || r.python === undefined) return { gap: '—', within: undefined };
+  const d = r.python - r.studio;
+  const gap =
+    r.metric === 'roc_auc'
+      ? `${d >= 0 ? '+' : ''}${d.toFixed(4)}`
+      : `${d >= 0 ? '+' : ''}${((100 * d) / r.studio).toFixed(1)}%`;
+  return { gap, within: Math.abs(d) <= tolerance(r.metric, r.studio) };
+}
+
+console.log(
+  `scheduler ${values.scheduler}, ${values.automl ? `automl ${families} ${budgetArgs.join(' ')}` : `fit ${families}`}; files in ${work}`,
+);
+const rows: Row[] = [];
+for (const name of datasetNames()) {
+  let row: Row;
+  try {
+    row = await verify(name);
+  } catch (err) {
+    row = { name, metric: '?', error: (err as Error).message };
+  }
+  rows.push(row);
+  const { gap, within } = gapOf(row);
   console.log(
-    `${name.padEnd(15)} ${a.metric.padEnd(9)} ${a.value.toFixed(4).padStart(9)}  ${b.value.toFixed(4).padStart(9)}  ` +
-      `${(b.value - a.value).toFixed(4).padStart(8)}   ${seconds.toFixed(1)}`,
+    `${name.padEnd(18)} ${row.metric.padEnd(9)} ${fmt(row.studio).padStart(10)} ${fmt(row.python).padStart(10)} ` +
+      `${gap.padStart(8)} ${within === undefined ? 'error' : within ? 'yes' : 'NO'}  ${row.trained ?? ''} ` +
+      `${row.seconds === undefined ? '' : `${row.seconds.toFixed(1)} s`}${row.error ? `\n    ${row.error.split('\n').slice(-3).join('\n    ')}` : ''}`,
+  );
+}
+console.log(
+  '\n| dataset | metric | studio test | train.py test | gap | within? | train.py trained | train.py s |',
+);
+console.log('| --- | --- | ---: | ---: | ---: | --- | --- | ---: |');
+for (const r of rows) {
+  const { gap, within } = gapOf(r);
+  console.log(
+    `| ${r.name} | ${r.metric} | ${fmt(r.studio)} | ${fmt(r.python)} | ${gap} | ${within === undefined ? `error: ${(r.error ?? '').split('\n').pop()}` : within ? 'yes' : '**no**'} | ${r.trained ?? ''} | ${r.seconds?.toFixed(1) ?? ''} |`,
   );
 }

@@ -6,7 +6,10 @@
  * - the fitted pipeline transforms new rows identically (to 1e-9) for counts, frequencies, target
  *   sums and scaling moments; the median, approximate over Dask, within 2% of the column's spread;
  * - end to end on telco_churn the test-split ROC AUC is within 0.01 and log loss within 5% of the
- *   pandas path's (xgboost.dask builds its histograms per worker, so trees differ slightly).
+ *   pandas path's (xgboost.dask builds its histograms per worker, so trees differ slightly);
+ * - a family with no distributed trainer (a linear model on penguins) has its features collected from
+ *   the partitions, in order, and predicts as the pandas path does; --predict is read, predicted and
+ *   written block by block, in the file's order, and scored on all its rows.
  * Requires python3 with pandas, xgboost, dask.dataframe and distributed: fails, naming them, without.
  */
 import { execFileSync } from 'node:child_process';
@@ -173,4 +176,55 @@ describe('train.py on a Dask cluster (partitioned reading, partition-wise statis
       `log loss ${a.log_loss} vs ${b.log_loss}`,
     ).toBeLessThanOrEqual(0.05 * b.log_loss!);
   }, 180_000);
+
+  it('collects the partitions for a family with no distributed trainer (linear, penguins); predicts by blocks, in order, as pandas', async () => {
+    requireDask();
+    const bundle = join(dir, 'penguins-linear.bundle');
+    const fit = await cli([
+      'fit',
+      datasetFile('penguins'),
+      '--target',
+      'species',
+      '--model',
+      'linear',
+      '--out',
+      bundle,
+      '--no-track',
+    ]);
+    expect(fit.code, fit.err).toBe(0);
+    const project = join(dir, 'penguins-linear.project');
+    const exp = await cli(['export', bundle, '--format', 'python', '--out', project]);
+    expect(exp.code, exp.err).toBe(0);
+    const run = (scheduler: string) => {
+      const out = join(dir, `penguins-linear.${scheduler}.csv`);
+      const log = execFileSync(
+        PY,
+        [
+          join(project, 'train.py'),
+          ...['--train', datasetFile('penguins'), '--predict', datasetFile('penguins', 'test.csv')],
+          ...['--out', out, '--scheduler', scheduler, '--blocksize', '1kB', '--no-mlflow'],
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const rows = readFileSync(out, 'utf8').trim().split('\n');
+      return { log, rows: rows.slice(1).map((r) => r.split(',')) };
+    };
+    const pandas = run('none');
+    const dask = run('local');
+    expect(Number(/in (\d+) partition\(s\)/.exec(dask.log)?.[1])).toBeGreaterThan(2);
+    expect(dask.log).toContain('collecting the features for the linear model');
+    expect(Number(/predicted in (\d+) block\(s\)/.exec(dask.log)?.[1])).toBeGreaterThan(1);
+    expect(pandas.log).not.toContain('block');
+    for (const log of [pandas.log, dask.log]) expect(log).toContain(`scored ${pandas.rows.length} rows`);
+    expect(dask.rows.length).toBe(pandas.rows.length);
+    // the same labels row by row; probabilities close (the impute median is approximate over Dask)
+    expect(dask.rows.map((r) => r.at(-1))).toEqual(pandas.rows.map((r) => r.at(-1)));
+    let worst = 0;
+    dask.rows.forEach((r, i) =>
+      r
+        .slice(0, -1)
+        .forEach((v, j) => (worst = Math.max(worst, Math.abs(Number(v) - Number(pandas.rows[i]![j]))))),
+    );
+    expect(worst).toBeLessThan(0.02);
+  }, 300_000);
 });

@@ -275,6 +275,48 @@ describe.runIf(hasPythonExportTools)('export --format python: forests, MLPs and 
       'metrics.json',
     ]);
   }, 180_000);
+  it("train.py's MLP scales its inputs as the studio's net: same scaling, same predictions from the bundle's weights", async () => {
+    // penguins' one-hot columns reach the net unscaled by the pipeline: the net standardises them itself
+    const bundle = join(dir, 'penguins-mlp-forward');
+    const fit = await cli([
+      'fit',
+      datasetFile('penguins'),
+      '--target',
+      'species',
+      '--model',
+      'mlp',
+      '--params',
+      '{"epochs": 3}',
+      '--out',
+      bundle,
+      '--no-track',
+    ]);
+    expect(fit.code, fit.err).toBe(0);
+    const ours = join(dir, 'penguins-mlp-forward.ours.csv');
+    const p = await cli(['predict', bundle, datasetFile('penguins', 'test.csv'), '--out', ours]);
+    expect(p.code, p.err).toBe(0);
+    const exp = await cli(['export', bundle, '--format', 'python', '--out', `${bundle}.project`]);
+    expect(exp.code, exp.err).toBe(0);
+    const script = join(REPO_ROOT, 'test', 'fixtures', 'python', 'mlp_forward.py');
+    const out = JSON.parse(
+      execFileSync(
+        PY,
+        [
+          script,
+          `${bundle}.project`,
+          bundle,
+          datasetFile('penguins'),
+          datasetFile('penguins', 'test.csv'),
+          ours,
+        ],
+        { encoding: 'utf8' },
+      ),
+    ) as { scaling: number; predictions: number; features: number };
+    expect(out.features).toBeGreaterThan(6); // one-hot columns besides the 4 numbers
+    expect(out.scaling).toBeLessThan(1e-6);
+    expect(out.predictions).toBeLessThan(1e-6);
+  }, 120_000);
+
   it("train.py's MLP gradients equal finite differences (every task, ReLU and GELU, Huber)", async () => {
     const bundle = join(dir, 'penguins-gbdt-for-gradcheck');
     const fit = await cli([

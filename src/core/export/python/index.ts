@@ -461,7 +461,20 @@ function readme(
       : `${m.model.family} model`;
   const library = (t: Translated): string => (t.chosen.family === 'gbdt' ? 'XGBoost' : 'scikit-learn');
   const libraries = [...new Set(kept.map(library))].join(' and ');
-  const diffs = [...new Set(kept.flatMap((t) => t.family.diffs))];
+  const notRefitted = new Set(
+    (m.search?.clock?.refit ?? []).filter((r) => r.action === 'holdout').map((r) => r.trial),
+  );
+  const fromHoldout = kept.filter((t) => notRefitted.has(t.chosen.member?.trial ?? -1));
+  const diffs = [
+    ...new Set(kept.flatMap((t) => t.family.diffs)),
+    ...(fromHoldout.length
+      ? [
+          `The search ran out of time before refitting ${fromHoldout.map((t) => `trial ${t.chosen.member!.trial}`).join(', ')} on all ` +
+            "rows, so the bundle keeps that model as trained on its validation split's training rows; train.py " +
+            'trains it on all the rows of `--train`, so it usually scores a little better than the bundle.',
+        ]
+      : []),
+  ];
   const modelPart = ensemble
     ? [
         `The ${kept.length} models below are each trained on the rows with their own preprocessing; the project`,
@@ -528,7 +541,8 @@ function readme(
     'train with `xgboost.dask` (`DaskDMatrix` on the workers). Exceptions: the median of `impute` is approximate',
     "over Dask (the partitions' percentiles merged); target encoding's out-of-fold folds are drawn per partition",
     "(not the pandas path's folds); random forests, linear models and MLPs have no distributed trainer, so their",
-    'features are collected into the driver (train.py says so); `--predict` is read with pandas.',
+    'features are collected into the driver (train.py says so); `--predict` is read, predicted and written',
+    "block by block in the file's order (the driver keeps only each row's prediction and known target, to score).",
     '`--scheduler none` reads with pandas and trains in this process. The training',
     'CSV needs the target column; the columns the bundle read are',
     `${[...new Map(kept.flatMap((t) => t.chosen.pipeline.inputs.map((c) => [c.name, c] as const))).values()].map((c) => `\`${c.name}\` (${c.type})`).join(', ')}.`,

@@ -24,8 +24,9 @@ address (tcp://host:8786). With a scheduler, --train may be any fsspec URL; it i
 runs on each partition, and boosted trees train through xgboost.dask: memory is bounded by the
 partitions. Random forests, linear models and MLPs have no distributed trainer: their features are
 collected into this process. The median of impute is approximate over Dask, and target encoding's
-out-of-fold folds are drawn per partition. --predict is read with pandas. When mlflow is importable,
-the run is logged to MLflow (--no-mlflow to skip).
+out-of-fold folds are drawn per partition. With a scheduler --predict is read and predicted block by
+block too, its predictions written in the file's order. When mlflow is importable, the run is logged
+to MLflow (--no-mlflow to skip).
 """
 import argparse
 import contextlib
@@ -167,6 +168,14 @@ def over_parts(data, part_fn, combine=sum):
     import dask
 
     return combine(dask.compute(*[dask.delayed(part_fn)(part) for part in data.to_delayed()]))
+
+
+def collect(data):
+    """A Dask collection's partitions, computed and joined in order into one pandas object in this
+    process (not data.compute(): Debian's dask 2022.12 on distributed returns its graph's tasks as values)."""
+    import dask
+
+    return pd.concat(dask.compute(*data.to_delayed()))
 
 
 def add_counts(parts):
@@ -682,7 +691,7 @@ def train(X, y, settings, client):
         return Boosted(train_xgboost(X, y, settings, client))
     if is_dask(X):
         print(f"collecting the features for the {family} model into this process (no distributed trainer)")
-        X, y = X.compute().reset_index(drop=True), y.compute().to_numpy(float)
+        X, y = collect(X).reset_index(drop=True), collect(y).to_numpy(float)
     if family == "linear":
         return train_linear(X, y, settings)
     if family == "random_forest":
@@ -750,6 +759,15 @@ def dask_client(scheduler):
             yield client
 
 
+def input_scaling(X):
+    """The studio's input scaling of a linear model or net: each column's training mean and population
+    standard deviation over its non-missing values; a column constant in training gets an infinite
+    scale (always 0)."""
+    mean = X.mean().fillna(0.0)
+    std = X.std(ddof=0)
+    return mean, std.where((std > 1e-12) & np.isfinite(std), np.inf)
+
+
 def train_linear(X, y, settings):
     """Logistic / softmax / linear regression with the studio's penalty, solved by scikit-learn.
 
@@ -763,15 +781,13 @@ def train_linear(X, y, settings):
     lacking = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
     if lacking:
         raise ExportError(f"column(s) {', '.join(lacking)} reach the linear model as categories: not translated")
-    mean = X.mean()
-    std = X.std(ddof=0)
-    std = std.where((std > 1e-12) & np.isfinite(std), np.inf)  # constant in training: always 0
+    mean, std = input_scaling(X)
     Z = ((X - mean) / std).fillna(0.0).to_numpy(float)
     n, l1 = len(y), cfg["l1"]
     l2 = 1 / (2 * n) if cfg["l2"] == "auto" else cfg["l2"]  # 'auto': scikit-learn's C = 1 / alpha = 1
     w = sample_weights(y, settings)
     if settings["task"] == "regression":
-        y_mean, y_std = float(y.mean()), float(y.std()) or 1.0
+        y_mean, y_std = float(np.mean(y)), float(np.std(y)) or 1.0
         if l1 == 0:
             model = Ridge(alpha=n * l2)
         else:
@@ -865,17 +881,21 @@ def train_mlp(X, y, settings):
     (the output bias at the class prior), ReLU or GELU (tanh form), inverted dropout after each hidden
     layer, Adam (TensorFlow.js's defaults), mini-batches by the studio's small-data rule, the loss
     averaged over the batch (weighted by class weights) plus l2·Σw² + l1·Σ|w| over the weight matrices,
-    and the bundle's number of epochs. Regression targets are standardised, as in the studio."""
+    and the bundle's number of epochs. The net standardises its inputs itself, whatever the pipeline
+    did (one-hot columns and missing indicators too): the training mean and population standard deviation
+    of each column, missing → 0 (the mean), a column constant in training → 0. Regression targets are
+    standardised the same way (population standard deviation), as in the studio."""
     cfg = settings["mlp"]
     lacking = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
     if lacking:
         raise ExportError(f"column(s) {', '.join(lacking)} reach the MLP as categories: not translated")
     task, n = settings["task"], len(y)
     k = 1 if task != "multiclass" else len(settings["classes"])
-    Z = X.fillna(0.0).to_numpy(float)
+    mean, std = input_scaling(X)
+    Z = ((X - mean) / std).fillna(0.0).to_numpy(float)
     w = sample_weights(y, settings)
     w = np.ones(n) if w is None else w
-    y_mean, y_std = (float(y.mean()), float(y.std()) or 1.0) if task == "regression" else (0.0, 1.0)
+    y_mean, y_std = (float(np.mean(y)), float(np.std(y)) or 1.0) if task == "regression" else (0.0, 1.0)
     target = (y - y_mean) / y_std if task == "regression" else y.astype(int)
     rng = np.random.default_rng(cfg["seed"])
     widths = [Z.shape[1], *cfg["hidden"], k]
@@ -887,7 +907,7 @@ def train_mlp(X, y, settings):
     elif task == "multiclass":
         counts = np.bincount(target, weights=w, minlength=k)
         B[-1][:] = np.log((counts + 1e-3 * w.sum()) / w.sum())
-    net = Mlp(W, B, cfg["activation"], task, y_mean, y_std)
+    net = Mlp(W, B, cfg["activation"], task, y_mean, y_std, mean, std)
     params = W + B
     m1 = [np.zeros_like(q) for q in params]
     m2 = [np.zeros_like(q) for q in params]
@@ -906,7 +926,6 @@ def train_mlp(X, y, settings):
                 m1[j] = beta1 * m1[j] + (1 - beta1) * g
                 m2[j] = beta2 * m2[j] + (1 - beta2) * g * g
                 q -= lr * (m1[j] / (1 - beta1 ** step)) / (np.sqrt(m2[j] / (1 - beta2 ** step)) + eps)
-    net.columns = list(X.columns)
     net.epochs = cfg["epochs"]
     return net
 
@@ -914,9 +933,10 @@ def train_mlp(X, y, settings):
 class Mlp:
     """The net: weights W, biases B; predict gives P(class 1), class probabilities or values."""
 
-    def __init__(self, W, B, activation, task, y_mean, y_std):
+    def __init__(self, W, B, activation, task, y_mean, y_std, mean, std):
         self.W, self.B, self.activation, self.task = W, B, activation, task
         self.y_mean, self.y_std = y_mean, y_std
+        self.mean, self.std = mean, std  # the input scaling (pandas Series by column)
 
     def act(self, h):
         if self.activation == "relu":
@@ -971,7 +991,7 @@ class Mlp:
         return f"MLP ({settings['task']}, {layers}, {self.activation}, {self.epochs} epochs, NumPy)"
 
     def predict(self, X):
-        h = X[self.columns].fillna(0.0).to_numpy(float)
+        h = ((X[self.mean.index] - self.mean) / self.std).fillna(0.0).to_numpy(float)
         for j, (Wj, Bj) in enumerate(zip(self.W, self.B)):
             h = h @ Wj + Bj
             if j < len(self.W) - 1:
@@ -985,7 +1005,8 @@ class Mlp:
 
     def save(self, path):
         with open(path, "w", encoding="utf-8") as f:
-            json.dump({"features": self.columns, "activation": self.activation,
+            json.dump({"features": list(self.mean.index), "mean": self.mean.tolist(),
+                       "std": [s if math.isfinite(s) else None for s in self.std], "activation": self.activation,
                        "weights": [Wj.tolist() for Wj in self.W], "biases": [Bj.tolist() for Bj in self.B],
                        "target": {"mean": self.y_mean, "std": self.y_std}}, f)
 
@@ -1085,6 +1106,46 @@ def fit_members(args, settings, client):
     return fitted, files
 
 
+def predict_blocks(path, settings, client, blocksize):
+    """The rows of --predict as (features, target or None) frames: the whole file with pandas, or, with a
+    scheduler, one block of blocksize bytes at a time in file order (dask.dataframe.read_csv, so any
+    fsspec URL), so this process never holds more than one block's text. The target is the known labels
+    or values when the file has the target column (missing ones NaN), for scoring."""
+    if client is None:
+        new, _ = read_table(path, settings, need_target=False)
+        yield new, known_target(pd.read_csv(path, dtype=str, keep_default_na=False), settings, path)
+        return
+    import dask
+    import dask.dataframe as dd
+
+    try:
+        raw = dd.read_csv(path, dtype=str, keep_default_na=False, blocksize=blocksize)
+    except (OSError, ValueError) as err:
+        raise ExportError(f"{path}: cannot read the CSV ({err})")
+    raw.columns = [c.strip() for c in raw.columns]
+    check_columns(raw.columns, settings, path, need_target=False)
+    for block in raw.to_delayed():
+        (part,) = dask.compute(block)
+        part.columns = [c.strip() for c in part.columns]
+        yield parse_inputs(part, settings).reset_index(drop=True), known_target(part, settings, path)
+
+
+def known_target(raw, settings, path):
+    """The target of a frame of text cells as read_target gives it (NaN where missing), or None without
+    the target column."""
+    names = [c for c in raw.columns if c.strip() == settings["target"]]
+    return read_target(raw[names[0]].str.strip(), settings, path) if names else None
+
+
+def predict_rows(fitted, new):
+    """The ensemble's prediction for the rows of new: each member's, weighted, summed."""
+    p = None
+    for member, columns, states, layout, model in fitted:
+        part = member["weight"] * np.asarray(model.predict(transform(new[columns], states, layout, member)))
+        p = part if p is None else p + part
+    return p
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--train", required=True, help="training CSV (with the target column)")
@@ -1108,26 +1169,28 @@ def main(argv=None):
             fitted, files = fit_members(args, settings, client)
         metrics = {}
         if args.predict:
-            new, _ = read_table(args.predict, settings, need_target=False)
-            p = None
-            for member, columns, states, layout, model in fitted:
-                part = member["weight"] * np.asarray(model.predict(transform(new[columns], states, layout, member)))
-                p = part if p is None else p + part
-            predictions_frame(p, settings).to_csv(args.out, index=False, float_format="%.17g")
+            known, scored, rows, blocks = [], [], 0, 0
+            with open(args.out, "w", encoding="utf-8", newline="") as out:
+                for new, y in predict_blocks(args.predict, settings, client, args.blocksize):
+                    blocks += 1
+                    p = predict_rows(fitted, new)
+                    predictions_frame(p, settings).to_csv(out, index=False, header=rows == 0, float_format="%.17g")
+                    rows += len(new)
+                    if y is not None:
+                        keep = ~np.isnan(y)
+                        known.append(y[keep])
+                        scored.append(p[keep])
             files.append(args.out)
-            print(f"wrote {args.out} ({len(new)} rows)")
-            raw = pd.read_csv(args.predict, dtype=str, keep_default_na=False, usecols=lambda c: c.strip() == settings["target"])
-            if raw.shape[1] == 1:
-                known = read_target(raw.iloc[:, 0].str.strip(), settings, args.predict)
-                rows = ~np.isnan(known)
-                if rows.any():
-                    metrics = score_predictions(known[rows], p[rows], settings)
-                    args.metrics = args.metrics or os.path.join(os.path.dirname(os.path.abspath(args.out)), "metrics.json")
-                    with open(args.metrics, "w", encoding="utf-8") as f:
-                        json.dump({"rows": int(rows.sum()), **metrics}, f, indent=2)
-                    files.append(args.metrics)
-                    shown = ", ".join(f"{k} {v:.6g}" for k, v in metrics.items())
-                    print(f"scored {int(rows.sum())} rows of {args.predict}: {shown}; wrote {args.metrics}")
+            print(f"wrote {args.out} ({rows} rows" + (f", predicted in {blocks} block(s))" if client else ")"))
+            if known and sum(len(k) for k in known):
+                y, p = np.concatenate(known), np.concatenate(scored)
+                metrics = score_predictions(y, p, settings)
+                args.metrics = args.metrics or os.path.join(os.path.dirname(os.path.abspath(args.out)), "metrics.json")
+                with open(args.metrics, "w", encoding="utf-8") as f:
+                    json.dump({"rows": len(y), **metrics}, f, indent=2)
+                files.append(args.metrics)
+                shown = ", ".join(f"{k} {v:.6g}" for k, v in metrics.items())
+                print(f"scored {len(y)} rows of {args.predict}: {shown}; wrote {args.metrics}")
         if not args.no_mlflow and log_to_mlflow(settings, metrics, files):
             print("logged the run to MLflow")
     except ExportError as err:
