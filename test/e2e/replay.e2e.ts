@@ -1,7 +1,9 @@
 /**
- * Issue #12 in Chromium: a time-budgeted search (the smallest budget, no trial cap) whose trials are
- * cut at the deadline is downloaded, registered as a model version and verified by replay: the
- * replay shows which recorded trial it is on, can be cancelled, and then says "✓ Reproduced".
+ * Issue #12 in Chromium: a time-budgeted search (the smallest budget, no trial cap) stopped by its
+ * deadline is downloaded, registered as a model version and verified by replay: the replay shows
+ * which recorded trial it is on, can be cancelled, and then says "✓ Reproduced", applying what the
+ * clock decided. (The round and epoch allowances size trials to fit, so a cut is no longer certain
+ * here; replays of cut trials are staged on a fake clock in reproduce-deadline and replay-clock.)
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +32,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-describe('Verify a time-budgeted search with deadline-cut trials', () => {
+describe('Verify a time-budgeted search stopped by its deadline', () => {
   it('search (30 s, no cap) → register → Verify shows replay progress, cancels, then "✓ Reproduced"', async () => {
     const s = await openStudio(browser.context);
     const { page } = s;
@@ -47,8 +49,9 @@ describe('Verify a time-budgeted search with deadline-cut trials', () => {
     }
     await page.getByTestId('nav-train').click();
     await page.getByTestId('search-panel').waitFor();
-    // GBDT trials fit the budget now (the round allowance caps their rounds by the measured cost): the
-    // MLP, whose epochs are not capped, is the trial the deadline cuts
+    // GBDT and MLP trials: the round and epoch allowances size them to fit the budget, so the deadline
+    // may cut one (a slow first trial) or none; either way the search is stopped by the deadline and
+    // the clock's decisions (which trials ran, cuts, refits) are what the replay must apply
     for (const f of ['random_forest', 'linear']) await page.getByTestId(`search-family-${f}`).uncheck();
     await page.getByTestId('budget-select').selectOption('30');
     expect(await page.getByTestId('max-trials-input').inputValue()).toBe('');
@@ -62,11 +65,8 @@ describe('Verify a time-budgeted search with deadline-cut trials', () => {
     copyFileSync((await download.path())!, zipPath);
     const manifest = JSON.parse(readBundleZip(new Uint8Array(readFileSync(zipPath)))['manifest.json']);
     expect(manifest.search.stoppedBy).toBe('deadline');
-    const cuts = manifest.search.clock.cuts.filter(
-      (c: { reason: string; round?: number }) => c.reason === 'deadline' && (c.round ?? 0) > 0,
-    );
+    const cuts = manifest.search.clock.cuts.filter((c: { reason: string }) => c.reason === 'deadline');
     console.log(`${manifest.search.replay.length} trials, clock: ${JSON.stringify(manifest.search.clock)}`);
-    expect(cuts.length).toBeGreaterThanOrEqual(1);
 
     // Register it as a model version.
     const row = await registerBundle(page, zipPath, 'letter-deadline');
@@ -92,7 +92,10 @@ describe('Verify a time-budgeted search with deadline-cut trials', () => {
     expect(await row.getByTestId('verify-verdict').getAttribute('data-verdict')).toBe('reproduced');
     const lines = (await row.getByTestId('verify-lines').textContent())!;
     expect(lines).toContain('bit-identical');
-    expect(lines).toMatch(/applying what the clock decided \(\d+ trial\(s\) cut at the deadline/);
+    expect(lines).toContain(
+      `the search was stopped by deadline; the replay runs the same ${total} trials without the clock, applying what the clock decided`,
+    );
+    if (cuts.length) expect(lines).toContain(`${cuts.length} trial(s) cut at the deadline`);
     s.assertNoErrors();
   }, 600_000);
 });
