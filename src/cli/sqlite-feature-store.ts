@@ -8,8 +8,6 @@
  * once get one version.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Table } from '../core/data/table.ts';
 import { parseRecipe } from '../core/features/build.ts';
 import {
@@ -30,6 +28,7 @@ import {
 } from '../core/features/store.ts';
 import type { Recipe } from '../core/features/types.ts';
 import { StoreError } from '../core/tracking/errors.ts';
+import { openSqliteDatabase } from './sqlite-store.ts';
 
 export const FEATURE_STORE_SCHEMA_VERSION = 1;
 
@@ -57,40 +56,21 @@ export class SqliteFeatureStore implements FeatureStore {
     options: { busyTimeoutMs?: number; now?: () => number },
   ) {
     this.now = options.now ?? Date.now;
-    mkdirSync(dirname(path), { recursive: true });
-    let db: Database.Database | undefined;
-    try {
-      db = new Database(path, { timeout: options.busyTimeoutMs ?? 15_000 });
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        db.exec(SCHEMA);
-        const found = db.prepare(`SELECT value FROM meta WHERE key = 'feature_store_schema'`).get() as
-          { value: string } | undefined;
-        if (found && Number(found.value) > FEATURE_STORE_SCHEMA_VERSION)
-          throw new StoreError(
-            'STORAGE',
-            `${path}: its feature store was written by a newer version of AutoML Studio (schema ${found.value}; ` +
-              `this version reads ${FEATURE_STORE_SCHEMA_VERSION}). Update the CLI. Nothing was changed.`,
-          );
-        if (!found)
-          db.prepare(`INSERT INTO meta (key, value) VALUES ('feature_store_schema', ?)`).run(
-            String(FEATURE_STORE_SCHEMA_VERSION),
-          );
-        db.exec('COMMIT');
-      } catch (e) {
-        db.exec('ROLLBACK');
-        throw e;
-      }
-    } catch (e) {
-      db?.close();
-      if (e instanceof StoreError) throw e;
-      throw new StoreError('STORAGE', `cannot open the feature store in ${path}: ${(e as Error).message}`, {
-        cause: e,
-      });
-    }
-    this.db = db;
+    this.db = openSqliteDatabase(path, 'the feature store in', options.busyTimeoutMs, (db) => {
+      db.exec(SCHEMA);
+      const found = db.prepare(`SELECT value FROM meta WHERE key = 'feature_store_schema'`).get() as
+        { value: string } | undefined;
+      if (found && Number(found.value) > FEATURE_STORE_SCHEMA_VERSION)
+        throw new StoreError(
+          'STORAGE',
+          `${path}: its feature store was written by a newer version of AutoML Studio (schema ${found.value}; ` +
+            `this version reads ${FEATURE_STORE_SCHEMA_VERSION}). Update the CLI. Nothing was changed.`,
+        );
+      if (!found)
+        db.prepare(`INSERT INTO meta (key, value) VALUES ('feature_store_schema', ?)`).run(
+          String(FEATURE_STORE_SCHEMA_VERSION),
+        );
+    });
   }
 
   /** Opens (creating the tables when missing) the feature store in the database at `path`. */

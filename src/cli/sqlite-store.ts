@@ -154,6 +154,39 @@ const hexOf = (hash: string): string => {
 
 type Row = { json: string };
 
+/**
+ * Opens the SQLite database at `path` (its folder created) as the CLI's stores do: WAL, a busy
+ * timeout, and `init` (schema, version checks) in one immediate transaction, rolled back when it
+ * throws. A failure closes the database; one that is not a StoreError becomes "cannot open WHAT".
+ */
+export function openSqliteDatabase(
+  path: string,
+  what: string,
+  busyTimeoutMs: number | undefined,
+  init: (db: Database.Database) => void,
+): Database.Database {
+  mkdirSync(dirname(path), { recursive: true });
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { timeout: busyTimeoutMs ?? 15_000 });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      init(db);
+      db.exec('COMMIT');
+    } catch (e) {
+      db.exec('ROLLBACK');
+      throw e;
+    }
+  } catch (e) {
+    db?.close();
+    if (e instanceof StoreError) throw e;
+    throw new StoreError('STORAGE', `cannot open ${what} ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  return db;
+}
+
 export class SqliteTrackingStore implements TrackingStore {
   readonly artifactsDir: string;
   private readonly db: Database.Database;
@@ -168,42 +201,23 @@ export class SqliteTrackingStore implements TrackingStore {
   ) {
     this.artifactsDir = options.artifactsDir ?? defaultArtifactsDir(path);
     this.now = options.now ?? Date.now;
-    mkdirSync(dirname(path), { recursive: true });
-    let db: Database.Database | undefined;
-    try {
-      db = new Database(path, { timeout: options.busyTimeoutMs ?? 15_000 });
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        db.exec(SCHEMA);
-        const found = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as
-          { value: string } | undefined;
-        if (found && Number(found.value) > SQLITE_SCHEMA_VERSION) {
-          throw new StoreError(
-            'STORAGE',
-            `${path} was written by a newer version of AutoML Studio (schema ${found.value}; this version reads ` +
-              `schema ${SQLITE_SCHEMA_VERSION}). Update the CLI. Nothing was changed.`,
-          );
-        }
-        db.exec(SCHEMA_V2);
-        if (!found)
-          db.prepare(`INSERT INTO meta (key, value) VALUES ('schema', ?)`).run(String(SQLITE_SCHEMA_VERSION));
-        else if (Number(found.value) < SQLITE_SCHEMA_VERSION)
-          db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema'`).run(String(SQLITE_SCHEMA_VERSION));
-        db.exec('COMMIT');
-      } catch (e) {
-        db.exec('ROLLBACK');
-        throw e;
+    this.db = openSqliteDatabase(path, 'the tracking database', options.busyTimeoutMs, (db) => {
+      db.exec(SCHEMA);
+      const found = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as
+        { value: string } | undefined;
+      if (found && Number(found.value) > SQLITE_SCHEMA_VERSION) {
+        throw new StoreError(
+          'STORAGE',
+          `${path} was written by a newer version of AutoML Studio (schema ${found.value}; this version reads ` +
+            `schema ${SQLITE_SCHEMA_VERSION}). Update the CLI. Nothing was changed.`,
+        );
       }
-    } catch (e) {
-      db?.close();
-      if (e instanceof StoreError) throw e;
-      throw new StoreError('STORAGE', `cannot open the tracking database ${path}: ${(e as Error).message}`, {
-        cause: e,
-      });
-    }
-    this.db = db;
+      db.exec(SCHEMA_V2);
+      if (!found)
+        db.prepare(`INSERT INTO meta (key, value) VALUES ('schema', ?)`).run(String(SQLITE_SCHEMA_VERSION));
+      else if (Number(found.value) < SQLITE_SCHEMA_VERSION)
+        db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema'`).run(String(SQLITE_SCHEMA_VERSION));
+    });
     this.stmts = this.prepare();
   }
 
