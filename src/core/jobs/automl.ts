@@ -174,14 +174,15 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
   );
   const m = result.manifest;
   const oof = result.validation;
+  // The bundle's decision (binary): its charts, and the label metrics below, are at it.
+  const decided = JSON.parse(files['manifest.json']).decision as Decision | undefined;
   const shown: TrainCharts = oof
     ? {
         ...charts(result.task, result.classes, oof.y, oof.pred, [], result.metric),
-        ...decisionCharts(result.classes, oof, JSON.parse(files['manifest.json']).decision),
+        ...decisionCharts(result.classes, oof, decided),
       }
     : { curve: [], curveMetric: result.metric };
   // Every metric over the out-of-fold predictions; binary label metrics at the bundle's decision.
-  const decided = JSON.parse(files['manifest.json']).decision as Decision | undefined;
   const metrics: Record<string, number> = oof
     ? evaluate(
         result.task,
