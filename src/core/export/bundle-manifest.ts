@@ -128,12 +128,6 @@ export interface BundleManifest {
   readonly search?: SearchManifest;
   /** The final model was refitted on all rows with the rounds/epochs validation chose. */
   readonly refit: TrainedModel['refit'] | null;
-  /**
-   * A GBDT fit on small data: its rounds were chosen from the mean validation curve over k folds of
-   * the training rows (src/core/train/round-choice.ts); `model.config.rounds` holds the count. Absent
-   * when the rounds were the configured count (and in bundles made before the rule).
-   */
-  readonly roundChoice?: TrainedModel['roundChoice'];
   readonly pipeline: {
     readonly file: 'pipeline.json' | null;
     readonly steps: readonly string[];

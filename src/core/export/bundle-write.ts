@@ -111,7 +111,6 @@ export function createBundleFiles(
     ...decisionOf(extras.decision, trained.decision),
     split: trained.split,
     refit: trained.refit ?? null,
-    ...(trained.roundChoice ? { roundChoice: trained.roundChoice } : {}),
     pipeline: {
       file: 'pipeline.json',
       steps: describePipeline(trained.pipeline.spec),

@@ -263,19 +263,6 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
         { type: 'object', required: ['rows', 'iterations'], properties: { rows: count, iterations: count } },
       ],
     },
-    roundChoice: {
-      type: 'object',
-      required: ['method', 'folds', 'maxRounds', 'rounds', 'metric', 'meanValid', 'maxRows'],
-      properties: {
-        method: { const: 'kfold' },
-        folds: count,
-        maxRounds: count,
-        rounds: count,
-        metric: str,
-        meanValid: numOrNull,
-        maxRows: count,
-      },
-    },
     pipeline: {
       type: 'object',
       required: ['file', 'steps', 'notes'],

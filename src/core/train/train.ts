@@ -17,7 +17,6 @@ import { DEFAULT_METRIC, METRICS, evaluate, foldIndices, holdoutPlan } from '../
 import { timeOrderedSplit, timeValues, type TimeOrder } from '../search/time-split.ts';
 import { encodeTarget, TrainingError } from './target.ts';
 import { estimatorFor, familyKind, refitConfig, type FamilyName } from './families.ts';
-import { chooseRoundsByKFold, kfoldRoundsApply, type RoundChoice } from './round-choice.ts';
 import {
   chooseDecision,
   decisionSpec,
@@ -82,11 +81,6 @@ export interface TrainedModel {
   readonly metrics: { readonly validation: Readonly<Record<string, number>> };
   /** Present when the final model was refitted on all rows. */
   readonly refit?: { readonly rows: number; readonly iterations: number };
-  /**
-   * Present when the GBDT's rounds were chosen by k-fold on the training rows (small data,
-   * round-choice.ts); `config.rounds` then holds the count chosen.
-   */
-  readonly roundChoice?: RoundChoice;
   readonly droppedMissingTarget: number;
   readonly fitSeconds: number;
   /** Validation truth and predictions, for charts (confusion matrix, residuals). */
@@ -143,7 +137,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
   const trainTable = takeRows(features, trainRows);
   const est = estimatorFor(req.family);
   const params = { ...(req.params ?? {}), seed: req.seed };
-  let config = est.resolveConfig(params, req.task) as Record<string, unknown>;
+  const config = est.resolveConfig(params, req.task) as Record<string, unknown>;
   const auto = buildAutoPipeline(trainTable, {
     family: familyKind(req.family),
     task: req.task,
@@ -155,33 +149,6 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
   const spec = req.pipelineSpec ?? auto.spec;
   const { pipeline, matrix } = fitPipeline(spec, trainTable, { y: yTrain, task: req.task, seed: req.seed });
   const validMatrix = transformTable(pipeline, takeRows(features, validRows));
-
-  // Small data: the rounds from the mean validation curve over k folds of the training rows.
-  let roundChoice: RoundChoice | undefined;
-  if (
-    kfoldRoundsApply({
-      family: req.family,
-      params: req.params,
-      rows: enc.rows.length,
-      timeOrdered: req.timeOrder !== undefined,
-    })
-  ) {
-    roundChoice = await chooseRoundsByKFold({
-      est,
-      table: trainTable,
-      y: yTrain,
-      task: req.task,
-      nClasses,
-      spec,
-      config,
-      metric,
-      seed: req.seed,
-    });
-    config = est.resolveConfig({ ...config, rounds: roundChoice.rounds }, req.task) as Record<
-      string,
-      unknown
-    >;
-  }
 
   const model = await est.fit(matrix, yTrain, {
     task: req.task,
@@ -240,7 +207,6 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
     metric,
     metrics: { validation: metrics },
     ...(refit ? { refit } : {}),
-    ...(roundChoice ? { roundChoice } : {}),
     droppedMissingTarget: enc.droppedMissing,
     fitSeconds: (Date.now() - t0) / 1000,
     validation: { y: yValid, pred },
