@@ -271,3 +271,50 @@ describe('MLP embeddings through trainModel', () => {
     expect(Number.isFinite(embedded.metrics.validation.log_loss)).toBe(true);
   });
 });
+
+describe('the default GBDT fit and its rounds (issue 17, glass)', () => {
+  // A small numeric-only multiclass table like glass (214 rows, 6 unequal classes, 9 measurements).
+  function glassLike(n: number, seed: number): Table {
+    const rng = createRng(seed);
+    const cols: number[][] = Array.from({ length: 4 }, () => []);
+    const y: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const u = rng.next();
+      const k = u < 0.33 ? 0 : u < 0.68 ? 1 : u < 0.76 ? 2 : u < 0.82 ? 3 : u < 0.86 ? 4 : 5;
+      for (let j = 0; j < 4; j++) cols[j].push(Math.round((k * (j + 1) * 0.3 + rng.next() * 2) * 100) / 100);
+      y.push(['1', '2', '3', '5', '6', '7'][k]);
+    }
+    return table(...cols.map((v, j) => num(`x${j}`, v)), cat('Type', y));
+  }
+
+  it('trains the configured 100 rounds on all rows, as xgb_default does: the holdout chooses nothing', async () => {
+    const data = glassLike(171, 9);
+    const trained = await trainModel({
+      table: data,
+      target: 'Type',
+      task: 'multiclass',
+      family: 'gbdt',
+      seed: 42,
+    });
+    expect(trained.config.rounds).toBe(100);
+    expect(trained.config.earlyStoppingRounds).toBe(0);
+    expect(trained.refit).toEqual({ rows: 171, iterations: 100 });
+    expect(trained.model.iterationsUsed).toBe(100);
+    // The final model is the one a plain 100-round fit on every row gives (numeric columns pass the
+    // pipeline unchanged): the 80/20 holdout does not shape it.
+    const { fitGbdt } = await import('../../../src/core/models/gbdt/index.ts');
+    const { encodeTarget } = await import('../../../src/core/train/target.ts');
+    const enc = encodeTarget(data, 'Type', 'multiclass');
+    const X = {
+      nRows: 171,
+      nCols: 4,
+      data: Float64Array.from({ length: 4 * 171 }, (_, i) => {
+        const c = data.columns[Math.floor(i / 171)];
+        return c.storage === 'float64' ? c.values[i % 171] : NaN;
+      }),
+      featureNames: ['x0', 'x1', 'x2', 'x3'],
+    };
+    const direct = fitGbdt(X, enc.y, { task: 'multiclass', nClasses: 6, config: { seed: 42 } });
+    expect(Array.from(trained.model.predict(X))).toEqual(Array.from(direct.predict(X)));
+  });
+});
