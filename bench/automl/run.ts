@@ -75,6 +75,8 @@ interface SeedRun {
   seed: number;
   test: number;
   cv: number;
+  /** The search's nested-selection estimate (manifest `ensemble.estimate`), when it made one. */
+  nested?: number;
   seconds: number;
   trials: number;
   pruned: number;
@@ -127,6 +129,7 @@ async function searchOnce(d: DatasetEntry, seed: number): Promise<SeedRun> {
     seed,
     test: scoreFile(values.python, dsDir, d, predFile),
     cv,
+    ...(m.ensemble.estimate ? { nested: m.ensemble.estimate.score } : {}),
     seconds,
     trials: result.trials.length,
     pruned: result.trials.filter((t) => t.state === 'PRUNED').length,
@@ -173,6 +176,9 @@ const testOf = (r: Row) => mean(r.runs.map((x) => x.test));
 /** Positive = the CV estimate was better than the test score. */
 const optimism = (metric: string, run: SeedRun) =>
   higherIsBetter(metric) ? run.cv - run.test : run.test - run.cv;
+/** The same for the nested-selection estimate, where the search made one (else its plain estimate). */
+const nestedOptimism = (metric: string, run: SeedRun) =>
+  optimism(metric, { ...run, cv: run.nested ?? run.cv });
 const fmt = (v: number) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4)) : 'NaN');
 const header = [
   'dataset',
@@ -188,6 +194,8 @@ const header = [
   'trials',
   'cv est',
   'optimism',
+  'nested est',
+  'nested opt.',
   'wall s',
   'final',
   'split',
@@ -208,6 +216,8 @@ const table = rows.map((r) => {
     r.runs.map((x) => x.trials).join('/'),
     fmt(mean(r.runs.map((x) => x.cv))),
     fmt(mean(r.runs.map((x) => optimism(r.metric, x)))),
+    r.runs.some((x) => x.nested !== undefined) ? fmt(mean(r.runs.map((x) => x.nested ?? x.cv))) : '-',
+    fmt(mean(r.runs.map((x) => nestedOptimism(r.metric, x)))),
     r.runs.map((x) => x.seconds.toFixed(1)).join('/'),
     r.runs.map((x) => x.kind).join('/'),
     r.runs[0]?.split ?? '',
@@ -227,11 +237,14 @@ for (const side of ['TUNE', 'CHECK', 'all']) {
   const auc = s
     .filter((r) => r.metric === 'roc_auc')
     .flatMap((r) => r.runs.map((x) => optimism(r.metric, x)));
+  const aucNested = s
+    .filter((r) => r.metric === 'roc_auc')
+    .flatMap((r) => r.runs.map((x) => nestedOptimism(r.metric, x)));
   const capped = values['max-trials'] !== undefined;
   console.log(
     `${side}: search ≥ xgb_optuna ${nOpt}/${s.length}; ≥ xgb_default ${nBeat}/${s.length}; within 0.01 AUC / 5% of xgb_default ${nDef}/${s.length}; ` +
       (values['no-defaults'] ? '' : `default GBDT within 0.005 AUC / 3% ${gd}/${s.length}; `) +
-      `mean AUC optimism ${fmt(mean(auc))}` +
+      `mean AUC optimism ${fmt(mean(auc))} (nested estimate: ${fmt(mean(aucNested))})` +
       (capped
         ? ` (${values['max-trials']} trials each)`
         : `; wall ≤ budget+10% ${nTime}/${s.length} (budget ${budget} s)`),

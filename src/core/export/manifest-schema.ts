@@ -182,6 +182,18 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
           items: { type: 'object', required: ['family', 'params', 'seed'] },
         },
         final: obj,
+        ensemble: {
+          type: 'object',
+          properties: {
+            estimate: {
+              description:
+                "The search metric of the final choice with its selection held out: for each group of validation rows (the folds, or 5 groups of a holdout's rows), the best candidate and greedy blend chosen on the other groups predict it. The selection's own score flatters the winner. Absent after a rescue, with one candidate, on data too big for it, and in bundles made before it.",
+              type: 'object',
+              required: ['groups', 'score'],
+              properties: { groups: count, score: { type: 'number' } },
+            },
+          },
+        },
         clock: {
           description:
             'What the clock (or a stop) decided during the search, applied by a replay instead of the clock. ' +

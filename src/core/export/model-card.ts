@@ -97,6 +97,15 @@ export function modelCard(m: BundleManifest, options: ModelCardOptions = {}): st
         (m.metrics.holdout ? ` ${fmt(m.metrics.holdout[k])} |` : ''),
     );
   push('');
+  const est = m.search?.ensemble?.estimate;
+  if (est && Number.isFinite(est.score)) {
+    push(
+      `The model was chosen among the search's trials by its ${metricLabel(m.search!.metric)} on these same rows, ` +
+        `so that figure flatters it. Re-running the choice with each of ${est.groups} groups of rows held out ` +
+        `and scoring the held-out rows gives **${fmt(est.score)}**: the better guess for new data.`,
+      '',
+    );
+  }
 
   const cal = options.calibration;
   if (cal && m.task !== 'regression') {

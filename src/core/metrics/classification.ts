@@ -46,8 +46,64 @@ export function rocCurve(y: Labels, score: ArrayLike<number>, w?: ArrayLike<numb
   return pts;
 }
 
+/**
+ * Unweighted ROC AUC without building the curve: the positives' and negatives' scores sorted apart
+ * (native numeric sorts) and merged from the top, one trapezoid per distinct score — the same points
+ * in the same order with the same integer counts as `rocCurve`, so the same bits. The ensemble
+ * selection scores hundreds of blends; building the curve (an index sort with a comparator and an
+ * object per point) made that seconds on 50,000 rows. Undefined when a score is NaN (the caller
+ * takes the curve path, whose order for NaN it keeps).
+ */
+function rocAucUnweighted(y: Labels, score: ArrayLike<number>): number | undefined {
+  const n = y.length;
+  let P = 0;
+  for (let i = 0; i < n; i++) if (y[i] === 1) P++;
+  const N = n - P;
+  if (!(P > 0) || !(N > 0)) return NaN;
+  const ps = new Float64Array(P);
+  const ns = new Float64Array(N);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < n; i++) {
+    const s = score[i];
+    if (Number.isNaN(s)) return undefined;
+    if (y[i] === 1) ps[a++] = s;
+    else ns[b++] = s;
+  }
+  ps.sort();
+  ns.sort();
+  a = P - 1;
+  b = N - 1;
+  let tp = 0;
+  let fp = 0;
+  let prevF = 0;
+  let prevT = 0;
+  let area = 0;
+  while (a >= 0 || b >= 0) {
+    const v = a < 0 ? ns[b] : b < 0 ? ps[a] : ps[a] > ns[b] ? ps[a] : ns[b];
+    while (a >= 0 && ps[a] === v) {
+      tp++;
+      a--;
+    }
+    while (b >= 0 && ns[b] === v) {
+      fp++;
+      b--;
+    }
+    const fpr = fp / N;
+    const tpr = tp / P;
+    area += ((fpr - prevF) * (tpr + prevT)) / 2;
+    prevF = fpr;
+    prevT = tpr;
+  }
+  return area;
+}
+
 /** Area under the ROC curve (ties count one half). NaN when only one class is present. */
 export function rocAuc(y: Labels, score: ArrayLike<number>, w?: ArrayLike<number>): number {
+  if (!w) {
+    const fast = rocAucUnweighted(y, score);
+    if (fast !== undefined) return fast;
+  }
   const pts = rocCurve(y, score, w);
   const last = pts[pts.length - 1];
   if (!(last.fpr > 0) || !(last.tpr > 0)) return NaN;

@@ -12,6 +12,7 @@ import {
   binaryLogLoss,
   evaluate,
   mae,
+  multiclassLogLoss,
   prAuc,
   r2,
   rmse,
@@ -67,6 +68,7 @@ export function metricValue(
         ? prAuc(pos, score)
         : binaryLogLoss(pos, score);
   }
+  if (task === 'multiclass' && metric === 'log_loss') return multiclassLogLoss(y, pred, nClasses);
   if (task === 'regression' && (metric === 'rmse' || metric === 'mae' || metric === 'r2'))
     return (metric === 'rmse' ? rmse : metric === 'mae' ? mae : r2)(y, pred);
   return evaluate(task, y, pred, nClasses)[metric];

@@ -155,6 +155,13 @@ export interface SearchManifest {
     readonly droppedAtRefit: readonly number[];
     /** Greedy steps taken (fewer than 40 on big data: `ENSEMBLE_MAX_CELLS`); absent in older manifests. */
     readonly rounds?: number;
+    /**
+     * The selection's honest estimate (estimate.ts): the search metric of predictions for each group
+     * of validation rows (the folds, or 5 groups of a holdout) by what the selection chose with that
+     * group held out. `score` above is optimistic (the chosen model won on those rows). Absent after a
+     * rescue, with one candidate, on data too big for it (`ESTIMATE_MAX_CELLS`), and in older manifests.
+     */
+    readonly estimate?: { readonly groups: number; readonly score: number };
   };
   readonly final: {
     readonly kind: 'single' | 'ensemble';
@@ -318,6 +325,7 @@ export function searchManifest(p: ManifestParts): SearchManifest {
       used: choice.useEnsemble,
       droppedAtRefit: refit.dropped,
       ...(choice.rounds !== undefined ? { rounds: choice.rounds } : {}),
+      ...(choice.estimate ? { estimate: choice.estimate } : {}),
     },
     final: { kind: refit.model.members.length > 1 ? 'ensemble' : 'single', members: refit.finalMembers },
     timings: {

@@ -8,6 +8,7 @@
 import type { Study, Trial } from './study.ts';
 import type { FamilyName } from '../train/families.ts';
 import { selectEnsemble, type Selection } from './ensemble.ts';
+import { estimateGroups, selectionEstimate } from './estimate.ts';
 import type { SearchContext } from './context.ts';
 import { rescueFit, rescueResource, type RescueOutcome } from './evaluate-trial.ts';
 import type { RescueRecord, SearchManifest } from './manifest.ts';
@@ -26,6 +27,14 @@ const DEFAULT_ENSEMBLE_ROUNDS = 40;
  * the data and the trials only, so a replay takes the same number of steps; smaller data keeps 40.
  */
 const ENSEMBLE_MAX_CELLS = 2_000_000;
+/**
+ * The nested-selection estimate (estimate.ts) re-runs the selection once per group: about groups ×
+ * the selection's cost, after the search. It runs when rows × prediction width × candidates × (steps
+ * + 1) × groups stays under this — small and medium data, where the winner's curse is largest (a
+ * 40,000-row regression with 18 candidates is about 150 million: seconds on a loaded machine). A
+ * function of the data and the trials only, so a replay computes it too.
+ */
+export const ESTIMATE_MAX_CELLS = 60_000_000;
 /** Best trials of each family kept as ensemble candidates besides the overall top `ensembleSize`. */
 const DEFAULT_PER_FAMILY = 2;
 
@@ -80,6 +89,11 @@ export interface ModelChoice {
   /** The chosen combination's validation predictions over `ctx.evalRows` (empty after a rescue 'fit'). */
   readonly validationPred: Float64Array;
   readonly rescue?: Omit<RescueRecord, 'overrunSeconds'>;
+  /**
+   * The selection's honest estimate (estimate.ts): absent after a rescue, with one candidate, or when
+   * its cost (`ESTIMATE_MAX_CELLS`) would be too large.
+   */
+  readonly estimate?: { readonly groups: number; readonly score: number };
   /** The rescue fit, when one ran. */
   readonly rescued?: RescueOutcome;
 }
@@ -222,9 +236,25 @@ export async function selectModel(input: SelectInput): Promise<ModelChoice> {
     const total = chosen.reduce((a, c) => a + c.w, 0);
     if (total > 0 && total !== 1) for (let i = 0; i < validationPred.length; i++) validationPred[i] /= total;
   }
+  let estimate: ModelChoice['estimate'];
+  if (only === undefined && rounds !== undefined && ranked.length > 1) {
+    const { groups, n: nGroups } = estimateGroups(ctx.evalRows, ctx.plan.foldOf, ctx.nFolds);
+    const cells = yEval.length * ctx.width * ranked.length * (rounds + 1) * nGroups;
+    if (cells <= ESTIMATE_MAX_CELLS) {
+      const e = selectionEstimate(
+        ranked.map((t) => oof.get(t.number)!),
+        yEval,
+        groups,
+        nGroups,
+        { task, nClasses, metric, rounds, width: ctx.width, direction: study.direction },
+      );
+      if (e && Number.isFinite(e.score)) estimate = { groups: e.groups, score: e.score };
+    }
+  }
   return {
     ranked,
     selection: sel,
+    ...(estimate ? { estimate } : {}),
     ...(rounds !== undefined ? { rounds } : {}),
     useEnsemble,
     chosen,
