@@ -36,6 +36,7 @@ const genSeconds = (performance.now() - t0) / 1000;
 console.log(`table: ${rows} rows × ${table.columns.length} columns generated in ${genSeconds.toFixed(1)} s`);
 
 let firstTrialAt: number | undefined;
+const pool = workers > 0 ? createNodeTrialPool({ size: workers }) : undefined;
 const start = performance.now();
 const r = await runSearch({
   table,
@@ -45,7 +46,7 @@ const r = await runSearch({
   timeBudgetSeconds: budget,
   families: values.families.split(',') as FamilyName[],
   ...(values['no-subsample'] ? { subsample: false as const } : {}),
-  ...(workers > 0 ? { executor: createNodeTrialPool({ size: workers }) } : {}),
+  ...(pool ? { executor: pool } : {}),
   onTrialStart: () => void (firstTrialAt ??= (performance.now() - start) / 1000),
   onPhase: (phase) =>
     console.log(`  ${((performance.now() - start) / 1000).toFixed(1).padStart(5)} s  phase ${phase}`),
@@ -57,6 +58,13 @@ const r = await runSearch({
     ),
 });
 const wall = (performance.now() - start) / 1000;
+if (pool) {
+  const st = pool.stats;
+  console.log(
+    `workers started: ${st.spawned} of ${workers}; start-up ${st.startupMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')}` +
+      `; rescue ${JSON.stringify(r.manifest.clock.rescue ?? null)}`,
+  );
+}
 const m = r.manifest;
 const byFamily = new Map<string, Record<string, number>>();
 for (const t of r.trials) {
