@@ -36,6 +36,7 @@ const genSeconds = (performance.now() - t0) / 1000;
 console.log(`table: ${rows} rows × ${table.columns.length} columns generated in ${genSeconds.toFixed(1)} s`);
 
 let firstTrialAt: number | undefined;
+const startedAt = new Map<number, number>();
 const pool = workers > 0 ? createNodeTrialPool({ size: workers }) : undefined;
 const start = performance.now();
 const r = await runSearch({
@@ -47,14 +48,22 @@ const r = await runSearch({
   families: values.families.split(',') as FamilyName[],
   ...(values['no-subsample'] ? { subsample: false as const } : {}),
   ...(pool ? { executor: pool } : {}),
-  onTrialStart: () => void (firstTrialAt ??= (performance.now() - start) / 1000),
+  onTrialStart: (t) => {
+    startedAt.set(t.number, performance.now());
+    firstTrialAt ??= (performance.now() - start) / 1000;
+  },
   onPhase: (phase) =>
     console.log(`  ${((performance.now() - start) / 1000).toFixed(1).padStart(5)} s  phase ${phase}`),
   onTrial: (t) =>
     console.log(
       `  ${((performance.now() - start) / 1000).toFixed(1).padStart(5)} s  trial ${t.number} ${t.family} ` +
         `${t.state}${t.reason ? ` (${t.reason})` : ''} ${t.value !== undefined ? t.value.toFixed(4) : ''}` +
-        `${t.rows !== undefined ? ` on ${t.rows} rows` : t.state === 'COMPLETE' ? ' on all rows' : ''}`,
+        `${t.rows !== undefined ? ` on ${t.rows} rows` : t.state === 'COMPLETE' ? ' on all rows' : ''}` +
+        // dispatched → told, and the trial's own time in the worker (the rest: start-up, hand-back)
+        (startedAt.has(t.number)
+          ? ` (${((performance.now() - startedAt.get(t.number)!) / 1000).toFixed(1)} s from dispatch, ` +
+            `${(t.durations.total ?? 0).toFixed(1)} s in the worker)`
+          : ''),
     ),
 });
 const wall = (performance.now() - start) / 1000;
