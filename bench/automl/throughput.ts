@@ -61,7 +61,7 @@ for (const sampler of values.samplers!.split(',')) {
   process.stdout.write('trial  family         cap   rounds/epochs  seconds  state\n');
   for (const t of r.trials)
     process.stdout.write(
-      `${String(t.number).padStart(5)}  ${t.family.padEnd(13)} ${String(t.params.roundCap ?? t.params.epochCap ?? '').padStart(5)}` +
+      `${String(t.number).padStart(5)}  ${t.family.padEnd(13)} ${String(t.params.roundCap ?? t.params.epochCap ?? t.params.treeCap ?? '').padStart(5)}` +
         `  ${String((t.resources ?? []).join(',')).padStart(13)}  ${(t.durations.total ?? 0).toFixed(1).padStart(7)}` +
         `  ${t.state}${t.reason ? ` (${t.reason})` : ''}${t.value !== undefined ? ` ${t.value.toFixed(4)}` : ''}\n`,
     );

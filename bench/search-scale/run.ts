@@ -36,6 +36,8 @@ const genSeconds = (performance.now() - t0) / 1000;
 console.log(`table: ${rows} rows × ${table.columns.length} columns generated in ${genSeconds.toFixed(1)} s`);
 
 let firstTrialAt: number | undefined;
+const startedAt = new Map<number, number>();
+const pool = workers > 0 ? createNodeTrialPool({ size: workers }) : undefined;
 const start = performance.now();
 const r = await runSearch({
   table,
@@ -45,18 +47,33 @@ const r = await runSearch({
   timeBudgetSeconds: budget,
   families: values.families.split(',') as FamilyName[],
   ...(values['no-subsample'] ? { subsample: false as const } : {}),
-  ...(workers > 0 ? { executor: createNodeTrialPool({ size: workers }) } : {}),
-  onTrialStart: () => void (firstTrialAt ??= (performance.now() - start) / 1000),
+  ...(pool ? { executor: pool } : {}),
+  onTrialStart: (t) => {
+    startedAt.set(t.number, performance.now());
+    firstTrialAt ??= (performance.now() - start) / 1000;
+  },
   onPhase: (phase) =>
     console.log(`  ${((performance.now() - start) / 1000).toFixed(1).padStart(5)} s  phase ${phase}`),
   onTrial: (t) =>
     console.log(
       `  ${((performance.now() - start) / 1000).toFixed(1).padStart(5)} s  trial ${t.number} ${t.family} ` +
         `${t.state}${t.reason ? ` (${t.reason})` : ''} ${t.value !== undefined ? t.value.toFixed(4) : ''}` +
-        `${t.rows !== undefined ? ` on ${t.rows} rows` : t.state === 'COMPLETE' ? ' on all rows' : ''}`,
+        `${t.rows !== undefined ? ` on ${t.rows} rows` : t.state === 'COMPLETE' ? ' on all rows' : ''}` +
+        // dispatched → told, and the trial's own time in the worker (the rest: start-up, hand-back)
+        (startedAt.has(t.number)
+          ? ` (${((performance.now() - startedAt.get(t.number)!) / 1000).toFixed(1)} s from dispatch, ` +
+            `${(t.durations.total ?? 0).toFixed(1)} s in the worker)`
+          : ''),
     ),
 });
 const wall = (performance.now() - start) / 1000;
+if (pool) {
+  const st = pool.stats;
+  console.log(
+    `workers started: ${st.spawned} of ${workers}; start-up ${st.startupMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')}` +
+      `; rescue ${JSON.stringify(r.manifest.clock.rescue ?? null)}`,
+  );
+}
 const m = r.manifest;
 const byFamily = new Map<string, Record<string, number>>();
 for (const t of r.trials) {

@@ -74,6 +74,12 @@ export interface Fitted {
   predict(X: FeatureMatrix): Float64Array;
   toJSON(): SerializedModel;
   /**
+   * The serialized form with its big arrays as typed arrays (not base64 text) and their buffers, to
+   * transfer across a worker boundary instead of encoding (a deep forest is seconds of base64);
+   * `deserializeModel` reads it like `toJSON()`'s. Never to be written as JSON. Absent: use `toJSON`.
+   */
+  toTransferable?(): { readonly json: SerializedModel; readonly buffers: ArrayBuffer[] };
+  /**
    * Iterative models (boosting rounds: trees per class, or a forest's trees; epochs): the iterations
    * the predictions use. Boosting: the best round + 1 when early stopping is on, else every round that
    * ran; nets: the epoch with the best monitored loss (validation, else training), whose weights the

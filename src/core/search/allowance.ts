@@ -240,3 +240,77 @@ export function epochAllowance(a: EpochAllowanceInput): number {
   epochs = Math.min(epochs, Math.floor((0.9 * Math.max(0, a.remainingMs)) / ms));
   return Math.max(MIN_EPOCHS, Math.min(max, epochs));
 }
+
+/**
+ * Tree allowance (random forests). A forest's trees are deep (depth up to 24, leaves of one row) and
+ * were the one uncapped family: on letter-like data (16,000 training rows, 26 classes) a forest trained
+ * 120 rounds of 26 trees in 21.4 s, a third of a 60 s budget. Each sampled forest trial's trees are now
+ * capped, when it is asked, at the even share of the time left (as a GBDT trial's rounds and a net's
+ * epochs) at the cost a round of trees of that configuration is expected to take — at least
+ * `MIN_TREES`, never more than one worker's time left holds. Recorded as the trial's `treeCap`
+ * (spaces.ts `recorded`), so a replay trains exactly the same trees; a search with a trial cap and no
+ * time budget never asks for it.
+ *
+ * The cost of a round (one tree per class, all fits): the GBDT round estimate (`roundMsEstimate`: rows
+ * × trees per round × features) × the levels a tree grows — min(maxDepth, log2(training rows /
+ * minSamplesLeaf)) — over `FOREST_LEVELS_PER_ROUND`, calibrated on letter-like data (load 6: a round of
+ * extra trees of depth 20 cost 231 ms, 3.8× the GBDT estimate, where the model says 3.5×; best splits
+ * of depth 16, 109 ms; depth 8 with leaves of 8 rows, 66 ms: both below the model, which errs on the
+ * safe side). Then scaled by what the forest trials that ended measured against the same model
+ * (the median ratio); before any, by how the GBDT rounds measured against their estimate, else
+ * `UNMEASURED_SAFETY`.
+ */
+/**
+ * The fewest trees a capped forest trains: two halving rungs' worth (10, then 20). A forest's error
+ * falls with the trees as the variance of their average; below ~20 it is still far from its plateau.
+ */
+export const MIN_TREES = 20;
+/** Tree levels the GBDT round estimate stands for (see above). */
+export const FOREST_LEVELS_PER_ROUND = 4;
+
+/** The cost model's estimate of one round of trees of a forest trial (ms, all fits of the trial). */
+export function forestRoundMsEstimate(params: Params, s: CostShape): number {
+  const depth = Number(params.maxDepth) > 0 ? Number(params.maxDepth) : 16;
+  const leaf = Math.max(1, Number(params.minSamplesLeaf) || 1);
+  const levels = Math.max(1, Math.min(depth, Math.log2(Math.max(2, s.trainRows / leaf))));
+  return (roundMsEstimate(s) * levels) / FOREST_LEVELS_PER_ROUND;
+}
+
+/** Rounds of trees a forest trial trained (per fit): its most, at most its cap. */
+export function treesTrained(t: Trial): number | undefined {
+  const res = t.resources;
+  if (!res || res.length === 0 || !res.every((r) => Number.isFinite(r))) return undefined;
+  const max = familySpace('random_forest').resource.max;
+  const cap = typeof t.params.treeCap === 'number' ? t.params.treeCap : max;
+  return Math.max(1, Math.min(cap, Math.max(...res)));
+}
+
+/**
+ * How much slower (> 1) or faster the forest trials that ended ran than the cost model says (median
+ * ratio), or undefined before any.
+ */
+export function measuredForestScale(trials: readonly Trial[], s: CostShape): number | undefined {
+  const ratios: number[] = [];
+  for (const t of trials) {
+    if (t.family !== 'random_forest' || !finished(t) || t.durations.total === undefined) continue;
+    const n = treesTrained(t);
+    if (n === undefined || !(t.durations.total > 0)) continue;
+    ratios.push((t.durations.total * 1000) / (n * forestRoundMsEstimate(t.params, s)));
+  }
+  if (!ratios.length) return undefined;
+  ratios.sort((a, b) => a - b);
+  const h = ratios.length >> 1;
+  return ratios.length % 2 ? ratios[h] : (ratios[h - 1] + ratios[h]) / 2;
+}
+
+export type TreeAllowanceInput = Omit<EpochAllowanceInput, 'family'>;
+
+/** The tree allowance (rounds of trees) for the next forest trial (see above), at most the family's maximum. */
+export function treeAllowance(a: TreeAllowanceInput): number {
+  const max = familySpace('random_forest').resource.max;
+  const scale = measuredForestScale(a.trials, a.shape) ?? a.loadScale ?? UNMEASURED_SAFETY;
+  const ms = Math.max(1e-3, forestRoundMsEstimate(a.params, a.shape) * scale);
+  let trees = Math.floor(evenShareMs(a) / ms);
+  trees = Math.min(trees, Math.floor((0.9 * Math.max(0, a.remainingMs)) / ms));
+  return Math.max(MIN_TREES, Math.min(max, trees));
+}

@@ -562,7 +562,7 @@ export async function rescueFit(
   },
   stop: RescueStop,
   /**
-   * Ignore the trial's allowance caps (`roundCap`, `epochCap`): the rescue uses the time actually
+   * Ignore the trial's allowance caps (`roundCap`, `epochCap`, `treeCap`): the rescue uses the time actually
    * left, up to the family's maximum, rather than the share the trial was given (spaces.ts
    * `trainingConfig`).
    */

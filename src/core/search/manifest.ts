@@ -90,7 +90,7 @@ export interface RescueRecord {
   readonly minRounds?: number;
   readonly rounds?: number;
   /**
-   * 'fit': trained without the trial's allowance caps (`roundCap`, `epochCap`), up to the family's
+   * 'fit': trained without the trial's allowance caps (`roundCap`, `epochCap`, `treeCap`), up to the family's
    * maximum, so that it uses the time left; absent (rescues recorded before it): within its caps.
    */
   readonly uncapped?: boolean;

@@ -165,9 +165,9 @@ export interface SearchOptions {
   readonly trialScoring?: TrialScoring;
   /**
    * Time-budgeted searches: lower each sampled GBDT trial's round cap to the allowance the measured
-   * cost leaves, and cap each sampled net's epochs likewise (allowance.ts; recorded as the trial's
-   * `roundCap` / `epochCap`, so replays are exact). Default true; false runs the sampler's caps as they
-   * are and nets up to their maximum epochs.
+   * cost leaves, and cap each sampled net's epochs and forest's trees likewise (allowance.ts; recorded
+   * as the trial's `roundCap` / `epochCap` / `treeCap`, so replays are exact). Default true; false runs
+   * the sampler's caps as they are, nets up to their maximum epochs and forests up to their maximum trees.
    */
   readonly roundAllowance?: boolean;
   /** How many of the best trials are ensemble candidates (default 16; 1 = no ensemble). */

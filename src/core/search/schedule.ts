@@ -25,7 +25,13 @@ import type { ClockRecord, SearchManifest, TrialCut, TrialScoring } from './mani
 import type { SearchOptions, TrialEvidenceData } from './runner.ts';
 import { ensembleCandidates } from './select.ts';
 import { refitEstimateMs } from './refit.ts';
-import { epochAllowance, measuredRoundMs, roundAllowance, type CostShape } from './allowance.ts';
+import {
+  epochAllowance,
+  measuredRoundMs,
+  roundAllowance,
+  treeAllowance,
+  type CostShape,
+} from './allowance.ts';
 
 /** A model trained on the holdout plan's training rows, usable when its refit does not fit. */
 export interface KeptModel {
@@ -129,7 +135,8 @@ export class TrialSchedule {
     if (budgetMs === Infinity || this.s.opts.replayClock || this.s.opts.roundAllowance === false)
       return study.ask();
     // A time budget: the GBDT round allowance the measured cost leaves (allowance.ts), recorded as the
-    // trial's roundCap, and a net's epoch allowance, recorded as its epochCap. Not for a trial asked past the search deadline (it never runs, or is rescued).
+    // trial's roundCap, a net's epoch allowance, recorded as its epochCap, and a forest's tree
+    // allowance, recorded as its treeCap. Not for a trial asked past the search deadline (it never runs, or is rescued).
     const remainingMs = this.searchDeadline() - clock();
     if (!(remainingMs > 0)) return study.ask();
     const roundCap = roundAllowance({
@@ -156,7 +163,19 @@ export class TrialSchedule {
             ...(loadScale !== undefined ? { loadScale } : {}),
           })
       : undefined;
-    return study.ask({ roundCap, ...(epochCap ? { epochCap } : {}) });
+    // Forests: the rounds of trees that share holds at the configuration's expected cost (`treeCap`).
+    const treeCap = shape
+      ? (params: Params) =>
+          treeAllowance({
+            trials: study.trials,
+            concurrency: this.concurrency,
+            remainingMs,
+            params,
+            shape,
+            ...(loadScale !== undefined ? { loadScale } : {}),
+          })
+      : undefined;
+    return study.ask({ roundCap, ...(epochCap && treeCap ? { epochCap, treeCap } : {}) });
   }
 
   /** Peers of a replayed trial: the same family's rung values among the trials told before it was asked. */

@@ -52,8 +52,8 @@ export interface FamilySpace {
   /**
    * Parameters a trial may record beyond its sampled space: set by the search, never sampled (so
    * adding one changes no sampler's draws), checked when a recorded trial is replayed, absent from a
-   * trial that did not need it. Nets: `epochCap`, the time-budgeted search's epoch allowance
-   * (allowance.ts); absent = up to `resource.max`.
+   * trial that did not need it. Nets: `epochCap`, the time-budgeted search's epoch allowance; random
+   * forests: `treeCap`, its tree allowance (allowance.ts); absent = up to `resource.max`.
    */
   readonly recorded?: readonly ParamSpec[];
 }
@@ -128,7 +128,8 @@ const GBDT: FamilySpace = {
  * - featureFraction: features tried per split — 'sqrt' (√p) or a fraction; maps to colsampleByNode.
  * - maxDepth [4, 24]; minSamplesLeaf (log [1, 32]).
  * Fixed: bootstrap rows; resource: trees up to 120 (halving on the validation curve from 10 trees).
- * (Deep forests are slow in plain TypeScript; 120 trees of depth ≤ 24 keep a trial affordable.)
+ * (Deep forests are slow in plain TypeScript; 120 trees of depth ≤ 24 keep a trial affordable.) A
+ * time-budgeted search may record a lower `treeCap` (the tree allowance: allowance.ts).
  */
 const RANDOM_FOREST: FamilySpace = {
   family: 'random_forest',
@@ -144,6 +145,7 @@ const RANDOM_FOREST: FamilySpace = {
   fixed: { bootstrap: true },
   resource: { key: 'rounds', max: 120, min: 10 },
   legacy: { classWeight: 'none' },
+  recorded: [{ name: 'treeCap', type: 'int', low: 1, high: 120 }],
 };
 
 /**
@@ -312,9 +314,10 @@ export function checkTrialParams(family: FamilyName, params: Params): string[] {
 
 /**
  * The config a fit of a trial trains with: its family config with the resource (rounds/trees/epochs)
- * set, a net's recorded `epochCap` bounding its epochs (and removed: the estimators do not know it).
- * `uncapped`: the allowance caps are ignored (a rescue fit uses the time actually left: a GBDT trial's
- * `roundCap` and a net's `epochCap` are dropped).
+ * set, a net's recorded `epochCap` bounding its epochs and a forest's `treeCap` its trees (both
+ * removed: the estimators do not know them). `uncapped`: the allowance caps are ignored (a rescue fit
+ * uses the time actually left: a GBDT trial's `roundCap`, a net's `epochCap` and a forest's `treeCap`
+ * are dropped).
  */
 export function trainingConfig(
   family: FamilyName,
@@ -323,9 +326,10 @@ export function trainingConfig(
   opts: { readonly uncapped?: boolean } = {},
 ): Record<string, unknown> {
   const key = familySpace(family).resource.key;
-  const { epochCap, ...rest } = config;
+  const { epochCap, treeCap, ...rest } = config;
   const out: Record<string, unknown> = { ...rest, [key]: resource };
-  if (typeof epochCap === 'number' && !opts.uncapped) out[key] = Math.min(resource, epochCap);
+  const cap = typeof epochCap === 'number' ? epochCap : typeof treeCap === 'number' ? treeCap : undefined;
+  if (cap !== undefined && !opts.uncapped) out[key] = Math.min(resource, cap);
   if (opts.uncapped && family === 'gbdt') delete out.roundCap;
   return out;
 }

@@ -141,6 +141,8 @@ interface LiveTrial {
 export interface AskOptions {
   readonly roundCap?: number;
   readonly epochCap?: (family: FamilyName, params: Params) => number | undefined;
+  /** A sampled random forest's tree allowance for its parameters (recorded as `treeCap` when below the maximum). */
+  readonly treeCap?: (params: Params) => number | undefined;
 }
 
 export class Study {
@@ -208,7 +210,8 @@ export class Study {
    * Proposes the next trial (state RUNNING). `roundCap`: a sampled GBDT trial's `roundCap` is lowered
    * to it (the time-budgeted search's round allowance, allowance.ts); `epochCap`: a sampled net's
    * epochs are capped at what it answers for the trial's parameters (recorded as `epochCap` when
-   * below the family's maximum). The trial records the values it trains with. Enqueued trials
+   * below the family's maximum); `treeCap`: likewise a sampled random forest's trees (`treeCap`).
+   * The trial records the values it trains with. Enqueued trials
    * (replays, the user's own) run as given.
    */
   ask(opts: AskOptions = {}): Trial {
@@ -245,6 +248,13 @@ export class Study {
         const want = own.epochCap === undefined ? opts.epochCap(fam, own) : undefined;
         if (want !== undefined && want < max)
           joint = { ...joint, [`${fam}.epochCap`]: Math.max(1, Math.round(want)) };
+      }
+      if (opts.treeCap && familySpace(fam).recorded?.some((p) => p.name === 'treeCap')) {
+        const own = splitJoint(joint).params;
+        const max = familySpace(fam).resource.max;
+        const want = own.treeCap === undefined ? opts.treeCap(own) : undefined;
+        if (want !== undefined && want < max)
+          joint = { ...joint, [`${fam}.treeCap`]: Math.max(1, Math.round(want)) };
       }
     }
     const { family, params } = splitJoint(joint);

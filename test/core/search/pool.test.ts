@@ -139,3 +139,64 @@ describe('createTrialPool', () => {
     await pool.close();
   });
 });
+
+describe('worker start-up under a clock (a time-budgeted search)', () => {
+  /** Workers whose start-up (init) takes `startMs` and whose trials take `trialMs`; logs the order. */
+  function timedSpawner(startMs: number, trialMs: number) {
+    const log: string[] = [];
+    let k = 0;
+    const spawn = (): TrialWorkerHandle => {
+      const me = k++;
+      log.push(`spawn ${me}`);
+      return {
+        init: () => new Promise<void>((r) => setTimeout(() => (log.push(`ready ${me}`), r()), startMs)),
+        evaluate: (t: TrialTask) =>
+          new Promise<WireTrialOutcome>((r) => {
+            log.push(`trial ${t.number} on ${me}`);
+            setTimeout(() => r({ result: { state: 'COMPLETE', value: t.number, rungs: [] } }), trialMs);
+          }),
+        stop: () => undefined,
+        terminate: () => undefined,
+        died: new Promise<string>(() => undefined),
+      };
+    };
+    return { spawn, log };
+  }
+
+  it('starts one worker at a time, a second only when its start-up fits in the trial’s time left', async () => {
+    // start-up 60 ms; trial 1 has 1 s left once worker 0 is ready: 2 × 60 ms fits, worker 1 starts
+    const f = timedSpawner(60, 30);
+    const pool = createTrialPool({ size: 2, spawn: f.spawn });
+    await pool.init(data, ctx);
+    const outs = await Promise.all([0, 1].map((n) => pool.evaluate({ ...task(n), timeLimitMs: 1000 }, {})));
+    expect(outs.map((o) => o.result.state)).toEqual(['COMPLETE', 'COMPLETE']);
+    // not both spawned at once: worker 1 after worker 0 was ready
+    expect(f.log.slice(0, 2)).toEqual(['spawn 0', 'ready 0']);
+    expect(f.log.indexOf('spawn 1')).toBeGreaterThan(f.log.indexOf('ready 0'));
+    expect(f.log).toContain('trial 1 on 1');
+    expect(pool.stats.startupMs).toHaveLength(2);
+    expect(pool.stats.startupMs[0]).toBeGreaterThanOrEqual(50);
+    await pool.close();
+  });
+
+  it('does not start a worker whose start-up does not fit: the trial waits for the busy one', async () => {
+    // start-up 100 ms; trial 1's limit 250 ms: once worker 0 is ready ~150 ms are left < 2 × 100
+    const f = timedSpawner(100, 30);
+    const pool = createTrialPool({ size: 2, spawn: f.spawn });
+    await pool.init(data, ctx);
+    const outs = await Promise.all([0, 1].map((n) => pool.evaluate({ ...task(n), timeLimitMs: 250 }, {})));
+    expect(outs.map((o) => o.result.state)).toEqual(['COMPLETE', 'COMPLETE']);
+    expect(f.log).toEqual(['spawn 0', 'ready 0', 'trial 0 on 0', 'trial 1 on 0']);
+    expect(pool.stats.spawned).toBe(1);
+    await pool.close();
+  });
+
+  it('without a clock (a trial-count search) starts its workers at once, as before', async () => {
+    const f = timedSpawner(60, 30);
+    const pool = createTrialPool({ size: 2, spawn: f.spawn });
+    await pool.init(data, ctx);
+    await Promise.all([0, 1].map((n) => pool.evaluate(task(n), {})));
+    expect(f.log.slice(0, 2)).toEqual(['spawn 0', 'spawn 1']);
+    await pool.close();
+  });
+});

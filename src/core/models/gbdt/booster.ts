@@ -27,7 +27,7 @@ import {
 } from './config.ts';
 import type { BinMapper, SerializedFeatureBins } from './binning.ts';
 import { binColumns, deserializeMapper, fitBinMapper, serializeMapper } from './binning.ts';
-import type { SerializedForest } from './forest.ts';
+import type { BinaryForest, SerializedForest } from './forest.ts';
 import { Forest, SplitBins, addTreeBinned, addTreesRaw } from './forest.ts';
 import type { Objective, ObjectiveName } from './objective.ts';
 import { makeObjective } from './objective.ts';
@@ -558,6 +558,11 @@ export class GbdtModel implements Fitted {
   }
 
   toJSON(): SerializedGbdt {
+    return this.serialized(this.forest.toJSON());
+  }
+
+  /** `toJSON()`'s fields with the forest given (base64 text, or typed arrays: `toTransferable`). */
+  private serialized<F extends SerializedForest | BinaryForest>(forest: F) {
     return {
       family: this.family,
       formatVersion: GBDT_FORMAT_VERSION,
@@ -573,8 +578,16 @@ export class GbdtModel implements Fitted {
       bestIteration: this.bestIteration_,
       history: this.history,
       bins: serializeMapper(this.mapper),
-      forest: this.forest.toJSON(),
+      forest,
     };
+  }
+
+  /** `toJSON()` with the forest's arrays as typed arrays (own copies) and their buffers to transfer. */
+  toTransferable(): { json: SerializedModel; buffers: ArrayBuffer[] } {
+    const forest = this.forest.toBinary();
+    const buffers: ArrayBuffer[] = [];
+    for (const v of Object.values(forest)) if (ArrayBuffer.isView(v)) buffers.push(v.buffer as ArrayBuffer);
+    return { json: this.serialized(forest), buffers };
   }
 
   static fromJSON(json: SerializedModel): GbdtModel {
@@ -641,7 +654,8 @@ export class GbdtModel implements Fitted {
       config,
       baseScore: Float64Array.from(j.baseScore),
       mapper: deserializeMapper(j.bins),
-      forest: Forest.fromJSON(j.forest, { nFeatures, nGroups }),
+      // base64 text, or typed arrays from a worker (`toTransferable`)
+      forest: Forest.fromJSON(j.forest as SerializedForest | BinaryForest, { nFeatures, nGroups }),
     });
     m.rounds_ = j.rounds;
     m.bestIteration_ = j.bestIteration;

@@ -69,6 +69,31 @@ export interface SerializedForest {
   cover: string;
 }
 
+/**
+ * `SerializedForest` with the arrays as typed arrays instead of base64 text (`Forest.toBinary`): the
+ * form a trial worker hands a model back in, its buffers transferred (a 120-round forest of deep trees
+ * is hundreds of MB of base64, seconds to encode). Read by `Forest.fromJSON` like the text form; never
+ * written as JSON.
+ */
+export interface BinaryForest {
+  nTrees: number;
+  nNodes: number;
+  treeRoot: Int32Array;
+  treeGroup: Int32Array;
+  feature: Int32Array;
+  threshold: Float64Array;
+  left: Int32Array;
+  right: Int32Array;
+  value: Float64Array;
+  defaultLeft: Uint8Array;
+  catStart: Int32Array;
+  catBits: Uint32Array;
+  gain: Float64Array;
+  cover: Float64Array;
+}
+
+type ForestArrays<T> = { [K in Exclude<keyof SerializedForest, 'nTrees' | 'nNodes'>]: T };
+
 export class Forest {
   private feature_ = new GrowI32();
   private threshold_ = new GrowF64();
@@ -205,12 +230,33 @@ export class Forest {
     };
   }
 
+  /** The forest's arrays as copies (own buffers, safe to transfer): see `BinaryForest`. */
+  toBinary(): BinaryForest {
+    const p = this.pack();
+    return {
+      nTrees: p.nTrees,
+      nNodes: p.nNodes,
+      treeRoot: p.treeRoot.slice(),
+      treeGroup: p.treeGroup.slice(),
+      feature: p.feature.slice(),
+      threshold: p.threshold.slice(),
+      left: p.left.slice(),
+      right: p.right.slice(),
+      value: p.value.slice(),
+      defaultLeft: Uint8Array.from(p.defaultLeft),
+      catStart: p.catStart.slice(),
+      catBits: p.catBits.slice(),
+      gain: p.gain.slice(),
+      cover: p.cover.slice(),
+    };
+  }
+
   /**
    * Reads a forest back and checks it against the model it belongs to (`nFeatures` inputs, `nGroups`
    * output groups), so a damaged or tampered file fails here, naming the tree, node and field, instead
    * of making prediction loop forever or give garbage: see `checkForest`.
    */
-  static fromJSON(s: SerializedForest, model: ForestShape): Forest {
+  static fromJSON(s: SerializedForest | BinaryForest, model: ForestShape): Forest {
     const f = new Forest();
     for (const key of ['nTrees', 'nNodes'] as const) {
       const v = s[key];
@@ -222,18 +268,30 @@ export class Forest {
         throw new Error(`serialized forest: ${what} has ${src.length} entries, expected ${len}`);
       g.assign(src);
     };
-    fill(f.treeRoot_, b64.i32(s.treeRoot), 'treeRoot', s.nTrees);
-    fill(f.treeGroup_, b64.i32(s.treeGroup), 'treeGroup', s.nTrees);
-    fill(f.feature_, b64.i32(s.feature), 'feature', s.nNodes);
-    fill(f.threshold_, b64.f64(s.threshold), 'threshold', s.nNodes);
-    fill(f.left_, b64.i32(s.left), 'left', s.nNodes);
-    fill(f.right_, b64.i32(s.right), 'right', s.nNodes);
-    fill(f.value_, b64.f64(s.value), 'value', s.nNodes);
-    fill(f.defaultLeft_, b64.u8(s.defaultLeft), 'defaultLeft', s.nNodes);
-    fill(f.catStart_, b64.i32(s.catStart), 'catStart', s.nNodes);
-    fill(f.gain_, b64.f64(s.gain), 'gain', s.nNodes);
-    fill(f.cover_, b64.f64(s.cover), 'cover', s.nNodes);
-    f.catBits_ = Array.from(b64.u32(s.catBits));
+    // base64 text (files) or typed arrays of the right kind (a worker's hand-back: `toBinary`)
+    const arrays = s as unknown as ForestArrays<string | ArrayLike<number>>;
+    const read = <T>(
+      key: keyof ForestArrays<unknown>,
+      decode: (t: string) => T,
+      kind: new (n: number) => T,
+    ): T => {
+      const v = arrays[key];
+      if (typeof v === 'string') return decode(v);
+      if (v instanceof kind) return v as T;
+      throw new Error(`serialized forest: ${key} is neither base64 text nor a ${kind.name}`);
+    };
+    fill(f.treeRoot_, read('treeRoot', b64.i32, Int32Array), 'treeRoot', s.nTrees);
+    fill(f.treeGroup_, read('treeGroup', b64.i32, Int32Array), 'treeGroup', s.nTrees);
+    fill(f.feature_, read('feature', b64.i32, Int32Array), 'feature', s.nNodes);
+    fill(f.threshold_, read('threshold', b64.f64, Float64Array), 'threshold', s.nNodes);
+    fill(f.left_, read('left', b64.i32, Int32Array), 'left', s.nNodes);
+    fill(f.right_, read('right', b64.i32, Int32Array), 'right', s.nNodes);
+    fill(f.value_, read('value', b64.f64, Float64Array), 'value', s.nNodes);
+    fill(f.defaultLeft_, read('defaultLeft', b64.u8, Uint8Array), 'defaultLeft', s.nNodes);
+    fill(f.catStart_, read('catStart', b64.i32, Int32Array), 'catStart', s.nNodes);
+    fill(f.gain_, read('gain', b64.f64, Float64Array), 'gain', s.nNodes);
+    fill(f.cover_, read('cover', b64.f64, Float64Array), 'cover', s.nNodes);
+    f.catBits_ = Array.from(read('catBits', b64.u32, Uint32Array));
     checkForest(f.pack(), model);
     return f;
   }
