@@ -79,6 +79,7 @@ function python(c: Case, cols: number[][], y: number[]): number[] {
     task: c.task,
     classes: c.task === 'multiclass' ? ['a', 'b', 'c'] : c.task === 'binary' ? ['no', 'yes'] : null,
     classWeight: c.balanced ? 'balanced' : 'none',
+    seed: 1,
     linear: { l1: c.l1, l2: c.l2 },
   };
   const script = `

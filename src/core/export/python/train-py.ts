@@ -838,7 +838,8 @@ def train_linear(X, y, settings):
     elif l1 == 0:
         model = LogisticRegression(C=1 / (n * a), max_iter=5000)
     else:
-        model = LogisticRegression(penalty="elasticnet", solver="saga", C=1 / (n * a), l1_ratio=l1 / a, max_iter=5000)
+        model = LogisticRegression(penalty="elasticnet", solver="saga", C=1 / (n * a), l1_ratio=l1 / a, max_iter=5000,
+                                   random_state=settings["seed"])  # saga visits the rows in a seeded order
     model.fit(Z, y.astype(int), sample_weight=w)
     if len(model.classes_) != (2 if settings["task"] == "binary" else len(settings["classes"])):
         raise ExportError("every class must occur in the training rows for the linear model")
