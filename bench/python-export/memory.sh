@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Peak memory of the exported train.py: pandas (--scheduler none) against the cluster path
 # (--scheduler local: 2 in-process workers; and a real 2-process cluster, each worker measured).
-#   bash bench/python-export/memory.sh [ROWS] [BLOCKSIZE]      (default 1000000 rows, 16MB blocks)
+#   bash bench/python-export/memory.sh [ROWS] [BLOCKSIZE] [RUNS]
+# (default 1000000 rows, 16MB blocks, RUNS "pandas local cluster": any of the three, e.g. "cluster")
 # Needs /usr/bin/python3 with pandas, xgboost, dask, distributed; GNU time (/usr/bin/time).
 set -euo pipefail
 ROWS=${1:-1000000}
 BLOCK=${2:-16MB}
+RUNS=${3:-pandas local cluster}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 W=$(mktemp -d /tmp/py-export-memory.XXXXXX)
@@ -24,8 +26,9 @@ run() { # name, scheduler
     --scheduler "$2" --blocksize "$BLOCK" --no-mlflow >"$W/$1.log" 2>&1
   echo "$1: driver peak RSS $(peak "$W/$1.log"), wall $(secs "$W/$1.log"); $(grep -o 'roc_auc [0-9.]*' "$W/$1.log")"
 }
-run pandas none
-run local local
+case " $RUNS " in *" pandas "*) run pandas none ;; esac
+case " $RUNS " in *" local "*) run local local ;; esac
+case " $RUNS " in *" cluster "*) ;; *) echo "files in $W"; exit 0 ;; esac
 
 # a real cluster: a scheduler and two single-thread worker processes; each worker's peak RSS is its
 # VmHWM (/proc/self/status), read through Dask after train.py has finished
@@ -39,6 +42,7 @@ dask-worker tcp://127.0.0.1:$PORT --nworkers 1 --nthreads 1 --no-dashboard >"$W/
 WORKER2=$!
 sleep 6
 run cluster "tcp://127.0.0.1:$PORT"
+grep -o 'in [0-9]* partition(s)' "$W/cluster.log" | head -1
 $PY - "$PORT" <<'PYEOF'
 import sys
 from distributed import Client

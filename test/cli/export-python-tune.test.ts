@@ -3,10 +3,11 @@
  * scikit-learn, XGBoost and Dask): the experiment's search (families, ranges, metric, split plan, seed)
  * is written into settings.json; a few trials in process give the same trials twice and a best trial
  * inside the recorded ranges whose tuned.json train.py trains and predicts with; the same study runs
- * on a 2-worker Dask LocalCluster through Optuna's DaskStorage. CI installs the packages (.ci/run).
+ * on a 2-worker Dask LocalCluster through Optuna's DaskStorage; a regression search over every family
+ * searches no class weights and runs random forest and MLP trials. CI installs the packages (.ci/run).
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -275,6 +276,94 @@ describe.runIf(hasOptuna)('tune.py: an Optuna study over the exported search spa
     ]);
     expect(trained).toContain('trained LogisticRegression (binary');
   }, 120_000);
+
+  it('a regression AutoML bundle over every family: no class weights searched; random forest and MLP trials run, and their tuned.json trains', async () => {
+    const bundle = join(dir, 'diabetes-automl');
+    const run = await cli([
+      'automl',
+      datasetFile('diabetes'),
+      '--target',
+      'target',
+      '--families',
+      'gbdt,random_forest,linear,mlp',
+      '--max-trials',
+      '2',
+      '--workers',
+      '0',
+      '--seed',
+      '3',
+      '--out',
+      bundle,
+      '--no-track',
+    ]);
+    expect(run.code, run.err).toBe(0);
+    const project = join(dir, 'diabetes-automl.project');
+    expect((await cli(['export', bundle, '--format', 'python', '--out', project])).code).toBe(0);
+    const settingsFile = join(project, 'settings.json');
+    const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as {
+      search: { families: Record<string, { params: Space[] }>; leftOut: string[]; split: unknown };
+    };
+    const names = (f: string) => settings.search.families[f]!.params.map((p) => p.name);
+    const space = (f: keyof typeof FAMILY_SPACES, drop: string[] = []) =>
+      FAMILY_SPACES[f].space.params
+        .map((p) => p.name)
+        .filter((n) => n !== 'classWeight' && !drop.includes(n));
+    expect(Object.keys(settings.search.families).sort()).toEqual(['gbdt', 'linear', 'mlp', 'random_forest']);
+    expect(settings.search.leftOut).toEqual([]);
+    // classWeight has no effect on regression: no family searches it; the rest is spaces.ts's
+    expect(names('linear')).toEqual(['l2', 'l1']);
+    expect(names('gbdt')).toEqual(space('gbdt'));
+    expect(names('random_forest')).toEqual(space('random_forest'));
+    expect(names('mlp')).toEqual(space('mlp', ['embeddings']));
+
+    // each new family alone, on a holdout (light): its trials run and its tuned.json trains
+    for (const [family, trained] of [
+      ['random_forest', /trained (ExtraTrees|RandomForest)Regressor \(regression, 120 trees/],
+      ['mlp', /trained MLP \(regression, [\d ×]+, (relu|gelu), \d+ epochs/],
+    ] as const) {
+      const only = structuredClone(settings);
+      only.search.families = { [family]: settings.search.families[family]! };
+      only.search.split = { strategy: 'holdout', folds: 1, stratified: false, seed: 3, validFraction: 0.25 };
+      const file = join(dir, `diabetes-${family}.settings.json`);
+      writeFileSync(file, JSON.stringify(only));
+      const out = join(dir, `diabetes-${family}.tuned.json`);
+      const log = python([
+        join(project, 'tune.py'),
+        '--settings',
+        file,
+        '--train',
+        datasetFile('diabetes'),
+        '--trials',
+        '2',
+        '--scheduler',
+        'none',
+        '--out',
+        out,
+      ]);
+      expect(log).toMatch(/^2 trials, rmse \(minimize\), 1 fold\(s\)/m);
+      expect(log).toMatch(new RegExp(`^ {2}trial +0 +[\\d.]+ +${family} `, 'm'));
+      const tuned = JSON.parse(readFileSync(out, 'utf8')) as { family: string; classWeight: string };
+      expect(tuned.family).toBe(family);
+      const predictions = join(dir, `diabetes-${family}.csv`);
+      const fitted = python([
+        join(project, 'train.py'),
+        '--settings',
+        out,
+        '--train',
+        datasetFile('diabetes'),
+        '--predict',
+        datasetFile('diabetes', 'test.csv'),
+        '--out',
+        predictions,
+        '--scheduler',
+        'none',
+        '--no-mlflow',
+      ]);
+      expect(fitted).toMatch(trained);
+      // a sane model (the target's standard deviation is ≈ 77; the studio's models score ≈ 52–58)
+      expect(scoreTestSplit('diabetes', predictions).rmse).toBeLessThan(70);
+    }
+  }, 240_000);
 
   it('a bad --trials is refused by name (exit 2)', () => {
     let err = '';

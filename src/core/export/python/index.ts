@@ -603,8 +603,20 @@ function tuneReadme(search: TuneSettings): string[] {
       : []),
     ...(search.families.linear
       ? [
-          '- linear trials search l1, l2 and class weights (scikit-learn solves exactly: the studio’s',
+          `- linear trials search l1, l2${search.families.linear.params.some((p) => (p as { name: string }).name === 'classWeight') ? ' and class weights' : ''} (scikit-learn solves exactly: the studio’s`,
           '  learning rate and batch size do not apply);',
+        ]
+      : []),
+    ...(search.families.random_forest
+      ? [
+          `- random_forest trials train ${search.families.random_forest.trees} trees (the studio's most; no halving on the trees);`,
+        ]
+      : []),
+    ...(search.families.mlp
+      ? [
+          `- mlp trials train train.py's NumPy net up to ${search.families.mlp.maxEpochs} epochs, stopped after ${search.families.mlp.epochPatience}`,
+          "  without a better validation loss (the best epoch is scored; the tuned net trains the folds' mean",
+          '  best epoch); learned embeddings are not searched (train.py has none);',
         ]
       : []),
     ...(search.leftOut.length

@@ -20,7 +20,8 @@ with the members' weights.
 --scheduler none reads --train with pandas and trains in this process. local (the default) runs a
 Dask LocalCluster (2 workers, 1 thread each, in this process); anything else is a Dask scheduler
 address (tcp://host:8786). With a scheduler, --train may be any fsspec URL; it is read in blocks of
---blocksize bytes, the preprocessing statistics are reduced partition by partition, every transform
+--blocksize bytes, the preprocessing statistics are reduced partition by partition (each step's
+statistics for all its columns in one pass over the data, not one pass per column), every transform
 runs on each partition, and boosted trees train through xgboost.dask: memory is bounded by the
 partitions. Random forests, linear models and MLPs have no distributed trainer: their features are
 collected into this process. The median of impute is approximate over Dask, and target encoding's
@@ -152,7 +153,9 @@ def read_target(text, settings, path):
 # Each step: fit(df, step, y, settings) -> state (fitted on the training rows only) and
 # apply(df, step, state) -> df. Semantics follow src/core/pipeline/steps/*.ts of the studio.
 # On the cluster path df and y are Dask collections: fit then reduces them partition by partition
-# (counts, sums, moments: over_parts) and apply runs on each partition (apply_parts).
+# (counts, sums, moments: over_parts), a kind of statistic for all the step's columns in one pass
+# (per_column: one Dask compute, each re-reading the CSV, so a wide file is not read once per column),
+# and apply runs on each partition (apply_parts).
 
 
 def is_dask(x):
@@ -182,42 +185,71 @@ def add_counts(parts):
     return pd.concat(parts).groupby(level=0).sum()
 
 
+def per_column(df, names, part_fn, combine=sum):
+    """{name: combine([part_fn(the column in each partition), ...])} for all the columns at once: one
+    pass over the data (one Dask compute, not one per column and statistic, each re-reading the CSV)."""
+    names = list(names)
+    if not names:
+        return {}
+    parts = over_parts(df, lambda part: [part_fn(part[name]) for name in names], list)
+    return {name: combine([p[k] for p in parts]) for k, name in enumerate(names)}
+
+
+def label_counts_of(df, names):
+    """{name: [(label, count)], most frequent first, ties by label (the studio's order)}, in one pass."""
+    counts = per_column(df, names, lambda col: col.dropna().astype(str).value_counts(), add_counts)
+    return {name: sorted(c.items(), key=lambda lc: (-lc[1], lc[0])) for name, c in counts.items()}
+
+
+def means_of(df, names, values=lambda col: col):
+    """The mean of each column's non-missing values(column) (exactly NumPy's on pandas data; 0 for a
+    column with none), in one pass."""
+    if not is_dask(df):
+        return {name: mean_of(v) if len(v) else 0.0 for name in names for v in [values(df[name]).dropna()]}
+    sums = per_column(df, names, lambda col: np.array([values(col).sum(), values(col).count()], float))
+    return {name: float(total / n) if n else 0.0 for name, (total, n) in sums.items()}
+
+
+def stds_of(df, means, values=lambda col: col):
+    """The population standard deviation of each column's values(column) about its mean (a second pass,
+    for all the columns; 0 for a column with fewer than two values)."""
+    if not is_dask(df):
+        return {name: float(v.to_numpy(float).std()) if len(v) > 1 else 0.0
+                for name, m in means.items() for v in [values(df[name]).dropna()]}
+    squares = per_column(df, means, lambda col: np.array([((values(col) - means[col.name]) ** 2).sum(),
+                                                           values(col).count()], float))
+    return {name: float(math.sqrt(sq / n)) if n > 1 else 0.0 for name, (sq, n) in squares.items()}
+
+
+def medians_of(df, names):
+    """Each column's median: exact on pandas data. Over Dask it is APPROXIMATE: each partition sends its
+    101 percentiles weighted by its row count, and the weighted median of those is taken (the error is
+    within about 1% of the rank, less with more partitions). One pass for all the columns."""
+    if not is_dask(df):
+        return {name: float(np.median(df[name].dropna().to_numpy(float))) for name in names}
+    points = per_column(df, names, lambda col: percentiles(col.dropna()), list)
+    return {name: weighted_median(p) for name, p in points.items()}
+
+
 def n_rows(df):
     return over_parts(df, len)
 
 
-def any_missing(col):
-    return over_parts(col, lambda part: bool(part.isna().any()), any)
-
-
 def mean_of(v):
-    """The mean of the non-missing numbers v (exactly NumPy's on pandas data)."""
+    """The mean of the numbers v (exactly NumPy's on pandas data; over Dask a sum and count per partition)."""
     if not is_dask(v):
         return float(v.to_numpy(float).mean())
     total, n = over_parts(v, lambda part: np.array([part.sum(), part.count()], float))
     return float(total / n)
 
 
-def std_of(v, mean):
-    """The population standard deviation about mean: a second pass summing squared deviations."""
-    if not is_dask(v):
-        return float(v.to_numpy(float).std())
-    squares, n = over_parts(v, lambda part: np.array([((part - mean) ** 2).sum(), part.count()], float))
-    return float(math.sqrt(squares / n))
+def percentiles(part):
+    x = part.to_numpy(float)
+    return (np.percentile(x, np.arange(101)), np.full(101, len(x) / 101)) if len(x) else (np.zeros(0), np.zeros(0))
 
 
-def median_of(v):
-    """The median: exact on pandas data. Over Dask it is APPROXIMATE: each partition sends its 101
-    percentiles weighted by its row count, and the weighted median of those is taken (the error is
-    within about 1% of the rank, less with more partitions)."""
-    if not is_dask(v):
-        return float(np.median(v.to_numpy(float)))
-
-    def percentiles(part):
-        x = part.to_numpy(float)
-        return (np.percentile(x, np.arange(101)), np.full(101, len(x) / 101)) if len(x) else (np.zeros(0), np.zeros(0))
-
-    points = over_parts(v, percentiles, list)
+def weighted_median(points):
+    """The weighted median of the partitions' (percentiles, weights)."""
     values = np.concatenate([p for p, _ in points])
     weights = np.concatenate([w for _, w in points])
     order = np.argsort(values)
@@ -251,38 +283,44 @@ def apply_drop(df, step, state):
 
 
 def fit_impute(df, step, y, settings):
+    """Fill values per column (the most frequent label; a flag's majority; the numbers' mean, median or
+    most frequent value) and the columns that get a missing indicator. Each kind of statistic is taken
+    for all the step's columns in one pass over the data."""
     cfg = step.get("config") or {}
     strategy = cfg.get("strategy", "median")
     fill_value = cfg.get("fillValue")
     kinds = {c["name"]: c["type"] for c in settings["inputs"]}
-    fills, indicators = {}, []
-    for name in step["columns"]:
-        col = df[name]
-        if is_labels(col):
-            counts = label_counts(col)
-            if strategy == "constant" or not counts:
-                fills[name] = str(fill_value if fill_value is not None else MISSING)
-            else:
-                fills[name] = counts[0][0]
-        elif kinds.get(name) == "boolean":
-            ones, zeros = over_parts(col, lambda part: np.array([(part == 1).sum(), (part == 0).sum()]))
-            fills[name] = 1.0 if ones > zeros else 0.0
+    names = step["columns"]
+    labels = [n for n in names if is_labels(df[n])]
+    flags = [n for n in names if n not in labels and kinds.get(n) == "boolean"]
+    numbers = [n for n in names if n not in labels and n not in flags]
+    counts = label_counts_of(df, labels if strategy != "constant" else [])
+    ones_zeros = per_column(df, flags, lambda col: np.array([(col == 1).sum(), (col == 0).sum()]))
+    present = per_column(df, numbers, lambda col: int(col.count())) if strategy != "constant" else {}
+    known = [n for n in numbers if present.get(n)]
+    if strategy == "mean":
+        centres = means_of(df, known)
+    elif strategy == "median":
+        centres = medians_of(df, known)  # approximate over Dask
+    elif strategy != "constant":  # most frequent, smallest on ties
+        frequent = per_column(df, known, lambda col: col.dropna().value_counts(), add_counts)
+        centres = {n: float(min(c.index[c == c.max()])) for n, c in frequent.items()}
+    fills = {}
+    for name in labels:
+        if strategy == "constant" or not counts[name]:
+            fills[name] = str(fill_value if fill_value is not None else MISSING)
         else:
-            v = col.dropna()
-            if strategy == "constant":
-                fills[name] = float(fill_value) if isinstance(fill_value, (int, float)) else 0.0
-            elif over_parts(v, len) == 0:
-                fills[name] = 0.0
-            elif strategy == "mean":
-                fills[name] = mean_of(v)
-            elif strategy == "median":
-                fills[name] = median_of(v)  # approximate over Dask
-            else:  # most frequent, smallest on ties
-                counts = over_parts(v, lambda part: part.value_counts(), add_counts)
-                fills[name] = float(min(counts.index[counts == counts.max()]))
-        if cfg.get("addIndicator") and any_missing(col):
-            indicators.append(name)
-    return {"fills": fills, "indicators": indicators}
+            fills[name] = counts[name][0][0]
+    for name in flags:
+        ones, zeros = ones_zeros[name]
+        fills[name] = 1.0 if ones > zeros else 0.0
+    for name in numbers:
+        if strategy == "constant":
+            fills[name] = float(fill_value) if isinstance(fill_value, (int, float)) else 0.0
+        else:
+            fills[name] = centres[name] if name in centres else 0.0
+    missing = per_column(df, names, lambda col: bool(col.isna().any()), any) if cfg.get("addIndicator") else {}
+    return {"fills": {n: fills[n] for n in names}, "indicators": [n for n in names if missing.get(n)]}
 
 
 def apply_impute(df, step, state):
@@ -308,8 +346,7 @@ def fit_string_index(df, step, y, settings):
     cfg = step.get("config") or {}
     most = int(cfg.get("maxCategories", 254))
     vocab, other = {}, {}
-    for name in step["columns"]:
-        counts = label_counts(df[name])
+    for name, counts in label_counts_of(df, step["columns"]).items():
         too_many = len(counts) > most
         vocab[name] = [label for label, _ in counts[: most - 1 if too_many else most]]
         other[name] = too_many
@@ -335,8 +372,8 @@ def fit_one_hot(df, step, y, settings):
     most = int(cfg.get("maxCategories", 20))
     min_count = cfg.get("minCount", 1)
     cats = {}
-    for name in step["columns"]:
-        kept = [(label, n) for label, n in label_counts(df[name]) if n >= min_count][:most]
+    for name, counts in label_counts_of(df, step["columns"]).items():
+        kept = [(label, n) for label, n in counts if n >= min_count][:most]
         cats[name] = [label for label, _ in kept]
     return {"categories": cats}
 
@@ -357,7 +394,8 @@ def apply_one_hot(df, step, state):
 
 def fit_frequency_encode(df, step, y, settings):
     n = n_rows(df)
-    return {"freq": {name: {label: c / n for label, c in label_counts(df[name])} for name in step["columns"]}}
+    counts = label_counts_of(df, step["columns"])
+    return {"freq": {name: {label: c / n for label, c in counts[name]} for name in step["columns"]}}
 
 
 def apply_frequency_encode(df, step, state):
@@ -465,12 +503,13 @@ def block_target_sums(part, y, name, folds, seed, k, settings):
     return sums
 
 
-def target_sums_parts(df, y, name, folds, settings):
+def target_sums_parts(df, y, names, folds, settings):
+    """{name: the summed (fold, label) table} for all the columns in one Dask compute."""
     import dask
 
-    blocks = [dask.delayed(block_target_sums)(p, q, name, folds, settings["seed"], k, settings)
-              for k, (p, q) in enumerate(zip(df.to_delayed(), y.to_delayed()))]
-    return pd.concat(dask.compute(*blocks)).groupby(level=[0, 1]).sum()
+    blocks = [[dask.delayed(block_target_sums)(p, q, name, folds, settings["seed"], k, settings)
+               for k, (p, q) in enumerate(zip(df.to_delayed(), y.to_delayed()))] for name in names]
+    return {name: pd.concat(sums).groupby(level=[0, 1]).sum() for name, sums in zip(names, dask.compute(*blocks))}
 
 
 def stats_of(sums):
@@ -481,7 +520,7 @@ def stats_of(sums):
 def fit_target_encode_parts(df, step, y, settings):
     cfg = step.get("config") or {}
     folds = int(cfg.get("folds", 5))
-    sums = {name: target_sums_parts(df, y, name, folds, settings) for name in step["columns"]}
+    sums = target_sums_parts(df, y, step["columns"], folds, settings)
     total = next(iter(sums.values())).sum()
     return {"prior": (total.iloc[1:] / total["__n"]).tolist(), "smoothing": cfg.get("smoothing", 10),
             "stats": {name: stats_of(s.groupby(level=1).sum()) for name, s in sums.items()},
@@ -520,14 +559,11 @@ def fit_apply_target_encode_parts(df, step, state, settings):
 
 
 def fit_standard_scale(df, step, y, settings):
-    mean, std = {}, {}
-    for name in step["columns"]:
-        v = numeric(df[name]).dropna()
-        n = over_parts(v, len)
-        m = mean_of(v) if n else 0.0
-        sd = std_of(v, m) if n > 1 else 0.0
-        mean[name] = m
-        std[name] = sd if sd > 1e-9 * max(1.0, abs(m)) and math.isfinite(sd) else 1.0
+    """Each column's mean and population standard deviation (two passes over the data, each for all the
+    step's columns); a constant column keeps scale 1."""
+    mean = means_of(df, step["columns"], numeric)
+    sd = stds_of(df, mean, numeric)
+    std = {name: s if s > 1e-9 * max(1.0, abs(mean[name])) and math.isfinite(s) else 1.0 for name, s in sd.items()}
     return {"mean": mean, "std": std}
 
 
@@ -539,9 +575,8 @@ def apply_standard_scale(df, step, state):
 
 
 def fit_date_parts(df, step, y, settings):
-    has_time = {}
-    for name in step["columns"]:
-        has_time[name] = over_parts(df[name], lambda part: bool((part - part.dt.normalize()).dropna().dt.total_seconds().ne(0).any()), any)
+    has_time = per_column(df, step["columns"],
+                          lambda col: bool((col - col.dt.normalize()).dropna().dt.total_seconds().ne(0).any()), any)
     return {"hasTime": has_time}
 
 
@@ -771,10 +806,12 @@ def input_scaling(X):
 def train_linear(X, y, settings):
     """Logistic / softmax / linear regression with the studio's penalty, solved by scikit-learn.
 
-    The studio minimises  mean loss + l2·Σw² + l1·Σ|w|  on standardised features (missing → 0, the
-    mean) and, for regression, a standardised target. scikit-learn's objectives are the same up to a
-    factor, so: logistic C = 1 / (n·(l1 + 2·l2)), l1_ratio = l1 / (l1 + 2·l2); ridge alpha = n·l2;
-    elastic net alpha = l1/2 + l2, l1_ratio = l1 / (2·alpha). It runs in this process (no Dask)."""
+    The studio minimises  mean loss + l2·Σw² + l1·Σ|w|  (intercept not penalised) on standardised
+    features (missing → 0, the mean); for regression the loss is ½·(z − y)² on a standardised target.
+    scikit-learn's objectives are the same up to a factor, so: logistic C = 1 / (n·(l1 + 2·l2)),
+    l1_ratio = l1 / (l1 + 2·l2); ridge alpha = 2·n·l2; elastic net alpha = l1 + 2·l2, l1_ratio = l1 / alpha.
+    (test/cli/export-python-linear.test.ts checks these against the studio's converged model.) It runs in
+    this process (no Dask)."""
     from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
 
     cfg = settings["linear"]
@@ -789,10 +826,10 @@ def train_linear(X, y, settings):
     if settings["task"] == "regression":
         y_mean, y_std = float(np.mean(y)), float(np.std(y)) or 1.0
         if l1 == 0:
-            model = Ridge(alpha=n * l2)
+            model = Ridge(alpha=2 * n * l2)
         else:
-            alpha = l1 / 2 + l2
-            model = ElasticNet(alpha=alpha, l1_ratio=l1 / (2 * alpha), max_iter=10000)
+            alpha = l1 + 2 * l2
+            model = ElasticNet(alpha=alpha, l1_ratio=l1 / alpha, max_iter=10000)
         model.fit(Z, (y - y_mean) / y_std, sample_weight=w)
         return Linear(model, mean, std, lambda M: model.predict(M) * y_std + y_mean)
     a = l1 + 2 * l2
@@ -801,7 +838,8 @@ def train_linear(X, y, settings):
     elif l1 == 0:
         model = LogisticRegression(C=1 / (n * a), max_iter=5000)
     else:
-        model = LogisticRegression(penalty="elasticnet", solver="saga", C=1 / (n * a), l1_ratio=l1 / a, max_iter=5000)
+        model = LogisticRegression(penalty="elasticnet", solver="saga", C=1 / (n * a), l1_ratio=l1 / a, max_iter=5000,
+                                   random_state=settings["seed"])  # saga visits the rows in a seeded order
     model.fit(Z, y.astype(int), sample_weight=w)
     if len(model.classes_) != (2 if settings["task"] == "binary" else len(settings["classes"])):
         raise ExportError("every class must occur in the training rows for the linear model")
@@ -876,7 +914,7 @@ class Forest:
             pickle.dump(self.model, f)
 
 
-def train_mlp(X, y, settings):
+def train_mlp(X, y, settings, on_epoch=None):
     """A multilayer perceptron trained the studio's way, in NumPy: Glorot-uniform weights, zero biases
     (the output bias at the class prior), ReLU or GELU (tanh form), inverted dropout after each hidden
     layer, Adam (TensorFlow.js's defaults), mini-batches by the studio's small-data rule, the loss
@@ -884,7 +922,9 @@ def train_mlp(X, y, settings):
     and the bundle's number of epochs. The net standardises its inputs itself, whatever the pipeline
     did (one-hot columns and missing indicators too): the training mean and population standard deviation
     of each column, missing → 0 (the mean), a column constant in training → 0. Regression targets are
-    standardised the same way (population standard deviation), as in the studio."""
+    standardised the same way (population standard deviation), as in the studio. on_epoch(net, epoch),
+    when given, is called after each epoch and stops the training by returning False (tune.py's early
+    stopping on a fold's validation rows)."""
     cfg = settings["mlp"]
     lacking = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
     if lacking:
@@ -914,7 +954,8 @@ def train_mlp(X, y, settings):
     l2 = 1 / (2 * n) if cfg["l2"] == "auto" else cfg["l2"]
     batch = max(1, min(cfg["batch_size"], n, max(16, math.ceil(n / 10))))  # the studio's rule
     lr, beta1, beta2, eps, step = cfg["learning_rate"], 0.9, 0.999, 1e-7, 0
-    for _ in range(cfg["epochs"]):
+    net.epochs = 0
+    for epoch in range(1, cfg["epochs"] + 1):
         order = rng.permutation(n)
         for s in range(0, n, batch):
             rows = order[s:s + batch]
@@ -926,7 +967,9 @@ def train_mlp(X, y, settings):
                 m1[j] = beta1 * m1[j] + (1 - beta1) * g
                 m2[j] = beta2 * m2[j] + (1 - beta2) * g * g
                 q -= lr * (m1[j] / (1 - beta1 ** step)) / (np.sqrt(m2[j] / (1 - beta2 ** step)) + eps)
-    net.epochs = cfg["epochs"]
+        net.epochs = epoch
+        if on_epoch is not None and on_epoch(net, epoch) is False:
+            break
     return net
 
 

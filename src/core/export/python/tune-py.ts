@@ -42,8 +42,8 @@ from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from train import (ExportError, fit_pipeline, read_table, sample_weights, train_linear,  # noqa: E402
-                   transform, xgb_params)
+from train import (ExportError, fit_pipeline, read_table, sample_weights, train_forest,  # noqa: E402
+                   train_linear, train_mlp, transform, xgb_params)
 
 # DaskStorage says it is experimental each time it is created or unpickled on a worker.
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
@@ -217,7 +217,67 @@ def linear_trial(values, family, settings, folds, threads):
     return float(np.mean(fold_scores)), trial_settings
 
 
-FAMILIES = {"gbdt": gbdt_trial, "linear": linear_trial}
+def forest_trial(values, family, settings, folds, threads):
+    """Mean validation score over the folds of train.py's forest: the studio's trees at their most
+    (no halving on the trees), bootstrap rows, featureFraction as max_features."""
+    trial_settings = copy.deepcopy(settings)
+    trial_settings["family"] = "random_forest"
+    trial_settings["classWeight"] = values.get("classWeight", "none")
+    kind = "ExtraTrees" if values["extraTrees"] else "RandomForest"
+    trial_settings["forest"] = {
+        "estimator": kind + ("Regressor" if settings["task"] == "regression" else "Classifier"),
+        "n_estimators": family["trees"], "max_depth": values["maxDepth"], "max_leaf_nodes": None,
+        "min_samples_leaf": values["minSamplesLeaf"], "max_features": values["featureFraction"],
+        "bootstrap": family["bootstrap"], "seed": settings["search"]["seed"]}
+    fold_scores = []
+    for X_fit, y_fit, X_valid, y_valid in folds:
+        model = train_forest(X_fit, y_fit, trial_settings)
+        fold_scores.append(score(settings["search"]["metric"], y_valid, model.predict(X_valid), settings))
+    return float(np.mean(fold_scores)), trial_settings
+
+
+def validation_loss(y, p, task):
+    """The loss the studio's net stops on: log loss, or the mean squared error."""
+    if task == "regression":
+        return float(np.mean((p - y) ** 2))
+    P = np.column_stack([1 - p, p]) if task == "binary" else p
+    return float(-np.mean(np.log(np.clip(P[np.arange(len(y)), y.astype(int)], 1e-15, 1))))
+
+
+def mlp_trial(values, family, settings, folds, threads):
+    """Mean validation score over the folds of train.py's NumPy MLP, each fold trained up to the
+    studio's most epochs and stopped after its patience without a better validation loss (the best
+    epoch's predictions are scored); the tuned net trains the folds' mean best epoch on all rows."""
+    layers, width = int(values["layers"]), int(values["width"])
+    trial_settings = copy.deepcopy(settings)
+    trial_settings["family"] = "mlp"
+    trial_settings["classWeight"] = values.get("classWeight", "none")
+    trial_settings["mlp"] = {
+        "hidden": [max(8, round(width / 2 ** i)) for i in range(layers)],  # as src/core/search/spaces.ts
+        "activation": values["activation"], "dropout": values["dropout"],
+        "learning_rate": values["learningRate"], "batch_size": values["batchSize"], "l2": values["l2"],
+        "l1": family["l1"], "huber": False, "epochs": family["maxEpochs"], "seed": settings["search"]["seed"]}
+    fold_scores, epochs = [], []
+    for X_fit, y_fit, X_valid, y_valid in folds:
+        best = {"loss": math.inf, "epoch": 0, "p": None}
+
+        def watch(net, epoch):
+            p = net.predict(X_valid)
+            loss = validation_loss(y_valid, p, settings["task"])
+            if loss < best["loss"] - 1e-7:
+                best.update(loss=loss, epoch=epoch, p=p)
+            return math.isfinite(loss) and epoch - best["epoch"] < family["epochPatience"]
+
+        train_mlp(X_fit, y_fit, trial_settings, on_epoch=watch)
+        if best["p"] is None:
+            raise ExportError("the MLP's validation loss was never finite")
+        fold_scores.append(score(settings["search"]["metric"], y_valid, best["p"], settings))
+        epochs.append(best["epoch"])
+    trial_settings["mlp"]["epochs"] = max(1, int(round(np.mean(epochs))))
+    return float(np.mean(fold_scores)), trial_settings
+
+
+FAMILIES = {"gbdt": gbdt_trial, "linear": linear_trial, "random_forest": forest_trial, "mlp": mlp_trial}
 
 
 def objective_for(settings, folds, threads):
@@ -342,8 +402,9 @@ def main(argv=None):
               f"scheduler {args.scheduler}, {workers} worker(s), {time.time() - started:.1f} s")
         for t in sorted(done, key=lambda t: t.number):
             shown = " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in t.params.items())
-            xgb_settings = t.user_attrs["settings"].get("xgboost")
-            rounds = f"  rounds={xgb_settings['num_boost_round']}" if xgb_settings else ""
+            chosen = t.user_attrs["settings"]
+            rounds = (f"  rounds={chosen['xgboost']['num_boost_round']}" if "xgboost" in chosen else
+                      f"  epochs={chosen['mlp']['epochs']}" if "mlp" in chosen else "")
             print(f"  trial {t.number:3d}  {t.value:.5f}  {t.user_attrs['family']}{rounds}  {shown}")
         best = (max if search["direction"] == "maximize" else min)(done, key=lambda t: t.value)
         print(f"best: trial {best.number} {search['metric']} {best.value:.5f}")
