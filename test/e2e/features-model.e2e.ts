@@ -220,15 +220,13 @@ describe('a studio model on recipe features (issue 20)', () => {
     await expect.poll(() => closed.length, { timeout: 30_000 }).toBe(started.length);
     expect(page.workers().filter((w) => w.url().includes('features.worker'))).toEqual([]);
     // dropping tables starts it again
-    await page
-      .getByTestId('file-input')
-      .setInputFiles(
-        SHOP_FILES.slice(0, 2).map((f) => ({
-          name: basename(f),
-          mimeType: 'text/csv',
-          buffer: readFileSync(f),
-        })),
-      );
+    await page.getByTestId('file-input').setInputFiles(
+      SHOP_FILES.slice(0, 2).map((f) => ({
+        name: basename(f),
+        mimeType: 'text/csv',
+        buffer: readFileSync(f),
+      })),
+    );
     await expect.poll(() => page.getByTestId('feature-table').count(), { timeout: 60_000 }).toBe(2);
     await clearProject(page);
   });
