@@ -1,5 +1,5 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { VitePWA } from 'vite-plugin-pwa';
 import { gitCommit, scorerPlugin } from './src/cli/scorer-build.ts';
@@ -43,12 +43,32 @@ export const CROSS_ORIGIN_ISOLATION = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 } as const;
 
+/**
+ * V8's explicit compile hint (`//# allFunctionsCalledOnLoad`, Chrome ≥ 136) on the ECharts chunks: the
+ * whole library is compiled eagerly while the chunk streams in, on a background thread, instead of
+ * function by function on the main thread the first time a chart is drawn. Without it the first
+ * chart's first draw on a screen (the Explain tab's) was one main-thread task of ~50 ms CPU, most of it
+ * compiling ECharts; with it ~20 ms (bench/explain/render.ts). Browsers without the hint read a comment.
+ */
+function echartsCompileHints(): Plugin {
+  return {
+    name: 'automl-echarts-compile-hints',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      for (const file of Object.values(bundle))
+        if (file.type === 'chunk' && /^echarts(-tracking)?$/.test(file.name))
+          file.code = `//# allFunctionsCalledOnLoad\n${file.code}`;
+    },
+  };
+}
+
 export default defineConfig({
   base: './',
   // The commit the app was built from, recorded in the manifests of bundles made in the browser.
   define: { __APP_COMMIT__: JSON.stringify(gitCommit()) },
   plugins: [
     svelte(),
+    echartsCompileHints(),
     // predict.mjs for bundles made in the browser (workers/scorer-source.ts): the CLI's esbuild build.
     scorerPlugin(),
     VitePWA({

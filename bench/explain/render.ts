@@ -15,7 +15,10 @@
  * Besides the page's own long tasks (wall time), a Chrome trace gives each main-thread task's CPU
  * time while opening: on a loaded machine the wall time of a task stretches with the CPU it is denied,
  * its CPU time does not. PROFILE=1 adds a CPU profile's top functions; FRAMES=1 lists the long animation frames while opening
- * (their scripts over 10 ms, and the time spent rendering).
+ * (their scripts over 10 ms, and the time spent rendering). TRACE=1 breaks every main-thread task over
+ * 40 ms of wall time into its trace events (timer, microtasks, animation frame, GC, layout, paint, the
+ * script's function and place) and, with PROFILE=1, the functions on its stack (inclusive time) — build
+ * with `npx vite build --minify false` to read them by name.
  *
  * With --view FILE the view is read from FILE when it exists (else computed and written there), to
  * measure the page again without computing the view again.
@@ -25,6 +28,16 @@ import { parseArgs } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+type Profile = {
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+    children?: number[];
+  }[];
+  startTime: number;
+  samples?: number[];
+  timeDeltas?: number[];
+};
 import { loadBundleArg } from '../../src/cli/bundle-io.ts';
 import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
 import { runCli } from '../../src/cli/run.ts';
@@ -150,6 +163,7 @@ try {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  if (process.env.CONSOLE) page.on('console', (m) => console.log(`page: ${m.text()}`));
   await page.goto(baseUrl);
   await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
   await page.evaluate(await buildSeedScript());
@@ -191,12 +205,19 @@ try {
     tid: number;
     dur?: number;
     tdur?: number;
-    args?: { name?: string };
+    ts?: number;
+    args?: { name?: string; data?: { functionName?: string; url?: string; lineNumber?: number } };
   }[] = [];
   trace.on('Tracing.dataCollected', (e) => events.push(...(e.value as unknown as typeof events)));
   await trace.send('Tracing.start', {
     transferMode: 'ReportEvents',
-    traceConfig: { includedCategories: ['toplevel', '__metadata'] },
+    traceConfig: {
+      includedCategories: [
+        'toplevel',
+        '__metadata',
+        ...(process.env.TRACE ? ['devtools.timeline', 'v8.execute', 'blink', 'v8'] : []),
+      ],
+    },
   } as never);
   let t0 = await now(page);
   results['open Explain tab → every chart drawn (ms)'] = ms(
@@ -214,8 +235,10 @@ try {
     }),
   );
   await settle(page);
+  let cpuProfile: Profile | null = null;
   if (cdp) {
     const { profile } = await cdp.send('Profiler.stop');
+    cpuProfile = profile;
     const dt = profile.timeDeltas ?? [];
     const self = new Map<number, number>();
     (profile.samples ?? []).forEach((id, k) => self.set(id, (self.get(id) ?? 0) + (dt[k] ?? 0) / 1000));
@@ -279,6 +302,64 @@ try {
   results['open: longest task, wall time (ms)'] = ms(
     Math.max(0, ...mainTasks.map((e) => (e.dur ?? 0) / 1000)),
   );
+  // TRACE=1: what each main-thread task over 40 ms of wall time ran (its nested trace events of 3 ms
+  // or more, with the script's function and place) — to find which stage a long task is
+  if (process.env.TRACE)
+    for (const task of mainTasks.filter((e) => (e.dur ?? 0) > 40_000)) {
+      const inner = events.filter(
+        (e) =>
+          e !== task &&
+          e.ph === 'X' &&
+          e.pid === task.pid &&
+          e.tid === task.tid &&
+          (e.ts ?? 0) >= (task.ts ?? 0) &&
+          (e.ts ?? 0) + (e.dur ?? 0) <= (task.ts ?? 0) + (task.dur ?? 0) &&
+          (e.dur ?? 0) >= 3000,
+      );
+      console.log(
+        `task at ${ms(((task.ts ?? 0) - (mainTasks[0]?.ts ?? 0)) / 1000)} ms: wall ${ms((task.dur ?? 0) / 1000)} ms, CPU ${ms((task.tdur ?? 0) / 1000)} ms`,
+      );
+      // with PROFILE=1, the functions on the stack for most of the task (inclusive time, by the samples in it)
+      if (cpuProfile) {
+        const byId = new Map(cpuProfile.nodes.map((n) => [n.id, n]));
+        const parent = new Map<number, number>();
+        for (const n of cpuProfile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+        const incl = new Map<string, number>();
+        let t = cpuProfile.startTime;
+        cpuProfile.samples?.forEach((id, k) => {
+          const dt = cpuProfile!.timeDeltas?.[k] ?? 0;
+          t += dt;
+          if (t < (task.ts ?? 0) || t > (task.ts ?? 0) + (task.dur ?? 0)) return;
+          const seen = new Set<string>();
+          for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+            const f = byId.get(n)!.callFrame;
+            const key = `${f.functionName || '(anon)'}@${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            incl.set(key, (incl.get(key) ?? 0) + dt / 1000);
+          }
+        });
+        console.log(
+          '  inclusive:',
+          [...incl]
+            .filter(([, v]) => v >= 2)
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 40)
+            .map(([f, v]) => `${f} ${ms(v)}`)
+            .join('\n    '),
+        );
+      }
+      for (const e of inner) {
+        const d = e.args?.data;
+        const where =
+          d?.functionName || d?.url
+            ? ` ${d.functionName ?? ''}@${(d.url ?? '').split('/').pop()}:${d.lineNumber ?? ''}`
+            : '';
+        console.log(
+          `  +${ms(((e.ts ?? 0) - (task.ts ?? 0)) / 1000)} ${e.name}${where} wall ${ms((e.dur ?? 0) / 1000)} CPU ${ms((e.tdur ?? 0) / 1000)}`,
+        );
+      }
+    }
   let tasks = await longTasks(page, t0);
   results['open: long tasks (ms)'] = tasks.join(' ') || 'none';
   if (process.env.FRAMES)

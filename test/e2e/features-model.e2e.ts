@@ -10,20 +10,13 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/paths.ts';
 import { readBundleZip } from '../../src/core/export/zip.ts';
 import { runCli } from '../../src/cli/run.ts';
-import {
-  injectScript,
-  launchBrowser,
-  openStudio,
-  waitForDataset,
-  type Browser,
-  type StudioPage,
-} from './helpers.ts';
+import { injectScript, launchBrowser, openStudio, type Browser, type StudioPage } from './helpers.ts';
+import { SHOP_FILES, clearProject, searchGbdt, useShopFeatures } from './features-shop.ts';
 
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -43,10 +36,6 @@ async function axeViolations(page: Page, selector: string): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`);
 }
-
-const SHOP = resolve(REPO_ROOT, 'test', 'fixtures', 'features', 'shop');
-const FILES = ['customers.csv', 'purchases.csv', 'items.csv'].map((f) => resolve(SHOP, f));
-const CUSTOMER_LINK = 'purchases.customer_id → customers.customer_id';
 
 let browser: Browser;
 let studio: StudioPage | undefined;
@@ -73,65 +62,20 @@ afterEach(async () => {
 
 /** New customers to score: the first 40 rows of the target table, without the label. */
 function newCustomers(): Buffer {
-  const lines = readFileSync(FILES[0], 'utf8').trim().split('\n').slice(0, 41);
+  const lines = readFileSync(SHOP_FILES[0], 'utf8').trim().split('\n').slice(0, 41);
   return Buffer.from(lines.map((l) => l.split(',').slice(0, 4).join(',')).join('\n') + '\n');
-}
-
-async function clearProject(page: Page): Promise<void> {
-  const clear = page.getByTestId('features-clear');
-  if (
-    await clear.waitFor({ timeout: 5000 }).then(
-      () => true,
-      () => false,
-    )
-  ) {
-    await clear.click();
-    await page.getByTestId('features-panel').waitFor({ state: 'detached' });
-  }
 }
 
 describe('a studio model on recipe features (issue 20)', () => {
   it('three tables → features → AutoML in time order → register → score with the related table → verify → reload keeps the recipe', async () => {
     studio = await openStudio(browser.context);
     const { page } = studio;
-    await clearProject(page);
-    await page
-      .getByTestId('file-input')
-      .setInputFiles(
-        FILES.map((f) => ({ name: basename(f), mimeType: 'text/csv', buffer: readFileSync(f) })),
-      );
-    await page.getByTestId('features-panel').waitFor();
-    await expect.poll(() => page.getByTestId('feature-table').count(), { timeout: 60_000 }).toBe(3);
-    await waitForDataset(page, 'customers.csv');
-    const link = page.locator(`[data-testid="link"][data-link="${CUSTOMER_LINK}"]`);
-    await link.waitFor();
-    await page.getByRole('button', { name: `Confirm ${CUSTOMER_LINK}` }).click();
-    await expect.poll(() => link.getAttribute('data-confirmed')).toBe('true');
-    await page.getByTestId('features-label').selectOption('churned');
-    expect(await page.getByTestId('features-cutoff').inputValue()).toBe('col:cutoff');
-    await page.getByTestId('suggest-features').click();
-    await page.getByTestId('suggestion').first().waitFor({ timeout: 60_000 });
+    const names = await useShopFeatures(page);
     // no suggested feature reads the label
-    const names = await page
-      .getByTestId('suggestion')
-      .evaluateAll((els) => els.map((e) => e.getAttribute('data-name')!));
     expect(names.filter((n) => n.includes('churned'))).toEqual([]);
-    await page.getByTestId('use-features').click();
-    await waitForDataset(page, 'customers+features.csv');
-    await expect.poll(() => page.getByTestId('target-select').inputValue()).toBe('churned');
 
     // AutoML on it: trained on customers.csv with the recipe, validated in time order of the cutoff
-    await page.getByTestId('nav-train').click();
-    await page.getByTestId('search-panel').waitFor();
-    for (const f of ['gbdt', 'random_forest', 'linear', 'mlp']) {
-      const box = page.getByTestId(`search-family-${f}`);
-      if (f === 'gbdt') await box.check();
-      else await box.uncheck();
-    }
-    await page.getByTestId('max-trials-input').fill('3');
-    await page.getByTestId('max-trials-input').dispatchEvent('change');
-    await page.getByTestId('search-start').click();
-    await page.getByTestId('search-results').waitFor({ timeout: 240_000 });
+    await searchGbdt(page, 3);
     expect(await page.getByTestId('search-facts').textContent()).toContain(
       'in time order of cutoff (validation always later)',
     );
@@ -165,7 +109,7 @@ describe('a studio model on recipe features (issue 20)', () => {
     const zip = join(work, 'churn-features.zip');
     copyFileSync((await download.path())!, zip);
     expect(Object.keys(readBundleZip(new Uint8Array(readFileSync(zip))))).toContain('features.json');
-    const replay = await cli(['reproduce', zip, FILES[0], '--table', `purchases=${FILES[1]}`]);
+    const replay = await cli(['reproduce', zip, SHOP_FILES[0], '--table', `purchases=${SHOP_FILES[1]}`]);
     expect(replay.out).toMatch(/verdict: reproduced\n$/);
     expect(replay.code).toBe(0);
 
@@ -174,7 +118,7 @@ describe('a studio model on recipe features (issue 20)', () => {
     await page.getByTestId('score-screen').waitFor();
     const tables = page.getByTestId('score-tables');
     await tables.waitFor({ timeout: 30_000 });
-    expect(await tables.getAttribute('data-recipe')).toBe('customers-features v1');
+    expect(await tables.getAttribute('data-recipe')).toBe('customers-features@1');
     expect(
       await page
         .getByTestId('score-table-input')
@@ -186,7 +130,9 @@ describe('a studio model on recipe features (issue 20)', () => {
     await expect
       .poll(() => page.getByTestId('score-error').textContent(), { timeout: 30_000 })
       .toContain("from table 'purchases', which was not given");
-    await page.locator('[data-testid="score-table-input"][data-table="purchases"]').setInputFiles(FILES[1]);
+    await page
+      .locator('[data-testid="score-table-input"][data-table="purchases"]')
+      .setInputFiles(SHOP_FILES[1]);
     const result = page.getByTestId('score-result');
     await result.waitFor({ timeout: 60_000 });
     expect(await result.getAttribute('data-rows')).toBe('40');
@@ -201,7 +147,7 @@ describe('a studio model on recipe features (issue 20)', () => {
     ]);
     const newPath = join(work, 'new_customers.csv');
     writeFileSync(newPath, newCustomers());
-    const byCli = await cli(['predict', zip, newPath, '--table', `purchases=${FILES[1]}`]);
+    const byCli = await cli(['predict', zip, newPath, '--table', `purchases=${SHOP_FILES[1]}`]);
     expect(byCli.code).toBe(0);
     expect(readFileSync((await predicted.path())!, 'utf8')).toBe(byCli.out);
 
@@ -213,11 +159,13 @@ describe('a studio model on recipe features (issue 20)', () => {
     await expect
       .poll(() => page.getByTestId('monitor-error').textContent(), { timeout: 30_000 })
       .toContain("'purchases'");
-    await page.locator('[data-testid="monitor-table-input"][data-table="purchases"]').setInputFiles(FILES[1]);
+    await page
+      .locator('[data-testid="monitor-table-input"][data-table="purchases"]')
+      .setInputFiles(SHOP_FILES[1]);
     await page.getByTestId('monitor-csv-input').setInputFiles(newPath);
     await page.getByTestId('monitor-verdict').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('monitor-error').count()).toBe(0);
-    const own = new Set(readFileSync(FILES[0], 'utf8').split('\n')[0]!.split(','));
+    const own = new Set(readFileSync(SHOP_FILES[0], 'utf8').split('\n')[0]!.split(','));
     const compared = await page
       .getByTestId('monitor-column-row')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-column')!));
@@ -272,11 +220,13 @@ describe('a studio model on recipe features (issue 20)', () => {
     await expect.poll(() => closed.length, { timeout: 30_000 }).toBe(started.length);
     expect(page.workers().filter((w) => w.url().includes('features.worker'))).toEqual([]);
     // dropping tables starts it again
-    await page
-      .getByTestId('file-input')
-      .setInputFiles(
-        FILES.slice(0, 2).map((f) => ({ name: basename(f), mimeType: 'text/csv', buffer: readFileSync(f) })),
-      );
+    await page.getByTestId('file-input').setInputFiles(
+      SHOP_FILES.slice(0, 2).map((f) => ({
+        name: basename(f),
+        mimeType: 'text/csv',
+        buffer: readFileSync(f),
+      })),
+    );
     await expect.poll(() => page.getByTestId('feature-table').count(), { timeout: 60_000 }).toBe(2);
     await clearProject(page);
   });

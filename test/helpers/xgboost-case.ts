@@ -31,6 +31,8 @@ export interface CaseResult {
   margin_scale: number;
   /** With `time`: XGBoost's pred_contribs rows/s on one thread (best of 3). */
   xgb_contribs_rows_per_s?: number;
+  /** The same by the process's CPU time. */
+  xgb_contribs_rows_per_cpu_s?: number;
 }
 
 /** Writes the case file into `dir`; returns its path and how long our TreeSHAP took (ms). */

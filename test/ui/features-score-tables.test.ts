@@ -27,7 +27,7 @@ const files = {
 describe('score tables', () => {
   it('reads the recipe, its target and the related tables (sorted) from features.json', () => {
     expect(scoreTablesOf(files)).toEqual({
-      recipe: 'churn v2',
+      recipe: 'churn@2',
       target: 'customers',
       tables: ['orders', 'visits'],
     });
@@ -37,10 +37,10 @@ describe('score tables', () => {
   it('names the related tables not given, and nothing when all are', () => {
     const need = scoreTablesOf(files)!;
     expect(missingTablesMessage(need, { orders: 1 })).toBe(
-      "This model computes its features (recipe churn v2) from table 'visits', which was not given: choose its CSV file under “Related tables”.",
+      "This model computes its features (recipe churn@2) from table 'visits', which was not given: choose its CSV file under “Related tables”.",
     );
     expect(missingTablesMessage(need, {})).toBe(
-      "This model computes its features (recipe churn v2) from tables 'orders', 'visits', which were not given: choose their CSV files under “Related tables”.",
+      "This model computes its features (recipe churn@2) from tables 'orders', 'visits', which were not given: choose their CSV files under “Related tables”.",
     );
     expect(missingTablesMessage(need, { orders: 1, visits: 2 })).toBeNull();
   });

@@ -46,7 +46,7 @@ export async function readForExplaining(
   return {
     table,
     notes: [
-      `features of recipe ${rec.recipe.name} v${rec.recipe.version} computed from ${names.map((t) => `'${t}'`).join(', ')}`,
+      `features of recipe ${rec.recipe.name}@${rec.recipe.version} computed from ${names.map((t) => `'${t}'`).join(', ')}`,
       ...tableDifferences(rec, tables),
       ...warnings,
     ],

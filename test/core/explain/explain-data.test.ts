@@ -45,7 +45,7 @@ describe('explaining a model on recipe features', () => {
     const featureInputs = features.features.map((f) => f.name).filter((n) => used.has(n));
     expect(featureInputs.length).toBeGreaterThan(0);
     for (const f of featureInputs) expect(explained).toContain(f);
-    expect(view.notes.join(' ')).toContain("features of recipe churn v1 computed from 'purchases'");
+    expect(view.notes.join(' ')).toContain("features of recipe churn@1 computed from 'purchases'");
     // base + contributions = output, per row
     for (let i = 0; i < view.rows; i++) {
       let s = view.sample.base[i]!;

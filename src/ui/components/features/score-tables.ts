@@ -6,7 +6,7 @@
 import { FEATURES_FILE, parseFeaturesRecord } from '../../../core/features/index.ts';
 
 export interface ScoreTables {
-  /** "churn v1". */
+  /** "churn@1" (name@version, as the Models screen and the feature store write it). */
   readonly recipe: string;
   /** The recipe's target table: the CSV to score. */
   readonly target: string;
@@ -20,7 +20,7 @@ export function scoreTablesOf(files: Readonly<Record<string, string>>): ScoreTab
   if (text === undefined) return null;
   const rec = parseFeaturesRecord(text);
   return {
-    recipe: `${rec.recipe.name} v${rec.recipe.version}`,
+    recipe: `${rec.recipe.name}@${rec.recipe.version}`,
     target: rec.recipe.target,
     tables: Object.keys(rec.tables).sort(),
   };
