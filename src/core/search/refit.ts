@@ -4,7 +4,8 @@
  * trial that ended on a row subsample: √(n / its rows), at most 3), forests and nets with the folds'
  * mean trees / best epoch. Each refit stops adding rounds at the budget margin; a member whose
  * estimated refit (`refitEstimateMs`) would pass it keeps its holdout model (holdout plans) or is
- * dropped (only the first member is refitted regardless). A replay does what the recorded search did
+ * dropped (only the first member is refitted regardless, and trains at least the rescue's minimum
+ * of rounds; a later member stopped short of that minimum is treated as one that did not fit). A replay does what the recorded search did
  * (`ClockRecord.refit`), without the clock. Gives the final `EnsembleModel` (one member: a single
  * model) and the decisions to record.
  */
@@ -17,7 +18,7 @@ import { epochsTrained, roundsTrained } from './allowance.ts';
 import type { Trial } from './study.ts';
 import { EnsembleModel, type EnsembleMember } from './ensemble.ts';
 import { pipeKey, type PipeKey, type SearchContext } from './context.ts';
-import { holdoutPipeline } from './evaluate-trial.ts';
+import { holdoutPipeline, rescueResource } from './evaluate-trial.ts';
 import type { RefitDecision } from './manifest.ts';
 import type { KeptModel } from './schedule.ts';
 import type { SearchOptions } from './runner.ts';
@@ -166,9 +167,9 @@ export async function refitMembers(input: RefitInput): Promise<RefitOutcome> {
       throw new SearchError(
         `the replay has no holdout model of trial ${t.number}, which the recorded search used without a refit`,
       );
-    if (!fits && kept) {
-      // Holdout plan, no time to refit: use the model trained on the training rows (fold 0's
-      // pipeline, which the coordinator rebuilds identically when the trial ran in a worker).
+    // Holdout plan, no time to refit: use the model trained on the training rows (fold 0's
+    // pipeline, which the coordinator rebuilds identically when the trial ran in a worker).
+    const useHoldout = (kept: KeptModel) => {
       const keptModel = isFitted(kept.model) ? kept.model : deserializeModel(kept.model);
       members.push({
         weight: w,
@@ -179,6 +180,9 @@ export async function refitMembers(input: RefitInput): Promise<RefitOutcome> {
       });
       finalMembers.push({ trial: t.number, weight: w, resource: kept.resource, refit: false });
       refitDecisions.push({ trial: t.number, action: 'holdout' });
+    };
+    if (!fits && kept) {
+      useHoldout(kept);
       continue;
     }
     if (!fits && (i > 0 || recorded?.action === 'dropped')) {
@@ -189,6 +193,10 @@ export async function refitMembers(input: RefitInput): Promise<RefitOutcome> {
     const resource = refitResource(ctx, t);
     const { pipeline, matrix } = fullData(pipeKey(t.family, t.config));
     const est = estimatorFor(t.family);
+    // A refit cut at the margin after a round or two gives a model worse than no refit (a 1-tree
+    // forest scored 0.60 AUC where its trial scored 0.75; issue 17): the first member trains at least
+    // the rescue's minimum past the margin, and a later member stopped short of it is dropped.
+    const floor = recorded ? 0 : Math.min(resource, rescueResource(t.family, t.config));
     let rounds = 0;
     let stoppedAt: number | undefined;
     const model = await est.fit(matrix, y, {
@@ -200,13 +208,21 @@ export async function refitMembers(input: RefitInput): Promise<RefitOutcome> {
         rounds++;
         const stop = recorded
           ? recorded.rounds === rounds || opts.signal?.aborted === true
-          : budgetMs !== Infinity && clock() > hardDeadline;
+          : budgetMs !== Infinity && clock() > hardDeadline && (i > 0 || rounds >= floor);
         if (!stop) return undefined;
         stoppedAt = rounds;
         return false;
       },
     });
     if (replayClock && opts.signal?.aborted) throw new SearchError('the replay was cancelled');
+    if (stoppedAt !== undefined && stoppedAt < floor) {
+      if (kept) useHoldout(kept);
+      else {
+        dropped.push(t.number);
+        refitDecisions.push({ trial: t.number, action: 'dropped' });
+      }
+      continue;
+    }
     refitDecisions.push({
       trial: t.number,
       action: 'refit',

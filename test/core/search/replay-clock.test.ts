@@ -12,6 +12,7 @@ import {
   type SearchOptions,
 } from '../../../src/core/search/runner.ts';
 import { expectSameSearch, fakeClock, replayOf, twoLaneExecutor, wide } from './clock-helpers.ts';
+import { rescueResource } from '../../../src/core/search/evaluate-trial.ts';
 
 describe('replay of a time-budgeted search (recorded clock decisions)', () => {
   it('k-fold, two trials at once: deadline cuts mid-fold, asynchronous halving peers, a refit stopped at the margin, members dropped', async () => {
@@ -41,6 +42,13 @@ describe('replay of a time-budgeted search (recorded clock decisions)', () => {
     expect(c.told).not.toEqual([...c.told].sort((a, b) => a - b)); // results arrived out of order
     expect(c.refit[0]).toMatchObject({ action: 'refit' });
     expect(c.refit[0].rounds).toBeGreaterThanOrEqual(1);
+    // ... but not before the rescue's minimum (a refit cut after a round or two is worse than none)
+    const first = r.manifest.final.members[0];
+    const t0 = r.trials[first.trial];
+    expect(first.trial).toBe(c.refit[0].trial);
+    expect(c.refit[0].rounds ?? first.resource).toBeGreaterThanOrEqual(
+      Math.min(first.resource, rescueResource(t0.family, t0.config)),
+    );
     expect(c.refit.some((x) => x.action === 'dropped')).toBe(true);
     // trials asked while others ran: their halving peers were a partial snapshot
     expect(c.asked.some((k, i) => k < i)).toBe(true);
