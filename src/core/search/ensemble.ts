@@ -130,6 +130,18 @@ export function selectEnsemble(
   };
 }
 
+/**
+ * Whether a selection's blend is used rather than its best single candidate: it has more than one
+ * member and beats that candidate in the study's order (`better`). The search (select.ts) and its
+ * nested estimate (estimate.ts) decide alike.
+ */
+export function blendWins(
+  sel: Pick<Selection, 'weights' | 'score' | 'bestSingle'>,
+  better: (a: number, b: number) => boolean,
+): boolean {
+  return sel.weights.filter((w) => w > 0).length > 1 && better(sel.score, sel.bestSingle.score);
+}
+
 /** Weighted average of predictions (weights need not be normalised). */
 export function blend(preds: readonly Float64Array[], weights: readonly number[]): Float64Array {
   const out = new Float64Array(preds[0].length);

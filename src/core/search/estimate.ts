@@ -13,7 +13,7 @@
  * Deterministic (no random choice), so a replay recomputes the same value.
  */
 import type { Task } from '../models/types.ts';
-import { metricValue, selectEnsemble } from './ensemble.ts';
+import { blend, blendWins, metricValue, selectEnsemble } from './ensemble.ts';
 
 /** Groups of a holdout's rows (a k-fold plan uses its own folds). */
 export const HOLDOUT_ESTIMATE_GROUPS = 5;
@@ -97,19 +97,12 @@ export function selectionEstimate(
       metric: opts.metric,
       rounds: opts.rounds,
     });
-    // As the outer selection: the blend when it has several members and beats the best single one.
-    const nonZero = sel.weights.filter((w) => w > 0).length;
-    const useBlend = nonZero > 1 && better(sel.score, sel.bestSingle.score);
-    const weights = useBlend ? sel.weights : preds.map((_, c) => (c === sel.bestSingle.index ? 1 : 0));
-    let total = 0;
-    for (const w of weights) total += w;
-    for (let c = 0; c < preds.length; c++) {
-      const w = weights[c];
-      if (!w) continue;
-      const p = preds[c];
-      for (const r of outRows)
-        for (let j = 0; j < width; j++) out[r * width + j] += (w / total) * p[r * width + j];
-    }
+    // As the outer selection (`blendWins`): the blend, or the best single candidate.
+    const weights = blendWins(sel, better)
+      ? sel.weights
+      : preds.map((_, c) => (c === sel.bestSingle.index ? 1 : 0));
+    const held = blend(preds, weights);
+    for (const r of outRows) for (let j = 0; j < width; j++) out[r * width + j] = held[r * width + j];
   }
   return {
     groups: nonEmpty,

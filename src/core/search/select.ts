@@ -7,7 +7,7 @@
  */
 import type { Study, Trial } from './study.ts';
 import type { FamilyName } from '../train/families.ts';
-import { selectEnsemble, type Selection } from './ensemble.ts';
+import { blendWins, selectEnsemble, type Selection } from './ensemble.ts';
 import { estimateGroups, selectionEstimate } from './estimate.ts';
 import type { SearchContext } from './context.ts';
 import { rescueFit, rescueResource, type RescueOutcome } from './evaluate-trial.ts';
@@ -218,8 +218,7 @@ export async function selectModel(input: SelectInput): Promise<ModelChoice> {
           yEval,
           { task, nClasses, metric, rounds },
         );
-  const nonZero = sel.weights.filter((w) => w > 0).length;
-  const useEnsemble = nonZero > 1 && study.better(sel.score, sel.bestSingle.score);
+  const useEnsemble = blendWins(sel, (a, b) => study.better(a, b));
   const chosen = useEnsemble
     ? ranked
         .map((t, i) => ({ t, w: sel.weights[i] }))
