@@ -105,7 +105,9 @@ async function searchOnce(d: DatasetEntry, seed: number): Promise<SeedRun> {
     seed,
     metric: d.primary_metric,
     trialScoring: values['trial-scoring'] as TrialScoring,
-    ...(values['max-trials'] ? { maxTrials: Number(values['max-trials']) } : { timeBudgetSeconds: budget }),
+    ...(values['max-trials']
+      ? { maxTrials: Number(values['max-trials']) }
+      : { timeBudgetSeconds: budget, startedAt: t0 }),
     executor: await automlExecutor(values.workers === undefined ? undefined : Number(values.workers)),
     ...(families ? { families } : {}),
     ...(values.sampler ? { sampler: values.sampler } : {}),

@@ -33,6 +33,7 @@ export interface AutomlJobOptions
       | 'metric'
       | 'seed'
       | 'timeBudgetSeconds'
+      | 'startedAt'
       | 'maxTrials'
       | 'sampler'
       | 'exclude'
@@ -146,6 +147,7 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
       ...(opts.families ? { families: opts.families } : {}),
       ...(opts.metric ? { metric: opts.metric } : {}),
       ...(opts.timeBudgetSeconds !== undefined ? { timeBudgetSeconds: opts.timeBudgetSeconds } : {}),
+      ...(opts.startedAt !== undefined ? { startedAt: opts.startedAt } : {}),
       ...(opts.maxTrials !== undefined ? { maxTrials: opts.maxTrials } : {}),
       ...(opts.sampler ? { sampler: opts.sampler } : {}),
       ...(opts.exclude ? { exclude: opts.exclude } : {}),

@@ -168,6 +168,8 @@ export interface SearchManifest {
     readonly members: readonly { trial: number; weight: number; resource: number }[];
   };
   readonly timings: {
+    /** Time spent for the same request before the search began (`SearchOptions.startedAt`), if given. */
+    readonly setupSeconds?: number;
     readonly searchSeconds: number;
     readonly refitSeconds: number;
     readonly totalSeconds: number;
@@ -275,6 +277,8 @@ export interface ManifestParts {
   readonly refit: RefitOutcome;
   /** Clock readings: start, end of the search phase, end of the refit (ms); the time budget (ms). */
   readonly times: {
+    /** When the budget started (`startedAt`, else t0). */
+    readonly tStart: number;
     readonly t0: number;
     readonly tSearch: number;
     readonly tEnd: number;
@@ -286,7 +290,7 @@ export interface ManifestParts {
 export function searchManifest(p: ManifestParts): SearchManifest {
   const { opts, study, families, choice, refit, schedule, times } = p;
   const { ranked, selection: sel, rescue } = choice;
-  const { t0, tSearch, tEnd, budgetMs } = times;
+  const { tStart, t0, tSearch, tEnd, budgetMs } = times;
   const recordedRescue = opts.replayClock?.rescue;
   const halvingInfo: SearchManifest['halving'] =
     opts.halving === false
@@ -329,9 +333,10 @@ export function searchManifest(p: ManifestParts): SearchManifest {
     },
     final: { kind: refit.model.members.length > 1 ? 'ensemble' : 'single', members: refit.finalMembers },
     timings: {
+      ...(tStart < t0 ? { setupSeconds: (t0 - tStart) / 1000 } : {}),
       searchSeconds: (tSearch - t0) / 1000,
       refitSeconds: (tEnd - tSearch) / 1000,
-      totalSeconds: (tEnd - t0) / 1000,
+      totalSeconds: (tEnd - tStart) / 1000,
     },
     droppedMissingTarget: p.ctx.droppedMissing,
     replay: study.replayList(),
@@ -346,7 +351,7 @@ export function searchManifest(p: ManifestParts): SearchManifest {
             rescue: {
               ...rescue,
               overrunSeconds:
-                recordedRescue?.overrunSeconds ?? Math.round(Math.max(0, tEnd - t0 - budgetMs)) / 1000,
+                recordedRescue?.overrunSeconds ?? Math.round(Math.max(0, tEnd - tStart - budgetMs)) / 1000,
             },
           }
         : {}),

@@ -222,6 +222,7 @@ export function recordSearch(options: SearchRecorderOptions): SearchRecorder {
         trials_failed: counts.FAILED,
         search_seconds: m.timings.searchSeconds,
         refit_seconds: m.timings.refitSeconds,
+        ...(m.timings.setupSeconds !== undefined ? { setup_seconds: m.timings.setupSeconds } : {}),
       });
       parent.setTag('best_trial', String(result.best.number));
       parent.setTag('best_family', result.best.family);

@@ -134,6 +134,13 @@ export interface SearchOptions {
   readonly seed?: number;
   /** Wall-clock budget for the whole run (search + refit), seconds. */
   readonly timeBudgetSeconds?: number;
+  /**
+   * The `now()` reading at which the time budget started (default: when `runSearch` is called). A
+   * caller that did work for the same request first — read the file, started the workers — passes the
+   * time the request began, so that work counts against the budget and the whole call holds it. Its
+   * duration is recorded as `timings.setupSeconds`.
+   */
+  readonly startedAt?: number;
   /** Maximum number of trials. At least one of the two budgets is required. */
   readonly maxTrials?: number;
   /** Sampler or registered name (default 'portfolio', which continues with TPE). */
@@ -249,6 +256,9 @@ async function ensureTfBackend(): Promise<void> {
 export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   const clock = opts.now ?? (() => performance.now());
   const t0 = clock();
+  const tStart = opts.startedAt ?? t0;
+  if (!(Number.isFinite(tStart) && tStart <= t0))
+    throw new SearchError(`startedAt must be a clock reading no later than now, got ${opts.startedAt}`);
   const budgetMs = opts.timeBudgetSeconds !== undefined ? opts.timeBudgetSeconds * 1000 : Infinity;
   if (!(budgetMs > 0)) throw new SearchError(`the time budget must be > 0 seconds`);
   if (opts.replayClock && budgetMs !== Infinity)
@@ -266,8 +276,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
   if (trialScoring !== 'no-peek' && trialScoring !== 'own-fold')
     throw new SearchError(`unknown trialScoring '${String(trialScoring)}' (no-peek or own-fold)`);
   if (replayClock) checkClockRecord(replayClock, opts.replay?.length ?? 0);
-  const deadline = t0 + budgetMs;
-  const hardDeadline = t0 + budgetMs * (1 + margin);
+  const deadline = tStart + budgetMs;
+  const hardDeadline = tStart + budgetMs * (1 + margin);
   const seed = opts.seed ?? 0;
   const task = opts.task;
   const families = [...(opts.families ?? FAMILIES)];
@@ -404,7 +414,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     schedule,
     choice,
     refit,
-    times: { t0, tSearch, tEnd, budgetMs },
+    times: { tStart, t0, tSearch, tEnd, budgetMs },
   });
   const { rescued } = choice;
   return {
