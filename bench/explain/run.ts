@@ -183,6 +183,13 @@ try {
     const ratio = (x: number | undefined, y: number | undefined) => (x && y ? (x / y).toFixed(2) : '—');
     const wall = c.xgb_contribs_rows_per_s;
     const cpu = c.xgb_contribs_rows_per_cpu_s;
+    const perS = (x: number | undefined) => (x ? Math.round(x) : '—');
+    console.log(
+      `${r.name}: rows/s (wall, CPU) — XGBoost ${perS(wall)}, ${perS(cpu)}; Node ${perS(r.oursRowsPerS)}, ${perS(r.oursRowsPerCpuS)}` +
+        (r.chromiumRowsPerS !== undefined
+          ? `; Chromium ${perS(r.chromiumRowsPerS)}, ${perS(r.chromiumRowsPerCpuS)}`
+          : ''),
+    );
     console.log(
       `${r.name}: time ratio ours/XGBoost (goal ≤ 2) — Node ${ratio(wall, r.oursRowsPerS)} wall, ${ratio(cpu, r.oursRowsPerCpuS)} CPU` +
         (r.chromiumRowsPerS !== undefined
