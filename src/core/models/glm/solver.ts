@@ -66,6 +66,80 @@ function pseudoGradient(
   return norm;
 }
 
+/**
+ * The c minimising Σₖ l1·|vₖ − c| + l2·(vₖ − c)² (convex, piecewise quadratic): the best of the
+ * breakpoints vₖ and of each piece's stationary point that lies in its piece.
+ */
+export function bestShift(v: ArrayLike<number>, l1: number, l2: number): number {
+  const K = v.length;
+  const h = (c: number): number => {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += l1 * Math.abs(v[k] - c) + l2 * (v[k] - c) ** 2;
+    return s;
+  };
+  const sorted = Array.from(v).sort((a, b) => a - b);
+  let best = sorted[0];
+  let bestH = h(best);
+  const consider = (c: number) => {
+    const hc = h(c);
+    if (hc < bestH) {
+      best = c;
+      bestH = hc;
+    }
+  };
+  for (const c of sorted) consider(c);
+  if (l2 > 0) {
+    let sum = 0;
+    for (const x of sorted) sum += x;
+    // On the piece with `below` values < c: h'(c) = l1·(2·below − K) − 2·l2·(sum − K·c) = 0.
+    for (let below = 0; below <= K; below++) {
+      const c = (sum - (l1 * (2 * below - K)) / (2 * l2)) / K;
+      const lo = below === 0 ? -Infinity : sorted[below - 1];
+      const hi = below === K ? Infinity : sorted[below];
+      if (c > lo && c < hi) consider(c);
+    }
+  }
+  return best;
+}
+
+/**
+ * Moves each feature's K softmax weights by their best common shift (the loss does not change; the
+ * penalty can only fall), updating the gradient's l2 part; returns the change of the objective (≤ 0).
+ */
+function centreSoftmax(
+  theta: Float64Array,
+  g: Float64Array,
+  p: number,
+  K: number,
+  l1: number,
+  l2: number,
+): number {
+  let delta = 0;
+  const row = new Float64Array(K);
+  for (let j = 0; j < p; j++) {
+    let before = 0;
+    for (let k = 0; k < K; k++) {
+      row[k] = theta[j * K + k];
+      before += l1 * Math.abs(row[k]) + l2 * row[k] * row[k];
+    }
+    const c = bestShift(row, l1, l2);
+    if (c === 0) continue;
+    let after = 0;
+    for (let k = 0; k < K; k++) {
+      const w = row[k] - c;
+      after += l1 * Math.abs(w) + l2 * w * w;
+    }
+    if (!(after < before)) continue;
+    for (let k = 0; k < K; k++) {
+      const w = row[k] - c;
+      g[j * K + k] += 2 * l2 * (w - row[k]);
+      theta[j * K + k] = w;
+    }
+    delta += after - before;
+  }
+  return delta;
+}
+
 function dot(a: Float64Array, b: Float64Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
@@ -99,6 +173,11 @@ export function minimizeGlm(
   const nP = objective.nParams;
   const nPen = objective.nPenalised;
   const interceptOnly = l1 === Infinity;
+  const K = objective.problem.nOutputs;
+  // Softmax has no reference class: shifting a feature's K weights by a common c leaves the loss as it
+  // is, so along those directions only the penalty curves (2·l2, tiny) and, with l1, is not smooth —
+  // OWL-QN crawls there. Each such block is minimised exactly after every step instead.
+  const shiftClasses = objective.problem.loss === 'softmax' && l1 > 0 && !interceptOnly;
   if (start && start.length !== nP)
     throw new ModelConfigError(`glm: start has ${start.length} values, expected ${nP}`);
   let theta = start ? Float64Array.from(start) : new Float64Array(nP);
@@ -184,6 +263,7 @@ export function minimizeGlm(
       break;
     }
     iter++;
+    if (shiftClasses) Fnew += centreSoftmax(thetaNew, gNew, objective.problem.nCols, K, l1, objective.l2);
     // Curvature pair from the smooth gradient.
     const s = new Float64Array(nP);
     const y = new Float64Array(nP);
