@@ -18,7 +18,7 @@ export interface SolverOptions {
   readonly objectiveTolerance?: number;
   /** Iteration cap (each iteration is one or more passes over the data). Default 1000. */
   readonly maxIterations?: number;
-  /** L-BFGS memory (correction pairs kept). Default 10. */
+  /** L-BFGS memory (correction pairs kept). Default 30 (ill-conditioned fits, e.g. softmax with a small l2, took 3× the iterations with 10). */
   readonly memory?: number;
   /** Called after every accepted step with the full objective. */
   readonly onIteration?: (iteration: number, objective: number) => void;
@@ -160,7 +160,7 @@ export function minimizeGlm(
   const gtol = opts.gradientTolerance ?? 1e-8;
   const ftol = opts.objectiveTolerance ?? 1e-13;
   const maxIter = opts.maxIterations ?? 1000;
-  const m = opts.memory ?? 10;
+  const m = opts.memory ?? 30;
   if (
     !(gtol >= 0) ||
     !(ftol >= 0) ||
@@ -177,7 +177,7 @@ export function minimizeGlm(
   // Softmax has no reference class: shifting a feature's K weights by a common c leaves the loss as it
   // is, so along those directions only the penalty curves (2·l2, tiny) and, with l1, is not smooth —
   // OWL-QN crawls there. Each such block is minimised exactly after every step instead.
-  const shiftClasses = objective.problem.loss === 'softmax' && l1 > 0 && !interceptOnly;
+  const shiftClasses = objective.problem.loss === 'softmax' && !interceptOnly;
   if (start && start.length !== nP)
     throw new ModelConfigError(`glm: start has ${start.length} values, expected ${nP}`);
   let theta = start ? Float64Array.from(start) : new Float64Array(nP);
@@ -196,6 +196,7 @@ export function minimizeGlm(
   let iter = 0;
   let reason: StopReason = 'max-iterations';
   let converged = false;
+  let flat = 0;
   const evals0 = objective.evaluations - 1;
   if (!Number.isFinite(F)) throw new ModelConfigError(`glm: the objective at the start is ${F}`);
   for (;;) {
@@ -222,9 +223,11 @@ export function minimizeGlm(
       const s = S[c];
       for (let j = 0; j < nP; j++) d[j] += (alpha[c] - beta) * s[j];
     }
-    // Keep the direction in the orthant the pseudo-gradient points to (OWL-QN), and intercept-only
-    // fits off the weights.
-    if (l1 > 0) for (let j = 0; j < nPen; j++) if (d[j] * pg[j] >= 0) d[j] = 0;
+    // A weight at 0 moves only into the orthant its pseudo-gradient points to (OWL-QN). Unlike the
+    // original, a nonzero weight keeps the quasi-Newton component even when it disagrees with −pg: in
+    // its orthant F is smooth, the line search stays in the orthant, and the Armijo test on F keeps
+    // every step a descent (the original's projection made ill-conditioned fits 2–4× slower).
+    if (l1 > 0) for (let j = 0; j < nPen; j++) if (theta[j] === 0 && d[j] * pg[j] >= 0) d[j] = 0;
     let slope = dot(d, pg);
     if (!(slope < 0)) {
       // Not a descent direction (curvature pairs gone stale): restart from steepest descent.
@@ -288,11 +291,15 @@ export function minimizeGlm(
     F = Fnew;
     pgNorm = pseudoGradient(theta, g, nPen, l1, pg);
     opts.onIteration?.(iter, F);
+    // Converged on the objective when two steps in a row barely change it (one small step can be a
+    // short line search in a curved valley).
     if (Fold - F <= ftol * Math.max(Math.abs(F), 1)) {
-      reason = pgNorm <= gtol ? 'gradient' : 'objective';
-      converged = true;
-      break;
-    }
+      if (++flat >= 2) {
+        reason = pgNorm <= gtol ? 'gradient' : 'objective';
+        converged = true;
+        break;
+      }
+    } else flat = 0;
   }
   return {
     theta,

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  bestShift,
   fitGlm,
   GlmObjective,
   minimizeGlm,
@@ -171,6 +172,25 @@ describe('glm objective and solver properties', () => {
         },
       ),
       { numRuns: 100 },
+    );
+  });
+
+  it("bestShift minimises Σ l1·|vₖ − c| + l2·(vₖ − c)² (softmax's flat directions)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -5, max: 5, noNaN: true }), { minLength: 2, maxLength: 7 }),
+        fc.double({ min: 0, max: 2, noNaN: true }),
+        fc.double({ min: 0, max: 2, noNaN: true }),
+        fc.array(fc.double({ min: -6, max: 6, noNaN: true }), { minLength: 5, maxLength: 20 }),
+        (v, l1, l2, probes) => {
+          const h = (c: number) => v.reduce((s, x) => s + l1 * Math.abs(x - c) + l2 * (x - c) ** 2, 0);
+          const c = bestShift(v, l1, l2);
+          const hc = h(c);
+          for (const t of [...probes, ...v, c + 1e-7, c - 1e-7])
+            expect(hc).toBeLessThanOrEqual(h(t) + 1e-12 * (1 + hc));
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

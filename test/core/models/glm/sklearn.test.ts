@@ -32,6 +32,13 @@ const cases: Case[] = [
   { name: 'multinomial K = 4, l2 = 1e-3', task: 'multiclass', l2: 1e-3, l1: 0, K: 4 },
   { name: 'multinomial K = 3, l2 auto, row weights', task: 'multiclass', l2: 'auto', l1: 0, weighted: true },
   { name: 'multinomial K = 3, elastic net', task: 'multiclass', l2: 2e-3, l1: 1e-2 },
+  // wine's linear member in bench/python-export/README.md: softmax, l2 = 1e-4, l1 = 1e-8
+  {
+    name: "multinomial K = 3, wine's penalties l2 = 1e-4, l1 = 1e-8",
+    task: 'multiclass',
+    l2: 1e-4,
+    l1: 1e-8,
+  },
   { name: 'ridge regression, l2 = 1e-2', task: 'regression', l2: 1e-2, l1: 0 },
   { name: 'ridge regression, l2 auto, row weights', task: 'regression', l2: 'auto', l1: 0, weighted: true },
   { name: 'lasso regression', task: 'regression', l2: 0, l1: 0.03 },
