@@ -94,7 +94,7 @@ console.log(
     .join(' ')} (up ${Math.round(uptime() / 60)} min)`,
 );
 console.log(
-  '| case | ours s | ours it | sklearn s | sklearn it | ratio ours/sk | objective ours | objective sklearn |',
+  '| case | ours s | ours it (passes) | sklearn s | sklearn it | ratio ours/sk | objective ours | objective sklearn |',
 );
 console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const c of cases) {
@@ -126,7 +126,7 @@ for (const c of cases) {
   for (let k = 0; k < K; k++) theta[c.p * K + k] = sk.intercept[k];
   const skObjective = new GlmObjective(problem, l2).objective(theta, l1);
   console.log(
-    `| ${c.name} | ${ours.toFixed(2)} | ${fit.iterations} | ${sk.seconds.toFixed(2)} | ${sk.n_iter} | ${(ours / sk.seconds).toFixed(2)} | ${fit.objective.toPrecision(12)} | ${skObjective.toPrecision(12)} |`,
+    `| ${c.name} | ${ours.toFixed(2)} | ${fit.iterations} (${fit.evaluations}) | ${sk.seconds.toFixed(2)} | ${sk.n_iter} | ${(ours / sk.seconds).toFixed(2)} | ${fit.objective.toPrecision(12)} | ${skObjective.toPrecision(12)} |`,
   );
 }
 console.log(
