@@ -28,6 +28,7 @@ import type { Params } from './space.ts';
 import type { Trial } from './study.ts';
 import type { FamilyName } from '../train/families.ts';
 import { GBDT_MAX_ROUNDS, familySpace, gbdtPatience } from './spaces.ts';
+import { levelNetPatience } from './subsample.ts';
 
 /** Finished trials a budget should hold (issue 17: at least 10 in 60 s on letter-sized data). */
 export const TARGET_TRIALS = 10;
@@ -190,12 +191,16 @@ export function netEpochMsEstimate(family: FamilyName, params: Params, s: CostSh
   return Math.max(1, s.fits) * one;
 }
 
-/** Epochs a net trial trained (per fit): its best epoch + the patience, at most its cap. */
+/**
+ * Epochs a net trial trained (per fit): its best epoch + the patience (the shorter one of a
+ * row-subsample level when its outcome is a level's, `Trial.rows`), at most its cap.
+ */
 export function epochsTrained(t: Trial): number | undefined {
   const res = t.resources;
   if (!res || res.length === 0 || !res.every((r) => Number.isFinite(r))) return undefined;
   const fs = familySpace(t.family);
-  const patience = Number(fs.fixed.patience ?? 0);
+  const fixed = Number(fs.fixed.patience ?? 0);
+  const patience = t.rows !== undefined ? levelNetPatience(fixed) : fixed;
   const cap = typeof t.params.epochCap === 'number' ? t.params.epochCap : fs.resource.max;
   return Math.max(1, Math.min(cap, Math.max(...res) + patience));
 }

@@ -20,6 +20,7 @@ import { halvingDecision, promotionDecision, type HalvingConfig, type HalvingDec
 import { familySpace, trainingConfig } from './spaces.ts';
 import { pipeKey, takeMatrixRows, type FoldData, type PipeKey, type SearchContext } from './context.ts';
 import type { EndReason, RungRecord, TrialResult } from './study.ts';
+import { levelNetPatience } from './subsample.ts';
 import { crossFitRounds, holdoutHalves, stagedModel, type StagedModel } from './no-peek.ts';
 
 /** What a worker needs to run one trial (structured-clone safe). */
@@ -255,7 +256,7 @@ export async function evaluateTrial(
       model = await est.fit(d.Xtr, d.ytr, {
         task: ctx.task,
         nClasses: ctx.task === 'regression' ? undefined : nClasses,
-        config,
+        config: levelConfig(fam, config),
         validation: { X: d.Xstop, y: d.ystop },
         onRound: () => {
           const stop = clockCut(0, ++calls);
@@ -541,6 +542,13 @@ export interface RescueOutcome {
   readonly pipeline?: FittedPipeline;
 }
 
+/** A fit's configuration on a row-subsample level: nets wait `LEVEL_NET_PATIENCE` epochs at most (subsample.ts). */
+export function levelConfig(family: FamilyName, config: Record<string, unknown>): Record<string, unknown> {
+  if (!TF_FAMILIES.has(family) || typeof config.patience !== 'number') return config;
+  const patience = levelNetPatience(config.patience);
+  return patience === config.patience ? config : { ...config, patience };
+}
+
 /** When a rescue fit stops: live (the clock, after a minimum) or as recorded (a replay). */
 export type RescueStop =
   { readonly minRounds: number; readonly pastDeadline: () => boolean } | { readonly rounds?: number };
@@ -583,7 +591,9 @@ export async function rescueFit(
   const model = await estimatorFor(trial.family).fit(d.Xtr, d.ytr, {
     task: ctx.task,
     nClasses: ctx.task === 'regression' ? undefined : ctx.nClasses,
-    config: trainingConfig(trial.family, { ...trial.config, seed: trial.seed }, res.max, { uncapped }),
+    config: ((c) => (lv ? levelConfig(trial.family, c) : c))(
+      trainingConfig(trial.family, { ...trial.config, seed: trial.seed }, res.max, { uncapped }),
+    ),
     validation: lv ? { X: lv.Xstop, y: lv.ystop } : { X: d.Xva, y: d.yva },
     onRound: () => {
       calls++;
