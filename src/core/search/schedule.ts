@@ -286,8 +286,11 @@ export class TrialSchedule {
         peers,
         ...(stopAt !== Infinity ? { timeLimitMs: Math.max(0, stopAt - clock()) } : {}),
         keepHoldoutModel: nFolds === 1,
-        // a trial completed: a cut model can no longer be the fallback (see TrialTask.keepCutModel)
-        ...(nFolds === 1 && study.ranked().length > 0 ? { keepCutModel: false } : {}),
+        // a trial completed: a cut model can no longer be the fallback (see TrialTask.keepCutModel),
+        // and is not scored; a replay does what the recorded cut says (`TrialCut.unscored`)
+        ...(nFolds === 1 && (recordedCut ? recordedCut.unscored === true : study.ranked().length > 0)
+          ? { keepCutModel: false }
+          : {}),
         ...(trialScoring === 'own-fold' ? { noPeek: false } : {}),
         ...(recordedCut ? { cut: recordedCut as CutPoint } : {}),
       };
@@ -322,6 +325,7 @@ export class TrialSchedule {
         reason: cutReason,
         ...(at?.level !== undefined ? { level: at.level } : {}),
         ...(at?.fold !== undefined && at.round !== undefined ? { fold: at.fold, round: at.round } : {}),
+        ...(at && 'unscored' in at && at.unscored ? { unscored: true as const } : {}),
       });
     }
     if (result.state === 'FAILED' && result.error?.startsWith('worker crashed'))
