@@ -236,13 +236,27 @@ export interface EpochAllowanceInput extends Omit<AllowanceInput, 'best' | 'esti
   readonly loadScale?: number;
 }
 
+/** The expected ms of one epoch of the next net trial: the cost model × the measured scale. */
+function netEpochMs(a: EpochAllowanceInput): number {
+  const scale = measuredNetScale(a.trials, a.shape) ?? a.loadScale ?? UNMEASURED_SAFETY;
+  return Math.max(1e-3, netEpochMsEstimate(a.family, a.params, a.shape) * scale);
+}
+
+/**
+ * The epochs of the next net trial that one worker's time left holds (90% of it) at the expected
+ * cost, before the `MIN_EPOCHS` floor of the allowance: below `MIN_EPOCHS` the trial would be cut
+ * by the deadline (schedule.ts then does not start it on big data).
+ */
+export function netEpochsThatFit(a: EpochAllowanceInput): number {
+  return Math.floor((0.9 * Math.max(0, a.remainingMs)) / netEpochMs(a));
+}
+
 /** The epoch allowance for the next net trial (see above), at most the family's maximum. */
 export function epochAllowance(a: EpochAllowanceInput): number {
   const max = familySpace(a.family).resource.max;
-  const scale = measuredNetScale(a.trials, a.shape) ?? a.loadScale ?? UNMEASURED_SAFETY;
-  const ms = Math.max(1e-3, netEpochMsEstimate(a.family, a.params, a.shape) * scale);
+  const ms = netEpochMs(a);
   let epochs = Math.floor(evenShareMs(a) / ms);
-  epochs = Math.min(epochs, Math.floor((0.9 * Math.max(0, a.remainingMs)) / ms));
+  epochs = Math.min(epochs, netEpochsThatFit(a));
   return Math.max(MIN_EPOCHS, Math.min(max, epochs));
 }
 
