@@ -63,6 +63,12 @@ export interface TrialTask {
    */
   readonly keepCutModel?: boolean;
   /**
+   * true: a trial cut by the deadline (or a stop) returns without scoring the model it trained so far
+   * (`CutPoint.unscored`). Set on big data (row-subsample levels) once a trial has completed, and in
+   * a replay of a cut recorded unscored.
+   */
+  readonly skipCutScore?: boolean;
+  /**
    * Replay of a recorded cut: stop exactly where the recorded trial was stopped by the clock or a
    * stop (in fold `fold` after `round` rounds/epochs; round 0: before the fold started), as if the
    * time limit / signal had fired there. The clock is not consulted.
@@ -82,10 +88,10 @@ export interface CutPoint {
   /** Training callbacks seen in that fold when it stopped (0: before the fold started). */
   readonly round: number;
   /**
-   * The model trained so far was not scored: the trial had `keepCutModel: false` (a trial had
+   * The model trained so far was not scored: the trial had `skipCutScore` (big data, and a trial had
    * completed, so the cut one could not be the fallback), and scoring it was work past the deadline
    * (an MLP's predictions on 50,000 holdout rows: 4–10 s in Chromium on a loaded machine, issue 21).
-   * The trial is PRUNED without a value; a replay is told the same (`TrialTask.keepCutModel`).
+   * The trial is PRUNED without a value; a replay is told the same (`TrialTask.skipCutScore`).
    */
   readonly unscored?: boolean;
 }
@@ -278,7 +284,7 @@ export async function evaluateTrial(
         },
       });
       if (cut && done) return fromLevel(done, cutAt);
-      if (cut && task.keepCutModel === false) {
+      if (cut && task.skipCutScore === true) {
         model.dropTrainingState?.();
         foldDur.push((now() - fStart) / 1000);
         return unscoredCut(cut, { resources: [usedResource(model)], rows: levels[lv] });
@@ -379,8 +385,8 @@ export async function evaluateTrial(
         foldDur.push((now() - fStart) / 1000);
         return ended('PRUNED', cut);
       }
-      if (cut && task.keepCutModel === false) {
-        // Holdout cut by the deadline after a trial completed: not scored (see CutPoint.unscored).
+      if (cut && task.skipCutScore === true) {
+        // Holdout cut by the deadline, skipCutScore: not scored (see CutPoint.unscored).
         model.dropTrainingState?.();
         foldDur.push((now() - fStart) / 1000);
         return unscoredCut(cut, { resources: [usedResource(model)] });

@@ -299,10 +299,14 @@ export class TrialSchedule {
         peers,
         ...(stopAt !== Infinity ? { timeLimitMs: Math.max(0, stopAt - clock()) } : {}),
         keepHoldoutModel: nFolds === 1,
-        // a trial completed: a cut model can no longer be the fallback (see TrialTask.keepCutModel),
-        // and is not scored; a replay does what the recorded cut says (`TrialCut.unscored`)
-        ...(nFolds === 1 && (recordedCut ? recordedCut.unscored === true : study.ranked().length > 0)
-          ? { keepCutModel: false }
+        // a trial completed: a cut model can no longer be the fallback (see TrialTask.keepCutModel)
+        ...(nFolds === 1 && study.ranked().length > 0 ? { keepCutModel: false } : {}),
+        // …and on big data it is not scored either; a replay does what the recorded cut says
+        // (`TrialCut.unscored`)
+        ...((
+          recordedCut ? recordedCut.unscored === true : rowLevels && nFolds === 1 && study.ranked().length > 0
+        )
+          ? { skipCutScore: true }
           : {}),
         ...(trialScoring === 'own-fold' ? { noPeek: false } : {}),
         ...(recordedCut ? { cut: recordedCut as CutPoint } : {}),

@@ -2,9 +2,9 @@
  * Issue #21: on 1,000,000 rows in Chromium a 60 s search ran 66–70 s by its own count. The trial
  * running at the search deadline was an MLP cut after an epoch and then scored on all 50,000
  * holdout rows (4–10 s of plain-JavaScript predictions), although a trial had completed, so the cut
- * model could not be the fallback and its value was only shown. A cut trial with
- * `keepCutModel: false` is now PRUNED without a value, recorded as `unscored` in the cut, and a
- * replay does the same.
+ * model could not be the fallback and its value was only shown. On big data (row-subsample levels)
+ * such a trial (`skipCutScore`, set once a trial completed) is now PRUNED without a value, recorded
+ * as `unscored` in the cut, and a replay does the same. Without levels nothing changes.
  */
 import { describe, expect, it } from 'vitest';
 import { prepareSearchContext } from '../../../src/core/search/context.ts';
@@ -50,7 +50,7 @@ describe('a trial cut by the deadline', () => {
     ['at a row-subsample level', [600]],
     ['in its fit on the holdout’s training rows', undefined],
   ] as const) {
-    it(`${name}: scored while it may be the fallback, not scored once a trial completed`, async () => {
+    it(`${name}: scored unless skipCutScore`, async () => {
       const t = { ...task, timeLimitMs: 30, ...(levels ? { rowLevels: levels } : {}) };
       const kept = await evaluateTrial(ctx, t, {}, ticking());
       expect(kept.result.state).toBe('PRUNED');
@@ -61,7 +61,13 @@ describe('a trial cut by the deadline', () => {
       const round = kept.result.cut!.round;
       expect(round).toBeGreaterThan(5);
 
-      const cut = await evaluateTrial(ctx, { ...t, keepCutModel: false }, {}, ticking());
+      // keepCutModel false alone (small data): scored as before, no model returned
+      const small = await evaluateTrial(ctx, { ...t, keepCutModel: false }, {}, ticking());
+      expect(small.result.value).toBe(kept.result.value);
+      expect(small.pred).toBeDefined();
+      expect(small.holdout).toBeUndefined();
+
+      const cut = await evaluateTrial(ctx, { ...t, keepCutModel: false, skipCutScore: true }, {}, ticking());
       expect(cut.result.state).toBe('PRUNED');
       expect(cut.result.reason).toBe('deadline');
       expect(cut.result.value).toBeUndefined();
@@ -72,7 +78,7 @@ describe('a trial cut by the deadline', () => {
 
       // a replay of the recorded cut, no clock: the same
       const { timeLimitMs: _, ...noClock } = t;
-      const replay = await evaluateTrial(ctx, { ...noClock, keepCutModel: false, cut: cut.result.cut });
+      const replay = await evaluateTrial(ctx, { ...noClock, skipCutScore: true, cut: cut.result.cut });
       expect(replay.result.value).toBeUndefined();
       expect(replay.result.cut).toEqual(cut.result.cut);
     });
