@@ -218,6 +218,11 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
                   reason: { enum: ['deadline', 'aborted'] },
                   fold: count,
                   round: count,
+                  unscored: {
+                    const: true,
+                    description:
+                      'The model trained so far was not scored (a trial had completed); a replay does the same.',
+                  },
                 },
               },
             },

@@ -28,6 +28,7 @@ import type { Params } from './space.ts';
 import type { Trial } from './study.ts';
 import type { FamilyName } from '../train/families.ts';
 import { GBDT_MAX_ROUNDS, familySpace, gbdtPatience } from './spaces.ts';
+import { levelNetPatience } from './subsample.ts';
 
 /** Finished trials a budget should hold (issue 17: at least 10 in 60 s on letter-sized data). */
 export const TARGET_TRIALS = 10;
@@ -190,12 +191,16 @@ export function netEpochMsEstimate(family: FamilyName, params: Params, s: CostSh
   return Math.max(1, s.fits) * one;
 }
 
-/** Epochs a net trial trained (per fit): its best epoch + the patience, at most its cap. */
+/**
+ * Epochs a net trial trained (per fit): its best epoch + the patience (the shorter one of a
+ * row-subsample level when its outcome is a level's, `Trial.rows`), at most its cap.
+ */
 export function epochsTrained(t: Trial): number | undefined {
   const res = t.resources;
   if (!res || res.length === 0 || !res.every((r) => Number.isFinite(r))) return undefined;
   const fs = familySpace(t.family);
-  const patience = Number(fs.fixed.patience ?? 0);
+  const fixed = Number(fs.fixed.patience ?? 0);
+  const patience = t.rows !== undefined ? levelNetPatience(fixed) : fixed;
   const cap = typeof t.params.epochCap === 'number' ? t.params.epochCap : fs.resource.max;
   return Math.max(1, Math.min(cap, Math.max(...res) + patience));
 }
@@ -231,13 +236,27 @@ export interface EpochAllowanceInput extends Omit<AllowanceInput, 'best' | 'esti
   readonly loadScale?: number;
 }
 
+/** The expected ms of one epoch of the next net trial: the cost model × the measured scale. */
+function netEpochMs(a: EpochAllowanceInput): number {
+  const scale = measuredNetScale(a.trials, a.shape) ?? a.loadScale ?? UNMEASURED_SAFETY;
+  return Math.max(1e-3, netEpochMsEstimate(a.family, a.params, a.shape) * scale);
+}
+
+/**
+ * The epochs of the next net trial that one worker's time left holds (90% of it) at the expected
+ * cost, before the `MIN_EPOCHS` floor of the allowance: below `MIN_EPOCHS` the trial would be cut
+ * by the deadline (schedule.ts then does not start it on big data).
+ */
+export function netEpochsThatFit(a: EpochAllowanceInput): number {
+  return Math.floor((0.9 * Math.max(0, a.remainingMs)) / netEpochMs(a));
+}
+
 /** The epoch allowance for the next net trial (see above), at most the family's maximum. */
 export function epochAllowance(a: EpochAllowanceInput): number {
   const max = familySpace(a.family).resource.max;
-  const scale = measuredNetScale(a.trials, a.shape) ?? a.loadScale ?? UNMEASURED_SAFETY;
-  const ms = Math.max(1e-3, netEpochMsEstimate(a.family, a.params, a.shape) * scale);
+  const ms = netEpochMs(a);
   let epochs = Math.floor(evenShareMs(a) / ms);
-  epochs = Math.min(epochs, Math.floor((0.9 * Math.max(0, a.remainingMs)) / ms));
+  epochs = Math.min(epochs, netEpochsThatFit(a));
   return Math.max(MIN_EPOCHS, Math.min(max, epochs));
 }
 

@@ -20,6 +20,7 @@ import { halvingDecision, promotionDecision, type HalvingConfig, type HalvingDec
 import { familySpace, trainingConfig } from './spaces.ts';
 import { pipeKey, takeMatrixRows, type FoldData, type PipeKey, type SearchContext } from './context.ts';
 import type { EndReason, RungRecord, TrialResult } from './study.ts';
+import { levelNetPatience } from './subsample.ts';
 import { crossFitRounds, holdoutHalves, stagedModel, type StagedModel } from './no-peek.ts';
 
 /** What a worker needs to run one trial (structured-clone safe). */
@@ -62,6 +63,12 @@ export interface TrialTask {
    */
   readonly keepCutModel?: boolean;
   /**
+   * true: a trial cut by the deadline (or a stop) returns without scoring the model it trained so far
+   * (`CutPoint.unscored`). Set on big data (row-subsample levels) once a trial has completed, and in
+   * a replay of a cut recorded unscored.
+   */
+  readonly skipCutScore?: boolean;
+  /**
    * Replay of a recorded cut: stop exactly where the recorded trial was stopped by the clock or a
    * stop (in fold `fold` after `round` rounds/epochs; round 0: before the fold started), as if the
    * time limit / signal had fired there. The clock is not consulted.
@@ -80,6 +87,13 @@ export interface CutPoint {
   readonly fold: number;
   /** Training callbacks seen in that fold when it stopped (0: before the fold started). */
   readonly round: number;
+  /**
+   * The model trained so far was not scored: the trial had `skipCutScore` (big data, and a trial had
+   * completed, so the cut one could not be the fallback), and scoring it was work past the deadline
+   * (an MLP's predictions on 50,000 holdout rows: 4–10 s in Chromium on a loaded machine, issue 21).
+   * The trial is PRUNED without a value; a replay is told the same (`TrialTask.skipCutScore`).
+   */
+  readonly unscored?: boolean;
 }
 
 /** Answer to a rung report. */
@@ -172,6 +186,11 @@ export async function evaluateTrial(
       ...(cutAt && reason === cutAt.reason ? { cut: cutAt } : {}),
     },
   });
+  /** A trial cut by the clock or a stop whose model is not scored (`CutPoint.unscored`). */
+  const unscoredCut = (reason: EndReason, extra: Partial<TrialResult>): TrialOutcome => {
+    if (cutAt) cutAt = { ...cutAt, unscored: true };
+    return ended('PRUNED', reason, extra);
+  };
   const replayCut = task.cut;
   /** Stop here? `round` = training callbacks seen in fold `f` (0 before it starts). */
   const levels = nFolds === 1 && ctx.subsample ? (task.rowLevels ?? []) : [];
@@ -255,7 +274,7 @@ export async function evaluateTrial(
       model = await est.fit(d.Xtr, d.ytr, {
         task: ctx.task,
         nClasses: ctx.task === 'regression' ? undefined : nClasses,
-        config,
+        config: levelConfig(fam, config),
         validation: { X: d.Xstop, y: d.ystop },
         onRound: () => {
           const stop = clockCut(0, ++calls);
@@ -265,6 +284,11 @@ export async function evaluateTrial(
         },
       });
       if (cut && done) return fromLevel(done, cutAt);
+      if (cut && task.skipCutScore === true) {
+        model.dropTrainingState?.();
+        foldDur.push((now() - fStart) / 1000);
+        return unscoredCut(cut, { resources: [usedResource(model)], rows: levels[lv] });
+      }
       const staged = cut || task.noPeek === false ? undefined : stagedModel(model);
       addImportance(lvImportance, model, d.pipeline.sources);
       if (staged) {
@@ -360,6 +384,12 @@ export async function evaluateTrial(
       if (cut && !(cut === 'deadline' && nFolds === 1)) {
         foldDur.push((now() - fStart) / 1000);
         return ended('PRUNED', cut);
+      }
+      if (cut && task.skipCutScore === true) {
+        // Holdout cut by the deadline, skipCutScore: not scored (see CutPoint.unscored).
+        model.dropTrainingState?.();
+        foldDur.push((now() - fStart) / 1000);
+        return unscoredCut(cut, { resources: [usedResource(model)] });
       }
       const staged = cut || task.noPeek === false ? undefined : stagedModel(model);
       if (staged) {
@@ -541,6 +571,13 @@ export interface RescueOutcome {
   readonly pipeline?: FittedPipeline;
 }
 
+/** A fit's configuration on a row-subsample level: nets wait `LEVEL_NET_PATIENCE` epochs at most (subsample.ts). */
+export function levelConfig(family: FamilyName, config: Record<string, unknown>): Record<string, unknown> {
+  if (!TF_FAMILIES.has(family) || typeof config.patience !== 'number') return config;
+  const patience = levelNetPatience(config.patience);
+  return patience === config.patience ? config : { ...config, patience };
+}
+
 /** When a rescue fit stops: live (the clock, after a minimum) or as recorded (a replay). */
 export type RescueStop =
   { readonly minRounds: number; readonly pastDeadline: () => boolean } | { readonly rounds?: number };
@@ -583,7 +620,9 @@ export async function rescueFit(
   const model = await estimatorFor(trial.family).fit(d.Xtr, d.ytr, {
     task: ctx.task,
     nClasses: ctx.task === 'regression' ? undefined : ctx.nClasses,
-    config: trainingConfig(trial.family, { ...trial.config, seed: trial.seed }, res.max, { uncapped }),
+    config: ((c) => (lv ? levelConfig(trial.family, c) : c))(
+      trainingConfig(trial.family, { ...trial.config, seed: trial.seed }, res.max, { uncapped }),
+    ),
     validation: lv ? { X: lv.Xstop, y: lv.ystop } : { X: d.Xva, y: d.yva },
     onRound: () => {
       calls++;

@@ -24,6 +24,8 @@ export interface TrialCut {
   readonly level?: number;
   readonly fold?: number;
   readonly round?: number;
+  /** The model trained so far was not scored (see `CutPoint.unscored`); a replay does the same. */
+  readonly unscored?: true;
 }
 
 /** What happened to a chosen ensemble member at the refit. */
@@ -214,6 +216,8 @@ export function checkClockRecord(rec: ClockRecord, n: number): void {
       (c.level !== undefined && !isCount(c.level))
     )
       bad(`cut of trial ${c.trial}: level, fold and round must be whole numbers`);
+    if (c.unscored !== undefined && c.unscored !== true)
+      bad(`cut of trial ${c.trial}: unscored must be true`);
   }
   for (const r of rec.refit ?? []) {
     if (!isCount(r.trial) || r.trial >= n) bad(`a refit names trial ${r.trial}, not one of the ${n} trials`);

@@ -26,12 +26,17 @@ import type { SearchOptions, TrialEvidenceData } from './runner.ts';
 import { ensembleCandidates } from './select.ts';
 import { refitEstimateMs } from './refit.ts';
 import {
+  MIN_EPOCHS,
   epochAllowance,
   measuredRoundMs,
+  netEpochsThatFit,
   roundAllowance,
   treeAllowance,
   type CostShape,
 } from './allowance.ts';
+
+/** Nets not started in a row because they would not fit (see the async loop of `run`). */
+export const MAX_NET_SKIPS = 3;
 
 /** A model trained on the holdout plan's training rows, usable when its refit does not fit. */
 export interface KeptModel {
@@ -105,6 +110,8 @@ export class TrialSchedule {
   readonly deterministic: boolean;
   readonly execution: SearchManifest['execution'];
   private readonly replayCuts: Map<number, TrialCut>;
+  /** Net trials asked when the time left did not hold their fewest epochs (`askTrial`). */
+  private readonly netWontFit = new Set<number>();
   private readonly replayCrashed: Map<number, ClockRecord['crashed'][number]>;
   // Ensemble selection scores (rounds + 1) × candidates blends on the evaluated rows: on big data
   // (50,000 holdout rows, 18 candidates, ROC AUC) that is seconds, so the reserve includes it, from
@@ -151,9 +158,10 @@ export class TrialSchedule {
     const roundMs = measuredRoundMs(study.trials);
     const est = this.s.roundMsEstimate;
     const loadScale = roundMs !== undefined && est !== undefined && est > 0 ? roundMs / est : undefined;
+    let wontFit = false;
     const epochCap = shape
-      ? (family: FamilyName, params: Params) =>
-          epochAllowance({
+      ? (family: FamilyName, params: Params) => {
+          const input = {
             trials: study.trials,
             concurrency: this.concurrency,
             remainingMs,
@@ -161,7 +169,10 @@ export class TrialSchedule {
             params,
             shape,
             ...(loadScale !== undefined ? { loadScale } : {}),
-          })
+          };
+          wontFit = netEpochsThatFit(input) < MIN_EPOCHS;
+          return epochAllowance(input);
+        }
       : undefined;
     // Forests: the rounds of trees that share holds at the configuration's expected cost (`treeCap`).
     const treeCap = shape
@@ -175,7 +186,9 @@ export class TrialSchedule {
             ...(loadScale !== undefined ? { loadScale } : {}),
           })
       : undefined;
-    return study.ask({ roundCap, ...(epochCap && treeCap ? { epochCap, treeCap } : {}) });
+    const trial = study.ask({ roundCap, ...(epochCap && treeCap ? { epochCap, treeCap } : {}) });
+    if (wontFit) this.netWontFit.add(trial.number);
+    return trial;
   }
 
   /** Peers of a replayed trial: the same family's rung values among the trials told before it was asked. */
@@ -288,6 +301,13 @@ export class TrialSchedule {
         keepHoldoutModel: nFolds === 1,
         // a trial completed: a cut model can no longer be the fallback (see TrialTask.keepCutModel)
         ...(nFolds === 1 && study.ranked().length > 0 ? { keepCutModel: false } : {}),
+        // …and on big data it is not scored either; a replay does what the recorded cut says
+        // (`TrialCut.unscored`)
+        ...((
+          recordedCut ? recordedCut.unscored === true : rowLevels && nFolds === 1 && study.ranked().length > 0
+        )
+          ? { skipCutScore: true }
+          : {}),
         ...(trialScoring === 'own-fold' ? { noPeek: false } : {}),
         ...(recordedCut ? { cut: recordedCut as CutPoint } : {}),
       };
@@ -322,6 +342,7 @@ export class TrialSchedule {
         reason: cutReason,
         ...(at?.level !== undefined ? { level: at.level } : {}),
         ...(at?.fold !== undefined && at.round !== undefined ? { fold: at.fold, round: at.round } : {}),
+        ...(at && 'unscored' in at && at.unscored ? { unscored: true as const } : {}),
       });
     }
     if (result.state === 'FAILED' && result.error?.startsWith('worker crashed'))
@@ -426,6 +447,7 @@ export class TrialSchedule {
         }
       } else {
         const inflight = new Set<Promise<void>>();
+        let skipped = 0;
         for (;;) {
           if (opts.signal?.aborted || study.trials.length >= maxTrials) break;
           // Big data: no new trial when not even the fastest complete trial so far would finish before
@@ -440,6 +462,18 @@ export class TrialSchedule {
             continue;
           }
           const trial = this.askTrial();
+          // Big data: a net whose fewest epochs (`MIN_EPOCHS`) the time left does not hold at its
+          // expected cost is not started (told PRUNED by the deadline, as a trial asked past it; a
+          // replay does the same from the recorded cut): it would only be cut, its work lost, while
+          // cheaper trials fit (issue 21: in Chromium on 1,000,000 rows a wide MLP started 13 s before
+          // the search deadline ran 14 s and was cut, about five boosted trials' time). At most
+          // `MAX_NET_SKIPS` in a row.
+          if (rowLevels && this.netWontFit.has(trial.number) && skipped < MAX_NET_SKIPS) {
+            skipped++;
+            this.tellNeverRun(trial);
+            continue;
+          }
+          skipped = 0;
           const p: Promise<void> = this.runTrial(trial, study.peerSnapshot(trial.family)).finally(() =>
             inflight.delete(p),
           );
