@@ -16,7 +16,7 @@ import type { SearchResult } from '../search/runner.ts';
 import { clockNote } from '../search/clock-note.ts';
 import { modelCard } from './model-card.ts';
 import { REFERENCE_FILE, buildReference, predictionsColumn, referenceJson } from '../monitor/reference.ts';
-import type { ReferenceProfile } from '../monitor/reference.ts';
+import type { ColumnReference, ReferenceProfile } from '../monitor/reference.ts';
 import { fitCalibration, type Calibration } from '../monitor/calibration.ts';
 import { hashFiles } from './integrity.ts';
 import { FEATURES_FILE, type FeaturesRecord } from '../features/spec.ts';
@@ -45,6 +45,8 @@ export interface BundleExtras {
    * monitoring (with the out-of-fold predictions) reference.json.
    */
   readonly table?: Table;
+  /** The table's column references, computed earlier (`ReferenceOptions.columnRefs`). */
+  readonly columnRefs?: ReadonlyMap<string, ColumnReference>;
   /** Source of predict.mjs (built from scorer-entry.ts); without it the bundle has no scorer. */
   readonly scorer?: string;
   /**
@@ -287,10 +289,12 @@ export function bundleReference(
   manifest: BundleManifest,
   table: Table,
   validation: { readonly y: Float64Array; readonly pred: Float64Array } | undefined,
+  columnRefs?: ReadonlyMap<string, ColumnReference>,
 ): ReferenceProfile {
   const names = new Set(table.columns.map((c) => c.name));
   const rows = validation?.y.length ?? 0;
   return buildReference(table, {
+    ...(columnRefs ? { columnRefs } : {}),
     columns: manifest.signature.inputs.map((c) => c.name).filter((n) => names.has(n)),
     ...(names.has(manifest.target) ? { target: manifest.target } : {}),
     ...(rows > 0
@@ -342,7 +346,7 @@ function finishBundle(
   let calibration: Calibration | undefined;
   if (extras.table) {
     derived['input_example.csv'] = inputExampleCsv(extras.table, base.signature.inputs);
-    const reference = bundleReference(base, extras.table, validation);
+    const reference = bundleReference(base, extras.table, validation, extras.columnRefs);
     calibration = reference.calibration;
     derived[REFERENCE_FILE] = referenceJson(reference);
   }

@@ -18,6 +18,8 @@ import type { RunHandle } from '../tracking/tracker.ts';
 import { decisionSpec, type Decision, type DecisionRequest } from '../train/decision.ts';
 import type { ParamValue } from '../tracking/types.ts';
 import { bundleArtifacts, chartArtifacts } from './artifacts.ts';
+import { profileTable } from '../profile/index.ts';
+import { columnReference } from '../monitor/reference.ts';
 import { charts, decisionCharts, type TrainCharts } from './charts.ts';
 import { jobTimeColumn, recipeTag, withJobFeatures } from './features.ts';
 import type { FeaturesSpec } from '../features/spec.ts';
@@ -100,6 +102,9 @@ function chain(recorder: SearchRecorder | undefined, own: Partial<SearchHooks> |
 }
 
 export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobResult> {
+  // A time budget covers the whole job (from the caller's start when it passes one): the features,
+  // the bundle's data-only parts below and the tracking records count against it.
+  const startedAt = opts.startedAt ?? performance.now();
   const { tracking } = opts;
   // Features first: a recipe the tables cannot satisfy fails before anything is recorded.
   const featured = withJobFeatures(opts.data, opts.features, opts.target);
@@ -137,6 +142,15 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
     if (parent) opts.onRecording?.({ runId: parent.id, experimentId: parent.experimentId });
   }
 
+  // The bundle's parts that depend on the data alone (the dataset's warnings, the monitoring
+  // reference of every column): computed before the search, so a time budget accounts for them
+  // instead of the job running past it on big data (seconds on a million rows).
+  const warnings = profileTable(data.table, { target: opts.target, task: opts.task }).warnings;
+  const excluded = new Set(opts.exclude ?? []);
+  const columnRefs = new Map(
+    data.table.columns.filter((c) => !excluded.has(c.name)).map((c) => [c.name, columnReference(c)]),
+  );
+
   let result: SearchResult;
   try {
     result = await runSearch({
@@ -147,7 +161,7 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
       ...(opts.families ? { families: opts.families } : {}),
       ...(opts.metric ? { metric: opts.metric } : {}),
       ...(opts.timeBudgetSeconds !== undefined ? { timeBudgetSeconds: opts.timeBudgetSeconds } : {}),
-      ...(opts.startedAt !== undefined ? { startedAt: opts.startedAt } : {}),
+      ...(opts.timeBudgetSeconds !== undefined ? { startedAt } : {}),
       ...(opts.maxTrials !== undefined ? { maxTrials: opts.maxTrials } : {}),
       ...(opts.sampler ? { sampler: opts.sampler } : {}),
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
@@ -164,11 +178,12 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
 
   const files = createSearchBundleFiles(
     result,
-    bundleDataset(data, opts.target, opts.task),
+    bundleDataset(data, opts.target, opts.task, warnings),
     bundleEnvironment(opts, opts.backend),
     {
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
       table: data.table,
+      columnRefs,
       scorer: opts.scorer,
       ...(opts.decision ? { decision: opts.decision } : {}),
       ...(featured.record ? { features: featured.record } : {}),

@@ -32,12 +32,17 @@ export async function startJobRun(
 }
 
 /** The bundle's record of the training data, with the profile's warnings (shown in the model card). */
-export function bundleDataset(data: JobData, target: string, task: Task): BundleDataset {
+export function bundleDataset(
+  data: JobData,
+  target: string,
+  task: Task,
+  warnings?: BundleDataset['warnings'],
+): BundleDataset {
   return {
     name: data.sourceName,
     fingerprint: data.fingerprint,
     schema: data.schema,
-    warnings: profileTable(data.table, { target, task }).warnings,
+    warnings: warnings ?? profileTable(data.table, { target, task }).warnings,
   };
 }
 

@@ -249,6 +249,12 @@ export interface ReferenceOptions {
   readonly predictions?: Column;
   readonly metrics?: ReferenceProfile['metrics'];
   readonly calibration?: Calibration;
+  /**
+   * Column references computed earlier from the same table (`columnReference`), used instead of
+   * computing them again: a search computes them before its clock-bound part, so the time counts in
+   * its budget rather than after it (src/core/jobs/automl.ts).
+   */
+  readonly columnRefs?: ReadonlyMap<string, ColumnReference>;
 }
 
 /** The reference profile of a training table (see the header). */
@@ -258,7 +264,7 @@ export function buildReference(table: Table, options: ReferenceOptions = {}): Re
   const columns = names.map((n) => {
     const c = byName.get(n);
     if (!c) throw new Error(`reference profile: the training data has no column "${n}"`);
-    return columnReference(c);
+    return options.columnRefs?.get(n) ?? columnReference(c);
   });
   const target = options.target !== undefined ? byName.get(options.target) : undefined;
   if (options.target !== undefined && !target) {
@@ -269,7 +275,7 @@ export function buildReference(table: Table, options: ReferenceOptions = {}): Re
     rows: table.nRows,
     columns,
     ...(options.predictions ? { predictions: columnReference(options.predictions) } : {}),
-    ...(target ? { target: columnReference(target) } : {}),
+    ...(target ? { target: options.columnRefs?.get(target.name) ?? columnReference(target) } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
     ...(options.calibration ? { calibration: options.calibration } : {}),
   };

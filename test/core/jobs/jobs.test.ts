@@ -193,4 +193,28 @@ describe('runAutomlJob', () => {
     expect(b.files['model.json']).toBe(a.files['model.json']);
     expect(b.metrics).toEqual(a.metrics);
   });
+
+  it('a time budget covers the whole job: the time before the search is recorded and counted', async () => {
+    const opts = {
+      data,
+      target: 'species',
+      task: 'multiclass' as const,
+      families: ['gbdt' as const],
+      seed: 5,
+      backend: cpu,
+      ...runtime(),
+    };
+    // a caller that spent 3 s of a 4 s budget before calling (reading the file, say)
+    const early = await runAutomlJob({ ...opts, timeBudgetSeconds: 4, startedAt: performance.now() - 3000 });
+    const t = JSON.parse(early.files['manifest.json']).search.timings;
+    expect(t.setupSeconds).toBeGreaterThan(3);
+    expect(t.totalSeconds).toBeCloseTo(t.setupSeconds + t.searchSeconds + t.refitSeconds, 6);
+    expect(t.setupSeconds + t.searchSeconds).toBeLessThanOrEqual(4.05);
+    // without a start given, the job's own start: its data-only bundle parts count as setup
+    const own = await runAutomlJob({ ...opts, timeBudgetSeconds: 2 });
+    expect(JSON.parse(own.files['manifest.json']).search.timings.setupSeconds).toBeGreaterThan(0);
+    // a trial cap alone: no clock in the budget, no setup recorded
+    const capped = await runAutomlJob({ ...opts, maxTrials: 1 });
+    expect(JSON.parse(capped.files['manifest.json']).search.timings.setupSeconds).toBeUndefined();
+  }, 60_000);
 });

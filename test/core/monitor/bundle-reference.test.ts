@@ -23,6 +23,7 @@ import { bytesSource } from '../../../src/core/ingest/index.ts';
 import {
   REFERENCE_FILE,
   buildReference,
+  columnReference,
   parseReference,
   predictionsColumn,
   referenceJson,
@@ -200,6 +201,22 @@ describe('reference.json in a bundle', () => {
     expect(ref.metrics?.[result.metric]?.mean).toBe(
       JSON.parse(out['manifest.json']).metrics.validation[result.metric],
     );
+    // column references computed before the search (as runAutomlJob does) give the same bytes; a
+    // column missing from the map is computed as before
+    const columnRefs = new Map([['x', columnReference(data.columns[0]!)]]);
+    const again = createSearchBundleFiles(result, datasetOf(data, 'small.csv'), env, {
+      table: data,
+      columnRefs,
+    });
+    expect(again[REFERENCE_FILE]).toBe(out[REFERENCE_FILE]);
+    expect(again['manifest.json']).toBe(out['manifest.json']);
+    // and they are used, not recomputed: a (deliberately wrong) given reference shows up
+    const wrong = new Map([['x', { ...columnReference(data.columns[0]!), missing: 12345 }]]);
+    const used = createSearchBundleFiles(result, datasetOf(data, 'small.csv'), env, {
+      table: data,
+      columnRefs: wrong,
+    });
+    expect(JSON.parse(used[REFERENCE_FILE]).columns[0].missing).toBe(12345);
   }, 60_000);
 });
 
