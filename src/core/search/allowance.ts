@@ -27,7 +27,7 @@
 import type { Params } from './space.ts';
 import type { Trial } from './study.ts';
 import type { FamilyName } from '../train/families.ts';
-import { GBDT_MAX_ROUNDS, familySpace, gbdtPatience } from './spaces.ts';
+import { GBDT_MAX_ROUNDS, familySpace, gbdtPatience, trainsInRounds } from './spaces.ts';
 import { levelNetPatience } from './subsample.ts';
 
 /** Finished trials a budget should hold (issue 17: at least 10 in 60 s on letter-sized data). */
@@ -193,9 +193,12 @@ export function netEpochMsEstimate(family: FamilyName, params: Params, s: CostSh
 
 /**
  * Epochs a net trial trained (per fit): its best epoch + the patience (the shorter one of a
- * row-subsample level when its outcome is a level's, `Trial.rows`), at most its cap.
+ * row-subsample level when its outcome is a level's, `Trial.rows`), at most its cap. Undefined for
+ * a linear trial solved by 'glm' (no epochs: its resource is the solver's iterations, whose cost the
+ * epoch model does not describe, so it neither calibrates the nets' scale nor scales a refit).
  */
 export function epochsTrained(t: Trial): number | undefined {
+  if (!trainsInRounds(t.family, t.params)) return undefined;
   const res = t.resources;
   if (!res || res.length === 0 || !res.every((r) => Number.isFinite(r))) return undefined;
   const fs = familySpace(t.family);

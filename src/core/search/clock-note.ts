@@ -40,8 +40,15 @@ export function budgetNote(m: SearchManifest): string | undefined {
   if (!r) return undefined;
   const seconds = m.budget.seconds;
   const family = m.replay[r.trial]?.family ?? 'model';
+  // a linear trial solved by the GLM solver (`solver: 'glm'`) counts its solver's iterations, not epochs
   const unit =
-    family === 'linear' || family === 'mlp' ? 'epochs' : family === 'random_forest' ? 'trees' : 'rounds';
+    family === 'linear' && m.replay[r.trial]?.params.solver === 'glm'
+      ? 'solver iterations'
+      : family === 'linear' || family === 'mlp'
+        ? 'epochs'
+        : family === 'random_forest'
+          ? 'trees'
+          : 'rounds';
   const refit = m.clock.refit.find((x) => x.trial === r.trial)?.action === 'refit';
   const fmt = (s: number) => String(Number(s.toPrecision(3)));
   const used = m.final.members.find((x) => x.trial === r.trial)?.resource;

@@ -149,27 +149,55 @@ const RANDOM_FOREST: FamilySpace = {
 };
 
 /**
- * Linear / logistic / softmax regression with an elastic-net penalty (trained by Adam).
- * - learningRate log [1e-3, 0.3]; l2 log [1e-7, 0.1]; l1 log [1e-8, 0.01]; batchSize in {64..512}.
- * Fixed: patience 6 epochs; resource: epochs up to 100 (a time-budgeted search may record a lower
- * `epochCap`: allowance.ts).
+ * Linear / logistic / softmax regression with an elastic-net penalty.
+ * - solver: 'glm' — the converged elastic-net solver (models/glm, OWL-QN): the penalised objective
+ *   solved to its optimum on the fold's training rows, the same model scikit-learn's solvers find
+ *   (issues #17, #22). The only value sampled; trials recorded before the parameter existed trained
+ *   by Adam (legacy 'adam': a replay trains them so, with their learningRate and batchSize).
+ * - l2 log [1e-7, 0.1]; l1 log [1e-8, 0.01].
+ * - learningRate log [1e-3, 0.3] and batchSize in {64..512}: Adam only (conditional on solver 'adam').
+ * Fixed: patience 6 epochs (Adam); resource: epochs up to 100 (Adam: a time-budgeted search may record
+ * a lower `epochCap`: allowance.ts). A glm trial has no rounds: no rungs, no epoch allowance; its
+ * resource is the solver's iterations, which no refit is held to (it re-solves to convergence).
  */
 const LINEAR: FamilySpace = {
   family: 'linear',
   space: {
     params: [
-      { name: 'learningRate', type: 'float', low: 1e-3, high: 0.3, log: true },
+      { name: 'solver', type: 'categorical', choices: ['glm'] },
+      {
+        name: 'learningRate',
+        type: 'float',
+        low: 1e-3,
+        high: 0.3,
+        log: true,
+        condition: { param: 'solver', in: ['adam'] },
+      },
       { name: 'l2', type: 'float', low: 1e-7, high: 0.1, log: true },
       { name: 'l1', type: 'float', low: 1e-8, high: 0.01, log: true },
-      { name: 'batchSize', type: 'categorical', choices: [64, 128, 256, 512] },
+      {
+        name: 'batchSize',
+        type: 'categorical',
+        choices: [64, 128, 256, 512],
+        condition: { param: 'solver', in: ['adam'] },
+      },
       CLASS_WEIGHT,
     ],
   },
   fixed: { patience: 6 },
   resource: { key: 'epochs', max: 100, min: 3 },
-  legacy: { classWeight: 'none' },
+  legacy: { classWeight: 'none', solver: 'adam' },
   recorded: [{ name: 'epochCap', type: 'int', low: 1, high: 100 }],
 };
+
+/**
+ * True when a trial of `family` with these (own) parameters trains in rounds (boosting rounds, trees,
+ * epochs) that rungs, allowances and refits count; false for a linear model solved by 'glm' (one
+ * solve to convergence: a single-resource trial).
+ */
+export function trainsInRounds(family: FamilyName, params: Params): boolean {
+  return !(family === 'linear' && params.solver === 'glm');
+}
 
 /**
  * Multi-layer perceptron.
@@ -295,6 +323,21 @@ export function toFamilyConfig(family: FamilyName, params: Params, _task?: Task)
 }
 
 /**
+ * The family's space as a replay checks it: a categorical parameter also accepts its legacy value
+ * (linear `solver` 'adam': sampled no more, but what older trials trained with).
+ */
+function replayableSpace(fs: FamilySpace): SearchSpace {
+  const legacy = fs.legacy ?? {};
+  return {
+    params: fs.space.params.map((p) =>
+      p.type === 'categorical' && legacy[p.name] !== undefined && !p.choices.includes(legacy[p.name])
+        ? { ...p, choices: [...p.choices, legacy[p.name]] }
+        : p,
+    ),
+  };
+}
+
+/**
  * Problems with a recorded trial's own parameters (a replay): its sampled space's rules, and the
  * family's `recorded` parameters (allowance caps) checked only where present.
  */
@@ -304,7 +347,7 @@ export function checkTrialParams(family: FamilyName, params: Params): string[] {
   const extra: Record<string, ParamValue> = {};
   const recorded = new Set((fs.recorded ?? []).map((p) => p.name));
   for (const [k, v] of Object.entries(params)) (recorded.has(k) ? extra : sampled)[k] = v;
-  const problems = checkParams(fs.space, sampled);
+  const problems = checkParams(replayableSpace(fs), sampled);
   for (const p of fs.recorded ?? []) {
     if (extra[p.name] === undefined) continue;
     problems.push(...checkParams({ params: [p] }, { [p.name]: extra[p.name] }));

@@ -18,6 +18,7 @@ import {
   jointSpace,
   splitJoint,
   toFamilyConfig,
+  trainsInRounds,
   withLegacyDefaults,
 } from './spaces.ts';
 import type { Observation, Sampler, TrialState } from './samplers/index.ts';
@@ -245,7 +246,9 @@ export class Study {
       if (opts.epochCap && familySpace(fam).recorded?.some((p) => p.name === 'epochCap')) {
         const own = splitJoint(joint).params;
         const max = familySpace(fam).resource.max;
-        const want = own.epochCap === undefined ? opts.epochCap(fam, own) : undefined;
+        // a glm linear trial has no epochs to cap (one solve to convergence)
+        const want =
+          own.epochCap === undefined && trainsInRounds(fam, own) ? opts.epochCap(fam, own) : undefined;
         if (want !== undefined && want < max)
           joint = { ...joint, [`${fam}.epochCap`]: Math.max(1, Math.round(want)) };
       }

@@ -9,6 +9,9 @@ export { ModelConfigError };
 
 export type Activation = 'relu' | 'gelu';
 export type RegressionLoss = 'squared_error' | 'huber';
+/** How a linear model is trained: 'adam' (TensorFlow.js, mini-batches, early stopping) or 'glm' (converged OWL-QN). */
+export type LinearSolver = 'adam' | 'glm';
+export const LINEAR_SOLVERS: readonly LinearSolver[] = ['adam', 'glm'];
 
 export interface DenseNetConfig {
   /** Hidden layer widths; [] is a linear model (logistic / softmax / linear regression). */
@@ -53,6 +56,16 @@ export interface DenseNetConfig {
    */
   readonly embeddingDim: number | 'auto';
   readonly seed: number;
+  /**
+   * Linear family only. 'adam' (absent = 'adam', what every config recorded before the field existed
+   * trained with): a zero-hidden-layer net trained by mini-batch Adam on TensorFlow.js with early
+   * stopping on the validation rows. 'glm': the converged elastic-net solver (models/glm, OWL-QN) on
+   * the same objective — mean loss + l2·ΣW² + l1·Σ|W| on standardised inputs — solved to its optimum
+   * on the training rows without TensorFlow.js; epochs, learningRate, batchSize and patience are then
+   * ignored (no epochs, no early stopping: the validation rows are not used). An MLP takes only 'adam'.
+   * An explicit 'adam' resolves to the field's absence, so a recorded config is the same either way.
+   */
+  readonly solver?: LinearSolver;
 }
 
 export const LINEAR_DEFAULTS: DenseNetConfig = {
@@ -105,13 +118,19 @@ export function resolveDenseConfig(
   defaults: DenseNetConfig,
 ): DenseNetConfig {
   for (const key of Object.keys(partial)) {
-    if (!Object.hasOwn(defaults, key)) {
+    if (!Object.hasOwn(defaults, key) && key !== 'solver') {
       throw new ModelConfigError(
-        `unknown hyperparameter '${key}' (known: ${Object.keys(defaults).join(', ')})`,
+        `unknown hyperparameter '${key}' (known: ${[...Object.keys(defaults), 'solver'].join(', ')})`,
       );
     }
   }
-  const c: DenseNetConfig = { ...defaults, ...partial };
+  const { solver, ...rest } = { ...defaults, ...partial };
+  check(
+    solver === undefined || LINEAR_SOLVERS.includes(solver),
+    `solver must be 'adam' or 'glm', got ${JSON.stringify(solver)}`,
+  );
+  // 'adam' is the field's absence: configs and states recorded before it existed stay byte-identical.
+  const c: DenseNetConfig = solver === 'glm' ? { ...rest, solver } : rest;
   check(
     Array.isArray(c.hidden) && c.hidden.every((h) => Number.isInteger(h) && h >= 1 && h <= 4096),
     'hidden must be a list of layer widths between 1 and 4096',

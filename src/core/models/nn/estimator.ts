@@ -207,6 +207,43 @@ class DenseFitted implements Fitted {
   }
 }
 
+/**
+ * A linear model solved to its optimum by the GLM solver (models/glm: OWL-QN on the same objective,
+ * standardisation and row weights as the Adam path), as the family's usual fitted model: the solver's
+ * float32 weights in a dense-net state, so prediction, ONNX, Python export and explanations are
+ * unchanged. No epochs, no early stopping: the validation rows are checked but not used; a refit
+ * re-solves to convergence (the trial's iterations do not cap it). Runs without TensorFlow.js.
+ */
+async function fitLinearGlm(
+  cfg: DenseNetConfig,
+  X: FeatureMatrix,
+  y: Float64Array,
+  opts: FitOptions<DenseNetConfig>,
+): Promise<Fitted> {
+  const nClasses = resolveNClasses(opts.task, opts.nClasses, y);
+  if (opts.validation) {
+    const v = opts.validation;
+    validateFitInputs(v.X, v.y, opts.task, nClasses, v.weights, 'validation');
+    if (v.X.nCols !== X.nCols)
+      throw new ModelConfigError(`validation has ${v.X.nCols} features, training ${X.nCols}`);
+  }
+  const { fitGlm, glmToLinearModel } = await import('../glm/fit.ts');
+  const fit = fitGlm(X, y, {
+    task: opts.task,
+    nClasses,
+    ...(opts.weights ? { weights: opts.weights } : {}),
+    l2: cfg.l2,
+    l1: cfg.l1,
+    regressionLoss: cfg.regressionLoss,
+  });
+  const json = glmToLinearModel(fit, cfg);
+  const state = json.state as DenseNetState;
+  return new DenseFitted('linear', state, {
+    mean: b64.f64(json.inputMean as string, 'inputMean'),
+    std: b64.f64(json.inputStd as string, 'inputStd'),
+  });
+}
+
 function makeEstimator(family: 'linear' | 'mlp', defaults: DenseNetConfig): Estimator<DenseNetConfig> {
   return {
     family,
@@ -221,6 +258,11 @@ function makeEstimator(family: 'linear' | 'mlp', defaults: DenseNetConfig): Esti
       if (family === 'linear' && c.batchNorm) {
         throw new ModelConfigError('batchNorm needs hidden layers: use the mlp family');
       }
+      if (family === 'mlp' && c.solver === 'glm') {
+        throw new ModelConfigError(
+          "solver 'glm' is for the linear family (a converged GLM has no hidden layers); an mlp trains with 'adam'",
+        );
+      }
       if (family === 'linear' && c.embeddings) {
         throw new ModelConfigError(
           'embeddings are for the mlp family; linear models take categories one-hot or target encoded',
@@ -230,6 +272,7 @@ function makeEstimator(family: 'linear' | 'mlp', defaults: DenseNetConfig): Esti
     },
     async fit(X, y, opts: FitOptions<DenseNetConfig>) {
       const cfg = this.resolveConfig(opts.config, opts.task);
+      if (cfg.solver === 'glm') return fitLinearGlm(cfg, X, y, opts);
       const nClasses = resolveNClasses(opts.task, opts.nClasses, y);
       validateFitInputs(X, y, opts.task, nClasses, opts.weights);
       const scaling = featureScaling(X);

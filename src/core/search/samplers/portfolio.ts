@@ -17,7 +17,8 @@ import { tpeSampler } from './tpe.ts';
  * FLAML's zero-shot configurations, not copied from them). Order matters: on larger data only the
  * first handful run within a minute, so strong, fast and diverse configurations come first:
  *  0–1  GBDT near XGBoost's and LightGBM's defaults (fast, robust anywhere);
- *  2    a lightly regularised linear model (cheap; often the best on small, noisy data);
+ *  2    a lightly regularised linear model (cheap; often the best on small, noisy data), solved to its
+ *       optimum by the GLM solver (`solver: 'glm'`; the entry trained by Adam before issue #22);
  *  3    deep, strongly regularised GBDT (depth 10, min child weight 5, λ 20): the shape tuned XGBoost
  *       ends with on regression data (house prices, ridership, diamonds);
  *  4    an MLP at its family's defaults (slow on large data but diverse: it lifts ensembles);
@@ -31,7 +32,7 @@ import { tpeSampler } from './tpe.ts';
  *       on digits; on a few thousand rows it costs as much as dozens of GBDT trials);
  *  10   very shallow GBDT (depth 2) for near-additive signals;
  *  11   a random forest; 12 a large-leaf, heavily regularised lossguide GBDT; 13 a slow depth-5 GBDT
- *       with strong subsampling; 14 a strongly regularised linear model.
+ *       with strong subsampling; 14 a strongly regularised linear model (also `solver: 'glm'`).
  */
 /**
  * A GBDT entry of the joint space: uncapped (`roundCap` at the resource maximum) and with the GBDT
@@ -68,7 +69,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     colsampleByTree: 0.7,
     classWeight: 'none',
   }),
-  joinParams('linear', { learningRate: 0.05, l2: 1e-4, l1: 1e-8, batchSize: 256, classWeight: 'none' }),
+  joinParams('linear', { solver: 'glm', l2: 1e-4, l1: 1e-8, classWeight: 'none' }),
   gbdt({
     learningRate: 0.05,
     growPolicy: 'depthwise',
@@ -182,7 +183,7 @@ export const DEFAULT_PORTFOLIO: readonly Params[] = [
     colsampleByTree: 0.45,
     classWeight: 'none',
   }),
-  joinParams('linear', { learningRate: 0.02, l2: 1e-2, l1: 1e-6, batchSize: 128, classWeight: 'none' }),
+  joinParams('linear', { solver: 'glm', l2: 1e-2, l1: 1e-6, classWeight: 'none' }),
 ];
 
 /**
