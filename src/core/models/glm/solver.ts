@@ -20,11 +20,15 @@ export interface SolverOptions {
   readonly maxIterations?: number;
   /** L-BFGS memory (correction pairs kept). Default 30 (ill-conditioned fits, e.g. softmax with a small l2, took 3× the iterations with 10). */
   readonly memory?: number;
-  /** Called after every accepted step with the full objective. */
-  readonly onIteration?: (iteration: number, objective: number) => void;
+  /**
+   * Called after every accepted step with the full objective; `false` stops the solver there (reason
+   * 'stopped': e.g. a time budget's margin — deterministic, so a replay stopping at the same
+   * iteration gets the same weights).
+   */
+  readonly onIteration?: (iteration: number, objective: number) => void | boolean;
 }
 
-export type StopReason = 'gradient' | 'objective' | 'line-search' | 'max-iterations';
+export type StopReason = 'gradient' | 'objective' | 'line-search' | 'max-iterations' | 'stopped';
 
 export interface SolverResult {
   readonly theta: Float64Array;
@@ -290,7 +294,10 @@ export function minimizeGlm(
     [g, gNew] = [gNew, g];
     F = Fnew;
     pgNorm = pseudoGradient(theta, g, nPen, l1, pg);
-    opts.onIteration?.(iter, F);
+    if (opts.onIteration?.(iter, F) === false) {
+      reason = 'stopped';
+      break;
+    }
     // Converged on the objective when two steps in a row barely change it (one small step can be a
     // short line search in a curved valley).
     if (Fold - F <= ftol * Math.max(Math.abs(F), 1)) {

@@ -235,6 +235,16 @@ async function fitLinearGlm(
     l2: cfg.l2,
     l1: cfg.l1,
     regressionLoss: cfg.regressionLoss,
+    // Every iteration is a round: a search's deadline (a trial) or budget margin (a refit) can stop
+    // the solver as it stops a net after an epoch; the weights reached so far are the model.
+    ...(opts.onRound
+      ? {
+          solver: {
+            onIteration: (iteration: number, objective: number) =>
+              opts.onRound!({ round: iteration, metric: 'objective', train: objective }),
+          },
+        }
+      : {}),
   });
   const json = glmToLinearModel(fit, cfg);
   const state = json.state as DenseNetState;

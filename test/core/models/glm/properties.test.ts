@@ -92,7 +92,7 @@ describe('glm objective and solver properties', () => {
           const seen: number[] = [];
           const r = minimizeGlm(obj, l1, undefined, {
             maxIterations: 200,
-            onIteration: (_, f) => seen.push(f),
+            onIteration: (_, f) => void seen.push(f),
           });
           const f0 = obj.objective(new Float64Array(obj.nParams), l1);
           let prev = f0;

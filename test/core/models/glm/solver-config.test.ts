@@ -83,4 +83,30 @@ describe("linear family, solver 'glm'", () => {
       /solver must be 'adam' or 'glm', got "lbfgs"/,
     );
   });
+
+  it('stops where onRound says (a deadline or the budget margin), the same weights every time', async () => {
+    const { X, y, nClasses } = glmData('multiclass', 500, 6, 9, 3);
+    const config = { solver: 'glm' as const, l1: 0, l2: 1e-4 };
+    const full = await linearEstimator.fit(X, y, { task: 'multiclass', nClasses, config });
+    expect(full.iterationsUsed).toBeGreaterThan(5);
+    const stopAt = async () => {
+      const rounds: number[] = [];
+      const m = await linearEstimator.fit(X, y, {
+        task: 'multiclass',
+        nClasses,
+        config,
+        onRound: (info) => {
+          rounds.push(info.round);
+          return rounds.length < 4 ? undefined : false;
+        },
+      });
+      return { m, rounds };
+    };
+    const a = await stopAt();
+    const b = await stopAt();
+    expect(a.rounds).toHaveLength(4);
+    expect(a.m.iterationsUsed).toBeLessThan(full.iterationsUsed!);
+    expect(Array.from(a.m.predict(X))).toEqual(Array.from(b.m.predict(X)));
+    expect(Array.from(a.m.predict(X))).not.toEqual(Array.from(full.predict(X)));
+  });
 });
