@@ -18,7 +18,6 @@ import type { RunHandle } from '../tracking/tracker.ts';
 import { decisionSpec, type Decision, type DecisionRequest } from '../train/decision.ts';
 import type { ParamValue } from '../tracking/types.ts';
 import { bundleArtifacts, chartArtifacts } from './artifacts.ts';
-import { profileTable } from '../profile/index.ts';
 import { columnReference } from '../monitor/reference.ts';
 import { charts, decisionCharts, type TrainCharts } from './charts.ts';
 import { jobTimeColumn, recipeTag, withJobFeatures } from './features.ts';
@@ -142,10 +141,10 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
     if (parent) opts.onRecording?.({ runId: parent.id, experimentId: parent.experimentId });
   }
 
-  // The bundle's parts that depend on the data alone (the dataset's warnings, the monitoring
+  // The bundle's parts that depend on the data alone (the dataset record with its profile warnings, the monitoring
   // reference of every column): computed before the search, so a time budget accounts for them
   // instead of the job running past it on big data (seconds on a million rows).
-  const warnings = profileTable(data.table, { target: opts.target, task: opts.task }).warnings;
+  const dataset = bundleDataset(data, opts.target, opts.task);
   const excluded = new Set(opts.exclude ?? []);
   const columnRefs = new Map(
     data.table.columns.filter((c) => !excluded.has(c.name)).map((c) => [c.name, columnReference(c)]),
@@ -160,8 +159,9 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
       seed: opts.seed,
       ...(opts.families ? { families: opts.families } : {}),
       ...(opts.metric ? { metric: opts.metric } : {}),
-      ...(opts.timeBudgetSeconds !== undefined ? { timeBudgetSeconds: opts.timeBudgetSeconds } : {}),
-      ...(opts.timeBudgetSeconds !== undefined ? { startedAt } : {}),
+      ...(opts.timeBudgetSeconds !== undefined
+        ? { timeBudgetSeconds: opts.timeBudgetSeconds, startedAt }
+        : {}),
       ...(opts.maxTrials !== undefined ? { maxTrials: opts.maxTrials } : {}),
       ...(opts.sampler ? { sampler: opts.sampler } : {}),
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
@@ -176,19 +176,14 @@ export async function runAutomlJob(opts: AutomlJobOptions): Promise<AutomlJobRes
     throw err;
   }
 
-  const files = createSearchBundleFiles(
-    result,
-    bundleDataset(data, opts.target, opts.task, warnings),
-    bundleEnvironment(opts, opts.backend),
-    {
-      ...(opts.exclude ? { exclude: opts.exclude } : {}),
-      table: data.table,
-      columnRefs,
-      scorer: opts.scorer,
-      ...(opts.decision ? { decision: opts.decision } : {}),
-      ...(featured.record ? { features: featured.record } : {}),
-    },
-  );
+  const files = createSearchBundleFiles(result, dataset, bundleEnvironment(opts, opts.backend), {
+    ...(opts.exclude ? { exclude: opts.exclude } : {}),
+    table: data.table,
+    columnRefs,
+    scorer: opts.scorer,
+    ...(opts.decision ? { decision: opts.decision } : {}),
+    ...(featured.record ? { features: featured.record } : {}),
+  });
   const m = result.manifest;
   const oof = result.validation;
   // The bundle's decision (binary): its charts, and the label metrics below, are at it.

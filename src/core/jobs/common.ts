@@ -32,17 +32,12 @@ export async function startJobRun(
 }
 
 /** The bundle's record of the training data, with the profile's warnings (shown in the model card). */
-export function bundleDataset(
-  data: JobData,
-  target: string,
-  task: Task,
-  warnings?: BundleDataset['warnings'],
-): BundleDataset {
+export function bundleDataset(data: JobData, target: string, task: Task): BundleDataset {
   return {
     name: data.sourceName,
     fingerprint: data.fingerprint,
     schema: data.schema,
-    warnings: warnings ?? profileTable(data.table, { target, task }).warnings,
+    warnings: profileTable(data.table, { target, task }).warnings,
   };
 }
 
