@@ -178,16 +178,18 @@ describe('runAutomlJob', () => {
     expect(children.every((c) => c.state === 'COMPLETE')).toBe(true);
   });
 
+  /** The GBDT-only species search of the tests below (seed 5). */
+  const speciesGbdt = {
+    data,
+    target: 'species',
+    task: 'multiclass' as const,
+    families: ['gbdt' as const],
+    seed: 5,
+    backend: cpu,
+  };
+
   it('is deterministic with a seed and a trial cap, recorded or not', async () => {
-    const opts = {
-      data,
-      target: 'species',
-      task: 'multiclass' as const,
-      families: ['gbdt' as const],
-      seed: 5,
-      maxTrials: 2,
-      backend: cpu,
-    };
+    const opts = { ...speciesGbdt, maxTrials: 2 };
     const a = await runAutomlJob({ ...opts, ...runtime(createMemoryStore()) });
     const b = await runAutomlJob({ ...opts, ...runtime() });
     expect(b.files['model.json']).toBe(a.files['model.json']);
@@ -195,15 +197,7 @@ describe('runAutomlJob', () => {
   });
 
   it('a time budget covers the whole job: the time before the search is recorded and counted', async () => {
-    const opts = {
-      data,
-      target: 'species',
-      task: 'multiclass' as const,
-      families: ['gbdt' as const],
-      seed: 5,
-      backend: cpu,
-      ...runtime(),
-    };
+    const opts = { ...speciesGbdt, ...runtime() };
     // a caller that spent 3 s of a 4 s budget before calling (reading the file, say)
     const early = await runAutomlJob({ ...opts, timeBudgetSeconds: 4, startedAt: performance.now() - 3000 });
     const t = JSON.parse(early.files['manifest.json']).search.timings;

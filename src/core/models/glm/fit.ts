@@ -16,7 +16,7 @@ import { LINEAR_DEFAULTS, type DenseNetConfig, type RegressionLoss } from '../nn
 import { featureScaling } from '../nn/estimator.ts';
 import type { DenseNetState } from '../nn/state.ts';
 import { GlmObjective, type GlmLoss, type GlmProblem } from './objective.ts';
-import { minimizeGlm, type SolverOptions, type StopReason } from './solver.ts';
+import { minimizeGlm, type SolverOptions, type SolverStop } from './solver.ts';
 
 export interface GlmFitOptions {
   readonly task: Task;
@@ -36,7 +36,7 @@ export interface GlmFitOptions {
 }
 
 /** A fitted GLM, plain JSON. */
-export interface GlmFit {
+export interface GlmFit extends SolverStop {
   readonly format: 'glm';
   readonly version: 1;
   readonly task: Task;
@@ -56,13 +56,6 @@ export interface GlmFit {
   readonly weights: string;
   /** nOutputs intercepts, base64 float64 (softmax: centred to sum 0). */
   readonly intercepts: string;
-  /** Full objective at the solution. */
-  readonly objective: number;
-  readonly iterations: number;
-  readonly evaluations: number;
-  readonly gradientNorm: number;
-  readonly converged: boolean;
-  readonly reason: StopReason;
 }
 
 export function lossFor(task: Task, regressionLoss: RegressionLoss = 'squared_error'): GlmLoss {

@@ -30,8 +30,8 @@ export interface SolverOptions {
 
 export type StopReason = 'gradient' | 'objective' | 'line-search' | 'max-iterations' | 'stopped';
 
-export interface SolverResult {
-  readonly theta: Float64Array;
+/** How the solver ended: kept in the fitted model (`GlmFit`) as well. */
+export interface SolverStop {
   /** Full objective (mean loss + l2·ΣW² + l1·Σ|W|) at theta. */
   readonly objective: number;
   readonly iterations: number;
@@ -42,6 +42,10 @@ export interface SolverResult {
   /** True when a tolerance was met (gradient or objective change), false at the iteration cap or a failed line search. */
   readonly converged: boolean;
   readonly reason: StopReason;
+}
+
+export interface SolverResult extends SolverStop {
+  readonly theta: Float64Array;
 }
 
 /** Pseudo-gradient of F = f + l1·Σ|θⱼ| (j < nPen) at θ, given ∇f; writes `pg`, returns max |pgⱼ|. */
