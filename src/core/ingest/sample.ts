@@ -58,12 +58,16 @@ function concat(pieces: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Calls `onRecord` with each record's bytes (without its LF) as one or more pieces, in order. */
-async function scan(
+/**
+ * Calls `onRecord` with each record's bytes (without its LF) as one or more pieces, in order, and
+ * yields after each chunk of the source (so a caller can pass on what it kept so far); returns the
+ * number of records.
+ */
+async function* scanning(
   source: ByteSource,
   signal: AbortSignal | undefined,
   onRecord: (index: number, pieces: Uint8Array[]) => void,
-): Promise<number> {
+): AsyncGenerator<void, number> {
   let inQuotes = false;
   let pieces: Uint8Array[] = [];
   let index = 0;
@@ -94,9 +98,23 @@ async function scan(
       }
     }
     if (start < chunk.length) pieces.push(chunk.subarray(start));
+    yield;
   }
   if (pieces.some((p) => p.length > 0)) onRecord(index++, pieces);
   return index;
+}
+
+/** {@link scanning} to the end: the number of records. */
+async function scan(
+  source: ByteSource,
+  signal: AbortSignal | undefined,
+  onRecord: (index: number, pieces: Uint8Array[]) => void,
+): Promise<number> {
+  const it = scanning(source, signal, onRecord);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return r.value;
+  }
 }
 
 /** The delimiter a header line uses most (outside quotes) among , ; tab |. */
@@ -220,23 +238,33 @@ export async function sampleRows(source: ByteSource, options: RowSampleOptions):
   });
   const sampled: ByteSource = {
     name: source.name,
+    // Streams: the kept records are copied into an output buffer that is passed on (as a chunk of
+    // about OUT_CHUNK bytes) while the file is still being read, so the sample's bytes are never all
+    // held at once next to the table being parsed from them.
     async *open() {
-      const out: Uint8Array[] = [];
+      let buf = new Uint8Array(2 * OUT_CHUNK);
       let size = 0;
-      const queue: Uint8Array[] = [];
-      await scan(source, options.signal, (i, pieces) => {
+      const put = (p: Uint8Array): void => {
+        if (size + p.length > buf.length) {
+          const bigger = new Uint8Array(Math.max(2 * buf.length, size + p.length));
+          bigger.set(buf.subarray(0, size));
+          buf = bigger;
+        }
+        buf.set(p, size);
+        size += p.length;
+      };
+      const lf = new Uint8Array([LF]);
+      for await (const _ of scanning(source, options.signal, (i, pieces) => {
         if (!keep[i]) return;
-        for (const p of pieces) out.push(p.slice());
-        out.push(new Uint8Array([LF]));
-        size += pieces.reduce((a, p) => a + p.length, 1);
+        for (const p of pieces) put(p);
+        put(lf);
+      })) {
         if (size >= OUT_CHUNK) {
-          queue.push(concat(out.splice(0)));
+          yield buf.slice(0, size);
           size = 0;
         }
-      });
-      if (out.length) queue.push(concat(out));
-      // The scan holds the sample only (the kept rows), which is what will be parsed anyway.
-      for (const c of queue) yield c;
+      }
+      if (size > 0) yield buf.slice(0, size);
     },
   };
   return { source: sampled, ofRows, rows };
