@@ -15,7 +15,7 @@
  * seeded) or loads all of it anyway (`--offer whole`). A crashed page, an uncaught error (page or
  * worker) or a console error is recorded too, and a crash ends that size's measurement.
  *
- *   npx vite build && npx tsx bench/scale/run.ts [rows…] [--offer sample|whole] [--no-cli]
+ *   npx vite build && npx tsx bench/scale/run.ts [rows…] [--offer sample|whole] [--memory-limit-mb N] [--no-cli]
  *   (default rows: 100000 1000000)
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -35,8 +35,11 @@ const offerAt = args.indexOf('--offer');
 const ON_OFFER = offerAt >= 0 ? args[offerAt + 1] : 'sample';
 if (ON_OFFER !== 'sample' && ON_OFFER !== 'whole') throw new Error(`--offer sample|whole, not ${ON_OFFER}`);
 const NO_CLI = args.includes('--no-cli');
+const limitAt = args.indexOf('--memory-limit-mb');
+/** The page's memory limit (`?memoryLimitMB=`), when given; else the page's default. */
+const LIMIT_MB = limitAt >= 0 ? Number(args[limitAt + 1]) : undefined;
 const sizes = args
-  .filter((a, i) => !a.startsWith('--') && i !== offerAt + 1)
+  .filter((a, i) => !a.startsWith('--') && i !== offerAt + 1 && i !== limitAt + 1)
   .map(Number)
   .filter((n) => n > 0);
 const ROWS = sizes.length ? sizes : [100_000, 1_000_000];
@@ -261,7 +264,7 @@ async function measure(rows: number): Promise<Row> {
     const session = await b.context.newCDPSession(page);
     const workerHeaps = new WorkerHeaps(session);
     await workerHeaps.start();
-    await page.goto(b.baseUrl);
+    await page.goto(LIMIT_MB ? `${b.baseUrl}?memoryLimitMB=${LIMIT_MB}` : b.baseUrl);
     await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
     await startLongTasks(page);
     const rssBefore = chromiumRss();
