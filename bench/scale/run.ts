@@ -39,7 +39,10 @@ const limitAt = args.indexOf('--memory-limit-mb');
 /** The page's memory limit (`?memoryLimitMB=`), when given; else the page's default. */
 const LIMIT_MB = limitAt >= 0 ? Number(args[limitAt + 1]) : undefined;
 const sizes = args
-  .filter((a, i) => !a.startsWith('--') && i !== offerAt + 1 && i !== limitAt + 1)
+  .filter(
+    (a, i) =>
+      !a.startsWith('--') && !(offerAt >= 0 && i === offerAt + 1) && !(limitAt >= 0 && i === limitAt + 1),
+  )
   .map(Number)
   .filter((n) => n > 0);
 const ROWS = sizes.length ? sizes : [100_000, 1_000_000];
@@ -267,6 +270,9 @@ async function measure(rows: number): Promise<Row> {
     await page.goto(LIMIT_MB ? `${b.baseUrl}?memoryLimitMB=${LIMIT_MB}` : b.baseUrl);
     await page.getByRole('heading', { name: 'AutoML Studio' }).waitFor();
     await startLongTasks(page);
+    const deviceMemory = await page.evaluate(
+      () => (navigator as { deviceMemory?: number }).deviceMemory ?? 'not reported',
+    );
     const rssBefore = chromiumRss();
     const rss = peakSampler();
     const heaps = heapSampler(session, workerHeaps);
@@ -282,12 +288,12 @@ async function measure(rows: number): Promise<Row> {
         error.waitFor({ timeout: 900_000 }),
       ]),
     );
-    let how = 'loaded';
+    let how = `navigator.deviceMemory ${deviceMemory} GiB${LIMIT_MB ? `, ?memoryLimitMB=${LIMIT_MB}` : ''}: `;
     if (await offer.isVisible()) {
       const words = (await page.getByTestId('offer-estimate').innerText()).replace(/\s+/g, ' ').trim();
       const suggested = await page.getByTestId('offer-rows').inputValue();
       const after = (performance.now() - t0) / 1000;
-      how = `offer shown after ${after.toFixed(1)} s: "${words}" (suggested ${Number(suggested).toLocaleString('en-US')} rows) → `;
+      how += `offer shown after ${after.toFixed(1)} s: "${words}" (suggested ${Number(suggested).toLocaleString('en-US')} rows) → `;
       if (ON_OFFER === 'sample') {
         how += 'sample taken';
         await page.getByTestId('offer-sample').click();
@@ -296,7 +302,7 @@ async function measure(rows: number): Promise<Row> {
         await page.getByTestId('offer-whole').click();
       }
       await orCrash(Promise.race([name.waitFor({ timeout: 900_000 }), error.waitFor({ timeout: 900_000 })]));
-    }
+    } else how += 'loaded';
     if (await error.isVisible()) throw new Error(`load failed: ${await error.innerText()}`);
     await orCrash(page.getByTestId('load-progress').waitFor({ state: 'detached', timeout: 900_000 }));
     await orCrash(page.getByTestId('schema-row').first().waitFor());

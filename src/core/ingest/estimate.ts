@@ -23,9 +23,10 @@ export const MIN_MEMORY_LIMIT_BYTES = 512 * 1024 * 1024;
 export const MAX_MEMORY_LIMIT_BYTES = 2 * 1024 * 1024 * 1024;
 
 /**
- * The default limit for a device with `deviceMemoryGiB` of memory (`navigator.deviceMemory`:
- * Chromium reports 0.25 … 8, rounded, 8 for anything bigger): a quarter of it, within 512 MiB … 2 GiB
- * — 2 GiB on an 8 GiB laptop (and on bigger machines), 1 GiB on 4 GiB; 1 GiB when unknown.
+ * The default limit for a device with `deviceMemoryGiB` of memory (`navigator.deviceMemory`: rounded
+ * to a power of two and capped by the browser — Chromium 156 reports 16 on a 24 GiB machine; Firefox
+ * and Safari do not report it): a quarter of it, within 512 MiB … 2 GiB — 2 GiB on an 8 GiB laptop
+ * and bigger machines, 1 GiB on 4 GiB; 1 GiB when unknown.
  *
  * Measured (bench/scale, Chromium): loading a file takes about half this estimate at its peak (page +
  * workers JS heap 667 MB for 3,000,000 rows × 30 columns, estimated 1.34 GiB; Chromium's resident

@@ -50,7 +50,7 @@ export function pageMemoryLimit(): number {
   } catch {
     // storage blocked
   }
-  // navigator.deviceMemory: Chromium's (GiB, at most 8); undefined in Firefox and Safari.
+  // navigator.deviceMemory: GiB, rounded and capped by Chromium; undefined in Firefox and Safari.
   const device =
     typeof navigator === 'undefined' ? undefined : (navigator as { deviceMemory?: number }).deviceMemory;
   return memoryLimit(search, stored, device);
