@@ -21,9 +21,10 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getPriority, setPriority, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import type { CDPSession, Page } from 'playwright-core';
 import { openBenchBrowser } from '../browser.ts';
+import { keepChromiumNiced, renice } from './nice.ts';
 import { generateScaleCsv } from './generate.ts';
 import { ingestCsv } from '../../src/core/ingest/index.ts';
 import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
@@ -49,27 +50,8 @@ const ROWS = sizes.length ? sizes : [100_000, 1_000_000];
 const DIR = process.env.SCALE_DIR ?? join(tmpdir(), 'automl-scale');
 
 /**
- * The bench's own niceness, for Chromium too: Chromium sets its threads' priorities itself (the
- * renderers' back to 0, display-critical threads to −8 when it may, e.g. as root), so `nice -n 19`
- * on the bench does not reach them; {@link chromiumRss} puts every thread of the bench's Chromium
- * back to this (raising a nice value is always allowed), every time it samples.
- */
-const NICE = getPriority();
-
-/** Sets every thread of process `pid` to {@link NICE} when Chromium made it more urgent. */
-function renice(pid: string): void {
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      if (getPriority(Number(tid)) < NICE) setPriority(Number(tid), NICE);
-    } catch {
-      // gone
-    }
-  }
-}
-
-/**
  * Sum of the resident memory of every Chromium process of the bench (Linux /proc), in bytes; also
- * keeps their threads at the bench's niceness ({@link renice}).
+ * keeps their threads at the bench's niceness (`renice`, nice.ts).
  */
 function chromiumRss(): number {
   let total = 0;
@@ -242,7 +224,7 @@ async function measure(rows: number): Promise<Row> {
   const fileMB = statSync(path).size / MB;
   const cliS = NO_CLI ? NaN : await cliTime(path);
   const b = await openBenchBrowser('scale');
-  const nicer = setInterval(chromiumRss, 1000); // keeps Chromium at the bench's niceness throughout
+  const stopNice = keepChromiumNiced('bench-scale'); // Chromium at the bench's niceness throughout
   const problems: string[] = [];
   try {
     const page = await b.context.newPage();
@@ -357,7 +339,7 @@ async function measure(rows: number): Promise<Row> {
     };
   } finally {
     if (problems.length) console.error(`  problems: ${problems.join(' | ')}`);
-    clearInterval(nicer);
+    stopNice();
     await b.close();
   }
 }
