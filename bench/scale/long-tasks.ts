@@ -16,6 +16,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { openBenchBrowser } from '../browser.ts';
+import { keepChromiumNiced } from './nice.ts';
 import { generateScaleCsv } from './generate.ts';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -125,6 +126,7 @@ async function main(): Promise<void> {
   const path = join(DIR, `scale-${ROWS}.csv`);
   if (!existsSync(path)) generateScaleCsv(path, ROWS);
   const b = await openBenchBrowser('longtasks');
+  const stopNice = keepChromiumNiced('bench-longtasks'); // Chromium resets its own priorities
   try {
     await b.context.addInitScript(OBSERVE);
     const page = await b.context.newPage();
@@ -216,6 +218,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
+    stopNice();
     await b.close();
   }
 }

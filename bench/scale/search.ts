@@ -18,6 +18,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openBenchBrowser } from '../browser.ts';
+import { keepChromiumNiced } from './nice.ts';
 import { generateScaleCsv } from './generate.ts';
 import { readBundleZip } from '../../src/core/export/zip.ts';
 
@@ -65,6 +66,7 @@ const load = (): string =>
 async function run(path: string): Promise<Result> {
   const loadBefore = load();
   const b = await openBenchBrowser('scale-search');
+  const stopNice = keepChromiumNiced('bench-scale-search'); // Chromium resets its own priorities
   try {
     const page = await b.context.newPage();
     page.on('pageerror', (e) => console.error(`  page error: ${e.message}`));
@@ -152,6 +154,7 @@ async function run(path: string): Promise<Result> {
       facts,
     };
   } finally {
+    stopNice();
     await b.close();
   }
 }

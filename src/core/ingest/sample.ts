@@ -58,12 +58,16 @@ function concat(pieces: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Calls `onRecord` with each record's bytes (without its LF) as one or more pieces, in order. */
-async function scan(
+/**
+ * Calls `onRecord` with each record's bytes (without its LF) as one or more pieces, in order, and
+ * yields after each chunk of the source (so a caller can pass on what it kept so far); returns the
+ * number of records.
+ */
+async function* scanning(
   source: ByteSource,
   signal: AbortSignal | undefined,
   onRecord: (index: number, pieces: Uint8Array[]) => void,
-): Promise<number> {
+): AsyncGenerator<void, number> {
   let inQuotes = false;
   let pieces: Uint8Array[] = [];
   let index = 0;
@@ -94,9 +98,23 @@ async function scan(
       }
     }
     if (start < chunk.length) pieces.push(chunk.subarray(start));
+    yield;
   }
   if (pieces.some((p) => p.length > 0)) onRecord(index++, pieces);
   return index;
+}
+
+/** {@link scanning} to the end: the number of records. */
+async function scan(
+  source: ByteSource,
+  signal: AbortSignal | undefined,
+  onRecord: (index: number, pieces: Uint8Array[]) => void,
+): Promise<number> {
+  const it = scanning(source, signal, onRecord);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) return r.value;
+  }
 }
 
 /** The delimiter a header line uses most (outside quotes) among , ; tab |. */
@@ -175,7 +193,18 @@ export async function sampleRows(source: ByteSource, options: RowSampleOptions):
   let target = -1;
   const classOf: number[] = [];
   const classes = new Map<string, number>();
+  // Each record's bytes with its line feed (4 bytes a row): the sample's exact size, so that ingest
+  // sizes its columns once instead of growing them by doubling (twice the memory at the end).
+  let lengths = new Uint32Array(1 << 16);
   const total = await scan(source, options.signal, (i, pieces) => {
+    if (i >= lengths.length) {
+      const bigger = new Uint32Array(2 * lengths.length);
+      bigger.set(lengths);
+      lengths = bigger;
+    }
+    let n = 1;
+    for (const p of pieces) n += p.length;
+    lengths[i] = n;
     if (i === 0) {
       const header = concat(pieces);
       delimiter = delimiterOf(header);
@@ -218,25 +247,39 @@ export async function sampleRows(source: ByteSource, options: RowSampleOptions):
       rows++;
     }
   });
+  let size = 0;
+  for (let i = 0; i < total; i++) if (keep[i]) size += lengths[i];
+  lengths = new Uint32Array(0);
   const sampled: ByteSource = {
     name: source.name,
+    size,
+    // Streams: the kept records are copied into an output buffer that is passed on (as a chunk of
+    // about OUT_CHUNK bytes) while the file is still being read, so the sample's bytes are never all
+    // held at once next to the table being parsed from them.
     async *open() {
-      const out: Uint8Array[] = [];
-      let size = 0;
-      const queue: Uint8Array[] = [];
-      await scan(source, options.signal, (i, pieces) => {
-        if (!keep[i]) return;
-        for (const p of pieces) out.push(p.slice());
-        out.push(new Uint8Array([LF]));
-        size += pieces.reduce((a, p) => a + p.length, 1);
-        if (size >= OUT_CHUNK) {
-          queue.push(concat(out.splice(0)));
-          size = 0;
+      let buf = new Uint8Array(2 * OUT_CHUNK);
+      let filled = 0;
+      const put = (p: Uint8Array): void => {
+        if (filled + p.length > buf.length) {
+          const bigger = new Uint8Array(Math.max(2 * buf.length, filled + p.length));
+          bigger.set(buf.subarray(0, filled));
+          buf = bigger;
         }
-      });
-      if (out.length) queue.push(concat(out));
-      // The scan holds the sample only (the kept rows), which is what will be parsed anyway.
-      for (const c of queue) yield c;
+        buf.set(p, filled);
+        filled += p.length;
+      };
+      const lf = new Uint8Array([LF]);
+      for await (const _ of scanning(source, options.signal, (i, pieces) => {
+        if (!keep[i]) return;
+        for (const p of pieces) put(p);
+        put(lf);
+      })) {
+        if (filled >= OUT_CHUNK) {
+          yield buf.slice(0, filled);
+          filled = 0;
+        }
+      }
+      if (filled > 0) yield buf.slice(0, filled);
     },
   };
   return { source: sampled, ofRows, rows };

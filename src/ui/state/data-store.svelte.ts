@@ -50,7 +50,10 @@ export function pageMemoryLimit(): number {
   } catch {
     // storage blocked
   }
-  return memoryLimit(search, stored);
+  // navigator.deviceMemory: GiB, rounded and capped by Chromium; undefined in Firefox and Safari.
+  const device =
+    typeof navigator === 'undefined' ? undefined : (navigator as { deviceMemory?: number }).deviceMemory;
+  return memoryLimit(search, stored, device);
 }
 
 export interface Sample {
