@@ -385,6 +385,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     ensembleRounds,
   });
 
+  const tSelect = clock();
+
   // Refit the chosen members on all training rows (refit.ts).
   call(() => opts.onPhase?.('refit'));
   const refit = await refitMembers({
@@ -414,7 +416,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     schedule,
     choice,
     refit,
-    times: { tStart, t0, tSearch, tEnd, budgetMs },
+    times: { tStart, t0, tSearch, tSelect, tEnd, budgetMs },
   });
   const { rescued } = choice;
   return {

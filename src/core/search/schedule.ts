@@ -117,6 +117,18 @@ export class TrialSchedule {
   // (50,000 holdout rows, 18 candidates, ROC AUC) that is seconds, so the reserve includes it, from
   // the time one score of a trial's predictions took.
   private scoreMs: number | undefined;
+  /**
+   * Clock readings of the search phase's end (`timings.tail`): when it stopped asking (the reserve it
+   * kept then), when the last trial was told and when the executor was closed.
+   */
+  readonly marks: {
+    stopAsking?: number;
+    reserveMs?: number;
+    /** The reserve's estimates at the stop (`reserveParts`). */
+    parts?: { refitMs: number; ensembleMs: number };
+    lastTold?: number;
+    closed?: number;
+  } = {};
 
   constructor(private readonly s: ScheduleSetup) {
     const replayClock = s.opts.replayClock;
@@ -204,20 +216,30 @@ export class TrialSchedule {
       : this.scoreMs * (this.s.ensembleRounds(c) + 1) * c * 2;
   }
 
-  /** When the search phase stops asking and cuts running trials: the deadline less the refit reserve. */
-  searchDeadline(): number {
+  /**
+   * The refit reserve's parts, ms: the estimated refit time of the two best trials (the usual
+   * ensemble core) and of the ensemble selection (`ensembleEstimateMs`).
+   */
+  reserveParts(): { refitMs: number; ensembleMs: number } {
     const { budgetMs, study, ctx } = this.s;
-    if (budgetMs === Infinity) return Infinity;
-    // Reserve for the refit: the estimated refit time of the two best trials (the usual ensemble
-    // core), at least 10% and at most 40% of the budget.
     const top = study.ranked().slice(0, 2);
     // Holdout plans: a refit that would not fit in 40% of the budget is not reserved for (big data on
     // a short budget): the refit then keeps the trial's holdout model, and the search uses the time.
-    const fitting = top
+    const refitMs = top
       .map((t) => refitEstimateMs(ctx, t))
-      .filter((ms) => ctx.nFolds > 1 || ms <= 0.4 * budgetMs);
-    const est = fitting.reduce((a, ms) => a + ms, 0) + this.ensembleEstimateMs();
-    const reserve = Math.min(0.4 * budgetMs, Math.max(0.1 * budgetMs, est));
+      .filter((ms) => ctx.nFolds > 1 || ms <= 0.4 * budgetMs)
+      .reduce((a, ms) => a + ms, 0);
+    return { refitMs, ensembleMs: this.ensembleEstimateMs() };
+  }
+
+  /** When the search phase stops asking and cuts running trials: the deadline less the refit reserve. */
+  searchDeadline(): number {
+    const { budgetMs } = this.s;
+    if (budgetMs === Infinity) return Infinity;
+    // Reserve for the refit and the selection: their estimates, at least 10% and at most 40% of the
+    // budget.
+    const { refitMs, ensembleMs } = this.reserveParts();
+    const reserve = Math.min(0.4 * budgetMs, Math.max(0.1 * budgetMs, refitMs + ensembleMs));
     return this.s.deadline - reserve;
   }
 
@@ -453,8 +475,12 @@ export class TrialSchedule {
           // Big data: no new trial when not even the fastest complete trial so far would finish before
           // the search deadline (a cut trial's work is lost, and its uncuttable start — the pipeline of
           // a level, a net's epoch — would push the run past its limit).
-          if (clock() + (rowLevels ? this.fastestMs() : 0) >= this.searchDeadline()) {
+          const now = clock();
+          if (now + (rowLevels ? this.fastestMs() : 0) >= this.searchDeadline()) {
             this.stoppedBy = 'deadline';
+            this.marks.stopAsking = now;
+            this.marks.reserveMs = this.s.deadline - this.searchDeadline();
+            this.marks.parts = this.reserveParts();
             break;
           }
           if (inflight.size >= concurrency) {
@@ -485,8 +511,10 @@ export class TrialSchedule {
         }
         await Promise.all(inflight);
       }
+      this.marks.lastTold = clock();
     } finally {
       await executor.close();
+      this.marks.closed = clock();
     }
   }
 }
