@@ -23,7 +23,8 @@ import type { CutPoint, TrialOutcome, TrialResultWithRungs, TrialTask } from './
 import type { TrialExecutor } from './executor.ts';
 import type { ClockRecord, SearchManifest, TrialCut, TrialScoring } from './manifest.ts';
 import type { SearchOptions, TrialEvidenceData } from './runner.ts';
-import { ensembleCandidates } from './select.ts';
+import { ESTIMATE_MAX_CELLS, ensembleCandidates } from './select.ts';
+import { estimateGroups } from './estimate.ts';
 import { refitEstimateMs } from './refit.ts';
 import {
   MIN_EPOCHS,
@@ -34,6 +35,14 @@ import {
   treeAllowance,
   type CostShape,
 } from './allowance.ts';
+
+/**
+ * The selection's time over the time of its scores at the fastest measured (`ensembleEstimateMs`):
+ * a greedy step also blends the candidates' predictions, and a loaded machine stretches seconds of
+ * scores where a single half-millisecond score slips between its time slices (issue 17: on 2 cores at
+ * load 18, under nice 19, the selection's wall time was 2.7–3.7 times its CPU time, one score's 1.0).
+ */
+export const SELECT_TIME_FACTOR = 2;
 
 /** Nets not started in a row because they would not fit (see the async loop of `run`). */
 export const MAX_NET_SKIPS = 3;
@@ -113,9 +122,11 @@ export class TrialSchedule {
   /** Net trials asked when the time left did not hold their fewest epochs (`askTrial`). */
   private readonly netWontFit = new Set<number>();
   private readonly replayCrashed: Map<number, ClockRecord['crashed'][number]>;
+  /** Groups of the selection's nested estimate (estimate.ts `estimateGroups`). */
+  private readonly estimateGroups: number;
   // Ensemble selection scores (rounds + 1) × candidates blends on the evaluated rows: on big data
   // (50,000 holdout rows, 18 candidates, ROC AUC) that is seconds, so the reserve includes it, from
-  // the time one score of a trial's predictions took.
+  // the time one score of a trial's predictions took (`ensembleEstimateMs`).
   private scoreMs: number | undefined;
   /**
    * Clock readings of the search phase's end (`timings.tail`): when it stopped asking (the reserve it
@@ -141,6 +152,7 @@ export class TrialSchedule {
     };
     this.replayCuts = new Map((replayClock?.cuts ?? []).map((c) => [c.trial, c]));
     this.replayCrashed = new Map((replayClock?.crashed ?? []).map((c) => [c.trial, c]));
+    this.estimateGroups = estimateGroups(s.ctx.evalRows, s.ctx.plan.foldOf, s.ctx.nFolds).n;
   }
 
   /** The ensemble candidates so far, best first (select.ts). */
@@ -208,12 +220,23 @@ export class TrialSchedule {
     return this.s.study.peersAmong(trial.family, rec.told.slice(0, rec.asked[trial.number]));
   }
 
+  /**
+   * The estimated time of the ensemble selection after the search (select.ts), ms: the greedy
+   * selection scores (steps + 1) × candidates blends, and its nested estimate (estimate.ts) re-runs
+   * it once per group of validation rows on the other groups' rows — (groups − 1) selections' worth —
+   * when its size allows (`ESTIMATE_MAX_CELLS`); × `SELECT_TIME_FACTOR` for the blends and the spread.
+   * Issue 17: the reserve left out the nested estimate (twice the selection on a 3-fold plan), and a
+   * 10 s search's 1 s reserve met a 1.7–2.4 s selection (telco_churn, stackoverflow, load 15).
+   */
   private ensembleEstimateMs(): number {
+    const { scoreMs } = this;
+    if (scoreMs === undefined || this.s.ensembleSize <= 1) return 0;
     const c = this.candidates().length;
-    // × 2: a step also blends, and scores under load vary
-    return this.scoreMs === undefined || this.s.ensembleSize <= 1
-      ? 0
-      : this.scoreMs * (this.s.ensembleRounds(c) + 1) * c * 2;
+    const rounds = this.s.ensembleRounds(c);
+    const { yEval, width } = this.s.ctx;
+    const g = this.estimateGroups;
+    const nested = c > 1 && yEval.length * width * c * (rounds + 1) * g <= ESTIMATE_MAX_CELLS ? g - 1 : 0;
+    return scoreMs * (rounds + 1) * c * (1 + nested) * SELECT_TIME_FACTOR;
   }
 
   /**

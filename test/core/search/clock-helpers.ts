@@ -76,8 +76,15 @@ export const summary = (r: SearchResult) =>
     resources: t.resources,
   }));
 
-/** Replays a search result as `reproduce` does: the recorded trials and clock decisions, no budget. */
-export function replayOf(r: SearchResult, base: SearchOptions): Promise<SearchResult> {
+/**
+ * Replays a search result as `reproduce` does: the recorded trials and clock decisions, no budget;
+ * `extra`: options the manifest does not record that the search was given (e.g. `ensembleSize`).
+ */
+export function replayOf(
+  r: SearchResult,
+  base: SearchOptions,
+  extra: Partial<SearchOptions> = {},
+): Promise<SearchResult> {
   const m = r.manifest;
   return runSearch({
     table: base.table,
@@ -98,6 +105,7 @@ export function replayOf(r: SearchResult, base: SearchOptions): Promise<SearchRe
     replay: m.replay,
     replayClock: JSON.parse(JSON.stringify(m.clock)),
     replayStoppedBy: m.stoppedBy,
+    ...extra,
   });
 }
 
