@@ -175,6 +175,29 @@ export interface SearchManifest {
     readonly searchSeconds: number;
     readonly refitSeconds: number;
     readonly totalSeconds: number;
+    /**
+     * Where a time-budgeted search's time went after its search deadline (issue 17), seconds: the
+     * refit reserve the search phase kept when it stopped asking (`reserveSeconds`, budget less the
+     * search deadline) and what the tail took — from the stop to the last trial told (`windDown`), the
+     * executor's close, the ensemble selection (with its nested estimate), and each member's refit
+     * (its estimate, its pipeline's fit on all rows, its model's fit). Absent without a time budget.
+     */
+    readonly tail?: {
+      readonly reserveSeconds?: number;
+      /** The reserve's estimates at the stop: the refit of the two best trials, the selection. */
+      readonly reserveRefitSeconds?: number;
+      readonly reserveSelectSeconds?: number;
+      readonly stopSeconds?: number;
+      readonly windDownSeconds?: number;
+      readonly closeSeconds?: number;
+      readonly selectSeconds: number;
+      readonly refits: readonly {
+        readonly trial: number;
+        readonly estimateSeconds: number;
+        readonly pipelineSeconds: number;
+        readonly fitSeconds: number;
+      }[];
+    };
   };
   readonly droppedMissingTarget: number;
   /** Executed trial list (family, parameters, seed) to replay the search without the clock. */
@@ -276,7 +299,7 @@ export interface ManifestParts {
   readonly trialScoring: TrialScoring;
   readonly marginFraction: number;
   readonly stoppedBy: SearchManifest['stoppedBy'];
-  readonly schedule: Pick<TrialSchedule, 'execution' | 'told' | 'asked' | 'cuts' | 'crashed'>;
+  readonly schedule: Pick<TrialSchedule, 'execution' | 'told' | 'asked' | 'cuts' | 'crashed' | 'marks'>;
   readonly choice: ModelChoice;
   readonly refit: RefitOutcome;
   /** Clock readings: start, end of the search phase, end of the refit (ms); the time budget (ms). */
@@ -285,6 +308,8 @@ export interface ManifestParts {
     readonly tStart: number;
     readonly t0: number;
     readonly tSearch: number;
+    /** End of the ensemble selection (start of the refit). */
+    readonly tSelect: number;
     readonly tEnd: number;
     readonly budgetMs: number;
   };
@@ -294,7 +319,9 @@ export interface ManifestParts {
 export function searchManifest(p: ManifestParts): SearchManifest {
   const { opts, study, families, choice, refit, schedule, times } = p;
   const { ranked, selection: sel, rescue } = choice;
-  const { tStart, t0, tSearch, tEnd, budgetMs } = times;
+  const { tStart, t0, tSearch, tSelect, tEnd, budgetMs } = times;
+  const marks = schedule.marks;
+  const sec = (ms: number) => Math.round(ms) / 1000;
   const recordedRescue = opts.replayClock?.rescue;
   const halvingInfo: SearchManifest['halving'] =
     opts.halving === false
@@ -341,6 +368,33 @@ export function searchManifest(p: ManifestParts): SearchManifest {
       searchSeconds: (tSearch - t0) / 1000,
       refitSeconds: (tEnd - tSearch) / 1000,
       totalSeconds: (tEnd - tStart) / 1000,
+      ...(budgetMs !== Infinity
+        ? {
+            tail: {
+              ...(marks.reserveMs !== undefined ? { reserveSeconds: sec(marks.reserveMs) } : {}),
+              ...(marks.parts
+                ? {
+                    reserveRefitSeconds: sec(marks.parts.refitMs),
+                    reserveSelectSeconds: sec(marks.parts.ensembleMs),
+                  }
+                : {}),
+              ...(marks.stopAsking !== undefined ? { stopSeconds: sec(marks.stopAsking - tStart) } : {}),
+              ...(marks.stopAsking !== undefined && marks.lastTold !== undefined
+                ? { windDownSeconds: sec(marks.lastTold - marks.stopAsking) }
+                : {}),
+              ...(marks.lastTold !== undefined && marks.closed !== undefined
+                ? { closeSeconds: sec(marks.closed - marks.lastTold) }
+                : {}),
+              selectSeconds: sec(tSelect - tSearch),
+              refits: refit.times.map((r) => ({
+                trial: r.trial,
+                estimateSeconds: sec(r.estimateMs),
+                pipelineSeconds: sec(r.pipelineMs),
+                fitSeconds: sec(r.fitMs),
+              })),
+            },
+          }
+        : {}),
     },
     droppedMissingTarget: p.ctx.droppedMissing,
     replay: study.replayList(),

@@ -117,6 +117,16 @@ export interface RefitOutcome {
   readonly dropped: readonly number[];
   /** What happened to each chosen member (`ClockRecord.refit`). */
   readonly decisions: readonly RefitDecision[];
+  /** Per member refitted: its estimate, its pipeline's fit on all rows and its model's fit, ms. */
+  readonly times: readonly RefitTime[];
+}
+
+/** How long one member's refit took against its estimate (`timings.tail.refits`). */
+export interface RefitTime {
+  readonly trial: number;
+  readonly estimateMs: number;
+  readonly pipelineMs: number;
+  readonly fitMs: number;
 }
 
 export async function refitMembers(input: RefitInput): Promise<RefitOutcome> {
@@ -153,6 +163,7 @@ export async function refitMembers(input: RefitInput): Promise<RefitOutcome> {
     }
     return p;
   };
+  const times: RefitTime[] = [];
   const recordedRefit = replayClock ? new Map(replayClock.refit.map((r) => [r.trial, r])) : undefined;
   for (const [i, { t, w }] of chosen.entries()) {
     const recorded = recordedRefit?.get(t.number);
@@ -191,7 +202,9 @@ export async function refitMembers(input: RefitInput): Promise<RefitOutcome> {
       continue;
     }
     const resource = refitResource(ctx, t);
+    const tPipe = clock();
     const { pipeline, matrix } = fullData(pipeKey(t.family, t.config));
+    const tFit = clock();
     const est = estimatorFor(t.family);
     // A refit cut at the margin after a round or two gives a model worse than no refit (a 1-tree
     // forest scored 0.60 AUC where its trial scored 0.75; issue 17): the first member trains at least
@@ -213,6 +226,12 @@ export async function refitMembers(input: RefitInput): Promise<RefitOutcome> {
         stoppedAt = rounds;
         return false;
       },
+    });
+    times.push({
+      trial: t.number,
+      estimateMs: refitEstimateMs(ctx, t),
+      pipelineMs: tFit - tPipe,
+      fitMs: clock() - tFit,
     });
     if (replayClock && opts.signal?.aborted) throw new SearchError('the replay was cancelled');
     if (stoppedAt !== undefined && stoppedAt < floor) {
@@ -243,5 +262,6 @@ export async function refitMembers(input: RefitInput): Promise<RefitOutcome> {
     finalMembers,
     dropped,
     decisions: refitDecisions,
+    times,
   };
 }

@@ -19,7 +19,9 @@
  * estimated refit time of the top 2 trials (their fit time × all rows / the rows they trained on ×
  * the refit's rounds / the rounds they trained × `REFIT_TIME_FACTOR`, refit.ts;
  * on a holdout plan a refit estimated over 40% of the budget is not reserved for: the trial's own
- * model is kept) plus the estimated ensemble selection), at most 40% of the budget (the 10% floor
+ * model is kept) plus the estimated ensemble selection with its nested estimate (schedule.ts
+ * `ensembleEstimateMs`: the selection's scores at the fastest measured score, × the groups of the
+ * nested estimate, × `SELECT_TIME_FACTOR`)), at most 40% of the budget (the 10% floor
  * also covers the hand-back of a trial cut at the search deadline). With row-subsample rungs no new
  * trial is asked when the fastest complete trial would not finish before the search deadline.
  * A trial running at the search deadline is stopped at its next round/epoch and recorded PRUNED with
@@ -385,6 +387,8 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     ensembleRounds,
   });
 
+  const tSelect = clock();
+
   // Refit the chosen members on all training rows (refit.ts).
   call(() => opts.onPhase?.('refit'));
   const refit = await refitMembers({
@@ -414,7 +418,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     schedule,
     choice,
     refit,
-    times: { tStart, t0, tSearch, tEnd, budgetMs },
+    times: { tStart, t0, tSearch, tSelect, tEnd, budgetMs },
   });
   const { rescued } = choice;
   return {

@@ -23,7 +23,8 @@ import type { CutPoint, TrialOutcome, TrialResultWithRungs, TrialTask } from './
 import type { TrialExecutor } from './executor.ts';
 import type { ClockRecord, SearchManifest, TrialCut, TrialScoring } from './manifest.ts';
 import type { SearchOptions, TrialEvidenceData } from './runner.ts';
-import { ensembleCandidates } from './select.ts';
+import { ESTIMATE_MAX_CELLS, ensembleCandidates } from './select.ts';
+import { estimateGroups } from './estimate.ts';
 import { refitEstimateMs } from './refit.ts';
 import {
   MIN_EPOCHS,
@@ -34,6 +35,14 @@ import {
   treeAllowance,
   type CostShape,
 } from './allowance.ts';
+
+/**
+ * The selection's time over the time of its scores at the fastest measured (`ensembleEstimateMs`):
+ * a greedy step also blends the candidates' predictions, and a loaded machine stretches seconds of
+ * scores where a single half-millisecond score slips between its time slices (issue 17: on 2 cores at
+ * load 18, under nice 19, the selection's wall time was 2.7–3.7 times its CPU time, one score's 1.0).
+ */
+export const SELECT_TIME_FACTOR = 2;
 
 /** Nets not started in a row because they would not fit (see the async loop of `run`). */
 export const MAX_NET_SKIPS = 3;
@@ -113,10 +122,24 @@ export class TrialSchedule {
   /** Net trials asked when the time left did not hold their fewest epochs (`askTrial`). */
   private readonly netWontFit = new Set<number>();
   private readonly replayCrashed: Map<number, ClockRecord['crashed'][number]>;
+  /** Groups of the selection's nested estimate (estimate.ts `estimateGroups`). */
+  private readonly estimateGroups: number;
   // Ensemble selection scores (rounds + 1) × candidates blends on the evaluated rows: on big data
   // (50,000 holdout rows, 18 candidates, ROC AUC) that is seconds, so the reserve includes it, from
-  // the time one score of a trial's predictions took.
+  // the time one score of a trial's predictions took (`ensembleEstimateMs`).
   private scoreMs: number | undefined;
+  /**
+   * Clock readings of the search phase's end (`timings.tail`): when it stopped asking (the reserve it
+   * kept then), when the last trial was told and when the executor was closed.
+   */
+  readonly marks: {
+    stopAsking?: number;
+    reserveMs?: number;
+    /** The reserve's estimates at the stop (`reserveParts`). */
+    parts?: { refitMs: number; ensembleMs: number };
+    lastTold?: number;
+    closed?: number;
+  } = {};
 
   constructor(private readonly s: ScheduleSetup) {
     const replayClock = s.opts.replayClock;
@@ -129,6 +152,7 @@ export class TrialSchedule {
     };
     this.replayCuts = new Map((replayClock?.cuts ?? []).map((c) => [c.trial, c]));
     this.replayCrashed = new Map((replayClock?.crashed ?? []).map((c) => [c.trial, c]));
+    this.estimateGroups = estimateGroups(s.ctx.evalRows, s.ctx.plan.foldOf, s.ctx.nFolds).n;
   }
 
   /** The ensemble candidates so far, best first (select.ts). */
@@ -196,28 +220,49 @@ export class TrialSchedule {
     return this.s.study.peersAmong(trial.family, rec.told.slice(0, rec.asked[trial.number]));
   }
 
+  /**
+   * The estimated time of the ensemble selection after the search (select.ts), ms: the greedy
+   * selection scores (steps + 1) × candidates blends, and its nested estimate (estimate.ts) re-runs
+   * it once per group of validation rows on the other groups' rows — (groups − 1) selections' worth —
+   * when its size allows (`ESTIMATE_MAX_CELLS`); × `SELECT_TIME_FACTOR` for the blends and the spread.
+   * Issue 17: the reserve left out the nested estimate (twice the selection on a 3-fold plan), and a
+   * 10 s search's 1 s reserve met a 1.7–2.4 s selection (telco_churn, stackoverflow, load 15).
+   */
   private ensembleEstimateMs(): number {
+    const { scoreMs } = this;
+    if (scoreMs === undefined || this.s.ensembleSize <= 1) return 0;
     const c = this.candidates().length;
-    // × 2: a step also blends, and scores under load vary
-    return this.scoreMs === undefined || this.s.ensembleSize <= 1
-      ? 0
-      : this.scoreMs * (this.s.ensembleRounds(c) + 1) * c * 2;
+    const rounds = this.s.ensembleRounds(c);
+    const { yEval, width } = this.s.ctx;
+    const g = this.estimateGroups;
+    const nested = c > 1 && yEval.length * width * c * (rounds + 1) * g <= ESTIMATE_MAX_CELLS ? g - 1 : 0;
+    return scoreMs * (rounds + 1) * c * (1 + nested) * SELECT_TIME_FACTOR;
+  }
+
+  /**
+   * The refit reserve's parts, ms: the estimated refit time of the two best trials (the usual
+   * ensemble core) and of the ensemble selection (`ensembleEstimateMs`).
+   */
+  reserveParts(): { refitMs: number; ensembleMs: number } {
+    const { budgetMs, study, ctx } = this.s;
+    const top = study.ranked().slice(0, 2);
+    // Holdout plans: a refit that would not fit in 40% of the budget is not reserved for (big data on
+    // a short budget): the refit then keeps the trial's holdout model, and the search uses the time.
+    const refitMs = top
+      .map((t) => refitEstimateMs(ctx, t))
+      .filter((ms) => ctx.nFolds > 1 || ms <= 0.4 * budgetMs)
+      .reduce((a, ms) => a + ms, 0);
+    return { refitMs, ensembleMs: this.ensembleEstimateMs() };
   }
 
   /** When the search phase stops asking and cuts running trials: the deadline less the refit reserve. */
   searchDeadline(): number {
-    const { budgetMs, study, ctx } = this.s;
+    const { budgetMs } = this.s;
     if (budgetMs === Infinity) return Infinity;
-    // Reserve for the refit: the estimated refit time of the two best trials (the usual ensemble
-    // core), at least 10% and at most 40% of the budget.
-    const top = study.ranked().slice(0, 2);
-    // Holdout plans: a refit that would not fit in 40% of the budget is not reserved for (big data on
-    // a short budget): the refit then keeps the trial's holdout model, and the search uses the time.
-    const fitting = top
-      .map((t) => refitEstimateMs(ctx, t))
-      .filter((ms) => ctx.nFolds > 1 || ms <= 0.4 * budgetMs);
-    const est = fitting.reduce((a, ms) => a + ms, 0) + this.ensembleEstimateMs();
-    const reserve = Math.min(0.4 * budgetMs, Math.max(0.1 * budgetMs, est));
+    // Reserve for the refit and the selection: their estimates, at least 10% and at most 40% of the
+    // budget.
+    const { refitMs, ensembleMs } = this.reserveParts();
+    const reserve = Math.min(0.4 * budgetMs, Math.max(0.1 * budgetMs, refitMs + ensembleMs));
     return this.s.deadline - reserve;
   }
 
@@ -453,8 +498,12 @@ export class TrialSchedule {
           // Big data: no new trial when not even the fastest complete trial so far would finish before
           // the search deadline (a cut trial's work is lost, and its uncuttable start — the pipeline of
           // a level, a net's epoch — would push the run past its limit).
-          if (clock() + (rowLevels ? this.fastestMs() : 0) >= this.searchDeadline()) {
+          const now = clock();
+          if (now + (rowLevels ? this.fastestMs() : 0) >= this.searchDeadline()) {
             this.stoppedBy = 'deadline';
+            this.marks.stopAsking = now;
+            this.marks.reserveMs = this.s.deadline - this.searchDeadline();
+            this.marks.parts = this.reserveParts();
             break;
           }
           if (inflight.size >= concurrency) {
@@ -485,8 +534,10 @@ export class TrialSchedule {
         }
         await Promise.all(inflight);
       }
+      this.marks.lastTold = clock();
     } finally {
       await executor.close();
+      this.marks.closed = clock();
     }
   }
 }

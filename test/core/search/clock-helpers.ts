@@ -1,12 +1,17 @@
 /**
- * Shared by the replay tests of time-budgeted searches (issue #12): a synthetic table, a fake clock,
- * a two-lane executor, and the replay of a search result as `reproduce` runs it.
+ * Shared by the tests of time-budgeted searches (issue #12, #17, #21): synthetic tables, a fake
+ * clock, a two-lane executor, the replay of a search result as `reproduce` runs it, and the holdout
+ * context and first trial of the tests of one trial cut by its time limit.
  */
 import { expect } from 'vitest';
 import type { Table } from '../../../src/core/data/table.ts';
 import { createRng } from '../../../src/core/util/random.ts';
 import { runSearch, type SearchOptions, type SearchResult } from '../../../src/core/search/runner.ts';
 import { inProcessExecutor, type TrialExecutor } from '../../../src/core/search/executor.ts';
+import { prepareSearchContext, type SearchContext } from '../../../src/core/search/context.ts';
+import type { TrialTask } from '../../../src/core/search/evaluate-trial.ts';
+import type { FamilyName } from '../../../src/core/train/families.ts';
+import { mixedTable } from '../../../bench/search-scale/table.ts';
 
 /** A binary target over `p` numeric columns (a few informative) and a category. */
 export function wide(n: number, p: number, seed: number): Table {
@@ -34,6 +39,40 @@ export function wide(n: number, p: number, seed: number): Table {
   cols.push({ name: 'c', type: 'categorical', storage: 'dict', codes, dictionary: ['a', 'b', 'c', 'd'] });
   cols.push({ name: 'y', type: 'categorical', storage: 'dict', codes: y, dictionary: ['no', 'yes'] });
   return { nRows: n, columns: cols };
+}
+
+/** The mixed table of the row-subsample tests (bench/search-scale/table.ts): `rows` × 10 columns, binary `y`. */
+export const mixedRows = (rows = 3000): Table => mixedTable(rows, 10, 7);
+
+/**
+ * A search context on a holdout plan of `mixedRows(rows)` (binary `y`, ROC AUC, seed 4) with one
+ * row-subsample level of 600 rows, or none (`levels: false`).
+ */
+export function holdoutContext(
+  families: FamilyName[],
+  { rows = 3000, levels = true }: { rows?: number; levels?: boolean } = {},
+): SearchContext {
+  return prepareSearchContext({
+    table: mixedRows(rows),
+    spec: {
+      target: 'y',
+      task: 'binary',
+      seed: 4,
+      metric: 'roc_auc',
+      families,
+      folds: 1,
+      ...(levels ? { subsample: { threshold: 800, rows: [600] } } : {}),
+    },
+  });
+}
+
+/** Trial 0 of `family` with `config`, seed 3, no rungs or halving peers; `extra` adds or overrides. */
+export function firstTrial(
+  family: FamilyName,
+  config: TrialTask['config'],
+  extra: Partial<TrialTask> = {},
+): TrialTask {
+  return { id: 't0', number: 0, family, config, seed: 3, rungs: [], halving: false, peers: {}, ...extra };
 }
 
 /**
@@ -76,8 +115,15 @@ export const summary = (r: SearchResult) =>
     resources: t.resources,
   }));
 
-/** Replays a search result as `reproduce` does: the recorded trials and clock decisions, no budget. */
-export function replayOf(r: SearchResult, base: SearchOptions): Promise<SearchResult> {
+/**
+ * Replays a search result as `reproduce` does: the recorded trials and clock decisions, no budget;
+ * `extra`: options the manifest does not record that the search was given (e.g. `ensembleSize`).
+ */
+export function replayOf(
+  r: SearchResult,
+  base: SearchOptions,
+  extra: Partial<SearchOptions> = {},
+): Promise<SearchResult> {
   const m = r.manifest;
   return runSearch({
     table: base.table,
@@ -98,6 +144,7 @@ export function replayOf(r: SearchResult, base: SearchOptions): Promise<SearchRe
     replay: m.replay,
     replayClock: JSON.parse(JSON.stringify(m.clock)),
     replayStoppedBy: m.stoppedBy,
+    ...extra,
   });
 }
 

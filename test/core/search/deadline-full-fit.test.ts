@@ -5,36 +5,19 @@
  * is itself an uncuttable fit (seconds on 800,000 rows) that the check exists to avoid.
  */
 import { describe, expect, it } from 'vitest';
-import { prepareSearchContext, type SearchContext } from '../../../src/core/search/context.ts';
-import { evaluateTrial, type TrialTask } from '../../../src/core/search/evaluate-trial.ts';
-import { mixedTable } from '../../../bench/search-scale/table.ts';
+import type { SearchContext } from '../../../src/core/search/context.ts';
+import { evaluateTrial } from '../../../src/core/search/evaluate-trial.ts';
+import { fakeClock, firstTrial, holdoutContext } from './clock-helpers.ts';
 
-const task: TrialTask = {
-  id: 't0',
-  number: 0,
-  family: 'gbdt',
-  config: { learningRate: 0.3, maxDepth: 3, minChildWeight: 1, lambda: 1, earlyStoppingRounds: 10 },
-  seed: 3,
-  rungs: [],
-  halving: false,
-  peers: {},
-  timeLimitMs: 250,
-};
+const task = firstTrial(
+  'gbdt',
+  { learningRate: 0.3, maxDepth: 3, minChildWeight: 1, lambda: 1, earlyStoppingRounds: 10 },
+  { timeLimitMs: 250 },
+);
 
 describe('the time check before a trial’s fit on all rows', () => {
   it('does not build the full-rows data when the fit would not finish in time; the trial keeps its level', async () => {
-    const base = prepareSearchContext({
-      table: mixedTable(3000, 10, 7),
-      spec: {
-        target: 'y',
-        task: 'binary',
-        seed: 4,
-        metric: 'roc_auc',
-        families: ['gbdt'],
-        folds: 1,
-        subsample: { threshold: 800, rows: [600] },
-      },
-    });
+    const base = holdoutContext(['gbdt']);
     expect(base.subsample?.rows).toEqual([600]);
     // A fake clock: only building a level's data takes time (100 ms), so the level's fit "took"
     // 100 ms and the fit on all 2,400 training rows is expected to take 400 ms: past the 250 ms limit.
@@ -59,18 +42,7 @@ describe('the time check before a trial’s fit on all rows', () => {
   });
 
   it('with time to spare the trial goes on to all rows', async () => {
-    const ctx = prepareSearchContext({
-      table: mixedTable(3000, 10, 7),
-      spec: {
-        target: 'y',
-        task: 'binary',
-        seed: 4,
-        metric: 'roc_auc',
-        families: ['gbdt'],
-        folds: 1,
-        subsample: { threshold: 800, rows: [600] },
-      },
-    });
+    const ctx = holdoutContext(['gbdt']);
     const out = await evaluateTrial(ctx, { ...task, rowLevels: [600], timeLimitMs: undefined }, {}, () => 0);
     expect(out.result.state).toBe('COMPLETE');
     expect(out.result.rows).toBeUndefined();
@@ -79,18 +51,14 @@ describe('the time check before a trial’s fit on all rows', () => {
 
 describe('a holdout trial cut by the deadline', () => {
   it('returns its model as a fallback only while no trial has completed (keepCutModel)', async () => {
-    const ctx = prepareSearchContext({
-      table: mixedTable(1500, 10, 7),
-      spec: { target: 'y', task: 'binary', seed: 4, metric: 'roc_auc', families: ['gbdt'], folds: 1 },
-    });
+    const ctx = holdoutContext(['gbdt'], { rows: 1500, levels: false });
     const cutAfter = async (keepCutModel?: boolean) => {
-      let t = 0;
       // every clock reading is 1 ms: a 20 ms limit cuts the fit after a few rounds
       const out = await evaluateTrial(
         ctx,
         { ...task, timeLimitMs: 20, ...(keepCutModel === undefined ? {} : { keepCutModel }) },
         {},
-        () => t++,
+        fakeClock(1).now,
       );
       expect(out.result).toMatchObject({ state: 'PRUNED', reason: 'deadline' });
       expect(out.pred).toBeDefined();

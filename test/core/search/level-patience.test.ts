@@ -5,15 +5,14 @@
  * rows, and every fit of a search without levels (small data), keep the configuration's patience.
  */
 import { describe, expect, it } from 'vitest';
-import { prepareSearchContext } from '../../../src/core/search/context.ts';
-import { evaluateTrial, levelConfig, type TrialTask } from '../../../src/core/search/evaluate-trial.ts';
+import { evaluateTrial, levelConfig } from '../../../src/core/search/evaluate-trial.ts';
 import { LEVEL_NET_PATIENCE, levelNetPatience } from '../../../src/core/search/subsample.ts';
 import { DEFAULT_PORTFOLIO } from '../../../src/core/search/samplers/portfolio.ts';
 import { splitJoint } from '../../../src/core/search/spaces.ts';
 import { Study } from '../../../src/core/search/study.ts';
 import { epochsTrained } from '../../../src/core/search/allowance.ts';
 import type { Fitted } from '../../../src/core/models/types.ts';
-import { mixedTable } from '../../../bench/search-scale/table.ts';
+import { firstTrial, holdoutContext } from './clock-helpers.ts';
 
 describe('the patience of a net on a row-subsample level', () => {
   it('nets wait 3 epochs at most on a level; other families and "never stop" (0) are untouched', () => {
@@ -31,18 +30,7 @@ describe('the patience of a net on a row-subsample level', () => {
   });
 
   it('an MLP trial stops its level fit 3 epochs after its best, its fit on all rows 8 epochs after', async () => {
-    const ctx = prepareSearchContext({
-      table: mixedTable(3000, 10, 7),
-      spec: {
-        target: 'y',
-        task: 'binary',
-        seed: 4,
-        metric: 'roc_auc',
-        families: ['mlp'],
-        folds: 1,
-        subsample: { threshold: 800, rows: [600] },
-      },
-    });
+    const ctx = holdoutContext(['mlp']);
     const study = new Study({
       task: 'binary',
       metric: 'roc_auc',
@@ -54,18 +42,12 @@ describe('the patience of a net on a row-subsample level', () => {
     study.enqueue(splitJoint(entry));
     const tr = study.ask();
     expect(tr.config.patience).toBe(8);
-    const task: TrialTask = {
+    const task = firstTrial('mlp', tr.config, {
       id: tr.id,
-      number: 0,
-      family: 'mlp',
-      config: tr.config,
       seed: tr.seed,
-      rungs: [],
-      halving: false,
-      peers: {},
       rowLevels: [600],
       keepHoldoutModel: true,
-    };
+    });
     const waited = (m: unknown) => {
       const f = m as Fitted & { iterationsRun?: number; iterationsUsed?: number };
       return f.iterationsRun! - f.iterationsUsed!;

@@ -7,43 +7,29 @@
  * as `unscored` in the cut, and a replay does the same. Without levels nothing changes.
  */
 import { describe, expect, it } from 'vitest';
-import { prepareSearchContext } from '../../../src/core/search/context.ts';
-import { evaluateTrial, type TrialTask } from '../../../src/core/search/evaluate-trial.ts';
+import { evaluateTrial } from '../../../src/core/search/evaluate-trial.ts';
 import { checkClockRecord } from '../../../src/core/search/manifest.ts';
 import type { SearchOptions } from '../../../src/core/search/runner.ts';
 import { runSearch } from '../../../src/core/search/runner.ts';
-import { mixedTable } from '../../../bench/search-scale/table.ts';
-import { expectSameSearch, fakeClock, replayOf, twoLaneExecutor } from './clock-helpers.ts';
+import {
+  expectSameSearch,
+  fakeClock,
+  firstTrial,
+  holdoutContext,
+  mixedRows,
+  replayOf,
+  twoLaneExecutor,
+} from './clock-helpers.ts';
 
-const ctx = prepareSearchContext({
-  table: mixedTable(3000, 10, 7),
-  spec: {
-    target: 'y',
-    task: 'binary',
-    seed: 4,
-    metric: 'roc_auc',
-    families: ['gbdt'],
-    folds: 1,
-    subsample: { threshold: 800, rows: [600] },
-  },
-});
-const task: TrialTask = {
-  id: 't0',
-  number: 0,
-  family: 'gbdt',
-  config: { learningRate: 0.05, maxDepth: 3, minChildWeight: 1, lambda: 1, earlyStoppingRounds: 200 },
-  seed: 3,
-  rungs: [],
-  halving: false,
-  peers: {},
-  keepHoldoutModel: true,
-};
+const ctx = holdoutContext(['gbdt']);
+const task = firstTrial(
+  'gbdt',
+  { learningRate: 0.05, maxDepth: 3, minChildWeight: 1, lambda: 1, earlyStoppingRounds: 200 },
+  { keepHoldoutModel: true },
+);
 
 /** A clock that advances 1 ms at every reading: the trial is cut after the same round every run. */
-const ticking = () => {
-  let t = 0;
-  return () => ++t;
-};
+const ticking = () => fakeClock(1).now;
 
 describe('a trial cut by the deadline', () => {
   for (const [name, levels] of [
@@ -87,7 +73,7 @@ describe('a trial cut by the deadline', () => {
   it('in a search: the cut after a completed trial is recorded unscored, and the replay is the same search', async () => {
     const clock = fakeClock(1);
     const base: SearchOptions = {
-      table: mixedTable(3000, 10, 7),
+      table: mixedRows(),
       target: 'y',
       task: 'binary',
       families: ['gbdt', 'random_forest'],
