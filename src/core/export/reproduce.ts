@@ -464,6 +464,8 @@ export async function reproduceBundle(
       ...(s.execution?.batchSize !== undefined ? { batchSize: s.execution.batchSize } : {}),
       marginFraction: s.budget.marginFraction,
       exclude: training.exclude,
+      // the recorded math; a record without it used the engine's (kept, so it replays as it was made)
+      math: s.math === 'portable' ? 'portable' : 'engine',
     });
     let result;
     try {

@@ -4,7 +4,16 @@
  * about 10% of arguments, which breaks "a bundle predicts identically in Node and in the browser".
  * These use only IEEE-754 basic arithmetic (+ − × ÷ and Math.round), which is exact everywhere.
  * exp is fdlibm's e_exp.c algorithm (error < 1 ulp).
+ *
+ * Measured (bench/runtime-math): log, sin and cos here give Node 20's Math.log/sin/cos bit for bit on
+ * every argument tried below 1e6; Chromium 156's differ from both on 0.3–7% (log), ~3.3% (sin, cos).
  */
+
+/**
+ * Which functions a replayed computation uses: 'portable' (these; what searches made since they
+ * exist record) or 'engine' (the runtime's Math.*, the legacy behaviour of a record without the field).
+ */
+export type MathMode = 'portable' | 'engine';
 
 const LN2_HI = 6.9314718036912381649e-1;
 const LN2_LO = 1.90821492927058770002e-10;
@@ -163,7 +172,7 @@ const C1 = 4.16666666666666019037e-2;
 const C2 = -1.38888888888741095749e-3;
 const C3 = 2.48015872894767294178e-5;
 const C4 = -2.75573143513906633035e-7;
-const C5 = 2.08757232129817482790e-9;
+const C5 = 2.0875723212981748279e-9;
 const C6 = -1.13596475577881948265e-11;
 
 /** sin(r0 + r1) for |r0 + r1| ≤ π/4, r1 a tail below r0's last bit. */
@@ -311,7 +320,13 @@ export function sin(x: number): number {
   const n = reduce(x);
   const r0 = RED[0];
   const r1 = RED[1];
-  return n === 0 ? sinKernel(r0, r1) : n === 1 ? cosKernel(r0, r1) : n === 2 ? -sinKernel(r0, r1) : -cosKernel(r0, r1);
+  return n === 0
+    ? sinKernel(r0, r1)
+    : n === 1
+      ? cosKernel(r0, r1)
+      : n === 2
+        ? -sinKernel(r0, r1)
+        : -cosKernel(r0, r1);
 }
 
 /** Cosine with the same bits in every engine (error < 1 ulp). */
@@ -322,5 +337,11 @@ export function cos(x: number): number {
   const n = reduce(x);
   const r0 = RED[0];
   const r1 = RED[1];
-  return n === 0 ? cosKernel(r0, r1) : n === 1 ? -sinKernel(r0, r1) : n === 2 ? -cosKernel(r0, r1) : sinKernel(r0, r1);
+  return n === 0
+    ? cosKernel(r0, r1)
+    : n === 1
+      ? -sinKernel(r0, r1)
+      : n === 2
+        ? -cosKernel(r0, r1)
+        : sinKernel(r0, r1);
 }
