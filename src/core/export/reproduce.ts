@@ -508,6 +508,8 @@ export async function reproduceBundle(
         : {}),
       exclude: training.exclude,
       ...(manifest.task === 'binary' ? { decision: replayRequest(manifest) } : {}),
+      // as the recorded date step computed its sin/cos (older bundles: the engine's, so exact where made)
+      math: recordedDateMath(manifest.pipeline.spec),
     });
     // The recorded decision (positive class, threshold) labels the replay's predictions too.
     files = createBundleFiles(trained, dataset, env, {
@@ -641,6 +643,15 @@ export async function reproduceBundle(
     lines,
   };
 }
+
+/** 'portable' when the recorded pipeline's date step says so (fit bundles made since), else 'engine'. */
+function recordedDateMath(spec: unknown): 'portable' | 'engine' {
+  const steps = (spec as { steps?: unknown } | undefined)?.steps;
+  if (!Array.isArray(steps)) return 'engine';
+  const portable = steps.some((s: StepLike) => s?.kind === 'date_parts' && s.config?.math === 'portable');
+  return portable ? 'portable' : 'engine';
+}
+type StepLike = { kind?: unknown; config?: { math?: unknown } } | null;
 
 /**
  * How a replay chooses its decision: as recorded; for a bundle made before decisions existed, the

@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ingestCsv } from '../../../src/core/ingest/ingest.ts';
 import { fileSource, nodeHasher } from '../../../src/cli/node-io.ts';
 import { nodeEnvironment } from '../../../src/cli/bundle-io.ts';
-import { createSearchBundleFiles, loadBundle } from '../../../src/core/export/bundle.ts';
+import { createBundleFiles, createSearchBundleFiles, loadBundle } from '../../../src/core/export/bundle.ts';
+import { trainModel } from '../../../src/core/train/train.ts';
 import { reproduceBundle } from '../../../src/core/export/reproduce.ts';
 import { runSearch } from '../../../src/core/search/runner.ts';
 import { crossRuntimeTable } from '../../helpers/cross-runtime-search.ts';
@@ -110,5 +111,44 @@ describe('reproduce and the recorded math', () => {
     const here = await replay(now);
     expect(here.lines.join('\n')).toMatch(/bit-identical/);
     expect(here.verdict).toBe('reproduced');
+  }, 180_000);
+
+  it('does the same for a fit bundle, by its recorded date step', async () => {
+    const path = writeCsv();
+    const data = await ingestCsv(fileSource(path), { createHasher: nodeHasher });
+    const dataset = { name: 'train.csv', fingerprint: data.fingerprint, schema: data.schema, warnings: [] };
+    const make = async (math: 'portable' | 'engine') => {
+      const trained = await trainModel({
+        table: data.table,
+        target: 'y',
+        task: 'binary',
+        family: 'linear',
+        params: { solver: 'glm' },
+        seed: 4,
+        math,
+      });
+      return loadBundle(
+        createBundleFiles(trained, dataset, nodeEnvironment({ name: 'cpu' }), { table: data.table }),
+      );
+    };
+    const replay = (bundle: ReturnType<typeof loadBundle>) =>
+      reproduceBundle(bundle, {
+        source: fileSource(path),
+        createHasher: nodeHasher,
+        environment: nodeEnvironment,
+      });
+    const dateStep = (b: ReturnType<typeof loadBundle>) =>
+      (
+        b.manifest.pipeline.spec as { steps: { kind: string; config?: Record<string, unknown> }[] }
+      ).steps.find((s) => s.kind === 'date_parts');
+
+    const legacy = await inOtherRuntime(() => make('engine'));
+    expect(dateStep(legacy)?.config).toEqual({ cyclic: true });
+    expect((await inOtherRuntime(() => replay(legacy))).verdict).toBe('reproduced');
+    expect((await replay(legacy)).verdict).toBe('not reproduced');
+
+    const now = await inOtherRuntime(() => make('portable'));
+    expect(dateStep(now)?.config).toEqual({ cyclic: true, math: 'portable' });
+    expect((await replay(now)).verdict).toBe('reproduced');
   }, 180_000);
 });
