@@ -68,6 +68,10 @@ it('a seeded search gives the same bits in Chromium and in Node', { timeout: 240
   expect(firstDiff(inChromium.validation, inNode.validation), 'first differing validation prediction').toBe(
     -1,
   );
+  // the date features themselves, in float64 (with the engine's sin/cos ~3% of angles differ by an ulp;
+  // rounded to the float32 matrix a model sees that rarely shows, so the predictions alone would not)
+  expect(inNode.features.length).toBeGreaterThan(0);
+  expect(firstDiff(inChromium.features, inNode.features), 'first differing feature value').toBe(-1);
   expect(firstDiff(inChromium.test, inNode.test), 'first differing final prediction').toBe(-1);
   expect(inChromium.ensemble).toEqual(inNode.ensemble);
   // the search records that it used the portable functions (a replay uses them too)

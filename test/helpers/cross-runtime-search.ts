@@ -2,9 +2,11 @@
  * One seeded, trial-capped search for the cross-runtime test (test/e2e/cross-runtime.e2e.ts): the
  * same code runs in Node and, bundled by esbuild, in Chromium, on a table built from plain arrays, and
  * returns what must be bit-identical in both: each trial's parameters, the validation predictions,
- * the final model's predictions and the search's validation metrics.
+ * the final model's features and predictions on other rows, and the ensemble's score and weights.
  */
 import type { Column, Table } from '../../src/core/data/table.ts';
+import { buildAutoPipeline } from '../../src/core/pipeline/index.ts';
+import { datePartsStep } from '../../src/core/pipeline/steps/date-parts.ts';
 import { runSearch } from '../../src/core/search/runner.ts';
 import { tpeSampler } from '../../src/core/search/samplers/tpe.ts';
 import { createRng } from '../../src/core/util/random.ts';
@@ -93,13 +95,20 @@ export interface CrossRuntimeResult {
   readonly trials: { family: string; params: Record<string, unknown>; value: number | null }[];
   readonly validation: (number | null)[];
   readonly test: (number | null)[];
+  /** The test rows' date features (year … hour and their sin/cos) as a linear model's pipeline makes them. */
+  readonly features: (number | null)[];
   readonly ensemble: { score: number; weights: readonly number[] };
   readonly math: string | null;
 }
 
-export async function crossRuntimeSearch(train: PlainTable, test: PlainTable): Promise<CrossRuntimeResult> {
+export async function crossRuntimeSearch(
+  train: PlainTable,
+  test: PlainTable,
+  math: 'portable' | 'engine' = 'portable',
+): Promise<CrossRuntimeResult> {
+  const table = toTable(train);
   const r = await runSearch({
-    table: toTable(train),
+    table,
     target: 'y',
     task: 'binary',
     families: ['gbdt', 'linear'],
@@ -108,6 +117,7 @@ export async function crossRuntimeSearch(train: PlainTable, test: PlainTable): P
     maxTrials: 12,
     folds: 3,
     sampler: tpeSampler({ nStartupTrials: 4 }),
+    math,
   });
   const num = (v: number) => (Number.isFinite(v) ? v : null);
   return {
@@ -118,7 +128,22 @@ export async function crossRuntimeSearch(train: PlainTable, test: PlainTable): P
     })),
     validation: Array.from(r.validation.pred, num),
     test: Array.from(r.model.predictTable(toTable(test)), num),
+    features: Array.from(dateFeatures(table, toTable(test), math), num),
     ensemble: { score: r.manifest.ensemble.score, weights: r.manifest.ensemble.weights },
     math: ((r.manifest as unknown as Record<string, unknown>).math as string | undefined) ?? null,
   };
+}
+
+/**
+ * The date step of a linear model's automatic pipeline, fitted on `table`: its float64 columns (the
+ * cyclic sin/cos among them; the matrix a model sees is float32, where an ulp of a double rarely shows).
+ */
+function dateFeatures(table: Table, test: Table, math: 'portable' | 'engine'): Float64Array {
+  const x = { ...table, columns: table.columns.filter((c) => c.name !== 'y') } as Table;
+  const auto = buildAutoPipeline(x, { family: 'neural', task: 'binary', nClasses: 2, math });
+  const step = auto.spec.steps.find((s) => s.kind === 'date_parts')!;
+  const state = datePartsStep.fit(x, step, { seed: 0 });
+  const out = datePartsStep.transform(test, step, state);
+  const cols = out.columns.filter((c) => c.name.startsWith('when__')) as { values: Float64Array }[];
+  return Float64Array.from(cols.flatMap((c) => Array.from(c.values)));
 }
