@@ -200,6 +200,13 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
             },
           },
         },
+        math: {
+          description:
+            "'portable': the search's features used the studio's portable sin/cos (src/core/util/portable-math.ts; " +
+            'the same bits in every JavaScript engine), and a replay does the same. Absent in bundles made before: ' +
+            "the runtime's Math.sin/cos, which a replay keeps (exact in the runtime that made the bundle).",
+          const: 'portable',
+        },
         clock: {
           description:
             'What the clock (or a stop) decided during the search, applied by a replay instead of the clock. ' +

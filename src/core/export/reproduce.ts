@@ -464,6 +464,8 @@ export async function reproduceBundle(
       ...(s.execution?.batchSize !== undefined ? { batchSize: s.execution.batchSize } : {}),
       marginFraction: s.budget.marginFraction,
       exclude: training.exclude,
+      // the recorded math; a record without it used the engine's (kept, so it replays as it was made)
+      math: s.math === 'portable' ? 'portable' : 'engine',
     });
     let result;
     try {
@@ -506,6 +508,8 @@ export async function reproduceBundle(
         : {}),
       exclude: training.exclude,
       ...(manifest.task === 'binary' ? { decision: replayRequest(manifest) } : {}),
+      // as the recorded date step computed its sin/cos (older bundles: the engine's, so exact where made)
+      math: recordedDateMath(manifest.pipeline.spec),
     });
     // The recorded decision (positive class, threshold) labels the replay's predictions too.
     files = createBundleFiles(trained, dataset, env, {
@@ -567,10 +571,11 @@ export async function reproduceBundle(
     const e = expected === null ? NaN : expected;
     const same =
       Object.is(e, got) || (Number.isNaN(e) && Number.isNaN(got)) || Math.abs(e - got) <= tolerance;
-    // Metrics are summaries computed with the runtime's Math.log (log loss): JavaScript engines differ
-    // in its last bits (Node 20's V8 and Chromium 156's on ~1.6% of arguments), so a bundle made in
-    // the browser and replayed in Node can give the same predictions, bit for bit, and a log loss one
-    // ulp away. Within METRIC_RELATIVE_ULPS that is the same metric, and the report says so.
+    // Log loss used the runtime's Math.log before it used the portable one (src/core/util/portable-math.ts,
+    // the same bits everywhere and Node's bit for bit): JavaScript engines differ in its last bits (Node
+    // 20's V8 and Chromium 156's on 0.3–7% of arguments), so a bundle made in the browser before then and
+    // replayed elsewhere can give the same predictions, bit for bit, and a log loss one ulp away. Within
+    // METRIC_RELATIVE_ULPS that is the same metric, and the report says so.
     if (!same && Math.abs(e - got) <= METRIC_RELATIVE_ULPS * Math.max(Math.abs(e), Math.abs(got))) {
       lastBits.push(name);
       continue;
@@ -599,7 +604,7 @@ export async function reproduceBundle(
     lines.push(
       `validation metrics match (${Object.keys(oldMetrics).join(', ')})` +
         (lastBits.length
-          ? `; ${lastBits.join(', ')} in the last bits only (this runtime's Math.log differs from the one that made the bundle)`
+          ? `; ${lastBits.join(', ')} in the last bits only (the bundle's log loss was computed with its runtime's Math.log)`
           : ''),
     );
   const explanation = reproduced
@@ -639,6 +644,15 @@ export async function reproduceBundle(
     lines,
   };
 }
+
+/** 'portable' when the recorded pipeline's date step says so (fit bundles made since), else 'engine'. */
+function recordedDateMath(spec: unknown): 'portable' | 'engine' {
+  const steps = (spec as { steps?: unknown } | undefined)?.steps;
+  if (!Array.isArray(steps)) return 'engine';
+  const portable = steps.some((s: StepLike) => s?.kind === 'date_parts' && s.config?.math === 'portable');
+  return portable ? 'portable' : 'engine';
+}
+type StepLike = { kind?: unknown; config?: { math?: unknown } } | null;
 
 /**
  * How a replay chooses its decision: as recorded; for a bundle made before decisions existed, the

@@ -3,6 +3,7 @@
  * are probabilities. Binary scores are P(class 1) per row; multiclass probabilities are row-major
  * nRows × nClasses. Optional sample weights everywhere.
  */
+import { log } from '../util/portable-math.ts';
 
 export type Labels = ArrayLike<number>;
 
@@ -154,14 +155,18 @@ export function prAuc(y: Labels, score: ArrayLike<number>, w?: ArrayLike<number>
   return ap;
 }
 
-/** Log loss for binary (p = P(class 1)) with probabilities clipped to [1e-15, 1-1e-15]. */
+/**
+ * Log loss for binary (p = P(class 1)) with probabilities clipped to [1e-15, 1-1e-15]. With the portable
+ * log (the same bits in every engine, and bit for bit Node's Math.log), so a search scores and selects
+ * alike in Node and in the browser.
+ */
 export function binaryLogLoss(y: Labels, p: ArrayLike<number>, w?: ArrayLike<number>): number {
   let s = 0;
   let tw = 0;
   for (let i = 0; i < y.length; i++) {
     const wi = w ? w[i] : 1;
     const pi = Math.min(1 - EPS, Math.max(EPS, p[i]));
-    s -= wi * (y[i] === 1 ? Math.log(pi) : Math.log(1 - pi));
+    s -= wi * (y[i] === 1 ? log(pi) : log(1 - pi));
     tw += wi;
   }
   return s / tw;
@@ -181,7 +186,7 @@ export function multiclassLogLoss(
     for (let c = 0; c < nClasses; c++) rowSum += Math.min(1 - EPS, Math.max(EPS, proba[i * nClasses + c]));
     const pi = Math.min(1 - EPS, Math.max(EPS, proba[i * nClasses + y[i]])) / rowSum;
     const wi = w ? w[i] : 1;
-    s -= wi * Math.log(pi);
+    s -= wi * log(pi);
     tw += wi;
   }
   return s / tw;

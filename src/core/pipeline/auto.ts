@@ -6,6 +6,7 @@
 import type { Column, Table } from '../data/table.ts';
 import type { PipelineSpec, StepSpec, TaskKind } from './types.ts';
 import { datePartsStep } from './steps/date-parts.ts';
+import type { MathMode } from '../util/portable-math.ts';
 
 export type FamilyKind = 'tree' | 'linear' | 'neural';
 
@@ -33,6 +34,11 @@ export interface AutoPipelineOptions {
    * columns too did as well or better on german_credit and telco_churn).
    */
   readonly embeddingMinCategories?: number;
+  /**
+   * 'portable': the date step's cyclic encodings use the portable sin/cos (recorded in its config as
+   * `math: 'portable'`, so scoring uses them too); default: the engine's Math (older bundles).
+   */
+  readonly math?: MathMode;
 }
 
 /** Most categories (per column) kept as their own embedding code; rarer ones share '(other)'. */
@@ -99,7 +105,11 @@ export function buildAutoPipeline(table: Table, opts: AutoPipelineOptions): Auto
   const tree = opts.family === 'tree';
   let dateParts: string[] = [];
   if (dates.length) {
-    const dateStep: StepSpec = { kind: 'date_parts', columns: dates, config: { cyclic: !tree } };
+    const dateStep: StepSpec = {
+      kind: 'date_parts',
+      columns: dates,
+      config: { cyclic: !tree, ...(!tree && opts.math === 'portable' ? { math: 'portable' } : {}) },
+    };
     steps.push(dateStep);
     dateParts = datePartsStep.fit(table, dateStep, { seed: 0 }).produced.map(([o]) => o);
   }

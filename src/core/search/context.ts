@@ -21,6 +21,7 @@ import {
   type SubsamplePlan,
 } from './subsample.ts';
 import { timeOrderedSplit, timeValues, type TimeOrder } from './time-split.ts';
+import type { MathMode } from '../util/portable-math.ts';
 
 /** Everything but the table that defines the prepared data (structured-clone safe). */
 export interface SearchDataSpec {
@@ -44,6 +45,8 @@ export interface SearchDataSpec {
   readonly subsample?: SubsampleOption;
   /** Time-ordered validation by this column (./time-split.ts): training always earlier than validation. */
   readonly timeOrder?: TimeOrder;
+  /** 'portable': features and scores with the portable math (see `SearchOptions.math`); absent: the engine's. */
+  readonly math?: MathMode;
 }
 
 /** What a trial worker receives once (`init`): the table (its buffers transferred) and the spec. */
@@ -195,6 +198,7 @@ export function prepareSearchContext(data: SearchData): SearchContext {
       nClasses,
       exclude: spec.exclude,
       ...(key === 'embed' ? { embeddings: true } : {}),
+      ...(spec.math === 'portable' ? { math: 'portable' as const } : {}),
     });
     return fitPipeline(auto.spec, tbl, { y: yy, task, seed });
   };

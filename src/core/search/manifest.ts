@@ -204,6 +204,12 @@ export interface SearchManifest {
   readonly replay: readonly TrialSpec[];
   /** The clock's decisions, applied by a replay (absent in bundles made before it was recorded). */
   readonly clock: ClockRecord;
+  /**
+   * 'portable': the search's features used the portable sin/cos (src/core/util/portable-math.ts), the same
+   * bits in every runtime; a replay does the same. Absent in older manifests: the engine's Math, which
+   * a replay keeps (Chromium's and Node's differ in the last bit on a few % of angles).
+   */
+  readonly math?: 'portable';
 }
 
 /** How boosted trials' folds are scored: see `SearchOptions.trialScoring`. */
@@ -414,5 +420,6 @@ export function searchManifest(p: ManifestParts): SearchManifest {
           }
         : {}),
     },
+    ...(p.ctx.spec.math === 'portable' ? { math: 'portable' as const } : {}),
   };
 }

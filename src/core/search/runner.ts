@@ -186,6 +186,8 @@ export interface SearchOptions {
   /** Share of the time budget allowed beyond it for the final refit (default 0.1). */
   readonly marginFraction?: number;
   readonly exclude?: readonly string[];
+  /** Cyclic date features with the portable sin/cos (default; recorded) or the engine's (a replay of an older record). */
+  readonly math?: 'portable' | 'engine';
   /** Trials to run first, as recorded by a previous search (`manifest.replay`). */
   readonly replay?: readonly TrialSpec[];
   /**
@@ -304,6 +306,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
       ...(opts.holdoutFraction !== undefined ? { holdoutFraction: opts.holdoutFraction } : {}),
       ...(opts.timeOrder ? { timeOrder: { column: opts.timeOrder.column } } : {}),
       budgetMs,
+      ...((opts.math ?? 'portable') === 'portable' ? { math: 'portable' as const } : {}),
       ...(opts.subsample !== undefined || opts.halving === false
         ? { subsample: opts.halving === false ? false : opts.subsample }
         : {}),

@@ -8,6 +8,7 @@
  */
 import { StudioError } from '../errors.ts';
 import type { Rng } from '../util/random.ts';
+import { exp, log } from '../util/portable-math.ts';
 
 export type ParamValue = number | string | boolean;
 /** Sampled values of the active parameters only (inactive parameters are absent). */
@@ -108,17 +109,18 @@ export function sampleParamRandom(spec: ParamSpec, rng: Rng): ParamValue {
       return spec.choices[rng.int(spec.choices.length)];
     case 'float': {
       if (spec.log) {
-        const a = Math.log(spec.low);
-        const b = Math.log(spec.high);
-        return clamp(Math.exp(a + rng.next() * (b - a)), spec.low, spec.high);
+        // portable log/exp: the engine's differ in the last bit between runtimes (so would the trial)
+        const a = log(spec.low);
+        const b = log(spec.high);
+        return clamp(exp(a + rng.next() * (b - a)), spec.low, spec.high);
       }
       return spec.low + rng.next() * (spec.high - spec.low);
     }
     case 'int': {
       if (spec.log) {
-        const a = Math.log(spec.low - 0.5);
-        const b = Math.log(spec.high + 0.5);
-        return clamp(Math.round(Math.exp(a + rng.next() * (b - a))), spec.low, spec.high);
+        const a = log(spec.low - 0.5);
+        const b = log(spec.high + 0.5);
+        return clamp(Math.round(exp(a + rng.next() * (b - a))), spec.low, spec.high);
       }
       return spec.low + rng.int(spec.high - spec.low + 1);
     }

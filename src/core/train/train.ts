@@ -44,6 +44,12 @@ export interface TrainRequest {
   /** A pipeline to use instead of the automatic one. */
   readonly pipelineSpec?: PipelineSpec;
   /**
+   * The automatic pipeline's cyclic date features with the portable sin/cos (default; recorded in the
+   * date step's config, which the bundle's `pipeline.spec` keeps) or the engine's: a replay of a bundle
+   * whose date step does not say `math: 'portable'` (made before it existed).
+   */
+  readonly math?: 'portable' | 'engine';
+  /**
    * After validation, fit again on all rows with the rounds/epochs validation chose (default true).
    * The reported metrics are those of the validation fit.
    */
@@ -145,6 +151,7 @@ export async function trainModel(req: TrainRequest): Promise<TrainedModel> {
     exclude: req.exclude,
     // An MLP with embeddings learns from category codes (the pipeline then leaves them unencoded).
     embeddings: req.family === 'mlp' && config.embeddings === true,
+    ...((req.math ?? 'portable') === 'portable' ? { math: 'portable' as const } : {}),
   });
   const spec = req.pipelineSpec ?? auto.spec;
   const { pipeline, matrix } = fitPipeline(spec, trainTable, { y: yTrain, task: req.task, seed: req.seed });

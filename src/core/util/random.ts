@@ -2,6 +2,8 @@
  * Seeded pseudo-random numbers (xoshiro128**, seeded through splitmix32). Every random choice in the
  * studio takes one of these; the same seed gives the same sequence in Node, workers and the page.
  */
+import { cos, log, sin } from './portable-math.ts';
+
 export interface Rng {
   /** Uniform float in [0, 1). */
   next(): number;
@@ -64,9 +66,10 @@ export function createRng(seed: number): Rng {
       let u = 0;
       while (u === 0) u = next();
       const v = next();
-      const r = Math.sqrt(-2 * Math.log(u));
-      spare = r * Math.sin(2 * Math.PI * v);
-      return r * Math.cos(2 * Math.PI * v);
+      // portable log/sin/cos (sqrt is exact IEEE): the same normals in every engine
+      const r = Math.sqrt(-2 * log(u));
+      spare = r * sin(2 * Math.PI * v);
+      return r * cos(2 * Math.PI * v);
     },
     fork(): Rng {
       return createRng(u32());

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { exp, log, tanh } from '../../../src/core/util/portable-math.ts';
+import { cos, exp, log, sin, tanh } from '../../../src/core/util/portable-math.ts';
 
 describe('portable exp and tanh', () => {
   it('are within 1 ulp of Math.exp / 2e-16 of Math.tanh, over the whole range', () => {
@@ -50,5 +51,59 @@ describe('portable log', () => {
     expect(log(Infinity)).toBe(Infinity);
     expect(log(5e-324)).toBe(-744.4400719213812);
     expect(log(2)).toBe(0.6931471805599453);
+  });
+});
+
+/** Distance in units in the last place (doubles read as ordered integers). */
+function ulps(a: number, b: number): number {
+  if (Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b))) return 0;
+  const i = new BigInt64Array(new Float64Array([a, b]).buffer);
+  const ord = (v: bigint) => (v < 0n ? -(v & 0x7fffffffffffffffn) : v);
+  const d = ord(i[0]) - ord(i[1]);
+  return Number(d < 0n ? -d : d);
+}
+
+describe('portable sin and cos', () => {
+  it('are within 1 ulp of Math.sin / Math.cos on any finite double (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        expect(ulps(sin(x), Math.sin(x))).toBeLessThanOrEqual(1);
+        expect(ulps(cos(x), Math.cos(x))).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('are within 1 ulp on the angles our code uses (2πv, date parts), and Node’s fdlibm bit for bit there', () => {
+    fc.assert(
+      fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), (x) => {
+        // V8 in Node 20 computes sin/cos with fdlibm, as these do: the same bits
+        expect(sin(x)).toBe(Math.sin(x));
+        expect(cos(x)).toBe(Math.cos(x));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (let k = 0; k < 1440; k++) {
+      const a = (2 * Math.PI * (k / 60)) / 24;
+      expect(ulps(sin(a), Math.sin(a))).toBeLessThanOrEqual(1);
+      expect(ulps(cos(a), Math.cos(a))).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('reduce huge arguments exactly (multiples of π/2 far out) and handle the edges', () => {
+    // sin(1e22) is a classic test of argument reduction (glibc and Python give these bits too)
+    expect(sin(1e22)).toBe(-0.8522008497671888);
+    expect(cos(1e22)).toBe(0.523214785395139);
+    expect(cos(Number.MAX_VALUE)).toBe(-0.9999876894265599);
+    expect(sin(Number.MAX_VALUE)).toBe(0.004961954789184062);
+    expect(sin(-0)).toBe(-0);
+    expect(sin(0)).toBe(0);
+    expect(cos(0)).toBe(1);
+    expect(sin(1e-300)).toBe(1e-300);
+    expect(sin(Infinity)).toBeNaN();
+    expect(cos(-Infinity)).toBeNaN();
+    expect(sin(NaN)).toBeNaN();
+    expect(sin(Math.PI)).toBe(1.2246467991473532e-16);
+    expect(cos(Math.PI / 2)).toBe(6.123233995736766e-17);
   });
 });

@@ -21,6 +21,7 @@ import {
 import type { NetData } from './train.ts';
 import { checkDenseNetState, embeddingRow, predictDenseNet, type DenseNetState } from './state.ts';
 import { b64, typedToBase64 } from '../../util/base64.ts';
+import { log } from '../../util/portable-math.ts';
 
 const FORMAT_VERSION = 1;
 
@@ -124,7 +125,11 @@ function embeddingCodes(X: FeatureMatrix, embedded: InputLayout['embedded']): In
   return out;
 }
 
-/** Output bias that makes the untrained network predict the (weighted) prior. */
+/**
+ * Output bias that makes the untrained network predict the (weighted) prior. The portable log: bit for bit
+ * Node's Math.log, and rounded to float32, so a bias from another engine's Math.log differs only when its
+ * last bit crosses a float32 rounding point (about 2^-29 of the values that differ at all).
+ */
 function priorBias(
   task: Task,
   nClasses: number,
@@ -141,9 +146,9 @@ function priorBias(
   }
   if (task === 'binary') {
     const p = Math.min(1 - 1e-3, Math.max(1e-3, counts[1] / total));
-    return Float32Array.of(Math.log(p / (1 - p)));
+    return Float32Array.of(log(p / (1 - p)));
   }
-  return Float32Array.from(counts, (c) => Math.log((c + 1e-3 * total) / total));
+  return Float32Array.from(counts, (c) => log((c + 1e-3 * total) / total));
 }
 
 class DenseFitted implements Fitted {

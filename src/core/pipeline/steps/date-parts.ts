@@ -2,6 +2,7 @@ import type { Column } from '../../data/table.ts';
 import type { Produced, StepImpl } from '../types.ts';
 import { PipelineError } from '../types.ts';
 import { floatColumn, getColumn, replaceColumns } from '../table-ops.ts';
+import { cos as portableCos, sin as portableSin } from '../../util/portable-math.ts';
 
 interface DatePartsValues {
   /** Per column: whether training data had a time of day (then hour parts are produced). */
@@ -52,6 +53,11 @@ export const datePartsStep: StepImpl = {
   transform(table, step, state) {
     const { hasTime } = state.values as DatePartsValues;
     const cyclic = step.config?.cyclic !== false;
+    // `math: 'portable'` (steps built since it exists): sin/cos with the same bits in every engine;
+    // without it the engine's, as the bundle was made (Chromium's differ from Node's on ~3% of angles).
+    const portable = step.config?.math === 'portable';
+    const sin = portable ? portableSin : Math.sin;
+    const cos = portable ? portableCos : Math.cos;
     const replace = new Map<string, Column[]>();
     const n = table.nRows;
     for (const name of step.columns) {
@@ -94,8 +100,8 @@ export const datePartsStep: StepImpl = {
           const c = new Float64Array(n);
           for (let i = 0; i < n; i++) {
             const a = (2 * Math.PI * (src[i] - offset)) / period;
-            s[i] = Math.sin(a);
-            c[i] = Math.cos(a);
+            s[i] = sin(a);
+            c[i] = cos(a);
           }
           cols.push(floatColumn(`${name}__${label}_sin`, s), floatColumn(`${name}__${label}_cos`, c));
         };

@@ -23,6 +23,8 @@ import type { Rng } from '../../util/random.ts';
 import type { ParamSpec, ParamValue, Params, SearchSpace } from '../space.ts';
 import { clamp, isActive, sampleRandom } from '../space.ts';
 import type { Observation, Sampler } from './types.ts';
+// The engine's Math.log/exp differ in the last bit between runtimes: a proposal must not.
+import { exp, log } from '../../util/portable-math.ts';
 
 export interface TpeOptions {
   readonly nStartupTrials?: number;
@@ -50,7 +52,7 @@ export function defaultWeights(n: number): number[] {
 }
 
 const SQRT2 = Math.SQRT2;
-const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
+const LOG_SQRT_2PI = 0.5 * log(2 * Math.PI);
 
 /** erf, Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7). */
 function erf(x: number): number {
@@ -61,7 +63,7 @@ function erf(x: number): number {
     1 -
     ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) *
       t *
-      Math.exp(-a * a);
+      exp(-a * a);
   return s * y;
 }
 function normCdf(z: number): number {
@@ -116,7 +118,7 @@ function numericParzen(
   const weights = w.map((x) => x / total);
   const logZ = mus.map((m, i) => {
     const z = normCdf((high - m) / sigmas[i]) - normCdf((low - m) / sigmas[i]);
-    return Math.log(Math.max(z, 1e-300));
+    return log(Math.max(z, 1e-300));
   });
   return { mus, sigmas, weights, logZ, low, high };
 }
@@ -145,14 +147,14 @@ function logPdfNumeric(p: NumericParzen, x: number): number {
   const terms: number[] = [];
   for (let i = 0; i < p.mus.length; i++) {
     const z = (x - p.mus[i]) / p.sigmas[i];
-    const t = Math.log(p.weights[i]) - 0.5 * z * z - LOG_SQRT_2PI - Math.log(p.sigmas[i]) - p.logZ[i];
+    const t = log(p.weights[i]) - 0.5 * z * z - LOG_SQRT_2PI - log(p.sigmas[i]) - p.logZ[i];
     terms.push(t);
     if (t > max) max = t;
   }
   if (max === -Infinity) return -Infinity;
   let s = 0;
-  for (const t of terms) s += Math.exp(t - max);
-  return max + Math.log(s);
+  for (const t of terms) s += exp(t - max);
+  return max + log(s);
 }
 
 /** Categorical mixture → a probability per choice. */
@@ -185,8 +187,8 @@ function transformOf(spec: Exclude<ParamSpec, { type: 'categorical' }>): Transfo
   const isInt = spec.type === 'int';
   const lo = isInt ? spec.low - 0.5 : spec.low;
   const hi = isInt ? spec.high + 0.5 : spec.high;
-  const fwd = spec.log ? Math.log : (v: number) => v;
-  const back = spec.log ? Math.exp : (x: number) => x;
+  const fwd = spec.log ? log : (v: number) => v;
+  const back = spec.log ? exp : (x: number) => x;
   return {
     low: fwd(lo),
     high: fwd(hi),
@@ -255,7 +257,7 @@ export function tpeSampler(options: TpeOptions = {}): Sampler {
       let bestScore = -Infinity;
       for (let c = 0; c < o.nEiCandidates; c++) {
         const cand = pickComponent(l, rng);
-        const score = Math.log(l[cand]) - Math.log(g[cand]);
+        const score = log(l[cand]) - log(g[cand]);
         if (score > bestScore) {
           bestScore = score;
           best = cand;
