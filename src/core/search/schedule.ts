@@ -29,7 +29,7 @@ import { refitEstimateMs } from './refit.ts';
 import {
   MIN_EPOCHS,
   epochAllowance,
-  measuredRoundMs,
+  gbdtLoadScale,
   netEpochsThatFit,
   roundAllowance,
   treeAllowance,
@@ -179,9 +179,7 @@ export class TrialSchedule {
     });
     // Nets: the epochs that share holds at the configuration's expected cost (recorded as `epochCap`).
     const shape = this.s.costShape;
-    const roundMs = measuredRoundMs(study.trials);
-    const est = this.s.roundMsEstimate;
-    const loadScale = roundMs !== undefined && est !== undefined && est > 0 ? roundMs / est : undefined;
+    const loadScale = gbdtLoadScale(study.trials, this.s.roundMsEstimate);
     let wontFit = false;
     const epochCap = shape
       ? (family: FamilyName, params: Params) => {

@@ -18,6 +18,7 @@ import { familySpace, trainingConfig } from '../../../src/core/search/spaces.ts'
 import type { Params } from '../../../src/core/search/space.ts';
 import { Study, type Trial } from '../../../src/core/search/study.ts';
 import { runSearch, type SearchOptions } from '../../../src/core/search/runner.ts';
+import { inProcessExecutor, type TrialExecutor } from '../../../src/core/search/executor.ts';
 import { expectSameSearch, fakeClock, replayOf, wide } from './clock-helpers.ts';
 
 /** Letter-like data: 16,000 training rows × 16 features, 26 classes, one holdout fit. */
@@ -122,18 +123,42 @@ describe('tree allowance (random forests)', () => {
 
   it('caps the forests of a time-budgeted search, records the caps, and the replay trains the same trees', async () => {
     const clock = fakeClock(1);
+    const inner = inProcessExecutor({ now: clock.now });
+    // Each forest trial "takes" 0.3 s of the fake clock more (at its first report): the forests
+    // after the first are measured slow and capped.
+    const executor: TrialExecutor = {
+      concurrency: 1,
+      init: (data, local) => inner.init(data, local),
+      evaluate(task, hooks) {
+        let jumped = false;
+        return inner.evaluate(task, {
+          ...hooks,
+          report: (step, value) => {
+            if (task.family === 'random_forest' && !jumped) {
+              jumped = true;
+              clock.jumpTo(clock.now() + 300);
+            }
+            return hooks.report?.(step, value) ?? 'continue';
+          },
+        });
+      },
+      close: () => inner.close(),
+    };
     const base: SearchOptions = {
       table: wide(400, 6, 5),
       target: 'y',
       task: 'binary',
       families: ['gbdt', 'random_forest'],
       seed: 3,
-      timeBudgetSeconds: 2,
+      timeBudgetSeconds: 6,
       folds: 3,
       now: clock.now,
+      executor,
     };
     const r = await runSearch(base);
-    const rf = r.trials.filter((t) => t.family === 'random_forest' && t.resources?.length);
+    const rf = r.trials.filter(
+      (t) => t.family === 'random_forest' && t.resources?.length && t.params.treeCap !== undefined,
+    );
     expect(rf.length).toBeGreaterThanOrEqual(1);
     for (const t of rf) {
       expect(t.params.treeCap as number).toBeGreaterThanOrEqual(MIN_TREES);
@@ -148,5 +173,5 @@ describe('tree allowance (random forests)', () => {
     const off = await runSearch({ ...base, now: fakeClock(1).now, roundAllowance: false });
     for (const t of off.trials.filter((x) => x.family === 'random_forest'))
       expect(t.params.treeCap).toBeUndefined();
-  }, 120_000);
+  }, 300_000);
 });
