@@ -1,6 +1,6 @@
 /**
  * `cli export --format python` for every family and whole AutoML ensembles: a random forest
- * (scikit-learn's forest), a ReLU MLP (scikit-learn's MLP) and an ensemble of several families, each
+ * (scikit-learn's forest), a ReLU MLP (train.py's NumPy net) and an ensemble of several families, each
  * member trained on its own preprocessing and averaged with the bundle's weights. train.py runs with
  * Debian's python3; its test score, by the same score.py, is close to the bundle's own. A member with
  * no translation is left out and named in the README. When `mlflow` is importable, train.py logs the

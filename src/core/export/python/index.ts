@@ -352,7 +352,7 @@ function forestSettings(model: GbdtModel, steps: readonly { kind: string }[]): F
   };
 }
 
-/** A multilayer perceptron, trained by train.py the studio's way in NumPy (the same layers, activation, dropout, penalties, Adam and epochs). */
+/** A multilayer perceptron, trained by train.py the studio's way in NumPy (the same layers, activation, dropout, penalties, Adam, epochs and random numbers). */
 function mlpSettings(model: Fitted, cfg: DenseNetConfig, chosen: Chosen, which: string): FamilySettings {
   const refuse = (why: string): never => {
     throw new PythonExportError(`${which} with ${why}: train.py's MLP has no counterpart; not exported`);
@@ -385,9 +385,12 @@ function mlpSettings(model: Fitted, cfg: DenseNetConfig, chosen: Chosen, which: 
       `${epochs} epochs (the bundle's), batches of up to ${cfg.batchSize} rows` +
       `${huber ? ', Huber loss' : ''}${classWeight === 'balanced' ? ', balanced class weights' : ''}, trained in the Python process.`,
     diffs: [
-      "The net is trained by the studio's procedure written in NumPy; its starting weights, batch order and " +
-        "dropout masks come from NumPy's random numbers, not the studio's, so it is close to the bundle's net, " +
-        'not identical.',
+      "The net is trained by the studio's procedure written in NumPy, with the studio's random numbers: its " +
+        "starting weights, each epoch's row order and each batch's dropout masks are the studio's (its seeded " +
+        "generator and TensorFlow.js's dropout noise, ported). On the bundle's training rows it follows the " +
+        "studio's training step by step; NumPy computes in float64 where TensorFlow.js computes in float32, so " +
+        'the predictions agree to rounding (about 1e-5 of a probability), not bit for bit. On other rows or in ' +
+        'another order it is a different draw of the same procedure.',
       "The net trains the bundle's number of epochs on all the rows; no validation split or early stopping is run.",
       'The net does not train on Dask: with `--scheduler`, its features are collected into the driver.',
     ],

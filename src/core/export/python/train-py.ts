@@ -838,8 +838,15 @@ def train_linear(X, y, settings):
     elif l1 == 0:
         model = LogisticRegression(C=1 / (n * a), max_iter=5000)
     else:
-        model = LogisticRegression(penalty="elasticnet", solver="saga", C=1 / (n * a), l1_ratio=l1 / a, max_iter=5000,
-                                   random_state=settings["seed"])  # saga visits the rows in a seeded order
+        # saga, the one scikit-learn solver with l1 and l2 together (it visits the rows in a seeded order), to
+        # a tight tolerance from the optimum of the l2 part (lbfgs): with a weak penalty on nearly separable
+        # classes the objective is flat, and from zero at saga's default tol=1e-4 it stopped up to 0.06 of a
+        # probability from the optimum the studio's solver reaches (bench/python-export/README.md)
+        model = LogisticRegression(penalty="elasticnet", solver="saga", C=1 / (n * a), l1_ratio=l1 / a, tol=1e-6,
+                                   max_iter=5000, random_state=settings["seed"], warm_start=True)
+        if l2 > 0:
+            start = LogisticRegression(C=1 / (n * 2 * l2), max_iter=5000).fit(Z, y.astype(int), sample_weight=w)
+            model.coef_, model.intercept_ = start.coef_.copy(), start.intercept_.copy()
     model.fit(Z, y.astype(int), sample_weight=w)
     if len(model.classes_) != (2 if settings["task"] == "binary" else len(settings["classes"])):
         raise ExportError("every class must occur in the training rows for the linear model")
@@ -914,17 +921,115 @@ class Forest:
             pickle.dump(self.model, f)
 
 
+M32 = 0xFFFFFFFF
+
+
+class StudioRandom:
+    """The studio's seeded generator (src/core/util/random.ts: xoshiro128** seeded through splitmix32),
+    so that the net starts from the studio's weights and visits the rows in the studio's order."""
+
+    def __init__(self, seed):
+        s, state = int(math.floor(seed)) & M32, []
+        for _ in range(4):
+            s = (s + 0x9E3779B9) & M32
+            z = ((s ^ (s >> 16)) * 0x85EBCA6B) & M32
+            z = ((z ^ (z >> 13)) * 0xC2B2AE35) & M32
+            state.append(z ^ (z >> 16))
+        if not any(state):
+            state[0] = 1
+        self.state = state
+
+    def u32(self):
+        a, b, c, d = self.state
+        x = (b * 5) & M32
+        result = ((((x << 7) | (x >> 25)) & M32) * 9) & M32
+        t = (b << 9) & M32
+        c ^= a
+        d ^= b
+        b ^= c
+        a ^= d
+        c ^= t
+        d = ((d << 11) | (d >> 21)) & M32
+        self.state = [a, b, c, d]
+        return result
+
+    def next(self):
+        return self.u32() / 4294967296
+
+    def int(self, n):
+        return int(self.next() * n)
+
+    def shuffle(self, order):
+        """Fisher-Yates in place, from the last position down, as the studio shuffles its rows."""
+        for i in range(len(order) - 1, 0, -1):
+            j = int(self.u32() / 4294967296 * (i + 1))
+            order[i], order[j] = order[j], order[i]
+
+
+def _mash():
+    """seedrandom's Mash hash (alea's seeding), in JavaScript's double arithmetic."""
+    n = float(0xEFC8249D)
+
+    def mash(data):
+        nonlocal n
+        for ch in str(data):
+            n += ord(ch)
+            h = 0.02519603282416938 * n
+            n = float(int(h) & M32)
+            h -= n
+            h *= n
+            n = float(int(h) & M32)
+            h -= n
+            n += h * 4294967296.0
+        return int(n) & M32
+
+    return mash
+
+
+def dropout_uniforms(seeds, count):
+    """TensorFlow.js's tf.dropout noise for each seed: randomUniform(seed) draws from seedrandom's alea
+    generator seeded with the seed's decimal text, a lag-3 multiply-with-carry generator (multiplier
+    2091639, base 2^32), run here for all seeds at once. Returns (len(seeds), count) float32 in [0, 1]."""
+    x = np.zeros((3, len(seeds)), dtype=np.uint64)
+    for lane, seed in enumerate(seeds):
+        mash = _mash()
+        space = [mash(" ") for _ in range(3)]
+        x[:, lane] = [(sp - mash(str(seed))) % 4294967296 for sp in space]
+    x0, x1, x2 = x
+    c = np.ones(len(seeds), dtype=np.uint64)
+    out = np.empty((len(seeds), count), dtype=np.uint32)
+    a, low = np.uint64(2091639), np.uint64(M32)
+    for i in range(count):
+        t = a * x0 + c
+        c = t >> np.uint64(32)
+        x0, x1, x2 = x1, x2, t & low
+        out[:, i] = x2
+    return (out / 4294967296.0).astype(np.float32)
+
+
+def dropout_masks(seeds, rows, widths, rate):
+    """The multipliers tf.dropout(h, rate, seed) applies to a hidden layer's [rows, width] outputs,
+    for a list of (seed, rows) batches: floor(u + keep) / keep, in float32 as TensorFlow.js."""
+    keep = np.float32(1 - rate)
+    u = dropout_uniforms(seeds, max(rows) * widths)
+    return [(np.floor(u[i, :r * widths] + keep) / keep).reshape(r, widths).astype(float) for i, r in enumerate(rows)]
+
+
 def train_mlp(X, y, settings, on_epoch=None):
     """A multilayer perceptron trained the studio's way, in NumPy: Glorot-uniform weights, zero biases
     (the output bias at the class prior), ReLU or GELU (tanh form), inverted dropout after each hidden
     layer, Adam (TensorFlow.js's defaults), mini-batches by the studio's small-data rule, the loss
     averaged over the batch (weighted by class weights) plus l2·Σw² + l1·Σ|w| over the weight matrices,
-    and the bundle's number of epochs. The net standardises its inputs itself, whatever the pipeline
-    did (one-hot columns and missing indicators too): the training mean and population standard deviation
-    of each column, missing → 0 (the mean), a column constant in training → 0. Regression targets are
-    standardised the same way (population standard deviation), as in the studio. on_epoch(net, epoch),
-    when given, is called after each epoch and stops the training by returning False (tune.py's early
-    stopping on a fold's validation rows)."""
+    and the bundle's number of epochs. The random numbers are the studio's: its generator (StudioRandom)
+    draws the starting weights, the row order of each epoch and each batch's dropout seeds, and the
+    dropout masks come from those seeds as TensorFlow.js draws them (dropout_masks), so trained on the
+    same rows this net follows the studio's own training step by step (NumPy computes in float64,
+    TensorFlow.js in float32: the nets drift apart only by rounding). The net standardises its inputs itself,
+    whatever the pipeline did (one-hot columns and missing indicators too): the training mean and
+    population standard deviation of each column, missing → 0 (the mean), a column constant in training
+    → 0. Regression targets are standardised the same way (population standard deviation), as in the
+    studio. on_epoch(net, epoch), when given, is called after each epoch and stops the training by
+    returning False (tune.py's early stopping on a fold's validation rows)."""
     cfg = settings["mlp"]
     lacking = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
     if lacking:
@@ -932,21 +1037,25 @@ def train_mlp(X, y, settings, on_epoch=None):
     task, n = settings["task"], len(y)
     k = 1 if task != "multiclass" else len(settings["classes"])
     mean, std = input_scaling(X)
-    Z = ((X - mean) / std).fillna(0.0).to_numpy(float)
+    Z = ((X - mean) / std).fillna(0.0).to_numpy(np.float32).astype(float)  # the studio's inputs are float32
     w = sample_weights(y, settings)
     w = np.ones(n) if w is None else w
     y_mean, y_std = (float(np.mean(y)), float(np.std(y)) or 1.0) if task == "regression" else (0.0, 1.0)
     target = (y - y_mean) / y_std if task == "regression" else y.astype(int)
-    rng = np.random.default_rng(cfg["seed"])
+    rng = StudioRandom(cfg["seed"])
     widths = [Z.shape[1], *cfg["hidden"], k]
-    W = [rng.uniform(-1, 1, (a, b)) * math.sqrt(6 / (a + b)) for a, b in zip(widths[:-1], widths[1:])]
+    W = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        limit = math.sqrt(6 / (a + b))
+        W.append(np.array([(rng.next() * 2 - 1) * limit for _ in range(a * b)], dtype=np.float32)
+                 .astype(float).reshape(a, b))
     B = [np.zeros(b) for b in widths[1:]]
     if task == "binary":
         p = float(np.clip(np.sum(w * target) / np.sum(w), 1e-3, 1 - 1e-3))
-        B[-1][:] = math.log(p / (1 - p))
+        B[-1][:] = np.float32(math.log(p / (1 - p)))
     elif task == "multiclass":
         counts = np.bincount(target, weights=w, minlength=k)
-        B[-1][:] = np.log((counts + 1e-3 * w.sum()) / w.sum())
+        B[-1][:] = np.log((counts + 1e-3 * w.sum()) / w.sum()).astype(np.float32)
     net = Mlp(W, B, cfg["activation"], task, y_mean, y_std, mean, std)
     params = W + B
     m1 = [np.zeros_like(q) for q in params]
@@ -954,12 +1063,19 @@ def train_mlp(X, y, settings, on_epoch=None):
     l2 = 1 / (2 * n) if cfg["l2"] == "auto" else cfg["l2"]
     batch = max(1, min(cfg["batch_size"], n, max(16, math.ceil(n / 10))))  # the studio's rule
     lr, beta1, beta2, eps, step = cfg["learning_rate"], 0.9, 0.999, 1e-7, 0
+    starts = list(range(0, n, batch))
+    rows = [min(n, s + batch) - s for s in starts]
+    order = list(range(n))  # shuffled in place every epoch, from the previous epoch's order
     net.epochs = 0
     for epoch in range(1, cfg["epochs"] + 1):
-        order = rng.permutation(n)
-        for s in range(0, n, batch):
-            rows = order[s:s + batch]
-            grads = net.gradients(Z[rows], target[rows], w[rows], cfg["dropout"], rng, cfg["huber"])
+        rng.shuffle(order)
+        seeds = [[rng.u32() for _ in W] for _ in starts]  # one per layer and batch, as the studio draws them
+        masks = [dropout_masks([s[j] for s in seeds], rows, widths[j + 1], cfg["dropout"])
+                 if cfg["dropout"] > 0 else [None] * len(starts) for j in range(len(W) - 1)]
+        index = np.array(order)
+        for b, s in enumerate(starts):
+            at = index[s:s + rows[b]]
+            grads = net.gradients(Z[at], target[at], w[at], [m[b] for m in masks], cfg["huber"])
             step += 1
             for j, (q, g) in enumerate(zip(params, grads)):
                 if j < len(W):  # penalties on the weight matrices only
@@ -993,9 +1109,10 @@ class Mlp:
         t = np.tanh(c * (h + 0.044715 * h ** 3))
         return 0.5 * (1 + t) + 0.5 * h * (1 - t * t) * c * (1 + 3 * 0.044715 * h * h)
 
-    def gradients(self, x, y, w, dropout, rng, huber):
-        """Gradients of the batch's weighted mean loss with respect to W then B (dropout applied)."""
-        pre, outs, masks = [], [x], []
+    def gradients(self, x, y, w, masks, huber):
+        """Gradients of the batch's weighted mean loss with respect to W then B; masks: per hidden layer,
+        the dropout multipliers of its outputs (or None: no dropout)."""
+        pre, outs = [], [x]
         h = x
         for j, (Wj, Bj) in enumerate(zip(self.W, self.B)):
             z = h @ Wj + Bj
@@ -1003,8 +1120,7 @@ class Mlp:
                 break
             pre.append(z)
             h = self.act(z)
-            mask = (rng.random(h.shape) >= dropout) / (1 - dropout) if dropout > 0 else None
-            masks.append(mask)
+            mask = masks[j]
             h = h * mask if mask is not None else h
             outs.append(h)
         share = (w / w.sum())[:, None]
