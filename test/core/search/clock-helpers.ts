@@ -85,6 +85,37 @@ export function fakeClock(step: number) {
 }
 
 /**
+ * An in-process executor (one at a time) on which every trial of `family` "takes" `ms` more of the
+ * fake clock, at its first report: a family measured slow (or, for GBDT, rounds that cost far more
+ * than their size estimate) without training anything slowly.
+ */
+export function slowFamilyExecutor(
+  clock: ReturnType<typeof fakeClock>,
+  family: FamilyName,
+  ms: number,
+): TrialExecutor {
+  const inner = inProcessExecutor({ now: clock.now });
+  return {
+    concurrency: 1,
+    init: (data, local) => inner.init(data, local),
+    evaluate(task, hooks) {
+      let jumped = false;
+      return inner.evaluate(task, {
+        ...hooks,
+        report: (step, value) => {
+          if (task.family === family && !jumped) {
+            jumped = true;
+            clock.jumpTo(clock.now() + ms);
+          }
+          return hooks.report?.(step, value) ?? 'continue';
+        },
+      });
+    },
+    close: () => inner.close(),
+  };
+}
+
+/**
  * An executor that runs two trials at once in process, each after a delay that depends on its
  * number: results arrive out of order, so halving peers are asynchronous snapshots.
  */

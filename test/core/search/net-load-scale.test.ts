@@ -14,8 +14,7 @@ import {
 } from '../../../src/core/search/allowance.ts';
 import type { Trial } from '../../../src/core/search/study.ts';
 import { runSearch, type SearchOptions } from '../../../src/core/search/runner.ts';
-import { inProcessExecutor, type TrialExecutor } from '../../../src/core/search/executor.ts';
-import { fakeClock, wide } from './clock-helpers.ts';
+import { fakeClock, wide, slowFamilyExecutor } from './clock-helpers.ts';
 
 /** A GBDT trial that ended after `rounds` rounds (cap = rounds) in `seconds`. */
 function gbdtTrial(number: number, rounds: number, seconds: number): Trial {
@@ -46,27 +45,9 @@ describe('the GBDT load scale lent to the nets and forests', () => {
 
   it('a small-data search whose GBDT rounds measure 60× their estimate still starts its first MLP', async () => {
     const clock = fakeClock(1);
-    const inner = inProcessExecutor({ now: clock.now });
-    // Each GBDT trial "takes" 0.4 s of the fake clock (at its first report): ~13 ms a round, where
-    // the size estimate of a round on 240 training rows × 5 folds is ~0.2 ms.
-    const executor: TrialExecutor = {
-      concurrency: 1,
-      init: (data, local) => inner.init(data, local),
-      evaluate(task, hooks) {
-        let jumped = false;
-        return inner.evaluate(task, {
-          ...hooks,
-          report: (step, value) => {
-            if (task.family === 'gbdt' && !jumped) {
-              jumped = true;
-              clock.jumpTo(clock.now() + 400);
-            }
-            return hooks.report?.(step, value) ?? 'continue';
-          },
-        });
-      },
-      close: () => inner.close(),
-    };
+    // Each GBDT trial "takes" 0.4 s of the fake clock: ~13 ms a round, where the size estimate of a
+    // round on 240 training rows × 5 folds is ~0.2 ms.
+    const executor = slowFamilyExecutor(clock, 'gbdt', 400);
     const table = wide(300, 10, 3);
     const opts: SearchOptions = {
       table,

@@ -9,9 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { MIN_EPOCHS, netEpochsThatFit, epochAllowance } from '../../../src/core/search/allowance.ts';
 import { runSearch, type SearchOptions } from '../../../src/core/search/runner.ts';
-import { inProcessExecutor, type TrialExecutor } from '../../../src/core/search/executor.ts';
 import { mixedTable } from '../../../bench/search-scale/table.ts';
-import { expectSameSearch, fakeClock, replayOf } from './clock-helpers.ts';
+import { expectSameSearch, fakeClock, replayOf, slowFamilyExecutor } from './clock-helpers.ts';
 
 describe('a net that cannot train its fewest epochs before the deadline', () => {
   it('netEpochsThatFit: the epochs 90% of the time left holds; the allowance never exceeds it above the floor', () => {
@@ -34,29 +33,10 @@ describe('a net that cannot train its fewest epochs before the deadline', () => 
 
   async function expectSkipped(plan: Partial<SearchOptions>): Promise<void> {
     const clock = fakeClock(1);
-    const inner = inProcessExecutor({ now: clock.now });
     // Every MLP trial "takes" 2.5 s of the fake clock (at its first rung report), everything else
     // a few ms: once an MLP trial has been measured, one asked with less than 3 of its epochs' time
     // left cannot finish.
-    const executor: TrialExecutor = {
-      concurrency: 1,
-      init: (data, local) => inner.init(data, local),
-      evaluate(task, hooks) {
-        let jumped = false;
-        return inner.evaluate(task, {
-          ...hooks,
-          report: (step, value) => {
-            if (task.family === 'mlp' && !jumped) {
-              jumped = true;
-              const t = clock.now();
-              clock.jumpTo(t + 2500);
-            }
-            return hooks.report?.(step, value) ?? 'continue';
-          },
-        });
-      },
-      close: () => inner.close(),
-    };
+    const executor = slowFamilyExecutor(clock, 'mlp', 2500);
     const base: SearchOptions = {
       table: mixedTable(3000, 10, 7),
       target: 'y',

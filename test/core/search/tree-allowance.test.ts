@@ -18,8 +18,7 @@ import { familySpace, trainingConfig } from '../../../src/core/search/spaces.ts'
 import type { Params } from '../../../src/core/search/space.ts';
 import { Study, type Trial } from '../../../src/core/search/study.ts';
 import { runSearch, type SearchOptions } from '../../../src/core/search/runner.ts';
-import { inProcessExecutor, type TrialExecutor } from '../../../src/core/search/executor.ts';
-import { expectSameSearch, fakeClock, replayOf, wide } from './clock-helpers.ts';
+import { expectSameSearch, fakeClock, replayOf, wide, slowFamilyExecutor } from './clock-helpers.ts';
 
 /** Letter-like data: 16,000 training rows × 16 features, 26 classes, one holdout fit. */
 const letter = { trainRows: 16_000, fits: 1, groups: 26, features: 16 };
@@ -123,27 +122,9 @@ describe('tree allowance (random forests)', () => {
 
   it('caps the forests of a time-budgeted search, records the caps, and the replay trains the same trees', async () => {
     const clock = fakeClock(1);
-    const inner = inProcessExecutor({ now: clock.now });
-    // Each forest trial "takes" 0.3 s of the fake clock more (at its first report): the forests
-    // after the first are measured slow and capped.
-    const executor: TrialExecutor = {
-      concurrency: 1,
-      init: (data, local) => inner.init(data, local),
-      evaluate(task, hooks) {
-        let jumped = false;
-        return inner.evaluate(task, {
-          ...hooks,
-          report: (step, value) => {
-            if (task.family === 'random_forest' && !jumped) {
-              jumped = true;
-              clock.jumpTo(clock.now() + 300);
-            }
-            return hooks.report?.(step, value) ?? 'continue';
-          },
-        });
-      },
-      close: () => inner.close(),
-    };
+    // Each forest trial "takes" 0.3 s of the fake clock more: the forests after the first are
+    // measured slow and capped.
+    const executor = slowFamilyExecutor(clock, 'random_forest', 300);
     const base: SearchOptions = {
       table: wide(400, 6, 5),
       target: 'y',
