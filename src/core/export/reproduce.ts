@@ -26,6 +26,7 @@ import { requestOf, type DecisionRequest } from '../train/decision.ts';
 import { upgradeManifest } from './package.ts';
 import type { Tables } from '../features/types.ts';
 import type { FeaturesRecord } from '../features/spec.ts';
+import type { MathMode } from '../util/portable-math.ts';
 
 /** Relative difference within which a recomputed validation metric is the recorded one (a few ulps). */
 export const METRIC_RELATIVE_ULPS = 1e-12;
@@ -646,7 +647,7 @@ export async function reproduceBundle(
 }
 
 /** 'portable' when the recorded pipeline's date step says so (fit bundles made since), else 'engine'. */
-function recordedDateMath(spec: unknown): 'portable' | 'engine' {
+function recordedDateMath(spec: unknown): MathMode {
   const steps = (spec as { steps?: unknown } | undefined)?.steps;
   if (!Array.isArray(steps)) return 'engine';
   const portable = steps.some((s: StepLike) => s?.kind === 'date_parts' && s.config?.math === 'portable');

@@ -167,12 +167,13 @@ export async function refitMembers(input: RefitInput): Promise<RefitOutcome> {
   const recordedRefit = replayClock ? new Map(replayClock.refit.map((r) => [r.trial, r])) : undefined;
   for (const [i, { t, w }] of chosen.entries()) {
     const recorded = recordedRefit?.get(t.number);
+    const estimateMs = refitEstimateMs(ctx, t);
     // A rescued model is used as is (its fold-0 model, no refit on all rows).
     const fits = rescued
       ? false
       : recorded
         ? recorded.action === 'refit'
-        : budgetMs === Infinity || clock() + refitEstimateMs(ctx, t) <= hardDeadline;
+        : budgetMs === Infinity || clock() + estimateMs <= hardDeadline;
     const kept = holdoutModels.get(t.number);
     if (recorded?.action === 'holdout' && !kept)
       throw new SearchError(
@@ -235,7 +236,7 @@ export async function refitMembers(input: RefitInput): Promise<RefitOutcome> {
     });
     times.push({
       trial: t.number,
-      estimateMs: refitEstimateMs(ctx, t),
+      estimateMs,
       pipelineMs: tFit - tPipe,
       fitMs: clock() - tFit,
     });

@@ -87,6 +87,7 @@ import {
   type TrialScoring,
 } from './manifest.ts';
 import { SearchError } from './search-error.ts';
+import type { MathMode } from '../util/portable-math.ts';
 
 // What moved out of this file stays importable from it (the search's public face).
 export { SearchError } from './search-error.ts';
@@ -187,7 +188,7 @@ export interface SearchOptions {
   readonly marginFraction?: number;
   readonly exclude?: readonly string[];
   /** Cyclic date features with the portable sin/cos (default; recorded) or the engine's (a replay of an older record). */
-  readonly math?: 'portable' | 'engine';
+  readonly math?: MathMode;
   /** Trials to run first, as recorded by a previous search (`manifest.replay`). */
   readonly replay?: readonly TrialSpec[];
   /**

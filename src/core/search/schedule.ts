@@ -135,7 +135,7 @@ export class TrialSchedule {
   readonly marks: {
     stopAsking?: number;
     reserveMs?: number;
-    /** The reserve's estimates at the stop (`reserveParts`). */
+    /** The reserve's estimates at the stop (`reserve`). */
     parts?: { refitMs: number; ensembleMs: number };
     lastTold?: number;
     closed?: number;
@@ -238,10 +238,11 @@ export class TrialSchedule {
   }
 
   /**
-   * The refit reserve's parts, ms: the estimated refit time of the two best trials (the usual
-   * ensemble core) and of the ensemble selection (`ensembleEstimateMs`).
+   * The refit reserve, ms, with its parts: the estimated refit time of the two best trials (the usual
+   * ensemble core) and of the ensemble selection (`ensembleEstimateMs`); their sum, at least 10% and
+   * at most 40% of the (finite) budget.
    */
-  reserveParts(): { refitMs: number; ensembleMs: number } {
+  private reserve(): { ms: number; parts: { refitMs: number; ensembleMs: number } } {
     const { budgetMs, study, ctx } = this.s;
     const top = study.ranked().slice(0, 2);
     // Holdout plans: a refit that would not fit in 40% of the budget is not reserved for (big data on
@@ -250,18 +251,14 @@ export class TrialSchedule {
       .map((t) => refitEstimateMs(ctx, t))
       .filter((ms) => ctx.nFolds > 1 || ms <= 0.4 * budgetMs)
       .reduce((a, ms) => a + ms, 0);
-    return { refitMs, ensembleMs: this.ensembleEstimateMs() };
+    const ensembleMs = this.ensembleEstimateMs();
+    const ms = Math.min(0.4 * budgetMs, Math.max(0.1 * budgetMs, refitMs + ensembleMs));
+    return { ms, parts: { refitMs, ensembleMs } };
   }
 
   /** When the search phase stops asking and cuts running trials: the deadline less the refit reserve. */
   searchDeadline(): number {
-    const { budgetMs } = this.s;
-    if (budgetMs === Infinity) return Infinity;
-    // Reserve for the refit and the selection: their estimates, at least 10% and at most 40% of the
-    // budget.
-    const { refitMs, ensembleMs } = this.reserveParts();
-    const reserve = Math.min(0.4 * budgetMs, Math.max(0.1 * budgetMs, refitMs + ensembleMs));
-    return this.s.deadline - reserve;
+    return this.s.budgetMs === Infinity ? Infinity : this.s.deadline - this.reserve().ms;
   }
 
   /** Duration of the fastest complete trial so far (0 when none completed yet). */
@@ -497,11 +494,12 @@ export class TrialSchedule {
           // the search deadline (a cut trial's work is lost, and its uncuttable start — the pipeline of
           // a level, a net's epoch — would push the run past its limit).
           const now = clock();
-          if (now + (rowLevels ? this.fastestMs() : 0) >= this.searchDeadline()) {
+          const reserve = this.s.budgetMs === Infinity ? undefined : this.reserve();
+          if (reserve && now + (rowLevels ? this.fastestMs() : 0) >= this.s.deadline - reserve.ms) {
             this.stoppedBy = 'deadline';
             this.marks.stopAsking = now;
-            this.marks.reserveMs = this.s.deadline - this.searchDeadline();
-            this.marks.parts = this.reserveParts();
+            this.marks.reserveMs = reserve.ms;
+            this.marks.parts = reserve.parts;
             break;
           }
           if (inflight.size >= concurrency) {

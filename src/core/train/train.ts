@@ -24,6 +24,7 @@ import {
   type Decision,
   type DecisionRequest,
 } from './decision.ts';
+import type { MathMode } from '../util/portable-math.ts';
 
 export interface TrainRequest {
   readonly table: Table;
@@ -48,7 +49,7 @@ export interface TrainRequest {
    * date step's config, which the bundle's `pipeline.spec` keeps) or the engine's: a replay of a bundle
    * whose date step does not say `math: 'portable'` (made before it existed).
    */
-  readonly math?: 'portable' | 'engine';
+  readonly math?: MathMode;
   /**
    * After validation, fit again on all rows with the rounds/epochs validation chose (default true).
    * The reported metrics are those of the validation fit.
