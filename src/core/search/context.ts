@@ -62,6 +62,21 @@ export interface FoldData {
   readonly Xva: FeatureMatrix;
   readonly yva: Float64Array;
   readonly valid: Int32Array;
+  /**
+   * The fit of `pipeline` on the `Xtr` rows: its row count and how long it took (ms, by the clock of
+   * the call that built the data; 0 when no clock was given). The refit on all rows fits the pipeline
+   * again, on all rows (`refit.ts`, issue 21: 950,000 rows in Chromium).
+   */
+  readonly fit: { readonly rows: number; readonly ms: number };
+}
+
+/**
+ * Timing of the data a context builds: `now` (ms; a trial's clock, fake in the clock tests) times the
+ * pipeline fit, and `built` hears of it when this call is the one that fitted it (not cached).
+ */
+export interface DataTiming {
+  readonly now: () => number;
+  readonly built?: (fit: FoldData['fit']) => void;
 }
 
 /**
@@ -111,7 +126,8 @@ export interface SearchContext {
   readonly yEval: Float64Array;
   /** Prediction values per row (classes, or 1). */
   readonly width: number;
-  foldData(key: PipeKey, fold: number): FoldData;
+  /** `timing` times the pipeline fit when this call builds the data (`FoldData.fit`). */
+  foldData(key: PipeKey, fold: number, timing?: DataTiming): FoldData;
   /** Row-subsample rungs of a holdout plan on big data (undefined: every trial trains on all rows). */
   readonly subsample?: SubsamplePlan;
   /**
@@ -120,7 +136,7 @@ export interface SearchContext {
    * took 40 s, on a 35,000-row level about 1.5 s), and fold 0's validation rows through that
    * pipeline (`Xva`, scored) with the sample early stopping watches (`Xstop`/`ystop`).
    */
-  levelData(key: PipeKey, level: number): LevelData;
+  levelData(key: PipeKey, level: number, timing?: DataTiming): LevelData;
   /** The pipeline of subsample level `level` (fitted on that level's training rows only). */
   levelPipeline(key: PipeKey, level: number): FittedPipeline;
   /** Fits the family's automatic pipeline on a table (training rows only). */
@@ -217,21 +233,32 @@ export function prepareSearchContext(data: SearchData): SearchContext {
     }
   }
   const cache = new Map<string, FoldData>();
-  const foldData = (key: PipeKey, f: number): FoldData => {
+  /** Fits the pipeline, timed by `timing` (whose `built` hears of it). */
+  const timedFit = (key: PipeKey, tbl: Table, yy: Float64Array, timing: DataTiming | undefined) => {
+    const t0 = timing?.now() ?? 0;
+    const fitted = pipelineFor(key, tbl, yy);
+    const fit = { rows: yy.length, ms: timing ? timing.now() - t0 : 0 };
+    timing?.built?.(fit);
+    return { ...fitted, fit };
+  };
+  const foldData = (key: PipeKey, f: number, timing?: DataTiming): FoldData => {
     const id = `${key}/${f}`;
     let d = cache.get(id);
     if (!d) {
       const { train, valid } = foldRows[f];
       const ytr = Float64Array.from(train, (i) => y[i]);
-      const { pipeline, matrix } = pipelineFor(key, takeRows(features, train), ytr);
+      const { pipeline, matrix, fit } = timedFit(key, takeRows(features, train), ytr, timing);
       const Xva = transformTable(pipeline, takeRows(features, valid));
-      d = { pipeline, Xtr: matrix, ytr, Xva, yva: Float64Array.from(valid, (i) => y[i]), valid };
+      d = { pipeline, Xtr: matrix, ytr, Xva, yva: Float64Array.from(valid, (i) => y[i]), valid, fit };
       cache.set(id, d);
     }
     return d;
   };
   const levelCache = new Map<string, LevelData>();
-  const pipeCache = new Map<string, { pipeline: FittedPipeline; matrix: FeatureMatrix; ytr: Float64Array }>();
+  const pipeCache = new Map<
+    string,
+    { pipeline: FittedPipeline; matrix: FeatureMatrix; ytr: Float64Array; fit: FoldData['fit'] }
+  >();
   const levelRows: Int32Array[] = [];
   const stopRows: Int32Array[] = [];
   let trainLabels: Float64Array | undefined;
@@ -242,7 +269,7 @@ export function prepareSearchContext(data: SearchData): SearchContext {
     return subsample;
   };
   /** The level's rows (indices among the rows with a target), their pipeline and matrix. */
-  const levelFit = (key: PipeKey, level: number) => {
+  const levelFit = (key: PipeKey, level: number, timing?: DataTiming) => {
     const plan = checkLevel(level);
     const id = `${key}/${level}`;
     let r = pipeCache.get(id);
@@ -258,17 +285,17 @@ export function prepareSearchContext(data: SearchData): SearchContext {
       ));
       const rows = Int32Array.from(pos, (p) => train[p]);
       const ytr = Float64Array.from(rows, (i) => y[i]);
-      r = { ...pipelineFor(key, takeRows(features, rows), ytr), ytr };
+      r = { ...timedFit(key, takeRows(features, rows), ytr, timing), ytr };
       pipeCache.set(id, r);
     }
     return r;
   };
-  const levelData = (key: PipeKey, level: number): LevelData => {
+  const levelData = (key: PipeKey, level: number, timing?: DataTiming): LevelData => {
     const plan = checkLevel(level);
     const id = `${key}/${level}`;
     let d = levelCache.get(id);
     if (!d) {
-      const { pipeline, matrix, ytr } = levelFit(key, level);
+      const { pipeline, matrix, ytr, fit } = levelFit(key, level, timing);
       const { valid } = foldRows[0];
       const Xva = transformTable(pipeline, takeRows(features, valid));
       const yva = (validLabels ??= Float64Array.from(valid, (i) => y[i]));
@@ -290,6 +317,7 @@ export function prepareSearchContext(data: SearchData): SearchContext {
         Xva,
         yva,
         valid,
+        fit,
         Xstop: stop ? takeMatrixRows(Xva, stop) : Xva,
         ystop: stop ? Float64Array.from(stop, (i) => yva[i]) : yva,
       };

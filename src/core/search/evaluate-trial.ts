@@ -174,7 +174,22 @@ export async function evaluateTrial(
   const importance = new Map<string, number>();
   const pending: Promise<unknown>[] = [];
   let remotePrune = false;
-  const durations = () => ({ total: (now() - start) / 1000, folds: foldDur.slice() });
+  /** The pipeline fit of the data the outcome's model reads (`TrialDurations.pipeline`). */
+  let pipeFit: { rows: number; secs: number } | undefined;
+  /** Ms of pipeline fits this trial did itself (not cached), taken out of its fold's time. */
+  let builtMs = 0;
+  const timing = { now, built: (fit: { ms: number }) => void (builtMs += fit.ms) };
+  /** The fit time of the fold that started at `from`, s: without the pipeline fits it did. */
+  const fitSecs = (from: number, to = now()) => {
+    const ms = to - from - builtMs;
+    builtMs = 0;
+    return Math.max(0, ms) / 1000;
+  };
+  const durations = () => ({
+    total: (now() - start) / 1000,
+    folds: foldDur.slice(),
+    ...(pipeFit ? { pipeline: pipeFit } : {}),
+  });
   let cutAt: CutPoint | undefined;
   const ended = (state: 'PRUNED' | 'FAILED', reason: EndReason, extra: Partial<TrialResult> = {}) => ({
     result: {
@@ -266,7 +281,8 @@ export async function evaluateTrial(
     const lvResources: number[] = [];
     const lvImportance = new Map<string, number>();
     try {
-      const d = ctx.levelData(key, lv);
+      const d = ctx.levelData(key, lv, timing);
+      if (d.fit.ms > 0 || !pipeFit) pipeFit = { rows: d.fit.rows, secs: d.fit.ms / 1000 };
       pipeline = d.pipeline;
       // building the level's data may take a while: the limit may have passed meanwhile
       const late = clockCut(0, 0);
@@ -286,7 +302,7 @@ export async function evaluateTrial(
       if (cut && done) return fromLevel(done, cutAt);
       if (cut && task.skipCutScore === true) {
         model.dropTrainingState?.();
-        foldDur.push((now() - fStart) / 1000);
+        foldDur.push(fitSecs(fStart));
         return unscoredCut(cut, { resources: [usedResource(model)], rows: levels[lv] });
       }
       const staged = cut || task.noPeek === false ? undefined : stagedModel(model);
@@ -305,8 +321,10 @@ export async function evaluateTrial(
     } catch (err) {
       return ended('FAILED', 'error', { error: (err as Error)?.message ?? String(err) });
     }
-    const secs = (now() - fStart) / 1000;
-    lastFit = { rows: levels[lv], ms: secs * 1000 };
+    const fEnd = now();
+    // the next level's expected time counts its pipeline fit too; the fold's time does not
+    lastFit = { rows: levels[lv], ms: fEnd - fStart };
+    const secs = fitSecs(fStart, fEnd);
     if (cut) {
       // Smallest level cut by the deadline: scored as it is (PRUNED with a value), a fallback for
       // when no trial completes, as a cut holdout trial.
@@ -329,7 +347,7 @@ export async function evaluateTrial(
         resources: lvResources,
         rows: levels[lv],
         rungs: [],
-        durations: { folds: [secs] },
+        durations: { folds: [secs], ...(pipeFit ? { pipeline: pipeFit } : {}) },
       },
       pred: p,
       holdout: { model, resource: usedResource(model), pipeline },
@@ -371,7 +389,8 @@ export async function evaluateTrial(
     let model: Fitted;
     let p: Float64Array;
     try {
-      const d = ctx.foldData(key, f);
+      const d = ctx.foldData(key, f, timing);
+      if (f === 0 && (d.fit.ms > 0 || !pipeFit)) pipeFit = { rows: d.fit.rows, secs: d.fit.ms / 1000 };
       model = await est.fit(d.Xtr, d.ytr, {
         task: ctx.task,
         nClasses: ctx.task === 'regression' ? undefined : nClasses,
@@ -382,13 +401,13 @@ export async function evaluateTrial(
       // After row-subsample levels: a cut or pruned full fit leaves the last level's outcome.
       if (cut && done) return fromLevel(done, cut === 'halving' ? undefined : cutAt);
       if (cut && !(cut === 'deadline' && nFolds === 1)) {
-        foldDur.push((now() - fStart) / 1000);
+        foldDur.push(fitSecs(fStart));
         return ended('PRUNED', cut);
       }
       if (cut && task.skipCutScore === true) {
         // Holdout cut by the deadline, skipCutScore: not scored (see CutPoint.unscored).
         model.dropTrainingState?.();
-        foldDur.push((now() - fStart) / 1000);
+        foldDur.push(fitSecs(fStart));
         return unscoredCut(cut, { resources: [usedResource(model)] });
       }
       const staged = cut || task.noPeek === false ? undefined : stagedModel(model);
@@ -399,7 +418,7 @@ export async function evaluateTrial(
         stagedFolds.push({ model: staged, fold: f });
         if (nFolds === 1 && task.keepHoldoutModel !== false)
           holdoutModel = { model, resource: usedResource(model), pipeline: d.pipeline };
-        foldDur.push((now() - fStart) / 1000);
+        foldDur.push(fitSecs(fStart));
         continue;
       }
       p = model.predict(d.Xva);
@@ -409,7 +428,7 @@ export async function evaluateTrial(
       if (cut) {
         // Holdout cut by the deadline: the model trained so far is scored (PRUNED, with a value) and
         // kept as a fallback for when no trial completes.
-        foldDur.push((now() - fStart) / 1000);
+        foldDur.push(fitSecs(fStart));
         return {
           ...ended('PRUNED', cut, { value, resources: [usedResource(model)] }),
           pred: p,
@@ -429,7 +448,7 @@ export async function evaluateTrial(
     } catch (err) {
       return ended('FAILED', 'error', { error: (err as Error)?.message ?? String(err) });
     }
-    foldDur.push((now() - fStart) / 1000);
+    foldDur.push(fitSecs(fStart));
   }
   let noPeek: NoPeekRecord | undefined;
   if (stagedFolds.length) {

@@ -73,15 +73,31 @@ export function refitResource(ctx: SearchContext, t: Trial): number {
 }
 
 /**
- * Estimated refit time of a trial, ms: a fold's fit time scaled by all n rows / the rows it trained
- * on (a fold's training rows, or its row subsample), by the rounds the refit trains / the rounds the
- * fold trained (boosting: best round + patience, at most the cap — the refit trains the scaled best
- * round, at most the cap; nets: best epoch + patience, at most the cap), and by `REFIT_TIME_FACTOR`.
+ * Estimated time to fit a trial's pipeline on all n rows, ms: the fit its trial measured
+ * (`TrialDurations.pipeline`: on a fold's or a row level's training rows) × n / those rows; 0 when
+ * none was measured. Issue 21: in Chromium on 1,000,000 rows the first member's pipeline fit on all
+ * 950,000 rows (and the GLM's standardised copy) ran past a 60 s budget's margin before its first
+ * iteration, where the estimate counted the trial's fit only — its level's pipeline was cached.
  */
-export function refitEstimateMs(ctx: SearchContext, t: Trial): number {
+export function pipelineEstimateMs(ctx: SearchContext, t: Trial): number {
+  const p = t.durations.pipeline;
+  if (!p || !(p.secs > 0) || !(p.rows > 0)) return 0;
+  return p.secs * 1000 * (ctx.y.length / p.rows);
+}
+
+/**
+ * Estimated refit time of a trial, ms: a fold's fit time (its pipeline's fit excluded) scaled by all
+ * n rows / the rows it trained on (a fold's training rows, or its row subsample), by the rounds the
+ * refit trains / the rounds the fold trained (boosting: best round + patience, at most the cap — the
+ * refit trains the scaled best round, at most the cap; nets: best epoch + patience, at most the cap),
+ * and by `REFIT_TIME_FACTOR`; plus its pipeline's fit on all rows (`pipelineEstimateMs`) unless that
+ * pipeline is already fitted (`pipelineFitted`: an earlier member with the same pipeline key).
+ */
+export function refitEstimateMs(ctx: SearchContext, t: Trial, pipelineFitted = false): number {
   const n = ctx.y.length;
+  const pipe = pipelineFitted ? 0 : pipelineEstimateMs(ctx, t);
   const fold = foldSeconds(t) * 1000 * (n / trialTrainRows(ctx, t));
-  if (!(fold > 0)) return 0;
+  if (!(fold > 0)) return pipe;
   let work = 1;
   const refit = refitResource(ctx, t);
   if (t.family === 'gbdt') {
@@ -92,7 +108,7 @@ export function refitEstimateMs(ctx: SearchContext, t: Trial): number {
     const trained = epochsTrained(t);
     if (trained !== undefined) work = refit / trained;
   }
-  return fold * work * REFIT_TIME_FACTOR;
+  return pipe + fold * work * REFIT_TIME_FACTOR;
 }
 
 export interface RefitInput {
@@ -167,7 +183,7 @@ export async function refitMembers(input: RefitInput): Promise<RefitOutcome> {
   const recordedRefit = replayClock ? new Map(replayClock.refit.map((r) => [r.trial, r])) : undefined;
   for (const [i, { t, w }] of chosen.entries()) {
     const recorded = recordedRefit?.get(t.number);
-    const estimateMs = refitEstimateMs(ctx, t);
+    const estimateMs = refitEstimateMs(ctx, t, fullCache.has(pipeKey(t.family, t.config)));
     // A rescued model is used as is (its fold-0 model, no refit on all rows).
     const fits = rescued
       ? false

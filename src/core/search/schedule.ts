@@ -18,7 +18,7 @@ import type { Params } from './space.ts';
 import type { HalvingDecision } from './halving.ts';
 import type { Study, Trial } from './study.ts';
 import { metricValue } from './ensemble.ts';
-import type { SearchContext } from './context.ts';
+import { pipeKey, type PipeKey, type SearchContext } from './context.ts';
 import type { CutPoint, TrialOutcome, TrialResultWithRungs, TrialTask } from './evaluate-trial.ts';
 import type { TrialExecutor } from './executor.ts';
 import type { ClockRecord, SearchManifest, TrialCut, TrialScoring } from './manifest.ts';
@@ -247,10 +247,17 @@ export class TrialSchedule {
     const top = study.ranked().slice(0, 2);
     // Holdout plans: a refit that would not fit in 40% of the budget is not reserved for (big data on
     // a short budget): the refit then keeps the trial's holdout model, and the search uses the time.
-    const refitMs = top
-      .map((t) => refitEstimateMs(ctx, t))
-      .filter((ms) => ctx.nFolds > 1 || ms <= 0.4 * budgetMs)
-      .reduce((a, ms) => a + ms, 0);
+    // A member's pipeline on all rows is fitted once (an earlier member with the same key fits it).
+    const keys = new Set<PipeKey>();
+    let refitMs = 0;
+    for (const t of top) {
+      const key = pipeKey(t.family, t.config);
+      const ms = refitEstimateMs(ctx, t, keys.has(key));
+      if (ctx.nFolds > 1 || ms <= 0.4 * budgetMs) {
+        refitMs += ms;
+        keys.add(key);
+      }
+    }
     const ensembleMs = this.ensembleEstimateMs();
     const ms = Math.min(0.4 * budgetMs, Math.max(0.1 * budgetMs, refitMs + ensembleMs));
     return { ms, parts: { refitMs, ensembleMs } };

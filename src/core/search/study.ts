@@ -57,7 +57,7 @@ export interface Trial {
   readonly foldValues?: readonly number[];
   /** Resource used per fold (rounds/trees or epochs actually trained, best iteration for boosting). */
   readonly resources?: readonly number[];
-  readonly durations: { readonly total?: number; readonly folds?: readonly number[] };
+  readonly durations: TrialDurations;
   readonly reason?: EndReason;
   readonly error?: string;
   /**
@@ -67,12 +67,21 @@ export interface Trial {
   readonly rows?: number;
 }
 
+/** How long a trial took, seconds (timings only: never recorded in a manifest, so never replayed). */
+export interface TrialDurations {
+  readonly total?: number;
+  /** Each fold's (or its last level's) fit, scoring included, its data's preparation excluded. */
+  readonly folds?: readonly number[];
+  /** The fit of the pipeline its outcome's model reads (`FoldData.fit`; rows and seconds). */
+  readonly pipeline?: { readonly rows: number; readonly secs: number };
+}
+
 export interface TrialResult {
   readonly state: Exclude<TrialState, 'RUNNING'>;
   readonly value?: number;
   readonly foldValues?: readonly number[];
   readonly resources?: readonly number[];
-  readonly durations?: { readonly total?: number; readonly folds?: readonly number[] };
+  readonly durations?: TrialDurations;
   readonly reason?: EndReason;
   readonly error?: string;
   /** See `Trial.rows`. */

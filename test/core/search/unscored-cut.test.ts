@@ -22,6 +22,10 @@ import {
 } from './clock-helpers.ts';
 
 const ctx = holdoutContext(['gbdt']);
+// The data built beforehand: every trial below then reads the same clock (a build times its
+// pipeline's fit with the trial's clock).
+ctx.levelData('tree', 0);
+ctx.foldData('tree', 0);
 const task = firstTrial(
   'gbdt',
   { learningRate: 0.05, maxDepth: 3, minChildWeight: 1, lambda: 1, earlyStoppingRounds: 200 },
