@@ -41,7 +41,7 @@ interface Manifest {
   budget: { seconds?: number; statedMaxSeconds?: number };
   stoppedBy: string;
   final: { kind: string; members: { trial: number; resource: number }[] };
-  timings: { searchSeconds: number; refitSeconds: number; totalSeconds: number };
+  timings: { searchSeconds: number; refitSeconds: number; totalSeconds: number; tail?: unknown };
   replay: unknown[];
   clock: { cuts: { reason: string }[]; refit?: unknown; rescue?: unknown };
 }
@@ -171,7 +171,8 @@ for (let i = 0; i < Number(values.runs); i++) {
   console.error(`  ${r.facts}`);
   console.error(
     `  split ${JSON.stringify(m.split)}; final ${m.final.kind} ${JSON.stringify(m.final.members)}; ` +
-      `cuts ${m.clock.cuts.length}; refit ${JSON.stringify(m.clock.refit ?? null)}; rescue ${JSON.stringify(m.clock.rescue ?? null)}`,
+      `cuts ${m.clock.cuts.length}; refit ${JSON.stringify(m.clock.refit ?? null)}; rescue ${JSON.stringify(m.clock.rescue ?? null)}; ` +
+      `tail ${JSON.stringify(m.timings.tail ?? null)}`,
   );
   let complete = 0;
   const fams: string[] = [];
