@@ -24,6 +24,7 @@
  * recorded `gbdt.roundCap` parameter, so a replay trains exactly the same rounds (a search with a trial
  * cap and no time budget never calls this: unchanged and deterministic).
  */
+import type { Table } from '../data/table.ts';
 import type { Params } from './space.ts';
 import type { Trial } from './study.ts';
 import type { FamilyName } from '../train/families.ts';
@@ -63,7 +64,32 @@ export interface CostShape {
   readonly groups: number;
   /** Feature columns. */
   readonly features: number;
+  /**
+   * Columns of the nets' encoded design (categories one-hot up to 50 levels, else target-encoded:
+   * `denseWidth`), for the GLM iteration estimate; absent: `features`.
+   */
+  readonly denseFeatures?: number;
 }
+
+/**
+ * The width of the design the nets' automatic pipeline builds from these feature columns, roughly
+ * (pipeline/auto.ts): a categorical column one-hot (its categories, at most `ONE_HOT_MAX`) or, with
+ * more, target-encoded (one column per class for multiclass), a date column 8 parts, anything else
+ * one column. For the GLM's cost: on soybean (35 categorical columns) the design is ~3× the columns.
+ */
+export function denseWidth(table: Table, groups: number): number {
+  let w = 0;
+  for (const c of table.columns) {
+    if (c.storage === 'dict') {
+      const k = c.dictionary.length;
+      w += k <= ONE_HOT_MAX ? Math.max(1, k) : Math.max(1, groups);
+    } else if (c.storage === 'datetime') w += 8;
+    else w += 1;
+  }
+  return w;
+}
+/** The automatic pipeline's most categories one-hot encoded (pipeline/auto.ts `oneHotMax`). */
+const ONE_HOT_MAX = 50;
 
 /**
  * A first estimate of a GBDT round's cost in ms, before any trial measured it: per training row and
@@ -374,12 +400,12 @@ export function treeAllowance(a: TreeAllowanceInput): number {
  * the iterations reached (scored as it is, not converged); its refit is held to the same cap. A
  * search with a trial cap and no time budget never asks for it.
  *
- * The cost of an iteration (all fits): training rows × (features + 1) × outputs (classes for
- * softmax, else 1) × `GLM_MS_PER_CELL` — an accepted step is about one evaluation (logits and
- * gradient, two passes over the standardised design); measured on letter (16,000 rows × 16 features
- * × 26 classes: 24 ms an iteration, 3.4e-6 ms a cell) and soybean (2.4 ms an iteration, where the
- * raw columns say 1.2 ms: one-hot widens the design, which the search's shape does not see, so the
- * unmeasured safety matters there). Then scaled by what the glm trials that ended measured against
+ * The cost of an iteration (all fits): training rows × (encoded features + 1: `denseWidth`) × outputs
+ * (classes for softmax, else 1) × `GLM_MS_PER_CELL` — an accepted step is about one evaluation (logits
+ * and gradient, two passes over the standardised design); measured on letter (16,000 rows × 16
+ * features × 26 classes: 24–26 ms an iteration at load 2–8, 3.4–3.6e-6 ms a cell) and soybean (5
+ * folds of 546 rows, 35 categorical columns one-hot, 19 classes: 24 ms an iteration at load 9, where
+ * the raw columns would have said 6.5 ms and left the portfolio's glm uncapped). Then scaled by what the glm trials that ended measured against
  * the same model (the median ratio); before any, by how the GBDT rounds measured against their
  * estimate, else `UNMEASURED_SAFETY`.
  */
@@ -390,7 +416,8 @@ export const GLM_MS_PER_CELL = 3.5e-6;
 
 /** The cost model's estimate of one GLM solver iteration of a trial (ms, all fits of the trial). */
 export function glmIterationMsEstimate(s: CostShape): number {
-  const cells = Math.max(1, s.trainRows) * (Math.max(0, s.features) + 1) * Math.max(1, s.groups);
+  const p = s.denseFeatures ?? s.features;
+  const cells = Math.max(1, s.trainRows) * (Math.max(0, p) + 1) * Math.max(1, s.groups);
   return Math.max(1, s.fits) * cells * GLM_MS_PER_CELL;
 }
 

@@ -10,6 +10,7 @@ import {
   GLM_MS_PER_CELL,
   MIN_GLM_ITERATIONS,
   UNMEASURED_SAFETY,
+  denseWidth,
   glmIterationAllowance,
   glmIterationMsEstimate,
   glmIterationsSolved,
@@ -71,9 +72,25 @@ function slowIterationExecutor(clock: ReturnType<typeof fakeClock>, ms: number):
 }
 
 describe('iteration allowance (linear trials solved by glm)', () => {
-  it('estimates an iteration from rows × (features + 1) × outputs × fits', () => {
+  it('estimates an iteration from rows × (encoded features + 1) × outputs × fits', () => {
     expect(glmIterationMsEstimate(letter)).toBeCloseTo(16_000 * 17 * 26 * GLM_MS_PER_CELL, 9);
     expect(glmIterationMsEstimate({ ...letter, fits: 3 })).toBeCloseTo(3 * glmIterationMsEstimate(letter), 9);
+    expect(glmIterationMsEstimate({ ...letter, denseFeatures: 33 })).toBeCloseTo(
+      2 * glmIterationMsEstimate(letter),
+      9,
+    );
+    // the nets' design: 6 numeric columns, a category of 4 one-hot, a category of 60 target-encoded
+    const t = wide(100, 6, 1);
+    const many = {
+      name: 'm',
+      type: 'categorical' as const,
+      storage: 'dict' as const,
+      codes: Int32Array.from({ length: 100 }, (_, i) => i % 60),
+      dictionary: Array.from({ length: 60 }, (_, i) => `k${i}`),
+    };
+    const features = { nRows: 100, columns: [...t.columns.slice(0, 7), many] };
+    expect(denseWidth(features, 1)).toBe(6 + 4 + 1);
+    expect(denseWidth(features, 5)).toBe(6 + 4 + 5);
   });
 
   it('gives the even share of the time left at the expected cost, between MIN_GLM_ITERATIONS and the solver cap', () => {
