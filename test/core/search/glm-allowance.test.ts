@@ -79,7 +79,8 @@ describe('iteration allowance (linear trials solved by glm)', () => {
       2 * glmIterationMsEstimate(letter),
       9,
     );
-    // the nets' design: 6 numeric columns, a category of 4 one-hot, a category of 60 target-encoded
+    // the nets' design: 6 numeric columns with missing values (and their indicators), a category of
+    // 4 one-hot, a category of 60 target-encoded
     const t = wide(100, 6, 1);
     const many = {
       name: 'm',
@@ -89,8 +90,8 @@ describe('iteration allowance (linear trials solved by glm)', () => {
       dictionary: Array.from({ length: 60 }, (_, i) => `k${i}`),
     };
     const features = { nRows: 100, columns: [...t.columns.slice(0, 7), many] };
-    expect(denseWidth(features, 1)).toBe(6 + 4 + 1);
-    expect(denseWidth(features, 5)).toBe(6 + 4 + 5);
+    expect(denseWidth(features, 1)).toBe(12 + 4 + 1);
+    expect(denseWidth(features, 5)).toBe(12 + 4 + 5);
   });
 
   it('gives the even share of the time left at the expected cost, between MIN_GLM_ITERATIONS and the solver cap', () => {
@@ -99,6 +100,9 @@ describe('iteration allowance (linear trials solved by glm)', () => {
     // 48 s left, 12 trials planned: a 4 s share; nothing measured yet: the estimate × 3
     expect(glmIterationAllowance(a)).toBe(Math.floor(4000 / (UNMEASURED_SAFETY * per)));
     expect(glmIterationAllowance({ ...a, loadScale: 1 })).toBe(Math.floor(4000 / per));
+    expect(glmIterationAllowance({ ...a, loadScale: 2 })).toBe(Math.floor(4000 / (2 * per)));
+    // GBDT rounds cheaper than their estimate (small data) do not make a glm iteration cheaper
+    expect(glmIterationAllowance({ ...a, loadScale: 0.3 })).toBe(Math.floor(4000 / per));
     expect(glmIterationAllowance({ ...a, remainingMs: 100 })).toBe(MIN_GLM_ITERATIONS);
     expect(glmIterationAllowance({ ...a, remainingMs: 1e9 })).toBe(GLM_MAX_ITERATIONS);
     // a glm trial that solved 100 iterations a fold twice as slowly as the model says: half the
