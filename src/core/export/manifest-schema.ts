@@ -181,7 +181,8 @@ export const MANIFEST_SCHEMA_V2: JsonSchema = {
           description:
             "The trials in order, as a replay runs them. A trial's params are its family's sampled " +
             'parameters plus the allowance caps a time-budgeted search recorded (never sampled): roundCap ' +
-            '(GBDT rounds), epochCap (linear/MLP epochs), treeCap (random-forest rounds of trees; absent ' +
+            '(GBDT rounds), epochCap (linear/MLP epochs), maxIterations (iterations of a linear trial ' +
+            "solved by 'glm'), treeCap (random-forest rounds of trees; absent " +
             "in bundles made before it was recorded: up to the maximum). A linear trial's solver: 'glm' " +
             "(the converged GLM solver, no epochs) or 'adam' (absent in bundles made before it was recorded).",
           type: 'array',

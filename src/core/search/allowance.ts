@@ -24,10 +24,11 @@
  * recorded `gbdt.roundCap` parameter, so a replay trains exactly the same rounds (a search with a trial
  * cap and no time budget never calls this: unchanged and deterministic).
  */
+import type { Table } from '../data/table.ts';
 import type { Params } from './space.ts';
 import type { Trial } from './study.ts';
 import type { FamilyName } from '../train/families.ts';
-import { GBDT_MAX_ROUNDS, familySpace, gbdtPatience, trainsInRounds } from './spaces.ts';
+import { GBDT_MAX_ROUNDS, GLM_MAX_ITERATIONS, familySpace, gbdtPatience, trainsInRounds } from './spaces.ts';
 import { levelNetPatience } from './subsample.ts';
 
 /** Finished trials a budget should hold (issue 17: at least 10 in 60 s on letter-sized data). */
@@ -63,7 +64,34 @@ export interface CostShape {
   readonly groups: number;
   /** Feature columns. */
   readonly features: number;
+  /**
+   * Columns of the nets' encoded design (categories one-hot up to 50 levels, else target-encoded:
+   * `denseWidth`), for the GLM iteration estimate; absent: `features`.
+   */
+  readonly denseFeatures?: number;
 }
+
+/**
+ * The width of the design the nets' automatic pipeline builds from these feature columns, roughly
+ * (pipeline/auto.ts): a categorical column one-hot (its categories, at most `ONE_HOT_MAX`) or, with
+ * more, target-encoded (one column per class for multiclass), a date column 8 parts, a numeric column
+ * with missing values 2 (the value and its missing indicator), anything else one column. For the GLM's
+ * cost: soybean's 35 columns (integer codes, read as numbers, most with missing values) make ~70.
+ */
+export function denseWidth(table: Table, groups: number): number {
+  let w = 0;
+  for (const c of table.columns) {
+    if (c.storage === 'dict') {
+      const k = c.dictionary.length;
+      w += k <= ONE_HOT_MAX ? Math.max(1, k) : Math.max(1, groups);
+    } else if (c.storage === 'datetime') w += 8;
+    else if (c.storage === 'float64') w += c.values.some(Number.isNaN) ? 2 : 1;
+    else w += 1;
+  }
+  return w;
+}
+/** The automatic pipeline's most categories one-hot encoded (pipeline/auto.ts `oneHotMax`). */
+const ONE_HOT_MAX = 50;
 
 /**
  * A first estimate of a GBDT round's cost in ms, before any trial measured it: per training row and
@@ -359,4 +387,80 @@ export function treeAllowance(a: TreeAllowanceInput): number {
   let trees = Math.floor(evenShareMs(a) / ms);
   trees = Math.min(trees, Math.floor((0.9 * Math.max(0, a.remainingMs)) / ms));
   return Math.max(MIN_TREES, Math.min(max, trees));
+}
+
+/**
+ * Iteration allowance (linear trials solved by 'glm'). The GLM solver has no epochs, so no rungs and,
+ * before this, no allowance: a glm trial ran to convergence (up to 1000 iterations a fit). On soybean
+ * (683 rows, 35 categorical columns one-hot, 19 classes, 3 folds) the portfolio's glm trial took
+ * 377–526 iterations a fold, 3.1 s on a quiet machine and 28.5 s of a 60 s search at a high load;
+ * 10–15 s on letter. Each sampled glm trial's iterations are now capped, when it is asked, at the even
+ * share of the time left (as a GBDT trial's rounds, a net's epochs and a forest's trees) at the cost
+ * an iteration is expected to take — at least `MIN_GLM_ITERATIONS`, never more than one worker's
+ * time left holds. Recorded as the trial's `maxIterations` (spaces.ts `recorded`), so a replay
+ * solves exactly the same iterations (the solver is deterministic); a glm stopped there is the model
+ * the iterations reached (scored as it is, not converged); its refit is held to the same cap. A
+ * search with a trial cap and no time budget never asks for it.
+ *
+ * The cost of an iteration (all fits): training rows × (encoded features + 1: `denseWidth`) × outputs
+ * (classes for softmax, else 1) × `GLM_MS_PER_CELL` — an accepted step is about one evaluation (logits
+ * and gradient, two passes over the standardised design); measured on letter (16,000 rows × 16
+ * features × 26 classes: 24–26 ms an iteration at load 2–8, 3.4–3.6e-6 ms a cell) and soybean (5
+ * folds of 546 rows, 35 columns and their missing indicators, 19 classes: 14–33 ms an iteration at
+ * load 8–9, where the 35 columns alone say 6.5 ms: the portfolio's glm was allowed 865 iterations and
+ * ran 460 a fold, 14.8 s). Then scaled by what the glm trials that ended measured against
+ * the same model (the median ratio); before any, by how the GBDT rounds measured against their
+ * estimate when that is above 1 (else 1), else `UNMEASURED_SAFETY`.
+ */
+/** The fewest iterations a capped glm trial solves. */
+export const MIN_GLM_ITERATIONS = 20;
+/** ms per training row × (feature + 1) × output of one GLM solver iteration. */
+export const GLM_MS_PER_CELL = 3.5e-6;
+
+/** The cost model's estimate of one GLM solver iteration of a trial (ms, all fits of the trial). */
+export function glmIterationMsEstimate(s: CostShape): number {
+  const p = s.denseFeatures ?? s.features;
+  const cells = Math.max(1, s.trainRows) * (Math.max(0, p) + 1) * Math.max(1, s.groups);
+  return Math.max(1, s.fits) * cells * GLM_MS_PER_CELL;
+}
+
+/** Iterations a glm trial solved per fit (the mean over its fits), or undefined. */
+export function glmIterationsSolved(t: Trial): number | undefined {
+  if (t.family !== 'linear' || trainsInRounds(t.family, t.params)) return undefined;
+  const res = t.resources;
+  if (!res || res.length === 0 || !res.every((r) => Number.isFinite(r) && r >= 0)) return undefined;
+  return Math.max(1, res.reduce((a, b) => a + b, 0) / res.length);
+}
+
+/**
+ * How much slower (> 1) or faster the glm trials that ended ran than the cost model says (median
+ * ratio), or undefined before any.
+ */
+export function measuredGlmScale(trials: readonly Trial[], s: CostShape): number | undefined {
+  const ratios: number[] = [];
+  for (const t of trials) {
+    if (!finished(t) || t.durations.total === undefined || !(t.durations.total > 0)) continue;
+    const it = glmIterationsSolved(t);
+    if (it === undefined) continue;
+    ratios.push((t.durations.total * 1000) / (it * glmIterationMsEstimate(s)));
+  }
+  if (!ratios.length) return undefined;
+  ratios.sort((a, b) => a - b);
+  const h = ratios.length >> 1;
+  return ratios.length % 2 ? ratios[h] : (ratios[h - 1] + ratios[h]) / 2;
+}
+
+export type GlmAllowanceInput = Omit<EpochAllowanceInput, 'family' | 'params'>;
+
+/** The iteration allowance for the next glm trial (see above), at most the solver's own cap. */
+export function glmIterationAllowance(a: GlmAllowanceInput): number {
+  // The GBDT rounds' ratio counts only when it says slower: on small data it is mostly the rounds'
+  // fixed costs, which say nothing of a glm iteration (soybean, load 8: 0.87).
+  const scale =
+    measuredGlmScale(a.trials, a.shape) ??
+    (a.loadScale !== undefined ? Math.max(1, a.loadScale) : UNMEASURED_SAFETY);
+  const ms = Math.max(1e-3, glmIterationMsEstimate(a.shape) * scale);
+  let iterations = Math.floor(evenShareMs(a) / ms);
+  iterations = Math.min(iterations, Math.floor((0.9 * Math.max(0, a.remainingMs)) / ms));
+  return Math.max(MIN_GLM_ITERATIONS, Math.min(GLM_MAX_ITERATIONS, iterations));
 }

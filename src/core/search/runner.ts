@@ -77,7 +77,7 @@ import type { SubsampleOption } from './subsample.ts';
 import { call, TrialSchedule } from './schedule.ts';
 import { DEFAULT_ENSEMBLE_SIZE, ensembleRoundsFor, selectModel } from './select.ts';
 import { refitMembers } from './refit.ts';
-import { roundMsEstimate, type CostShape } from './allowance.ts';
+import { denseWidth, roundMsEstimate, type CostShape } from './allowance.ts';
 import {
   checkClockRecord,
   searchManifest,
@@ -340,6 +340,7 @@ export async function runSearch(opts: SearchOptions): Promise<SearchResult> {
     fits: ctx.subsample ? 1 : ctx.nFolds,
     groups: opts.task === 'multiclass' ? ctx.nClasses : 1,
     features: ctx.features.columns.length,
+    denseFeatures: denseWidth(ctx.features, opts.task === 'multiclass' ? ctx.nClasses : 1),
   };
   const ensembleRounds = ensembleRoundsFor(opts.ensembleRounds, ctx);
   const schedule = new TrialSchedule({

@@ -26,10 +26,12 @@ import type { SearchOptions, TrialEvidenceData } from './runner.ts';
 import { ESTIMATE_MAX_CELLS, ensembleCandidates } from './select.ts';
 import { estimateGroups } from './estimate.ts';
 import { refitEstimateMs } from './refit.ts';
+import { trainsInRounds } from './spaces.ts';
 import {
   MIN_EPOCHS,
   epochAllowance,
   gbdtLoadScale,
+  glmIterationAllowance,
   netEpochsThatFit,
   roundAllowance,
   treeAllowance,
@@ -192,6 +194,8 @@ export class TrialSchedule {
             shape,
             ...(loadScale !== undefined ? { loadScale } : {}),
           };
+          // a linear trial solved by 'glm': its solver's iterations (recorded as `maxIterations`)
+          if (!trainsInRounds(family, params)) return glmIterationAllowance(input);
           wontFit = netEpochsThatFit(input) < MIN_EPOCHS;
           return epochAllowance(input);
         }

@@ -52,8 +52,9 @@ export interface FamilySpace {
   /**
    * Parameters a trial may record beyond its sampled space: set by the search, never sampled (so
    * adding one changes no sampler's draws), checked when a recorded trial is replayed, absent from a
-   * trial that did not need it. Nets: `epochCap`, the time-budgeted search's epoch allowance; random
-   * forests: `treeCap`, its tree allowance (allowance.ts); absent = up to `resource.max`.
+   * trial that did not need it. Nets: `epochCap`, the time-budgeted search's epoch allowance (a linear
+   * trial solved by 'glm': `maxIterations`, its iteration allowance); random forests: `treeCap`, its
+   * tree allowance (allowance.ts); absent = up to `resource.max` (glm: `GLM_MAX_ITERATIONS`).
    */
   readonly recorded?: readonly ParamSpec[];
 }
@@ -158,8 +159,13 @@ const RANDOM_FOREST: FamilySpace = {
  * - learningRate log [1e-3, 0.3] and batchSize in {64..512}: Adam only (conditional on solver 'adam').
  * Fixed: patience 6 epochs (Adam); resource: epochs up to 100 (Adam: a time-budgeted search may record
  * a lower `epochCap`: allowance.ts). A glm trial has no rounds: no rungs, no epoch allowance; its
- * resource is the solver's iterations, which no refit is held to (it re-solves to convergence).
+ * resource is the solver's iterations, which a time-budgeted search may cap by recording
+ * `maxIterations` (the iteration allowance: allowance.ts `glmIterationAllowance`), which its refit is
+ * held to as well; without it the solver runs to convergence (at most `GLM_MAX_ITERATIONS`).
  */
+/** The GLM solver's own iteration cap (models/glm/solver.ts): a glm trial's uncapped resource. */
+export const GLM_MAX_ITERATIONS = 1000;
+
 const LINEAR: FamilySpace = {
   family: 'linear',
   space: {
@@ -187,7 +193,10 @@ const LINEAR: FamilySpace = {
   fixed: { patience: 6 },
   resource: { key: 'epochs', max: 100, min: 3 },
   legacy: { classWeight: 'none', solver: 'adam' },
-  recorded: [{ name: 'epochCap', type: 'int', low: 1, high: 100 }],
+  recorded: [
+    { name: 'epochCap', type: 'int', low: 1, high: 100 },
+    { name: 'maxIterations', type: 'int', low: 1, high: GLM_MAX_ITERATIONS },
+  ],
 };
 
 /**
@@ -197,6 +206,22 @@ const LINEAR: FamilySpace = {
  */
 export function trainsInRounds(family: FamilyName, params: Params): boolean {
   return !(family === 'linear' && params.solver === 'glm');
+}
+
+/**
+ * The recorded parameter that holds a net trial's time allowance, and its uncapped value: `epochCap`
+ * (up to the family's epochs) for a net trained in epochs, `maxIterations` (up to the solver's
+ * `GLM_MAX_ITERATIONS`) for a linear trial solved by 'glm'; undefined for the other families.
+ */
+export function netAllowanceParam(
+  family: FamilyName,
+  params: Params,
+): { readonly name: 'epochCap' | 'maxIterations'; readonly max: number } | undefined {
+  const fs = familySpace(family);
+  if (!fs.recorded?.some((p) => p.name === 'epochCap')) return undefined;
+  return trainsInRounds(family, params)
+    ? { name: 'epochCap', max: fs.resource.max }
+    : { name: 'maxIterations', max: GLM_MAX_ITERATIONS };
 }
 
 /**
@@ -358,9 +383,10 @@ export function checkTrialParams(family: FamilyName, params: Params): string[] {
 /**
  * The config a fit of a trial trains with: its family config with the resource (rounds/trees/epochs)
  * set, a net's recorded `epochCap` bounding its epochs and a forest's `treeCap` its trees (both
- * removed: the estimators do not know them). `uncapped`: the allowance caps are ignored (a rescue fit
- * uses the time actually left: a GBDT trial's `roundCap`, a net's `epochCap` and a forest's `treeCap`
- * are dropped).
+ * removed: the estimators do not know them; a glm trial's `maxIterations` is the solver's own option and
+ * stays). `uncapped`: the allowance caps are ignored (a rescue fit uses the time actually left: a GBDT
+ * trial's `roundCap`, a net's `epochCap`, a glm trial's `maxIterations` and a forest's `treeCap` are
+ * dropped).
  */
 export function trainingConfig(
   family: FamilyName,
@@ -374,5 +400,6 @@ export function trainingConfig(
   const cap = typeof epochCap === 'number' ? epochCap : typeof treeCap === 'number' ? treeCap : undefined;
   if (cap !== undefined && !opts.uncapped) out[key] = Math.min(resource, cap);
   if (opts.uncapped && family === 'gbdt') delete out.roundCap;
+  if (opts.uncapped && family === 'linear') delete out.maxIterations;
   return out;
 }

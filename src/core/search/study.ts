@@ -18,7 +18,7 @@ import {
   jointSpace,
   splitJoint,
   toFamilyConfig,
-  trainsInRounds,
+  netAllowanceParam,
   withLegacyDefaults,
 } from './spaces.ts';
 import type { Observation, Sampler, TrialState } from './samplers/index.ts';
@@ -150,6 +150,10 @@ interface LiveTrial {
 /** Allowance caps for a sampled trial (`Study.ask`). */
 export interface AskOptions {
   readonly roundCap?: number;
+  /**
+   * A sampled net's epoch allowance for its parameters (recorded as `epochCap` when below the family's
+   * maximum); for a linear trial solved by 'glm', its iteration allowance (`maxIterations`).
+   */
   readonly epochCap?: (family: FamilyName, params: Params) => number | undefined;
   /** A sampled random forest's tree allowance for its parameters (recorded as `treeCap` when below the maximum). */
   readonly treeCap?: (params: Params) => number | undefined;
@@ -252,14 +256,13 @@ export class Study {
       )
         joint = capGbdtRounds(joint, Math.max(1, Math.round(opts.roundCap)));
       const fam = joint[FAMILY_PARAM] as FamilyName;
-      if (opts.epochCap && familySpace(fam).recorded?.some((p) => p.name === 'epochCap')) {
+      // a glm linear trial has no epochs: its allowance is the solver's iterations (`maxIterations`)
+      const allow = opts.epochCap ? netAllowanceParam(fam, splitJoint(joint).params) : undefined;
+      if (opts.epochCap && allow) {
         const own = splitJoint(joint).params;
-        const max = familySpace(fam).resource.max;
-        // a glm linear trial has no epochs to cap (one solve to convergence)
-        const want =
-          own.epochCap === undefined && trainsInRounds(fam, own) ? opts.epochCap(fam, own) : undefined;
-        if (want !== undefined && want < max)
-          joint = { ...joint, [`${fam}.epochCap`]: Math.max(1, Math.round(want)) };
+        const want = own[allow.name] === undefined ? opts.epochCap(fam, own) : undefined;
+        if (want !== undefined && want < allow.max)
+          joint = { ...joint, [`${fam}.${allow.name}`]: Math.max(1, Math.round(want)) };
       }
       if (opts.treeCap && familySpace(fam).recorded?.some((p) => p.name === 'treeCap')) {
         const own = splitJoint(joint).params;

@@ -286,13 +286,17 @@ function familySettings(chosen: Chosen, steps: readonly { kind: string }[]): Fam
         `(l2 = ${cfg.l2 === 'auto' ? '1 / (2 × rows)' : cfg.l2}, l1 = ${cfg.l1}` +
         `${classWeight === 'balanced' ? ', balanced class weights' : ''}), fitted in the Python process.`,
       diffs: [
-        cfg.solver === 'glm'
-          ? "The studio solved the same penalised objective to its optimum (its GLM solver, OWL-QN, on the bundle's " +
-            'training rows) as scikit-learn solves here on the same rows: the two models are the same optimum, ' +
-            "the studio's weights rounded to float32 (and each solver's tolerance) aside."
-          : 'The studio trains the linear model with Adam for a few epochs and stops early on a validation split; ' +
-            'scikit-learn solves the same penalised objective to convergence on all the rows, so the ' +
-            'coefficients are close, not identical.',
+        cfg.solver === 'glm' && cfg.maxIterations !== undefined
+          ? "The studio's GLM solver (OWL-QN) was held to " +
+            `${cfg.maxIterations} iterations (the search's time allowance) and may have stopped short of ` +
+            'the optimum scikit-learn solves here to convergence on the same rows: the coefficients can differ.'
+          : cfg.solver === 'glm'
+            ? "The studio solved the same penalised objective to its optimum (its GLM solver, OWL-QN, on the bundle's " +
+              'training rows) as scikit-learn solves here on the same rows: the two models are the same optimum, ' +
+              "the studio's weights rounded to float32 (and each solver's tolerance) aside."
+            : 'The studio trains the linear model with Adam for a few epochs and stops early on a validation split; ' +
+              'scikit-learn solves the same penalised objective to convergence on all the rows, so the ' +
+              'coefficients are close, not identical.',
         'The linear model does not train on Dask: with `--scheduler`, its features are collected into the driver.',
         ...(steps.some((s) => s.kind === 'target_encode')
           ? ["Target encoding's out-of-fold split uses NumPy's generator, not the studio's."]

@@ -159,7 +159,12 @@ export function solveGlm(
   let evals = 0;
   if (!theta0) {
     // Start from the intercept-only optimum (the prior), so the first steps move only what the data asks.
-    const nul = minimizeGlm(obj, Infinity, undefined, { ...solver, onIteration: undefined });
+    // (Not held to `maxIterations`: an allowance caps the fit's own iterations, not its start.)
+    const nul = minimizeGlm(obj, Infinity, undefined, {
+      ...solver,
+      onIteration: undefined,
+      maxIterations: undefined,
+    });
     theta0 = nul.theta;
     evals = nul.evaluations;
   }

@@ -66,6 +66,12 @@ export interface DenseNetConfig {
    * An explicit 'adam' resolves to the field's absence, so a recorded config is the same either way.
    */
   readonly solver?: LinearSolver;
+  /**
+   * Solver 'glm' only: the most iterations the solver takes (absent: its own cap, 1000). A
+   * time-budgeted search records a lower one as a glm trial's allowance (search/allowance.ts
+   * `glmIterationAllowance`); a solve stopped there is the model reached so far (not converged).
+   */
+  readonly maxIterations?: number;
 }
 
 export const LINEAR_DEFAULTS: DenseNetConfig = {
@@ -118,19 +124,28 @@ export function resolveDenseConfig(
   defaults: DenseNetConfig,
 ): DenseNetConfig {
   for (const key of Object.keys(partial)) {
-    if (!Object.hasOwn(defaults, key) && key !== 'solver') {
+    if (!Object.hasOwn(defaults, key) && key !== 'solver' && key !== 'maxIterations') {
       throw new ModelConfigError(
-        `unknown hyperparameter '${key}' (known: ${[...Object.keys(defaults), 'solver'].join(', ')})`,
+        `unknown hyperparameter '${key}' (known: ${[...Object.keys(defaults), 'solver', 'maxIterations'].join(', ')})`,
       );
     }
   }
-  const { solver, ...rest } = { ...defaults, ...partial };
+  const { solver, maxIterations, ...rest } = { ...defaults, ...partial };
   check(
     solver === undefined || LINEAR_SOLVERS.includes(solver),
     `solver must be 'adam' or 'glm', got ${JSON.stringify(solver)}`,
   );
+  check(
+    maxIterations === undefined || solver === 'glm',
+    `maxIterations is for solver 'glm' (Adam trains in epochs: use epochs), got maxIterations=${String(maxIterations)} with solver '${String(solver ?? 'adam')}'`,
+  );
+  check(
+    maxIterations === undefined || (Number.isInteger(maxIterations) && maxIterations >= 1),
+    `maxIterations must be a whole number ≥ 1, got ${String(maxIterations)}`,
+  );
   // 'adam' is the field's absence: configs and states recorded before it existed stay byte-identical.
-  const c: DenseNetConfig = solver === 'glm' ? { ...rest, solver } : rest;
+  const c: DenseNetConfig =
+    solver === 'glm' ? { ...rest, solver, ...(maxIterations !== undefined ? { maxIterations } : {}) } : rest;
   check(
     Array.isArray(c.hidden) && c.hidden.every((h) => Number.isInteger(h) && h >= 1 && h <= 4096),
     'hidden must be a list of layer widths between 1 and 4096',

@@ -217,7 +217,8 @@ class DenseFitted implements Fitted {
  * standardisation and row weights as the Adam path), as the family's usual fitted model: the solver's
  * float32 weights in a dense-net state, so prediction, ONNX, Python export and explanations are
  * unchanged. No epochs, no early stopping: the validation rows are checked but not used; a refit
- * re-solves to convergence (the trial's iterations do not cap it). Runs without TensorFlow.js.
+ * re-solves to convergence (the trial's iterations do not cap it), at most `maxIterations` when the
+ * config has it (a time-budgeted search's allowance). Runs without TensorFlow.js.
  */
 async function fitLinearGlm(
   cfg: DenseNetConfig,
@@ -242,14 +243,17 @@ async function fitLinearGlm(
     regressionLoss: cfg.regressionLoss,
     // Every iteration is a round: a search's deadline (a trial) or budget margin (a refit) can stop
     // the solver as it stops a net after an epoch; the weights reached so far are the model.
-    ...(opts.onRound
-      ? {
-          solver: {
+    // A time-budgeted search's allowance (`maxIterations`, recorded in the trial's parameters) caps
+    // the iterations; absent, the solver's own cap.
+    solver: {
+      ...(cfg.maxIterations !== undefined ? { maxIterations: cfg.maxIterations } : {}),
+      ...(opts.onRound
+        ? {
             onIteration: (iteration: number, objective: number) =>
               opts.onRound!({ round: iteration, metric: 'objective', train: objective }),
-          },
-        }
-      : {}),
+          }
+        : {}),
+    },
   });
   const json = glmToLinearModel(fit, cfg);
   const state = json.state as DenseNetState;
