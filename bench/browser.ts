@@ -11,15 +11,17 @@ import { preview } from 'vite';
 import { REPO_ROOT } from '../test/helpers/paths.ts';
 import { findChromium } from '../test/e2e/global-setup.ts';
 
-const CHROMIUM_ARGS = [
+/** Chromium's switches for a quiet, offline, headless bench profile (no WebGPU). */
+export const BASE_CHROMIUM_ARGS = [
   '--no-sandbox',
   '--no-first-run',
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
   '--disable-quic',
-  '--enable-unsafe-webgpu',
 ];
+
+const CHROMIUM_ARGS = [...BASE_CHROMIUM_ARGS, '--enable-unsafe-webgpu'];
 
 export interface BenchBrowser {
   readonly baseUrl: string;

@@ -21,6 +21,7 @@ import { preview } from 'vite';
 import { REPO_ROOT } from '../../test/helpers/paths.ts';
 import { findChromium } from '../../test/e2e/global-setup.ts';
 import { keepChromiumNiced } from './nice.ts';
+import { BASE_CHROMIUM_ARGS } from '../browser.ts';
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -116,14 +117,7 @@ async function run(baseUrl: string, i: number): Promise<Run> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: findChromium(),
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-    ],
+    args: BASE_CHROMIUM_ARGS,
     viewport: { width: 1400, height: 900 },
   });
   try {
