@@ -263,21 +263,34 @@ export function epochsTrained(t: Trial): number | undefined {
 const isNet = (f: FamilyName) => f === 'linear' || f === 'mlp';
 
 /**
- * How much slower (> 1) or faster the net trials that ended ran than the cost model says (median
- * ratio), or undefined before any.
+ * The median of measured / estimated time over the trials that ended (`estimateMs`: the cost model's
+ * ms for what a trial trained, undefined when it does not apply to the trial), or undefined before any.
  */
-export function measuredNetScale(trials: readonly Trial[], s: CostShape): number | undefined {
+function measuredScale(
+  trials: readonly Trial[],
+  estimateMs: (t: Trial) => number | undefined,
+): number | undefined {
   const ratios: number[] = [];
   for (const t of trials) {
-    if (!isNet(t.family) || !finished(t) || t.durations.total === undefined) continue;
-    const e = epochsTrained(t);
-    if (e === undefined || !(t.durations.total > 0)) continue;
-    ratios.push((t.durations.total * 1000) / (e * netEpochMsEstimate(t.family, t.params, s)));
+    if (!finished(t) || t.durations.total === undefined || !(t.durations.total > 0)) continue;
+    const est = estimateMs(t);
+    if (est !== undefined) ratios.push((t.durations.total * 1000) / est);
   }
   if (!ratios.length) return undefined;
   ratios.sort((a, b) => a - b);
   const h = ratios.length >> 1;
   return ratios.length % 2 ? ratios[h] : (ratios[h - 1] + ratios[h]) / 2;
+}
+
+/**
+ * How much slower (> 1) or faster the net trials that ended ran than the cost model says (median
+ * ratio), or undefined before any.
+ */
+export function measuredNetScale(trials: readonly Trial[], s: CostShape): number | undefined {
+  return measuredScale(trials, (t) => {
+    const e = isNet(t.family) ? epochsTrained(t) : undefined;
+    return e === undefined ? undefined : e * netEpochMsEstimate(t.family, t.params, s);
+  });
 }
 
 export interface EpochAllowanceInput extends Omit<AllowanceInput, 'best' | 'estimateMs'> {
@@ -364,17 +377,10 @@ export function treesTrained(t: Trial): number | undefined {
  * ratio), or undefined before any.
  */
 export function measuredForestScale(trials: readonly Trial[], s: CostShape): number | undefined {
-  const ratios: number[] = [];
-  for (const t of trials) {
-    if (t.family !== 'random_forest' || !finished(t) || t.durations.total === undefined) continue;
-    const n = treesTrained(t);
-    if (n === undefined || !(t.durations.total > 0)) continue;
-    ratios.push((t.durations.total * 1000) / (n * forestRoundMsEstimate(t.params, s)));
-  }
-  if (!ratios.length) return undefined;
-  ratios.sort((a, b) => a - b);
-  const h = ratios.length >> 1;
-  return ratios.length % 2 ? ratios[h] : (ratios[h - 1] + ratios[h]) / 2;
+  return measuredScale(trials, (t) => {
+    const n = t.family === 'random_forest' ? treesTrained(t) : undefined;
+    return n === undefined ? undefined : n * forestRoundMsEstimate(t.params, s);
+  });
 }
 
 export type TreeAllowanceInput = Omit<EpochAllowanceInput, 'family'>;
@@ -437,17 +443,10 @@ export function glmIterationsSolved(t: Trial): number | undefined {
  * ratio), or undefined before any.
  */
 export function measuredGlmScale(trials: readonly Trial[], s: CostShape): number | undefined {
-  const ratios: number[] = [];
-  for (const t of trials) {
-    if (!finished(t) || t.durations.total === undefined || !(t.durations.total > 0)) continue;
+  return measuredScale(trials, (t) => {
     const it = glmIterationsSolved(t);
-    if (it === undefined) continue;
-    ratios.push((t.durations.total * 1000) / (it * glmIterationMsEstimate(s)));
-  }
-  if (!ratios.length) return undefined;
-  ratios.sort((a, b) => a - b);
-  const h = ratios.length >> 1;
-  return ratios.length % 2 ? ratios[h] : (ratios[h - 1] + ratios[h]) / 2;
+    return it === undefined ? undefined : it * glmIterationMsEstimate(s);
+  });
 }
 
 export type GlmAllowanceInput = Omit<EpochAllowanceInput, 'family' | 'params'>;
