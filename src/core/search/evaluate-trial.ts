@@ -179,6 +179,10 @@ export async function evaluateTrial(
   /** Ms of pipeline fits this trial did itself (not cached), taken out of its fold's time. */
   let builtMs = 0;
   const timing = { now, built: (fit: { ms: number }) => void (builtMs += fit.ms) };
+  /** Keeps the pipeline fit of the data a fit reads (a measured one over one built without a clock). */
+  const notePipeline = ({ fit }: FoldData) => {
+    if (fit.ms > 0 || !pipeFit) pipeFit = { rows: fit.rows, secs: fit.ms / 1000 };
+  };
   /** The fit time of the fold that started at `from`, s: without the pipeline fits it did. */
   const fitSecs = (from: number, to = now()) => {
     const ms = to - from - builtMs;
@@ -282,7 +286,7 @@ export async function evaluateTrial(
     const lvImportance = new Map<string, number>();
     try {
       const d = ctx.levelData(key, lv, timing);
-      if (d.fit.ms > 0 || !pipeFit) pipeFit = { rows: d.fit.rows, secs: d.fit.ms / 1000 };
+      notePipeline(d);
       pipeline = d.pipeline;
       // building the level's data may take a while: the limit may have passed meanwhile
       const late = clockCut(0, 0);
@@ -390,7 +394,7 @@ export async function evaluateTrial(
     let p: Float64Array;
     try {
       const d = ctx.foldData(key, f, timing);
-      if (f === 0 && (d.fit.ms > 0 || !pipeFit)) pipeFit = { rows: d.fit.rows, secs: d.fit.ms / 1000 };
+      if (f === 0) notePipeline(d);
       model = await est.fit(d.Xtr, d.ytr, {
         task: ctx.task,
         nClasses: ctx.task === 'regression' ? undefined : nClasses,
