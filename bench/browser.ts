@@ -23,6 +23,20 @@ export const BASE_CHROMIUM_ARGS = [
 
 const CHROMIUM_ARGS = [...BASE_CHROMIUM_ARGS, '--enable-unsafe-webgpu'];
 
+/** One event of a Chromium performance trace (Tracing.dataCollected), the fields the scale benches read. */
+export interface TraceEvent {
+  readonly name: string;
+  readonly ph: string;
+  readonly ts: number;
+  readonly dur?: number;
+  readonly pid: number;
+  readonly tid: number;
+  readonly args?: {
+    readonly name?: string;
+    readonly data?: { readonly functionName?: string; readonly url?: string };
+  };
+}
+
 export interface BenchBrowser {
   readonly baseUrl: string;
   readonly context: BrowserContext;

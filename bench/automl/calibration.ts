@@ -26,12 +26,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ingestCsv } from '../../src/core/ingest/index.ts';
-import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
-import { runSearch } from '../../src/core/search/index.ts';
-import { automlExecutor } from '../../src/cli/tracking.ts';
 import { splitOf } from './split.ts';
-import { loadBaselines, predictionsCsv, scoreFile, type DatasetEntry } from './common.ts';
+import { loadBaselines, predictionsCsv, scoreFile, searchDataset, type DatasetEntry } from './common.ts';
 
 const { values } = parseArgs({
   options: {
@@ -215,25 +211,13 @@ interface Run {
 }
 
 async function once(d: DatasetEntry, seed: number): Promise<Run> {
-  const t0 = performance.now();
-  const train = await ingestCsv(fileSource(join(dsDir, d.name, 'train.csv')), { createHasher: nodeHasher });
-  const types = Object.fromEntries(train.schema.map((c) => [c.name, c.type]));
-  const result = await runSearch({
-    table: train.table,
-    target: d.target,
-    task: d.task,
+  const { result, test } = await searchDataset(dsDir, d, {
     seed,
-    metric: d.primary_metric,
-    ...(values['max-trials']
-      ? { maxTrials: Number(values['max-trials']) }
-      : { timeBudgetSeconds: Number(values.budget), startedAt: t0 }),
-    executor: await automlExecutor(values.workers === undefined ? undefined : Number(values.workers)),
+    budgetSeconds: Number(values.budget),
+    ...(values['max-trials'] ? { maxTrials: Number(values['max-trials']) } : {}),
+    ...(values.workers === undefined ? {} : { workers: Number(values.workers) }),
   });
-  const test = await ingestCsv(fileSource(join(dsDir, d.name, 'test.csv')), {
-    createHasher: nodeHasher,
-    typeOverrides: types,
-  });
-  const testPred = result.model.predictTable(test.table);
+  const testPred = result.model.predictTable(test);
   const v = result.validation;
   const width = v.pred.length / v.y.length;
   const { p, k } = toProbs(v.pred, width);
@@ -242,7 +226,7 @@ async function once(d: DatasetEntry, seed: number): Promise<Run> {
   const all = Array.from({ length: y.length }, (_, i) => i);
   const score = (pred: Float64Array, tag: string) => {
     const file = join(outDir, `${d.name}.${seed}.${tag}.csv`);
-    writeFileSync(file, predictionsCsv(d.task, pred, test.table.nRows, result.classes));
+    writeFileSync(file, predictionsCsv(d.task, pred, test.nRows, result.classes));
     return scoreFile(values.python, dsDir, d, file);
   };
   const validation = logLoss(p, k, y);

@@ -7,6 +7,10 @@ import { ingestCsv } from '../../src/core/ingest/index.ts';
 import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
 import { trainModel } from '../../src/core/train/train.ts';
 import { transformTable } from '../../src/core/pipeline/index.ts';
+import type { Table } from '../../src/core/data/table.ts';
+import { runSearch } from '../../src/core/search/index.ts';
+import type { SearchOptions, SearchResult } from '../../src/core/search/runner.ts';
+import { automlExecutor } from '../../src/cli/tracking.ts';
 
 export interface Baselines {
   /** The metric of `system` (xgb_default, xgb_optuna, …) on `dataset`; NaN when absent. */
@@ -108,4 +112,43 @@ export async function defaultGbdtTest(
   const predFile = join(opts.outDir, `${d.name}.default.csv`);
   writeFileSync(predFile, predictionsCsv(d.task, pred, test.table.nRows, trained.classes));
   return scoreFile(opts.python, dsDir, d, predFile);
+}
+
+/**
+ * One search on a dataset's train.csv as the benches run it (the CLI's executor with `workers`, a
+ * trial cap or a time budget that counts the CSV read), and its test.csv read with the train's column
+ * types. `extra` goes over the options (trial scoring, families, sampler).
+ */
+export async function searchDataset(
+  dsDir: string,
+  d: DatasetEntry,
+  opts: {
+    seed: number;
+    budgetSeconds: number;
+    maxTrials?: number;
+    workers?: number;
+    extra?: Partial<SearchOptions>;
+  },
+): Promise<{ result: SearchResult; test: Table; seconds: number }> {
+  const t0 = performance.now();
+  const train = await ingestCsv(fileSource(join(dsDir, d.name, 'train.csv')), { createHasher: nodeHasher });
+  const types = Object.fromEntries(train.schema.map((c) => [c.name, c.type]));
+  const result = await runSearch({
+    table: train.table,
+    target: d.target,
+    task: d.task,
+    seed: opts.seed,
+    metric: d.primary_metric,
+    ...(opts.maxTrials
+      ? { maxTrials: opts.maxTrials }
+      : { timeBudgetSeconds: opts.budgetSeconds, startedAt: t0 }),
+    executor: await automlExecutor(opts.workers),
+    ...opts.extra,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const test = await ingestCsv(fileSource(join(dsDir, d.name, 'test.csv')), {
+    createHasher: nodeHasher,
+    typeOverrides: types,
+  });
+  return { result, test: test.table, seconds };
 }

@@ -20,12 +20,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ingestCsv } from '../../src/core/ingest/index.ts';
-import { fileSource, nodeHasher } from '../../src/cli/node-io.ts';
-import { runSearch } from '../../src/core/search/index.ts';
 import type { TrialScoring } from '../../src/core/search/runner.ts';
 import { evaluate } from '../../src/core/metrics/index.ts';
-import { automlExecutor } from '../../src/cli/tracking.ts';
 import type { FamilyName } from '../../src/core/train/families.ts';
 import { splitOf } from './split.ts';
 import {
@@ -35,6 +31,7 @@ import {
   loadBaselines,
   predictionsCsv,
   scoreFile,
+  searchDataset,
   withinTolerance,
   type DatasetEntry,
 } from './common.ts';
@@ -95,31 +92,20 @@ interface Row {
 }
 
 async function searchOnce(d: DatasetEntry, seed: number): Promise<SeedRun> {
-  const t0 = performance.now();
-  const train = await ingestCsv(fileSource(join(dsDir, d.name, 'train.csv')), { createHasher: nodeHasher });
-  const types = Object.fromEntries(train.schema.map((c) => [c.name, c.type]));
-  const result = await runSearch({
-    table: train.table,
-    target: d.target,
-    task: d.task,
+  const { result, test, seconds } = await searchDataset(dsDir, d, {
     seed,
-    metric: d.primary_metric,
-    trialScoring: values['trial-scoring'] as TrialScoring,
-    ...(values['max-trials']
-      ? { maxTrials: Number(values['max-trials']) }
-      : { timeBudgetSeconds: budget, startedAt: t0 }),
-    executor: await automlExecutor(values.workers === undefined ? undefined : Number(values.workers)),
-    ...(families ? { families } : {}),
-    ...(values.sampler ? { sampler: values.sampler } : {}),
+    budgetSeconds: budget,
+    ...(values['max-trials'] ? { maxTrials: Number(values['max-trials']) } : {}),
+    ...(values.workers === undefined ? {} : { workers: Number(values.workers) }),
+    extra: {
+      trialScoring: values['trial-scoring'] as TrialScoring,
+      ...(families ? { families } : {}),
+      ...(values.sampler ? { sampler: values.sampler } : {}),
+    },
   });
-  const seconds = (performance.now() - t0) / 1000;
-  const test = await ingestCsv(fileSource(join(dsDir, d.name, 'test.csv')), {
-    createHasher: nodeHasher,
-    typeOverrides: types,
-  });
-  const pred = result.model.predictTable(test.table);
+  const pred = result.model.predictTable(test);
   const predFile = join(outDir, `${d.name}.${seed}.csv`);
-  writeFileSync(predFile, predictionsCsv(d.task, pred, test.table.nRows, result.classes));
+  writeFileSync(predFile, predictionsCsv(d.task, pred, test.nRows, result.classes));
   writeFileSync(
     join(outDir, `${d.name}.${seed}.manifest.json`),
     JSON.stringify({ manifest: result.manifest, study: result.study.toJSON() }, null, 1),

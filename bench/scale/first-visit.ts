@@ -21,7 +21,7 @@ import { preview } from 'vite';
 import { REPO_ROOT } from '../../test/helpers/paths.ts';
 import { findChromium } from '../../test/e2e/global-setup.ts';
 import { keepChromiumNiced } from './nice.ts';
-import { BASE_CHROMIUM_ARGS } from '../browser.ts';
+import { BASE_CHROMIUM_ARGS, type TraceEvent } from '../browser.ts';
 
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -31,19 +31,6 @@ const option = (name: string): string | undefined => {
 const RUNS = Number(argv.find((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--')) ?? 5);
 const THROTTLE = Number(option('--throttle') ?? 1);
 const DIST = resolve(REPO_ROOT, option('--dist') ?? 'dist');
-
-interface TraceEvent {
-  readonly name: string;
-  readonly ph: string;
-  readonly ts: number;
-  readonly dur?: number;
-  readonly pid: number;
-  readonly tid: number;
-  readonly args?: {
-    readonly name?: string;
-    readonly data?: { readonly url?: string; readonly functionName?: string };
-  };
-}
 
 interface Run {
   /** The main-thread task that evaluated the entry module, ms. */

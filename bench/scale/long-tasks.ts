@@ -15,7 +15,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { openBenchBrowser } from '../browser.ts';
+import { openBenchBrowser, type TraceEvent } from '../browser.ts';
 import { keepChromiumNiced } from './nice.ts';
 import { generateScaleCsv } from './generate.ts';
 
@@ -24,19 +24,6 @@ const TRACE = process.argv.includes('--trace');
 const ROWS = Number(args[0] ?? 300_000);
 const THRESHOLD = Number(args[1] ?? 100);
 const DIR = process.env.SCALE_DIR ?? join(tmpdir(), 'automl-scale');
-
-interface TraceEvent {
-  readonly name: string;
-  readonly ph: string;
-  readonly ts: number;
-  readonly dur?: number;
-  readonly pid: number;
-  readonly tid: number;
-  readonly args?: {
-    readonly name?: string;
-    readonly data?: { readonly functionName?: string; readonly url?: string };
-  };
-}
 
 /** Each main-thread task over `threshold` ms: its length and its self time per event name, largest first. */
 export function taskBreakdown(

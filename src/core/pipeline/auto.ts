@@ -10,6 +10,9 @@ import type { MathMode } from '../util/portable-math.ts';
 
 export type FamilyKind = 'tree' | 'linear' | 'neural';
 
+/** The most categories a column may have to be one-hot encoded (linear/neural) when `oneHotMax` is not given. */
+export const ONE_HOT_MAX = 50;
+
 export interface AutoPipelineOptions {
   readonly family: FamilyKind;
   /** Task, when known (target encoding of high-cardinality categories needs it). */
@@ -17,7 +20,7 @@ export interface AutoPipelineOptions {
   readonly nClasses?: number;
   /** Columns the user excluded. */
   readonly exclude?: readonly string[];
-  /** Categories up to this many distinct values are one-hot encoded (linear/neural; default 50). */
+  /** Categories up to this many distinct values are one-hot encoded (linear/neural; default `ONE_HOT_MAX`). */
   readonly oneHotMax?: number;
   /**
    * 'neural' only (ignored for the other families): categorical columns with at least
@@ -120,7 +123,7 @@ export function buildAutoPipeline(table: Table, opts: AutoPipelineOptions): Auto
     return { spec: { steps }, notes };
   }
 
-  const oneHotMax = opts.oneHotMax ?? 50;
+  const oneHotMax = opts.oneHotMax ?? ONE_HOT_MAX;
   const low: string[] = [];
   const high: string[] = [];
   const embedded: string[] = [];

@@ -25,6 +25,7 @@
  * cap and no time budget never calls this: unchanged and deterministic).
  */
 import type { Table } from '../data/table.ts';
+import { ONE_HOT_MAX } from '../pipeline/auto.ts';
 import type { Params } from './space.ts';
 import type { Trial } from './study.ts';
 import type { FamilyName } from '../train/families.ts';
@@ -90,8 +91,6 @@ export function denseWidth(table: Table, groups: number): number {
   }
   return w;
 }
-/** The automatic pipeline's most categories one-hot encoded (pipeline/auto.ts `oneHotMax`). */
-const ONE_HOT_MAX = 50;
 
 /**
  * A first estimate of a GBDT round's cost in ms, before any trial measured it: per training row and

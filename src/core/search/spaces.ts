@@ -12,6 +12,7 @@
  */
 import type { Task } from '../models/types.ts';
 import type { FamilyName } from '../train/families.ts';
+import { GLM_MAX_ITERATIONS } from '../models/glm/defaults.ts';
 import {
   checkParams,
   type Condition,
@@ -163,8 +164,7 @@ const RANDOM_FOREST: FamilySpace = {
  * `maxIterations` (the iteration allowance: allowance.ts `glmIterationAllowance`), which its refit is
  * held to as well; without it the solver runs to convergence (at most `GLM_MAX_ITERATIONS`).
  */
-/** The GLM solver's own iteration cap (models/glm/solver.ts): a glm trial's uncapped resource. */
-export const GLM_MAX_ITERATIONS = 1000;
+export { GLM_MAX_ITERATIONS };
 
 const LINEAR: FamilySpace = {
   family: 'linear',

@@ -9,6 +9,7 @@
  * which is how l1 gives exact zeros.
  */
 import { ModelConfigError } from '../types.ts';
+import { GLM_MAX_ITERATIONS } from './defaults.ts';
 import { l1Penalty, type GlmObjective } from './objective.ts';
 
 export interface SolverOptions {
@@ -16,7 +17,7 @@ export interface SolverOptions {
   readonly gradientTolerance?: number;
   /** Stop when an accepted step changes the objective by ≤ this × max(|F|, 1). Default 1e-13. */
   readonly objectiveTolerance?: number;
-  /** Iteration cap (each iteration is one or more passes over the data). Default 1000. */
+  /** Iteration cap (each iteration is one or more passes over the data). Default `GLM_MAX_ITERATIONS` (1000). */
   readonly maxIterations?: number;
   /** L-BFGS memory (correction pairs kept). Default 30 (ill-conditioned fits, e.g. softmax with a small l2, took 3× the iterations with 10). */
   readonly memory?: number;
@@ -167,7 +168,7 @@ export function minimizeGlm(
   if (!(l1 >= 0)) throw new ModelConfigError(`glm: l1 must be a number >= 0, got ${l1}`);
   const gtol = opts.gradientTolerance ?? 1e-8;
   const ftol = opts.objectiveTolerance ?? 1e-13;
-  const maxIter = opts.maxIterations ?? 1000;
+  const maxIter = opts.maxIterations ?? GLM_MAX_ITERATIONS;
   const m = opts.memory ?? 30;
   if (
     !(gtol >= 0) ||
