@@ -187,6 +187,14 @@ export function minimizeGlm(
   // is, so along those directions only the penalty curves (2·l2, tiny) and, with l1, is not smooth —
   // OWL-QN crawls there. Each such block is minimised exactly after every step instead.
   const shiftClasses = objective.problem.loss === 'softmax' && !interceptOnly;
+  // Huber's second derivative jumps where a residual crosses ±δ, so its curvature pairs can describe
+  // a model the loss no longer follows: the line search then takes ever smaller steps and the
+  // objective test stops the solver away from the optimum (a weight stuck at −1.44 where l1 zeroes
+  // it). For Huber a stall with the pseudo-gradient above its tolerance restarts from steepest
+  // descent instead, as long as the last restart was followed by progress. The smooth losses keep
+  // their stopping rule as it was, so their fits (and replays) are unchanged.
+  const restartOnStall = objective.problem.loss === 'huber';
+  let restartF = Infinity;
   if (start && start.length !== nP)
     throw new ModelConfigError(`glm: start has ${start.length} values, expected ${nP}`);
   let theta = start ? Float64Array.from(start) : new Float64Array(nP);
@@ -306,7 +314,19 @@ export function minimizeGlm(
     // Converged on the objective when two steps in a row barely change it (one small step can be a
     // short line search in a curved valley).
     if (Fold - F <= ftol * Math.max(Math.abs(F), 1)) {
-      if (++flat >= 2) {
+      if (
+        ++flat >= 2 &&
+        restartOnStall &&
+        pgNorm > gtol &&
+        S.length > 0 &&
+        restartF - F > ftol * Math.max(Math.abs(F), 1)
+      ) {
+        S.length = 0;
+        Y.length = 0;
+        rho.length = 0;
+        flat = 0;
+        restartF = F;
+      } else if (flat >= 2) {
         reason = pgNorm <= gtol ? 'gradient' : 'objective';
         converged = true;
         break;

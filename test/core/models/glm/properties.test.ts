@@ -131,6 +131,25 @@ describe('glm objective and solver properties', () => {
     );
   });
 
+  it('Huber: a stalled quasi-Newton model restarts, so l1 above the threshold still zeroes every weight', () => {
+    // fast-check's counterexamples from before the restart: the solver stopped on a flat objective
+    // with a weight at −1.44 (and at 2.9e-10), at an objective above the intercept-only optimum.
+    for (const [seed, n, p, l2] of [
+      [402775, 10, 5, 2.8745276116309816e-16],
+      [555181, 24, 3, 0],
+    ]) {
+      const obj = new GlmObjective(randomProblem(seed, n, p, 'huber', 2, true), l2);
+      const nul = minimizeGlm(obj, Infinity, undefined, { gradientTolerance: 1e-12 });
+      const g = new Float64Array(obj.nParams);
+      obj.evaluate(nul.theta, g);
+      let gmax = 0;
+      for (let j = 0; j < obj.nPenalised; j++) gmax = Math.max(gmax, Math.abs(g[j]));
+      const above = minimizeGlm(obj, gmax * 1.001, undefined, { gradientTolerance: 1e-12 });
+      expect(Array.from(above.theta.subarray(0, obj.nPenalised))).toEqual(new Array(obj.nPenalised).fill(0));
+      expect(above.objective).toBeLessThanOrEqual(nul.objective + 1e-12 * Math.abs(nul.objective));
+    }
+  });
+
   it('a row weight of 2 is the row duplicated', () => {
     fc.assert(
       fc.property(
