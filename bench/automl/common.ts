@@ -85,6 +85,21 @@ export function scoreFile(python: string, dsDir: string, d: DatasetEntry, predFi
   return JSON.parse(out).metrics[d.primary_metric] as number;
 }
 
+/** A dataset's train.csv, and a reader for its test.csv with the train's column types. */
+async function readSplit(
+  dsDir: string,
+  d: DatasetEntry,
+): Promise<{ train: Table; readTest(): Promise<Table> }> {
+  const train = await ingestCsv(fileSource(join(dsDir, d.name, 'train.csv')), { createHasher: nodeHasher });
+  const typeOverrides = Object.fromEntries(train.schema.map((c) => [c.name, c.type]));
+  const testFile = join(dsDir, d.name, 'test.csv');
+  return {
+    train: train.table,
+    readTest: async () =>
+      (await ingestCsv(fileSource(testFile), { createHasher: nodeHasher, typeOverrides })).table,
+  };
+}
+
 /**
  * The default GBDT as `cli fit --model gbdt` trains it (trainModel: seeded 80/20 holdout, automatic
  * pipeline, refit on all rows), scored on test.csv by score.py. `params` go over the defaults.
@@ -94,23 +109,19 @@ export async function defaultGbdtTest(
   d: DatasetEntry,
   opts: { seed: number; python: string; outDir: string; params?: Record<string, unknown> },
 ): Promise<number> {
-  const train = await ingestCsv(fileSource(join(dsDir, d.name, 'train.csv')), { createHasher: nodeHasher });
-  const types = Object.fromEntries(train.schema.map((c) => [c.name, c.type]));
+  const { train, readTest } = await readSplit(dsDir, d);
   const trained = await trainModel({
-    table: train.table,
+    table: train,
     target: d.target,
     task: d.task,
     family: 'gbdt',
     seed: opts.seed,
     ...(opts.params ? { params: opts.params } : {}),
   });
-  const test = await ingestCsv(fileSource(join(dsDir, d.name, 'test.csv')), {
-    createHasher: nodeHasher,
-    typeOverrides: types,
-  });
-  const pred = trained.model.predict(transformTable(trained.pipeline, test.table));
+  const test = await readTest();
+  const pred = trained.model.predict(transformTable(trained.pipeline, test));
   const predFile = join(opts.outDir, `${d.name}.default.csv`);
-  writeFileSync(predFile, predictionsCsv(d.task, pred, test.table.nRows, trained.classes));
+  writeFileSync(predFile, predictionsCsv(d.task, pred, test.nRows, trained.classes));
   return scoreFile(opts.python, dsDir, d, predFile);
 }
 
@@ -131,10 +142,9 @@ export async function searchDataset(
   },
 ): Promise<{ result: SearchResult; test: Table; seconds: number }> {
   const t0 = performance.now();
-  const train = await ingestCsv(fileSource(join(dsDir, d.name, 'train.csv')), { createHasher: nodeHasher });
-  const types = Object.fromEntries(train.schema.map((c) => [c.name, c.type]));
+  const { train, readTest } = await readSplit(dsDir, d);
   const result = await runSearch({
-    table: train.table,
+    table: train,
     target: d.target,
     task: d.task,
     seed: opts.seed,
@@ -146,9 +156,5 @@ export async function searchDataset(
     ...opts.extra,
   });
   const seconds = (performance.now() - t0) / 1000;
-  const test = await ingestCsv(fileSource(join(dsDir, d.name, 'test.csv')), {
-    createHasher: nodeHasher,
-    typeOverrides: types,
-  });
-  return { result, test: test.table, seconds };
+  return { result, test: await readTest(), seconds };
 }
