@@ -209,6 +209,12 @@ export function minimizeGlm(
   const Y: Float64Array[] = [];
   const rho: number[] = [];
   const alpha = new Float64Array(m);
+  /** Drops the curvature pairs: the next direction is steepest descent. */
+  const forgetCurvature = (): void => {
+    S.length = 0;
+    Y.length = 0;
+    rho.length = 0;
+  };
   let pgNorm = pseudoGradient(theta, g, nPen, l1, pg);
   let iter = 0;
   let reason: StopReason = 'max-iterations';
@@ -248,9 +254,7 @@ export function minimizeGlm(
     let slope = dot(d, pg);
     if (!(slope < 0)) {
       // Not a descent direction (curvature pairs gone stale): restart from steepest descent.
-      S.length = 0;
-      Y.length = 0;
-      rho.length = 0;
+      forgetCurvature();
       for (let j = 0; j < nP; j++) d[j] = -pg[j];
       slope = dot(d, pg);
     }
@@ -313,17 +317,10 @@ export function minimizeGlm(
     }
     // Converged on the objective when two steps in a row barely change it (one small step can be a
     // short line search in a curved valley).
-    if (Fold - F <= ftol * Math.max(Math.abs(F), 1)) {
-      if (
-        ++flat >= 2 &&
-        restartOnStall &&
-        pgNorm > gtol &&
-        S.length > 0 &&
-        restartF - F > ftol * Math.max(Math.abs(F), 1)
-      ) {
-        S.length = 0;
-        Y.length = 0;
-        rho.length = 0;
+    const fTiny = ftol * Math.max(Math.abs(F), 1);
+    if (Fold - F <= fTiny) {
+      if (++flat >= 2 && restartOnStall && pgNorm > gtol && S.length > 0 && restartF - F > fTiny) {
+        forgetCurvature();
         flat = 0;
         restartF = F;
       } else if (flat >= 2) {
